@@ -1,0 +1,18 @@
+//! herald-codegen: loads a repository of event schemas (Protocol Buffers and Apache Avro) into
+//! one model, lints it, and (in later stages) checks compatibility and generates Rust.
+//!
+//! The pipeline: [`load::load`] reads `herald.toml` and every schema file into an
+//! [`model::EventSet`] through the [`proto`] and [`avro`] front ends; passes such as
+//! [`lint::lint`] read the model and report [`diagnostic::Diagnostic`]s located by [`span::Span`].
+
+pub mod avro;
+pub mod config;
+pub mod diagnostic;
+pub mod lint;
+pub mod load;
+pub mod model;
+pub mod proto;
+pub mod span;
+
+pub use diagnostic::{Diagnostic, Severity};
+pub use model::EventSet;

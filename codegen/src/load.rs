@@ -1,0 +1,553 @@
+//! Loading a schema repo: find its files (herald.toml globs or a plain walk), read them safely,
+//! run both front ends and assemble one [`EventSet`] with the events validated.
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+use globset::{GlobBuilder, GlobMatcher};
+
+use crate::config::{self, CONFIG_FILE};
+use crate::diagnostic::Diagnostic;
+use crate::model::{
+    Cardinality, Event, EventKind, EventSet, Format, Mode, Scalar, Source, TypeKind, TypeRef,
+    Version,
+};
+use crate::span::{display_name, FileId, SourceMap, Span};
+use crate::{avro, proto};
+
+/// Largest schema file herald reads.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// A repo that could not be loaded at all (missing directory, unreadable or invalid herald.toml).
+#[derive(Debug)]
+pub struct Unusable {
+    pub sources: SourceMap,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The loaded repo and everything found wrong on the way.
+#[derive(Debug)]
+pub struct LoadResult {
+    pub set: EventSet,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Loads the schema repo (or plain tree of schema files) at `root`.
+pub fn load(root: &Path) -> Result<LoadResult, Box<Unusable>> {
+    let mut sources = SourceMap::new();
+    let mut diags = Vec::new();
+    let unusable = |sources: SourceMap, diagnostics: Vec<Diagnostic>| {
+        Box::new(Unusable {
+            sources,
+            diagnostics,
+        })
+    };
+    let meta = match std::fs::metadata(root) {
+        Ok(m) => m,
+        Err(e) => {
+            diags.push(
+                Diagnostic::error("INPUT_MISSING", format!("cannot read `{}`: {e}", root.display()))
+                    .help("pass the directory that holds herald.toml (or any directory of .proto/.avsc files)"),
+            );
+            return Err(unusable(sources, diags));
+        }
+    };
+    let (root, only): (PathBuf, Option<PathBuf>) = if meta.is_file() {
+        let parent = root
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        (parent.to_path_buf(), Some(root.to_path_buf()))
+    } else {
+        (root.to_path_buf(), None)
+    };
+
+    // herald.toml
+    let mut config = None;
+    let config_path = root.join(CONFIG_FILE);
+    if only.is_none() && config_path.is_file() {
+        match read_text(&config_path, &root, &mut sources) {
+            Ok(id) => {
+                let text = sources.get(id).text.clone();
+                match config::parse(id, &text, &mut diags) {
+                    Some(c) => config = Some(c),
+                    None => return Err(unusable(sources, diags)),
+                }
+            }
+            Err(d) => {
+                diags.push(*d);
+                return Err(unusable(sources, diags));
+            }
+        }
+    }
+
+    // Schema files.
+    let paths = match &only {
+        Some(file) => vec![file.clone()],
+        None => walk(&root, &mut diags),
+    };
+    let mut proto_inputs = Vec::new();
+    let mut avro_files = Vec::new();
+    // Every schema file found, readable or not, for matching source globs.
+    let mut found: Vec<(FileId, String)> = Vec::new();
+    for path in paths {
+        let format = match path.extension().and_then(|e| e.to_str()) {
+            Some("proto") => Format::Proto,
+            Some("avsc") => Format::Avro,
+            _ => continue,
+        };
+        match read_text(&path, &root, &mut sources) {
+            Ok(id) => match format {
+                Format::Proto => proto_inputs.push(proto::ProtoInput {
+                    file: id,
+                    import_path: sources.get(id).name.clone(),
+                }),
+                Format::Avro => avro_files.push(id),
+            },
+            Err(d) => {
+                if let Some(span) = d.span {
+                    found.push((span.file, sources.get(span.file).name.clone()));
+                }
+                diags.push(*d);
+            }
+        }
+    }
+
+    // Sources: which files each one's globs cover.
+    let mut set = EventSet::default();
+    if let Some(cfg) = &config {
+        let mut files: Vec<(FileId, String)> = proto_inputs
+            .iter()
+            .map(|p| p.file)
+            .chain(avro_files.iter().copied())
+            .map(|id| (id, sources.get(id).name.clone()))
+            .collect();
+        files.extend(found.iter().cloned());
+        for sc in &cfg.sources {
+            let mut covered = Vec::new();
+            for (glob, span) in &sc.schemas {
+                let Some(matcher) = compile_glob(glob, *span, &mut diags) else {
+                    continue;
+                };
+                let before = covered.len();
+                for (id, name) in &files {
+                    if matcher.is_match(name) && !covered.contains(id) {
+                        covered.push(*id);
+                    }
+                }
+                if covered.len() == before && !files.iter().any(|(_, n)| matcher.is_match(n)) {
+                    diags.push(
+                        Diagnostic::warning(
+                            "GLOB_NO_MATCH",
+                            format!("glob `{glob}` matches no schema file"),
+                        )
+                        .at(*span)
+                        .help("globs are relative to the repo root, e.g. \"user/**/*.proto\""),
+                    );
+                }
+            }
+            covered.sort();
+            set.sources.push(Source {
+                name: sc.name.clone(),
+                topic: sc.topic.clone(),
+                compatibility: sc.compatibility.unwrap_or(cfg.compatibility),
+                files: covered,
+            });
+        }
+    }
+
+    let protos = proto::load(&mut sources, &proto_inputs, &mut diags);
+    let avros = avro::load(&sources, &avro_files, &mut diags);
+    set.files.extend(protos.files);
+    set.files.extend(avros.files);
+    set.files.sort_by_key(|f| f.id);
+    for ty in protos.types.into_iter().chain(avros.types) {
+        match set.by_name.get(&ty.full_name) {
+            Some(&first) => {
+                let first = &set.types[first];
+                if first.format == Format::Proto || ty.format == Format::Proto {
+                    diags.push(
+                        Diagnostic::error(
+                            "DUPLICATE_DEFINITION",
+                            format!("`{}` is defined more than once", ty.full_name),
+                        )
+                        .at(ty.span)
+                        .related(first.span, "first defined here")
+                        .help("rename one of them or move it to another package"),
+                    );
+                }
+            }
+            None => {
+                set.by_name.insert(ty.full_name.clone(), set.types.len());
+                set.types.push(ty);
+            }
+        }
+    }
+    set.config = config;
+    set.sources_map = sources;
+    build_events(&mut set, &mut diags);
+    Ok(LoadResult {
+        set,
+        diagnostics: diags,
+    })
+}
+
+/// Reads a file as text: refuses huge files, reports invalid UTF-8 at the offending byte.
+fn read_text(path: &Path, root: &Path, sources: &mut SourceMap) -> Result<FileId, Box<Diagnostic>> {
+    let name = display_name(root, path);
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    if size > MAX_FILE_BYTES {
+        let id = sources.add(name.clone(), Some(path.to_path_buf()), String::new());
+        return Err(Box::new(
+            Diagnostic::error(
+                "FILE_TOO_LARGE",
+                format!(
+                    "`{name}` is {size} bytes; herald reads schema files up to {MAX_FILE_BYTES}"
+                ),
+            )
+            .at(Span::file_start(id)),
+        ));
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            let id = sources.add(name.clone(), Some(path.to_path_buf()), String::new());
+            return Err(Box::new(
+                Diagnostic::error("FILE_UNREADABLE", format!("cannot read `{name}`: {e}"))
+                    .at(Span::file_start(id)),
+            ));
+        }
+    };
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(sources.add(name, Some(path.to_path_buf()), text)),
+        Err(e) => {
+            let valid_up_to = e.utf8_error().valid_up_to();
+            let bom = e.as_bytes().starts_with(&[0xEF, 0xBB, 0xBF]);
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let id = sources.add(name.clone(), Some(path.to_path_buf()), text);
+            // Offsets in the stored text are after the BOM, which the prefix up to the bad byte shares.
+            let at = valid_up_to.saturating_sub(if bom { 3 } else { 0 });
+            Err(Box::new(
+                Diagnostic::error("FILE_NOT_UTF8", format!("`{name}` is not valid UTF-8"))
+                    .at(Span::new(id, at, at + 3))
+                    .label("invalid byte here")
+                    .help("schema files must be UTF-8 text; re-save the file as UTF-8"),
+            ))
+        }
+    }
+}
+
+/// All `.proto`/`.avsc` files under `root`, sorted, skipping hidden directories and `target`.
+/// Symbolic links are followed; loops are reported, not followed forever.
+fn walk(root: &Path, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| {
+            e.depth() == 0 || {
+                let name = e.file_name().to_string_lossy();
+                !(name.starts_with('.') || (e.file_type().is_dir() && name == "target"))
+            }
+        });
+    for entry in walker {
+        match entry {
+            Ok(e) => {
+                if e.file_type().is_file() {
+                    let ext = e.path().extension().and_then(|x| x.to_str());
+                    if matches!(ext, Some("proto") | Some("avsc")) {
+                        out.push(e.into_path());
+                    }
+                }
+            }
+            Err(e) => {
+                let path = e.path().map(|p| display_name(root, p)).unwrap_or_default();
+                let message = if e.loop_ancestor().is_some() {
+                    format!("symbolic link loop at `{path}`: not followed")
+                } else {
+                    format!("cannot read `{path}`: {e}")
+                };
+                diags.push(
+                    Diagnostic::warning("FILE_UNREADABLE", message)
+                        .help("remove the link or point it outside the schema tree"),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn compile_glob(glob: &str, span: Span, diags: &mut Vec<Diagnostic>) -> Option<GlobMatcher> {
+    let path = Path::new(glob);
+    if path.is_absolute()
+        || glob.starts_with('/')
+        || path.components().any(|c| matches!(c, Component::ParentDir))
+    {
+        diags.push(
+            Diagnostic::error(
+                "GLOB_ESCAPES_REPO",
+                format!("glob `{glob}` reaches outside the schema repo"),
+            )
+            .at(span)
+            .help("globs are relative to the repo root and may not use `..` or start with `/`"),
+        );
+        return None;
+    }
+    match GlobBuilder::new(glob).literal_separator(true).build() {
+        Ok(g) => Some(g.compile_matcher()),
+        Err(e) => {
+            diags.push(
+                Diagnostic::error(
+                    "CONFIG_BAD_VALUE",
+                    format!("invalid glob `{glob}`: {}", e.kind()),
+                )
+                .at(span),
+            );
+            None
+        }
+    }
+}
+
+/// Validates event metadata and builds [`EventSet::events`].
+fn build_events(set: &mut EventSet, diags: &mut Vec<Diagnostic>) {
+    let mut names: BTreeMap<String, Span> = BTreeMap::new();
+    let mut events = Vec::new();
+    for (id, ty) in set.types.iter().enumerate() {
+        let Some(meta) = &ty.event else { continue };
+        if set.is_builtin(ty) {
+            continue;
+        }
+        let anchor = meta.span.unwrap_or(ty.span);
+        let mut ok = true;
+        let version = match &meta.version {
+            None => {
+                diags.push(
+                    Diagnostic::error(
+                        "EVENT_BAD_VERSION",
+                        format!("event `{}` has no version", ty.full_name),
+                    )
+                    .at(anchor)
+                    .help("add version: \"1.0\""),
+                );
+                None
+            }
+            Some(v) => match Version::parse(&v.value) {
+                Some(version) => Some(version),
+                None => {
+                    diags.push(
+                        Diagnostic::error(
+                            "EVENT_BAD_VERSION",
+                            format!("version `{}` is not MAJOR.MINOR", v.value),
+                        )
+                        .at(v.span)
+                        .help("write two whole numbers, e.g. \"1.2\""),
+                    );
+                    None
+                }
+            },
+        };
+        let kind = match meta.kind.as_ref().map(|k| k.value.as_str()) {
+            Some("EVENT") => Some(EventKind::Event),
+            Some("COMMAND") => Some(EventKind::Command),
+            Some(other) => {
+                let span = meta.kind.as_ref().map(|k| k.span).unwrap_or(anchor);
+                diags.push(
+                    Diagnostic::error("EVENT_UNKNOWN_KIND", format!("unknown kind `{other}`"))
+                        .at(span)
+                        .help("kind is EVENT (a fact, to any number of subscribers) or COMMAND (a request to one service)"),
+                );
+                None
+            }
+            None => {
+                diags.push(
+                    Diagnostic::error(
+                        "EVENT_UNKNOWN_KIND",
+                        format!("event `{}` has no kind", ty.full_name),
+                    )
+                    .at(anchor)
+                    .help("add kind: EVENT or kind: COMMAND"),
+                );
+                None
+            }
+        };
+        let key_name = match ty.format {
+            Format::Proto => "partition_key",
+            Format::Avro => "partitionKey",
+        };
+        let partition_key = match &meta.partition_key {
+            None => {
+                diags.push(
+                    Diagnostic::error(
+                        "EVENT_MISSING_PARTITION_KEY",
+                        format!("event `{}` has no partition key", ty.full_name),
+                    )
+                    .at(anchor)
+                    .help(format!(
+                        "add {key_name}: the field whose value keeps related events in order"
+                    )),
+                );
+                None
+            }
+            Some(key) => check_partition_key(set, ty, key, diags),
+        };
+        let name = meta
+            .name
+            .as_ref()
+            .map(|n| n.value.clone())
+            .unwrap_or_else(|| ty.full_name.clone());
+        let name_span = meta.name.as_ref().map(|n| n.span).unwrap_or(ty.span);
+        if let Some(first) = names.get(&name) {
+            diags.push(
+                Diagnostic::error(
+                    "EVENT_DUPLICATE_NAME",
+                    format!("event type name `{name}` is used twice"),
+                )
+                .at(name_span)
+                .related(*first, "first used here")
+                .help("every event type needs its own name"),
+            );
+            ok = false;
+        } else {
+            names.insert(name.clone(), name_span);
+        }
+        let mut mode = None;
+        if let Some(c) = &meta.compatibility {
+            mode = Mode::parse(&c.value);
+            if mode.is_none() {
+                diags.push(
+                    Diagnostic::error(
+                        "EVENT_BAD_COMPATIBILITY",
+                        format!("unknown compatibility mode `{}`", c.value),
+                    )
+                    .at(c.span)
+                    .help(format!("use one of {}", Mode::names())),
+                );
+                ok = false;
+            }
+        }
+        let Some(config) = &set.config else { continue };
+        let owners: Vec<usize> = set
+            .sources
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.files.contains(&ty.file))
+            .map(|(i, _)| i)
+            .collect();
+        let source = match owners.as_slice() {
+            [] => {
+                diags.push(
+                    Diagnostic::error(
+                        "EVENT_NOT_IN_SOURCE",
+                        format!(
+                            "event `{}` is in a file that no source's `schemas` globs cover",
+                            ty.full_name
+                        ),
+                    )
+                    .at(ty.span)
+                    .help("add the file to a [sources.NAME] schemas glob in herald.toml"),
+                );
+                None
+            }
+            [one] => Some(*one),
+            many => {
+                let names: Vec<&str> = many.iter().map(|i| set.sources[*i].name.as_str()).collect();
+                diags.push(
+                    Diagnostic::error(
+                        "EVENT_NOT_IN_SOURCE",
+                        format!(
+                            "event `{}` is claimed by more than one source: {}",
+                            ty.full_name,
+                            names.join(", ")
+                        ),
+                    )
+                    .at(ty.span)
+                    .help("each event belongs to exactly one source; narrow the globs"),
+                );
+                None
+            }
+        };
+        if let (true, Some(version), Some(kind), Some(partition_key), Some(source)) =
+            (ok, version, kind, partition_key, source)
+        {
+            let compatibility = mode.unwrap_or_else(|| set.sources[source].compatibility);
+            let _ = config;
+            events.push(Event {
+                name,
+                type_id: id,
+                version,
+                kind,
+                partition_key,
+                source: Some(source),
+                compatibility,
+                span: anchor,
+            });
+        }
+    }
+    set.events = events;
+}
+
+fn check_partition_key(
+    set: &EventSet,
+    ty: &crate::model::TypeDef,
+    key: &crate::model::Located,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    let TypeKind::Message(m) = &ty.kind else {
+        return None;
+    };
+    let Some(field) = m.fields.iter().find(|f| f.name == key.value) else {
+        let names: Vec<&str> = m.fields.iter().map(|f| f.name.as_str()).collect();
+        diags.push(
+            Diagnostic::error(
+                "EVENT_PARTITION_KEY_UNKNOWN_FIELD",
+                format!(
+                    "partition key `{}` names no field of `{}`",
+                    key.value, ty.full_name
+                ),
+            )
+            .at(key.span)
+            .help(if names.is_empty() {
+                "the message has no fields".to_owned()
+            } else {
+                format!("fields: {}", names.join(", "))
+            }),
+        );
+        return None;
+    };
+    let scalar_like = |t: &TypeRef| match t {
+        TypeRef::Scalar(s) => !matches!(s, Scalar::Null | Scalar::Float | Scalar::Double),
+        TypeRef::Logical(..) => true,
+        TypeRef::Named(n) => matches!(
+            set.type_named(n).map(|t| &t.kind),
+            Some(TypeKind::Enum(_)) | Some(TypeKind::Fixed { .. })
+        ),
+        _ => false,
+    };
+    let what = if field.cardinality == Cardinality::Repeated {
+        Some("a repeated field")
+    } else if matches!(field.ty, TypeRef::Map(..)) {
+        Some("a map")
+    } else if matches!(field.ty, TypeRef::Array(_)) {
+        Some("an array")
+    } else if matches!(field.ty, TypeRef::Union(_)) {
+        Some("a union")
+    } else if !scalar_like(&field.ty) {
+        Some("not a single scalar value")
+    } else {
+        None
+    };
+    if let Some(what) = what {
+        diags.push(
+            Diagnostic::error(
+                "EVENT_PARTITION_KEY_NOT_SCALAR",
+                format!("partition key `{}` is {what}", key.value),
+            )
+            .at(key.span)
+            .related(field.span, "field declared here")
+            .help("use a field holding one string, integer, enum or uuid value, such as an id"),
+        );
+        return None;
+    }
+    Some(key.value.clone())
+}

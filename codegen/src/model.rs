@@ -1,0 +1,418 @@
+//! The one model of a schema repo, shared by both formats: files, named types, events, sources.
+//!
+//! Front ends build it; lint, compat, code generation and the catalog only read it. Every element
+//! carries the [`Span`] it came from.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::config::Config;
+use crate::span::{FileId, SourceMap, Span};
+
+/// Schema language of a file or type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Format {
+    Proto,
+    Avro,
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Format::Proto => "proto",
+            Format::Avro => "avro",
+        })
+    }
+}
+
+/// Compatibility mode, as in Confluent Schema Registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mode {
+    Backward,
+    BackwardTransitive,
+    Forward,
+    ForwardTransitive,
+    Full,
+    FullTransitive,
+    None,
+}
+
+impl Mode {
+    pub const ALL: [(&'static str, Mode); 7] = [
+        ("BACKWARD", Mode::Backward),
+        ("BACKWARD_TRANSITIVE", Mode::BackwardTransitive),
+        ("FORWARD", Mode::Forward),
+        ("FORWARD_TRANSITIVE", Mode::ForwardTransitive),
+        ("FULL", Mode::Full),
+        ("FULL_TRANSITIVE", Mode::FullTransitive),
+        ("NONE", Mode::None),
+    ];
+
+    pub fn parse(text: &str) -> Option<Mode> {
+        Mode::ALL
+            .iter()
+            .find(|(name, _)| *name == text)
+            .map(|(_, m)| *m)
+    }
+
+    pub fn name(self) -> &'static str {
+        Mode::ALL
+            .iter()
+            .find(|(_, m)| *m == self)
+            .map(|(name, _)| *name)
+            .unwrap_or("NONE")
+    }
+
+    pub fn names() -> String {
+        Mode::ALL
+            .iter()
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// `MAJOR.MINOR`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Version {
+    pub major: u32,
+    pub minor: u32,
+}
+
+impl Version {
+    /// Parses `MAJOR.MINOR` with decimal numbers and no leading zeros or signs.
+    pub fn parse(text: &str) -> Option<Version> {
+        let (major, minor) = text.split_once('.')?;
+        let number = |s: &str| -> Option<u32> {
+            if s.is_empty()
+                || !s.bytes().all(|b| b.is_ascii_digit())
+                || (s.len() > 1 && s.starts_with('0'))
+            {
+                return None;
+            }
+            s.parse().ok()
+        };
+        Some(Version {
+            major: number(major)?,
+            minor: number(minor)?,
+        })
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
+
+/// Event (a fact, published to the source's topic) or command (a request to one service).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    Event,
+    Command,
+}
+
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            EventKind::Event => "EVENT",
+            EventKind::Command => "COMMAND",
+        })
+    }
+}
+
+/// Documentation recovered from schema comments or Avro `doc`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Doc {
+    pub leading: Option<String>,
+    pub trailing: Option<String>,
+}
+
+/// One loaded schema file.
+#[derive(Debug, Clone)]
+pub struct SchemaFile {
+    pub id: FileId,
+    pub format: Format,
+    /// Proto package or Avro namespace of the first schema.
+    pub package: Option<String>,
+    pub imports: Vec<Import>,
+    /// Built into herald (`herald/options.proto`, `google/protobuf/*.proto`): not linted.
+    pub builtin: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Import {
+    pub path: String,
+    pub span: Span,
+    pub public: bool,
+}
+
+/// Index into [`EventSet::types`].
+pub type TypeId = usize;
+
+/// A named type: proto message/enum, Avro record/enum/fixed.
+#[derive(Debug, Clone)]
+pub struct TypeDef {
+    /// Fully qualified name without a leading dot (`acme.user.v1.UserUpdated`).
+    pub full_name: String,
+    pub name: String,
+    pub format: Format,
+    pub file: FileId,
+    /// Span of the type's name.
+    pub span: Span,
+    pub doc: Doc,
+    pub kind: TypeKind,
+    /// Enclosing message for nested proto types.
+    pub parent: Option<String>,
+    /// Avro aliases (full names).
+    pub aliases: Vec<String>,
+    /// herald event metadata as written, if any.
+    pub event: Option<EventMeta>,
+}
+
+#[derive(Debug, Clone)]
+pub enum TypeKind {
+    Message(Message),
+    Enum(Enum),
+    /// Avro fixed.
+    Fixed {
+        size: u64,
+    },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Message {
+    pub fields: Vec<Field>,
+    pub oneofs: Vec<Oneof>,
+    pub reserved_numbers: Vec<(i32, i32)>,
+    pub reserved_names: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Oneof {
+    pub name: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub name: String,
+    /// Proto field number; `None` for Avro.
+    pub number: Option<i32>,
+    pub ty: TypeRef,
+    pub cardinality: Cardinality,
+    /// Index into the message's oneofs.
+    pub oneof: Option<usize>,
+    /// Avro default (JSON) or proto `[default = ...]` as JSON text.
+    pub default: Option<serde_json::Value>,
+    pub aliases: Vec<String>,
+    pub json_name: Option<String>,
+    pub doc: Doc,
+    /// Span of the field's name.
+    pub span: Span,
+    /// Span of the field's type as written.
+    pub type_span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Cardinality {
+    /// proto3 implicit presence, or any Avro field.
+    Singular,
+    /// proto `optional` (explicit presence).
+    Optional,
+    Required,
+    Repeated,
+}
+
+/// A field's type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeRef {
+    Scalar(Scalar),
+    /// A named type by full name.
+    Named(String),
+    /// Avro array (proto repeated uses [`Cardinality::Repeated`] instead).
+    Array(Box<TypeRef>),
+    Map(Box<TypeRef>, Box<TypeRef>),
+    /// Avro union, branches in order.
+    Union(Vec<TypeRef>),
+    Logical(Logical, Box<TypeRef>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scalar {
+    Null,
+    Bool,
+    Int32,
+    Int64,
+    Uint32,
+    Uint64,
+    Sint32,
+    Sint64,
+    Fixed32,
+    Fixed64,
+    Sfixed32,
+    Sfixed64,
+    Float,
+    Double,
+    String,
+    Bytes,
+}
+
+impl Scalar {
+    /// Name in the schema language the scalar came from.
+    pub fn name(self, format: Format) -> &'static str {
+        match (format, self) {
+            (Format::Avro, Scalar::Null) => "null",
+            (Format::Avro, Scalar::Bool) => "boolean",
+            (Format::Avro, Scalar::Int32) => "int",
+            (Format::Avro, Scalar::Int64) => "long",
+            (_, Scalar::Null) => "null",
+            (_, Scalar::Bool) => "bool",
+            (_, Scalar::Int32) => "int32",
+            (_, Scalar::Int64) => "int64",
+            (_, Scalar::Uint32) => "uint32",
+            (_, Scalar::Uint64) => "uint64",
+            (_, Scalar::Sint32) => "sint32",
+            (_, Scalar::Sint64) => "sint64",
+            (_, Scalar::Fixed32) => "fixed32",
+            (_, Scalar::Fixed64) => "fixed64",
+            (_, Scalar::Sfixed32) => "sfixed32",
+            (_, Scalar::Sfixed64) => "sfixed64",
+            (_, Scalar::Float) => "float",
+            (_, Scalar::Double) => "double",
+            (_, Scalar::String) => "string",
+            (_, Scalar::Bytes) => "bytes",
+        }
+    }
+}
+
+/// Avro logical types.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Logical {
+    Decimal { precision: u32, scale: u32 },
+    Uuid,
+    Date,
+    TimeMillis,
+    TimeMicros,
+    TimestampMillis,
+    TimestampMicros,
+    TimestampNanos,
+    LocalTimestampMillis,
+    LocalTimestampMicros,
+    LocalTimestampNanos,
+    Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enum {
+    pub values: Vec<EnumValue>,
+    /// Avro enum default symbol.
+    pub default: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnumValue {
+    pub name: String,
+    /// Proto number; Avro symbol position.
+    pub number: i32,
+    pub doc: Doc,
+    pub span: Span,
+}
+
+/// A string attribute of event metadata as written, with where it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    pub value: String,
+    pub span: Span,
+}
+
+/// herald event metadata as written in the schema, before validation.
+#[derive(Debug, Clone, Default)]
+pub struct EventMeta {
+    /// The whole option or `herald` property.
+    pub span: Option<Span>,
+    pub version: Option<Located>,
+    pub kind: Option<Located>,
+    pub partition_key: Option<Located>,
+    pub name: Option<Located>,
+    pub compatibility: Option<Located>,
+}
+
+/// A validated event or command.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// Event type name (`acme.user.v1.UserUpdated` unless renamed).
+    pub name: String,
+    pub type_id: TypeId,
+    pub version: Version,
+    pub kind: EventKind,
+    pub partition_key: String,
+    /// Index into [`EventSet::sources`] of the source whose globs cover the file.
+    pub source: Option<usize>,
+    /// Effective compatibility mode (event, else source, else repo).
+    pub compatibility: Mode,
+    pub span: Span,
+}
+
+/// A service that publishes events and handles commands.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub name: String,
+    pub topic: String,
+    pub compatibility: Mode,
+    pub files: Vec<FileId>,
+}
+
+/// Everything loaded from one schema repo.
+#[derive(Debug, Default)]
+pub struct EventSet {
+    pub sources_map: SourceMap,
+    pub config: Option<Config>,
+    pub files: Vec<SchemaFile>,
+    pub types: Vec<TypeDef>,
+    pub events: Vec<Event>,
+    pub sources: Vec<Source>,
+    /// Full name → type.
+    pub by_name: BTreeMap<String, TypeId>,
+}
+
+impl EventSet {
+    pub fn type_named(&self, full_name: &str) -> Option<&TypeDef> {
+        self.by_name.get(full_name).map(|id| &self.types[*id])
+    }
+
+    pub fn file(&self, id: FileId) -> Option<&SchemaFile> {
+        self.files.iter().find(|f| f.id == id)
+    }
+
+    /// Whether a type comes from a file herald ships rather than the user's repo.
+    pub fn is_builtin(&self, ty: &TypeDef) -> bool {
+        self.file(ty.file).map(|f| f.builtin).unwrap_or(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions() {
+        assert_eq!(Version::parse("1.2"), Some(Version { major: 1, minor: 2 }));
+        assert_eq!(
+            Version::parse("10.0"),
+            Some(Version {
+                major: 10,
+                minor: 0
+            })
+        );
+        for bad in ["1", "1.x", "01.2", "1.2.3", "", ".", "-1.0", "+1.0", "1. 2"] {
+            assert_eq!(Version::parse(bad), None, "{bad}");
+        }
+    }
+}

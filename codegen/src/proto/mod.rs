@@ -1,0 +1,826 @@
+//! The proto front end: `.proto` text → model, through protobuf-parse in pure mode (no protoc).
+//!
+//! protobuf-parse checks syntax and types and yields descriptors without locations or comments;
+//! [`scan`] recovers both from the text. Imports resolve against the repo root, plus the files
+//! herald builds in (`herald/options.proto` and protobuf's well-known types).
+
+pub mod scan;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use protobuf::descriptor::field_descriptor_proto::{Label, Type};
+use protobuf::descriptor::{DescriptorProto, EnumDescriptorProto, FileDescriptorProto};
+use protobuf::UnknownValueRef;
+
+use crate::diagnostic::Diagnostic;
+use crate::model::{
+    Cardinality, Doc, Enum, EnumValue, EventMeta, Field, Format, Import, Located, Message, Oneof,
+    Scalar, SchemaFile, TypeDef, TypeKind, TypeRef,
+};
+use crate::span::{FileId, SourceMap, Span};
+use scan::{FieldDecl, MessageDecl, Outline};
+
+/// Text of the built-in `herald/options.proto`.
+pub const OPTIONS_PROTO: &str = include_str!("options.proto");
+/// Import path of the built-in options file.
+pub const OPTIONS_PATH: &str = "herald/options.proto";
+/// Field number of `(herald.event)` in `google.protobuf.MessageOptions`.
+pub const EVENT_OPTION_NUMBER: u32 = 50001;
+
+const WELL_KNOWN: &[&str] = &[
+    "google/protobuf/any.proto",
+    "google/protobuf/api.proto",
+    "google/protobuf/descriptor.proto",
+    "google/protobuf/duration.proto",
+    "google/protobuf/empty.proto",
+    "google/protobuf/field_mask.proto",
+    "google/protobuf/source_context.proto",
+    "google/protobuf/struct.proto",
+    "google/protobuf/timestamp.proto",
+    "google/protobuf/type.proto",
+    "google/protobuf/wrappers.proto",
+];
+
+/// `herald.EventOptions` on the wire, decoded from the unknown field of `MessageOptions`.
+#[derive(Clone, PartialEq, prost::Message)]
+struct EventOptionsWire {
+    #[prost(string, tag = "1")]
+    version: String,
+    #[prost(int32, tag = "2")]
+    kind: i32,
+    #[prost(string, tag = "3")]
+    partition_key: String,
+    #[prost(string, tag = "4")]
+    name: String,
+    #[prost(string, tag = "5")]
+    compatibility: String,
+}
+
+/// One `.proto` file to load: its id in the source map and its import path.
+#[derive(Debug, Clone)]
+pub struct ProtoInput {
+    pub file: FileId,
+    pub import_path: String,
+}
+
+/// What the proto front end produced.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub files: Vec<SchemaFile>,
+    pub types: Vec<TypeDef>,
+    /// Descriptors of every file that type-checked (inputs and their imports), by import path.
+    pub descriptors: BTreeMap<String, FileDescriptorProto>,
+}
+
+struct FileState {
+    file: FileId,
+    outline: Outline,
+    /// Stopped by a syntax, import or cycle error of its own.
+    broken: bool,
+}
+
+/// Loads proto files. Every problem becomes a located diagnostic; what can be loaded is.
+pub fn load(sources: &mut SourceMap, inputs: &[ProtoInput], diags: &mut Vec<Diagnostic>) -> Loaded {
+    let mut states: BTreeMap<String, FileState> = BTreeMap::new();
+    for input in inputs {
+        let text = &sources.get(input.file).text;
+        let span = |s: usize, e: usize| Span::new(input.file, s, e);
+        let mut state = FileState {
+            file: input.file,
+            outline: Outline::default(),
+            broken: false,
+        };
+        match scan::tokenize(text) {
+            Err(e) => {
+                let mut d = Diagnostic::error("PROTO_SYNTAX", e.message).at(span(e.start, e.end));
+                if let Some(help) = e.help {
+                    d = d.help(help);
+                }
+                diags.push(d);
+                state.broken = true;
+            }
+            Ok(tokens) => {
+                state.outline = scan::outline(text, &tokens);
+                if let Err(e) = protobuf_parse::pure::parse_dependencies(text) {
+                    let file = sources.get(input.file);
+                    let offset = file.offset_of(e.line as usize, e.col as usize);
+                    let (s, end) = token_at(&tokens, offset);
+                    diags.push(
+                        Diagnostic::error("PROTO_SYNTAX", format!("syntax error: {:#}", e.error))
+                            .at(span(s, end))
+                            .help("see https://protobuf.dev/reference/protobuf/proto3-spec/ for the grammar"),
+                    );
+                    state.broken = true;
+                }
+            }
+        }
+        states.insert(input.import_path.clone(), state);
+    }
+
+    check_imports(sources, &mut states, diags);
+
+    // Type-check what is left in one pass; on failure, file by file so that one broken file
+    // does not hide the others. protobuf-parse reads from an include directory, so the texts
+    // herald read (BOM removed) are staged in a private one, with the built-in options file.
+    let good: Vec<String> = states
+        .iter()
+        .filter(|(_, s)| !s.broken)
+        .map(|(p, _)| p.clone())
+        .collect();
+    let staging = match stage(sources, &states, &good) {
+        Ok(dir) => dir,
+        Err(e) => {
+            diags.push(Diagnostic::error(
+                "FILE_UNREADABLE",
+                format!("cannot stage proto files for the parser: {e}"),
+            ));
+            return Loaded::default();
+        }
+    };
+    let resolver = staging.path();
+    let mut descriptors: BTreeMap<String, FileDescriptorProto> = BTreeMap::new();
+    match typecheck(&good, resolver) {
+        Ok(fds) => {
+            for fd in fds {
+                descriptors.insert(fd.name().to_owned(), fd);
+            }
+        }
+        Err(_) => {
+            let mut reported: BTreeSet<String> = BTreeSet::new();
+            for path in &good {
+                match typecheck(std::slice::from_ref(path), resolver) {
+                    Ok(fds) => {
+                        for fd in fds {
+                            descriptors.entry(fd.name().to_owned()).or_insert(fd);
+                        }
+                    }
+                    Err(message) => {
+                        let culprit = blamed_file(&message, &states)
+                            .unwrap_or(path.as_str())
+                            .to_owned();
+                        if reported.insert(culprit.clone()) {
+                            if let Some(st) = states.get(&culprit) {
+                                diags.push(typecheck_diagnostic(sources, st, &message));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // Built-in files that were imported get a source entry so that spans can point into them.
+    let mut builtin_ids: BTreeMap<String, FileId> = BTreeMap::new();
+    for name in descriptors.keys() {
+        if !states.contains_key(name) {
+            let text = if name == OPTIONS_PATH {
+                OPTIONS_PROTO.to_owned()
+            } else {
+                String::new()
+            };
+            builtin_ids.insert(name.clone(), sources.add(name.clone(), None, text));
+        }
+    }
+
+    let mut loaded = Loaded::default();
+    for (name, fd) in &descriptors {
+        let (file, outline, builtin) = match states.get(name) {
+            Some(st) => (st.file, Some(&st.outline), false),
+            None => match builtin_ids.get(name) {
+                Some(id) => (*id, None, true),
+                None => continue,
+            },
+        };
+        let empty = Outline::default();
+        let outline = outline.unwrap_or(&empty);
+        let mut lower = Lower {
+            file,
+            fd,
+            outline,
+            types: &mut loaded.types,
+            descriptors: &descriptors,
+        };
+        lower.file_types();
+        loaded.files.push(SchemaFile {
+            id: file,
+            format: Format::Proto,
+            package: fd.package.clone().filter(|p| !p.is_empty()),
+            imports: outline
+                .imports
+                .iter()
+                .map(|i| Import {
+                    path: i.path.clone(),
+                    span: Span::new(file, i.span.0, i.span.1),
+                    public: i.public,
+                })
+                .collect(),
+            builtin,
+        });
+    }
+    // Files that failed still belong to the repo (lint reports them as such).
+    for st in states.values() {
+        if !loaded.files.iter().any(|f| f.id == st.file) {
+            loaded.files.push(SchemaFile {
+                id: st.file,
+                format: Format::Proto,
+                package: st.outline.package.as_ref().map(|p| p.0.clone()),
+                imports: Vec::new(),
+                builtin: false,
+            });
+        }
+    }
+    loaded.descriptors = descriptors;
+    loaded
+}
+
+/// Start and end of the token that contains or follows `offset`.
+fn token_at(tokens: &[scan::Token], offset: usize) -> (usize, usize) {
+    tokens
+        .iter()
+        .find(|t| t.end > offset)
+        .map(|t| (t.start.min(offset).max(t.start), t.end))
+        .unwrap_or((offset, offset))
+}
+
+/// Marks files with unresolved imports or in import cycles as broken, with diagnostics.
+fn check_imports(
+    sources: &SourceMap,
+    states: &mut BTreeMap<String, FileState>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let known = |path: &str, states: &BTreeMap<String, FileState>| {
+        states.contains_key(path) || path == OPTIONS_PATH || WELL_KNOWN.contains(&path)
+    };
+    let mut broken: BTreeSet<String> = BTreeSet::new();
+    for (path, st) in states.iter() {
+        for import in &st.outline.imports {
+            if !known(&import.path, states) {
+                let mut d = Diagnostic::error(
+                    "PROTO_IMPORT_UNRESOLVED",
+                    format!("import `{}` not found", import.path),
+                )
+                .at(Span::new(st.file, import.span.0, import.span.1))
+                .label("no such file under the repo root");
+                d = d.help(if import.path.starts_with("herald/") {
+                    format!("herald ships only `{OPTIONS_PATH}`")
+                } else {
+                    "import paths are relative to the schema repo root (the directory holding herald.toml)".to_owned()
+                });
+                diags.push(d);
+                broken.insert(path.clone());
+            }
+        }
+    }
+    // Cycles: depth-first search over the import graph, reporting each back edge once.
+    let mut color: BTreeMap<&str, u8> = BTreeMap::new();
+    let mut cycles: Vec<(String, usize, Vec<String>)> = Vec::new();
+    for start in states.keys() {
+        if color.get(start.as_str()).copied().unwrap_or(0) != 0 {
+            continue;
+        }
+        // Iterative DFS: (node, next import index).
+        let mut stack: Vec<(&str, usize)> = vec![(start.as_str(), 0)];
+        color.insert(start.as_str(), 1);
+        while let Some((node, idx)) = stack.last().copied() {
+            let imports = states
+                .get(node)
+                .map(|s| &s.outline.imports[..])
+                .unwrap_or(&[]);
+            if idx >= imports.len() {
+                color.insert(node, 2);
+                stack.pop();
+                continue;
+            }
+            if let Some(top) = stack.last_mut() {
+                top.1 += 1;
+            }
+            let Some((target, _)) = states.get_key_value(imports[idx].path.as_str()) else {
+                continue;
+            };
+            match color.get(target.as_str()).copied().unwrap_or(0) {
+                0 => {
+                    color.insert(target.as_str(), 1);
+                    stack.push((target.as_str(), 0));
+                }
+                1 => {
+                    let from = stack
+                        .iter()
+                        .position(|(n, _)| *n == target.as_str())
+                        .unwrap_or(0);
+                    let chain: Vec<String> =
+                        stack[from..].iter().map(|(n, _)| n.to_string()).collect();
+                    cycles.push((node.to_owned(), idx, chain));
+                }
+                _ => {}
+            }
+        }
+    }
+    for (node, idx, chain) in cycles {
+        let Some(st) = states.get(&node) else {
+            continue;
+        };
+        let import = &st.outline.imports[idx];
+        let mut path = chain.clone();
+        path.push(import.path.clone());
+        let message = if chain.len() == 1 {
+            format!("`{node}` imports itself")
+        } else {
+            format!("import cycle: {}", path.join(" → "))
+        };
+        diags.push(
+            Diagnostic::error("PROTO_IMPORT_CYCLE", message)
+                .at(Span::new(st.file, import.span.0, import.span.1))
+                .help("move the shared types into a file that both import"),
+        );
+        broken.extend(chain);
+    }
+    for path in broken {
+        if let Some(st) = states.get_mut(&path) {
+            st.broken = true;
+        }
+    }
+    // A file importing a broken file cannot be type-checked either.
+    loop {
+        let newly: Vec<String> = states
+            .iter()
+            .filter(|(_, st)| !st.broken)
+            .filter(|(_, st)| {
+                st.outline
+                    .imports
+                    .iter()
+                    .any(|i| states.get(&i.path).is_some_and(|t| t.broken))
+            })
+            .map(|(p, _)| p.clone())
+            .collect();
+        if newly.is_empty() {
+            break;
+        }
+        for path in newly {
+            if let Some(st) = states.get_mut(&path) {
+                st.broken = true;
+                let broken_import = st.outline.imports.iter().find(|i| i.path != path);
+                if let Some(import) = broken_import {
+                    diags.push(
+                        Diagnostic::warning(
+                            "PROTO_IMPORT_BROKEN",
+                            format!("not checked: imported file `{}` has errors", import.path),
+                        )
+                        .at(Span::new(st.file, import.span.0, import.span.1))
+                        .help("fix the imported file first"),
+                    );
+                }
+            }
+        }
+    }
+    let _ = sources;
+}
+
+/// Writes the files to type-check, and `herald/options.proto`, under a temporary include root.
+fn stage(
+    sources: &SourceMap,
+    states: &BTreeMap<String, FileState>,
+    good: &[String],
+) -> std::io::Result<tempfile::TempDir> {
+    let dir = tempfile::Builder::new().prefix("herald-proto-").tempdir()?;
+    let write = |rel: &str, text: &str| -> std::io::Result<()> {
+        let path = dir.path().join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, text)
+    };
+    write(OPTIONS_PATH, OPTIONS_PROTO)?;
+    for path in good {
+        if let Some(st) = states.get(path) {
+            write(path, &sources.get(st.file).text)?;
+        }
+    }
+    Ok(dir)
+}
+
+fn typecheck(paths: &[String], root: &Path) -> Result<Vec<FileDescriptorProto>, String> {
+    if paths.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut parser = protobuf_parse::Parser::new();
+    parser
+        .pure()
+        .include(root)
+        .inputs(paths.iter().map(|p| root.join(p)));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        parser.parse_and_typecheck()
+    }));
+    let prefix = format!("{}/", root.display());
+    match result {
+        Ok(Ok(parsed)) => Ok(parsed.file_descriptors),
+        Ok(Err(e)) => {
+            // The chain reads "using pure parser" → "error in `file`" → the cause; keep the file
+            // and the innermost message.
+            let file = e
+                .chain()
+                .map(|c| c.to_string())
+                .find(|m| m.starts_with("error in `"))
+                .map(|m| m.replace(&prefix, ""))
+                .and_then(|m| {
+                    m.strip_prefix("error in `")
+                        .and_then(|r| r.split_once('`'))
+                        .map(|(f, _)| f.to_owned())
+                });
+            let cause = e.root_cause().to_string().replace(&prefix, "");
+            Err(match file {
+                Some(f) => format!("error in `{f}`: {cause}"),
+                None => cause,
+            })
+        }
+        Err(_) => Err("the proto parser failed on this input".to_owned()),
+    }
+}
+
+/// The file an error message of protobuf-parse is about (`error in `a.proto`: ...`).
+fn blamed_file<'a>(message: &str, states: &'a BTreeMap<String, FileState>) -> Option<&'a str> {
+    let rest = message.strip_prefix("error in `")?;
+    let end = rest.find('`')?;
+    states.get_key_value(&rest[..end]).map(|(k, _)| k.as_str())
+}
+
+/// Turns a type-check error into a diagnostic at the name it mentions.
+fn typecheck_diagnostic(sources: &SourceMap, st: &FileState, message: &str) -> Diagnostic {
+    let text = &sources.get(st.file).text;
+    let detail = message
+        .strip_prefix("error in `")
+        .and_then(|rest| rest.find("`: ").map(|i| &rest[i + 3..]))
+        .unwrap_or(message)
+        .to_owned();
+    let quoted: Vec<&str> = detail.split('`').skip(1).step_by(2).collect();
+    let detail = match (
+        detail.starts_with("object is not found by path"),
+        quoted.as_slice(),
+    ) {
+        (true, [name, scope, ..]) => format!(
+            "unknown type `{name}` (looked up from `{}`)",
+            scope.trim_start_matches('.')
+        ),
+        (true, [name]) => format!("unknown type `{name}`"),
+        _ => detail.clone(),
+    };
+    let (rule, help) = if detail.starts_with("unknown type") || detail.contains("not found") {
+        (
+            "PROTO_TYPE_UNRESOLVED",
+            "check the type name, the package, and that its file is imported",
+        )
+    } else if detail.contains("unknown enum value") {
+        ("PROTO_OPTION_INVALID", "use one of the enum's values")
+    } else {
+        ("PROTO_TYPECHECK", "fix the declaration")
+    };
+    // Where: the field whose type is the unresolved name, else any token with the name.
+    let mut span = None;
+    if let Some(name) = quoted.first().or_else(|| {
+        detail
+            .rsplit(": ")
+            .next()
+            .map(|s| s.trim())
+            .as_ref()
+            .map(|_| &"")
+    }) {
+        let name = name.trim_start_matches('.');
+        if !name.is_empty() {
+            span = find_field_type(&st.outline.messages, name)
+                .or_else(|| find_word(text, name.rsplit('.').next().unwrap_or(name)));
+        }
+    }
+    if span.is_none() {
+        if let Some(word) = detail.rsplit(": ").next() {
+            span = find_word(text, word.trim());
+        }
+    }
+    let (s, e) = span.unwrap_or((0, 0));
+    Diagnostic::error(rule, detail)
+        .at(Span::new(st.file, s, e))
+        .help(help)
+}
+
+fn find_field_type(messages: &[MessageDecl], name: &str) -> Option<(usize, usize)> {
+    for m in messages {
+        for f in &m.fields {
+            if f.type_text == name
+                || f.type_text.trim_start_matches('.') == name
+                || f.type_text.contains(&format!("<{name}"))
+            {
+                return Some(f.type_span);
+            }
+        }
+        if let Some(found) = find_field_type(&m.messages, name) {
+            return Some(found);
+        }
+    }
+    None
+}
+
+/// First occurrence of `word` as a whole identifier outside comments (approximately).
+fn find_word(text: &str, word: &str) -> Option<(usize, usize)> {
+    if word.is_empty() {
+        return None;
+    }
+    let tokens = scan::tokenize(text).ok()?;
+    tokens
+        .iter()
+        .find(|t| &text[t.start..t.end] == word)
+        .map(|t| (t.start, t.end))
+}
+
+/// Descriptor + outline of one file → type definitions.
+struct Lower<'a> {
+    file: FileId,
+    fd: &'a FileDescriptorProto,
+    outline: &'a Outline,
+    types: &'a mut Vec<TypeDef>,
+    descriptors: &'a BTreeMap<String, FileDescriptorProto>,
+}
+
+fn doc(leading: &Option<String>, trailing: &Option<String>) -> Doc {
+    Doc {
+        leading: leading.clone(),
+        trailing: trailing.clone(),
+    }
+}
+
+impl Lower<'_> {
+    fn span(&self, range: (usize, usize)) -> Span {
+        Span::new(self.file, range.0, range.1)
+    }
+
+    fn file_types(&mut self) {
+        let prefix = self.fd.package().to_owned();
+        for m in &self.fd.message_type {
+            let decl = self.outline.messages.iter().find(|d| d.name == m.name());
+            self.message(m, decl, &prefix, None);
+        }
+        for e in &self.fd.enum_type {
+            let decl = self.outline.enums.iter().find(|d| d.name == e.name());
+            self.enumeration(e, decl, &prefix, None);
+        }
+    }
+
+    fn message(
+        &mut self,
+        m: &DescriptorProto,
+        decl: Option<&MessageDecl>,
+        prefix: &str,
+        parent: Option<&str>,
+    ) {
+        if m.options.map_entry() {
+            return;
+        }
+        let full_name = join(prefix, m.name());
+        let span = decl
+            .map(|d| self.span(d.span))
+            .unwrap_or(Span::file_start(self.file));
+        let mut message = Message::default();
+        let synthetic: BTreeSet<i32> = m
+            .field
+            .iter()
+            .filter(|f| f.proto3_optional())
+            .filter_map(|f| f.oneof_index)
+            .collect();
+        let mut oneof_map: BTreeMap<i32, usize> = BTreeMap::new();
+        for (i, o) in m.oneof_decl.iter().enumerate() {
+            let i = i as i32;
+            if synthetic.contains(&i) {
+                continue;
+            }
+            let ospan = decl
+                .and_then(|d| d.oneofs.iter().find(|(n, _)| n == o.name()))
+                .map(|(_, s)| self.span(*s))
+                .unwrap_or(span);
+            oneof_map.insert(i, message.oneofs.len());
+            message.oneofs.push(Oneof {
+                name: o.name().to_owned(),
+                span: ospan,
+            });
+        }
+        for f in &m.field {
+            let fdecl: Option<&FieldDecl> =
+                decl.and_then(|d| d.fields.iter().find(|x| x.name == f.name()));
+            let fspan = fdecl.map(|d| self.span(d.span)).unwrap_or(span);
+            let type_span = fdecl.map(|d| self.span(d.type_span)).unwrap_or(fspan);
+            let mut ty = self.field_type(f.type_(), f.type_name());
+            let mut cardinality = match f.label() {
+                Label::LABEL_REPEATED => Cardinality::Repeated,
+                Label::LABEL_REQUIRED => Cardinality::Required,
+                Label::LABEL_OPTIONAL => {
+                    if f.proto3_optional()
+                        || self.fd.syntax() != "proto3" && self.fd.syntax() != "editions"
+                    {
+                        Cardinality::Optional
+                    } else {
+                        Cardinality::Singular
+                    }
+                }
+            };
+            if cardinality == Cardinality::Repeated {
+                if let Some(entry) = self.map_entry(m, f.type_name()) {
+                    let key = entry.field.iter().find(|x| x.number() == 1);
+                    let value = entry.field.iter().find(|x| x.number() == 2);
+                    if let (Some(k), Some(v)) = (key, value) {
+                        ty = TypeRef::Map(
+                            Box::new(self.field_type(k.type_(), k.type_name())),
+                            Box::new(self.field_type(v.type_(), v.type_name())),
+                        );
+                        cardinality = Cardinality::Singular;
+                    }
+                }
+            }
+            let oneof = f
+                .oneof_index
+                .filter(|_| !f.proto3_optional())
+                .and_then(|i| oneof_map.get(&i).copied());
+            message.fields.push(Field {
+                name: f.name().to_owned(),
+                number: Some(f.number()),
+                ty,
+                cardinality,
+                oneof,
+                default: f.default_value.clone().map(serde_json::Value::String),
+                aliases: Vec::new(),
+                json_name: f.json_name.clone(),
+                doc: fdecl
+                    .map(|d| doc(&d.leading, &d.trailing))
+                    .unwrap_or_default(),
+                span: fspan,
+                type_span,
+            });
+        }
+        for r in &m.reserved_range {
+            // Descriptor ranges are end-exclusive.
+            message.reserved_numbers.push((r.start(), r.end() - 1));
+        }
+        message.reserved_names = m.reserved_name.clone();
+        let event = self.event_meta(m, decl);
+        self.types.push(TypeDef {
+            full_name: full_name.clone(),
+            name: m.name().to_owned(),
+            format: Format::Proto,
+            file: self.file,
+            span,
+            doc: decl
+                .map(|d| doc(&d.leading, &d.trailing))
+                .unwrap_or_default(),
+            kind: TypeKind::Message(message),
+            parent: parent.map(str::to_owned),
+            aliases: Vec::new(),
+            event,
+        });
+        for nested in &m.nested_type {
+            let ndecl = decl.and_then(|d| d.messages.iter().find(|x| x.name == nested.name()));
+            self.message(nested, ndecl, &full_name, Some(&full_name));
+        }
+        for e in &m.enum_type {
+            let edecl = decl.and_then(|d| d.enums.iter().find(|x| x.name == e.name()));
+            self.enumeration(e, edecl, &full_name, Some(&full_name));
+        }
+    }
+
+    fn map_entry<'d>(
+        &'d self,
+        m: &'d DescriptorProto,
+        type_name: &str,
+    ) -> Option<&'d DescriptorProto> {
+        let short = type_name.rsplit('.').next()?;
+        m.nested_type
+            .iter()
+            .find(|n| n.name() == short && n.options.map_entry())
+    }
+
+    fn enumeration(
+        &mut self,
+        e: &EnumDescriptorProto,
+        decl: Option<&scan::EnumDecl>,
+        prefix: &str,
+        parent: Option<&str>,
+    ) {
+        let span = decl
+            .map(|d| self.span(d.span))
+            .unwrap_or(Span::file_start(self.file));
+        let values = e
+            .value
+            .iter()
+            .map(|v| {
+                let vdecl = decl.and_then(|d| d.values.iter().find(|x| x.name == v.name()));
+                EnumValue {
+                    name: v.name().to_owned(),
+                    number: v.number(),
+                    doc: vdecl
+                        .map(|d| doc(&d.leading, &d.trailing))
+                        .unwrap_or_default(),
+                    span: vdecl.map(|d| self.span(d.span)).unwrap_or(span),
+                }
+            })
+            .collect();
+        self.types.push(TypeDef {
+            full_name: join(prefix, e.name()),
+            name: e.name().to_owned(),
+            format: Format::Proto,
+            file: self.file,
+            span,
+            doc: decl
+                .map(|d| doc(&d.leading, &d.trailing))
+                .unwrap_or_default(),
+            kind: TypeKind::Enum(Enum {
+                values,
+                default: None,
+            }),
+            parent: parent.map(str::to_owned),
+            aliases: Vec::new(),
+            event: None,
+        });
+    }
+
+    fn field_type(&self, ty: Type, type_name: &str) -> TypeRef {
+        let _ = self.descriptors;
+        TypeRef::Scalar(match ty {
+            Type::TYPE_DOUBLE => Scalar::Double,
+            Type::TYPE_FLOAT => Scalar::Float,
+            Type::TYPE_INT64 => Scalar::Int64,
+            Type::TYPE_UINT64 => Scalar::Uint64,
+            Type::TYPE_INT32 => Scalar::Int32,
+            Type::TYPE_FIXED64 => Scalar::Fixed64,
+            Type::TYPE_FIXED32 => Scalar::Fixed32,
+            Type::TYPE_BOOL => Scalar::Bool,
+            Type::TYPE_STRING => Scalar::String,
+            Type::TYPE_BYTES => Scalar::Bytes,
+            Type::TYPE_UINT32 => Scalar::Uint32,
+            Type::TYPE_SFIXED32 => Scalar::Sfixed32,
+            Type::TYPE_SFIXED64 => Scalar::Sfixed64,
+            Type::TYPE_SINT32 => Scalar::Sint32,
+            Type::TYPE_SINT64 => Scalar::Sint64,
+            Type::TYPE_GROUP | Type::TYPE_MESSAGE | Type::TYPE_ENUM => {
+                return TypeRef::Named(type_name.trim_start_matches('.').to_owned())
+            }
+        })
+    }
+
+    /// `(herald.event)` from the message options' unknown fields, located via the outline.
+    fn event_meta(&self, m: &DescriptorProto, decl: Option<&MessageDecl>) -> Option<EventMeta> {
+        let options = m.options.as_ref()?;
+        let mut bytes = Vec::new();
+        let mut found = false;
+        for (number, value) in options.special_fields.unknown_fields().iter() {
+            if number == EVENT_OPTION_NUMBER {
+                if let UnknownValueRef::LengthDelimited(b) = value {
+                    bytes.extend_from_slice(b);
+                    found = true;
+                }
+            }
+        }
+        if !found {
+            return None;
+        }
+        let wire =
+            <EventOptionsWire as prost::Message>::decode(bytes.as_slice()).unwrap_or_default();
+        let option = decl.and_then(|d| {
+            d.options
+                .iter()
+                .find(|o| o.name.starts_with("(herald.event)"))
+        });
+        let whole = option
+            .map(|o| self.span(o.span))
+            .or_else(|| decl.map(|d| self.span(d.span)));
+        let fallback = whole.unwrap_or(Span::file_start(self.file));
+        let locate = |key: &str, value: &str| -> Option<Located> {
+            if value.is_empty() {
+                return None;
+            }
+            let span = option
+                .and_then(|o| o.entries.iter().find(|(k, ..)| k == key))
+                .map(|(.., vspan)| self.span(*vspan))
+                .unwrap_or(fallback);
+            Some(Located {
+                value: value.to_owned(),
+                span,
+            })
+        };
+        let kind = match wire.kind {
+            1 => "EVENT",
+            2 => "COMMAND",
+            _ => "",
+        };
+        Some(EventMeta {
+            span: whole,
+            version: locate("version", &wire.version),
+            kind: locate("kind", kind),
+            partition_key: locate("partition_key", &wire.partition_key),
+            name: locate("name", &wire.name),
+            compatibility: locate("compatibility", &wire.compatibility),
+        })
+    }
+}
+
+fn join(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
