@@ -1,7 +1,5 @@
 //! Diagnostics: one struct for every problem herald reports, rendered rustc-style or as JSON.
 
-use codespan_reporting::diagnostic as cs;
-use codespan_reporting::term;
 use serde::Serialize;
 
 use crate::span::{SourceMap, Span};
@@ -92,46 +90,119 @@ pub fn sort(diagnostics: &mut Vec<Diagnostic>, sources: &SourceMap) {
 }
 
 /// Renders diagnostics like rustc: `error[RULE]: message`, ` --> file:line:col`, the source line,
-/// a caret and a help line. No colour, so that the output can be snapshotted and piped.
+/// a caret and a help line. No colour, so that the output can be snapshotted and piped. Tabs are
+/// shown as four spaces (the column number still counts a tab as one), and lines longer than
+/// [`MAX_SHOWN_COLUMNS`] are cut to a window around the caret.
 pub fn render_human(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
     let mut out = String::new();
-    let config = term::Config::default();
     for d in diagnostics {
-        let mut cs_diag = match d.severity {
-            Severity::Error => cs::Diagnostic::error(),
-            Severity::Warning => cs::Diagnostic::warning(),
-        }
-        .with_code(d.rule)
-        .with_message(&d.message);
-        let mut labels = Vec::new();
+        out.push_str(&format!(
+            "{}[{}]: {}\n",
+            severity_word(d.severity),
+            d.rule,
+            d.message
+        ));
+        let mut blocks: Vec<(Span, Option<&str>, char)> = Vec::new();
         if let Some(span) = d.span {
-            labels.push(
-                cs::Label::primary(span.file, span.start as usize..span.end as usize)
-                    .with_message(d.label.clone().unwrap_or_default()),
-            );
+            blocks.push((span, d.label.as_deref(), '^'));
         }
         for (span, note) in &d.related {
-            labels.push(
-                cs::Label::secondary(span.file, span.start as usize..span.end as usize)
-                    .with_message(note),
-            );
+            blocks.push((*span, Some(note.as_str()), '-'));
         }
-        cs_diag = cs_diag.with_labels(labels);
+        let width = blocks
+            .iter()
+            .map(|(span, ..)| {
+                sources
+                    .get(span.file)
+                    .line_col(span.start as usize)
+                    .0
+                    .to_string()
+                    .len()
+            })
+            .max()
+            .unwrap_or(1);
+        let pad = " ".repeat(width);
+        for (i, (span, label, mark)) in blocks.iter().enumerate() {
+            let file = sources.get(span.file);
+            let (line, col) = file.line_col(span.start as usize);
+            let arrow = if i == 0 { "-->" } else { ":::" };
+            out.push_str(&format!("{pad}{arrow} {}:{line}:{col}\n", file.name));
+            out.push_str(&format!("{pad} |\n"));
+            let range = file.line_range(line - 1);
+            let text = &file.text[range.clone()];
+            let start = (span.start as usize).clamp(range.start, range.end) - range.start;
+            let end = (span.end as usize).clamp(range.start, range.end) - range.start;
+            let (shown, caret_at, caret_len) = window(text, start, end.max(start));
+            out.push_str(&format!("{line:>width$} | {shown}\n"));
+            let caret = mark.to_string().repeat(caret_len.max(1));
+            let label = label.map(|l| format!(" {l}")).unwrap_or_default();
+            let caret_line = format!("{pad} | {}{caret}{label}", " ".repeat(caret_at));
+            out.push_str(caret_line.trim_end());
+            out.push('\n');
+            if i + 1 < blocks.len() || d.help.is_some() {
+                out.push_str(&format!("{pad} |\n"));
+            }
+        }
         if let Some(help) = &d.help {
-            cs_diag = cs_diag.with_notes(vec![format!("help: {help}")]);
+            out.push_str(&format!("{pad} = help: {help}\n"));
         }
-        // Writing into a Vec cannot fail; a failure here would be a bug in a span, so fall back
-        // to a plain line rather than losing the diagnostic.
-        if term::emit_to_string(&mut out, &config, sources, &cs_diag).is_err() {
-            out.push_str(&format!(
-                "{}[{}]: {}\n",
-                severity_word(d.severity),
-                d.rule,
-                d.message
-            ));
-        }
+        out.push('\n');
     }
     out
+}
+
+/// Longest source line shown in full; longer ones are cut around the caret.
+pub const MAX_SHOWN_COLUMNS: usize = 120;
+
+/// The part of `line` to show, the display column of the caret and the caret's length, for a
+/// span from byte `start` to byte `end` of the line.
+fn window(line: &str, start: usize, end: usize) -> (String, usize, usize) {
+    let start = floor_char(line, start);
+    let end = floor_char(line, end);
+    // Display cells: tabs become four spaces.
+    let cells = |s: &str| {
+        s.chars()
+            .map(|c| if c == '\t' { 4 } else { 1 })
+            .sum::<usize>()
+    };
+    let expand = |s: &str| s.replace('\t', "    ");
+    let total = cells(line);
+    let caret_at = cells(&line[..start]);
+    let caret_len = cells(&line[start..end]);
+    if total <= MAX_SHOWN_COLUMNS {
+        return (expand(line), caret_at, caret_len);
+    }
+    // Keep about 40 characters before the caret and cut the rest.
+    let chars: Vec<(usize, char)> = line.char_indices().collect();
+    let first = chars
+        .iter()
+        .position(|(i, _)| *i >= start)
+        .unwrap_or(chars.len());
+    let from = first.saturating_sub(40);
+    let to = (from + MAX_SHOWN_COLUMNS - 40).min(chars.len());
+    let byte_from = chars.get(from).map(|c| c.0).unwrap_or(line.len());
+    let byte_to = chars.get(to).map(|c| c.0).unwrap_or(line.len());
+    let mut shown = String::new();
+    let mut offset = 0;
+    if from > 0 {
+        shown.push_str("...");
+        offset = 3;
+    }
+    shown.push_str(&expand(&line[byte_from..byte_to]));
+    if byte_to < line.len() {
+        shown.push_str("...");
+    }
+    let caret_at = offset + cells(&line[byte_from..start.max(byte_from)]);
+    let caret_len = caret_len.min(cells(&line[start.min(byte_to)..byte_to]).max(1));
+    (shown, caret_at, caret_len)
+}
+
+fn floor_char(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
 }
 
 fn severity_word(severity: Severity) -> &'static str {
@@ -205,4 +276,38 @@ pub fn render_json(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
             .collect(),
     };
     serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::span::SourceMap;
+
+    #[test]
+    fn renders_like_rustc_with_tabs_and_long_lines() {
+        let mut map = SourceMap::new();
+        let id = map.add(
+            "a.proto",
+            None,
+            "message A {\n\tstring BadName = 1;\n}\n".to_owned(),
+        );
+        let start = map.get(id).text.find("BadName").unwrap_or(0);
+        let d = Diagnostic::warning("FIELD_LOWER_SNAKE_CASE", "bad")
+            .at(Span::new(id, start, start + 7))
+            .help("rename it");
+        let text = render_human(&[d], &map);
+        assert_eq!(
+            text,
+            "warning[FIELD_LOWER_SNAKE_CASE]: bad\n --> a.proto:2:9\n  |\n2 |     string BadName = 1;\n  |            ^^^^^^^\n  |\n  = help: rename it\n\n"
+        );
+        let long = format!("{}X{}", "a".repeat(500), "b".repeat(500));
+        let id = map.add("b.avsc", None, long);
+        let d = Diagnostic::error("AVRO_SCHEMA", "x").at(Span::new(id, 500, 501));
+        let text = render_human(&[d], &map);
+        let shown = text.lines().nth(3).unwrap_or_default();
+        assert!(shown.len() < 140, "{shown}");
+        let caret = text.lines().nth(4).unwrap_or_default();
+        let x = shown.find('X').unwrap_or(0);
+        assert_eq!(caret.find('^'), Some(x), "{text}");
+    }
 }

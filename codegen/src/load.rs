@@ -84,7 +84,7 @@ pub fn load(root: &Path) -> Result<LoadResult, Box<Unusable>> {
     // Schema files.
     let paths = match &only {
         Some(file) => vec![file.clone()],
-        None => walk(&root, &mut diags),
+        None => walk(&root, &mut sources, &mut diags),
     };
     let mut proto_inputs = Vec::new();
     let mut avro_files = Vec::new();
@@ -156,7 +156,7 @@ pub fn load(root: &Path) -> Result<LoadResult, Box<Unusable>> {
         }
     }
 
-    let protos = proto::load(&mut sources, &proto_inputs, &mut diags);
+    let protos = proto::load(&root, &mut sources, &proto_inputs, &mut diags);
     let avros = avro::load(&sources, &avro_files, &mut diags);
     set.files.extend(protos.files);
     set.files.extend(avros.files);
@@ -239,7 +239,7 @@ fn read_text(path: &Path, root: &Path, sources: &mut SourceMap) -> Result<FileId
 
 /// All `.proto`/`.avsc` files under `root`, sorted, skipping hidden directories and `target`.
 /// Symbolic links are followed; loops are reported, not followed forever.
-fn walk(root: &Path, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+fn walk(root: &Path, sources: &mut SourceMap, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let walker = walkdir::WalkDir::new(root)
         .follow_links(true)
@@ -268,8 +268,11 @@ fn walk(root: &Path, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
                 } else {
                     format!("cannot read `{path}`: {e}")
                 };
+                // The path itself is the location: an empty source entry so that it renders as one.
+                let id = sources.add(path, None, String::new());
                 diags.push(
                     Diagnostic::warning("FILE_UNREADABLE", message)
+                        .at(Span::file_start(id))
                         .help("remove the link or point it outside the schema tree"),
                 );
             }

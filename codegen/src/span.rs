@@ -43,11 +43,13 @@ pub struct SourceFile {
     pub path: Option<PathBuf>,
     /// Text with any BOM removed. Invalid UTF-8 is replaced (and reported by the loader).
     pub text: String,
+    /// The bytes on disk started with a UTF-8 BOM (removed from `text`).
+    pub had_bom: bool,
     line_starts: Vec<usize>,
 }
 
 impl SourceFile {
-    fn new(name: String, path: Option<PathBuf>, text: String) -> SourceFile {
+    fn new(name: String, path: Option<PathBuf>, text: String, had_bom: bool) -> SourceFile {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
@@ -55,6 +57,7 @@ impl SourceFile {
             name,
             path,
             text,
+            had_bom,
             line_starts,
         }
     }
@@ -127,12 +130,13 @@ impl SourceMap {
 
     /// Adds a file whose text is already decoded; a leading BOM is removed.
     pub fn add(&mut self, name: impl Into<String>, path: Option<PathBuf>, text: String) -> FileId {
-        let text = match text.strip_prefix('\u{feff}') {
-            Some(rest) => rest.to_owned(),
-            None => text,
+        let (text, had_bom) = match text.strip_prefix('\u{feff}') {
+            Some(rest) => (rest.to_owned(), true),
+            None => (text, false),
         };
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
-        self.files.push(SourceFile::new(name.into(), path, text));
+        self.files
+            .push(SourceFile::new(name.into(), path, text, had_bom));
         id
     }
 
@@ -171,66 +175,6 @@ pub fn display_name(root: &Path, path: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
     parts.join("/")
-}
-
-impl<'a> codespan_reporting::files::Files<'a> for SourceMap {
-    type FileId = FileId;
-    type Name = &'a str;
-    type Source = &'a str;
-
-    fn name(&'a self, id: FileId) -> Result<&'a str, codespan_reporting::files::Error> {
-        self.files
-            .get(id.0 as usize)
-            .map(|f| f.name.as_str())
-            .ok_or(codespan_reporting::files::Error::FileMissing)
-    }
-
-    fn source(&'a self, id: FileId) -> Result<&'a str, codespan_reporting::files::Error> {
-        self.files
-            .get(id.0 as usize)
-            .map(|f| f.text.as_str())
-            .ok_or(codespan_reporting::files::Error::FileMissing)
-    }
-
-    fn line_index(
-        &'a self,
-        id: FileId,
-        byte_index: usize,
-    ) -> Result<usize, codespan_reporting::files::Error> {
-        let file = self
-            .files
-            .get(id.0 as usize)
-            .ok_or(codespan_reporting::files::Error::FileMissing)?;
-        Ok(file.line_index(byte_index))
-    }
-
-    fn line_range(
-        &'a self,
-        id: FileId,
-        line_index: usize,
-    ) -> Result<std::ops::Range<usize>, codespan_reporting::files::Error> {
-        let file = self
-            .files
-            .get(id.0 as usize)
-            .ok_or(codespan_reporting::files::Error::FileMissing)?;
-        if line_index > file.line_starts.len() {
-            return Err(codespan_reporting::files::Error::LineTooLarge {
-                given: line_index,
-                max: file.line_starts.len(),
-            });
-        }
-        let start = file
-            .line_starts
-            .get(line_index)
-            .copied()
-            .unwrap_or(file.text.len());
-        let end = file
-            .line_starts
-            .get(line_index + 1)
-            .copied()
-            .unwrap_or(file.text.len());
-        Ok(start..end)
-    }
 }
 
 #[cfg(test)]

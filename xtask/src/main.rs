@@ -1,1 +1,91 @@
-fn main() {}
+//! Project automation for herald: `cargo xtask <task>`. Written in Rust so that it runs wherever
+//! cargo does; `.ci/run` calls `cargo xtask ci`.
+
+use std::process::{Command, ExitCode};
+
+const USAGE: &str = "usage: cargo xtask <task>
+
+tasks:
+  ci      fmt check, clippy -D warnings, every test (what .ci/run runs)
+  bench   the benchmarks (cargo bench), figures go in BENCHMARKS.md
+  lint    herald lint on the example schema repo";
+
+fn main() -> ExitCode {
+    let task = std::env::args().nth(1).unwrap_or_default();
+    let result = match task.as_str() {
+        "ci" => ci(),
+        "bench" => run("cargo", &["bench", "--workspace"]),
+        "lint" => run(
+            "cargo",
+            &[
+                "run",
+                "--quiet",
+                "-p",
+                "herald-codegen",
+                "--bin",
+                "herald",
+                "--",
+                "lint",
+                "schemas",
+            ],
+        ),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask {task}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn ci() -> Result<(), String> {
+    run("cargo", &["fmt", "--all", "--", "--check"])?;
+    run(
+        "cargo",
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    run("cargo", &["test", "--workspace"])?;
+    // The README's first command must keep working on the example repo.
+    run(
+        "cargo",
+        &[
+            "run",
+            "--quiet",
+            "-p",
+            "herald-codegen",
+            "--bin",
+            "herald",
+            "--",
+            "lint",
+            "schemas",
+        ],
+    )
+}
+
+fn run(program: &str, args: &[&str]) -> Result<(), String> {
+    eprintln!("$ {program} {}", args.join(" "));
+    let status = Command::new(program)
+        .args(args)
+        .status()
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{program} {}` failed with {status}",
+            args.join(" ")
+        ))
+    }
+}

@@ -422,9 +422,7 @@ impl Walker<'_> {
         if let Some(p) = primitive(name) {
             return TypeRef::Scalar(p);
         }
-        let candidates = if name.contains('.') {
-            vec![name.to_owned()]
-        } else if enclosing.is_empty() {
+        let candidates = if name.contains('.') || enclosing.is_empty() {
             vec![name.to_owned()]
         } else {
             vec![format!("{enclosing}.{name}"), name.to_owned()]

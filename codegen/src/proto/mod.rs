@@ -7,7 +7,7 @@
 pub mod scan;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use protobuf::descriptor::field_descriptor_proto::{Label, Type};
 use protobuf::descriptor::{DescriptorProto, EnumDescriptorProto, FileDescriptorProto};
@@ -25,6 +25,10 @@ use scan::{FieldDecl, MessageDecl, Outline};
 pub const OPTIONS_PROTO: &str = include_str!("options.proto");
 /// Import path of the built-in options file.
 pub const OPTIONS_PATH: &str = "herald/options.proto";
+/// Most top-level messages and enums herald type-checks in one `.proto` file: the pure parser's
+/// option resolution is quadratic in this number, so a file beyond it is refused with a diagnostic
+/// rather than left to run for minutes.
+pub const MAX_TOP_LEVEL_DEFINITIONS: usize = 10_000;
 /// Field number of `(herald.event)` in `google.protobuf.MessageOptions`.
 pub const EVENT_OPTION_NUMBER: u32 = 50001;
 
@@ -81,7 +85,12 @@ struct FileState {
 }
 
 /// Loads proto files. Every problem becomes a located diagnostic; what can be loaded is.
-pub fn load(sources: &mut SourceMap, inputs: &[ProtoInput], diags: &mut Vec<Diagnostic>) -> Loaded {
+pub fn load(
+    root: &Path,
+    sources: &mut SourceMap,
+    inputs: &[ProtoInput],
+    diags: &mut Vec<Diagnostic>,
+) -> Loaded {
     let mut states: BTreeMap<String, FileState> = BTreeMap::new();
     for input in inputs {
         let text = &sources.get(input.file).text;
@@ -102,7 +111,25 @@ pub fn load(sources: &mut SourceMap, inputs: &[ProtoInput], diags: &mut Vec<Diag
             }
             Ok(tokens) => {
                 state.outline = scan::outline(text, &tokens);
-                if let Err(e) = protobuf_parse::pure::parse_dependencies(text) {
+                let count = state.outline.messages.len() + state.outline.enums.len();
+                if count > MAX_TOP_LEVEL_DEFINITIONS {
+                    let at = state
+                        .outline
+                        .messages
+                        .get(MAX_TOP_LEVEL_DEFINITIONS)
+                        .map(|m| m.span)
+                        .unwrap_or((0, 0));
+                    diags.push(
+                        Diagnostic::error(
+                            "FILE_TOO_LARGE",
+                            format!("{count} top-level definitions in one file; herald checks up to {MAX_TOP_LEVEL_DEFINITIONS}"),
+                        )
+                        .at(span(at.0, at.1))
+                        .label("the first definition over the limit")
+                        .help("split the file: one file per event or per aggregate is the usual layout"),
+                    );
+                    state.broken = true;
+                } else if let Err(e) = protobuf_parse::pure::parse_dependencies(text) {
                     let file = sources.get(input.file);
                     let offset = file.offset_of(e.line as usize, e.col as usize);
                     let (s, end) = token_at(&tokens, offset);
@@ -121,14 +148,15 @@ pub fn load(sources: &mut SourceMap, inputs: &[ProtoInput], diags: &mut Vec<Diag
     check_imports(sources, &mut states, diags);
 
     // Type-check what is left in one pass; on failure, file by file so that one broken file
-    // does not hide the others. protobuf-parse reads from an include directory, so the texts
-    // herald read (BOM removed) are staged in a private one, with the built-in options file.
+    // does not hide the others. protobuf-parse reads files from include directories: the repo
+    // root, behind a small private overlay holding the built-in options file and any file whose
+    // text differs from its bytes on disk (a BOM removed).
     let good: Vec<String> = states
         .iter()
         .filter(|(_, s)| !s.broken)
         .map(|(p, _)| p.clone())
         .collect();
-    let staging = match stage(sources, &states, &good) {
+    let staging = match stage(root, sources, &states, &good) {
         Ok(dir) => dir,
         Err(e) => {
             diags.push(Diagnostic::error(
@@ -138,7 +166,7 @@ pub fn load(sources: &mut SourceMap, inputs: &[ProtoInput], diags: &mut Vec<Diag
             return Loaded::default();
         }
     };
-    let resolver = staging.path();
+    let resolver = &staging;
     let mut descriptors: BTreeMap<String, FileDescriptorProto> = BTreeMap::new();
     match typecheck(&good, resolver) {
         Ok(fds) => {
@@ -376,42 +404,72 @@ fn check_imports(
     let _ = sources;
 }
 
-/// Writes the files to type-check, and `herald/options.proto`, under a temporary include root.
+/// Include roots for the parser: the overlay first, then the repo.
+struct Roots {
+    overlay: tempfile::TempDir,
+    repo: PathBuf,
+    /// Import paths served from the overlay.
+    staged: BTreeSet<String>,
+}
+
+/// Writes `herald/options.proto`, and the files whose text is not their bytes on disk, into the overlay.
 fn stage(
+    root: &Path,
     sources: &SourceMap,
     states: &BTreeMap<String, FileState>,
     good: &[String],
-) -> std::io::Result<tempfile::TempDir> {
-    let dir = tempfile::Builder::new().prefix("herald-proto-").tempdir()?;
+) -> std::io::Result<Roots> {
+    let overlay = tempfile::Builder::new().prefix("herald-proto-").tempdir()?;
     let write = |rel: &str, text: &str| -> std::io::Result<()> {
-        let path = dir.path().join(rel);
+        let path = overlay.path().join(rel);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
         std::fs::write(path, text)
     };
     write(OPTIONS_PATH, OPTIONS_PROTO)?;
+    let mut staged = BTreeSet::new();
     for path in good {
         if let Some(st) = states.get(path) {
-            write(path, &sources.get(st.file).text)?;
+            let file = sources.get(st.file);
+            if file.had_bom || file.path.is_none() {
+                write(path, &file.text)?;
+                staged.insert(path.clone());
+            }
         }
     }
-    Ok(dir)
+    Ok(Roots {
+        overlay,
+        repo: std::path::absolute(root)?,
+        staged,
+    })
 }
 
-fn typecheck(paths: &[String], root: &Path) -> Result<Vec<FileDescriptorProto>, String> {
+fn typecheck(paths: &[String], roots: &Roots) -> Result<Vec<FileDescriptorProto>, String> {
     if paths.is_empty() {
         return Ok(Vec::new());
     }
+    let overlay = roots.overlay.path();
     let mut parser = protobuf_parse::Parser::new();
     parser
         .pure()
-        .include(root)
-        .inputs(paths.iter().map(|p| root.join(p)));
+        .include(overlay)
+        .include(&roots.repo)
+        .inputs(paths.iter().map(|p| {
+            if roots.staged.contains(p) {
+                overlay.join(p)
+            } else {
+                roots.repo.join(p)
+            }
+        }));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         parser.parse_and_typecheck()
     }));
-    let prefix = format!("{}/", root.display());
+    let prefixes = [
+        format!("{}/", overlay.display()),
+        format!("{}/", roots.repo.display()),
+    ];
+    let strip = |m: String| prefixes.iter().fold(m, |m, p| m.replace(p.as_str(), ""));
     match result {
         Ok(Ok(parsed)) => Ok(parsed.file_descriptors),
         Ok(Err(e)) => {
@@ -421,13 +479,13 @@ fn typecheck(paths: &[String], root: &Path) -> Result<Vec<FileDescriptorProto>, 
                 .chain()
                 .map(|c| c.to_string())
                 .find(|m| m.starts_with("error in `"))
-                .map(|m| m.replace(&prefix, ""))
+                .map(strip)
                 .and_then(|m| {
                     m.strip_prefix("error in `")
                         .and_then(|r| r.split_once('`'))
                         .map(|(f, _)| f.to_owned())
                 });
-            let cause = e.root_cause().to_string().replace(&prefix, "");
+            let cause = strip(e.root_cause().to_string());
             Err(match file {
                 Some(f) => format!("error in `{f}`: {cause}"),
                 None => cause,
@@ -553,12 +611,26 @@ impl Lower<'_> {
 
     fn file_types(&mut self) {
         let prefix = self.fd.package().to_owned();
+        // Index the top level: a file may hold many thousands of messages.
+        let outline = self.outline;
+        let messages: std::collections::HashMap<&str, &MessageDecl> = outline
+            .messages
+            .iter()
+            .rev()
+            .map(|d| (d.name.as_str(), d))
+            .collect();
+        let enums: std::collections::HashMap<&str, &scan::EnumDecl> = outline
+            .enums
+            .iter()
+            .rev()
+            .map(|d| (d.name.as_str(), d))
+            .collect();
         for m in &self.fd.message_type {
-            let decl = self.outline.messages.iter().find(|d| d.name == m.name());
+            let decl = messages.get(m.name()).copied();
             self.message(m, decl, &prefix, None);
         }
         for e in &self.fd.enum_type {
-            let decl = self.outline.enums.iter().find(|d| d.name == e.name());
+            let decl = enums.get(e.name()).copied();
             self.enumeration(e, decl, &prefix, None);
         }
     }
@@ -793,8 +865,8 @@ impl Lower<'_> {
                 return None;
             }
             let span = option
-                .and_then(|o| o.entries.iter().find(|(k, ..)| k == key))
-                .map(|(.., vspan)| self.span(*vspan))
+                .and_then(|o| o.entries.iter().find(|e| e.key == key))
+                .map(|e| self.span(e.value_span))
                 .unwrap_or(fallback);
             Some(Located {
                 value: value.to_owned(),

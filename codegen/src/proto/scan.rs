@@ -312,14 +312,22 @@ pub struct EnumDecl {
     pub values: Vec<FieldDecl>,
 }
 
+/// One `key: value` entry of an aggregate option value: key, key span, value (unquoted), value span.
+#[derive(Debug, Clone)]
+pub struct OptionEntry {
+    pub key: String,
+    pub key_span: (usize, usize),
+    pub value: String,
+    pub value_span: (usize, usize),
+}
+
 /// An option statement. For aggregate values (`{ version: "1.2" }`) each entry is recorded.
 #[derive(Debug, Clone, Default)]
 pub struct OptionDecl {
     pub name: String,
     /// From `option` to `;`.
     pub span: (usize, usize),
-    /// `(key, key span, value text without quotes, value span)`.
-    pub entries: Vec<(String, (usize, usize), String, (usize, usize))>,
+    pub entries: Vec<OptionEntry>,
 }
 
 /// Builds the outline. Never fails: constructs it does not understand are skipped.
@@ -649,7 +657,7 @@ impl<'a> OutlineParser<'a> {
             self.pos += 1;
             if self.is_sym(b'{') {
                 self.pos += 1;
-                self.aggregate(&mut entries, 1);
+                self.aggregate(&mut entries);
             }
         }
         let mut end = start;
@@ -668,12 +676,7 @@ impl<'a> OutlineParser<'a> {
     }
 
     /// Entries of an aggregate option value, after its `{`; nested aggregates are skipped.
-    #[allow(clippy::type_complexity)]
-    fn aggregate(
-        &mut self,
-        entries: &mut Vec<(String, (usize, usize), String, (usize, usize))>,
-        depth: usize,
-    ) {
+    fn aggregate(&mut self, entries: &mut Vec<OptionEntry>) {
         while let Some(t) = self.peek() {
             match t.kind {
                 Tok::Sym(b'}') => {
@@ -689,7 +692,7 @@ impl<'a> OutlineParser<'a> {
                     if self.is_sym(b'{') {
                         self.pos += 1;
                         let mut nested = Vec::new();
-                        self.aggregate(&mut nested, depth + 1);
+                        self.aggregate(&mut nested);
                         continue;
                     }
                     let vstart = self.peek().map(|v| v.start).unwrap_or(t.end);
@@ -709,7 +712,12 @@ impl<'a> OutlineParser<'a> {
                     } else {
                         raw.to_owned()
                     };
-                    entries.push((key.0, key.1, value, (vstart, vend)));
+                    entries.push(OptionEntry {
+                        key: key.0,
+                        key_span: key.1,
+                        value,
+                        value_span: (vstart, vend),
+                    });
                 }
                 _ => self.pos += 1,
             }
@@ -816,7 +824,7 @@ mod tests {
         assert_eq!(m.fields[0].leading.as_deref(), Some("Id doc."));
         assert_eq!(m.fields[0].trailing.as_deref(), Some("trailing"));
         assert_eq!(m.options[0].name, "(herald.event)");
-        assert_eq!(m.options[0].entries[0].2, "1.2");
+        assert_eq!(m.options[0].entries[0].value, "1.2");
         assert_eq!(o.enums[0].values[0].name, "COLOR_UNSPECIFIED");
     }
 

@@ -1,0 +1,209 @@
+//! Every lint fixture (a small schema repo under `tests/fixtures/lint/<case>`) against its
+//! snapshot of the human and JSON output. Review changes with `cargo insta review`, or accept
+//! them with `INSTA_UPDATE=always cargo test -p herald-codegen --test lint_fixtures`.
+
+use std::path::{Path, PathBuf};
+
+use herald_codegen::{diagnostic, lint};
+
+fn render(dir: &Path) -> String {
+    let report = lint::lint(dir);
+    format!(
+        "exit code: {}\n\n{}\n{}\n",
+        report.exit_code(),
+        diagnostic::render_human(&report.diagnostics, &report.sources),
+        diagnostic::render_json(&report.diagnostics, &report.sources)
+    )
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lint")
+}
+
+#[test]
+fn lint_fixtures() {
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(fixtures())
+        .expect("fixtures directory")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    assert!(
+        cases.len() >= 40,
+        "expected the fixture corpus, found {} cases",
+        cases.len()
+    );
+    for case in cases {
+        let name = case
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        insta::with_settings!({ snapshot_suffix => name.clone(), prepend_module_to_snapshot => false, omit_expression => true }, {
+            insta::assert_snapshot!("lint", render(&case));
+        });
+    }
+}
+
+#[test]
+fn example_schema_repo_is_clean() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+    let report = lint::lint(&root);
+    assert!(
+        report.diagnostics.is_empty(),
+        "{}",
+        diagnostic::render_human(&report.diagnostics, &report.sources)
+    );
+    let set = herald_codegen::load::load(&root).expect("loads").set;
+    let names: Vec<&str> = set.events.iter().map(|e| e.name.as_str()).collect();
+    assert!(
+        names.iter().any(|n| n.ends_with("UserUpdated")),
+        "{names:?}"
+    );
+    assert!(names.iter().any(|n| n.ends_with("BankError")), "{names:?}");
+    assert!(
+        names.iter().any(|n| n.ends_with("DeleteAccount")),
+        "{names:?}"
+    );
+}
+
+/// Inputs too big or too odd to keep in the repo are generated here.
+mod generated {
+    use super::*;
+
+    fn repo(files: &[(&str, Vec<u8>)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (name, body) in files {
+            let path = dir.path().join(name);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).expect("mkdir");
+            }
+            std::fs::write(path, body).expect("write");
+        }
+        dir
+    }
+
+    #[test]
+    fn deeply_nested_proto_is_refused_with_a_location() {
+        let mut text = String::from("syntax = \"proto3\";\n");
+        for i in 0..1000 {
+            text.push_str(&format!("message M{i} {{\n"));
+        }
+        text.push_str(&"}\n".repeat(1000));
+        let dir = repo(&[("deep.proto", text.into_bytes())]);
+        insta::assert_snapshot!(render(dir.path()));
+    }
+
+    #[test]
+    fn deeply_nested_avro_is_refused_with_a_location() {
+        let mut text = String::new();
+        for i in 0..1000 {
+            text.push_str(&format!("{{\"type\": \"record\", \"name\": \"R{i}\", \"fields\": [{{\"name\": \"f\", \"type\": "));
+        }
+        text.push_str("\"int\"");
+        text.push_str(&"}]}".repeat(1000));
+        let dir = repo(&[("deep.avsc", text.into_bytes())]);
+        insta::assert_snapshot!(render(dir.path()));
+    }
+
+    #[test]
+    fn ten_megabyte_file_is_read_and_located() {
+        let mut text = String::from("syntax = \"proto3\";\npackage big.v1;\n");
+        let mut i = 0;
+        while text.len() < 10 * 1024 * 1024 {
+            text.push_str(&format!("// Message number {i}.\nmessage Big{i} {{\n"));
+            for f in 1..=40 {
+                text.push_str(&format!(
+                    "  // Field {f} of message {i}.\n  string field_{f} = {f};\n"
+                ));
+            }
+            text.push_str("}\n");
+            i += 1;
+        }
+        // One problem at the very end: its line number proves the whole file was read.
+        text.push_str("message Last {\n  string badName = 1;\n}\n");
+        let dir = repo(&[("big.proto", text.into_bytes())]);
+        insta::assert_snapshot!(render(dir.path()));
+    }
+
+    #[test]
+    fn too_many_definitions_in_one_file_is_refused_with_a_location() {
+        let mut text = String::from("syntax = \"proto3\";\npackage many.v1;\n");
+        for i in 0..10_050 {
+            text.push_str(&format!("message M{i} {{}}\n"));
+        }
+        let dir = repo(&[("many.proto", text.into_bytes())]);
+        insta::assert_snapshot!(render(dir.path()));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlink_loop_is_reported_not_followed() {
+        let dir = repo(&[(
+            "a/ok.proto",
+            b"syntax = \"proto3\";\npackage a;\nmessage Ok {}\n".to_vec(),
+        )]);
+        std::os::unix::fs::symlink("..", dir.path().join("a/loop")).expect("symlink");
+        insta::assert_snapshot!(render(dir.path()));
+    }
+
+    #[test]
+    fn missing_directory_is_unusable_input() {
+        let report = lint::lint(Path::new("/nonexistent/herald/repo"));
+        assert_eq!(report.exit_code(), 2);
+        assert_eq!(report.diagnostics[0].rule, "INPUT_MISSING");
+    }
+}
+
+/// The binary: exit codes and formats as CI scripts see them.
+mod cli {
+    use super::*;
+    use std::process::Command;
+
+    fn herald(args: &[&str]) -> (i32, String, String) {
+        let out = Command::new(env!("CARGO_BIN_EXE_herald"))
+            .args(args)
+            .output()
+            .expect("run herald");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    fn case(name: &str) -> String {
+        fixtures().join(name).display().to_string()
+    }
+
+    #[test]
+    fn exit_codes() {
+        assert_eq!(herald(&["lint", &case("clean_proto")]).0, 0);
+        assert_eq!(herald(&["lint", &case("style_field_name")]).0, 1);
+        assert_eq!(herald(&["lint", &case("toml_not_toml")]).0, 2);
+        assert_eq!(herald(&["lint", "/nonexistent/dir"]).0, 2);
+        assert_eq!(
+            herald(&["lint", "--format", "yaml", &case("clean_proto")]).0,
+            2
+        );
+    }
+
+    #[test]
+    fn json_format_is_one_object_on_stdout() {
+        let (code, stdout, _) = herald(&["lint", "--format", "json", &case("style_field_name")]);
+        assert_eq!(code, 1);
+        let value: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+        assert_eq!(value["diagnostics"][0]["rule"], "FIELD_LOWER_SNAKE_CASE");
+        assert_eq!(value["diagnostics"][0]["line"], 6);
+        assert_eq!(value["diagnostics"][0]["column"], 10);
+    }
+
+    #[test]
+    fn rules_table_lists_every_rule() {
+        let (code, stdout, _) = herald(&["lint", "--rules"]);
+        assert_eq!(code, 0);
+        for rule in lint::RULES {
+            assert!(stdout.contains(rule.id), "{} missing", rule.id);
+        }
+    }
+}
