@@ -129,6 +129,8 @@ pub fn load(
                         .help("split the file: one file per event or per aggregate is the usual layout"),
                     );
                     state.broken = true;
+                } else if !check_outline(input.file, &state.outline, diags) {
+                    state.broken = true;
                 } else if let Err(e) = protobuf_parse::pure::parse_dependencies(text) {
                     let file = sources.get(input.file);
                     let offset = file.offset_of(e.line as usize, e.col as usize);
@@ -260,6 +262,160 @@ pub fn load(
     }
     loaded.descriptors = descriptors;
     loaded
+}
+
+/// Largest proto field number.
+const MAX_FIELD_NUMBER: i64 = 536_870_911;
+
+/// Structural checks protobuf-parse reports poorly or not at all: duplicate names, field numbers
+/// out of range, duplicated or in the implementation-reserved range, enums with no values or a
+/// nonzero first value in proto3. Returns whether the file passed.
+fn check_outline(file: FileId, outline: &Outline, diags: &mut Vec<Diagnostic>) -> bool {
+    let before = diags.len();
+    let span = |r: (usize, usize)| Span::new(file, r.0, r.1);
+    let proto3 = outline.syntax.as_deref() == Some("proto3");
+    let mut dup = |what: &str,
+                   scope: &str,
+                   items: Vec<(&str, (usize, usize))>,
+                   diags: &mut Vec<Diagnostic>| {
+        let mut seen: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+        for (name, at) in items {
+            if let Some(first) = seen.get(name) {
+                diags.push(
+                    Diagnostic::error(
+                        "PROTO_DUPLICATE_NAME",
+                        format!("{what} `{name}` is declared twice in {scope}"),
+                    )
+                    .at(span(at))
+                    .related(span(*first), "first declared here"),
+                );
+            } else {
+                seen.insert(name, at);
+            }
+        }
+    };
+    let top: Vec<(&str, (usize, usize))> = outline
+        .messages
+        .iter()
+        .map(|m| (m.name.as_str(), m.span))
+        .chain(outline.enums.iter().map(|e| (e.name.as_str(), e.span)))
+        .collect();
+    dup("type", "this file", top, diags);
+    fn enums(e: &scan::EnumDecl, proto3: bool, file: FileId, diags: &mut Vec<Diagnostic>) {
+        let span = |r: (usize, usize)| Span::new(file, r.0, r.1);
+        match e.values.first() {
+            None => diags.push(
+                Diagnostic::error(
+                    "PROTO_ENUM_VALUES",
+                    format!("enum `{}` has no values", e.name),
+                )
+                .at(span(e.span))
+                .help(format!("add `{}_UNSPECIFIED = 0;`", lint_upper(&e.name))),
+            ),
+            Some(first) if proto3 && first.number.is_some_and(|(n, _)| n != 0) => diags.push(
+                Diagnostic::error(
+                    "PROTO_ENUM_VALUES",
+                    format!("the first value of proto3 enum `{}` must be zero", e.name),
+                )
+                .at(span(first.number.map(|n| n.1).unwrap_or(first.span)))
+                .help(format!(
+                    "start with `{}_UNSPECIFIED = 0;`",
+                    lint_upper(&e.name)
+                )),
+            ),
+            _ => {}
+        }
+        let mut seen: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+        for v in &e.values {
+            if let Some(first) = seen.get(v.name.as_str()) {
+                diags.push(
+                    Diagnostic::error(
+                        "PROTO_DUPLICATE_NAME",
+                        format!("enum value `{}` is declared twice in `{}`", v.name, e.name),
+                    )
+                    .at(span(v.span))
+                    .related(span(*first), "first declared here"),
+                );
+            } else {
+                seen.insert(&v.name, v.span);
+            }
+        }
+    }
+    fn messages(m: &MessageDecl, proto3: bool, file: FileId, diags: &mut Vec<Diagnostic>) {
+        let span = |r: (usize, usize)| Span::new(file, r.0, r.1);
+        let mut names: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+        let mut numbers: BTreeMap<i64, (&str, (usize, usize))> = BTreeMap::new();
+        for f in &m.fields {
+            if let Some(first) = names.get(f.name.as_str()) {
+                diags.push(
+                    Diagnostic::error(
+                        "PROTO_DUPLICATE_NAME",
+                        format!("field `{}` is declared twice in `{}`", f.name, m.name),
+                    )
+                    .at(span(f.span))
+                    .related(span(*first), "first declared here"),
+                );
+            } else {
+                names.insert(&f.name, f.span);
+            }
+            let Some((n, at)) = f.number else { continue };
+            if !(1..=MAX_FIELD_NUMBER).contains(&n) {
+                diags.push(
+                    Diagnostic::error(
+                        "PROTO_FIELD_NUMBER",
+                        format!("field number {n} of `{}` is out of range", f.name),
+                    )
+                    .at(span(at))
+                    .help(format!("field numbers go from 1 to {MAX_FIELD_NUMBER}")),
+                );
+            } else if (19_000..=19_999).contains(&n) {
+                diags.push(
+                    Diagnostic::error(
+                        "PROTO_FIELD_NUMBER",
+                        format!(
+                            "field number {n} of `{}` is reserved for the protobuf implementation",
+                            f.name
+                        ),
+                    )
+                    .at(span(at))
+                    .help("numbers 19000 to 19999 cannot be used"),
+                );
+            } else if let Some((other, _)) = numbers.get(&n) {
+                diags.push(
+                    Diagnostic::error(
+                        "PROTO_FIELD_NUMBER",
+                        format!(
+                            "field number {n} is used by both `{other}` and `{}`",
+                            f.name
+                        ),
+                    )
+                    .at(span(at))
+                    .related(span(numbers[&n].1), "first used here")
+                    .help("every field of a message needs its own number"),
+                );
+            } else {
+                numbers.insert(n, (&f.name, at));
+            }
+        }
+        for e in &m.enums {
+            enums(e, proto3, file, diags);
+        }
+        for n in &m.messages {
+            messages(n, proto3, file, diags);
+        }
+    }
+    for m in &outline.messages {
+        messages(m, proto3, file, diags);
+    }
+    for e in &outline.enums {
+        enums(e, proto3, file, diags);
+    }
+    let _ = &mut dup;
+    diags.len() == before
+}
+
+fn lint_upper(name: &str) -> String {
+    crate::lint::to_snake(name).to_uppercase()
 }
 
 /// Start and end of the token that contains or follows `offset`.
@@ -527,6 +683,16 @@ fn typecheck_diagnostic(sources: &SourceMap, st: &FileState, message: &str) -> D
             "PROTO_TYPE_UNRESOLVED",
             "check the type name, the package, and that its file is imported",
         )
+    } else if detail.contains("unknown enum value")
+        && herald_kind_entry(&st.outline, &quoted_or_tail(&detail)).is_some()
+    {
+        let value = quoted_or_tail(&detail);
+        if let Some(at) = herald_kind_entry(&st.outline, &value) {
+            return Diagnostic::error("EVENT_UNKNOWN_KIND", format!("unknown kind `{value}`"))
+                .at(Span::new(st.file, at.0, at.1))
+                .help("kind is EVENT (a fact, to any number of subscribers) or COMMAND (a request to one service)");
+        }
+        ("PROTO_OPTION_INVALID", "use one of the enum's values")
     } else if detail.contains("unknown enum value") {
         ("PROTO_OPTION_INVALID", "use one of the enum's values")
     } else {
@@ -557,6 +723,42 @@ fn typecheck_diagnostic(sources: &SourceMap, st: &FileState, message: &str) -> D
     Diagnostic::error(rule, detail)
         .at(Span::new(st.file, s, e))
         .help(help)
+}
+
+/// The last word of an error message such as `unknown enum value: QUERY`.
+fn quoted_or_tail(detail: &str) -> String {
+    detail
+        .rsplit([' ', ':'])
+        .next()
+        .unwrap_or("")
+        .trim_matches('`')
+        .to_owned()
+}
+
+/// Span of a `kind: VALUE` entry inside any `(herald.event)` option.
+fn herald_kind_entry(outline: &Outline, value: &str) -> Option<(usize, usize)> {
+    fn walk(messages: &[MessageDecl], value: &str) -> Option<(usize, usize)> {
+        for m in messages {
+            for o in m
+                .options
+                .iter()
+                .filter(|o| o.name.starts_with("(herald.event)"))
+            {
+                if let Some(e) = o
+                    .entries
+                    .iter()
+                    .find(|e| e.key == "kind" && e.value == value)
+                {
+                    return Some(e.value_span);
+                }
+            }
+            if let Some(found) = walk(&m.messages, value) {
+                return Some(found);
+            }
+        }
+        None
+    }
+    walk(&outline.messages, value)
 }
 
 fn find_field_type(messages: &[MessageDecl], name: &str) -> Option<(usize, usize)> {

@@ -264,6 +264,8 @@ fn clean_block_comment(raw: &str) -> String {
 /// Declarations of one file, with spans (byte ranges of their names) and comments.
 #[derive(Debug, Default, Clone)]
 pub struct Outline {
+    /// `syntax = "..."` value, if declared.
+    pub syntax: Option<String>,
     pub package: Option<(String, (usize, usize))>,
     pub imports: Vec<ImportDecl>,
     pub messages: Vec<MessageDecl>,
@@ -297,6 +299,8 @@ pub struct MessageDecl {
 pub struct FieldDecl {
     pub name: String,
     pub span: (usize, usize),
+    /// The number after `=`, when it is a plain integer literal.
+    pub number: Option<(i64, (usize, usize))>,
     pub type_text: String,
     pub type_span: (usize, usize),
     pub leading: Option<String>,
@@ -340,6 +344,17 @@ pub fn outline(text: &str, tokens: &[Token]) -> Outline {
     let mut out = Outline::default();
     while p.pos < tokens.len() {
         match p.ident() {
+            Some("syntax") => {
+                p.pos += 1;
+                if p.is_sym(b'=') {
+                    p.pos += 1;
+                }
+                out.syntax = p
+                    .peek()
+                    .filter(|t| t.kind == Tok::Str)
+                    .map(|t| unquote(&text[t.start..t.end]));
+                p.skip_statement();
+            }
             Some("package") => {
                 p.pos += 1;
                 let start = p.peek().map(|t| t.start).unwrap_or(0);
@@ -550,10 +565,13 @@ impl<'a> OutlineParser<'a> {
         }
         let type_text: String = self.text[type_start..type_end].split_whitespace().collect();
         if let Some(name) = self.peek().filter(|t| t.kind == Tok::Ident) {
+            self.pos += 1;
+            let number = self.assigned_number();
             let decl_trailing = self.statement_trailing(options);
             m.fields.push(FieldDecl {
                 name: self.text[name.start..name.end].to_owned(),
                 span: (name.start, name.end),
+                number,
                 type_text,
                 type_span: (type_start, type_end),
                 leading,
@@ -562,6 +580,38 @@ impl<'a> OutlineParser<'a> {
         } else {
             self.skip_statement();
         }
+    }
+
+    /// `= N` after a field or enum value name (cursor after the name); the cursor stays put when
+    /// there is no plain integer there.
+    fn assigned_number(&mut self) -> Option<(i64, (usize, usize))> {
+        let save = self.pos;
+        if !self.is_sym(b'=') {
+            return None;
+        }
+        self.pos += 1;
+        let negative = self.is_sym(b'-');
+        if negative {
+            self.pos += 1;
+        }
+        let Some(t) = self.peek().filter(|t| t.kind == Tok::Int) else {
+            self.pos = save;
+            return None;
+        };
+        let text = &self.text[t.start..t.end];
+        let value = if let Some(hex) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+            i64::from_str_radix(hex, 16).ok()
+        } else if text.len() > 1 && text.starts_with('0') {
+            i64::from_str_radix(&text[1..], 8).ok()
+        } else {
+            text.parse().ok()
+        };
+        let Some(value) = value else {
+            self.pos = save;
+            return None;
+        };
+        self.pos += 1;
+        Some((if negative { -value } else { value }, (t.start, t.end)))
     }
 
     /// Skips the rest of a field or enum value statement, recording `[...]` options, and returns
@@ -757,10 +807,12 @@ impl<'a> OutlineParser<'a> {
                     let leading = t.leading.clone();
                     self.pos += 1;
                     let name = self.text[t.start..t.end].to_owned();
+                    let number = self.assigned_number();
                     let trailing = self.statement_trailing(options);
                     e.values.push(FieldDecl {
                         name,
                         span: (t.start, t.end),
+                        number,
                         type_text: String::new(),
                         type_span: (t.start, t.end),
                         leading,
