@@ -1,0 +1,218 @@
+//! What generated handlers and dispatchers use: the handler [`Context`], errors, the [`Publish`]
+//! seam and [`OpenEnum`] for typed access to protobuf enum fields.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Mutex;
+
+use crate::envelope::Envelope;
+use crate::event::{CodecError, Event};
+
+/// What a handler knows about the envelope its event came in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Context {
+    pub id: String,
+    pub source: String,
+    pub event_type: String,
+    pub version: crate::Version,
+    pub time: Option<chrono::DateTime<chrono::Utc>>,
+    pub partition_key: Option<String>,
+    pub correlation_id: Option<String>,
+    pub causation_id: Option<String>,
+    pub traceparent: Option<String>,
+}
+
+impl Context {
+    pub fn from_envelope(envelope: &Envelope) -> Context {
+        Context {
+            id: envelope.id.clone(),
+            source: envelope.source.clone(),
+            event_type: envelope.event_type.clone(),
+            version: envelope.version,
+            time: envelope.time,
+            partition_key: envelope.partition_key.clone(),
+            correlation_id: envelope.correlation_id.clone(),
+            causation_id: envelope.causation_id.clone(),
+            traceparent: envelope.traceparent.clone(),
+        }
+    }
+}
+
+/// A handler's failure; the consumer retries or dead-letters the event.
+#[derive(Debug)]
+pub struct HandlerError(pub Box<dyn std::error::Error + Send + Sync>);
+
+impl HandlerError {
+    pub fn msg(message: impl Into<String>) -> HandlerError {
+        HandlerError(message.into().into())
+    }
+}
+
+impl fmt::Display for HandlerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<E: std::error::Error + Send + Sync + 'static> From<E> for HandlerError {
+    fn from(e: E) -> HandlerError {
+        HandlerError(Box::new(e))
+    }
+}
+
+/// What a handler returns.
+pub type HandlerResult = Result<(), HandlerError>;
+
+/// Why a dispatcher could not deliver an envelope to a handler.
+#[derive(Debug)]
+pub enum DispatchError {
+    /// No handler for this event type in this dispatcher.
+    UnknownType { event_type: String },
+    /// The type is known but not this MAJOR version.
+    UnknownMajor {
+        event_type: String,
+        major: u32,
+        known: &'static [u32],
+    },
+    /// The payload did not decode as the event.
+    Decode {
+        event_type: String,
+        error: CodecError,
+    },
+    /// The handler failed.
+    Handler {
+        event_type: String,
+        error: HandlerError,
+    },
+}
+
+impl fmt::Display for DispatchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DispatchError::UnknownType { event_type } => {
+                write!(f, "no handler for event type `{event_type}`")
+            }
+            DispatchError::UnknownMajor {
+                event_type,
+                major,
+                known,
+            } => {
+                write!(f, "event type `{event_type}` has no handler for major version {major} (handled: {known:?})")
+            }
+            DispatchError::Decode { event_type, error } => {
+                write!(f, "cannot decode `{event_type}`: {error}")
+            }
+            DispatchError::Handler { event_type, error } => {
+                write!(f, "handler for `{event_type}` failed: {error}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for DispatchError {}
+
+/// Publishing failed.
+#[derive(Debug)]
+pub struct PublishError(pub String);
+
+impl fmt::Display for PublishError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for PublishError {}
+
+impl From<CodecError> for PublishError {
+    fn from(e: CodecError) -> PublishError {
+        PublishError(format!("cannot encode: {e}"))
+    }
+}
+
+/// Where published envelopes go: a transport implements this.
+pub trait Publish: Send + Sync {
+    /// Sends one envelope to a topic, keyed by its partition key.
+    fn send(
+        &self,
+        topic: &str,
+        envelope: Envelope,
+    ) -> impl Future<Output = Result<(), PublishError>> + Send;
+
+    /// Wraps and sends a typed event to its topic; inside a handler, pass the handler's context so
+    /// that correlation and causation ids carry over.
+    fn publish<E: Event>(
+        &self,
+        source: &str,
+        event: &E,
+        cause: Option<&Context>,
+    ) -> impl Future<Output = Result<(), PublishError>> + Send {
+        let envelope = Envelope::wrap(event, source).map(|e| match cause {
+            Some(c) => e.caused_by(c),
+            None => e,
+        });
+        async move { self.send(E::TOPIC, envelope?).await }
+    }
+}
+
+/// A [`Publish`] that keeps what it was given, in order: for tests and examples.
+#[derive(Debug, Default)]
+pub struct RecordingPublisher {
+    sent: Mutex<Vec<(String, Envelope)>>,
+}
+
+impl RecordingPublisher {
+    pub fn new() -> RecordingPublisher {
+        RecordingPublisher::default()
+    }
+
+    /// Everything sent so far, as (topic, envelope).
+    pub fn sent(&self) -> Vec<(String, Envelope)> {
+        self.sent.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+impl Publish for RecordingPublisher {
+    fn send(
+        &self,
+        topic: &str,
+        envelope: Envelope,
+    ) -> impl Future<Output = Result<(), PublishError>> + Send {
+        let result = self
+            .sent
+            .lock()
+            .map(|mut s| s.push((topic.to_owned(), envelope)))
+            .map_err(|_| PublishError("recording publisher poisoned".into()));
+        async move { result }
+    }
+}
+
+/// A protobuf enum field's value, typed: a known variant, or a number this code does not know
+/// (written by a newer schema) kept as it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OpenEnum<E> {
+    Known(E),
+    Unknown(i32),
+}
+
+impl<E: TryFrom<i32> + Into<i32>> OpenEnum<E> {
+    pub fn from_i32(value: i32) -> OpenEnum<E> {
+        match E::try_from(value) {
+            Ok(e) => OpenEnum::Known(e),
+            Err(_) => OpenEnum::Unknown(value),
+        }
+    }
+
+    pub fn to_i32(self) -> i32 {
+        match self {
+            OpenEnum::Known(e) => e.into(),
+            OpenEnum::Unknown(n) => n,
+        }
+    }
+
+    pub fn known(self) -> Option<E> {
+        match self {
+            OpenEnum::Known(e) => Some(e),
+            OpenEnum::Unknown(_) => None,
+        }
+    }
+}
