@@ -6,13 +6,16 @@
 //! [`lint::lint`] read the model and report [`diagnostic::Diagnostic`]s located by [`span::Span`].
 
 pub mod avro;
+mod builder;
 pub mod config;
 pub mod diagnostic;
 pub mod lint;
 pub mod load;
 pub mod model;
 pub mod proto;
+pub mod rust;
 pub mod span;
 
+pub use builder::{BuildError, Builder, OUTPUT_FILE};
 pub use diagnostic::{Diagnostic, Severity};
 pub use model::EventSet;

@@ -158,6 +158,11 @@ pub fn load(root: &Path) -> Result<LoadResult, Box<Unusable>> {
 
     let protos = proto::load(&root, &mut sources, &proto_inputs, &mut diags);
     let avros = avro::load(&sources, &avro_files, &mut diags);
+    for (name, fd) in &protos.descriptors {
+        if let Ok(bytes) = protobuf::Message::write_to_bytes(fd) {
+            set.proto_descriptors.insert(name.clone(), bytes);
+        }
+    }
     set.files.extend(protos.files);
     set.files.extend(avros.files);
     set.files.sort_by_key(|f| f.id);
@@ -235,6 +240,20 @@ fn read_text(path: &Path, root: &Path, sources: &mut SourceMap) -> Result<FileId
             ))
         }
     }
+}
+
+/// Every file a load of `root` reads (herald.toml and the schema files), sorted: what a build
+/// script watches and hashes.
+pub fn input_files(root: &Path) -> Vec<PathBuf> {
+    let mut sources = SourceMap::new();
+    let mut ignored = Vec::new();
+    let mut files = Vec::new();
+    let config = root.join(CONFIG_FILE);
+    if config.is_file() {
+        files.push(config);
+    }
+    files.extend(walk(root, &mut sources, &mut ignored));
+    files
 }
 
 /// All `.proto`/`.avsc` files under `root`, sorted, skipping hidden directories and `target`.
@@ -400,11 +419,16 @@ fn build_events(set: &mut EventSet, diags: &mut Vec<Diagnostic>) {
             .map(|n| n.value.clone())
             .unwrap_or_else(|| ty.full_name.clone());
         let name_span = meta.name.as_ref().map(|n| n.span).unwrap_or(ty.span);
-        if let Some(first) = names.get(&name) {
+        // One name may have several MAJOR versions side by side; each (name, MAJOR) once.
+        let key = match version {
+            Some(v) => format!("{name} {}", v.major),
+            None => name.clone(),
+        };
+        if let Some(first) = names.get(&key) {
             diags.push(
                 Diagnostic::error(
                     "EVENT_DUPLICATE_NAME",
-                    format!("event type name `{name}` is used twice"),
+                    format!("event type name `{name}` is used twice for one MAJOR version"),
                 )
                 .at(name_span)
                 .related(*first, "first used here")
@@ -412,7 +436,7 @@ fn build_events(set: &mut EventSet, diags: &mut Vec<Diagnostic>) {
             );
             ok = false;
         } else {
-            names.insert(name.clone(), name_span);
+            names.insert(key, name_span);
         }
         let mut mode = None;
         if let Some(c) = &meta.compatibility {

@@ -174,6 +174,9 @@ pub struct TypeDef {
     pub aliases: Vec<String>,
     /// herald event metadata as written, if any.
     pub event: Option<EventMeta>,
+    /// Avro: the definition as written (nested definitions inline, references by name), with its
+    /// effective namespace made explicit. `None` for proto types.
+    pub avro_json: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -380,6 +383,8 @@ pub struct EventSet {
     pub sources: Vec<Source>,
     /// Full name → type.
     pub by_name: BTreeMap<String, TypeId>,
+    /// Serialized `FileDescriptorProto` of every proto file that type-checked, by import path.
+    pub proto_descriptors: BTreeMap<String, Vec<u8>>,
 }
 
 impl EventSet {

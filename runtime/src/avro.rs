@@ -9,6 +9,43 @@ use serde::Serialize;
 
 use crate::CodecError;
 
+/// Defines `option` inside a `with` module: the same conversion for `Option<T>` (a union with null).
+macro_rules! option_of {
+    ($ty:ty) => {
+        /// The same conversion for an optional value (a union with `null`).
+        pub mod option {
+            use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+            struct Wrap<'a>(&'a $ty);
+
+            impl Serialize for Wrap<'_> {
+                fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                    super::serialize(self.0, s)
+                }
+            }
+
+            struct Unwrap($ty);
+
+            impl<'de> Deserialize<'de> for Unwrap {
+                fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    super::deserialize(d).map(Unwrap)
+                }
+            }
+
+            pub fn serialize<S: Serializer>(value: &Option<$ty>, s: S) -> Result<S::Ok, S::Error> {
+                match value {
+                    Some(v) => s.serialize_some(&Wrap(v)),
+                    None => s.serialize_none(),
+                }
+            }
+
+            pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<$ty>, D::Error> {
+                Ok(Option::<Unwrap>::deserialize(d)?.map(|u| u.0))
+            }
+        }
+    };
+}
+
 /// The two bytes that start every single-object-encoded datum.
 pub const MARKER: [u8; 2] = [0xC3, 0x01];
 
@@ -109,6 +146,8 @@ pub fn decode<T: DeserializeOwned>(
 
 /// `timestamp-millis` ↔ `chrono::DateTime<Utc>`.
 pub mod timestamp_millis {
+    option_of!(chrono::DateTime<chrono::Utc>);
+
     use chrono::{DateTime, Utc};
     use serde::{Deserialize, Deserializer, Serializer};
 
@@ -126,6 +165,8 @@ pub mod timestamp_millis {
 
 /// `timestamp-micros` ↔ `chrono::DateTime<Utc>`.
 pub mod timestamp_micros {
+    option_of!(chrono::DateTime<chrono::Utc>);
+
     use chrono::{DateTime, Utc};
     use serde::{Deserialize, Deserializer, Serializer};
 
@@ -143,6 +184,8 @@ pub mod timestamp_micros {
 
 /// `uuid` on a `string` ↔ `uuid::Uuid` (written as its hyphenated text, as the spec says).
 pub mod uuid_string {
+    option_of!(uuid::Uuid);
+
     use serde::{Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(value: &uuid::Uuid, s: S) -> Result<S::Ok, S::Error> {
@@ -173,6 +216,8 @@ pub mod uuid_string {
 
 /// `date` (days since the epoch) ↔ `chrono::NaiveDate`.
 pub mod date {
+    option_of!(chrono::NaiveDate);
+
     use chrono::NaiveDate;
     use serde::{Deserialize, Deserializer, Serializer};
 
@@ -199,6 +244,8 @@ pub mod date {
 
 /// Avro `bytes` ↔ `Vec<u8>` (serde would otherwise write an array of ints).
 pub mod bytes {
+    option_of!(Vec<u8>);
+
     use serde::{Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(value: &[u8], s: S) -> Result<S::Ok, S::Error> {
@@ -241,6 +288,45 @@ pub mod fixed {
         <[u8; N]>::try_from(bytes.as_slice()).map_err(|_| {
             serde::de::Error::custom(format!("expected {N} bytes, got {}", bytes.len()))
         })
+    }
+}
+
+/// Avro `bytes` anywhere a plain `Vec<u8>` would be written as an array of numbers (inside
+/// arrays, maps, unions and options).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Bytes(pub Vec<u8>);
+
+impl Serialize for Bytes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Bytes {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        bytes::deserialize(d).map(Bytes)
+    }
+}
+
+/// Avro `fixed` of N bytes anywhere a plain array would not serialize as bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Fixed<const N: usize>(pub [u8; N]);
+
+impl<const N: usize> Default for Fixed<N> {
+    fn default() -> Self {
+        Fixed([0; N])
+    }
+}
+
+impl<const N: usize> Serialize for Fixed<N> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de, const N: usize> serde::Deserialize<'de> for Fixed<N> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        fixed::deserialize(d).map(Fixed)
     }
 }
 

@@ -154,6 +154,26 @@ pub trait Publish: Send + Sync {
     }
 }
 
+impl<T: Publish + ?Sized> Publish for &T {
+    fn send(
+        &self,
+        topic: &str,
+        envelope: Envelope,
+    ) -> impl Future<Output = Result<(), PublishError>> + Send {
+        (**self).send(topic, envelope)
+    }
+}
+
+impl<T: Publish + ?Sized> Publish for std::sync::Arc<T> {
+    fn send(
+        &self,
+        topic: &str,
+        envelope: Envelope,
+    ) -> impl Future<Output = Result<(), PublishError>> + Send {
+        (**self).send(topic, envelope)
+    }
+}
+
 /// A [`Publish`] that keeps what it was given, in order: for tests and examples.
 #[derive(Debug, Default)]
 pub struct RecordingPublisher {
@@ -184,6 +204,28 @@ impl Publish for RecordingPublisher {
             .map_err(|_| PublishError("recording publisher poisoned".into()));
         async move { result }
     }
+}
+
+/// A generated dispatcher, as consumers run it.
+pub trait Dispatch: Send + Sync {
+    /// The event types (CloudEvents `type`) this dispatcher routes.
+    fn event_types(&self) -> &'static [&'static str];
+    /// Decodes the envelope's payload and calls the typed handler.
+    fn dispatch(
+        &self,
+        envelope: &Envelope,
+    ) -> impl Future<Output = Result<(), DispatchError>> + Send;
+}
+
+/// Lowercase hex of bytes (partition keys taken from bytes and fixed fields).
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    out
 }
 
 /// A protobuf enum field's value, typed: a known variant, or a number this code does not know

@@ -726,6 +726,7 @@ impl Walker<'_> {
             parent: None,
             aliases,
             event: None,
+            avro_json: Some(definition_json(o, &full)),
         });
         let ns = namespace_of(&full).to_owned();
         let mut fields = Vec::new();
@@ -1008,6 +1009,7 @@ impl Walker<'_> {
             parent: None,
             aliases,
             event: None,
+            avro_json: Some(definition_json(o, &full)),
         });
         TypeRef::Named(full)
     }
@@ -1042,6 +1044,7 @@ impl Walker<'_> {
             parent: None,
             aliases,
             event: None,
+            avro_json: Some(definition_json(o, &full)),
         });
         TypeRef::Named(full)
     }
@@ -1098,6 +1101,21 @@ impl Walker<'_> {
         }
         Some(meta)
     }
+}
+
+/// The definition object as JSON with its effective namespace explicit, so that it can be moved
+/// into another schema without changing its full name.
+fn definition_json(o: &Object<'_>, full: &str) -> serde_json::Value {
+    let mut json = to_json(&Value::Object(o.clone()));
+    if let serde_json::Value::Object(map) = &mut json {
+        let short = full.rsplit('.').next().unwrap_or(full).to_owned();
+        map.insert("name".into(), serde_json::Value::String(short));
+        map.insert(
+            "namespace".into(),
+            serde_json::Value::String(namespace_of(full).to_owned()),
+        );
+    }
+    json
 }
 
 fn primitive(name: &str) -> Option<Scalar> {

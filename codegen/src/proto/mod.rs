@@ -945,6 +945,7 @@ impl Lower<'_> {
             parent: parent.map(str::to_owned),
             aliases: Vec::new(),
             event,
+            avro_json: None,
         });
         for nested in &m.nested_type {
             let ndecl = decl.and_then(|d| d.messages.iter().find(|x| x.name == nested.name()));
@@ -1008,6 +1009,7 @@ impl Lower<'_> {
             parent: parent.map(str::to_owned),
             aliases: Vec::new(),
             event: None,
+            avro_json: None,
         });
     }
 

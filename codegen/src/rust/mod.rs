@@ -1,0 +1,288 @@
+//! Rust generation: the model → one formatted, deterministic Rust file per build.
+//!
+//! Layout of the generated file (every path in it is relative, so it can be included at any
+//! module level): `proto` (prost's DTOs by package), `avro` (herald's DTOs by namespace),
+//! `Event` impls, enum accessors, and one module per source with handlers, dispatchers and
+//! publishers.
+
+pub mod avro;
+pub mod docs;
+pub mod events;
+pub mod ident;
+pub mod proto;
+
+use std::collections::BTreeMap;
+
+use apache_avro::rabin::Rabin;
+use prost::Message as _;
+use quote::quote;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::{EventSet, Format, TypeKind};
+use events::{Role, Selected};
+
+/// Which sources a service produces and which events it consumes.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Sources whose events this service publishes and whose commands it handles.
+    pub produce: Vec<String>,
+    /// Sources this service subscribes to, with the events (by name) it wants; empty = all.
+    pub consume: Vec<(String, Vec<String>)>,
+}
+
+impl Selection {
+    /// Every source, produced: what `herald generate` writes by default.
+    pub fn everything(set: &EventSet) -> Selection {
+        Selection {
+            produce: set.sources.iter().map(|s| s.name.clone()).collect(),
+            consume: Vec::new(),
+        }
+    }
+}
+
+/// Generates the Rust file. Errors (and warnings) are diagnostics; the text is returned only when
+/// there is no error.
+pub fn generate(set: &EventSet, selection: &Selection) -> (Option<String>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    // Which events, in which role, per source.
+    let mut roles: BTreeMap<usize, Vec<(Role, Vec<usize>)>> = BTreeMap::new();
+    for name in &selection.produce {
+        let Some(src) = set.sources.iter().position(|s| &s.name == name) else {
+            diags.push(unknown_source(set, name));
+            continue;
+        };
+        let events: Vec<usize> = (0..set.events.len())
+            .filter(|i| set.events[*i].source == Some(src))
+            .collect();
+        roles.entry(src).or_default().push((Role::Produce, events));
+    }
+    for (name, wanted) in &selection.consume {
+        let Some(src) = set.sources.iter().position(|s| &s.name == name) else {
+            diags.push(unknown_source(set, name));
+            continue;
+        };
+        let mut events = Vec::new();
+        for w in wanted {
+            let found: Vec<usize> = (0..set.events.len())
+                .filter(|i| {
+                    let e = &set.events[*i];
+                    let short = e.name.rsplit('.').next().unwrap_or(&e.name);
+                    e.source == Some(src)
+                        && (e.name == *w || short == w || set.types[e.type_id].name == *w)
+                })
+                .collect();
+            if found.is_empty() {
+                let known: Vec<&str> = set
+                    .events
+                    .iter()
+                    .filter(|e| e.source == Some(src))
+                    .map(|e| e.name.as_str())
+                    .collect();
+                diags.push(
+                    Diagnostic::error(
+                        "CODEGEN_UNKNOWN_EVENT",
+                        format!("source `{name}` has no event `{w}`"),
+                    )
+                    .help(format!("its events: {}", known.join(", "))),
+                );
+            }
+            events.extend(found);
+        }
+        if wanted.is_empty() {
+            events = (0..set.events.len())
+                .filter(|i| set.events[*i].source == Some(src))
+                .collect();
+        }
+        events.sort_unstable();
+        events.dedup();
+        roles.entry(src).or_default().push((Role::Consume, events));
+    }
+
+    // Every selected event once, with its path, fingerprint and (Avro) schema.
+    let mut chosen: Vec<usize> = roles
+        .values()
+        .flatten()
+        .flat_map(|(_, e)| e.iter().copied())
+        .collect();
+    chosen.sort_unstable();
+    chosen.dedup();
+    let mut selected: BTreeMap<usize, Selected<'_>> = BTreeMap::new();
+    for &i in &chosen {
+        let event = &set.events[i];
+        let ty = &set.types[event.type_id];
+        let (fingerprint, avro_schema) = match ty.format {
+            Format::Avro => match avro_schema(set, &ty.full_name) {
+                Ok((fp, text)) => (fp, Some(text)),
+                Err(message) => {
+                    diags.push(Diagnostic::error("CODEGEN_AVRO_SCHEMA", message).at(ty.span));
+                    continue;
+                }
+            },
+            Format::Proto => (proto_fingerprint(set, ty), None),
+        };
+        selected.insert(
+            i,
+            Selected {
+                event,
+                ty,
+                path: events::type_path(set, ty),
+                fingerprint,
+                avro_schema,
+            },
+        );
+    }
+
+    // DTOs.
+    let proto_types: Vec<_> = selected
+        .values()
+        .filter(|s| s.ty.format == Format::Proto)
+        .map(|s| s.ty)
+        .collect();
+    let proto_files = proto::files_for(set, &proto_types);
+    let proto_code = if proto_files.is_empty() {
+        String::new()
+    } else {
+        proto::generate(set, &proto_files, &mut diags)
+    };
+    let enum_access = proto::enum_accessors(set, &proto_files, &mut diags);
+    let avro_roots: Vec<String> = selected
+        .values()
+        .filter(|s| s.ty.format == Format::Avro)
+        .map(|s| s.ty.full_name.clone())
+        .collect();
+    let avro_names = avro::closure(set, &avro_roots);
+    let avro_code = if avro_names.is_empty() {
+        quote!()
+    } else {
+        avro::generate(set, &avro_names, &mut diags)
+    };
+
+    let impls = selected.values().map(|s| events::event_impl(set, s));
+    let mut modules = Vec::new();
+    for (src, list) in &roles {
+        let source = &set.sources[*src];
+        let per_role: Vec<(Role, Vec<&Selected<'_>>)> = list
+            .iter()
+            .map(|(role, evs)| (*role, evs.iter().filter_map(|i| selected.get(i)).collect()))
+            .collect();
+        modules.push(events::source_module(
+            &source.name,
+            &source.topic,
+            &per_role,
+            &mut diags,
+        ));
+    }
+    let ours = quote! {
+        #avro_code
+        #enum_access
+        #(#impls)*
+        #(#modules)*
+    };
+    if diags.iter().any(|d| d.severity == Severity::Error) {
+        return (None, diags);
+    }
+    let repo = set
+        .config
+        .as_ref()
+        .and_then(|c| c.name.clone())
+        .unwrap_or_else(|| "schemas".into());
+    let text = format!("{proto_code}\n{ours}");
+    match syn::parse_file(&text) {
+        Ok(file) => {
+            let header = format!(
+                "// @generated by herald-codegen {} from the schema repo `{repo}`. Do not edit.\n\n",
+                env!("CARGO_PKG_VERSION")
+            );
+            (Some(header + &prettyplease::unparse(&file)), diags)
+        }
+        Err(e) => {
+            diags.push(Diagnostic::error(
+                "CODEGEN_INTERNAL",
+                format!("generated code does not parse ({e}); this is a herald bug"),
+            ));
+            (None, diags)
+        }
+    }
+}
+
+fn unknown_source(set: &EventSet, name: &str) -> Diagnostic {
+    let known: Vec<&str> = set.sources.iter().map(|s| s.name.as_str()).collect();
+    Diagnostic::error(
+        "CODEGEN_UNKNOWN_SOURCE",
+        format!("no source `{name}` in herald.toml"),
+    )
+    .help(if known.is_empty() {
+        "herald.toml declares no sources".to_owned()
+    } else {
+        format!("sources: {}", known.join(", "))
+    })
+}
+
+/// The standalone schema text of an Avro type and its CRC-64-AVRO fingerprint.
+pub fn avro_schema(set: &EventSet, full: &str) -> Result<(u64, String), String> {
+    let json = avro::standalone_schema(set, full)
+        .ok_or_else(|| format!("no Avro definition for `{full}`"))?;
+    let text = serde_json::to_string(&json).map_err(|e| e.to_string())?;
+    let schema = apache_avro::Schema::parse_str(&text)
+        .map_err(|e| format!("the schema of `{full}` does not stand alone: {e}"))?;
+    let fp = schema.fingerprint::<Rabin>();
+    let mut bytes = [0u8; 8];
+    for (slot, b) in bytes.iter_mut().zip(fp.bytes.iter()) {
+        *slot = *b;
+    }
+    Ok((u64::from_le_bytes(bytes), text))
+}
+
+/// CRC-64-AVRO of the message's serialized descriptor (nested types included).
+fn proto_fingerprint(set: &EventSet, ty: &crate::model::TypeDef) -> u64 {
+    let file = &set.sources_map.get(ty.file).name;
+    let Some(bytes) = set.proto_descriptors.get(file) else {
+        return 0;
+    };
+    let Ok(fd) = prost_types::FileDescriptorProto::decode(bytes.as_slice()) else {
+        return 0;
+    };
+    let package = fd.package().to_owned();
+    let mut found = None;
+    let mut stack: Vec<(String, &prost_types::DescriptorProto)> = fd
+        .message_type
+        .iter()
+        .map(|m| (join(&package, m.name()), m))
+        .collect();
+    while let Some((name, m)) = stack.pop() {
+        if name == ty.full_name {
+            found = Some(m);
+            break;
+        }
+        stack.extend(m.nested_type.iter().map(|n| (join(&name, n.name()), n)));
+    }
+    let Some(m) = found else { return 0 };
+    crc64(&m.encode_to_vec())
+}
+
+fn join(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
+/// CRC-64-AVRO through apache-avro's Rabin digest.
+fn crc64(bytes: &[u8]) -> u64 {
+    use digest::Digest;
+    let out = Rabin::digest(bytes);
+    let mut le = [0u8; 8];
+    for (slot, b) in le.iter_mut().zip(out.iter()) {
+        *slot = *b;
+    }
+    u64::from_le_bytes(le)
+}
+
+/// Whether a type is an enum (used by lint and generators alike).
+pub fn is_enum(set: &EventSet, name: &str) -> bool {
+    matches!(
+        set.type_named(name).map(|t| &t.kind),
+        Some(TypeKind::Enum(_))
+    )
+}

@@ -1,0 +1,368 @@
+//! Proto types → Rust through prost-build, fed from the pure parser's descriptors (no protoc),
+//! with the comments herald recovered handed over as `SourceCodeInfo` so that the generated
+//! structs keep their documentation. herald adds typed accessors for enum fields.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use proc_macro2::TokenStream;
+use prost::Message as _;
+use prost_types::source_code_info::Location;
+use prost_types::{DescriptorProto, EnumDescriptorProto, FileDescriptorProto, SourceCodeInfo};
+use quote::quote;
+
+use super::{docs, ident};
+use crate::diagnostic::Diagnostic;
+use crate::model::{Cardinality, Doc, EventSet, Format, TypeDef, TypeKind, TypeRef};
+use crate::proto::OPTIONS_PATH;
+
+/// Import paths of the files that define `types`, plus every file they import (protobuf's
+/// well-known types included: prost-build needs their messages to decide derives, and maps them
+/// to `prost_types` instead of generating them).
+pub fn files_for(set: &EventSet, types: &[&TypeDef]) -> Vec<String> {
+    let mut wanted: BTreeSet<String> = BTreeSet::new();
+    let mut stack: Vec<String> = types
+        .iter()
+        .map(|t| set.sources_map.get(t.file).name.clone())
+        .collect();
+    while let Some(path) = stack.pop() {
+        if path == OPTIONS_PATH || !wanted.insert(path.clone()) {
+            continue;
+        }
+        if let Some(fd) = descriptor(set, &path) {
+            stack.extend(fd.dependency.iter().cloned());
+        }
+    }
+    wanted.into_iter().collect()
+}
+
+fn is_builtin(path: &str) -> bool {
+    path == OPTIONS_PATH || path.starts_with("google/protobuf/")
+}
+
+fn descriptor(set: &EventSet, path: &str) -> Option<FileDescriptorProto> {
+    let bytes = set.proto_descriptors.get(path)?;
+    FileDescriptorProto::decode(bytes.as_slice()).ok()
+}
+
+/// The prost-generated code for `files`, as a `proto` module tree (text: prost formats it).
+pub fn generate(set: &EventSet, files: &[String], diags: &mut Vec<Diagnostic>) -> String {
+    let mut requests = Vec::new();
+    for path in files {
+        let Some(mut fd) = descriptor(set, path) else {
+            diags.push(Diagnostic::error(
+                "CODEGEN_INPUT",
+                format!("no descriptor for `{path}`: the file did not type-check"),
+            ));
+            continue;
+        };
+        if !is_builtin(path) {
+            fd.source_code_info = Some(source_code_info(set, &fd));
+        }
+        requests.push((
+            prost_build::Module::from_protobuf_package_name(fd.package()),
+            fd,
+        ));
+    }
+    let mut config = prost_build::Config::new();
+    config
+        .prost_path("::herald_runtime::prost")
+        .prost_types_path("::herald_runtime::prost_types");
+    let modules = match config.generate(requests) {
+        Ok(m) => m,
+        Err(e) => {
+            diags.push(Diagnostic::error(
+                "CODEGEN_PROST",
+                format!("prost-build failed: {e}"),
+            ));
+            return String::new();
+        }
+    };
+    let mut tree: BTreeMap<Vec<String>, String> = BTreeMap::new();
+    for (module, code) in modules {
+        if code.trim().is_empty() {
+            continue;
+        }
+        tree.entry(module.parts().map(str::to_owned).collect())
+            .or_default()
+            .push_str(&code);
+    }
+    let mut out =
+        String::from("/// Protobuf messages and enums (prost), by package.\npub mod proto {\n");
+    render(&tree, &[], &mut out);
+    out.push_str("}\n");
+    out
+}
+
+fn render(tree: &BTreeMap<Vec<String>, String>, prefix: &[String], out: &mut String) {
+    if let Some(code) = tree.get(prefix) {
+        out.push_str(code);
+        out.push('\n');
+    }
+    let children: BTreeSet<&String> = tree
+        .keys()
+        .filter(|k| k.len() > prefix.len() && k.starts_with(prefix))
+        .map(|k| &k[prefix.len()])
+        .collect();
+    for child in children {
+        let mut next = prefix.to_vec();
+        next.push(child.clone());
+        out.push_str(&format!("pub mod {child} {{\n"));
+        render(tree, &next, out);
+        out.push_str("}\n");
+    }
+}
+
+/// `SourceCodeInfo` with the model's (sanitized) comments at the descriptor paths prost reads.
+fn source_code_info(set: &EventSet, fd: &FileDescriptorProto) -> SourceCodeInfo {
+    let mut info = SourceCodeInfo::default();
+    let package = fd.package().to_owned();
+    for (i, m) in fd.message_type.iter().enumerate() {
+        message_locations(
+            set,
+            m,
+            &join(&package, m.name()),
+            vec![4, i as i32],
+            &mut info,
+        );
+    }
+    for (i, e) in fd.enum_type.iter().enumerate() {
+        enum_locations(
+            set,
+            e,
+            &join(&package, e.name()),
+            vec![5, i as i32],
+            &mut info,
+        );
+    }
+    for (i, svc) in fd.service.iter().enumerate() {
+        info.location.push(bare(vec![6, i as i32]));
+        for j in 0..svc.method.len() {
+            info.location.push(bare(vec![6, i as i32, 2, j as i32]));
+        }
+    }
+    // prost-build binary-searches this list by path.
+    info.location.sort_by(|a, b| a.path.cmp(&b.path));
+    info
+}
+
+/// A location with no comments: prost-build expects one for every declaration.
+fn bare(path: Vec<i32>) -> Location {
+    Location {
+        path,
+        span: vec![0, 0, 0],
+        ..Location::default()
+    }
+}
+
+fn location(path: Vec<i32>, doc: &Doc) -> Location {
+    let text = |t: &Option<String>| -> Option<String> {
+        let t = t.as_ref()?;
+        let lines = docs::sanitize(t, false);
+        (!lines.is_empty()).then(|| lines.iter().map(|l| format!(" {l}\n")).collect())
+    };
+    Location {
+        leading_comments: text(&doc.leading),
+        trailing_comments: text(&doc.trailing),
+        ..bare(path)
+    }
+}
+
+fn message_locations(
+    set: &EventSet,
+    m: &DescriptorProto,
+    full: &str,
+    path: Vec<i32>,
+    info: &mut SourceCodeInfo,
+) {
+    let ty = set.type_named(full);
+    let empty = Doc::default();
+    info.location
+        .push(location(path.clone(), ty.map(|t| &t.doc).unwrap_or(&empty)));
+    let model = match ty.map(|t| &t.kind) {
+        Some(TypeKind::Message(model)) => Some(model),
+        _ => None,
+    };
+    for (i, f) in m.field.iter().enumerate() {
+        let mut p = path.clone();
+        p.extend([2, i as i32]);
+        let doc = model
+            .and_then(|md| md.fields.iter().find(|x| x.name == f.name()))
+            .map(|x| &x.doc);
+        info.location.push(location(p, doc.unwrap_or(&empty)));
+    }
+    for i in 0..m.oneof_decl.len() {
+        let mut p = path.clone();
+        p.extend([8, i as i32]);
+        info.location.push(bare(p));
+    }
+    for (i, n) in m.nested_type.iter().enumerate() {
+        let mut p = path.clone();
+        p.extend([3, i as i32]);
+        message_locations(set, n, &join(full, n.name()), p, info);
+    }
+    for (i, e) in m.enum_type.iter().enumerate() {
+        let mut p = path.clone();
+        p.extend([4, i as i32]);
+        enum_locations(set, e, &join(full, e.name()), p, info);
+    }
+}
+
+fn enum_locations(
+    set: &EventSet,
+    e: &EnumDescriptorProto,
+    full: &str,
+    path: Vec<i32>,
+    info: &mut SourceCodeInfo,
+) {
+    let ty = set.type_named(full);
+    let empty = Doc::default();
+    info.location
+        .push(location(path.clone(), ty.map(|t| &t.doc).unwrap_or(&empty)));
+    let model = match ty.map(|t| &t.kind) {
+        Some(TypeKind::Enum(model)) => Some(model),
+        _ => None,
+    };
+    for (i, v) in e.value.iter().enumerate() {
+        let mut p = path.clone();
+        p.extend([2, i as i32]);
+        let doc = model
+            .and_then(|md| md.values.iter().find(|x| x.name == v.name()))
+            .map(|x| &x.doc);
+        info.location.push(location(p, doc.unwrap_or(&empty)));
+    }
+}
+
+fn join(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
+/// Path of a proto type from the include root: `proto::acme::user::v1::outer::Inner`.
+pub fn type_path(set: &EventSet, ty: &TypeDef) -> TokenStream {
+    let package = set
+        .file(ty.file)
+        .and_then(|f| f.package.clone())
+        .unwrap_or_default();
+    let mut parts: Vec<String> = if package.is_empty() {
+        Vec::new()
+    } else {
+        package.split('.').map(ident::snake).collect()
+    };
+    let mut parents = Vec::new();
+    let mut parent = ty.parent.clone();
+    while let Some(p) = parent {
+        let Some(pt) = set.type_named(&p) else { break };
+        parents.push(ident::snake(&pt.name));
+        parent = pt.parent.clone();
+    }
+    parents.reverse();
+    parts.extend(parents);
+    let parts = parts.iter().map(|p| ident::ident(p));
+    let name = ident::ident(&ident::upper_camel(&ty.name));
+    quote!(proto:: #(#parts::)* #name)
+}
+
+/// Typed accessors for enum fields: `status_value()` → `OpenEnum<Status>` keeps unknown numbers.
+pub fn enum_accessors(
+    set: &EventSet,
+    files: &[String],
+    diags: &mut Vec<Diagnostic>,
+) -> TokenStream {
+    let wanted: BTreeSet<&str> = files.iter().map(String::as_str).collect();
+    let mut out = Vec::new();
+    for ty in &set.types {
+        let file = set.sources_map.get(ty.file).name.as_str();
+        if ty.format != Format::Proto || is_builtin(file) || !wanted.contains(file) {
+            continue;
+        }
+        let TypeKind::Message(m) = &ty.kind else {
+            continue;
+        };
+        let mut methods = Vec::new();
+        for f in &m.fields {
+            let TypeRef::Named(target) = &f.ty else {
+                continue;
+            };
+            let Some(enum_ty) = set
+                .type_named(target)
+                .filter(|t| matches!(t.kind, TypeKind::Enum(_)))
+            else {
+                continue;
+            };
+            if f.oneof.is_some() {
+                continue;
+            }
+            let field = ident::snake(&f.name);
+            let bare = field.trim_start_matches("r#");
+            let getter = format!("{bare}_value");
+            if m.fields
+                .iter()
+                .any(|o| o.name == getter || o.name == format!("set_{getter}"))
+            {
+                diags.push(
+                    Diagnostic::warning(
+                        "CODEGEN_NAME_COLLISION",
+                        format!(
+                            "no typed accessor for `{}`: a field is already named `{getter}`",
+                            f.name
+                        ),
+                    )
+                    .at(f.span),
+                );
+                continue;
+            }
+            let field_ident = ident::ident(&field);
+            let getter_ident = ident::ident(&getter);
+            let setter_ident = ident::ident(&format!("set_{getter}"));
+            let enum_path = type_path(set, enum_ty);
+            let doc = format!(
+                " `{}` as `{}`, keeping numbers this code does not know.",
+                f.name, enum_ty.name
+            );
+            match f.cardinality {
+                Cardinality::Repeated => methods.push(quote! {
+                    #[doc = #doc]
+                    pub fn #getter_ident(&self) -> impl ::core::iter::Iterator<Item = ::herald_runtime::OpenEnum<super::#enum_path>> + '_ {
+                        self.#field_ident.iter().map(|v| ::herald_runtime::OpenEnum::from_i32(*v))
+                    }
+                }),
+                Cardinality::Optional => methods.push(quote! {
+                    #[doc = #doc]
+                    pub fn #getter_ident(&self) -> ::core::option::Option<::herald_runtime::OpenEnum<super::#enum_path>> {
+                        self.#field_ident.map(::herald_runtime::OpenEnum::from_i32)
+                    }
+                    /// Sets the field from a typed value.
+                    pub fn #setter_ident(&mut self, value: ::core::option::Option<::herald_runtime::OpenEnum<super::#enum_path>>) {
+                        self.#field_ident = value.map(::herald_runtime::OpenEnum::to_i32);
+                    }
+                }),
+                _ => methods.push(quote! {
+                    #[doc = #doc]
+                    pub fn #getter_ident(&self) -> ::herald_runtime::OpenEnum<super::#enum_path> {
+                        ::herald_runtime::OpenEnum::from_i32(self.#field_ident)
+                    }
+                    /// Sets the field from a typed value.
+                    pub fn #setter_ident(&mut self, value: ::herald_runtime::OpenEnum<super::#enum_path>) {
+                        self.#field_ident = value.to_i32();
+                    }
+                }),
+            }
+        }
+        if !methods.is_empty() {
+            let path = type_path(set, ty);
+            out.push(quote! { impl super::#path { #(#methods)* } });
+        }
+    }
+    if out.is_empty() {
+        return quote!();
+    }
+    quote! {
+        /// Typed access to protobuf enum fields.
+        mod proto_enum_access {
+            #(#out)*
+        }
+    }
+}
