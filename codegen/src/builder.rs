@@ -88,6 +88,12 @@ impl Builder {
         self
     }
 
+    /// The files a compile reads, which it prints as `cargo:rerun-if-changed` (with the repo
+    /// directory itself, so that a new file also triggers a rebuild).
+    pub fn watched_files(&self) -> Vec<PathBuf> {
+        load::input_files(&self.root)
+    }
+
     /// Loads the repo, generates, and writes the file. With nothing changed since the last run
     /// (same inputs, same builder), only the inputs are hashed: no parsing, no generation.
     pub fn compile(self) -> Result<PathBuf, BuildError> {

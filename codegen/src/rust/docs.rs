@@ -23,9 +23,10 @@ pub fn lines(doc: &Doc) -> Vec<String> {
     sanitize(&text, true)
 }
 
-/// Sanitizes comment text for rustdoc; `escape_markup` also escapes brackets and angle brackets
-/// outside code (prost-build does its own bracket escaping for the text herald hands it).
-pub fn sanitize(text: &str, escape_markup: bool) -> Vec<String> {
+/// Sanitizes comment text for rustdoc: angle brackets are always escaped outside code (no HTML
+/// reaches the docs); `escape_brackets` also escapes `[`/`]` (prost-build does that itself for
+/// the text herald hands it).
+pub fn sanitize(text: &str, escape_brackets: bool) -> Vec<String> {
     let mut out = Vec::new();
     let mut fence: Option<String> = None;
     for raw in text.lines() {
@@ -34,10 +35,7 @@ pub fn sanitize(text: &str, escape_markup: bool) -> Vec<String> {
         let marker = ["```", "~~~"].into_iter().find(|m| trimmed.starts_with(m));
         match (&fence, marker) {
             (None, Some(m)) => {
-                let run: String = trimmed
-                    .chars()
-                    .take_while(|c| m.starts_with(*c))
-                    .collect();
+                let run: String = trimmed.chars().take_while(|c| m.starts_with(*c)).collect();
                 out.push(format!("{run}text"));
                 fence = Some(run);
                 continue;
@@ -65,11 +63,7 @@ pub fn sanitize(text: &str, escape_markup: bool) -> Vec<String> {
         } else {
             line
         };
-        out.push(if escape_markup {
-            escape(line)
-        } else {
-            line.to_owned()
-        });
+        out.push(escape(line, escape_brackets));
     }
     if let Some(open) = fence {
         out.push(open);
@@ -83,12 +77,12 @@ pub fn sanitize(text: &str, escape_markup: bool) -> Vec<String> {
     out
 }
 
-fn escape(line: &str) -> String {
+fn escape(line: &str, brackets: bool) -> String {
     let mut out = String::with_capacity(line.len());
     for c in line.chars() {
         match c {
-            '[' => out.push_str("\\["),
-            ']' => out.push_str("\\]"),
+            '[' if brackets => out.push_str("\\["),
+            ']' if brackets => out.push_str("\\]"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '\r' => {}

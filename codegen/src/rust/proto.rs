@@ -44,8 +44,73 @@ fn descriptor(set: &EventSet, path: &str) -> Option<FileDescriptorProto> {
     FileDescriptorProto::decode(bytes.as_slice()).ok()
 }
 
+/// Names prost-build would generate twice: sibling types with one Rust name, fields with one
+/// Rust name. Reported here, at the schema, instead of as a compile error in generated code.
+fn check_names(set: &EventSet, files: &[String], diags: &mut Vec<Diagnostic>) {
+    let wanted: BTreeSet<&str> = files
+        .iter()
+        .map(String::as_str)
+        .filter(|f| !is_builtin(f))
+        .collect();
+    let mut types: BTreeMap<(String, String), &TypeDef> = BTreeMap::new();
+    for ty in &set.types {
+        if ty.format != Format::Proto
+            || !wanted.contains(set.sources_map.get(ty.file).name.as_str())
+        {
+            continue;
+        }
+        let scope = ty
+            .full_name
+            .rsplit_once('.')
+            .map(|(s, _)| s.to_owned())
+            .unwrap_or_default();
+        let rust = ident::upper_camel(&ty.name);
+        if let Some(first) = types.insert((scope, rust.clone()), ty) {
+            diags.push(
+                Diagnostic::error(
+                    "CODEGEN_NAME_COLLISION",
+                    format!(
+                        "`{}` and `{}` both become the Rust type `{rust}`",
+                        first.full_name, ty.full_name
+                    ),
+                )
+                .at(ty.span)
+                .related(first.span, "the other one")
+                .help("rename one of them"),
+            );
+        }
+        if let TypeKind::Message(m) = &ty.kind {
+            let mut fields: BTreeMap<String, &crate::model::Field> = BTreeMap::new();
+            for f in &m.fields {
+                let rust = ident::snake(&f.name);
+                if let Some(first) = fields.insert(rust.clone(), f) {
+                    diags.push(
+                        Diagnostic::error(
+                            "CODEGEN_NAME_COLLISION",
+                            format!(
+                                "fields `{}` and `{}` of `{}` both become `{rust}`",
+                                first.name, f.name, ty.full_name
+                            ),
+                        )
+                        .at(f.span)
+                        .related(first.span, "the other one")
+                        .help(
+                            "rename one of them (the field number, not the name, is on the wire)",
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// The prost-generated code for `files`, as a `proto` module tree (text: prost formats it).
 pub fn generate(set: &EventSet, files: &[String], diags: &mut Vec<Diagnostic>) -> String {
+    let before = diags.len();
+    check_names(set, files, diags);
+    if diags.len() > before {
+        return String::new();
+    }
     let mut requests = Vec::new();
     for path in files {
         let Some(mut fd) = descriptor(set, path) else {

@@ -1,0 +1,198 @@
+//! Code generation: snapshots of the generated code for the example repo and the odd-names
+//! fixture, collisions reported at the schema, determinism, the build-script cache, and no protoc.
+
+use std::path::{Path, PathBuf};
+
+use herald_codegen::diagnostic;
+use herald_codegen::rust::{self, Selection};
+
+fn manifest() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn generate(root: &Path) -> (Option<String>, String) {
+    let loaded = herald_codegen::load::load(root).expect("loads");
+    let set = loaded.set;
+    let (code, diags) = rust::generate(&set, &Selection::everything(&set));
+    (code, diagnostic::render_human(&diags, &set.sources_map))
+}
+
+#[test]
+fn example_repo_generated_code() {
+    let (code, diags) = generate(&manifest().join("../schemas"));
+    assert_eq!(diags, "");
+    insta::assert_snapshot!(code.unwrap_or_default());
+}
+
+#[test]
+fn odd_names_generated_code() {
+    let (code, diags) = generate(&manifest().join("tests/fixtures/codegen/odd"));
+    assert_eq!(diags, "");
+    insta::assert_snapshot!(code.unwrap_or_default());
+}
+
+#[test]
+fn names_that_collide_in_rust_are_diagnostics_at_the_schema() {
+    let (code, diags) = generate(&manifest().join("tests/fixtures/codegen/collisions"));
+    assert!(code.is_none());
+    insta::assert_snapshot!(diags);
+}
+
+#[test]
+fn output_is_deterministic() {
+    let root = manifest().join("../schemas");
+    let first = generate(&root).0;
+    for _ in 0..3 {
+        assert_eq!(generate(&root).0, first);
+    }
+}
+
+#[test]
+fn consume_filters_events_and_unknown_names_are_errors() {
+    let loaded = herald_codegen::load::load(&manifest().join("../schemas")).expect("loads");
+    let set = loaded.set;
+    let only = Selection {
+        produce: vec![],
+        consume: vec![("accounting".into(), vec!["BankError".into()])],
+    };
+    let (code, diags) = rust::generate(&set, &only);
+    assert!(diags.is_empty());
+    let code = code.unwrap_or_default();
+    assert!(code.contains("fn on_bank_error"));
+    assert!(!code.contains("fn on_delete_account"));
+    assert!(!code.contains("UserUpdated"), "unselected sources stay out");
+    let wrong = Selection {
+        produce: vec!["nope".into()],
+        consume: vec![("accounting".into(), vec!["NoSuchEvent".into()])],
+    };
+    let (code, diags) = rust::generate(&set, &wrong);
+    assert!(code.is_none());
+    let rules: Vec<&str> = diags.iter().map(|d| d.rule).collect();
+    assert_eq!(rules, ["CODEGEN_UNKNOWN_SOURCE", "CODEGEN_UNKNOWN_EVENT"]);
+}
+
+mod builder {
+    use super::*;
+    use herald_codegen::Builder;
+
+    fn copy_repo(from: &Path, to: &Path) {
+        for entry in walk(from) {
+            let rel = entry.strip_prefix(from).expect("inside");
+            let dest = to.join(rel);
+            std::fs::create_dir_all(dest.parent().expect("parent")).expect("mkdir");
+            std::fs::copy(&entry, &dest).expect("copy");
+        }
+    }
+
+    fn walk(dir: &Path) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for e in std::fs::read_dir(dir).expect("read_dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn second_compile_with_nothing_changed_does_no_generation_work() {
+        let repo = tempfile::tempdir().expect("tempdir");
+        copy_repo(&manifest().join("../schemas"), repo.path());
+        let out = tempfile::tempdir().expect("tempdir");
+        let builder = Builder::new(repo.path())
+            .produce("user-service")
+            .out_dir(out.path())
+            .cargo_instructions(false);
+        let file = builder.clone().compile().expect("compiles");
+        let first = std::fs::metadata(&file)
+            .and_then(|m| m.modified())
+            .expect("mtime");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        builder.clone().compile().expect("compiles again");
+        let second = std::fs::metadata(&file)
+            .and_then(|m| m.modified())
+            .expect("mtime");
+        assert_eq!(
+            first, second,
+            "unchanged inputs must not rewrite the output"
+        );
+
+        // A changed input regenerates.
+        let proto = repo.path().join("user/v1/user_updated.proto");
+        let text = std::fs::read_to_string(&proto)
+            .expect("read")
+            .replace("Stable identifier", "The stable identifier");
+        std::fs::write(&proto, text).expect("write");
+        builder.compile().expect("compiles after a change");
+        let code = std::fs::read_to_string(&file).expect("read output");
+        assert!(code.contains("The stable identifier"));
+    }
+
+    #[test]
+    fn watched_files_are_exactly_the_inputs() {
+        let root = manifest().join("../schemas");
+        let watched: Vec<String> = Builder::new(&root)
+            .watched_files()
+            .iter()
+            .map(|p| p.strip_prefix(&root).unwrap_or(p).display().to_string())
+            .collect();
+        assert_eq!(
+            watched,
+            [
+                "herald.toml",
+                "accounting/account_closed.avsc",
+                "accounting/bank_error.avsc",
+                "accounting/delete_account.avsc",
+                "user/v1/common.proto",
+                "user/v1/user_created.proto",
+                "user/v1/user_updated.proto",
+            ]
+        );
+    }
+
+    #[test]
+    fn broken_schema_fails_the_build_pointing_at_the_schema() {
+        let out = tempfile::tempdir().expect("tempdir");
+        let err = Builder::new(manifest().join("tests/fixtures/lint/event_partition_key_no_field"))
+            .produce("svc")
+            .out_dir(out.path())
+            .cargo_instructions(false)
+            .compile()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("error[EVENT_PARTITION_KEY_UNKNOWN_FIELD]"),
+            "{err}"
+        );
+        assert!(err.contains("--> user_created.proto:8:73"), "{err}");
+    }
+}
+
+/// protoc is never needed: generation works with an empty PATH.
+#[test]
+fn generate_runs_without_protoc_on_path() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let empty = tempfile::tempdir().expect("tempdir");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_herald"))
+        .args([
+            "generate",
+            &manifest().join("../schemas").display().to_string(),
+            "--out",
+        ])
+        .arg(out.path())
+        .env("PATH", empty.path())
+        .env_remove("PROTOC")
+        .output()
+        .expect("run herald");
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let code = std::fs::read_to_string(out.path().join("herald_events.rs")).expect("written");
+    assert!(code.contains("pub struct UserUpdated"));
+}
