@@ -25,11 +25,7 @@ fn proto_1000_files(bencher: Bencher) {
     let dir = repo(common::write_proto_repo);
     bencher.counter(ItemsCount::new(FILES)).bench(|| {
         let loaded = herald_codegen::load::load(dir.path()).expect("loads");
-        assert!(
-            loaded.diagnostics.is_empty(),
-            "{:?}",
-            loaded.diagnostics.first()
-        );
+        assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics.first());
         loaded
     });
 }
@@ -39,11 +35,7 @@ fn avro_1000_files(bencher: Bencher) {
     let dir = repo(common::write_avro_repo);
     bencher.counter(ItemsCount::new(FILES)).bench(|| {
         let loaded = herald_codegen::load::load(dir.path()).expect("loads");
-        assert!(
-            loaded.diagnostics.is_empty(),
-            "{:?}",
-            loaded.diagnostics.first()
-        );
+        assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics.first());
         loaded
     });
 }

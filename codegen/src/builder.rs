@@ -97,11 +97,16 @@ impl Builder {
     /// Loads the repo, generates, and writes the file. With nothing changed since the last run
     /// (same inputs, same builder), only the inputs are hashed: no parsing, no generation.
     pub fn compile(self) -> Result<PathBuf, BuildError> {
-        let out_dir = match self.out_dir.clone().or_else(|| std::env::var_os("OUT_DIR").map(PathBuf::from)) {
+        let out_dir = match self
+            .out_dir
+            .clone()
+            .or_else(|| std::env::var_os("OUT_DIR").map(PathBuf::from))
+        {
             Some(d) => d,
             None => {
                 return Err(BuildError {
-                    rendered: "no output directory: set OUT_DIR (cargo does in build scripts) or call .out_dir()".into(),
+                    rendered: "no output directory: set OUT_DIR (cargo does in build scripts) or call .out_dir()"
+                        .into(),
                 })
             }
         };
@@ -131,9 +136,7 @@ impl Builder {
         let (code, more) = rust::generate(&set, &self.selection);
         diags.extend(more);
         diagnostic::sort(&mut diags, &set.sources_map);
-        let (errors, warnings): (Vec<_>, Vec<_>) = diags
-            .into_iter()
-            .partition(|d| d.severity == Severity::Error);
+        let (errors, warnings): (Vec<_>, Vec<_>) = diags.into_iter().partition(|d| d.severity == Severity::Error);
         if self.cargo {
             for line in diagnostic::render_human(&warnings, &set.sources_map)
                 .lines()

@@ -134,13 +134,7 @@ impl Ctx {
         );
     }
 
-    fn wrong_type(
-        &self,
-        key: &Key<'_>,
-        value: &Spanned<DeValue<'_>>,
-        expected: &str,
-        diags: &mut Vec<Diagnostic>,
-    ) {
+    fn wrong_type(&self, key: &Key<'_>, value: &Spanned<DeValue<'_>>, expected: &str, diags: &mut Vec<Diagnostic>) {
         diags.push(
             Diagnostic::error(
                 "CONFIG_BAD_VALUE",
@@ -169,12 +163,7 @@ impl Ctx {
         }
     }
 
-    fn string(
-        &self,
-        key: &Key<'_>,
-        value: &Spanned<DeValue<'_>>,
-        diags: &mut Vec<Diagnostic>,
-    ) -> Option<String> {
+    fn string(&self, key: &Key<'_>, value: &Spanned<DeValue<'_>>, diags: &mut Vec<Diagnostic>) -> Option<String> {
         match value.get_ref() {
             DeValue::String(s) => Some(s.to_string()),
             _ => {
@@ -184,12 +173,7 @@ impl Ctx {
         }
     }
 
-    fn strings(
-        &self,
-        key: &Key<'_>,
-        value: &Spanned<DeValue<'_>>,
-        diags: &mut Vec<Diagnostic>,
-    ) -> Vec<(String, Span)> {
+    fn strings(&self, key: &Key<'_>, value: &Spanned<DeValue<'_>>, diags: &mut Vec<Diagnostic>) -> Vec<(String, Span)> {
         let DeValue::Array(items) = value.get_ref() else {
             self.wrong_type(key, value, "an array of strings", diags);
             return Vec::new();
@@ -204,33 +188,20 @@ impl Ctx {
         out
     }
 
-    fn mode(
-        &self,
-        key: &Key<'_>,
-        value: &Spanned<DeValue<'_>>,
-        diags: &mut Vec<Diagnostic>,
-    ) -> Option<Mode> {
+    fn mode(&self, key: &Key<'_>, value: &Spanned<DeValue<'_>>, diags: &mut Vec<Diagnostic>) -> Option<Mode> {
         let text = self.string(key, value, diags)?;
         let mode = Mode::parse(&text);
         if mode.is_none() {
             diags.push(
-                Diagnostic::error(
-                    "CONFIG_BAD_VALUE",
-                    format!("unknown compatibility mode `{text}`"),
-                )
-                .at(self.span(value.span()))
-                .help(format!("use one of {}", Mode::names())),
+                Diagnostic::error("CONFIG_BAD_VALUE", format!("unknown compatibility mode `{text}`"))
+                    .at(self.span(value.span()))
+                    .help(format!("use one of {}", Mode::names())),
             );
         }
         mode
     }
 
-    fn source(
-        &self,
-        name: &Key<'_>,
-        body: &Spanned<DeValue<'_>>,
-        diags: &mut Vec<Diagnostic>,
-    ) -> Option<SourceConfig> {
+    fn source(&self, name: &Key<'_>, body: &Spanned<DeValue<'_>>, diags: &mut Vec<Diagnostic>) -> Option<SourceConfig> {
         let table = self.table(name, body, diags)?;
         let mut source = SourceConfig {
             name: name.get_ref().to_string(),
@@ -257,11 +228,8 @@ impl Ctx {
                     DeValue::Integer(i) => match i.as_str().parse::<u32>() {
                         Ok(n) if n > 0 => source.partitions = Some(n),
                         _ => diags.push(
-                            Diagnostic::error(
-                                "CONFIG_BAD_VALUE",
-                                "`partitions` must be a whole number from 1",
-                            )
-                            .at(self.span(v.span())),
+                            Diagnostic::error("CONFIG_BAD_VALUE", "`partitions` must be a whole number from 1")
+                                .at(self.span(v.span())),
                         ),
                     },
                     _ => self.wrong_type(k, v, "an integer", diags),

@@ -96,12 +96,7 @@ pub fn sort(diagnostics: &mut Vec<Diagnostic>, sources: &SourceMap) {
 pub fn render_human(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
     let mut out = String::new();
     for d in diagnostics {
-        out.push_str(&format!(
-            "{}[{}]: {}\n",
-            severity_word(d.severity),
-            d.rule,
-            d.message
-        ));
+        out.push_str(&format!("{}[{}]: {}\n", severity_word(d.severity), d.rule, d.message));
         let mut blocks: Vec<(Span, Option<&str>, char)> = Vec::new();
         if let Some(span) = d.span {
             blocks.push((span, d.label.as_deref(), '^'));
@@ -111,14 +106,7 @@ pub fn render_human(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
         }
         let width = blocks
             .iter()
-            .map(|(span, ..)| {
-                sources
-                    .get(span.file)
-                    .line_col(span.start as usize)
-                    .0
-                    .to_string()
-                    .len()
-            })
+            .map(|(span, ..)| sources.get(span.file).line_col(span.start as usize).0.to_string().len())
             .max()
             .unwrap_or(1);
         let pad = " ".repeat(width);
@@ -160,11 +148,7 @@ fn window(line: &str, start: usize, end: usize) -> (String, usize, usize) {
     let start = floor_char(line, start);
     let end = floor_char(line, end);
     // Display cells: tabs become four spaces.
-    let cells = |s: &str| {
-        s.chars()
-            .map(|c| if c == '\t' { 4 } else { 1 })
-            .sum::<usize>()
-    };
+    let cells = |s: &str| s.chars().map(|c| if c == '\t' { 4 } else { 1 }).sum::<usize>();
     let expand = |s: &str| s.replace('\t', "    ");
     let total = cells(line);
     let caret_at = cells(&line[..start]);
@@ -174,10 +158,7 @@ fn window(line: &str, start: usize, end: usize) -> (String, usize, usize) {
     }
     // Keep about 40 characters before the caret and cut the rest.
     let chars: Vec<(usize, char)> = line.char_indices().collect();
-    let first = chars
-        .iter()
-        .position(|(i, _)| *i >= start)
-        .unwrap_or(chars.len());
+    let first = chars.iter().position(|(i, _)| *i >= start).unwrap_or(chars.len());
     let from = first.saturating_sub(40);
     let to = (from + MAX_SHOWN_COLUMNS - 40).min(chars.len());
     let byte_from = chars.get(from).map(|c| c.0).unwrap_or(line.len());
@@ -262,18 +243,9 @@ pub fn render_json(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
         diagnostics: Vec<JsonDiagnostic>,
     }
     let report = Report {
-        errors: diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count(),
-        warnings: diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Warning)
-            .count(),
-        diagnostics: diagnostics
-            .iter()
-            .map(|d| JsonDiagnostic::new(d, sources))
-            .collect(),
+        errors: diagnostics.iter().filter(|d| d.severity == Severity::Error).count(),
+        warnings: diagnostics.iter().filter(|d| d.severity == Severity::Warning).count(),
+        diagnostics: diagnostics.iter().map(|d| JsonDiagnostic::new(d, sources)).collect(),
     };
     serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
@@ -286,11 +258,7 @@ mod tests {
     #[test]
     fn renders_like_rustc_with_tabs_and_long_lines() {
         let mut map = SourceMap::new();
-        let id = map.add(
-            "a.proto",
-            None,
-            "message A {\n\tstring BadName = 1;\n}\n".to_owned(),
-        );
+        let id = map.add("a.proto", None, "message A {\n\tstring BadName = 1;\n}\n".to_owned());
         let start = map.get(id).text.find("BadName").unwrap_or(0);
         let d = Diagnostic::warning("FIELD_LOWER_SNAKE_CASE", "bad")
             .at(Span::new(id, start, start + 7))

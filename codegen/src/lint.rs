@@ -47,11 +47,7 @@ pub const RULES: &[Rule] = &[
         Group::Load,
         "a schema file is larger than herald reads",
     ),
-    rule(
-        "FILE_NOT_UTF8",
-        Group::Load,
-        "a schema file is not UTF-8 text",
-    ),
+    rule("FILE_NOT_UTF8", Group::Load, "a schema file is not UTF-8 text"),
     rule("PROTO_SYNTAX", Group::Load, "a .proto file does not parse"),
     rule(
         "PROTO_IMPORT_UNRESOLVED",
@@ -83,16 +79,8 @@ pub const RULES: &[Rule] = &[
         Group::Load,
         "any other error the proto type checker reports",
     ),
-    rule(
-        "DUPLICATE_DEFINITION",
-        Group::Load,
-        "two types share one full name",
-    ),
-    rule(
-        "AVRO_JSON_SYNTAX",
-        Group::Load,
-        "an .avsc file is not valid JSON",
-    ),
+    rule("DUPLICATE_DEFINITION", Group::Load, "two types share one full name"),
+    rule("AVRO_JSON_SYNTAX", Group::Load, "an .avsc file is not valid JSON"),
     rule(
         "AVRO_SCHEMA",
         Group::Load,
@@ -113,11 +101,7 @@ pub const RULES: &[Rule] = &[
         Group::Load,
         "a record declares a field name twice",
     ),
-    rule(
-        "AVRO_DUPLICATE_SYMBOL",
-        Group::Load,
-        "an enum lists a symbol twice",
-    ),
+    rule("AVRO_DUPLICATE_SYMBOL", Group::Load, "an enum lists a symbol twice"),
     rule(
         "AVRO_BAD_DEFAULT",
         Group::Load,
@@ -138,11 +122,7 @@ pub const RULES: &[Rule] = &[
         Group::Style,
         "a logical type is invalid or does not fit its type, so readers ignore it",
     ),
-    rule(
-        "CONFIG_SYNTAX",
-        Group::Load,
-        "herald.toml is not valid TOML",
-    ),
+    rule("CONFIG_SYNTAX", Group::Load, "herald.toml is not valid TOML"),
     rule(
         "CONFIG_UNKNOWN_KEY",
         Group::Config,
@@ -163,11 +143,7 @@ pub const RULES: &[Rule] = &[
         Group::Config,
         "a schemas glob reaches outside the repo",
     ),
-    rule(
-        "EVENT_METADATA",
-        Group::Event,
-        "the herald event metadata is malformed",
-    ),
+    rule("EVENT_METADATA", Group::Event, "the herald event metadata is malformed"),
     rule(
         "EVENT_BAD_VERSION",
         Group::Event,
@@ -193,11 +169,7 @@ pub const RULES: &[Rule] = &[
         Group::Event,
         "the partition key is a repeated, map, message or union field",
     ),
-    rule(
-        "EVENT_DUPLICATE_NAME",
-        Group::Event,
-        "two events share one type name",
-    ),
+    rule("EVENT_DUPLICATE_NAME", Group::Event, "two events share one type name"),
     rule(
         "EVENT_BAD_COMPATIBILITY",
         Group::Event,
@@ -213,11 +185,7 @@ pub const RULES: &[Rule] = &[
         Group::Style,
         "proto message names are PascalCase",
     ),
-    rule(
-        "ENUM_PASCAL_CASE",
-        Group::Style,
-        "proto enum names are PascalCase",
-    ),
+    rule("ENUM_PASCAL_CASE", Group::Style, "proto enum names are PascalCase"),
     rule(
         "FIELD_LOWER_SNAKE_CASE",
         Group::Style,
@@ -281,10 +249,7 @@ pub fn lint(root: &std::path::Path) -> Report {
                 unusable: true,
             }
         }
-        Ok(LoadResult {
-            set,
-            mut diagnostics,
-        }) => {
+        Ok(LoadResult { set, mut diagnostics }) => {
             style(&set, &mut diagnostics);
             apply_config(&set, &mut diagnostics);
             let sources = set.sources_map;
@@ -309,19 +274,14 @@ fn apply_config(set: &EventSet, diags: &mut Vec<Diagnostic>) {
                     .help("`herald lint --rules` lists every rule"),
             ),
             Some(r) if r.group == Group::Load => diags.push(
-                Diagnostic::warning(
-                    "CONFIG_BAD_VALUE",
-                    format!("rule `{id}` cannot be disabled"),
-                )
-                .at(*span)
-                .help("it reports input herald cannot load"),
+                Diagnostic::warning("CONFIG_BAD_VALUE", format!("rule `{id}` cannot be disabled"))
+                    .at(*span)
+                    .help("it reports input herald cannot load"),
             ),
             Some(_) => {}
         }
     }
-    diags.retain(|d| {
-        find_rule(d.rule).is_some_and(|r| r.group == Group::Load) || !config.is_disabled(d.rule)
-    });
+    diags.retain(|d| find_rule(d.rule).is_some_and(|r| r.group == Group::Load) || !config.is_disabled(d.rule));
 }
 
 /// Protobuf style guide naming rules over every user proto type.
@@ -361,12 +321,9 @@ fn style(set: &EventSet, diags: &mut Vec<Diagnostic>) {
             TypeKind::Enum(e) => {
                 if !is_pascal(&ty.name) {
                     diags.push(
-                        Diagnostic::warning(
-                            "ENUM_PASCAL_CASE",
-                            format!("enum name `{}` is not PascalCase", ty.name),
-                        )
-                        .at(ty.span)
-                        .help(format!("rename it to `{}`", to_pascal(&ty.name))),
+                        Diagnostic::warning("ENUM_PASCAL_CASE", format!("enum name `{}` is not PascalCase", ty.name))
+                            .at(ty.span)
+                            .help(format!("rename it to `{}`", to_pascal(&ty.name))),
                     );
                 }
                 let prefix = format!("{}_", to_snake(&ty.name).to_uppercase());
@@ -378,23 +335,29 @@ fn style(set: &EventSet, diags: &mut Vec<Diagnostic>) {
                                 format!("enum value `{}` is not UPPER_SNAKE_CASE", v.name),
                             )
                             .at(v.span)
-                            .help(format!(
-                                "rename it to `{}`",
-                                to_snake(&v.name).to_uppercase()
-                            )),
+                            .help(format!("rename it to `{}`", to_snake(&v.name).to_uppercase())),
                         );
                     } else if !v.name.starts_with(&prefix) {
                         diags.push(
-                            Diagnostic::warning("ENUM_VALUE_PREFIX", format!("enum value `{}` does not start with `{prefix}`", v.name))
-                                .at(v.span)
-                                .help(format!("rename it to `{prefix}{}`: enum values share one namespace per package", v.name)),
+                            Diagnostic::warning(
+                                "ENUM_VALUE_PREFIX",
+                                format!("enum value `{}` does not start with `{prefix}`", v.name),
+                            )
+                            .at(v.span)
+                            .help(format!(
+                                "rename it to `{prefix}{}`: enum values share one namespace per package",
+                                v.name
+                            )),
                         );
                     }
                     if v.number == 0 && v.name != format!("{prefix}UNSPECIFIED") {
                         diags.push(
                             Diagnostic::warning(
                                 "ENUM_ZERO_VALUE_SUFFIX",
-                                format!("the zero value of `{}` is `{}`, not `{prefix}UNSPECIFIED`", ty.name, v.name),
+                                format!(
+                                    "the zero value of `{}` is `{}`, not `{prefix}UNSPECIFIED`",
+                                    ty.name, v.name
+                                ),
                             )
                             .at(v.span)
                             .help("the zero value is what readers see when the field is unset; name it UNSPECIFIED"),
@@ -408,8 +371,7 @@ fn style(set: &EventSet, diags: &mut Vec<Diagnostic>) {
 }
 
 fn is_pascal(name: &str) -> bool {
-    name.starts_with(|c: char| c.is_ascii_uppercase())
-        && name.chars().all(|c| c.is_ascii_alphanumeric())
+    name.starts_with(|c: char| c.is_ascii_uppercase()) && name.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 fn is_lower_snake(name: &str) -> bool {
@@ -463,9 +425,7 @@ pub fn to_pascal(name: &str) -> String {
         .map(|w| {
             let mut cs = w.chars();
             match cs.next() {
-                Some(first) => {
-                    first.to_uppercase().collect::<String>() + &cs.as_str().to_lowercase()
-                }
+                Some(first) => first.to_uppercase().collect::<String>() + &cs.as_str().to_lowercase(),
                 None => String::new(),
             }
         })

@@ -8,10 +8,7 @@ use globset::{GlobBuilder, GlobMatcher};
 
 use crate::config::{self, CONFIG_FILE};
 use crate::diagnostic::Diagnostic;
-use crate::model::{
-    Cardinality, Event, EventKind, EventSet, Format, Mode, Scalar, Source, TypeKind, TypeRef,
-    Version,
-};
+use crate::model::{Cardinality, Event, EventKind, EventSet, Format, Mode, Scalar, Source, TypeKind, TypeRef, Version};
 use crate::span::{display_name, FileId, SourceMap, Span};
 use crate::{avro, proto};
 
@@ -36,12 +33,7 @@ pub struct LoadResult {
 pub fn load(root: &Path) -> Result<LoadResult, Box<Unusable>> {
     let mut sources = SourceMap::new();
     let mut diags = Vec::new();
-    let unusable = |sources: SourceMap, diagnostics: Vec<Diagnostic>| {
-        Box::new(Unusable {
-            sources,
-            diagnostics,
-        })
-    };
+    let unusable = |sources: SourceMap, diagnostics: Vec<Diagnostic>| Box::new(Unusable { sources, diagnostics });
     let meta = match std::fs::metadata(root) {
         Ok(m) => m,
         Err(e) => {
@@ -137,12 +129,9 @@ pub fn load(root: &Path) -> Result<LoadResult, Box<Unusable>> {
                 }
                 if covered.len() == before && !files.iter().any(|(_, n)| matcher.is_match(n)) {
                     diags.push(
-                        Diagnostic::warning(
-                            "GLOB_NO_MATCH",
-                            format!("glob `{glob}` matches no schema file"),
-                        )
-                        .at(*span)
-                        .help("globs are relative to the repo root, e.g. \"user/**/*.proto\""),
+                        Diagnostic::warning("GLOB_NO_MATCH", format!("glob `{glob}` matches no schema file"))
+                            .at(*span)
+                            .help("globs are relative to the repo root, e.g. \"user/**/*.proto\""),
                     );
                 }
             }
@@ -206,9 +195,7 @@ fn read_text(path: &Path, root: &Path, sources: &mut SourceMap) -> Result<FileId
         return Err(Box::new(
             Diagnostic::error(
                 "FILE_TOO_LARGE",
-                format!(
-                    "`{name}` is {size} bytes; herald reads schema files up to {MAX_FILE_BYTES}"
-                ),
+                format!("`{name}` is {size} bytes; herald reads schema files up to {MAX_FILE_BYTES}"),
             )
             .at(Span::file_start(id)),
         ));
@@ -218,8 +205,7 @@ fn read_text(path: &Path, root: &Path, sources: &mut SourceMap) -> Result<FileId
         Err(e) => {
             let id = sources.add(name.clone(), Some(path.to_path_buf()), String::new());
             return Err(Box::new(
-                Diagnostic::error("FILE_UNREADABLE", format!("cannot read `{name}`: {e}"))
-                    .at(Span::file_start(id)),
+                Diagnostic::error("FILE_UNREADABLE", format!("cannot read `{name}`: {e}")).at(Span::file_start(id)),
             ));
         }
     };
@@ -302,10 +288,7 @@ fn walk(root: &Path, sources: &mut SourceMap, diags: &mut Vec<Diagnostic>) -> Ve
 
 fn compile_glob(glob: &str, span: Span, diags: &mut Vec<Diagnostic>) -> Option<GlobMatcher> {
     let path = Path::new(glob);
-    if path.is_absolute()
-        || glob.starts_with('/')
-        || path.components().any(|c| matches!(c, Component::ParentDir))
-    {
+    if path.is_absolute() || glob.starts_with('/') || path.components().any(|c| matches!(c, Component::ParentDir)) {
         diags.push(
             Diagnostic::error(
                 "GLOB_ESCAPES_REPO",
@@ -319,13 +302,7 @@ fn compile_glob(glob: &str, span: Span, diags: &mut Vec<Diagnostic>) -> Option<G
     match GlobBuilder::new(glob).literal_separator(true).build() {
         Ok(g) => Some(g.compile_matcher()),
         Err(e) => {
-            diags.push(
-                Diagnostic::error(
-                    "CONFIG_BAD_VALUE",
-                    format!("invalid glob `{glob}`: {}", e.kind()),
-                )
-                .at(span),
-            );
+            diags.push(Diagnostic::error("CONFIG_BAD_VALUE", format!("invalid glob `{glob}`: {}", e.kind())).at(span));
             None
         }
     }
@@ -345,12 +322,9 @@ fn build_events(set: &mut EventSet, diags: &mut Vec<Diagnostic>) {
         let version = match &meta.version {
             None => {
                 diags.push(
-                    Diagnostic::error(
-                        "EVENT_BAD_VERSION",
-                        format!("event `{}` has no version", ty.full_name),
-                    )
-                    .at(anchor)
-                    .help("add version: \"1.0\""),
+                    Diagnostic::error("EVENT_BAD_VERSION", format!("event `{}` has no version", ty.full_name))
+                        .at(anchor)
+                        .help("add version: \"1.0\""),
                 );
                 None
             }
@@ -358,12 +332,9 @@ fn build_events(set: &mut EventSet, diags: &mut Vec<Diagnostic>) {
                 Some(version) => Some(version),
                 None => {
                     diags.push(
-                        Diagnostic::error(
-                            "EVENT_BAD_VERSION",
-                            format!("version `{}` is not MAJOR.MINOR", v.value),
-                        )
-                        .at(v.span)
-                        .help("write two whole numbers, e.g. \"1.2\""),
+                        Diagnostic::error("EVENT_BAD_VERSION", format!("version `{}` is not MAJOR.MINOR", v.value))
+                            .at(v.span)
+                            .help("write two whole numbers, e.g. \"1.2\""),
                     );
                     None
                 }
@@ -383,12 +354,9 @@ fn build_events(set: &mut EventSet, diags: &mut Vec<Diagnostic>) {
             }
             None => {
                 diags.push(
-                    Diagnostic::error(
-                        "EVENT_UNKNOWN_KIND",
-                        format!("event `{}` has no kind", ty.full_name),
-                    )
-                    .at(anchor)
-                    .help("add kind: EVENT or kind: COMMAND"),
+                    Diagnostic::error("EVENT_UNKNOWN_KIND", format!("event `{}` has no kind", ty.full_name))
+                        .at(anchor)
+                        .help("add kind: EVENT or kind: COMMAND"),
                 );
                 None
             }
@@ -528,10 +496,7 @@ fn check_partition_key(
         diags.push(
             Diagnostic::error(
                 "EVENT_PARTITION_KEY_UNKNOWN_FIELD",
-                format!(
-                    "partition key `{}` names no field of `{}`",
-                    key.value, ty.full_name
-                ),
+                format!("partition key `{}` names no field of `{}`", key.value, ty.full_name),
             )
             .at(key.span)
             .help(if names.is_empty() {

@@ -49,10 +49,7 @@ impl Mode {
     ];
 
     pub fn parse(text: &str) -> Option<Mode> {
-        Mode::ALL
-            .iter()
-            .find(|(name, _)| *name == text)
-            .map(|(_, m)| *m)
+        Mode::ALL.iter().find(|(name, _)| *name == text).map(|(_, m)| *m)
     }
 
     pub fn name(self) -> &'static str {
@@ -64,11 +61,7 @@ impl Mode {
     }
 
     pub fn names() -> String {
-        Mode::ALL
-            .iter()
-            .map(|(n, _)| *n)
-            .collect::<Vec<_>>()
-            .join(", ")
+        Mode::ALL.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
     }
 }
 
@@ -90,10 +83,7 @@ impl Version {
     pub fn parse(text: &str) -> Option<Version> {
         let (major, minor) = text.split_once('.')?;
         let number = |s: &str| -> Option<u32> {
-            if s.is_empty()
-                || !s.bytes().all(|b| b.is_ascii_digit())
-                || (s.len() > 1 && s.starts_with('0'))
-            {
+            if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) || (s.len() > 1 && s.starts_with('0')) {
                 return None;
             }
             s.parse().ok()
@@ -409,13 +399,7 @@ mod tests {
     #[test]
     fn versions() {
         assert_eq!(Version::parse("1.2"), Some(Version { major: 1, minor: 2 }));
-        assert_eq!(
-            Version::parse("10.0"),
-            Some(Version {
-                major: 10,
-                minor: 0
-            })
-        );
+        assert_eq!(Version::parse("10.0"), Some(Version { major: 10, minor: 0 }));
         for bad in ["1", "1.x", "01.2", "1.2.3", "", ".", "-1.0", "+1.0", "1. 2"] {
             assert_eq!(Version::parse(bad), None, "{bad}");
         }

@@ -72,11 +72,7 @@ impl SourceFile {
 
     /// Byte range of a 0-based line, without its line break.
     pub fn line_range(&self, line: usize) -> std::ops::Range<usize> {
-        let start = self
-            .line_starts
-            .get(line)
-            .copied()
-            .unwrap_or(self.text.len());
+        let start = self.line_starts.get(line).copied().unwrap_or(self.text.len());
         let mut end = self
             .line_starts
             .get(line + 1)
@@ -135,8 +131,7 @@ impl SourceMap {
             None => (text, false),
         };
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
-        self.files
-            .push(SourceFile::new(name.into(), path, text, had_bom));
+        self.files.push(SourceFile::new(name.into(), path, text, had_bom));
         id
     }
 
@@ -145,18 +140,12 @@ impl SourceMap {
     }
 
     pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (FileId(i as u32), f))
+        self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
     }
 
     /// Finds a file by its display name.
     pub fn find(&self, name: &str) -> Option<FileId> {
-        self.files
-            .iter()
-            .position(|f| f.name == name)
-            .map(|i| FileId(i as u32))
+        self.files.iter().position(|f| f.name == name).map(|i| FileId(i as u32))
     }
 
     pub fn text(&self, span: Span) -> &str {

@@ -107,18 +107,11 @@ mod builder {
             .out_dir(out.path())
             .cargo_instructions(false);
         let file = builder.clone().compile().expect("compiles");
-        let first = std::fs::metadata(&file)
-            .and_then(|m| m.modified())
-            .expect("mtime");
+        let first = std::fs::metadata(&file).and_then(|m| m.modified()).expect("mtime");
         std::thread::sleep(std::time::Duration::from_millis(20));
         builder.clone().compile().expect("compiles again");
-        let second = std::fs::metadata(&file)
-            .and_then(|m| m.modified())
-            .expect("mtime");
-        assert_eq!(
-            first, second,
-            "unchanged inputs must not rewrite the output"
-        );
+        let second = std::fs::metadata(&file).and_then(|m| m.modified()).expect("mtime");
+        assert_eq!(first, second, "unchanged inputs must not rewrite the output");
 
         // A changed input regenerates.
         let proto = repo.path().join("user/v1/user_updated.proto");
@@ -164,10 +157,7 @@ mod builder {
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();
-        assert!(
-            err.contains("error[EVENT_PARTITION_KEY_UNKNOWN_FIELD]"),
-            "{err}"
-        );
+        assert!(err.contains("error[EVENT_PARTITION_KEY_UNKNOWN_FIELD]"), "{err}");
         assert!(err.contains("--> user_created.proto:8:73"), "{err}");
     }
 }
@@ -188,11 +178,7 @@ fn generate_runs_without_protoc_on_path() {
         .env_remove("PROTOC")
         .output()
         .expect("run herald");
-    assert!(
-        status.status.success(),
-        "{}",
-        String::from_utf8_lossy(&status.stderr)
-    );
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
     let code = std::fs::read_to_string(out.path().join("herald_events.rs")).expect("written");
     assert!(code.contains("pub struct UserUpdated"));
 }

@@ -34,11 +34,7 @@ fn lint_fixtures() {
         cases.len()
     );
     for case in cases {
-        let name = case
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default()
-            .to_owned();
+        let name = case.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
         insta::with_settings!({ snapshot_suffix => name.clone(), prepend_module_to_snapshot => false, omit_expression => true }, {
             insta::assert_snapshot!("lint", render(&case));
         });
@@ -56,15 +52,9 @@ fn example_schema_repo_is_clean() {
     );
     let set = herald_codegen::load::load(&root).expect("loads").set;
     let names: Vec<&str> = set.events.iter().map(|e| e.name.as_str()).collect();
-    assert!(
-        names.iter().any(|n| n.ends_with("UserUpdated")),
-        "{names:?}"
-    );
+    assert!(names.iter().any(|n| n.ends_with("UserUpdated")), "{names:?}");
     assert!(names.iter().any(|n| n.ends_with("BankError")), "{names:?}");
-    assert!(
-        names.iter().any(|n| n.ends_with("DeleteAccount")),
-        "{names:?}"
-    );
+    assert!(names.iter().any(|n| n.ends_with("DeleteAccount")), "{names:?}");
 }
 
 /// Inputs too big or too odd to keep in the repo are generated here.
@@ -98,7 +88,9 @@ mod generated {
     fn deeply_nested_avro_is_refused_with_a_location() {
         let mut text = String::new();
         for i in 0..1000 {
-            text.push_str(&format!("{{\"type\": \"record\", \"name\": \"R{i}\", \"fields\": [{{\"name\": \"f\", \"type\": "));
+            text.push_str(&format!(
+                "{{\"type\": \"record\", \"name\": \"R{i}\", \"fields\": [{{\"name\": \"f\", \"type\": "
+            ));
         }
         text.push_str("\"int\"");
         text.push_str(&"}]}".repeat(1000));
@@ -113,9 +105,7 @@ mod generated {
         while text.len() < 10 * 1024 * 1024 {
             text.push_str(&format!("// Message number {i}.\nmessage Big{i} {{\n"));
             for f in 1..=40 {
-                text.push_str(&format!(
-                    "  // Field {f} of message {i}.\n  string field_{f} = {f};\n"
-                ));
+                text.push_str(&format!("  // Field {f} of message {i}.\n  string field_{f} = {f};\n"));
             }
             text.push_str("}\n");
             i += 1;
@@ -182,10 +172,7 @@ mod cli {
         assert_eq!(herald(&["lint", &case("style_field_name")]).0, 1);
         assert_eq!(herald(&["lint", &case("toml_not_toml")]).0, 2);
         assert_eq!(herald(&["lint", "/nonexistent/dir"]).0, 2);
-        assert_eq!(
-            herald(&["lint", "--format", "yaml", &case("clean_proto")]).0,
-            2
-        );
+        assert_eq!(herald(&["lint", "--format", "yaml", &case("clean_proto")]).0, 2);
     }
 
     #[test]

@@ -54,8 +54,8 @@ pub fn schema(cell: &'static OnceLock<Schema>, text: &str) -> Result<&'static Sc
     if let Some(schema) = cell.get() {
         return Ok(schema);
     }
-    let parsed = Schema::parse_str(text)
-        .map_err(|e| CodecError::new(format!("embedded schema does not parse: {e}")))?;
+    let parsed =
+        Schema::parse_str(text).map_err(|e| CodecError::new(format!("embedded schema does not parse: {e}")))?;
     Ok(cell.get_or_init(|| parsed))
 }
 
@@ -87,11 +87,7 @@ pub fn crc64_avro(bytes: &[u8]) -> u64 {
 }
 
 /// Encodes `value` with `schema` as a single object.
-pub fn encode<T: Serialize>(
-    value: &T,
-    schema: &Schema,
-    fingerprint: u64,
-) -> Result<Vec<u8>, CodecError> {
+pub fn encode<T: Serialize>(value: &T, schema: &Schema, fingerprint: u64) -> Result<Vec<u8>, CodecError> {
     let writer = apache_avro::writer::datum::GenericDatumWriter::builder(schema)
         .build()
         .map_err(|e| CodecError::new(format!("cannot prepare Avro writer: {e}")))?;
@@ -128,9 +124,7 @@ pub fn decode<T: DeserializeOwned>(
     fp.copy_from_slice(&payload[2..10]);
     let fp = u64::from_le_bytes(fp);
     let Some((_, writer)) = writers.iter().find(|(f, _)| *f == fp) else {
-        return Err(CodecError::new(format!(
-            "unknown writer schema fingerprint {fp:016x}"
-        )));
+        return Err(CodecError::new(format!("unknown writer schema fingerprint {fp:016x}")));
     };
     let reader = apache_avro::reader::datum::GenericDatumReader::builder(writer)
         .reader_schema(reader)
@@ -140,8 +134,7 @@ pub fn decode<T: DeserializeOwned>(
     let value = reader
         .read_value(&mut datum)
         .map_err(|e| CodecError::new(format!("invalid Avro datum: {e}")))?;
-    apache_avro::from_value(&value)
-        .map_err(|e| CodecError::new(format!("Avro datum does not fit the type: {e}")))
+    apache_avro::from_value(&value).map_err(|e| CodecError::new(format!("Avro datum does not fit the type: {e}")))
 }
 
 /// `timestamp-millis` ↔ `chrono::DateTime<Utc>`.
@@ -157,9 +150,8 @@ pub mod timestamp_millis {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
         let millis = i64::deserialize(d)?;
-        DateTime::from_timestamp_millis(millis).ok_or_else(|| {
-            serde::de::Error::custom(format!("timestamp {millis} ms is out of range"))
-        })
+        DateTime::from_timestamp_millis(millis)
+            .ok_or_else(|| serde::de::Error::custom(format!("timestamp {millis} ms is out of range")))
     }
 }
 
@@ -176,9 +168,8 @@ pub mod timestamp_micros {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
         let micros = i64::deserialize(d)?;
-        DateTime::from_timestamp_micros(micros).ok_or_else(|| {
-            serde::de::Error::custom(format!("timestamp {micros} µs is out of range"))
-        })
+        DateTime::from_timestamp_micros(micros)
+            .ok_or_else(|| serde::de::Error::custom(format!("timestamp {micros} µs is out of range")))
     }
 }
 
@@ -189,11 +180,7 @@ pub mod uuid_string {
     use serde::{Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(value: &uuid::Uuid, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(
-            value
-                .hyphenated()
-                .encode_lower(&mut uuid::Uuid::encode_buffer()),
-        )
+        s.serialize_str(value.hyphenated().encode_lower(&mut uuid::Uuid::encode_buffer()))
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<uuid::Uuid, D::Error> {
@@ -227,18 +214,14 @@ pub mod date {
 
     pub fn serialize<S: Serializer>(value: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
         let days = value.signed_duration_since(epoch()).num_days();
-        s.serialize_i32(
-            i32::try_from(days).map_err(|_| serde::ser::Error::custom("date out of range"))?,
-        )
+        s.serialize_i32(i32::try_from(days).map_err(|_| serde::ser::Error::custom("date out of range"))?)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
         let days = i32::deserialize(d)?;
         epoch()
             .checked_add_signed(chrono::TimeDelta::days(i64::from(days)))
-            .ok_or_else(|| {
-                serde::de::Error::custom(format!("date {days} days from the epoch is out of range"))
-            })
+            .ok_or_else(|| serde::de::Error::custom(format!("date {days} days from the epoch is out of range")))
     }
 }
 
@@ -274,20 +257,14 @@ pub mod bytes {
 pub mod fixed {
     use serde::{Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer, const N: usize>(
-        value: &[u8; N],
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer, const N: usize>(value: &[u8; N], s: S) -> Result<S::Ok, S::Error> {
         s.serialize_bytes(value)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>, const N: usize>(
-        d: D,
-    ) -> Result<[u8; N], D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>, const N: usize>(d: D) -> Result<[u8; N], D::Error> {
         let bytes = super::bytes::deserialize(d)?;
-        <[u8; N]>::try_from(bytes.as_slice()).map_err(|_| {
-            serde::de::Error::custom(format!("expected {N} bytes, got {}", bytes.len()))
-        })
+        <[u8; N]>::try_from(bytes.as_slice())
+            .map_err(|_| serde::de::Error::custom(format!("expected {N} bytes, got {}", bytes.len())))
     }
 }
 
@@ -349,10 +326,7 @@ impl<const PRECISION: u32, const SCALE: u32> Decimal<PRECISION, SCALE> {
 
     /// The unscaled value as big-endian two's complement, as Avro stores it.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let (unscaled, _) = self
-            .0
-            .with_scale(i64::from(SCALE))
-            .into_bigint_and_exponent();
+        let (unscaled, _) = self.0.with_scale(i64::from(SCALE)).into_bigint_and_exponent();
         let bytes = unscaled.to_signed_bytes_be();
         let width = Self::width();
         if bytes.len() >= width {
@@ -393,9 +367,7 @@ impl<const PRECISION: u32, const SCALE: u32> Serialize for Decimal<PRECISION, SC
     }
 }
 
-impl<'de, const PRECISION: u32, const SCALE: u32> serde::Deserialize<'de>
-    for Decimal<PRECISION, SCALE>
-{
+impl<'de, const PRECISION: u32, const SCALE: u32> serde::Deserialize<'de> for Decimal<PRECISION, SCALE> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         bytes::deserialize(d).map(|b| Decimal::from_bytes(&b))
     }
@@ -415,9 +387,7 @@ mod tests {
         // Value from the Avro specification's test data for "int" (little-endian bytes 8f5c393f1ad57572).
         assert_eq!(
             fp,
-            Ok(u64::from_le_bytes([
-                0x8f, 0x5c, 0x39, 0x3f, 0x1a, 0xd5, 0x75, 0x72
-            ]))
+            Ok(u64::from_le_bytes([0x8f, 0x5c, 0x39, 0x3f, 0x1a, 0xd5, 0x75, 0x72]))
         );
     }
 
@@ -480,15 +450,11 @@ mod tests {
         let value = Payment {
             id: uuid::Uuid::from_u128(0x1234),
             at: chrono::DateTime::from_timestamp_millis(1_700_000_000_123).unwrap_or_default(),
-            amount: "12.34"
-                .parse()
-                .map_err(|e| CodecError::new(format!("{e}")))?,
+            amount: "12.34".parse().map_err(|e| CodecError::new(format!("{e}")))?,
             note: Some("first".into()),
             raw: vec![0, 1, 2, 255],
             status: Status::Closed,
-            method: Method::Bank(Bank {
-                iban: "DE00".into(),
-            }),
+            method: Method::Bank(Bank { iban: "DE00".into() }),
         };
         let bytes = encode(&value, schema, fp)?;
         assert_eq!(bytes[..2], MARKER);
@@ -496,9 +462,7 @@ mod tests {
         let back: Payment = decode(&bytes, schema, &[(fp, schema)])?;
         assert_eq!(back, value);
         assert_eq!(back.amount.to_string(), "12.34");
-        let negative: Decimal<10, 2> = "-0.05"
-            .parse()
-            .map_err(|e| CodecError::new(format!("{e}")))?;
+        let negative: Decimal<10, 2> = "-0.05".parse().map_err(|e| CodecError::new(format!("{e}")))?;
         assert_eq!(Decimal::<10, 2>::from_bytes(&negative.to_bytes()), negative);
         Ok(())
     }

@@ -75,15 +75,9 @@ pub enum DispatchError {
         known: &'static [u32],
     },
     /// The payload did not decode as the event.
-    Decode {
-        event_type: String,
-        error: CodecError,
-    },
+    Decode { event_type: String, error: CodecError },
     /// The handler failed.
-    Handler {
-        event_type: String,
-        error: HandlerError,
-    },
+    Handler { event_type: String, error: HandlerError },
 }
 
 impl fmt::Display for DispatchError {
@@ -97,7 +91,10 @@ impl fmt::Display for DispatchError {
                 major,
                 known,
             } => {
-                write!(f, "event type `{event_type}` has no handler for major version {major} (handled: {known:?})")
+                write!(
+                    f,
+                    "event type `{event_type}` has no handler for major version {major} (handled: {known:?})"
+                )
             }
             DispatchError::Decode { event_type, error } => {
                 write!(f, "cannot decode `{event_type}`: {error}")
@@ -132,11 +129,7 @@ impl From<CodecError> for PublishError {
 /// Where published envelopes go: a transport implements this.
 pub trait Publish: Send + Sync {
     /// Sends one envelope to a topic, keyed by its partition key.
-    fn send(
-        &self,
-        topic: &str,
-        envelope: Envelope,
-    ) -> impl Future<Output = Result<(), PublishError>> + Send;
+    fn send(&self, topic: &str, envelope: Envelope) -> impl Future<Output = Result<(), PublishError>> + Send;
 
     /// Wraps and sends a typed event to its topic; inside a handler, pass the handler's context so
     /// that correlation and causation ids carry over.
@@ -155,21 +148,13 @@ pub trait Publish: Send + Sync {
 }
 
 impl<T: Publish + ?Sized> Publish for &T {
-    fn send(
-        &self,
-        topic: &str,
-        envelope: Envelope,
-    ) -> impl Future<Output = Result<(), PublishError>> + Send {
+    fn send(&self, topic: &str, envelope: Envelope) -> impl Future<Output = Result<(), PublishError>> + Send {
         (**self).send(topic, envelope)
     }
 }
 
 impl<T: Publish + ?Sized> Publish for std::sync::Arc<T> {
-    fn send(
-        &self,
-        topic: &str,
-        envelope: Envelope,
-    ) -> impl Future<Output = Result<(), PublishError>> + Send {
+    fn send(&self, topic: &str, envelope: Envelope) -> impl Future<Output = Result<(), PublishError>> + Send {
         (**self).send(topic, envelope)
     }
 }
@@ -192,11 +177,7 @@ impl RecordingPublisher {
 }
 
 impl Publish for RecordingPublisher {
-    fn send(
-        &self,
-        topic: &str,
-        envelope: Envelope,
-    ) -> impl Future<Output = Result<(), PublishError>> + Send {
+    fn send(&self, topic: &str, envelope: Envelope) -> impl Future<Output = Result<(), PublishError>> + Send {
         let result = self
             .sent
             .lock()
@@ -211,10 +192,7 @@ pub trait Dispatch: Send + Sync {
     /// The event types (CloudEvents `type`) this dispatcher routes.
     fn event_types(&self) -> &'static [&'static str];
     /// Decodes the envelope's payload and calls the typed handler.
-    fn dispatch(
-        &self,
-        envelope: &Envelope,
-    ) -> impl Future<Output = Result<(), DispatchError>> + Send;
+    fn dispatch(&self, envelope: &Envelope) -> impl Future<Output = Result<(), DispatchError>> + Send;
 }
 
 /// Lowercase hex of bytes (partition keys taken from bytes and fixed fields).

@@ -51,12 +51,7 @@ impl Envelope {
 
     /// Marks this envelope as caused by `cause`: same correlation id, causation id = cause's id.
     pub fn caused_by(mut self, cause: &crate::Context) -> Envelope {
-        self.correlation_id = Some(
-            cause
-                .correlation_id
-                .clone()
-                .unwrap_or_else(|| cause.id.clone()),
-        );
+        self.correlation_id = Some(cause.correlation_id.clone().unwrap_or_else(|| cause.id.clone()));
         self.causation_id = Some(cause.id.clone());
         self.traceparent = self.traceparent.or_else(|| cause.traceparent.clone());
         self

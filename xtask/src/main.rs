@@ -47,14 +47,7 @@ fn ci() -> Result<(), String> {
     run("cargo", &["fmt", "--all", "--", "--check"])?;
     run(
         "cargo",
-        &[
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--",
-            "-D",
-            "warnings",
-        ],
+        &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
     )?;
     run("cargo", &["test", "--workspace"])?;
     // The README's first command must keep working on the example repo.
@@ -71,8 +64,16 @@ fn ci() -> Result<(), String> {
             "lint",
             "schemas",
         ],
-    )
+    )?;
+    // Every example service runs end to end and checks what happened.
+    for example in EXAMPLES {
+        run("cargo", &["run", "--quiet", "-p", example])?;
+    }
+    Ok(())
 }
+
+/// Example services that `cargo run -p <name>` runs (they assert what they print).
+const EXAMPLES: &[&str] = &["user-service", "leaderboard"];
 
 fn run(program: &str, args: &[&str]) -> Result<(), String> {
     eprintln!("$ {program} {}", args.join(" "));
@@ -83,9 +84,6 @@ fn run(program: &str, args: &[&str]) -> Result<(), String> {
     if status.success() {
         Ok(())
     } else {
-        Err(format!(
-            "`{program} {}` failed with {status}",
-            args.join(" ")
-        ))
+        Err(format!("`{program} {}` failed with {status}", args.join(" ")))
     }
 }

@@ -12,17 +12,15 @@ use jsonc_parser::{CollectOptions, ParseOptions};
 
 use crate::diagnostic::Diagnostic;
 use crate::model::{
-    Cardinality, Doc, Enum, EnumValue, EventMeta, Field, Format, Located, Logical, Message, Scalar,
-    SchemaFile, TypeDef, TypeKind, TypeRef,
+    Cardinality, Doc, Enum, EnumValue, EventMeta, Field, Format, Located, Logical, Message, Scalar, SchemaFile,
+    TypeDef, TypeKind, TypeRef,
 };
 use crate::span::{FileId, SourceMap, Span};
 
 /// Deepest JSON nesting herald accepts in an `.avsc` file.
 pub const MAX_DEPTH: usize = 128;
 
-const PRIMITIVES: &[&str] = &[
-    "null", "boolean", "int", "long", "float", "double", "bytes", "string",
-];
+const PRIMITIVES: &[&str] = &["null", "boolean", "int", "long", "float", "double", "bytes", "string"];
 
 /// What the Avro front end produced.
 #[derive(Debug, Default)]
@@ -122,10 +120,7 @@ pub fn load(sources: &SourceMap, files: &[FileId], diags: &mut Vec<Diagnostic>) 
             }
         }
         if let Some(first) = loaded.types.iter().find(|t| t.file == *file) {
-            let ns = first
-                .full_name
-                .rsplit_once('.')
-                .map(|(ns, _)| ns.to_owned());
+            let ns = first.full_name.rsplit_once('.').map(|(ns, _)| ns.to_owned());
             if let Some(f) = loaded.files.iter_mut().find(|f| f.id == *file) {
                 f.package = ns;
             }
@@ -146,15 +141,8 @@ pub fn load(sources: &SourceMap, files: &[FileId], diags: &mut Vec<Diagnostic>) 
                     .collect();
                 if let Err(e) = apache_avro::Schema::parse_str_with_list(text, others) {
                     diags.push(
-                        Diagnostic::error(
-                            "AVRO_SCHEMA",
-                            format!("apache-avro rejects this schema: {e}"),
-                        )
-                        .at(Span::new(
-                            span.file,
-                            span.start as usize,
-                            span.start as usize + 1,
-                        )),
+                        Diagnostic::error("AVRO_SCHEMA", format!("apache-avro rejects this schema: {e}"))
+                            .at(Span::new(span.file, span.start as usize, span.start as usize + 1)),
                     );
                 }
             }
@@ -179,9 +167,7 @@ fn parse_json<'a>(file: FileId, text: &'a str, diags: &mut Vec<Diagnostic>) -> O
                 format!("JSON nested deeper than {MAX_DEPTH} levels"),
             )
             .at(Span::new(file, at, at + 1))
-            .help(
-                "flatten the schema: define named types at the top level and refer to them by name",
-            ),
+            .help("flatten the schema: define named types at the top level and refer to them by name"),
         );
         return None;
     }
@@ -198,10 +184,7 @@ fn parse_json<'a>(file: FileId, text: &'a str, diags: &mut Vec<Diagnostic>) -> O
         Ok(result) => match result.value {
             Some(v) => Some(v),
             None => {
-                diags.push(
-                    Diagnostic::error("AVRO_JSON_SYNTAX", "no JSON value in file")
-                        .at(Span::file_start(file)),
-                );
+                diags.push(Diagnostic::error("AVRO_JSON_SYNTAX", "no JSON value in file").at(Span::file_start(file)));
                 None
             }
         },
@@ -321,13 +304,7 @@ fn namespace_of(full: &str) -> &str {
     full.rsplit_once('.').map(|(ns, _)| ns).unwrap_or("")
 }
 
-fn collect_names(
-    file: FileId,
-    value: &Value<'_>,
-    enclosing: &str,
-    names: &mut BTreeMap<String, Span>,
-    depth: usize,
-) {
+fn collect_names(file: FileId, value: &Value<'_>, enclosing: &str, names: &mut BTreeMap<String, Span>, depth: usize) {
     if depth > MAX_DEPTH {
         return;
     }
@@ -384,12 +361,7 @@ impl Walker<'_> {
         Span::new(self.file, r.0, r.1)
     }
 
-    fn err(
-        &mut self,
-        rule: &'static str,
-        message: impl Into<String>,
-        at: (usize, usize),
-    ) -> &mut Diagnostic {
+    fn err(&mut self, rule: &'static str, message: impl Into<String>, at: (usize, usize)) -> &mut Diagnostic {
         let d = Diagnostic::error(rule, message).at(self.span(at));
         self.diags.push(d);
         let last = self.diags.len() - 1;
@@ -399,20 +371,13 @@ impl Walker<'_> {
     /// A schema in type position → its type reference.
     fn schema(&mut self, value: &Value<'_>, enclosing: &str, depth: usize) -> TypeRef {
         match value {
-            Value::StringLit(s) => {
-                self.reference(&s.value, enclosing, (s.range.start, s.range.end))
-            }
+            Value::StringLit(s) => self.reference(&s.value, enclosing, (s.range.start, s.range.end)),
             Value::Array(a) => self.union(a, enclosing, depth),
             Value::Object(o) => self.complex(o, enclosing, depth),
             other => {
                 let r = range_of(other);
-                self.err(
-                    "AVRO_SCHEMA",
-                    format!("expected a schema, found {}", kind_of(other)),
-                    r,
-                )
-                .help =
-                    Some("a schema is a type name string, an object, or an array (union)".into());
+                self.err("AVRO_SCHEMA", format!("expected a schema, found {}", kind_of(other)), r)
+                    .help = Some("a schema is a type name string, an object, or an array (union)".into());
                 TypeRef::Scalar(Scalar::Null)
             }
         }
@@ -544,13 +509,10 @@ impl Walker<'_> {
         let is = |s: Scalar| base == TypeRef::Scalar(s);
         let fixed_size = |w: &Walker<'_>| -> Option<u64> {
             if let TypeRef::Named(n) = &base {
-                w.types
-                    .iter()
-                    .find(|t| &t.full_name == n)
-                    .and_then(|t| match t.kind {
-                        TypeKind::Fixed { size } => Some(size),
-                        _ => None,
-                    })
+                w.types.iter().find(|t| &t.full_name == n).and_then(|t| match t.kind {
+                    TypeKind::Fixed { size } => Some(size),
+                    _ => None,
+                })
             } else {
                 None
             }
@@ -615,12 +577,7 @@ impl Walker<'_> {
     }
 
     /// Checks `name`/`namespace`/`aliases` of a named type; returns (full name, name, span).
-    fn named(
-        &mut self,
-        o: &Object<'_>,
-        enclosing: &str,
-        what: &str,
-    ) -> Option<(String, String, Span, Vec<String>)> {
+    fn named(&mut self, o: &Object<'_>, enclosing: &str, what: &str) -> Option<(String, String, Span, Vec<String>)> {
         let Some((at, name)) = str_prop(o, "name") else {
             self.err(
                 "AVRO_SCHEMA",
@@ -632,34 +589,18 @@ impl Walker<'_> {
         let ns = str_prop(o, "namespace");
         if let Some((nat, ns)) = &ns {
             if !valid_namespace(ns) {
-                self.err(
-                    "AVRO_INVALID_NAME",
-                    format!("invalid namespace `{ns}`"),
-                    *nat,
-                )
-                .help =
-                    Some("namespaces are dot-separated names, each [A-Za-z_][A-Za-z0-9_]*".into());
+                self.err("AVRO_INVALID_NAME", format!("invalid namespace `{ns}`"), *nat)
+                    .help = Some("namespaces are dot-separated names, each [A-Za-z_][A-Za-z0-9_]*".into());
             }
         }
         let full = full_name(&name, ns.as_ref().map(|n| n.1.as_str()), enclosing);
         let short = full.rsplit('.').next().unwrap_or(&full).to_owned();
         if !valid_namespace(namespace_of(&full)) || !valid_name(&short) {
-            self.err(
-                "AVRO_INVALID_NAME",
-                format!("invalid {what} name `{name}`"),
-                at,
-            )
-            .help = Some(
-                "Avro names start with a letter or `_` and hold only letters, digits and `_`"
-                    .into(),
-            );
+            self.err("AVRO_INVALID_NAME", format!("invalid {what} name `{name}`"), at)
+                .help = Some("Avro names start with a letter or `_` and hold only letters, digits and `_`".into());
         }
         if PRIMITIVES.contains(&short.as_str()) && !full.contains('.') {
-            self.err(
-                "AVRO_INVALID_NAME",
-                format!("`{name}` is a primitive type name"),
-                at,
-            );
+            self.err("AVRO_INVALID_NAME", format!("`{name}` is a primitive type name"), at);
         }
         let mut aliases = Vec::new();
         if let Some(p) = prop(o, "aliases") {
@@ -667,9 +608,7 @@ impl Walker<'_> {
                 Value::Array(a) => {
                     for v in &a.elements {
                         match v {
-                            Value::StringLit(s) => {
-                                aliases.push(full_name(&s.value, None, namespace_of(&full)))
-                            }
+                            Value::StringLit(s) => aliases.push(full_name(&s.value, None, namespace_of(&full))),
                             other => {
                                 self.err("AVRO_SCHEMA", "aliases must be strings", range_of(other));
                             }
@@ -689,13 +628,10 @@ impl Walker<'_> {
         if let Some(first) = self.types.iter().find(|t| t.full_name == full) {
             let first_span = first.span;
             self.diags.push(
-                Diagnostic::error(
-                    "DUPLICATE_DEFINITION",
-                    format!("`{full}` is defined more than once"),
-                )
-                .at(self.span(at))
-                .related(first_span, "first defined here")
-                .help("define a named type once and refer to it by name elsewhere"),
+                Diagnostic::error("DUPLICATE_DEFINITION", format!("`{full}` is defined more than once"))
+                    .at(self.span(at))
+                    .related(first_span, "first defined here")
+                    .help("define a named type once and refer to it by name elsewhere"),
             );
             return None;
         }
@@ -757,11 +693,7 @@ impl Walker<'_> {
                 }
             }
             Some(other) => {
-                self.err(
-                    "AVRO_SCHEMA",
-                    "\"fields\" must be an array",
-                    range_of(other),
-                );
+                self.err("AVRO_SCHEMA", "\"fields\" must be an array", range_of(other));
             }
             None => {
                 self.err(
@@ -784,23 +716,12 @@ impl Walker<'_> {
 
     fn field(&mut self, fo: &Object<'_>, ns: &str, depth: usize) -> Option<Field> {
         let Some((at, name)) = str_prop(fo, "name") else {
-            self.err(
-                "AVRO_SCHEMA",
-                "field has no \"name\"",
-                (fo.range.start, fo.range.end),
-            );
+            self.err("AVRO_SCHEMA", "field has no \"name\"", (fo.range.start, fo.range.end));
             return None;
         };
         if !valid_name(&name) {
-            self.err(
-                "AVRO_INVALID_NAME",
-                format!("invalid field name `{name}`"),
-                at,
-            )
-            .help = Some(
-                "Avro names start with a letter or `_` and hold only letters, digits and `_`"
-                    .into(),
-            );
+            self.err("AVRO_INVALID_NAME", format!("invalid field name `{name}`"), at)
+                .help = Some("Avro names start with a letter or `_` and hold only letters, digits and `_`".into());
         }
         let Some(type_prop) = prop(fo, "type") else {
             self.err("AVRO_SCHEMA", format!("field `{name}` has no \"type\""), at);
@@ -845,12 +766,7 @@ impl Walker<'_> {
     }
 
     /// Whether a default JSON value fits the type (the first branch of a union).
-    fn check_default(
-        &self,
-        ty: &TypeRef,
-        v: &serde_json::Value,
-        depth: usize,
-    ) -> Result<(), String> {
+    fn check_default(&self, ty: &TypeRef, v: &serde_json::Value, depth: usize) -> Result<(), String> {
         use serde_json::Value as J;
         if depth > MAX_DEPTH {
             return Ok(());
@@ -879,15 +795,11 @@ impl Walker<'_> {
                 None => Ok(()),
             },
             TypeRef::Array(items) => match v {
-                J::Array(a) => a
-                    .iter()
-                    .try_for_each(|x| self.check_default(items, x, depth + 1)),
+                J::Array(a) => a.iter().try_for_each(|x| self.check_default(items, x, depth + 1)),
                 _ => Err(format!("expected an array, {}", found())),
             },
             TypeRef::Map(_, values) => match v {
-                J::Object(m) => m
-                    .values()
-                    .try_for_each(|x| self.check_default(values, x, depth + 1)),
+                J::Object(m) => m.values().try_for_each(|x| self.check_default(values, x, depth + 1)),
                 _ => Err(format!("expected an object, {}", found())),
             },
             TypeRef::Named(n) => {
@@ -913,10 +825,7 @@ impl Walker<'_> {
                                 match obj.get(&f.name) {
                                     Some(x) => self.check_default(&f.ty, x, depth + 1)?,
                                     None if f.default.is_none() => {
-                                        return Err(format!(
-                                            "field `{}` of `{n}` is missing",
-                                            f.name
-                                        ))
+                                        return Err(format!("field `{}` of `{n}` is missing", f.name))
                                     }
                                     None => {}
                                 }
@@ -944,7 +853,8 @@ impl Walker<'_> {
                     };
                     let at = (s.range.start, s.range.end);
                     if !valid_name(&s.value) {
-                        self.err("AVRO_INVALID_NAME", format!("invalid enum symbol `{}`", s.value), at).help =
+                        self.err("AVRO_INVALID_NAME", format!("invalid enum symbol `{}`", s.value), at)
+                            .help =
                             Some("symbols start with a letter or `_` and hold only letters, digits and `_`".into());
                     }
                     if let Some(first) = values.iter().find(|x| x.name == s.value) {
@@ -978,9 +888,7 @@ impl Walker<'_> {
         let mut default = None;
         if let Some(p) = prop(o, "default") {
             match &p.value {
-                Value::StringLit(s) if values.iter().any(|v| v.name == s.value) => {
-                    default = Some(s.value.to_string())
-                }
+                Value::StringLit(s) if values.iter().any(|v| v.name == s.value) => default = Some(s.value.to_string()),
                 other => {
                     self.err(
                         "AVRO_ENUM_BAD_DEFAULT",
@@ -989,11 +897,7 @@ impl Walker<'_> {
                     )
                     .help = Some(format!(
                         "use one of: {}",
-                        values
-                            .iter()
-                            .map(|v| v.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        values.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join(", ")
                     ));
                 }
             }
@@ -1053,7 +957,8 @@ impl Walker<'_> {
     fn event_meta(&mut self, o: &Object<'_>) -> Option<EventMeta> {
         let p = prop(o, "herald")?;
         let Value::Object(h) = &p.value else {
-            self.err("EVENT_METADATA", "\"herald\" must be an object", range_of(&p.value)).help =
+            self.err("EVENT_METADATA", "\"herald\" must be an object", range_of(&p.value))
+                .help =
                 Some("e.g. \"herald\": {\"version\": \"1.0\", \"kind\": \"event\", \"partitionKey\": \"id\"}".into());
             return None;
         };
@@ -1069,11 +974,7 @@ impl Walker<'_> {
                     span: self.span((s.range.start, s.range.end)),
                 },
                 other => {
-                    self.err(
-                        "EVENT_METADATA",
-                        format!("\"{key}\" must be a string"),
-                        range_of(other),
-                    );
+                    self.err("EVENT_METADATA", format!("\"{key}\" must be a string"), range_of(other));
                     continue;
                 }
             };
@@ -1094,8 +995,7 @@ impl Walker<'_> {
                         format!("unknown herald metadata key \"{key}\""),
                         (entry.range.start, entry.range.end),
                     )
-                    .help =
-                        Some("known keys: version, kind, partitionKey, name, compatibility".into());
+                    .help = Some("known keys: version, kind, partitionKey, name, compatibility".into());
                 }
             }
         }
@@ -1178,8 +1078,7 @@ fn to_json(v: &Value<'_>) -> serde_json::Value {
 /// Records that can never hold a finite value (a field chain back to themselves with no null,
 /// array or map on the way).
 fn check_recursion(types: &[TypeDef], diags: &mut Vec<Diagnostic>) {
-    let by_name: BTreeMap<&str, &TypeDef> =
-        types.iter().map(|t| (t.full_name.as_str(), t)).collect();
+    let by_name: BTreeMap<&str, &TypeDef> = types.iter().map(|t| (t.full_name.as_str(), t)).collect();
     let mut finite: BTreeSet<&str> = types
         .iter()
         .filter(|t| !matches!(t.kind, TypeKind::Message(_)))
@@ -1215,7 +1114,10 @@ fn check_recursion(types: &[TypeDef], diags: &mut Vec<Diagnostic>) {
             diags.push(
                 Diagnostic::error(
                     "AVRO_UNBOUNDED_RECURSION",
-                    format!("record `{}` contains itself with no way to stop: no value of it can ever be written", t.full_name),
+                    format!(
+                        "record `{}` contains itself with no way to stop: no value of it can ever be written",
+                        t.full_name
+                    ),
                 )
                 .at(t.span)
                 .help("make the recursive field optional: [\"null\", \"Type\"] with \"default\": null"),

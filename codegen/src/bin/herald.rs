@@ -116,10 +116,7 @@ fn main() -> ExitCode {
                         eprintln!("herald lint: {errors} error(s), {warnings} warning(s)");
                     }
                 }
-                Format::Json => println!(
-                    "{}",
-                    diagnostic::render_json(&report.diagnostics, &report.sources)
-                ),
+                Format::Json => println!("{}", diagnostic::render_json(&report.diagnostics, &report.sources)),
             }
             ExitCode::from(report.exit_code() as u8)
         }
@@ -154,11 +151,7 @@ fn generate(
     );
     diagnostic::sort(&mut diags, &set.sources_map);
     eprint!("{}", diagnostic::render_human(&diags, &set.sources_map));
-    let Some(code) = code.filter(|_| {
-        !diags
-            .iter()
-            .any(|d| d.severity == herald_codegen::Severity::Error)
-    }) else {
+    let Some(code) = code.filter(|_| !diags.iter().any(|d| d.severity == herald_codegen::Severity::Error)) else {
         return ExitCode::from(1);
     };
     let path = if out.is_dir() {

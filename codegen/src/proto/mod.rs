@@ -15,8 +15,8 @@ use protobuf::UnknownValueRef;
 
 use crate::diagnostic::Diagnostic;
 use crate::model::{
-    Cardinality, Doc, Enum, EnumValue, EventMeta, Field, Format, Import, Located, Message, Oneof,
-    Scalar, SchemaFile, TypeDef, TypeKind, TypeRef,
+    Cardinality, Doc, Enum, EnumValue, EventMeta, Field, Format, Import, Located, Message, Oneof, Scalar, SchemaFile,
+    TypeDef, TypeKind, TypeRef,
 };
 use crate::span::{FileId, SourceMap, Span};
 use scan::{FieldDecl, MessageDecl, Outline};
@@ -85,12 +85,7 @@ struct FileState {
 }
 
 /// Loads proto files. Every problem becomes a located diagnostic; what can be loaded is.
-pub fn load(
-    root: &Path,
-    sources: &mut SourceMap,
-    inputs: &[ProtoInput],
-    diags: &mut Vec<Diagnostic>,
-) -> Loaded {
+pub fn load(root: &Path, sources: &mut SourceMap, inputs: &[ProtoInput], diags: &mut Vec<Diagnostic>) -> Loaded {
     let mut states: BTreeMap<String, FileState> = BTreeMap::new();
     for input in inputs {
         let text = &sources.get(input.file).text;
@@ -186,9 +181,7 @@ pub fn load(
                         }
                     }
                     Err(message) => {
-                        let culprit = blamed_file(&message, &states)
-                            .unwrap_or(path.as_str())
-                            .to_owned();
+                        let culprit = blamed_file(&message, &states).unwrap_or(path.as_str()).to_owned();
                         if reported.insert(culprit.clone()) {
                             if let Some(st) = states.get(&culprit) {
                                 diags.push(typecheck_diagnostic(sources, st, &message));
@@ -274,10 +267,7 @@ fn check_outline(file: FileId, outline: &Outline, diags: &mut Vec<Diagnostic>) -
     let before = diags.len();
     let span = |r: (usize, usize)| Span::new(file, r.0, r.1);
     let proto3 = outline.syntax.as_deref() == Some("proto3");
-    let mut dup = |what: &str,
-                   scope: &str,
-                   items: Vec<(&str, (usize, usize))>,
-                   diags: &mut Vec<Diagnostic>| {
+    let mut dup = |what: &str, scope: &str, items: Vec<(&str, (usize, usize))>, diags: &mut Vec<Diagnostic>| {
         let mut seen: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
         for (name, at) in items {
             if let Some(first) = seen.get(name) {
@@ -305,12 +295,9 @@ fn check_outline(file: FileId, outline: &Outline, diags: &mut Vec<Diagnostic>) -
         let span = |r: (usize, usize)| Span::new(file, r.0, r.1);
         match e.values.first() {
             None => diags.push(
-                Diagnostic::error(
-                    "PROTO_ENUM_VALUES",
-                    format!("enum `{}` has no values", e.name),
-                )
-                .at(span(e.span))
-                .help(format!("add `{}_UNSPECIFIED = 0;`", lint_upper(&e.name))),
+                Diagnostic::error("PROTO_ENUM_VALUES", format!("enum `{}` has no values", e.name))
+                    .at(span(e.span))
+                    .help(format!("add `{}_UNSPECIFIED = 0;`", lint_upper(&e.name))),
             ),
             Some(first) if proto3 && first.number.is_some_and(|(n, _)| n != 0) => diags.push(
                 Diagnostic::error(
@@ -318,10 +305,7 @@ fn check_outline(file: FileId, outline: &Outline, diags: &mut Vec<Diagnostic>) -
                     format!("the first value of proto3 enum `{}` must be zero", e.name),
                 )
                 .at(span(first.number.map(|n| n.1).unwrap_or(first.span)))
-                .help(format!(
-                    "start with `{}_UNSPECIFIED = 0;`",
-                    lint_upper(&e.name)
-                )),
+                .help(format!("start with `{}_UNSPECIFIED = 0;`", lint_upper(&e.name))),
             ),
             _ => {}
         }
@@ -384,10 +368,7 @@ fn check_outline(file: FileId, outline: &Outline, diags: &mut Vec<Diagnostic>) -
                 diags.push(
                     Diagnostic::error(
                         "PROTO_FIELD_NUMBER",
-                        format!(
-                            "field number {n} is used by both `{other}` and `{}`",
-                            f.name
-                        ),
+                        format!("field number {n} is used by both `{other}` and `{}`", f.name),
                     )
                     .at(span(at))
                     .related(span(numbers[&n].1), "first used here")
@@ -428,11 +409,7 @@ fn token_at(tokens: &[scan::Token], offset: usize) -> (usize, usize) {
 }
 
 /// Marks files with unresolved imports or in import cycles as broken, with diagnostics.
-fn check_imports(
-    sources: &SourceMap,
-    states: &mut BTreeMap<String, FileState>,
-    diags: &mut Vec<Diagnostic>,
-) {
+fn check_imports(sources: &SourceMap, states: &mut BTreeMap<String, FileState>, diags: &mut Vec<Diagnostic>) {
     let known = |path: &str, states: &BTreeMap<String, FileState>| {
         states.contains_key(path) || path == OPTIONS_PATH || WELL_KNOWN.contains(&path)
     };
@@ -440,12 +417,9 @@ fn check_imports(
     for (path, st) in states.iter() {
         for import in &st.outline.imports {
             if !known(&import.path, states) {
-                let mut d = Diagnostic::error(
-                    "PROTO_IMPORT_UNRESOLVED",
-                    format!("import `{}` not found", import.path),
-                )
-                .at(Span::new(st.file, import.span.0, import.span.1))
-                .label("no such file under the repo root");
+                let mut d = Diagnostic::error("PROTO_IMPORT_UNRESOLVED", format!("import `{}` not found", import.path))
+                    .at(Span::new(st.file, import.span.0, import.span.1))
+                    .label("no such file under the repo root");
                 d = d.help(if import.path.starts_with("herald/") {
                     format!("herald ships only `{OPTIONS_PATH}`")
                 } else {
@@ -467,10 +441,7 @@ fn check_imports(
         let mut stack: Vec<(&str, usize)> = vec![(start.as_str(), 0)];
         color.insert(start.as_str(), 1);
         while let Some((node, idx)) = stack.last().copied() {
-            let imports = states
-                .get(node)
-                .map(|s| &s.outline.imports[..])
-                .unwrap_or(&[]);
+            let imports = states.get(node).map(|s| &s.outline.imports[..]).unwrap_or(&[]);
             if idx >= imports.len() {
                 color.insert(node, 2);
                 stack.pop();
@@ -488,12 +459,8 @@ fn check_imports(
                     stack.push((target.as_str(), 0));
                 }
                 1 => {
-                    let from = stack
-                        .iter()
-                        .position(|(n, _)| *n == target.as_str())
-                        .unwrap_or(0);
-                    let chain: Vec<String> =
-                        stack[from..].iter().map(|(n, _)| n.to_string()).collect();
+                    let from = stack.iter().position(|(n, _)| *n == target.as_str()).unwrap_or(0);
+                    let chain: Vec<String> = stack[from..].iter().map(|(n, _)| n.to_string()).collect();
                     cycles.push((node.to_owned(), idx, chain));
                 }
                 _ => {}
@@ -618,13 +585,8 @@ fn typecheck(paths: &[String], roots: &Roots) -> Result<Vec<FileDescriptorProto>
                 roots.repo.join(p)
             }
         }));
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        parser.parse_and_typecheck()
-    }));
-    let prefixes = [
-        format!("{}/", overlay.display()),
-        format!("{}/", roots.repo.display()),
-    ];
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse_and_typecheck()));
+    let prefixes = [format!("{}/", overlay.display()), format!("{}/", roots.repo.display())];
     let strip = |m: String| prefixes.iter().fold(m, |m, p| m.replace(p.as_str(), ""));
     match result {
         Ok(Ok(parsed)) => Ok(parsed.file_descriptors),
@@ -667,10 +629,7 @@ fn typecheck_diagnostic(sources: &SourceMap, st: &FileState, message: &str) -> D
         .unwrap_or(message)
         .to_owned();
     let quoted: Vec<&str> = detail.split('`').skip(1).step_by(2).collect();
-    let detail = match (
-        detail.starts_with("object is not found by path"),
-        quoted.as_slice(),
-    ) {
+    let detail = match (detail.starts_with("object is not found by path"), quoted.as_slice()) {
         (true, [name, scope, ..]) => format!(
             "unknown type `{name}` (looked up from `{}`)",
             scope.trim_start_matches('.')
@@ -700,14 +659,10 @@ fn typecheck_diagnostic(sources: &SourceMap, st: &FileState, message: &str) -> D
     };
     // Where: the field whose type is the unresolved name, else any token with the name.
     let mut span = None;
-    if let Some(name) = quoted.first().or_else(|| {
-        detail
-            .rsplit(": ")
-            .next()
-            .map(|s| s.trim())
-            .as_ref()
-            .map(|_| &"")
-    }) {
+    if let Some(name) = quoted
+        .first()
+        .or_else(|| detail.rsplit(": ").next().map(|s| s.trim()).as_ref().map(|_| &""))
+    {
         let name = name.trim_start_matches('.');
         if !name.is_empty() {
             span = find_field_type(&st.outline.messages, name)
@@ -720,9 +675,7 @@ fn typecheck_diagnostic(sources: &SourceMap, st: &FileState, message: &str) -> D
         }
     }
     let (s, e) = span.unwrap_or((0, 0));
-    Diagnostic::error(rule, detail)
-        .at(Span::new(st.file, s, e))
-        .help(help)
+    Diagnostic::error(rule, detail).at(Span::new(st.file, s, e)).help(help)
 }
 
 /// The last word of an error message such as `unknown enum value: QUERY`.
@@ -739,16 +692,8 @@ fn quoted_or_tail(detail: &str) -> String {
 fn herald_kind_entry(outline: &Outline, value: &str) -> Option<(usize, usize)> {
     fn walk(messages: &[MessageDecl], value: &str) -> Option<(usize, usize)> {
         for m in messages {
-            for o in m
-                .options
-                .iter()
-                .filter(|o| o.name.starts_with("(herald.event)"))
-            {
-                if let Some(e) = o
-                    .entries
-                    .iter()
-                    .find(|e| e.key == "kind" && e.value == value)
-                {
+            for o in m.options.iter().filter(|o| o.name.starts_with("(herald.event)")) {
+                if let Some(e) = o.entries.iter().find(|e| e.key == "kind" && e.value == value) {
                     return Some(e.value_span);
                 }
             }
@@ -815,18 +760,10 @@ impl Lower<'_> {
         let prefix = self.fd.package().to_owned();
         // Index the top level: a file may hold many thousands of messages.
         let outline = self.outline;
-        let messages: std::collections::HashMap<&str, &MessageDecl> = outline
-            .messages
-            .iter()
-            .rev()
-            .map(|d| (d.name.as_str(), d))
-            .collect();
-        let enums: std::collections::HashMap<&str, &scan::EnumDecl> = outline
-            .enums
-            .iter()
-            .rev()
-            .map(|d| (d.name.as_str(), d))
-            .collect();
+        let messages: std::collections::HashMap<&str, &MessageDecl> =
+            outline.messages.iter().rev().map(|d| (d.name.as_str(), d)).collect();
+        let enums: std::collections::HashMap<&str, &scan::EnumDecl> =
+            outline.enums.iter().rev().map(|d| (d.name.as_str(), d)).collect();
         for m in &self.fd.message_type {
             let decl = messages.get(m.name()).copied();
             self.message(m, decl, &prefix, None);
@@ -837,20 +774,12 @@ impl Lower<'_> {
         }
     }
 
-    fn message(
-        &mut self,
-        m: &DescriptorProto,
-        decl: Option<&MessageDecl>,
-        prefix: &str,
-        parent: Option<&str>,
-    ) {
+    fn message(&mut self, m: &DescriptorProto, decl: Option<&MessageDecl>, prefix: &str, parent: Option<&str>) {
         if m.options.map_entry() {
             return;
         }
         let full_name = join(prefix, m.name());
-        let span = decl
-            .map(|d| self.span(d.span))
-            .unwrap_or(Span::file_start(self.file));
+        let span = decl.map(|d| self.span(d.span)).unwrap_or(Span::file_start(self.file));
         let mut message = Message::default();
         let synthetic: BTreeSet<i32> = m
             .field
@@ -875,8 +804,7 @@ impl Lower<'_> {
             });
         }
         for f in &m.field {
-            let fdecl: Option<&FieldDecl> =
-                decl.and_then(|d| d.fields.iter().find(|x| x.name == f.name()));
+            let fdecl: Option<&FieldDecl> = decl.and_then(|d| d.fields.iter().find(|x| x.name == f.name()));
             let fspan = fdecl.map(|d| self.span(d.span)).unwrap_or(span);
             let type_span = fdecl.map(|d| self.span(d.type_span)).unwrap_or(fspan);
             let mut ty = self.field_type(f.type_(), f.type_name());
@@ -884,9 +812,7 @@ impl Lower<'_> {
                 Label::LABEL_REPEATED => Cardinality::Repeated,
                 Label::LABEL_REQUIRED => Cardinality::Required,
                 Label::LABEL_OPTIONAL => {
-                    if f.proto3_optional()
-                        || self.fd.syntax() != "proto3" && self.fd.syntax() != "editions"
-                    {
+                    if f.proto3_optional() || self.fd.syntax() != "proto3" && self.fd.syntax() != "editions" {
                         Cardinality::Optional
                     } else {
                         Cardinality::Singular
@@ -919,9 +845,7 @@ impl Lower<'_> {
                 default: f.default_value.clone().map(serde_json::Value::String),
                 aliases: Vec::new(),
                 json_name: f.json_name.clone(),
-                doc: fdecl
-                    .map(|d| doc(&d.leading, &d.trailing))
-                    .unwrap_or_default(),
+                doc: fdecl.map(|d| doc(&d.leading, &d.trailing)).unwrap_or_default(),
                 span: fspan,
                 type_span,
             });
@@ -938,9 +862,7 @@ impl Lower<'_> {
             format: Format::Proto,
             file: self.file,
             span,
-            doc: decl
-                .map(|d| doc(&d.leading, &d.trailing))
-                .unwrap_or_default(),
+            doc: decl.map(|d| doc(&d.leading, &d.trailing)).unwrap_or_default(),
             kind: TypeKind::Message(message),
             parent: parent.map(str::to_owned),
             aliases: Vec::new(),
@@ -957,11 +879,7 @@ impl Lower<'_> {
         }
     }
 
-    fn map_entry<'d>(
-        &'d self,
-        m: &'d DescriptorProto,
-        type_name: &str,
-    ) -> Option<&'d DescriptorProto> {
+    fn map_entry<'d>(&'d self, m: &'d DescriptorProto, type_name: &str) -> Option<&'d DescriptorProto> {
         let short = type_name.rsplit('.').next()?;
         m.nested_type
             .iter()
@@ -975,9 +893,7 @@ impl Lower<'_> {
         prefix: &str,
         parent: Option<&str>,
     ) {
-        let span = decl
-            .map(|d| self.span(d.span))
-            .unwrap_or(Span::file_start(self.file));
+        let span = decl.map(|d| self.span(d.span)).unwrap_or(Span::file_start(self.file));
         let values = e
             .value
             .iter()
@@ -986,9 +902,7 @@ impl Lower<'_> {
                 EnumValue {
                     name: v.name().to_owned(),
                     number: v.number(),
-                    doc: vdecl
-                        .map(|d| doc(&d.leading, &d.trailing))
-                        .unwrap_or_default(),
+                    doc: vdecl.map(|d| doc(&d.leading, &d.trailing)).unwrap_or_default(),
                     span: vdecl.map(|d| self.span(d.span)).unwrap_or(span),
                 }
             })
@@ -999,13 +913,8 @@ impl Lower<'_> {
             format: Format::Proto,
             file: self.file,
             span,
-            doc: decl
-                .map(|d| doc(&d.leading, &d.trailing))
-                .unwrap_or_default(),
-            kind: TypeKind::Enum(Enum {
-                values,
-                default: None,
-            }),
+            doc: decl.map(|d| doc(&d.leading, &d.trailing)).unwrap_or_default(),
+            kind: TypeKind::Enum(Enum { values, default: None }),
             parent: parent.map(str::to_owned),
             aliases: Vec::new(),
             event: None,
@@ -1053,13 +962,8 @@ impl Lower<'_> {
         if !found {
             return None;
         }
-        let wire =
-            <EventOptionsWire as prost::Message>::decode(bytes.as_slice()).unwrap_or_default();
-        let option = decl.and_then(|d| {
-            d.options
-                .iter()
-                .find(|o| o.name.starts_with("(herald.event)"))
-        });
+        let wire = <EventOptionsWire as prost::Message>::decode(bytes.as_slice()).unwrap_or_default();
+        let option = decl.and_then(|d| d.options.iter().find(|o| o.name.starts_with("(herald.event)")));
         let whole = option
             .map(|o| self.span(o.span))
             .or_else(|| decl.map(|d| self.span(d.span)));

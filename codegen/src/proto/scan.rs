@@ -157,8 +157,8 @@ pub fn tokenize(text: &str) -> Result<Vec<Token>, ScanError> {
                 push(&mut tokens, &mut pending, Tok::Float, start, i, line);
                 last_token_line = line;
             }
-            b'{' | b'}' | b'(' | b')' | b'[' | b']' | b'<' | b'>' | b';' | b',' | b'=' | b'.'
-            | b':' | b'-' | b'+' | b'/' => {
+            b'{' | b'}' | b'(' | b')' | b'[' | b']' | b'<' | b'>' | b';' | b',' | b'=' | b'.' | b':' | b'-' | b'+'
+            | b'/' => {
                 match b {
                     b'{' | b'[' | b'(' | b'<' => {
                         depth += 1;
@@ -167,9 +167,7 @@ pub fn tokenize(text: &str) -> Result<Vec<Token>, ScanError> {
                                 message: format!("nesting deeper than {MAX_DEPTH} levels"),
                                 start: i,
                                 end: i + 1,
-                                help: Some(
-                                    "flatten the schema: define nested types at the top level",
-                                ),
+                                help: Some("flatten the schema: define nested types at the top level"),
                             });
                         }
                     }
@@ -336,11 +334,7 @@ pub struct OptionDecl {
 
 /// Builds the outline. Never fails: constructs it does not understand are skipped.
 pub fn outline(text: &str, tokens: &[Token]) -> Outline {
-    let mut p = OutlineParser {
-        text,
-        tokens,
-        pos: 0,
-    };
+    let mut p = OutlineParser { text, tokens, pos: 0 };
     let mut out = Outline::default();
     while p.pos < tokens.len() {
         match p.ident() {
@@ -497,8 +491,7 @@ impl<'a> OutlineParser<'a> {
                 Some("oneof") if oneof.is_none() => {
                     self.pos += 1;
                     if let Some(n) = self.peek().filter(|t| t.kind == Tok::Ident) {
-                        m.oneofs
-                            .push((self.text[n.start..n.end].to_owned(), (n.start, n.end)));
+                        m.oneofs.push((self.text[n.start..n.end].to_owned(), (n.start, n.end)));
                         self.pos += 1;
                         if self.is_sym(b'{') {
                             self.pos += 1;
@@ -520,20 +513,12 @@ impl<'a> OutlineParser<'a> {
     fn field(&mut self, m: &mut MessageDecl, options: &mut Vec<OptionDecl>) {
         let first = self.pos;
         let leading = self.peek().and_then(|t| t.leading.clone());
-        if matches!(
-            self.ident(),
-            Some("optional") | Some("required") | Some("repeated")
-        ) {
+        if matches!(self.ident(), Some("optional") | Some("required") | Some("repeated")) {
             self.pos += 1;
         }
         let type_start = self.peek().map(|t| t.start).unwrap_or(0);
         let mut type_end = type_start;
-        if self.ident() == Some("map")
-            && self
-                .tokens
-                .get(self.pos + 1)
-                .is_some_and(|t| t.kind == Tok::Sym(b'<'))
-        {
+        if self.ident() == Some("map") && self.tokens.get(self.pos + 1).is_some_and(|t| t.kind == Tok::Sym(b'<')) {
             while let Some(t) = self.peek() {
                 self.pos += 1;
                 type_end = t.end;
@@ -551,10 +536,7 @@ impl<'a> OutlineParser<'a> {
                 // Stop before the field name: an ident followed by `=`.
                 if t.kind == Tok::Ident
                     && self.pos > first
-                    && self
-                        .tokens
-                        .get(self.pos + 1)
-                        .is_some_and(|n| n.kind == Tok::Sym(b'='))
+                    && self.tokens.get(self.pos + 1).is_some_and(|n| n.kind == Tok::Sym(b'='))
                     && type_end > type_start
                 {
                     break;
@@ -867,11 +849,7 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            [
-                ("user_id", "string"),
-                ("tags", "map<string,int32>"),
-                ("n", "int32")
-            ]
+            [("user_id", "string"), ("tags", "map<string,int32>"), ("n", "int32")]
         );
         assert_eq!(m.fields[0].leading.as_deref(), Some("Id doc."));
         assert_eq!(m.fields[0].trailing.as_deref(), Some("trailing"));
@@ -882,18 +860,8 @@ mod tests {
 
     #[test]
     fn rejects_unterminated_and_deep_input() {
-        assert_eq!(
-            tokenize("message A { /* x")
-                .map(|_| ())
-                .map_err(|e| e.start),
-            Err(12)
-        );
-        assert_eq!(
-            tokenize("option x = \"abc\n")
-                .map(|_| ())
-                .map_err(|e| e.start),
-            Err(11)
-        );
+        assert_eq!(tokenize("message A { /* x").map(|_| ()).map_err(|e| e.start), Err(12));
+        assert_eq!(tokenize("option x = \"abc\n").map(|_| ()).map_err(|e| e.start), Err(11));
         let deep = "message A {".repeat(1000);
         assert!(tokenize(&deep).is_err());
     }

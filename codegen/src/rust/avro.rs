@@ -171,10 +171,7 @@ impl Gen<'_> {
                         self.diags.push(
                             Diagnostic::error(
                                 "CODEGEN_NAME_COLLISION",
-                                format!(
-                                    "symbols `{other}` and `{}` both become the variant `{vid}`",
-                                    v.name
-                                ),
+                                format!("symbols `{other}` and `{}` both become the variant `{vid}`", v.name),
                             )
                             .at(v.span),
                         );
@@ -251,9 +248,7 @@ impl Gen<'_> {
                         ident::upper_camel(&f.name).trim_start_matches("r#")
                     );
                     let (rust, with) = self.rust_type(&f.ty, Place::Field, &union_name, &mut extra);
-                    let with = with
-                        .map(|w| quote!(#[serde(with = #w)]))
-                        .unwrap_or_default();
+                    let with = with.map(|w| quote!(#[serde(with = #w)])).unwrap_or_default();
                     let fdoc = docs::attrs(&f.doc);
                     fields.push(quote! { #fdoc #rename #with pub #field_ident: #rust });
                     match (
@@ -329,17 +324,12 @@ impl Gen<'_> {
                 }
             }
             TypeRef::Array(items) => {
-                let (inner, _) =
-                    self.rust_type(items, Place::Nested, &format!("{union_name}Item"), extra);
+                let (inner, _) = self.rust_type(items, Place::Nested, &format!("{union_name}Item"), extra);
                 (quote!(::std::vec::Vec<#inner>), None)
             }
             TypeRef::Map(_, values) => {
-                let (inner, _) =
-                    self.rust_type(values, Place::Nested, &format!("{union_name}Value"), extra);
-                (
-                    quote!(::std::collections::HashMap<::std::string::String, #inner>),
-                    None,
-                )
+                let (inner, _) = self.rust_type(values, Place::Nested, &format!("{union_name}Value"), extra);
+                (quote!(::std::collections::HashMap<::std::string::String, #inner>), None)
             }
             TypeRef::Union(branches) => {
                 let non_null: Vec<&TypeRef> = branches
@@ -370,12 +360,7 @@ impl Gen<'_> {
                     if *b == TypeRef::Scalar(Scalar::Null) {
                         variants.push(quote!(#vident));
                     } else {
-                        let (inner, _) = self.rust_type(
-                            b,
-                            Place::Nested,
-                            &format!("{union_name}{vname}"),
-                            extra,
-                        );
+                        let (inner, _) = self.rust_type(b, Place::Nested, &format!("{union_name}{vname}"), extra);
                         variants.push(quote!(#vident(#inner)));
                     }
                 }
@@ -405,15 +390,10 @@ impl Gen<'_> {
                         with("timestamp_micros"),
                     ),
                     Logical::Date => (quote!(::herald_runtime::chrono::NaiveDate), with("date")),
-                    Logical::Decimal { precision, scale }
-                        if **base == TypeRef::Scalar(Scalar::Bytes) =>
-                    {
+                    Logical::Decimal { precision, scale } if **base == TypeRef::Scalar(Scalar::Bytes) => {
                         let precision = proc_macro2::Literal::u32_unsuffixed(*precision);
                         let scale = proc_macro2::Literal::u32_unsuffixed(*scale);
-                        (
-                            quote!(::herald_runtime::avro::Decimal<#precision, #scale>),
-                            None,
-                        )
+                        (quote!(::herald_runtime::avro::Decimal<#precision, #scale>), None)
                     }
                     _ => self.rust_type(base, place, union_name, extra),
                 }
@@ -443,12 +423,7 @@ impl Gen<'_> {
     }
 
     /// A Rust expression for a schema default, or `None` when herald cannot write one.
-    fn default_expr(
-        &self,
-        t: &TypeRef,
-        v: &serde_json::Value,
-        union_name: &str,
-    ) -> Option<TokenStream> {
+    fn default_expr(&self, t: &TypeRef, v: &serde_json::Value, union_name: &str) -> Option<TokenStream> {
         use serde_json::Value as J;
         match (t, v) {
             (TypeRef::Scalar(Scalar::Null), J::Null) => Some(quote!(())),
@@ -469,15 +444,9 @@ impl Gen<'_> {
                 let n = n.as_f64()?;
                 n.is_finite().then(|| quote!(#n))
             }
-            (TypeRef::Scalar(Scalar::String), J::String(s)) => {
-                Some(quote!(::std::string::String::from(#s)))
-            }
-            (TypeRef::Array(_), J::Array(a)) if a.is_empty() => {
-                Some(quote!(::std::vec::Vec::new()))
-            }
-            (TypeRef::Map(..), J::Object(o)) if o.is_empty() => {
-                Some(quote!(::std::collections::HashMap::new()))
-            }
+            (TypeRef::Scalar(Scalar::String), J::String(s)) => Some(quote!(::std::string::String::from(#s))),
+            (TypeRef::Array(_), J::Array(a)) if a.is_empty() => Some(quote!(::std::vec::Vec::new())),
+            (TypeRef::Map(..), J::Object(o)) if o.is_empty() => Some(quote!(::std::collections::HashMap::new())),
             (TypeRef::Named(n), J::String(s)) => {
                 let ty = self.set.type_named(n)?;
                 let TypeKind::Enum(e) = &ty.kind else {
@@ -490,10 +459,7 @@ impl Gen<'_> {
             }
             (TypeRef::Union(branches), _) => {
                 let first = branches.first()?;
-                let non_null = branches
-                    .iter()
-                    .filter(|b| **b != TypeRef::Scalar(Scalar::Null))
-                    .count();
+                let non_null = branches.iter().filter(|b| **b != TypeRef::Scalar(Scalar::Null)).count();
                 if branches.len() == 2 && non_null == 1 {
                     if *first == TypeRef::Scalar(Scalar::Null) {
                         return v.is_null().then(|| quote!(::core::option::Option::None));
@@ -559,9 +525,7 @@ fn inline(
     }
     match v {
         J::String(s) => {
-            const PRIMITIVES: &[&str] = &[
-                "null", "boolean", "int", "long", "float", "double", "bytes", "string",
-            ];
+            const PRIMITIVES: &[&str] = &["null", "boolean", "int", "long", "float", "double", "bytes", "string"];
             if PRIMITIVES.contains(&s.as_str()) {
                 return J::String(s);
             }
@@ -604,10 +568,7 @@ fn inline(
                             ns => format!("{ns}.{name}"),
                         }
                     };
-                    inner_ns = full
-                        .rsplit_once('.')
-                        .map(|(n, _)| n.to_owned())
-                        .unwrap_or_default();
+                    inner_ns = full.rsplit_once('.').map(|(n, _)| n.to_owned()).unwrap_or_default();
                     defined.insert(full);
                 }
             }
@@ -617,10 +578,7 @@ fn inline(
                 if let Some(x) = o.remove(key) {
                     let x = match (key, &x) {
                         ("type", J::String(s))
-                            if matches!(
-                                s.as_str(),
-                                "record" | "error" | "enum" | "fixed" | "array" | "map"
-                            ) =>
+                            if matches!(s.as_str(), "record" | "error" | "enum" | "fixed" | "array" | "map") =>
                         {
                             x
                         }
@@ -635,10 +593,7 @@ fn inline(
                     .map(|f| match f {
                         J::Object(mut fo) => {
                             if let Some(t) = fo.remove("type") {
-                                fo.insert(
-                                    "type".into(),
-                                    inline(set, t, &inner_ns, defined, depth + 1),
-                                );
+                                fo.insert("type".into(), inline(set, t, &inner_ns, defined, depth + 1));
                             }
                             J::Object(fo)
                         }

@@ -100,13 +100,9 @@ pub fn attrs(doc: &Doc) -> TokenStream {
 
 /// `#[doc]` attributes for lines herald wrote itself (already safe).
 pub fn text_attrs(lines: &[String]) -> TokenStream {
-    let lines = lines.iter().map(|l| {
-        if l.is_empty() {
-            String::new()
-        } else {
-            format!(" {l}")
-        }
-    });
+    let lines = lines
+        .iter()
+        .map(|l| if l.is_empty() { String::new() } else { format!(" {l}") });
     quote! { #( #[doc = #lines] )* }
 }
 

@@ -9,9 +9,7 @@ use quote::quote;
 
 use super::{avro, ident, proto};
 use crate::diagnostic::Diagnostic;
-use crate::model::{
-    Event, EventKind, EventSet, Format, Logical, Scalar, TypeDef, TypeKind, TypeRef,
-};
+use crate::model::{Event, EventKind, EventSet, Format, Logical, Scalar, TypeDef, TypeKind, TypeRef};
 
 /// An event chosen for generation, with what the generated code needs to know about it.
 pub struct Selected<'a> {
@@ -26,11 +24,7 @@ pub struct Selected<'a> {
 
 impl Selected<'_> {
     fn short_name(&self) -> &str {
-        self.event
-            .name
-            .rsplit('.')
-            .next()
-            .unwrap_or(&self.event.name)
+        self.event.name.rsplit('.').next().unwrap_or(&self.event.name)
     }
 }
 
@@ -149,21 +143,13 @@ pub fn source_module(
     diags: &mut Vec<Diagnostic>,
 ) -> TokenStream {
     let module = ident::ident(&ident::module(source));
-    let doc = format!(
-        " Source `{source}` (topic `{topic}`): its events and commands as this service uses them."
-    );
+    let doc = format!(" Source `{source}` (topic `{topic}`): its events and commands as this service uses them.");
     let mut items = Vec::new();
     let mut exports: BTreeMap<String, TokenStream> = BTreeMap::new();
     for (_, events) in roles {
         for s in events {
             let path = &s.path;
-            let id = s
-                .path
-                .to_string()
-                .rsplit(' ')
-                .next()
-                .unwrap_or_default()
-                .to_owned();
+            let id = s.path.to_string().rsplit(' ').next().unwrap_or_default().to_owned();
             if let Some(prev) = exports.insert(id.clone(), quote!(super::super::#path)) {
                 if prev.to_string() != quote!(super::super::#path).to_string() {
                     diags.push(
@@ -192,12 +178,8 @@ pub fn source_module(
     let enum_base = source.to_upper_camel_case();
     for (role, events) in roles {
         let (handled, sent): (Vec<&Selected<'_>>, Vec<&Selected<'_>>) = match role {
-            Role::Produce => events
-                .iter()
-                .partition(|s| s.event.kind == EventKind::Command),
-            Role::Consume => events
-                .iter()
-                .partition(|s| s.event.kind == EventKind::Event),
+            Role::Produce => events.iter().partition(|s| s.event.kind == EventKind::Command),
+            Role::Consume => events.iter().partition(|s| s.event.kind == EventKind::Event),
         };
         let prefix = match role {
             Role::Produce => "Command",
@@ -242,12 +224,7 @@ fn names(events: &[&Selected<'_>]) -> Vec<(String, String)> {
 }
 
 /// Enum, handler trait, decode function and dispatcher for the events (or commands) a service handles.
-fn handling(
-    enum_base: &str,
-    prefix: &str,
-    events: &[&Selected<'_>],
-    diags: &mut Vec<Diagnostic>,
-) -> TokenStream {
+fn handling(enum_base: &str, prefix: &str, events: &[&Selected<'_>], diags: &mut Vec<Diagnostic>) -> TokenStream {
     let names = names(events);
     let mut seen: BTreeMap<String, &str> = BTreeMap::new();
     for ((variant, _), s) in names.iter().zip(events) {
@@ -265,28 +242,17 @@ fn handling(
             );
         }
     }
-    let kind_word = if prefix.is_empty() {
-        "Event"
-    } else {
-        "Command"
-    };
+    let kind_word = if prefix.is_empty() { "Event" } else { "Command" };
     let enum_name = ident::ident(&format!("{enum_base}{kind_word}"));
     let trait_name = ident::ident(&format!("{prefix}Handler"));
     let dispatcher = ident::ident(&format!("{prefix}Dispatcher"));
-    let decode_fn = ident::ident(if prefix.is_empty() {
-        "decode"
-    } else {
-        "decode_command"
-    });
+    let decode_fn = ident::ident(if prefix.is_empty() { "decode" } else { "decode_command" });
     let types_const = ident::ident(if prefix.is_empty() {
         "EVENT_TYPES"
     } else {
         "COMMAND_TYPES"
     });
-    let variants = names
-        .iter()
-        .map(|(v, _)| ident::ident(v))
-        .collect::<Vec<_>>();
+    let variants = names.iter().map(|(v, _)| ident::ident(v)).collect::<Vec<_>>();
     let methods = names
         .iter()
         .map(|(_, m)| ident::ident(&format!("on_{m}")))
@@ -307,12 +273,9 @@ fn handling(
         .iter()
         .map(|s| proc_macro2::Literal::u32_unsuffixed(s.event.version.major))
         .collect();
-    let method_docs = events.iter().map(|s| {
-        format!(
-            " Handles `{}` version {}.x.",
-            s.event.name, s.event.version.major
-        )
-    });
+    let method_docs = events
+        .iter()
+        .map(|s| format!(" Handles `{}` version {}.x.", s.event.name, s.event.version.major));
     let variant_docs = events
         .iter()
         .map(|s| format!(" `{}` {}.", s.event.name, s.event.version));
@@ -464,9 +427,7 @@ pub fn type_path(set: &EventSet, ty: &TypeDef) -> TokenStream {
     match ty.format {
         Format::Proto => proto::type_path(set, ty),
         Format::Avro => {
-            let parts = avro::module_parts(&ty.full_name)
-                .into_iter()
-                .map(|p| ident::ident(&p));
+            let parts = avro::module_parts(&ty.full_name).into_iter().map(|p| ident::ident(&p));
             let name = ident::ident(&avro::type_ident(ty));
             quote!(avro:: #(#parts::)* #name)
         }
@@ -476,12 +437,6 @@ pub fn type_path(set: &EventSet, ty: &TypeDef) -> TokenStream {
 /// `0x0123_4567_89ab_cdef`: fingerprints read better in hex.
 fn hex_literal(value: u64) -> syn::LitInt {
     let hex = format!("{value:016x}");
-    let grouped = format!(
-        "0x{}_{}_{}_{}",
-        &hex[0..4],
-        &hex[4..8],
-        &hex[8..12],
-        &hex[12..16]
-    );
+    let grouped = format!("0x{}_{}_{}_{}", &hex[0..4], &hex[4..8], &hex[8..12], &hex[12..16]);
     syn::LitInt::new(&grouped, proc_macro2::Span::call_site())
 }

@@ -67,8 +67,7 @@ pub fn generate(set: &EventSet, selection: &Selection) -> (Option<String>, Vec<D
                 .filter(|i| {
                     let e = &set.events[*i];
                     let short = e.name.rsplit('.').next().unwrap_or(&e.name);
-                    e.source == Some(src)
-                        && (e.name == *w || short == w || set.types[e.type_id].name == *w)
+                    e.source == Some(src) && (e.name == *w || short == w || set.types[e.type_id].name == *w)
                 })
                 .collect();
             if found.is_empty() {
@@ -79,11 +78,8 @@ pub fn generate(set: &EventSet, selection: &Selection) -> (Option<String>, Vec<D
                     .map(|e| e.name.as_str())
                     .collect();
                 diags.push(
-                    Diagnostic::error(
-                        "CODEGEN_UNKNOWN_EVENT",
-                        format!("source `{name}` has no event `{w}`"),
-                    )
-                    .help(format!("its events: {}", known.join(", "))),
+                    Diagnostic::error("CODEGEN_UNKNOWN_EVENT", format!("source `{name}` has no event `{w}`"))
+                        .help(format!("its events: {}", known.join(", "))),
                 );
             }
             events.extend(found);
@@ -99,11 +95,7 @@ pub fn generate(set: &EventSet, selection: &Selection) -> (Option<String>, Vec<D
     }
 
     // Every selected event once, with its path, fingerprint and (Avro) schema.
-    let mut chosen: Vec<usize> = roles
-        .values()
-        .flatten()
-        .flat_map(|(_, e)| e.iter().copied())
-        .collect();
+    let mut chosen: Vec<usize> = roles.values().flatten().flat_map(|(_, e)| e.iter().copied()).collect();
     chosen.sort_unstable();
     chosen.dedup();
     let mut selected: BTreeMap<usize, Selected<'_>> = BTreeMap::new();
@@ -207,21 +199,18 @@ pub fn generate(set: &EventSet, selection: &Selection) -> (Option<String>, Vec<D
 
 fn unknown_source(set: &EventSet, name: &str) -> Diagnostic {
     let known: Vec<&str> = set.sources.iter().map(|s| s.name.as_str()).collect();
-    Diagnostic::error(
-        "CODEGEN_UNKNOWN_SOURCE",
-        format!("no source `{name}` in herald.toml"),
+    Diagnostic::error("CODEGEN_UNKNOWN_SOURCE", format!("no source `{name}` in herald.toml")).help(
+        if known.is_empty() {
+            "herald.toml declares no sources".to_owned()
+        } else {
+            format!("sources: {}", known.join(", "))
+        },
     )
-    .help(if known.is_empty() {
-        "herald.toml declares no sources".to_owned()
-    } else {
-        format!("sources: {}", known.join(", "))
-    })
 }
 
 /// The standalone schema text of an Avro type and its CRC-64-AVRO fingerprint.
 pub fn avro_schema(set: &EventSet, full: &str) -> Result<(u64, String), String> {
-    let json = avro::standalone_schema(set, full)
-        .ok_or_else(|| format!("no Avro definition for `{full}`"))?;
+    let json = avro::standalone_schema(set, full).ok_or_else(|| format!("no Avro definition for `{full}`"))?;
     let text = serde_json::to_string(&json).map_err(|e| e.to_string())?;
     let schema = apache_avro::Schema::parse_str(&text)
         .map_err(|e| format!("the schema of `{full}` does not stand alone: {e}"))?;
@@ -244,11 +233,8 @@ fn proto_fingerprint(set: &EventSet, ty: &crate::model::TypeDef) -> u64 {
     };
     let package = fd.package().to_owned();
     let mut found = None;
-    let mut stack: Vec<(String, &prost_types::DescriptorProto)> = fd
-        .message_type
-        .iter()
-        .map(|m| (join(&package, m.name()), m))
-        .collect();
+    let mut stack: Vec<(String, &prost_types::DescriptorProto)> =
+        fd.message_type.iter().map(|m| (join(&package, m.name()), m)).collect();
     while let Some((name, m)) = stack.pop() {
         if name == ty.full_name {
             found = Some(m);
@@ -281,8 +267,5 @@ fn crc64(bytes: &[u8]) -> u64 {
 
 /// Whether a type is an enum (used by lint and generators alike).
 pub fn is_enum(set: &EventSet, name: &str) -> bool {
-    matches!(
-        set.type_named(name).map(|t| &t.kind),
-        Some(TypeKind::Enum(_))
-    )
+    matches!(set.type_named(name).map(|t| &t.kind), Some(TypeKind::Enum(_)))
 }

@@ -20,10 +20,7 @@ use crate::proto::OPTIONS_PATH;
 /// to `prost_types` instead of generating them).
 pub fn files_for(set: &EventSet, types: &[&TypeDef]) -> Vec<String> {
     let mut wanted: BTreeSet<String> = BTreeSet::new();
-    let mut stack: Vec<String> = types
-        .iter()
-        .map(|t| set.sources_map.get(t.file).name.clone())
-        .collect();
+    let mut stack: Vec<String> = types.iter().map(|t| set.sources_map.get(t.file).name.clone()).collect();
     while let Some(path) = stack.pop() {
         if path == OPTIONS_PATH || !wanted.insert(path.clone()) {
             continue;
@@ -47,16 +44,10 @@ fn descriptor(set: &EventSet, path: &str) -> Option<FileDescriptorProto> {
 /// Names prost-build would generate twice: sibling types with one Rust name, fields with one
 /// Rust name. Reported here, at the schema, instead of as a compile error in generated code.
 fn check_names(set: &EventSet, files: &[String], diags: &mut Vec<Diagnostic>) {
-    let wanted: BTreeSet<&str> = files
-        .iter()
-        .map(String::as_str)
-        .filter(|f| !is_builtin(f))
-        .collect();
+    let wanted: BTreeSet<&str> = files.iter().map(String::as_str).filter(|f| !is_builtin(f)).collect();
     let mut types: BTreeMap<(String, String), &TypeDef> = BTreeMap::new();
     for ty in &set.types {
-        if ty.format != Format::Proto
-            || !wanted.contains(set.sources_map.get(ty.file).name.as_str())
-        {
+        if ty.format != Format::Proto || !wanted.contains(set.sources_map.get(ty.file).name.as_str()) {
             continue;
         }
         let scope = ty
@@ -94,9 +85,7 @@ fn check_names(set: &EventSet, files: &[String], diags: &mut Vec<Diagnostic>) {
                         )
                         .at(f.span)
                         .related(first.span, "the other one")
-                        .help(
-                            "rename one of them (the field number, not the name, is on the wire)",
-                        ),
+                        .help("rename one of them (the field number, not the name, is on the wire)"),
                     );
                 }
             }
@@ -123,10 +112,7 @@ pub fn generate(set: &EventSet, files: &[String], diags: &mut Vec<Diagnostic>) -
         if !is_builtin(path) {
             fd.source_code_info = Some(source_code_info(set, &fd));
         }
-        requests.push((
-            prost_build::Module::from_protobuf_package_name(fd.package()),
-            fd,
-        ));
+        requests.push((prost_build::Module::from_protobuf_package_name(fd.package()), fd));
     }
     let mut config = prost_build::Config::new();
     config
@@ -135,10 +121,7 @@ pub fn generate(set: &EventSet, files: &[String], diags: &mut Vec<Diagnostic>) -
     let modules = match config.generate(requests) {
         Ok(m) => m,
         Err(e) => {
-            diags.push(Diagnostic::error(
-                "CODEGEN_PROST",
-                format!("prost-build failed: {e}"),
-            ));
+            diags.push(Diagnostic::error("CODEGEN_PROST", format!("prost-build failed: {e}")));
             return String::new();
         }
     };
@@ -151,8 +134,7 @@ pub fn generate(set: &EventSet, files: &[String], diags: &mut Vec<Diagnostic>) -
             .or_default()
             .push_str(&code);
     }
-    let mut out =
-        String::from("/// Protobuf messages and enums (prost), by package.\npub mod proto {\n");
+    let mut out = String::from("/// Protobuf messages and enums (prost), by package.\npub mod proto {\n");
     render(&tree, &[], &mut out);
     out.push_str("}\n");
     out
@@ -182,22 +164,10 @@ fn source_code_info(set: &EventSet, fd: &FileDescriptorProto) -> SourceCodeInfo 
     let mut info = SourceCodeInfo::default();
     let package = fd.package().to_owned();
     for (i, m) in fd.message_type.iter().enumerate() {
-        message_locations(
-            set,
-            m,
-            &join(&package, m.name()),
-            vec![4, i as i32],
-            &mut info,
-        );
+        message_locations(set, m, &join(&package, m.name()), vec![4, i as i32], &mut info);
     }
     for (i, e) in fd.enum_type.iter().enumerate() {
-        enum_locations(
-            set,
-            e,
-            &join(&package, e.name()),
-            vec![5, i as i32],
-            &mut info,
-        );
+        enum_locations(set, e, &join(&package, e.name()), vec![5, i as i32], &mut info);
     }
     for (i, svc) in fd.service.iter().enumerate() {
         info.location.push(bare(vec![6, i as i32]));
@@ -232,13 +202,7 @@ fn location(path: Vec<i32>, doc: &Doc) -> Location {
     }
 }
 
-fn message_locations(
-    set: &EventSet,
-    m: &DescriptorProto,
-    full: &str,
-    path: Vec<i32>,
-    info: &mut SourceCodeInfo,
-) {
+fn message_locations(set: &EventSet, m: &DescriptorProto, full: &str, path: Vec<i32>, info: &mut SourceCodeInfo) {
     let ty = set.type_named(full);
     let empty = Doc::default();
     info.location
@@ -272,13 +236,7 @@ fn message_locations(
     }
 }
 
-fn enum_locations(
-    set: &EventSet,
-    e: &EnumDescriptorProto,
-    full: &str,
-    path: Vec<i32>,
-    info: &mut SourceCodeInfo,
-) {
+fn enum_locations(set: &EventSet, e: &EnumDescriptorProto, full: &str, path: Vec<i32>, info: &mut SourceCodeInfo) {
     let ty = set.type_named(full);
     let empty = Doc::default();
     info.location
@@ -307,10 +265,7 @@ fn join(prefix: &str, name: &str) -> String {
 
 /// Path of a proto type from the include root: `proto::acme::user::v1::outer::Inner`.
 pub fn type_path(set: &EventSet, ty: &TypeDef) -> TokenStream {
-    let package = set
-        .file(ty.file)
-        .and_then(|f| f.package.clone())
-        .unwrap_or_default();
+    let package = set.file(ty.file).and_then(|f| f.package.clone()).unwrap_or_default();
     let mut parts: Vec<String> = if package.is_empty() {
         Vec::new()
     } else {
@@ -331,11 +286,7 @@ pub fn type_path(set: &EventSet, ty: &TypeDef) -> TokenStream {
 }
 
 /// Typed accessors for enum fields: `status_value()` → `OpenEnum<Status>` keeps unknown numbers.
-pub fn enum_accessors(
-    set: &EventSet,
-    files: &[String],
-    diags: &mut Vec<Diagnostic>,
-) -> TokenStream {
+pub fn enum_accessors(set: &EventSet, files: &[String], diags: &mut Vec<Diagnostic>) -> TokenStream {
     let wanted: BTreeSet<&str> = files.iter().map(String::as_str).collect();
     let mut out = Vec::new();
     for ty in &set.types {
@@ -351,10 +302,7 @@ pub fn enum_accessors(
             let TypeRef::Named(target) = &f.ty else {
                 continue;
             };
-            let Some(enum_ty) = set
-                .type_named(target)
-                .filter(|t| matches!(t.kind, TypeKind::Enum(_)))
-            else {
+            let Some(enum_ty) = set.type_named(target).filter(|t| matches!(t.kind, TypeKind::Enum(_))) else {
                 continue;
             };
             if f.oneof.is_some() {

@@ -40,11 +40,7 @@ fn update(user: &str, name: &str) -> Result<Envelope, herald_runtime::CodecError
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     futures_executor::block_on(async {
-        let envelopes = [
-            update("u-1", "Ada")?,
-            update("u-2", "Grace")?,
-            update("u-1", "Ada L.")?,
-        ];
+        let envelopes = [update("u-1", "Ada")?, update("u-2", "Grace")?, update("u-1", "Ada L.")?];
 
         // Callback style: the dispatcher calls the handler trait.
         let dispatcher = user_service::Dispatcher::new(Names::default());

@@ -8,14 +8,11 @@ herald_runtime::include_events!();
 #[cfg(test)]
 mod tests {
     use super::avro::odd::avro::{Hash, Match, MatchChoice, Tree};
-    use super::proto::odd::v1::{
-        Kind, Node, Option as OptionMsg, Result as ResultMsg, String as StringMsg,
-    };
+    use super::proto::odd::v1::{Kind, Node, Option as OptionMsg, Result as ResultMsg, String as StringMsg};
     use herald_runtime::{Event, OpenEnum};
 
     #[test]
-    fn keyword_fields_round_trip_and_key_on_type(
-    ) -> core::result::Result<(), herald_runtime::CodecError> {
+    fn keyword_fields_round_trip_and_key_on_type() -> core::result::Result<(), herald_runtime::CodecError> {
         let mut msg = OptionMsg {
             r#type: "t".into(),
             r#match: "m".into(),
@@ -57,8 +54,7 @@ mod tests {
     }
 
     #[test]
-    fn avro_keywords_unions_and_logical_types_round_trip(
-    ) -> core::result::Result<(), herald_runtime::CodecError> {
+    fn avro_keywords_unions_and_logical_types_round_trip() -> core::result::Result<(), herald_runtime::CodecError> {
         let tree = Tree {
             left: Some(Box::new(Tree {
                 left: None,

@@ -71,12 +71,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         severity: avro::acme::accounting::Severity::Error,
         code: "INSUFFICIENT_FUNDS".into(),
         message: None,
-        operation: avro::acme::accounting::BankErrorOperation::BankTransfer(
-            avro::acme::accounting::BankTransfer {
-                iban: "DE02120300000000202051".into(),
-                amount: "99.95".parse()?,
-            },
-        ),
+        operation: avro::acme::accounting::BankErrorOperation::BankTransfer(avro::acme::accounting::BankTransfer {
+            iban: "DE02120300000000202051".into(),
+            amount: "99.95".parse()?,
+        }),
         related_transaction_ids: Vec::new(),
         context: Default::default(),
     };
@@ -91,9 +89,6 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or_default();
     assert_eq!(flagged, ["acc-42"]);
     assert_eq!(transport.sent().len(), 3);
-    println!(
-        "user-service: 3 updates published, {} account flagged",
-        flagged.len()
-    );
+    println!("user-service: 3 updates published, {} account flagged", flagged.len());
     Ok(())
 }
