@@ -88,6 +88,16 @@ pub fn write_avro_repo(root: &Path, count: usize) {
     }
 }
 
+/// A proto-only repo with a herald.toml whose one source owns every event.
+pub fn write_proto_events_repo(root: &Path, count: usize) {
+    write_proto_repo(root, count);
+    std::fs::write(
+        root.join("herald.toml"),
+        "[repo]\nname = \"bench\"\n\n[sources.protos]\nschemas = [\"proto/e*.proto\"]\n",
+    )
+    .expect("write herald.toml");
+}
+
 /// A repo with both, and a herald.toml declaring one source per format.
 pub fn write_mixed_repo(root: &Path, count: usize) {
     write_proto_repo(root, count);

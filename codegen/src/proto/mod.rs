@@ -29,6 +29,8 @@ pub const OPTIONS_PATH: &str = "herald/options.proto";
 /// option resolution is quadratic in this number, so a file beyond it is refused with a diagnostic
 /// rather than left to run for minutes.
 pub const MAX_TOP_LEVEL_DEFINITIONS: usize = 10_000;
+/// Files type-checked in one parser run.
+const TYPECHECK_BATCH: usize = 64;
 /// Field number of `(herald.event)` in `google.protobuf.MessageOptions`.
 pub const EVENT_OPTION_NUMBER: u32 = 50001;
 
@@ -164,28 +166,52 @@ pub fn load(root: &Path, sources: &mut SourceMap, inputs: &[ProtoInput], diags: 
         }
     };
     let resolver = &staging;
-    let mut descriptors: BTreeMap<String, FileDescriptorProto> = BTreeMap::new();
-    match typecheck(&good, resolver) {
-        Ok(fds) => {
-            for fd in fds {
-                descriptors.insert(fd.name().to_owned(), fd);
-            }
+    // Batches keep the parser's per-file cost flat (it indexes every file parsed so far), and two
+    // threads share them; a failing batch is retried file by file to locate each error.
+    let batches: Vec<&[String]> = good.chunks(TYPECHECK_BATCH).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: std::sync::Mutex<Vec<(usize, Vec<Result<Vec<FileDescriptorProto>, (String, String)>>)>> =
+        std::sync::Mutex::new(Vec::new());
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(batches.len())
+        .max(1);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(batch) = batches.get(i) else { break };
+                let outcome = match typecheck(batch, resolver) {
+                    Ok(fds) => vec![Ok(fds)],
+                    Err(_) => batch
+                        .iter()
+                        .map(|path| typecheck(std::slice::from_ref(path), resolver).map_err(|m| (path.clone(), m)))
+                        .collect(),
+                };
+                if let Ok(mut r) = results.lock() {
+                    r.push((i, outcome));
+                }
+            });
         }
-        Err(_) => {
-            let mut reported: BTreeSet<String> = BTreeSet::new();
-            for path in &good {
-                match typecheck(std::slice::from_ref(path), resolver) {
-                    Ok(fds) => {
-                        for fd in fds {
-                            descriptors.entry(fd.name().to_owned()).or_insert(fd);
-                        }
+    });
+    let mut results = results.into_inner().unwrap_or_default();
+    results.sort_by_key(|(i, _)| *i);
+    let mut descriptors: BTreeMap<String, FileDescriptorProto> = BTreeMap::new();
+    let mut reported: BTreeSet<String> = BTreeSet::new();
+    for (_, outcome) in results {
+        for result in outcome {
+            match result {
+                Ok(fds) => {
+                    for fd in fds {
+                        descriptors.entry(fd.name().to_owned()).or_insert(fd);
                     }
-                    Err(message) => {
-                        let culprit = blamed_file(&message, &states).unwrap_or(path.as_str()).to_owned();
-                        if reported.insert(culprit.clone()) {
-                            if let Some(st) = states.get(&culprit) {
-                                diags.push(typecheck_diagnostic(sources, st, &message));
-                            }
+                }
+                Err((path, message)) => {
+                    let culprit = blamed_file(&message, &states).unwrap_or(path.as_str()).to_owned();
+                    if reported.insert(culprit.clone()) {
+                        if let Some(st) = states.get(&culprit) {
+                            diags.push(typecheck_diagnostic(sources, st, &message));
                         }
                     }
                 }

@@ -141,7 +141,7 @@ pub fn source_module(
     topic: &str,
     roles: &[(Role, Vec<&Selected<'_>>)],
     diags: &mut Vec<Diagnostic>,
-) -> TokenStream {
+) -> SourceModule {
     let module = ident::ident(&ident::module(source));
     let doc = format!(" Source `{source}` (topic `{topic}`): its events and commands as this service uses them.");
     let mut items = Vec::new();
@@ -192,12 +192,18 @@ pub fn source_module(
             items.push(publishing(role, &sent));
         }
     }
-    quote! {
-        #[doc = #doc]
-        pub mod #module {
-            #(#items)*
-        }
+    SourceModule {
+        doc,
+        name: module.to_string(),
+        items,
     }
+}
+
+/// A per-source module: its doc line, name and items (formatted one by one, then nested).
+pub struct SourceModule {
+    pub doc: String,
+    pub name: String,
+    pub items: Vec<TokenStream>,
 }
 
 /// Variant and method names, with `V{major}` when one name has several majors here.

@@ -117,7 +117,8 @@ pub fn generate(set: &EventSet, files: &[String], diags: &mut Vec<Diagnostic>) -
     let mut config = prost_build::Config::new();
     config
         .prost_path("::herald_runtime::prost")
-        .prost_types_path("::herald_runtime::prost_types");
+        .prost_types_path("::herald_runtime::prost_types")
+        .format(false);
     let modules = match config.generate(requests) {
         Ok(m) => m,
         Err(e) => {
@@ -134,16 +135,34 @@ pub fn generate(set: &EventSet, files: &[String], diags: &mut Vec<Diagnostic>) -
             .or_default()
             .push_str(&code);
     }
+    // prost's formatting is off: herald formats the modules on every core instead.
+    let keys: Vec<Vec<String>> = tree.keys().cloned().collect();
+    let formatted = match super::format::format_all(tree.into_values().collect()) {
+        Ok(f) => f,
+        Err(e) => {
+            diags.push(Diagnostic::error("CODEGEN_INTERNAL", e));
+            return String::new();
+        }
+    };
+    let tree: BTreeMap<Vec<String>, String> = keys.into_iter().zip(formatted).collect();
     let mut out = String::from("/// Protobuf messages and enums (prost), by package.\npub mod proto {\n");
     render(&tree, &[], &mut out);
     out.push_str("}\n");
     out
 }
 
+/// Nests prost's (already formatted) module code, indenting it to its depth. Generated code has
+/// no multi-line string literals, so indenting line by line keeps it formatted and valid.
 fn render(tree: &BTreeMap<Vec<String>, String>, prefix: &[String], out: &mut String) {
+    let indent = "    ".repeat(prefix.len() + 1);
     if let Some(code) = tree.get(prefix) {
-        out.push_str(code);
-        out.push('\n');
+        for line in code.lines() {
+            if !line.is_empty() {
+                out.push_str(&indent);
+                out.push_str(line);
+            }
+            out.push('\n');
+        }
     }
     let children: BTreeSet<&String> = tree
         .keys()
@@ -153,9 +172,10 @@ fn render(tree: &BTreeMap<Vec<String>, String>, prefix: &[String], out: &mut Str
     for child in children {
         let mut next = prefix.to_vec();
         next.push(child.clone());
-        out.push_str(&format!("pub mod {child} {{\n"));
+        let outer = "    ".repeat(prefix.len() + 1);
+        out.push_str(&format!("{outer}pub mod {child} {{\n"));
         render(tree, &next, out);
-        out.push_str("}\n");
+        out.push_str(&format!("{outer}}}\n"));
     }
 }
 
@@ -286,7 +306,7 @@ pub fn type_path(set: &EventSet, ty: &TypeDef) -> TokenStream {
 }
 
 /// Typed accessors for enum fields: `status_value()` → `OpenEnum<Status>` keeps unknown numbers.
-pub fn enum_accessors(set: &EventSet, files: &[String], diags: &mut Vec<Diagnostic>) -> TokenStream {
+pub fn enum_accessors(set: &EventSet, files: &[String], diags: &mut Vec<Diagnostic>) -> Vec<TokenStream> {
     let wanted: BTreeSet<&str> = files.iter().map(String::as_str).collect();
     let mut out = Vec::new();
     for ty in &set.types {
@@ -338,27 +358,27 @@ pub fn enum_accessors(set: &EventSet, files: &[String], diags: &mut Vec<Diagnost
             match f.cardinality {
                 Cardinality::Repeated => methods.push(quote! {
                     #[doc = #doc]
-                    pub fn #getter_ident(&self) -> impl ::core::iter::Iterator<Item = ::herald_runtime::OpenEnum<super::#enum_path>> + '_ {
+                    pub fn #getter_ident(&self) -> impl ::core::iter::Iterator<Item = ::herald_runtime::OpenEnum<#enum_path>> + '_ {
                         self.#field_ident.iter().map(|v| ::herald_runtime::OpenEnum::from_i32(*v))
                     }
                 }),
                 Cardinality::Optional => methods.push(quote! {
                     #[doc = #doc]
-                    pub fn #getter_ident(&self) -> ::core::option::Option<::herald_runtime::OpenEnum<super::#enum_path>> {
+                    pub fn #getter_ident(&self) -> ::core::option::Option<::herald_runtime::OpenEnum<#enum_path>> {
                         self.#field_ident.map(::herald_runtime::OpenEnum::from_i32)
                     }
                     /// Sets the field from a typed value.
-                    pub fn #setter_ident(&mut self, value: ::core::option::Option<::herald_runtime::OpenEnum<super::#enum_path>>) {
+                    pub fn #setter_ident(&mut self, value: ::core::option::Option<::herald_runtime::OpenEnum<#enum_path>>) {
                         self.#field_ident = value.map(::herald_runtime::OpenEnum::to_i32);
                     }
                 }),
                 _ => methods.push(quote! {
                     #[doc = #doc]
-                    pub fn #getter_ident(&self) -> ::herald_runtime::OpenEnum<super::#enum_path> {
+                    pub fn #getter_ident(&self) -> ::herald_runtime::OpenEnum<#enum_path> {
                         ::herald_runtime::OpenEnum::from_i32(self.#field_ident)
                     }
                     /// Sets the field from a typed value.
-                    pub fn #setter_ident(&mut self, value: ::herald_runtime::OpenEnum<super::#enum_path>) {
+                    pub fn #setter_ident(&mut self, value: ::herald_runtime::OpenEnum<#enum_path>) {
                         self.#field_ident = value.to_i32();
                     }
                 }),
@@ -366,16 +386,11 @@ pub fn enum_accessors(set: &EventSet, files: &[String], diags: &mut Vec<Diagnost
         }
         if !methods.is_empty() {
             let path = type_path(set, ty);
-            out.push(quote! { impl super::#path { #(#methods)* } });
+            out.push(quote! {
+                /// Typed access to enum fields.
+                impl #path { #(#methods)* }
+            });
         }
     }
-    if out.is_empty() {
-        return quote!();
-    }
-    quote! {
-        /// Typed access to protobuf enum fields.
-        mod proto_enum_access {
-            #(#out)*
-        }
-    }
+    out
 }
