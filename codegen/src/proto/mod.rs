@@ -29,6 +29,9 @@ pub const OPTIONS_PATH: &str = "herald/options.proto";
 /// option resolution is quadratic in this number, so a file beyond it is refused with a diagnostic
 /// rather than left to run for minutes.
 pub const MAX_TOP_LEVEL_DEFINITIONS: usize = 10_000;
+/// One parser run: the descriptors, or the file it was for and the parser's message.
+type BatchResult = Result<Vec<FileDescriptorProto>, (String, String)>;
+
 /// Files type-checked in one parser run.
 const TYPECHECK_BATCH: usize = 64;
 /// Field number of `(herald.event)` in `google.protobuf.MessageOptions`.
@@ -170,8 +173,7 @@ pub fn load(root: &Path, sources: &mut SourceMap, inputs: &[ProtoInput], diags: 
     // threads share them; a failing batch is retried file by file to locate each error.
     let batches: Vec<&[String]> = good.chunks(TYPECHECK_BATCH).collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let results: std::sync::Mutex<Vec<(usize, Vec<Result<Vec<FileDescriptorProto>, (String, String)>>)>> =
-        std::sync::Mutex::new(Vec::new());
+    let results: std::sync::Mutex<Vec<(usize, Vec<BatchResult>)>> = std::sync::Mutex::new(Vec::new());
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
