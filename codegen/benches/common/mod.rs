@@ -1,4 +1,6 @@
 //! Synthetic schema repos for the benchmarks: realistic event files, generated deterministically.
+// Each benchmark binary uses some of these generators, not all.
+#![allow(dead_code)]
 
 use std::path::Path;
 
