@@ -14,7 +14,7 @@ fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
     let result = match task.as_str() {
         "ci" => ci(),
-        "bench" => run("cargo", &["bench", "--workspace"]),
+        "bench" => bench(),
         "lint" => run(
             "cargo",
             &[
@@ -74,6 +74,17 @@ fn ci() -> Result<(), String> {
 
 /// Example services that `cargo run -p <name>` runs (they assert what they print).
 const EXAMPLES: &[&str] = &["user-service", "leaderboard"];
+
+/// The benchmarks. The generation benchmark's peer (prost-build with protoc) needs Debian's
+/// protobuf-compiler, installed here for the benchmark only: herald itself never needs protoc.
+fn bench() -> Result<(), String> {
+    let has_protoc = Command::new("protoc").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !has_protoc {
+        run("apt-get", &["update", "-qq"])?;
+        run("apt-get", &["install", "-y", "-qq", "protobuf-compiler"])?;
+    }
+    run("cargo", &["bench", "--workspace"])
+}
 
 fn run(program: &str, args: &[&str]) -> Result<(), String> {
     eprintln!("$ {program} {}", args.join(" "));
