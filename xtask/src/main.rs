@@ -78,7 +78,10 @@ const EXAMPLES: &[&str] = &["user-service", "leaderboard"];
 /// The benchmarks. The generation benchmark's peer (prost-build with protoc) needs Debian's
 /// protobuf-compiler, installed here for the benchmark only: herald itself never needs protoc.
 fn bench() -> Result<(), String> {
-    let has_protoc = Command::new("protoc").arg("--version").output().is_ok_and(|o| o.status.success());
+    let has_protoc = Command::new("protoc")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !has_protoc {
         run("apt-get", &["update", "-qq"])?;
         run("apt-get", &["install", "-y", "-qq", "protobuf-compiler"])?;
