@@ -6,6 +6,7 @@
 //! [`lint::lint`] read the model and report [`diagnostic::Diagnostic`]s located by [`span::Span`].
 
 pub mod avro;
+pub mod compat;
 mod builder;
 pub mod config;
 pub mod diagnostic;

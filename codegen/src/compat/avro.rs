@@ -1,0 +1,1 @@
+//! Avro schema resolution (reader vs writer), per the Avro specification. Being written.
