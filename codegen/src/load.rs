@@ -152,6 +152,15 @@ pub fn load(root: &Path) -> Result<LoadResult, Box<Unusable>> {
             set.proto_descriptors.insert(name.clone(), bytes);
         }
     }
+    for (name, locations) in &protos.locations {
+        if let Some(id) = sources.find(name) {
+            let spans = locations
+                .iter()
+                .map(|(path, (s, e))| (path.clone(), Span::new(id, *s, *e)))
+                .collect();
+            set.proto_locations.insert(name.clone(), spans);
+        }
+    }
     set.files.extend(protos.files);
     set.files.extend(avros.files);
     set.files.sort_by_key(|f| f.id);

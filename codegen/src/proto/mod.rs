@@ -4,6 +4,7 @@
 //! [`scan`] recovers both from the text. Imports resolve against the repo root, plus the files
 //! herald builds in (`herald/options.proto` and protobuf's well-known types).
 
+pub mod locate;
 pub mod scan;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -80,6 +81,8 @@ pub struct Loaded {
     pub types: Vec<TypeDef>,
     /// Descriptors of every file that type-checked (inputs and their imports), by import path.
     pub descriptors: BTreeMap<String, FileDescriptorProto>,
+    /// Spans by descriptor path, for the user's files.
+    pub locations: BTreeMap<String, locate::Locations>,
 }
 
 struct FileState {
@@ -245,6 +248,9 @@ pub fn load(root: &Path, sources: &mut SourceMap, inputs: &[ProtoInput], diags: 
         };
         let empty = Outline::default();
         let outline = outline.unwrap_or(&empty);
+        if !builtin {
+            loaded.locations.insert(name.clone(), locate::locate(fd, outline));
+        }
         let mut lower = Lower {
             file,
             fd,

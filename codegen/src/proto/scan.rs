@@ -265,11 +265,16 @@ pub struct Outline {
     /// `syntax = "..."` value, if declared.
     pub syntax: Option<String>,
     pub package: Option<(String, (usize, usize))>,
+    /// The whole `package ...;` and `syntax = ...;` statements.
+    pub package_decl: Option<(usize, usize)>,
+    pub syntax_decl: Option<(usize, usize)>,
     pub imports: Vec<ImportDecl>,
     pub messages: Vec<MessageDecl>,
     pub enums: Vec<EnumDecl>,
     /// Every option statement (file, message, field, enum level) in source order.
     pub options: Vec<OptionDecl>,
+    /// File-level `option` statements.
+    pub file_options: Vec<OptionDecl>,
 }
 
 #[derive(Debug, Clone)]
@@ -283,6 +288,8 @@ pub struct ImportDecl {
 pub struct MessageDecl {
     pub name: String,
     pub span: (usize, usize),
+    /// From `message` to the closing `}`.
+    pub decl: (usize, usize),
     pub leading: Option<String>,
     pub trailing: Option<String>,
     pub fields: Vec<FieldDecl>,
@@ -297,6 +304,12 @@ pub struct MessageDecl {
 pub struct FieldDecl {
     pub name: String,
     pub span: (usize, usize),
+    /// The whole statement, from its first token to `;`.
+    pub decl: (usize, usize),
+    /// The `optional`/`required`/`repeated` label, if written.
+    pub label: Option<(usize, usize)>,
+    /// Options in `[...]`.
+    pub options: Vec<OptionDecl>,
     /// The number after `=`, when it is a plain integer literal.
     pub number: Option<(i64, (usize, usize))>,
     pub type_text: String,
@@ -309,6 +322,8 @@ pub struct FieldDecl {
 pub struct EnumDecl {
     pub name: String,
     pub span: (usize, usize),
+    /// From `enum` to the closing `}`.
+    pub decl: (usize, usize),
     pub leading: Option<String>,
     pub trailing: Option<String>,
     pub values: Vec<FieldDecl>,
@@ -339,6 +354,7 @@ pub fn outline(text: &str, tokens: &[Token]) -> Outline {
     while p.pos < tokens.len() {
         match p.ident() {
             Some("syntax") => {
+                let start = p.peek().map(|t| t.start).unwrap_or(0);
                 p.pos += 1;
                 if p.is_sym(b'=') {
                     p.pos += 1;
@@ -348,8 +364,10 @@ pub fn outline(text: &str, tokens: &[Token]) -> Outline {
                     .filter(|t| t.kind == Tok::Str)
                     .map(|t| unquote(&text[t.start..t.end]));
                 p.skip_statement();
+                out.syntax_decl = Some((start, p.prev_end()));
             }
             Some("package") => {
+                let decl_start = p.peek().map(|t| t.start).unwrap_or(0);
                 p.pos += 1;
                 let start = p.peek().map(|t| t.start).unwrap_or(0);
                 let mut name = String::new();
@@ -364,6 +382,7 @@ pub fn outline(text: &str, tokens: &[Token]) -> Outline {
                 }
                 out.package = Some((name, (start, end)));
                 p.skip_statement();
+                out.package_decl = Some((decl_start, p.prev_end()));
             }
             Some("import") => {
                 p.pos += 1;
@@ -393,6 +412,7 @@ pub fn outline(text: &str, tokens: &[Token]) -> Outline {
             }
             Some("option") => {
                 let o = p.option();
+                out.file_options.push(o.clone());
                 out.options.push(o);
             }
             _ => p.skip_statement(),
@@ -408,6 +428,15 @@ struct OutlineParser<'a> {
 }
 
 impl<'a> OutlineParser<'a> {
+    /// End of the token just consumed.
+    fn prev_end(&self) -> usize {
+        self.pos
+            .checked_sub(1)
+            .and_then(|i| self.tokens.get(i))
+            .map(|t| t.end)
+            .unwrap_or(0)
+    }
+
     fn peek(&self) -> Option<&'a Token> {
         self.tokens.get(self.pos)
     }
@@ -455,11 +484,13 @@ impl<'a> OutlineParser<'a> {
         };
         if !self.is_sym(b'{') {
             self.skip_statement();
+            m.decl = (keyword.start, self.prev_end());
             return Some(m);
         }
         m.trailing = self.peek().and_then(|t| t.trailing.clone());
         self.pos += 1;
         self.body(&mut m, None, options);
+        m.decl = (keyword.start, self.prev_end());
         Some(m)
     }
 
@@ -512,8 +543,11 @@ impl<'a> OutlineParser<'a> {
     /// `[label] type name = N [opts];` or `map<K, V> name = N;` or `group`.
     fn field(&mut self, m: &mut MessageDecl, options: &mut Vec<OptionDecl>) {
         let first = self.pos;
+        let start = self.peek().map(|t| t.start).unwrap_or(0);
         let leading = self.peek().and_then(|t| t.leading.clone());
+        let mut label = None;
         if matches!(self.ident(), Some("optional") | Some("required") | Some("repeated")) {
+            label = self.peek().map(|t| (t.start, t.end));
             self.pos += 1;
         }
         let type_start = self.peek().map(|t| t.start).unwrap_or(0);
@@ -549,10 +583,14 @@ impl<'a> OutlineParser<'a> {
         if let Some(name) = self.peek().filter(|t| t.kind == Tok::Ident) {
             self.pos += 1;
             let number = self.assigned_number();
+            let before = options.len();
             let decl_trailing = self.statement_trailing(options);
             m.fields.push(FieldDecl {
                 name: self.text[name.start..name.end].to_owned(),
                 span: (name.start, name.end),
+                decl: (start, self.prev_end()),
+                label,
+                options: options[before..].to_vec(),
                 number,
                 type_text,
                 type_span: (type_start, type_end),
@@ -629,9 +667,15 @@ impl<'a> OutlineParser<'a> {
             self.pos += 1;
             match t.kind {
                 Tok::Sym(b']') | Tok::Sym(b',') => {
+                    let end = self
+                        .pos
+                        .checked_sub(2)
+                        .and_then(|i| self.tokens.get(i))
+                        .map(|p| p.end)
+                        .unwrap_or(t.start);
                     options.push(OptionDecl {
                         name: std::mem::take(&mut name),
-                        span: (start, t.start),
+                        span: (start, end.max(start)),
                         entries: Vec::new(),
                     });
                     if t.kind == Tok::Sym(b']') {
@@ -770,6 +814,7 @@ impl<'a> OutlineParser<'a> {
         };
         if !self.is_sym(b'{') {
             self.skip_statement();
+            e.decl = (keyword.start, self.prev_end());
             return Some(e);
         }
         e.trailing = self.peek().and_then(|t| t.trailing.clone());
@@ -790,10 +835,14 @@ impl<'a> OutlineParser<'a> {
                     self.pos += 1;
                     let name = self.text[t.start..t.end].to_owned();
                     let number = self.assigned_number();
+                    let before = options.len();
                     let trailing = self.statement_trailing(options);
                     e.values.push(FieldDecl {
                         name,
                         span: (t.start, t.end),
+                        decl: (t.start, self.prev_end()),
+                        label: None,
+                        options: options[before..].to_vec(),
                         number,
                         type_text: String::new(),
                         type_span: (t.start, t.end),
@@ -804,6 +853,7 @@ impl<'a> OutlineParser<'a> {
                 None => self.skip_statement(),
             }
         }
+        e.decl = (keyword.start, self.prev_end());
         Some(e)
     }
 }

@@ -1,0 +1,1215 @@
+//! Proto breaking changes with buf's rule IDs and categories, judged on the descriptors herald's
+//! pure parser produced, located through the spans herald recovered (see `proto::locate`).
+//!
+//! Elements are matched as buf matches them: files by path, messages, enums and services by full
+//! name across all files, fields by number, enum values by number, methods by name.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use prost::Message as _;
+use prost_types::field_descriptor_proto::{Label, Type};
+use prost_types::{
+    DescriptorProto, EnumDescriptorProto, FieldDescriptorProto, FileDescriptorProto, ServiceDescriptorProto,
+};
+
+use super::Finding;
+use crate::model::EventSet;
+use crate::span::Span;
+
+struct Msg<'a> {
+    file: &'a str,
+    path: Vec<i32>,
+    desc: &'a DescriptorProto,
+    proto3: bool,
+}
+
+struct En<'a> {
+    file: &'a str,
+    path: Vec<i32>,
+    desc: &'a EnumDescriptorProto,
+    proto3: bool,
+}
+
+struct Svc<'a> {
+    file: &'a str,
+    path: Vec<i32>,
+    desc: &'a ServiceDescriptorProto,
+}
+
+/// One side of the comparison: the user's files and every element by full name.
+struct Side<'a> {
+    set: &'a EventSet,
+    files: BTreeMap<&'a str, &'a FileDescriptorProto>,
+    messages: BTreeMap<String, Msg<'a>>,
+    enums: BTreeMap<String, En<'a>>,
+    services: BTreeMap<String, Svc<'a>>,
+}
+
+fn decode(set: &EventSet) -> Vec<(String, FileDescriptorProto)> {
+    set.proto_descriptors
+        .iter()
+        .filter(|(name, _)| set.proto_locations.contains_key(*name))
+        .filter_map(|(name, bytes)| {
+            FileDescriptorProto::decode(bytes.as_slice())
+                .ok()
+                .map(|fd| (name.clone(), fd))
+        })
+        .collect()
+}
+
+fn join(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
+impl<'a> Side<'a> {
+    fn new(set: &'a EventSet, files: &'a [(String, FileDescriptorProto)]) -> Side<'a> {
+        let mut side = Side {
+            set,
+            files: BTreeMap::new(),
+            messages: BTreeMap::new(),
+            enums: BTreeMap::new(),
+            services: BTreeMap::new(),
+        };
+        for (name, fd) in files {
+            side.files.insert(name.as_str(), fd);
+            let proto3 = fd.syntax() == "proto3";
+            let pkg = fd.package();
+            for (i, m) in fd.message_type.iter().enumerate() {
+                side.message(name, m, &join(pkg, m.name()), vec![4, i as i32], proto3);
+            }
+            for (i, e) in fd.enum_type.iter().enumerate() {
+                side.enums.insert(
+                    join(pkg, e.name()),
+                    En {
+                        file: name,
+                        path: vec![5, i as i32],
+                        desc: e,
+                        proto3,
+                    },
+                );
+            }
+            for (i, s) in fd.service.iter().enumerate() {
+                side.services.insert(
+                    join(pkg, s.name()),
+                    Svc {
+                        file: name,
+                        path: vec![6, i as i32],
+                        desc: s,
+                    },
+                );
+            }
+        }
+        side
+    }
+
+    fn message(&mut self, file: &'a str, m: &'a DescriptorProto, full: &str, path: Vec<i32>, proto3: bool) {
+        for (j, n) in m.nested_type.iter().enumerate() {
+            let mut p = path.clone();
+            p.extend([3, j as i32]);
+            self.message(file, n, &join(full, n.name()), p, proto3);
+        }
+        for (j, e) in m.enum_type.iter().enumerate() {
+            let mut p = path.clone();
+            p.extend([4, j as i32]);
+            self.enums.insert(
+                join(full, e.name()),
+                En {
+                    file,
+                    path: p,
+                    desc: e,
+                    proto3,
+                },
+            );
+        }
+        self.messages.insert(
+            full.to_owned(),
+            Msg {
+                file,
+                path,
+                desc: m,
+                proto3,
+            },
+        );
+    }
+
+    /// The span at `path` in `file`, or of its nearest located ancestor.
+    fn span(&self, file: &str, path: &[i32]) -> Option<Span> {
+        let locations = self.set.proto_locations.get(file)?;
+        let mut p = path.to_vec();
+        loop {
+            if let Some(s) = locations.get(&p) {
+                return Some(*s);
+            }
+            if p.is_empty() {
+                return None;
+            }
+            p.pop();
+        }
+    }
+}
+
+fn sub(path: &[i32], more: &[i32]) -> Vec<i32> {
+    let mut p = path.to_vec();
+    p.extend_from_slice(more);
+    p
+}
+
+/// Compares the proto files of `old` and `new`; `enabled` says which rule IDs to run.
+pub fn check(old: &EventSet, new: &EventSet, enabled: &dyn Fn(&str) -> bool) -> Vec<Finding> {
+    let old_files = decode(old);
+    let new_files = decode(new);
+    let old = Side::new(old, &old_files);
+    let new = Side::new(new, &new_files);
+    let mut c = Checker {
+        old: &old,
+        new: &new,
+        enabled,
+        out: Vec::new(),
+    };
+    c.files();
+    c.packages();
+    c.messages();
+    c.enums();
+    c.services();
+    c.out
+}
+
+struct Checker<'a, 'b> {
+    old: &'b Side<'a>,
+    new: &'b Side<'a>,
+    enabled: &'b dyn Fn(&str) -> bool,
+    out: Vec<Finding>,
+}
+
+impl Checker<'_, '_> {
+    fn add(
+        &mut self,
+        rule: &'static str,
+        span: Option<Span>,
+        old_span: Option<Span>,
+        type_name: Option<&str>,
+        hint: &'static str,
+        message: String,
+    ) {
+        if (self.enabled)(rule) {
+            self.out.push(Finding {
+                rule,
+                message,
+                span,
+                old_span,
+                type_name: type_name.map(str::to_owned),
+                hint,
+            });
+        }
+    }
+
+    fn files(&mut self) {
+        for (name, ofd) in &self.old.files {
+            let Some(nfd) = self.new.files.get(name) else {
+                self.add(
+                    "FILE_NO_DELETE",
+                    None,
+                    self.old.span(name, &[]),
+                    None,
+                    "keep the file; deprecate its contents instead",
+                    format!("Previously present file \"{name}\" was deleted."),
+                );
+                continue;
+            };
+            if ofd.package() != nfd.package() {
+                let span = self.new.span(name, &[2]);
+                self.add(
+                    "FILE_SAME_PACKAGE",
+                    span,
+                    self.old.span(name, &[2]),
+                    None,
+                    "keep the package; move types by adding new ones",
+                    format!(
+                        "File package changed from \"{}\" to \"{}\".",
+                        ofd.package(),
+                        nfd.package()
+                    ),
+                );
+            }
+            let syntax = |fd: &FileDescriptorProto| {
+                if fd.syntax().is_empty() {
+                    "proto2".to_owned()
+                } else {
+                    fd.syntax().to_owned()
+                }
+            };
+            if syntax(ofd) != syntax(nfd) {
+                self.add(
+                    "FILE_SAME_SYNTAX",
+                    self.new.span(name, &[12]),
+                    self.old.span(name, &[12]),
+                    None,
+                    "keep the syntax",
+                    format!("File syntax changed from \"{}\" to \"{}\".", syntax(ofd), syntax(nfd)),
+                );
+            }
+            self.file_options(name, ofd, nfd);
+            // Elements deleted from this file.
+            let (op, np) = (ofd.package(), nfd.package());
+            let names = |side: &Side<'_>, file: &str, kind: u8| -> BTreeSet<String> {
+                match kind {
+                    0 => side
+                        .messages
+                        .iter()
+                        .filter(|(_, m)| m.file == file)
+                        .map(|(n, _)| n.clone())
+                        .collect(),
+                    1 => side
+                        .enums
+                        .iter()
+                        .filter(|(_, e)| e.file == file)
+                        .map(|(n, _)| n.clone())
+                        .collect(),
+                    _ => side
+                        .services
+                        .iter()
+                        .filter(|(_, s)| s.file == file)
+                        .map(|(n, _)| n.clone())
+                        .collect(),
+                }
+            };
+            for (kind, rule, what) in [
+                (0u8, "MESSAGE_NO_DELETE", "message"),
+                (1, "ENUM_NO_DELETE", "enum"),
+                (2, "SERVICE_NO_DELETE", "service"),
+            ] {
+                let before = names(self.old, name, kind);
+                let after = names(self.new, name, kind);
+                for gone in before.difference(&after) {
+                    let nested = gone.strip_prefix(&format!("{op}.")).unwrap_or(gone);
+                    let span = self.deleted_location(name, np, nested);
+                    self.add(
+                        rule,
+                        span,
+                        None,
+                        Some(gone),
+                        "deprecate it instead of deleting it",
+                        format!("Previously present {what} \"{nested}\" was deleted from file."),
+                    );
+                }
+            }
+        }
+    }
+
+    /// FILE_SAME_<OPTION>: file options that change generated code's location or shape.
+    fn file_options(&mut self, name: &str, ofd: &FileDescriptorProto, nfd: &FileDescriptorProto) {
+        let (o, n) = (
+            ofd.options.clone().unwrap_or_default(),
+            nfd.options.clone().unwrap_or_default(),
+        );
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        let flag = |v: Option<bool>| v.unwrap_or(false).to_string();
+        let checks: [(&'static str, &str, i32, String, String); 16] = [
+            (
+                "FILE_SAME_JAVA_PACKAGE",
+                "java_package",
+                1,
+                text(&o.java_package),
+                text(&n.java_package),
+            ),
+            (
+                "FILE_SAME_JAVA_OUTER_CLASSNAME",
+                "java_outer_classname",
+                8,
+                text(&o.java_outer_classname),
+                text(&n.java_outer_classname),
+            ),
+            (
+                "FILE_SAME_OPTIMIZE_FOR",
+                "optimize_for",
+                9,
+                format!("{:?}", o.optimize_for()),
+                format!("{:?}", n.optimize_for()),
+            ),
+            (
+                "FILE_SAME_JAVA_MULTIPLE_FILES",
+                "java_multiple_files",
+                10,
+                flag(o.java_multiple_files),
+                flag(n.java_multiple_files),
+            ),
+            (
+                "FILE_SAME_GO_PACKAGE",
+                "go_package",
+                11,
+                text(&o.go_package),
+                text(&n.go_package),
+            ),
+            (
+                "FILE_SAME_CC_GENERIC_SERVICES",
+                "cc_generic_services",
+                16,
+                flag(o.cc_generic_services),
+                flag(n.cc_generic_services),
+            ),
+            (
+                "FILE_SAME_JAVA_GENERIC_SERVICES",
+                "java_generic_services",
+                17,
+                flag(o.java_generic_services),
+                flag(n.java_generic_services),
+            ),
+            (
+                "FILE_SAME_PY_GENERIC_SERVICES",
+                "py_generic_services",
+                18,
+                flag(o.py_generic_services),
+                flag(n.py_generic_services),
+            ),
+            (
+                "FILE_SAME_CC_ENABLE_ARENAS",
+                "cc_enable_arenas",
+                31,
+                o.cc_enable_arenas.unwrap_or(true).to_string(),
+                n.cc_enable_arenas.unwrap_or(true).to_string(),
+            ),
+            (
+                "FILE_SAME_OBJC_CLASS_PREFIX",
+                "objc_class_prefix",
+                36,
+                text(&o.objc_class_prefix),
+                text(&n.objc_class_prefix),
+            ),
+            (
+                "FILE_SAME_CSHARP_NAMESPACE",
+                "csharp_namespace",
+                37,
+                text(&o.csharp_namespace),
+                text(&n.csharp_namespace),
+            ),
+            (
+                "FILE_SAME_SWIFT_PREFIX",
+                "swift_prefix",
+                39,
+                text(&o.swift_prefix),
+                text(&n.swift_prefix),
+            ),
+            (
+                "FILE_SAME_PHP_CLASS_PREFIX",
+                "php_class_prefix",
+                40,
+                text(&o.php_class_prefix),
+                text(&n.php_class_prefix),
+            ),
+            (
+                "FILE_SAME_PHP_NAMESPACE",
+                "php_namespace",
+                41,
+                text(&o.php_namespace),
+                text(&n.php_namespace),
+            ),
+            (
+                "FILE_SAME_PHP_METADATA_NAMESPACE",
+                "php_metadata_namespace",
+                44,
+                text(&o.php_metadata_namespace),
+                text(&n.php_metadata_namespace),
+            ),
+            (
+                "FILE_SAME_RUBY_PACKAGE",
+                "ruby_package",
+                45,
+                text(&o.ruby_package),
+                text(&n.ruby_package),
+            ),
+        ];
+        for (rule, option, number, before, after) in checks {
+            if before != after {
+                let span = self.new.span(name, &[8, number]);
+                self.add(
+                    rule,
+                    span,
+                    self.old.span(name, &[8, number]),
+                    None,
+                    "keep the option's value",
+                    format!("File option \"{option}\" changed from \"{before}\" to \"{after}\"."),
+                );
+            }
+        }
+    }
+
+    /// Where buf points for an element deleted from a file: the nearest enclosing message that
+    /// still exists, else the file.
+    fn deleted_location(&self, file: &str, package: &str, nested: &str) -> Option<Span> {
+        let parts: Vec<&str> = nested.split('.').collect();
+        for i in (1..parts.len()).rev() {
+            let parent = join(package, &parts[..i].join("."));
+            if let Some(m) = self.new.messages.get(&parent).filter(|m| m.file == file) {
+                return self.new.span(m.file, &m.path);
+            }
+        }
+        self.new.span(file, &[])
+    }
+
+    fn packages(&mut self) {
+        let pkgs =
+            |side: &Side<'_>| -> BTreeSet<String> { side.files.values().map(|f| f.package().to_owned()).collect() };
+        let (old_pkgs, new_pkgs) = (pkgs(self.old), pkgs(self.new));
+        for gone in old_pkgs.difference(&new_pkgs) {
+            self.add(
+                "PACKAGE_NO_DELETE",
+                None,
+                None,
+                None,
+                "keep the package",
+                format!("Previously present package \"{gone}\" was deleted."),
+            );
+        }
+        for (rule, what, old_names, new_names) in [
+            (
+                "PACKAGE_MESSAGE_NO_DELETE",
+                "message",
+                self.old.messages.keys().cloned().collect::<BTreeSet<_>>(),
+                self.new.messages.keys().cloned().collect::<BTreeSet<_>>(),
+            ),
+            (
+                "PACKAGE_ENUM_NO_DELETE",
+                "enum",
+                self.old.enums.keys().cloned().collect(),
+                self.new.enums.keys().cloned().collect(),
+            ),
+            (
+                "PACKAGE_SERVICE_NO_DELETE",
+                "service",
+                self.old.services.keys().cloned().collect(),
+                self.new.services.keys().cloned().collect(),
+            ),
+        ] {
+            for gone in old_names.difference(&new_names) {
+                let package = self.package_of(gone);
+                if !new_pkgs.contains(&package) {
+                    continue;
+                }
+                let span = self
+                    .new
+                    .files
+                    .iter()
+                    .find(|(_, f)| f.package() == package)
+                    .and_then(|(name, _)| self.new.span(name, &[]));
+                self.add(
+                    rule,
+                    span,
+                    None,
+                    Some(gone),
+                    "deprecate it instead of deleting it",
+                    format!("Previously present {what} \"{gone}\" was deleted from package \"{package}\"."),
+                );
+            }
+        }
+    }
+
+    fn package_of(&self, full: &str) -> String {
+        let file = self
+            .old
+            .messages
+            .get(full)
+            .map(|m| m.file)
+            .or_else(|| self.old.enums.get(full).map(|e| e.file))
+            .or_else(|| self.old.services.get(full).map(|s| s.file));
+        file.and_then(|f| self.old.files.get(f))
+            .map(|f| f.package().to_owned())
+            .unwrap_or_default()
+    }
+
+    fn messages(&mut self) {
+        for (name, om) in &self.old.messages {
+            let Some(nm) = self.new.messages.get(name) else {
+                continue;
+            };
+            if om.desc.options.as_ref().is_some_and(|o| o.map_entry()) {
+                continue;
+            }
+            let msg_span = self.new.span(nm.file, &nm.path);
+            let short = name.rsplit('.').next().unwrap_or(name);
+            let new_numbers: BTreeMap<i32, (usize, &FieldDescriptorProto)> = nm
+                .desc
+                .field
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.number(), (i, f)))
+                .collect();
+            for of in &om.desc.field {
+                match new_numbers.get(&of.number()) {
+                    None => self.deleted_field(om, nm, of, name, msg_span),
+                    Some((i, nf)) => {
+                        let fpath = sub(&nm.path, &[2, *i as i32]);
+                        self.field_pair(om, nm, of, nf, &fpath, name);
+                    }
+                }
+            }
+            // Oneofs.
+            let real_oneofs = |m: &DescriptorProto| -> BTreeSet<String> {
+                let synthetic: BTreeSet<i32> = m
+                    .field
+                    .iter()
+                    .filter(|f| f.proto3_optional())
+                    .filter_map(|f| f.oneof_index)
+                    .collect();
+                m.oneof_decl
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| !synthetic.contains(&(*i as i32)))
+                    .map(|(_, o)| o.name().to_owned())
+                    .collect()
+            };
+            for gone in real_oneofs(om.desc).difference(&real_oneofs(nm.desc)) {
+                self.add(
+                    "ONEOF_NO_DELETE",
+                    msg_span,
+                    None,
+                    Some(name),
+                    "keep the oneof",
+                    format!("Previously present oneof \"{gone}\" on message \"{short}\" was deleted."),
+                );
+            }
+            // Reserved ranges and names.
+            for r in &om.desc.reserved_range {
+                let kept = nm
+                    .desc
+                    .reserved_range
+                    .iter()
+                    .any(|n| n.start() <= r.start() && n.end() >= r.end());
+                if !kept {
+                    self.add(
+                        "RESERVED_MESSAGE_NO_DELETE",
+                        msg_span,
+                        None,
+                        Some(name),
+                        "keep reserved numbers reserved forever",
+                        format!(
+                            "Previously present reserved range [{}, {}] on message \"{short}\" was deleted.",
+                            r.start(),
+                            r.end() - 1
+                        ),
+                    );
+                }
+            }
+            for r in &om.desc.reserved_name {
+                if !nm.desc.reserved_name.contains(r) {
+                    self.add(
+                        "RESERVED_MESSAGE_NO_DELETE",
+                        msg_span,
+                        None,
+                        Some(name),
+                        "keep reserved names reserved forever",
+                        format!("Previously present reserved name \"{r}\" on message \"{short}\" was deleted."),
+                    );
+                }
+            }
+            // Required fields added or deleted.
+            let required = |m: &DescriptorProto| -> BTreeSet<i32> {
+                m.field
+                    .iter()
+                    .filter(|f| f.label() == Label::Required)
+                    .map(|f| f.number())
+                    .collect()
+            };
+            let (oreq, nreq) = (required(om.desc), required(nm.desc));
+            for n in oreq.difference(&nreq) {
+                self.add(
+                    "MESSAGE_SAME_REQUIRED_FIELDS",
+                    msg_span,
+                    None,
+                    Some(name),
+                    "required fields can never be added or removed",
+                    format!("Message \"{short}\" had required field \"{n}\" deleted."),
+                );
+            }
+            for n in nreq.difference(&oreq) {
+                let span = new_numbers
+                    .get(n)
+                    .and_then(|(i, _)| self.new.span(nm.file, &sub(&nm.path, &[2, *i as i32])))
+                    .or(msg_span);
+                self.add(
+                    "MESSAGE_SAME_REQUIRED_FIELDS",
+                    span,
+                    None,
+                    Some(name),
+                    "required fields can never be added or removed",
+                    format!("Message \"{short}\" had required field \"{n}\" added."),
+                );
+            }
+        }
+    }
+
+    fn deleted_field(&mut self, om: &Msg<'_>, nm: &Msg<'_>, of: &FieldDescriptorProto, name: &str, span: Option<Span>) {
+        let short = name.rsplit('.').next().unwrap_or(name);
+        let what = format!(
+            "Previously present field \"{}\" with name \"{}\" on message \"{short}\"",
+            of.number(),
+            of.name()
+        );
+        let _ = om;
+        self.add(
+            "FIELD_NO_DELETE",
+            span,
+            None,
+            Some(name),
+            "reserve the number and name instead",
+            format!("{what} was deleted."),
+        );
+        let number_reserved = nm
+            .desc
+            .reserved_range
+            .iter()
+            .any(|r| r.start() <= of.number() && of.number() < r.end());
+        if !number_reserved {
+            self.add(
+                "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED",
+                span,
+                None,
+                Some(name),
+                "reserve the field number so it is never reused",
+                format!("{what} was deleted without reserving the number \"{}\".", of.number()),
+            );
+        }
+        if !nm.desc.reserved_name.iter().any(|r| r == of.name()) {
+            self.add(
+                "FIELD_NO_DELETE_UNLESS_NAME_RESERVED",
+                span,
+                None,
+                Some(name),
+                "reserve the field name so JSON readers never see it reused",
+                format!("{what} was deleted without reserving the name \"{}\".", of.name()),
+            );
+        }
+    }
+
+    fn field_pair(
+        &mut self,
+        om: &Msg<'_>,
+        nm: &Msg<'_>,
+        of: &FieldDescriptorProto,
+        nf: &FieldDescriptorProto,
+        fpath: &[i32],
+        msg: &str,
+    ) {
+        let short = msg.rsplit('.').next().unwrap_or(msg);
+        let desc = format!(
+            "Field \"{}\" with name \"{}\" on message \"{short}\"",
+            nf.number(),
+            nf.name()
+        );
+        let file = nm.file;
+        let field_span = self.new.span(file, fpath);
+        if of.name() != nf.name() {
+            self.add(
+                "FIELD_SAME_NAME",
+                self.new.span(file, &sub(fpath, &[1])),
+                None,
+                Some(msg),
+                "keep the name: JSON and text formats use it",
+                format!(
+                    "Field \"{}\" on message \"{short}\" changed name from \"{}\" to \"{}\".",
+                    nf.number(),
+                    of.name(),
+                    nf.name()
+                ),
+            );
+        }
+        let json = |f: &FieldDescriptorProto| f.json_name.clone().unwrap_or_default();
+        if json(of) != json(nf) {
+            self.add(
+                "FIELD_SAME_JSON_NAME",
+                self.new.span(file, &sub(fpath, &[10])).or(field_span),
+                None,
+                Some(msg),
+                "keep the JSON name",
+                format!(
+                    "{desc} changed option \"json_name\" from \"{}\" to \"{}\".",
+                    json(of),
+                    json(nf)
+                ),
+            );
+        }
+        // Cardinality.
+        let (oc, nc) = (cardinality(of, om.proto3), cardinality(nf, nm.proto3));
+        if oc != nc && !om.desc.options.as_ref().is_some_and(|o| o.map_entry()) {
+            let message = format!(
+                "{desc} changed cardinality from \"{}\" to \"{}\".",
+                oc.name(),
+                nc.name()
+            );
+            self.add(
+                "FIELD_SAME_CARDINALITY",
+                field_span,
+                None,
+                Some(msg),
+                "add a new field instead",
+                message.clone(),
+            );
+            if oc.wire_group() != nc.wire_group() {
+                self.add(
+                    "FIELD_WIRE_COMPATIBLE_CARDINALITY",
+                    field_span,
+                    None,
+                    Some(msg),
+                    "add a new field instead",
+                    message.clone(),
+                );
+            }
+            if oc.wire_json_group() != nc.wire_json_group() {
+                self.add(
+                    "FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY",
+                    field_span,
+                    None,
+                    Some(msg),
+                    "add a new field instead",
+                    message,
+                );
+            }
+        }
+        // Type.
+        let type_span = self.new.span(file, &sub(fpath, &[5])).or(field_span);
+        let (ot, nt) = (type_string(of), type_string(nf));
+        if ot != nt {
+            let message = format!("{desc} changed type from \"{ot}\" to \"{nt}\".");
+            self.add(
+                "FIELD_SAME_TYPE",
+                type_span,
+                None,
+                Some(msg),
+                "add a new field with the new type",
+                message.clone(),
+            );
+            let named_changed =
+                matches!(nf.r#type(), Type::Message | Type::Group | Type::Enum) && of.r#type() == nf.r#type();
+            if wire_group(of.r#type()) != wire_group(nf.r#type()) || (named_changed && nf.r#type() != Type::Enum) {
+                let allowed = of.r#type() == Type::String && nf.r#type() == Type::Bytes;
+                if !allowed {
+                    self.add(
+                        "FIELD_WIRE_COMPATIBLE_TYPE",
+                        type_span,
+                        None,
+                        Some(msg),
+                        "add a new field with the new type",
+                        message.clone(),
+                    );
+                }
+            } else if named_changed && !self.enum_wire_compatible(of.type_name(), nf.type_name(), false) {
+                self.add(
+                    "FIELD_WIRE_COMPATIBLE_TYPE",
+                    type_span,
+                    None,
+                    Some(msg),
+                    "add a new field with the new type",
+                    message.clone(),
+                );
+            }
+            let json_incompatible = wire_json_group(of.r#type()) != wire_json_group(nf.r#type())
+                || (named_changed && nf.r#type() != Type::Enum)
+                || (named_changed && !self.enum_wire_compatible(of.type_name(), nf.type_name(), true));
+            if json_incompatible {
+                self.add(
+                    "FIELD_WIRE_JSON_COMPATIBLE_TYPE",
+                    type_span,
+                    None,
+                    Some(msg),
+                    "add a new field with the new type",
+                    message,
+                );
+            }
+        }
+        // Oneof membership.
+        let oneof = |m: &DescriptorProto, f: &FieldDescriptorProto| -> Option<String> {
+            if f.proto3_optional() {
+                return None;
+            }
+            f.oneof_index
+                .and_then(|i| m.oneof_decl.get(i as usize))
+                .map(|o| o.name().to_owned())
+        };
+        let (oo, no) = (oneof(om.desc, of), oneof(nm.desc, nf));
+        if oo != no {
+            let change = match (&oo, &no) {
+                (Some(a), Some(b)) => format!("moved from oneof \"{a}\" to oneof \"{b}\""),
+                (Some(_), None) => "moved from inside to outside a oneof".to_owned(),
+                _ => "moved from outside to inside a oneof".to_owned(),
+            };
+            self.add(
+                "FIELD_SAME_ONEOF",
+                field_span,
+                None,
+                Some(msg),
+                "add a new field instead",
+                format!("{desc} {change}."),
+            );
+        }
+        if of.default_value != nf.default_value
+            && matches!(
+                cardinality(nf, nm.proto3),
+                Cardinality::Explicit | Cardinality::Required
+            )
+        {
+            self.add(
+                "FIELD_SAME_DEFAULT",
+                self.new.span(file, &sub(fpath, &[7])).or(field_span),
+                None,
+                Some(msg),
+                "keep the default: readers fill it in for absent fields",
+                format!(
+                    "{desc} changed default value from \"{}\" to \"{}\".",
+                    of.default_value.clone().unwrap_or_default(),
+                    nf.default_value.clone().unwrap_or_default()
+                ),
+            );
+        }
+        // Options.
+        let jstype = |f: &FieldDescriptorProto| f.options.as_ref().map(|o| o.jstype()).unwrap_or_default();
+        if jstype(of) != jstype(nf) {
+            self.add(
+                "FIELD_SAME_JSTYPE",
+                self.new.span(file, &sub(fpath, &[8, 6])).or(field_span),
+                None,
+                Some(msg),
+                "keep the jstype option",
+                format!(
+                    "{desc} changed option \"jstype\" from \"{:?}\" to \"{:?}\".",
+                    jstype(of),
+                    jstype(nf)
+                ),
+            );
+        }
+        let ctype = |f: &FieldDescriptorProto| f.options.as_ref().map(|o| o.ctype()).unwrap_or_default();
+        if ctype(of) != ctype(nf) {
+            self.add(
+                "FIELD_SAME_CPP_STRING_TYPE",
+                self.new.span(file, &sub(fpath, &[8, 1])).or(field_span),
+                None,
+                Some(msg),
+                "keep the ctype option",
+                format!(
+                    "{desc} changed C++ string type from \"{:?}\" to \"{:?}\".",
+                    ctype(of),
+                    ctype(nf)
+                ),
+            );
+        }
+    }
+
+    /// Two enums (by full name) are wire compatible when every old number still exists; JSON
+    /// compatible when every old (name, number) pair does.
+    fn enum_wire_compatible(&self, old: &str, new: &str, json: bool) -> bool {
+        let (Some(oe), Some(ne)) = (
+            self.old.enums.get(old.trim_start_matches('.')),
+            self.new.enums.get(new.trim_start_matches('.')),
+        ) else {
+            return false;
+        };
+        oe.desc.value.iter().all(|ov| {
+            ne.desc
+                .value
+                .iter()
+                .any(|nv| nv.number() == ov.number() && (!json || nv.name() == ov.name()))
+        })
+    }
+
+    fn enums(&mut self) {
+        for (name, oe) in &self.old.enums {
+            let Some(ne) = self.new.enums.get(name) else { continue };
+            let short = name.rsplit('.').next().unwrap_or(name);
+            let span = self.new.span(ne.file, &ne.path);
+            if oe.proto3 != ne.proto3 {
+                let kind = |p3: bool| if p3 { "open" } else { "closed" };
+                self.add(
+                    "ENUM_SAME_TYPE",
+                    span,
+                    None,
+                    Some(name),
+                    "keep the enum's syntax",
+                    format!(
+                        "Enum \"{short}\" changed from {} to {}.",
+                        kind(oe.proto3),
+                        kind(ne.proto3)
+                    ),
+                );
+            }
+            let new_by_number: BTreeMap<i32, Vec<(usize, &str)>> =
+                ne.desc
+                    .value
+                    .iter()
+                    .enumerate()
+                    .fold(BTreeMap::new(), |mut acc, (i, v)| {
+                        acc.entry(v.number()).or_insert_with(Vec::new).push((i, v.name()));
+                        acc
+                    });
+            let old_by_number: BTreeMap<i32, Vec<&str>> = oe.desc.value.iter().fold(BTreeMap::new(), |mut acc, v| {
+                acc.entry(v.number()).or_insert_with(Vec::new).push(v.name());
+                acc
+            });
+            for (number, onames) in &old_by_number {
+                match new_by_number.get(number) {
+                    None => {
+                        let what = format!("Previously present enum value \"{number}\" on enum \"{short}\"");
+                        self.add(
+                            "ENUM_VALUE_NO_DELETE",
+                            span,
+                            None,
+                            Some(name),
+                            "reserve the number and name instead",
+                            format!("{what} was deleted."),
+                        );
+                        if !ne
+                            .desc
+                            .reserved_range
+                            .iter()
+                            .any(|r| r.start() <= *number && *number <= r.end())
+                        {
+                            self.add(
+                                "ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED",
+                                span,
+                                None,
+                                Some(name),
+                                "reserve the number so it is never reused",
+                                format!("{what} was deleted without reserving the number \"{number}\"."),
+                            );
+                        }
+                        for oname in onames {
+                            if !ne.desc.reserved_name.iter().any(|r| r == oname) {
+                                self.add(
+                                    "ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED",
+                                    span,
+                                    None,
+                                    Some(name),
+                                    "reserve the name so JSON readers never see it reused",
+                                    format!("{what} was deleted without reserving the name \"{oname}\"."),
+                                );
+                            }
+                        }
+                    }
+                    Some(nvalues) => {
+                        let nnames: BTreeSet<&str> = nvalues.iter().map(|(_, n)| *n).collect();
+                        let onames: BTreeSet<&str> = onames.iter().copied().collect();
+                        if !onames.is_subset(&nnames) {
+                            let vpath = sub(&ne.path, &[2, nvalues[0].0 as i32, 2]);
+                            self.add(
+                                "ENUM_VALUE_SAME_NAME",
+                                self.new.span(ne.file, &vpath),
+                                None,
+                                Some(name),
+                                "keep the name: JSON uses it",
+                                format!(
+                                    "Enum value \"{number}\" on enum \"{short}\" changed name from \"{}\" to \"{}\".",
+                                    onames.into_iter().collect::<Vec<_>>().join(", "),
+                                    nnames.into_iter().collect::<Vec<_>>().join(", ")
+                                ),
+                            );
+                        }
+                    }
+                }
+            }
+            for r in &oe.desc.reserved_range {
+                if !ne
+                    .desc
+                    .reserved_range
+                    .iter()
+                    .any(|n| n.start() <= r.start() && n.end() >= r.end())
+                {
+                    self.add(
+                        "RESERVED_ENUM_NO_DELETE",
+                        span,
+                        None,
+                        Some(name),
+                        "keep reserved numbers reserved forever",
+                        format!(
+                            "Previously present reserved range [{}, {}] on enum \"{short}\" was deleted.",
+                            r.start(),
+                            r.end()
+                        ),
+                    );
+                }
+            }
+            for r in &oe.desc.reserved_name {
+                if !ne.desc.reserved_name.contains(r) {
+                    self.add(
+                        "RESERVED_ENUM_NO_DELETE",
+                        span,
+                        None,
+                        Some(name),
+                        "keep reserved names reserved forever",
+                        format!("Previously present reserved name \"{r}\" on enum \"{short}\" was deleted."),
+                    );
+                }
+            }
+        }
+    }
+
+    fn services(&mut self) {
+        for (name, os) in &self.old.services {
+            let Some(ns) = self.new.services.get(name) else {
+                continue;
+            };
+            let span = self.new.span(ns.file, &ns.path);
+            let short = name.rsplit('.').next().unwrap_or(name);
+            for om in &os.desc.method {
+                let Some(nm) = ns.desc.method.iter().find(|m| m.name() == om.name()) else {
+                    self.add(
+                        "RPC_NO_DELETE",
+                        span,
+                        None,
+                        Some(name),
+                        "deprecate the rpc instead",
+                        format!(
+                            "Previously present RPC \"{}\" on service \"{short}\" was deleted.",
+                            om.name()
+                        ),
+                    );
+                    continue;
+                };
+                let rpc = format!("RPC \"{}\" on service \"{short}\"", om.name());
+                let checks: [(&'static str, bool, String); 5] = [
+                    (
+                        "RPC_SAME_CLIENT_STREAMING",
+                        om.client_streaming() != nm.client_streaming(),
+                        "client streaming".into(),
+                    ),
+                    (
+                        "RPC_SAME_SERVER_STREAMING",
+                        om.server_streaming() != nm.server_streaming(),
+                        "server streaming".into(),
+                    ),
+                    (
+                        "RPC_SAME_REQUEST_TYPE",
+                        om.input_type() != nm.input_type(),
+                        format!(
+                            "request type from \"{}\" to \"{}\"",
+                            om.input_type().trim_start_matches('.'),
+                            nm.input_type().trim_start_matches('.')
+                        ),
+                    ),
+                    (
+                        "RPC_SAME_RESPONSE_TYPE",
+                        om.output_type() != nm.output_type(),
+                        format!(
+                            "response type from \"{}\" to \"{}\"",
+                            om.output_type().trim_start_matches('.'),
+                            nm.output_type().trim_start_matches('.')
+                        ),
+                    ),
+                    (
+                        "RPC_SAME_IDEMPOTENCY_LEVEL",
+                        om.options.as_ref().map(|o| o.idempotency_level())
+                            != nm.options.as_ref().map(|o| o.idempotency_level()),
+                        "idempotency level".into(),
+                    ),
+                ];
+                for (rule, changed, what) in checks {
+                    if changed {
+                        self.add(
+                            rule,
+                            span,
+                            None,
+                            Some(name),
+                            "add a new rpc instead",
+                            format!("{rpc} changed {what}."),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cardinality {
+    Implicit,
+    Explicit,
+    Required,
+    Repeated,
+}
+
+impl Cardinality {
+    fn name(self) -> &'static str {
+        match self {
+            Cardinality::Implicit => "optional with implicit presence",
+            Cardinality::Explicit => "optional with explicit presence",
+            Cardinality::Required => "required",
+            Cardinality::Repeated => "repeated",
+        }
+    }
+
+    fn wire_group(self) -> u8 {
+        match self {
+            Cardinality::Repeated => 2,
+            _ => 1,
+        }
+    }
+
+    fn wire_json_group(self) -> u8 {
+        match self {
+            Cardinality::Repeated => 2,
+            _ => 1,
+        }
+    }
+}
+
+fn cardinality(f: &FieldDescriptorProto, proto3: bool) -> Cardinality {
+    match f.label() {
+        Label::Repeated => Cardinality::Repeated,
+        Label::Required => Cardinality::Required,
+        Label::Optional => {
+            let explicit = !proto3
+                || f.proto3_optional()
+                || f.oneof_index.is_some()
+                || matches!(f.r#type(), Type::Message | Type::Group);
+            if explicit {
+                Cardinality::Explicit
+            } else {
+                Cardinality::Implicit
+            }
+        }
+    }
+}
+
+fn type_string(f: &FieldDescriptorProto) -> String {
+    match f.r#type() {
+        Type::Message | Type::Enum | Type::Group => f.type_name().trim_start_matches('.').to_owned(),
+        t => t.as_str_name().trim_start_matches("TYPE_").to_lowercase(),
+    }
+}
+
+/// buf's wire compatibility groups.
+fn wire_group(t: Type) -> u8 {
+    match t {
+        Type::Int32 | Type::Int64 | Type::Uint32 | Type::Uint64 | Type::Bool => 1,
+        Type::Sint32 | Type::Sint64 => 2,
+        Type::String => 3,
+        Type::Bytes => 4,
+        Type::Fixed32 | Type::Sfixed32 => 5,
+        Type::Fixed64 | Type::Sfixed64 => 6,
+        Type::Double => 7,
+        Type::Float => 8,
+        Type::Group => 9,
+        Type::Message => 10,
+        Type::Enum => 11,
+    }
+}
+
+/// buf's wire-and-JSON compatibility groups.
+fn wire_json_group(t: Type) -> u8 {
+    match t {
+        Type::Int32 | Type::Uint32 => 1,
+        Type::Int64 | Type::Uint64 => 2,
+        Type::Fixed32 | Type::Sfixed32 => 3,
+        Type::Fixed64 | Type::Sfixed64 => 4,
+        Type::Bool => 5,
+        Type::Sint32 => 6,
+        Type::Sint64 => 7,
+        Type::String => 8,
+        Type::Bytes => 9,
+        Type::Double => 10,
+        Type::Float => 11,
+        Type::Group => 12,
+        Type::Message => 13,
+        Type::Enum => 14,
+    }
+}
