@@ -6,8 +6,8 @@
 //! [`lint::lint`] read the model and report [`diagnostic::Diagnostic`]s located by [`span::Span`].
 
 pub mod avro;
-pub mod compat;
 mod builder;
+pub mod compat;
 pub mod config;
 pub mod diagnostic;
 pub mod lint;
