@@ -31,6 +31,26 @@ enum Command {
         #[arg(long)]
         rules: bool,
     },
+    /// Check every schema change against a baseline: format rules, then herald's event rules.
+    Check {
+        /// The new schema repo, directory of schemas, or single file.
+        #[arg(default_value = ".")]
+        new: PathBuf,
+        /// The baseline: a directory or file of the same kind.
+        #[arg(long)]
+        against: String,
+        /// Compatibility mode for every event, overriding herald.toml.
+        #[arg(long)]
+        mode: Option<String>,
+        /// buf categories for proto rules, comma-separated: FILE, PACKAGE, WIRE_JSON, WIRE.
+        #[arg(long, default_value = "WIRE_JSON")]
+        categories: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+        format: CheckFormat,
+    },
+    /// Print every compatibility rule: ID, categories, purpose.
+    Rules,
     /// Write the Rust code a build.rs would generate, for people who check generated code in.
     Generate {
         /// The schema repo.
@@ -66,6 +86,13 @@ fn parse_consume(text: &str) -> Result<(String, Vec<String>), String> {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum CheckFormat {
+    Human,
+    Json,
+    Github,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Human,
     Json,
@@ -81,6 +108,26 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
+        Command::Check {
+            new,
+            against,
+            mode,
+            categories,
+            format,
+        } => check(&new, &against, mode.as_deref(), &categories, format),
+        Command::Rules => {
+            for r in herald_codegen::compat::RULES {
+                let cats: Vec<&str> = r.categories.iter().map(|c| c.name()).collect();
+                println!("{:<44} proto  {:<28} {}", r.id, cats.join(","), r.purpose);
+            }
+            for (id, purpose) in herald_codegen::compat::check::EVENT_RULES {
+                println!("{id:<44} event  {:<28} {purpose}", "-");
+            }
+            for (id, purpose) in herald_codegen::compat::avro::RULES {
+                println!("{id:<44} avro   {:<28} {purpose}", "-");
+            }
+            ExitCode::SUCCESS
+        }
         Command::Generate {
             dir,
             out,
@@ -168,5 +215,94 @@ fn generate(
             eprintln!("herald generate: cannot write {}: {e}", path.display());
             ExitCode::from(2)
         }
+    }
+}
+
+fn usage_error(message: String) -> ExitCode {
+    eprintln!("herald check: {message}");
+    ExitCode::from(2)
+}
+
+fn check(new: &std::path::Path, against: &str, mode: Option<&str>, categories: &str, format: CheckFormat) -> ExitCode {
+    use herald_codegen::compat::{self, check::CheckOptions, Category};
+    let mode = match mode.map(|m| herald_codegen::model::Mode::parse(&m.to_ascii_uppercase())) {
+        None => None,
+        Some(Some(m)) => Some(m),
+        Some(None) => {
+            return usage_error(format!(
+                "unknown --mode; use one of {}",
+                herald_codegen::model::Mode::names()
+            ))
+        }
+    };
+    let mut cats = Vec::new();
+    for c in categories.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+        match Category::parse(&c.to_ascii_uppercase()) {
+            Some(cat) => cats.push(cat),
+            None => return usage_error(format!("unknown category `{c}`; use FILE, PACKAGE, WIRE_JSON or WIRE")),
+        }
+    }
+    if against == "lock" || against.starts_with("git:") {
+        return usage_error(format!(
+            "baseline `{against}` is not supported yet: pass a directory or file holding the baseline schemas"
+        ));
+    }
+    let load = |path: &std::path::Path, what: &str| match herald_codegen::load::load(path) {
+        Ok(l) => {
+            let errors: Vec<_> = l
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == herald_codegen::Severity::Error)
+                .cloned()
+                .collect();
+            if errors.is_empty() {
+                Ok(l.set)
+            } else {
+                eprint!("{}", diagnostic::render_human(&errors, &l.set.sources_map));
+                Err(format!("the {what} schemas have errors (above); fix them first"))
+            }
+        }
+        Err(u) => {
+            eprint!("{}", diagnostic::render_human(&u.diagnostics, &u.sources));
+            Err(format!("cannot load the {what} `{}`", path.display()))
+        }
+    };
+    let baseline = match load(std::path::Path::new(against), "baseline") {
+        Ok(s) => s,
+        Err(e) => return usage_error(e),
+    };
+    let current = match load(new, "new") {
+        Ok(s) => s,
+        Err(e) => return usage_error(e),
+    };
+    let options = CheckOptions {
+        mode,
+        categories: if cats.is_empty() {
+            vec![Category::WireJson]
+        } else {
+            cats
+        },
+    };
+    let findings = compat::check::check(&baseline, &current, &options);
+    match format {
+        CheckFormat::Human => {
+            let diags: Vec<_> = findings.iter().map(compat::check::to_diagnostic).collect();
+            eprint!("{}", diagnostic::render_human(&diags, &current.sources_map));
+            if findings.is_empty() {
+                eprintln!("herald check: no breaking changes");
+            } else {
+                eprintln!("herald check: {} breaking change(s)", findings.len());
+            }
+        }
+        CheckFormat::Json => {
+            let report = compat::check::json_report(&findings, &current.sources_map, &baseline.sources_map);
+            println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+        }
+        CheckFormat::Github => print!("{}", compat::check::github(&findings, &current.sources_map)),
+    }
+    if findings.iter().any(|f| f.severity == herald_codegen::Severity::Error) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }

@@ -4,6 +4,7 @@
 //! the Avro specification's schema resolution ([`avro`]). Every rule is one entry in [`RULES`].
 
 pub mod avro;
+pub mod check;
 pub mod proto;
 
 use serde::Serialize;

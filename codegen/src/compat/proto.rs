@@ -136,6 +136,11 @@ impl<'a> Side<'a> {
         );
     }
 
+    /// Whether `path` itself was located (an element written in the source).
+    fn has(&self, file: &str, path: &[i32]) -> bool {
+        self.set.proto_locations.get(file).is_some_and(|l| l.contains_key(path))
+    }
+
     /// The span at `path` in `file`, or of its nearest located ancestor.
     fn span(&self, file: &str, path: &[i32]) -> Option<Span> {
         let locations = self.set.proto_locations.get(file)?;
@@ -716,19 +721,32 @@ impl Checker<'_, '_> {
                 ),
             );
         }
-        let json = |f: &FieldDescriptorProto| f.json_name.clone().unwrap_or_default();
-        if json(of) != json(nf) {
+        // Only a json_name written in the schema counts (the parser fills in the default one).
+        let of_path = self.old.messages.get(msg).map(|m| m.path.clone()).unwrap_or_default();
+        let old_index = om
+            .desc
+            .field
+            .iter()
+            .position(|f| f.number() == of.number())
+            .unwrap_or(0) as i32;
+        let old_explicit = self.old.has(om.file, &sub(&of_path, &[2, old_index, 10]));
+        let new_explicit = self.new.has(file, &sub(fpath, &[10]));
+        let json = |f: &FieldDescriptorProto, explicit: bool| {
+            if explicit {
+                f.json_name.clone().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        };
+        let (oj, nj) = (json(of, old_explicit), json(nf, new_explicit));
+        if oj != nj {
             self.add(
                 "FIELD_SAME_JSON_NAME",
                 self.new.span(file, &sub(fpath, &[10])).or(field_span),
                 None,
                 Some(msg),
                 "keep the JSON name",
-                format!(
-                    "{desc} changed option \"json_name\" from \"{}\" to \"{}\".",
-                    json(of),
-                    json(nf)
-                ),
+                format!("{desc} changed option \"json_name\" from \"{oj}\" to \"{nj}\"."),
             );
         }
         // Cardinality.

@@ -1,0 +1,501 @@
+//! `herald check`: the baseline model against the new one, format rules per event's mode, and
+//! the event-level rules no format tool has. Output: findings with rule, severity, location,
+//! event and the mode that made each one an error.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{avro, proto, Category, Finding};
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::{Event, EventSet, Format, Mode, TypeKind};
+use crate::span::{SourceMap, Span};
+
+/// What to check.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    /// Overrides every event's mode (from herald.toml) when set.
+    pub mode: Option<Mode>,
+    /// buf categories for proto rules; default `WIRE_JSON`.
+    pub categories: Vec<Category>,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            mode: None,
+            categories: vec![Category::WireJson],
+        }
+    }
+}
+
+/// One finding of `herald check`, in the terms CI output needs.
+#[derive(Debug, Clone)]
+pub struct CheckFinding {
+    pub finding: Finding,
+    pub severity: Severity,
+    /// The event it concerns (type name), if any.
+    pub event: Option<String>,
+    /// The mode that made it an error.
+    pub mode: Option<Mode>,
+}
+
+/// Event-level rules herald adds to the format rules.
+pub const EVENT_RULES: &[(&str, &str)] = &[
+    (
+        "EVENT_VERSION_NOT_BUMPED",
+        "the schema of an event changed but its version did not",
+    ),
+    (
+        "EVENT_BREAKING_WITHOUT_MAJOR",
+        "a breaking change to an event without a new MAJOR version",
+    ),
+    ("EVENT_VERSION_DECREASED", "an event's version went down"),
+    (
+        "EVENT_PARTITION_KEY_CHANGED",
+        "an event's partition key changed or was removed: per-key order silently breaks",
+    ),
+    ("EVENT_KIND_CHANGED", "an event became a command or the reverse"),
+    ("EVENT_TOPIC_CHANGED", "an event moved to another source or topic"),
+    (
+        "EVENT_REMOVED",
+        "an event was removed while its source is still declared",
+    ),
+    (
+        "EVENT_MAJOR_WITHOUT_PREDECESSOR",
+        "a new MAJOR version replaced the old one instead of living alongside it",
+    ),
+];
+
+/// Runs every check of `new` against `old`.
+pub fn check(old: &EventSet, new: &EventSet, options: &CheckOptions) -> Vec<CheckFinding> {
+    let mut out = Vec::new();
+    let default_mode = |set: &EventSet| set.config.as_ref().map(|c| c.compatibility).unwrap_or(Mode::Backward);
+    let mode_of = |name: &str| -> Mode {
+        if let Some(m) = options.mode {
+            return m;
+        }
+        new.events
+            .iter()
+            .find(|e| {
+                new.types[e.type_id].full_name == name
+                    || name.starts_with(&format!("{}.", new.types[e.type_id].full_name))
+            })
+            .map(|e| e.compatibility)
+            .unwrap_or_else(|| default_mode(new))
+    };
+
+    // Proto: buf's rules for the chosen categories.
+    let enabled = super::rules_in(&options.categories);
+    let proto_findings = proto::check(old, new, &|id| enabled.contains(&id));
+    for f in proto_findings {
+        let mode = f
+            .type_name
+            .as_deref()
+            .map(&mode_of)
+            .unwrap_or_else(|| options.mode.unwrap_or_else(|| default_mode(new)));
+        if mode == Mode::None {
+            continue;
+        }
+        let event = f
+            .type_name
+            .as_deref()
+            .and_then(|t| event_for(new, t))
+            .map(|e| e.name.clone());
+        out.push(CheckFinding {
+            finding: f,
+            severity: Severity::Error,
+            event,
+            mode: Some(mode),
+        });
+    }
+
+    // Avro: schema resolution in the directions the mode asks for.
+    for ty in new
+        .types
+        .iter()
+        .filter(|t| t.format == Format::Avro && matches!(t.kind, TypeKind::Message(_)))
+    {
+        let Some(old_ty) = old.type_named(&ty.full_name) else {
+            continue;
+        };
+        if old_ty.format != Format::Avro {
+            continue;
+        }
+        // Roots only: events, or (without events) every record; nested types are reached from them.
+        let is_root = if new.events.is_empty() {
+            true
+        } else {
+            event_for(new, &ty.full_name).is_some()
+        };
+        if !is_root {
+            continue;
+        }
+        let mode = mode_of(&ty.full_name);
+        let (backward, forward) = directions(mode);
+        let event = event_for(new, &ty.full_name).map(|e| e.name.clone());
+        let mut issues = Vec::new();
+        if backward {
+            issues.extend(
+                avro::can_read(new, &ty.full_name, old, &ty.full_name)
+                    .into_iter()
+                    .map(|i| (i, true)),
+            );
+        }
+        if forward {
+            issues.extend(
+                avro::can_read(old, &ty.full_name, new, &ty.full_name)
+                    .into_iter()
+                    .map(|i| (i, false)),
+            );
+        }
+        for (issue, new_is_reader) in issues {
+            let (span, old_span) = if new_is_reader {
+                (issue.reader_span, issue.writer_span)
+            } else {
+                (issue.writer_span, issue.reader_span)
+            };
+            let direction = if new_is_reader {
+                "new readers cannot read old data"
+            } else {
+                "old readers cannot read new data"
+            };
+            out.push(CheckFinding {
+                finding: Finding {
+                    rule: issue.rule,
+                    message: format!("{}: {} ({direction})", issue.path, issue.message),
+                    span: span.or(Some(ty.span)),
+                    old_span,
+                    type_name: Some(ty.full_name.clone()),
+                    hint: issue.hint,
+                },
+                severity: Severity::Error,
+                event: event.clone(),
+                mode: Some(mode),
+            });
+        }
+    }
+
+    event_rules(old, new, options, &mut out);
+    out.sort_by(|a, b| {
+        let key = |f: &CheckFinding| {
+            (
+                f.finding.span.map(|s| (s.file, s.start)),
+                f.finding.rule,
+                f.finding.message.clone(),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+    out.dedup_by(|a, b| a.finding == b.finding);
+    out
+}
+
+fn directions(mode: Mode) -> (bool, bool) {
+    match mode {
+        Mode::Backward | Mode::BackwardTransitive => (true, false),
+        Mode::Forward | Mode::ForwardTransitive => (false, true),
+        Mode::Full | Mode::FullTransitive => (true, true),
+        Mode::None => (false, false),
+    }
+}
+
+/// The event whose type is `type_name` or encloses it.
+fn event_for<'a>(set: &'a EventSet, type_name: &str) -> Option<&'a Event> {
+    set.events.iter().find(|e| {
+        let t = &set.types[e.type_id].full_name;
+        t == type_name || type_name.starts_with(&format!("{t}."))
+    })
+}
+
+/// A stable text of an event's schema, to see whether it changed at all.
+fn schema_signature(set: &EventSet, e: &Event) -> String {
+    let ty = &set.types[e.type_id];
+    match (&ty.avro_json, ty.format) {
+        (Some(json), Format::Avro) => {
+            let mut json = json.clone();
+            if let serde_json::Value::Object(o) = &mut json {
+                o.remove("herald");
+                o.remove("doc");
+            }
+            json.to_string()
+        }
+        _ => format!("{:?}", strip_docs(&ty.kind)),
+    }
+}
+
+fn strip_docs(kind: &TypeKind) -> TypeKind {
+    let mut kind = kind.clone();
+    if let TypeKind::Message(m) = &mut kind {
+        for f in &mut m.fields {
+            f.doc = Default::default();
+            f.span = Span::file_start(f.span.file);
+            f.type_span = f.span;
+        }
+    }
+    if let TypeKind::Enum(e) = &mut kind {
+        for v in &mut e.values {
+            v.doc = Default::default();
+            v.span = Span::file_start(v.span.file);
+        }
+    }
+    kind
+}
+
+fn event_rules(old: &EventSet, new: &EventSet, options: &CheckOptions, out: &mut Vec<CheckFinding>) {
+    let by_key = |set: &EventSet| -> BTreeMap<(String, u32), usize> {
+        set.events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| ((e.name.clone(), e.version.major), i))
+            .collect()
+    };
+    let (old_events, new_events) = (by_key(old), by_key(new));
+    let mut push = |rule: &'static str,
+                    e: &Event,
+                    span: Option<Span>,
+                    old_span: Option<Span>,
+                    hint: &'static str,
+                    message: String| {
+        out.push(CheckFinding {
+            finding: Finding {
+                rule,
+                message,
+                span,
+                old_span,
+                type_name: None,
+                hint,
+            },
+            severity: Severity::Error,
+            event: Some(e.name.clone()),
+            mode: Some(options.mode.unwrap_or(e.compatibility)),
+        });
+    };
+    for ((name, major), &oi) in &old_events {
+        let oe = &old.events[oi];
+        match new_events.get(&(name.clone(), *major)) {
+            None => {
+                let newer = new.events.iter().find(|e| &e.name == name && e.version.major > *major);
+                let source_kept = oe
+                    .source
+                    .and_then(|s| old.sources.get(s))
+                    .is_some_and(|s| new.sources.iter().any(|n| n.name == s.name));
+                match newer {
+                    Some(ne) => push(
+                        "EVENT_MAJOR_WITHOUT_PREDECESSOR",
+                        ne,
+                        Some(ne.span),
+                        Some(oe.span),
+                        "keep the old MAJOR's schema alongside the new one until every consumer moved",
+                        format!(
+                            "`{name}` {} replaced {} instead of living alongside it",
+                            ne.version, oe.version
+                        ),
+                    ),
+                    None if source_kept => push(
+                        "EVENT_REMOVED",
+                        oe,
+                        None,
+                        Some(oe.span),
+                        "keep the event (deprecated) while its source still declares it",
+                        format!("event `{name}` {} was removed", oe.version),
+                    ),
+                    None => {}
+                }
+            }
+            Some(&ni) => {
+                let ne = &new.events[ni];
+                if ne.version < oe.version {
+                    push(
+                        "EVENT_VERSION_DECREASED",
+                        ne,
+                        Some(ne.span),
+                        Some(oe.span),
+                        "versions only go up",
+                        format!("`{name}` went from {} down to {}", oe.version, ne.version),
+                    );
+                }
+                let changed = schema_signature(old, oe) != schema_signature(new, ne);
+                if changed && ne.version == oe.version {
+                    push(
+                        "EVENT_VERSION_NOT_BUMPED",
+                        ne,
+                        Some(ne.span),
+                        Some(oe.span),
+                        "bump MINOR for a compatible change, MAJOR for a breaking one",
+                        format!("the schema of `{name}` changed but its version is still {}", ne.version),
+                    );
+                }
+                if ne.partition_key != oe.partition_key {
+                    push(
+                        "EVENT_PARTITION_KEY_CHANGED",
+                        ne,
+                        Some(ne.span),
+                        Some(oe.span),
+                        "keep the key; a new key is a new MAJOR on a new stream",
+                        format!(
+                            "partition key of `{name}` changed from `{}` to `{}`: events of one key no longer stay in order",
+                            oe.partition_key, ne.partition_key
+                        ),
+                    );
+                }
+                if ne.kind != oe.kind {
+                    push(
+                        "EVENT_KIND_CHANGED",
+                        ne,
+                        Some(ne.span),
+                        Some(oe.span),
+                        "add a new type instead of changing what an existing one means",
+                        format!("`{name}` changed from {} to {}", oe.kind, ne.kind),
+                    );
+                }
+                let where_ = |set: &EventSet, e: &Event| {
+                    e.source
+                        .and_then(|s| set.sources.get(s))
+                        .map(|s| (s.name.clone(), s.topic.clone()))
+                };
+                if let (Some((os, ot)), Some((ns, nt))) = (where_(old, oe), where_(new, ne)) {
+                    if os != ns || ot != nt {
+                        push(
+                            "EVENT_TOPIC_CHANGED",
+                            ne,
+                            Some(ne.span),
+                            Some(oe.span),
+                            "consumers subscribe to the old topic; publish to both during a migration",
+                            format!("`{name}` moved from source `{os}` (topic `{ot}`) to `{ns}` (topic `{nt}`)"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    // Breaking format findings on an event whose MAJOR did not change.
+    let breaking: Vec<(String, Mode)> = out
+        .iter()
+        .filter(|f| !f.finding.rule.starts_with("EVENT_"))
+        .filter_map(|f| f.event.clone().map(|e| (e, f.mode.unwrap_or(Mode::Backward))))
+        .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    for (name, mode) in breaking {
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        for ne in new.events.iter().filter(|e| e.name == name) {
+            if old_events.contains_key(&(name.clone(), ne.version.major)) {
+                out.push(CheckFinding {
+                    finding: Finding {
+                        rule: "EVENT_BREAKING_WITHOUT_MAJOR",
+                        message: format!(
+                            "`{name}` has breaking changes but keeps MAJOR version {}",
+                            ne.version.major
+                        ),
+                        span: Some(ne.span),
+                        old_span: None,
+                        type_name: None,
+                        hint: "make the change compatible, or publish it as a new MAJOR alongside the old one",
+                    },
+                    severity: Severity::Error,
+                    event: Some(name.clone()),
+                    mode: Some(mode),
+                });
+            }
+        }
+    }
+}
+
+/// One finding as a diagnostic (for the human format).
+pub fn to_diagnostic(f: &CheckFinding) -> Diagnostic {
+    let mut d = Diagnostic::error(f.finding.rule, f.finding.message.clone()).help(f.finding.hint);
+    d.severity = f.severity;
+    if let Some(span) = f.finding.span {
+        d = d.at(span);
+    }
+    if let Some(mode) = f.mode {
+        d = d.label(format!("breaks {mode}"));
+    }
+    d
+}
+
+/// `--format json`: `{"breaking": bool, "findings": [...]}`.
+#[derive(Debug, Serialize)]
+pub struct JsonReport {
+    pub breaking: bool,
+    pub findings: Vec<JsonFinding>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonFinding {
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub file: Option<String>,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub old_file: Option<String>,
+    pub old_line: Option<usize>,
+    #[serde(rename = "type")]
+    pub type_name: Option<String>,
+    pub event: Option<String>,
+    pub mode: Option<String>,
+}
+
+pub fn json_report(findings: &[CheckFinding], new: &SourceMap, old: &SourceMap) -> JsonReport {
+    let at = |map: &SourceMap, span: Option<Span>| {
+        span.map(|s| {
+            let f = map.get(s.file);
+            let (line, col) = f.line_col(s.start as usize);
+            (f.name.clone(), line, col)
+        })
+    };
+    JsonReport {
+        breaking: findings.iter().any(|f| f.severity == Severity::Error),
+        findings: findings
+            .iter()
+            .map(|f| {
+                let here = at(new, f.finding.span);
+                let there = at(old, f.finding.old_span);
+                JsonFinding {
+                    rule: f.finding.rule,
+                    severity: f.severity,
+                    message: f.finding.message.clone(),
+                    file: here.as_ref().map(|h| h.0.clone()),
+                    line: here.as_ref().map(|h| h.1),
+                    column: here.as_ref().map(|h| h.2),
+                    old_file: there.as_ref().map(|t| t.0.clone()),
+                    old_line: there.as_ref().map(|t| t.1),
+                    type_name: f.finding.type_name.clone(),
+                    event: f.event.clone(),
+                    mode: f.mode.map(|m| m.name().to_owned()),
+                }
+            })
+            .collect(),
+    }
+}
+
+/// `--format github`: workflow annotations.
+pub fn github(findings: &[CheckFinding], new: &SourceMap) -> String {
+    let escape = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    let mut out = String::new();
+    for f in findings {
+        let level = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let location = f
+            .finding
+            .span
+            .map(|s| {
+                let file = new.get(s.file);
+                let (line, col) = file.line_col(s.start as usize);
+                format!(" file={},line={line},col={col},", file.name.replace(',', "%2C"))
+            })
+            .unwrap_or_else(|| " ".to_owned());
+        out.push_str(&format!(
+            "::{level}{location}title={}::{} (help: {})\n",
+            f.finding.rule,
+            escape(&f.finding.message),
+            escape(f.finding.hint)
+        ));
+    }
+    out
+}

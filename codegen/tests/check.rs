@@ -1,0 +1,181 @@
+//! `herald check`: each fixture under `tests/fixtures/check/<case>/{old,new}` against its
+//! snapshot (JSON report), and the command line's exit codes and formats.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use herald_codegen::compat::check::{self, CheckOptions};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check")
+}
+
+fn run(case: &Path) -> String {
+    let old = herald_codegen::load::load(&case.join("old")).expect("old loads").set;
+    let new = herald_codegen::load::load(&case.join("new")).expect("new loads").set;
+    let findings = check::check(&old, &new, &CheckOptions::default());
+    let report = check::json_report(&findings, &new.sources_map, &old.sources_map);
+    serde_json::to_string_pretty(&report).unwrap_or_default()
+}
+
+#[test]
+fn check_fixtures() {
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(fixtures())
+        .expect("fixtures")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 15);
+    for case in cases {
+        let name = case.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        insta::with_settings!({ snapshot_suffix => name, prepend_module_to_snapshot => false, omit_expression => true }, {
+            insta::assert_snapshot!("check", run(&case));
+        });
+    }
+}
+
+fn herald(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_herald"))
+        .args(args)
+        .output()
+        .expect("run herald");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn side(case: &str, side: &str) -> String {
+    fixtures().join(case).join(side).display().to_string()
+}
+
+#[test]
+fn exit_codes_and_formats() {
+    // Clean, breaking, and the same directory on both sides.
+    assert_eq!(
+        herald(&[
+            "check",
+            &side("unchanged", "new"),
+            "--against",
+            &side("unchanged", "old")
+        ])
+        .0,
+        0
+    );
+    assert_eq!(
+        herald(&[
+            "check",
+            &side("unchanged", "new"),
+            "--against",
+            &side("unchanged", "new")
+        ])
+        .0,
+        0
+    );
+    let (code, _, stderr) = herald(&[
+        "check",
+        &side("proto_field_deleted_no_bump", "new"),
+        "--against",
+        &side("proto_field_deleted_no_bump", "old"),
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("error[FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED]"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--> orders/order_placed.proto:"), "{stderr}");
+
+    let (code, stdout, _) = herald(&[
+        "check",
+        &side("proto_field_deleted_no_bump", "new"),
+        "--against",
+        &side("proto_field_deleted_no_bump", "old"),
+        "--format",
+        "github",
+    ]);
+    assert_eq!(code, 1);
+    assert!(stdout.lines().all(|l| l.starts_with("::error")), "{stdout}");
+    assert!(stdout.contains("file=orders/order_placed.proto,line="), "{stdout}");
+
+    let (code, stdout, _) = herald(&[
+        "check",
+        &side("partition_key_changed", "new"),
+        "--against",
+        &side("partition_key_changed", "old"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    assert_eq!(v["breaking"], true);
+    let keys = [
+        "rule", "severity", "message", "file", "line", "column", "old_file", "old_line", "type", "event", "mode",
+    ];
+    for key in keys {
+        assert!(v["findings"][0].get(key).is_some(), "missing {key}");
+    }
+}
+
+#[test]
+fn bad_baselines_are_usage_errors() {
+    let (code, _, stderr) = herald(&["check", &side("unchanged", "new"), "--against", "/no/such/baseline"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("baseline"), "{stderr}");
+    // A baseline with a syntax error is reported as the baseline's error.
+    let broken = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lint/proto_syntax_error");
+    let (code, _, stderr) = herald(&[
+        "check",
+        &side("unchanged", "new"),
+        "--against",
+        &broken.display().to_string(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("broken.proto:7:3") && stderr.contains("the baseline schemas have errors"),
+        "{stderr}"
+    );
+    assert_eq!(
+        herald(&[
+            "check",
+            &side("unchanged", "new"),
+            "--against",
+            &side("unchanged", "old"),
+            "--mode",
+            "SIDEWAYS"
+        ])
+        .0,
+        2
+    );
+    assert_eq!(
+        herald(&["check", &side("unchanged", "new"), "--against", "git:HEAD~1"]).0,
+        2
+    );
+}
+
+#[test]
+fn mode_none_accepts_anything_and_categories_select_rules() {
+    let case = "proto_type_changed_json_incompatible";
+    let args = |extra: &[&str]| {
+        let mut a = vec![
+            "check".to_owned(),
+            side(case, "new"),
+            "--against".into(),
+            side(case, "old"),
+        ];
+        a.extend(extra.iter().map(|s| (*s).to_owned()));
+        a
+    };
+    let run = |extra: &[&str]| {
+        let a = args(extra);
+        herald(&a.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    // int64 → uint64 is wire compatible but not JSON compatible.
+    let (code, _, stderr) = run(&[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("FIELD_WIRE_JSON_COMPATIBLE_TYPE"));
+    let (_, _, stderr) = run(&["--categories", "WIRE"]);
+    assert!(!stderr.contains("FIELD_WIRE_COMPATIBLE_TYPE"), "{stderr}");
+    assert_eq!(run(&["--mode", "NONE"]).0, 0);
+}
