@@ -152,8 +152,9 @@ pub fn load(root: &Path) -> Result<LoadResult, Box<Unusable>> {
             set.proto_descriptors.insert(name.clone(), bytes);
         }
     }
+    let ids: std::collections::HashMap<String, FileId> = sources.files().map(|(id, f)| (f.name.clone(), id)).collect();
     for (name, locations) in &protos.locations {
-        if let Some(id) = sources.find(name) {
+        if let Some(&id) = ids.get(name) {
             let spans = locations
                 .iter()
                 .map(|(path, (s, e))| (path.clone(), Span::new(id, *s, *e)))

@@ -267,11 +267,22 @@ fn check(new: &std::path::Path, against: &str, mode: Option<&str>, categories: &
             Err(format!("cannot load the {what} `{}`", path.display()))
         }
     };
-    let baseline = match load(std::path::Path::new(against), "baseline") {
+    // Both sides load at once: they share nothing.
+    let (baseline, current) = std::thread::scope(|scope| {
+        let baseline = scope.spawn(|| load(std::path::Path::new(against), "baseline"));
+        let current = load(new, "new");
+        (
+            baseline
+                .join()
+                .unwrap_or_else(|_| Err("loading the baseline failed".to_owned())),
+            current,
+        )
+    });
+    let baseline = match baseline {
         Ok(s) => s,
         Err(e) => return usage_error(e),
     };
-    let current = match load(new, "new") {
+    let current = match current {
         Ok(s) => s,
         Err(e) => return usage_error(e),
     };

@@ -43,6 +43,8 @@ struct Side<'a> {
     messages: BTreeMap<String, Msg<'a>>,
     enums: BTreeMap<String, En<'a>>,
     services: BTreeMap<String, Svc<'a>>,
+    /// Full names of the messages (0), enums (1) and services (2) defined in each file.
+    by_file: BTreeMap<(String, u8), BTreeSet<String>>,
 }
 
 fn decode(set: &EventSet) -> Vec<(String, FileDescriptorProto)> {
@@ -73,6 +75,7 @@ impl<'a> Side<'a> {
             messages: BTreeMap::new(),
             enums: BTreeMap::new(),
             services: BTreeMap::new(),
+            by_file: BTreeMap::new(),
         };
         for (name, fd) in files {
             side.files.insert(name.as_str(), fd);
@@ -102,6 +105,24 @@ impl<'a> Side<'a> {
                     },
                 );
             }
+        }
+        for (name, m) in &side.messages {
+            side.by_file
+                .entry((m.file.to_owned(), 0))
+                .or_default()
+                .insert(name.clone());
+        }
+        for (name, e) in &side.enums {
+            side.by_file
+                .entry((e.file.to_owned(), 1))
+                .or_default()
+                .insert(name.clone());
+        }
+        for (name, s) in &side.services {
+            side.by_file
+                .entry((s.file.to_owned(), 2))
+                .or_default()
+                .insert(name.clone());
         }
         side
     }
