@@ -98,6 +98,33 @@ mod generated {
         insta::assert_snapshot!(render(dir.path()));
     }
 
+    /// apache-avro's parser recurses per named reference; herald must not overflow on a long chain,
+    /// even on a small thread stack.
+    #[test]
+    fn long_chain_of_named_avro_references_does_not_overflow() {
+        let mut records = Vec::new();
+        for i in 0..2000 {
+            let next = if i + 1 < 2000 {
+                format!("\"R{}\"", i + 1)
+            } else {
+                "\"long\"".to_owned()
+            };
+            records.push(format!(
+                "{{\"type\": \"record\", \"name\": \"R{i}\", \"namespace\": \"c\", \"fields\": [{{\"name\": \"next\", \"type\": [\"null\", {next}], \"default\": null}}]}}"
+            ));
+        }
+        records.reverse();
+        let dir = repo(&[("chain.avsc", format!("[{}]", records.join(",\n")).into_bytes())]);
+        let path = dir.path().to_path_buf();
+        let report = std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || lint::lint(&path))
+            .expect("thread")
+            .join()
+            .expect("no stack overflow");
+        assert_eq!(report.exit_code(), 0, "{:?}", report.diagnostics.first());
+    }
+
     #[test]
     fn ten_megabyte_file_is_read_and_located() {
         let mut text = String::from("syntax = \"proto3\";\npackage big.v1;\n");

@@ -51,7 +51,12 @@ fn ci() -> Result<(), String> {
         "cargo",
         &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
     )?;
-    run("cargo", &["test", "--workspace"])?;
+    let python = avro_reference()?;
+    run_with_env(
+        "cargo",
+        &["test", "--workspace"],
+        &[("HERALD_AVRO_PYTHON", python.as_str())],
+    )?;
     // The README's first command must keep working on the example repo.
     run(
         "cargo",
@@ -89,6 +94,45 @@ fn bench() -> Result<(), String> {
         run("apt-get", &["install", "-y", "-qq", "protobuf-compiler"])?;
     }
     run("cargo", &["bench", "--workspace"])
+}
+
+/// The Apache Avro reference checker (PyPI `avro`) in a venv under target/peers; returns its
+/// python. Installed once; the test that compares against it fails without it.
+fn avro_reference() -> Result<String, String> {
+    let venv = std::path::Path::new("target/peers/avro-venv");
+    let python = venv.join("bin/python");
+    let has_avro = |py: &std::path::Path| {
+        Command::new(py)
+            .args(["-c", "import avro.compatibility"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !has_avro(&python) {
+        std::fs::create_dir_all("target/peers").map_err(|e| e.to_string())?;
+        run("python3", &["-m", "venv", "target/peers/avro-venv"])?;
+        run(
+            &python.display().to_string(),
+            &["-m", "pip", "install", "--quiet", "avro==1.12.2"],
+        )?;
+    }
+    // Not canonicalized: the venv's python is a symlink, and resolving it would leave the venv.
+    let python = std::env::current_dir().map_err(|e| e.to_string())?.join(python);
+    Ok(python.display().to_string())
+}
+
+fn run_with_env(program: &str, args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
+    let shown: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    eprintln!("$ {} {program} {}", shown.join(" "), args.join(" "));
+    let status = Command::new(program)
+        .args(args)
+        .envs(env.iter().copied())
+        .status()
+        .map_err(|e| format!("cannot run {program}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{program} {}` failed with {status}", args.join(" ")))
+    }
 }
 
 fn run(program: &str, args: &[&str]) -> Result<(), String> {

@@ -131,7 +131,7 @@ pub fn load(sources: &SourceMap, files: &[FileId], diags: &mut Vec<Diagnostic>) 
     // Second opinion from apache-avro, when herald found nothing wrong itself.
     if diags.len() == before && !loaded.schemas.is_empty() {
         let texts: Vec<&str> = loaded.schemas.iter().map(|(t, _)| t.as_str()).collect();
-        if apache_avro::Schema::parse_list(texts.iter().copied()).is_err() {
+        if with_big_stack(|| apache_avro::Schema::parse_list(texts.iter().copied()).is_err()).unwrap_or(true) {
             for (i, (text, span)) in loaded.schemas.iter().enumerate() {
                 let others: Vec<&str> = texts
                     .iter()
@@ -139,7 +139,12 @@ pub fn load(sources: &SourceMap, files: &[FileId], diags: &mut Vec<Diagnostic>) 
                     .filter(|(j, _)| *j != i)
                     .map(|(_, t)| *t)
                     .collect();
-                if let Err(e) = apache_avro::Schema::parse_str_with_list(text, others) {
+                let result = with_big_stack(|| {
+                    apache_avro::Schema::parse_str_with_list(text, others)
+                        .err()
+                        .map(|e| e.to_string())
+                });
+                if let Some(e) = result.unwrap_or_else(|| Some("apache-avro failed on this schema".to_owned())) {
                     diags.push(
                         Diagnostic::error("AVRO_SCHEMA", format!("apache-avro rejects this schema: {e}"))
                             .at(Span::new(span.file, span.start as usize, span.start as usize + 1)),
@@ -149,6 +154,22 @@ pub fn load(sources: &SourceMap, files: &[FileId], diags: &mut Vec<Diagnostic>) 
         }
     }
     loaded
+}
+
+/// Stack for apache-avro's parser, which recurses once per named reference: a chain of a few
+/// hundred records referring to each other exhausts an ordinary thread's stack.
+const APACHE_AVRO_STACK: usize = 512 * 1024 * 1024;
+
+/// Runs `f` on a thread with [`APACHE_AVRO_STACK`] bytes of stack (reserved, not committed);
+/// `None` if the thread could not be started or panicked.
+pub fn with_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Option<T> {
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .stack_size(APACHE_AVRO_STACK)
+            .spawn_scoped(scope, f)
+            .ok()
+            .and_then(|h| h.join().ok())
+    })
 }
 
 fn parse_json<'a>(file: FileId, text: &'a str, diags: &mut Vec<Diagnostic>) -> Option<Value<'a>> {

@@ -44,6 +44,8 @@
 //! reported, and references are looked up by full name wherever they are.
 //!
 //! Each incompatible pair of named types is reported once, at the first path that reaches it.
+//! Paths name the reader's types and fields; `union branch N` counts the branches of the writer's
+//! union (the one whose branch N the reader cannot read).
 
 use std::collections::{HashMap, HashSet};
 
@@ -82,7 +84,7 @@ pub const UNION_BRANCH_MISSING: &str = "AVRO_UNION_BRANCH_MISSING";
 /// Two decimals with a different precision or scale (the specification's rule; see the module doc).
 pub const DECIMAL_CHANGED: &str = "AVRO_DECIMAL_CHANGED";
 /// A type named in the check or in a schema that the model does not define.
-pub const TYPE_UNRESOLVED: &str = "AVRO_TYPE_UNRESOLVED";
+pub const TYPE_NOT_FOUND: &str = "AVRO_TYPE_NOT_FOUND";
 /// Schemas nested deeper than herald follows.
 pub const CHECK_TOO_DEEP: &str = "AVRO_CHECK_TOO_DEEP";
 
@@ -117,7 +119,7 @@ pub const RULES: &[(&str, &str)] = &[
         DECIMAL_CHANGED,
         "a decimal changed precision or scale (the specification's rule, stricter than the reference)",
     ),
-    (TYPE_UNRESOLVED, "a type is not defined in the loaded schemas"),
+    (TYPE_NOT_FOUND, "a type is not defined in the loaded schemas"),
     (CHECK_TOO_DEEP, "the schemas nest deeper than herald checks"),
 ];
 
@@ -137,16 +139,29 @@ pub fn can_read(reader: &EventSet, reader_type: &str, writer: &EventSet, writer_
             issue.path = format!("type {reader_type}");
         }
     }
+    let top = |rule: &'static str, message: String, hint: &'static str| AvroIssue {
+        rule,
+        path: format!("type {reader_type}"),
+        message,
+        reader_span: reader.type_named(reader_type).map(|t| t.span),
+        writer_span: writer.type_named(writer_type).map(|t| t.span),
+        hint,
+    };
+    if checker.too_deep && !out.iter().any(|i| i.rule == CHECK_TOO_DEEP) {
+        // The verdict gave up somewhere the report did not reach again.
+        out.push(top(
+            CHECK_TOO_DEEP,
+            format!("the schemas nest deeper than {MAX_DEPTH} levels; herald could not finish the check"),
+            HINT_DEEP,
+        ));
+    }
     if out.is_empty() && !checker.ok(&r, &w, 0) {
         // Every incompatibility leads to at least one issue; this only guards that promise.
-        out.push(AvroIssue {
-            rule: TYPE_MISMATCH,
-            path: format!("record {reader_type}"),
-            message: format!("`{reader_type}` cannot read data written as `{writer_type}`"),
-            reader_span: reader.type_named(reader_type).map(|t| t.span),
-            writer_span: writer.type_named(writer_type).map(|t| t.span),
-            hint: HINT_TYPE,
-        });
+        out.push(top(
+            TYPE_MISMATCH,
+            format!("`{reader_type}` cannot read data written as `{writer_type}`"),
+            HINT_TYPE,
+        ));
     }
     out
 }
@@ -158,7 +173,8 @@ const HINT_DEFAULT: &str = "add a \"default\" to the reader field, or an alias n
 const HINT_AMBIGUOUS: &str = "remove the alias that names a second writer field";
 const HINT_ENUM: &str = "keep every writer symbol, or give the reader enum a \"default\" symbol";
 const HINT_FIXED: &str = "keep the size; put values of another size in a new field with a new fixed type";
-const HINT_UNION: &str = "add a branch for the writer's type to the reader's union";
+const HINT_UNION: &str =
+    "add a branch for the writer's type to the reader's union (for a renamed type: an alias on its branch)";
 const HINT_DECIMAL: &str = "keep precision and scale; write a differently scaled decimal to a new field";
 const HINT_UNRESOLVED: &str = "fix the schema so that it loads without errors, then check again";
 const HINT_DEEP: &str = "flatten the schema: herald cannot show that it is compatible";
@@ -233,7 +249,7 @@ fn promotes(writer: Scalar, reader: Scalar) -> bool {
 /// The specification's name match: equal unqualified names, or a reader alias for the writer's
 /// full name.
 fn names_match(reader: &TypeDef, writer: &TypeDef) -> bool {
-    reader.name == writer.name || reader.aliases.iter().any(|a| *a == writer.full_name)
+    reader.name == writer.name || reader.aliases.contains(&writer.full_name)
 }
 
 fn same_kind(a: &TypeKind, b: &TypeKind) -> bool {
@@ -366,6 +382,8 @@ struct Checker<'a> {
     provisional: Vec<(TypeId, TypeId)>,
     /// Named pairs whose issues have been (or are being) reported.
     reported: HashSet<(TypeId, TypeId)>,
+    /// The verdict stopped at [`MAX_DEPTH`] somewhere (and so says "cannot read").
+    too_deep: bool,
 }
 
 impl<'a> Checker<'a> {
@@ -378,12 +396,14 @@ impl<'a> Checker<'a> {
             low: usize::MAX,
             provisional: Vec::new(),
             reported: HashSet::new(),
+            too_deep: false,
         }
     }
 
     /// The verdict alone: can `r` read what `w` writes?
     fn ok(&mut self, r: &TypeRef, w: &TypeRef, depth: usize) -> bool {
         if depth > MAX_DEPTH {
+            self.too_deep = true;
             return false;
         }
         let (reader, writer) = (self.reader, self.writer);
@@ -554,7 +574,7 @@ impl<'a> Checker<'a> {
                 HINT_DECIMAL,
             ),
             Leaf::Unresolved(name, side) => (
-                TYPE_UNRESOLVED,
+                TYPE_NOT_FOUND,
                 format!("type `{name}` is not defined in the {side}'s schemas"),
                 HINT_UNRESOLVED,
             ),
@@ -580,22 +600,17 @@ impl<'a> Checker<'a> {
         out.push(ctx.issue(rule, message, hint));
     }
 
-    /// The reader union branch that best explains why none can read the writer's type: one of the
-    /// same kind (and name, for named types), else a named type of the same kind.
+    /// The reader union branch that explains why none can read the writer's type: the one of the
+    /// writer's kind (and name, for named types) that fails on what it contains. A branch of another
+    /// name is not taken for a rename: the union may simply lack the writer's type.
     fn candidate<'x>(&self, branches: &'x [TypeRef], writer: Shape<'_>) -> Option<&'x TypeRef> {
         let reader = self.reader;
-        let fits = |b: &TypeRef, by_name: bool| match (shape(reader, b), writer) {
+        branches.iter().find(|b| match (shape(reader, b), writer) {
             (Shape::Scalar(rs), Shape::Scalar(ws)) => promotes(ws, rs),
             (Shape::Array(_), Shape::Array(_)) | (Shape::Map(_), Shape::Map(_)) => true,
-            (Shape::Named(_, rd), Shape::Named(_, wd)) => {
-                same_kind(&rd.kind, &wd.kind) && (!by_name || names_match(rd, wd))
-            }
+            (Shape::Named(_, rd), Shape::Named(_, wd)) => same_kind(&rd.kind, &wd.kind) && names_match(rd, wd),
             _ => false,
-        };
-        branches
-            .iter()
-            .find(|b| fits(b, true))
-            .or_else(|| branches.iter().find(|b| fits(b, false)))
+        })
     }
 
     fn report_named(
@@ -1071,12 +1086,19 @@ mod tests {
             issues[0].path,
             "record acme.E / field v / union branch 1 / record acme.Card / field cvc"
         );
-        // A renamed branch: the name is the problem.
+        // A branch of another name: the union lacks the writer's type (renamed or not).
         let renamed = field_of(
             r#"["null", {"type": "record", "name": "Payment", "fields": [{"name": "number", "type": "string"}]}]"#,
         );
         let issues = check(&renamed, &field_of(&card("")));
-        assert_eq!(rules(&issues), [NAME_MISMATCH]);
+        assert_eq!(rules(&issues), [UNION_BRANCH_MISSING]);
+        assert_eq!(issues[0].path, "record acme.E / field v / union branch 1");
+        assert!(issues[0].message.contains("record acme.Card"), "{}", issues[0].message);
+        let aliased = field_of(
+            r#"["null", {"type": "record", "name": "Payment", "aliases": ["Card"],
+                "fields": [{"name": "number", "type": "string"}]}]"#,
+        );
+        assert_eq!(check(&aliased, &field_of(&card(""))), []);
         // A decimal branch whose scale changed.
         let dec = |scale: u32| {
             field_of(&format!(
@@ -1344,20 +1366,20 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let set = load_text(dir.path(), "s.avsc", &field_of("\"int\""));
         let issues = can_read(&set, "acme.Missing", &set, "acme.E");
-        assert_eq!(rules(&issues), [TYPE_UNRESOLVED]);
+        assert_eq!(rules(&issues), [TYPE_NOT_FOUND]);
         assert!(!issues[0].path.is_empty());
         let issues = can_read(&set, "acme.E", &set, "acme.Missing");
-        assert_eq!(rules(&issues), [TYPE_UNRESOLVED]);
+        assert_eq!(rules(&issues), [TYPE_NOT_FOUND]);
         assert_eq!(can_read(&set, "acme.E", &set, "acme.E"), []);
         let empty = EventSet::default();
-        assert_eq!(rules(&can_read(&empty, "", &empty, "")), [TYPE_UNRESOLVED]);
+        assert_eq!(rules(&can_read(&empty, "", &empty, "")), [TYPE_NOT_FOUND]);
 
         // A schema with an unresolved reference (the loader reports it; the check must not panic).
         let broken = dir.path().join("broken.avsc");
         std::fs::write(&broken, field_of("\"acme.Nowhere\"")).expect("write");
         let loaded = crate::load::load(&broken).expect("loads with diagnostics");
         let issues = can_read(&loaded.set, "acme.E", &set, "acme.E");
-        assert_eq!(rules(&issues), [TYPE_UNRESOLVED]);
+        assert_eq!(rules(&issues), [TYPE_NOT_FOUND]);
         assert_eq!(issues[0].path, "record acme.E / field v");
     }
 
@@ -1380,9 +1402,20 @@ mod tests {
             .collect();
         let text = format!("[{}]", defs.join(", "));
         let dir = tempfile::tempdir().expect("tempdir");
-        let set = load_text(dir.path(), "deep.avsc", &text);
+        let path = dir.path().join("deep.avsc");
+        std::fs::write(&path, text).expect("write schema");
+        // Loading such a chain recurses deeply in apache-avro's parser (the loader's second
+        // opinion): give it room, so that the check below is what the small stack measures.
+        let set = std::thread::Builder::new()
+            .name("load".into())
+            .stack_size(256 * 1024 * 1024)
+            .spawn(move || load_file(&path))
+            .expect("spawn")
+            .join()
+            .expect("loads");
         // Run on a thread with a small stack, like a test or a tokio worker.
         let issues = std::thread::Builder::new()
+            .name("check".into())
             .stack_size(2 * 1024 * 1024)
             .spawn(move || can_read(&set, "acme.R0", &set, "acme.R0"))
             .expect("spawn")
@@ -1398,6 +1431,10 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), RULES.len());
+        // Distinct from the loader's and lint's rule IDs (which are also AVRO_*).
+        for (id, _) in RULES {
+            assert!(crate::lint::find_rule(id).is_none(), "{id} is also a lint rule");
+        }
     }
 
     fn corpus_dir() -> PathBuf {

@@ -241,9 +241,12 @@ fn unknown_source(set: &EventSet, name: &str) -> Diagnostic {
 pub fn avro_schema(set: &EventSet, full: &str) -> Result<(u64, String), String> {
     let json = avro::standalone_schema(set, full).ok_or_else(|| format!("no Avro definition for `{full}`"))?;
     let text = serde_json::to_string(&json).map_err(|e| e.to_string())?;
-    let schema = apache_avro::Schema::parse_str(&text)
-        .map_err(|e| format!("the schema of `{full}` does not stand alone: {e}"))?;
-    let fp = schema.fingerprint::<Rabin>();
+    let fp = crate::avro::with_big_stack(|| {
+        apache_avro::Schema::parse_str(&text)
+            .map(|schema| schema.fingerprint::<Rabin>())
+            .map_err(|e| format!("the schema of `{full}` does not stand alone: {e}"))
+    })
+    .unwrap_or_else(|| Err(format!("apache-avro failed on the schema of `{full}`")))?;
     let mut bytes = [0u8; 8];
     for (slot, b) in bytes.iter_mut().zip(fp.bytes.iter()) {
         *slot = *b;

@@ -1,0 +1,88 @@
+//! herald's Avro verdicts against the Apache Avro reference checker (PyPI `avro`,
+//! `avro.compatibility`) on the corpus in `tests/fixtures/compat/avro`: herald must agree on every
+//! case except where herald deliberately follows the specification (`decimal_*` cases, see
+//! `compat/avro.rs`). `cargo xtask ci` installs the reference into `target/peers/avro-venv` and
+//! points `HERALD_AVRO_PYTHON` at it; without it this test fails (it never passes by skipping).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/compat/avro")
+}
+
+fn herald_verdict(case: &Path) -> &'static str {
+    let reader = herald_codegen::load::load(&case.join("reader.avsc"))
+        .expect("reader loads")
+        .set;
+    let writer = herald_codegen::load::load(&case.join("writer.avsc"))
+        .expect("writer loads")
+        .set;
+    let (r, w) = (top_record(&reader), top_record(&writer));
+    if herald_codegen::compat::avro::can_read(&reader, &r, &writer, &w).is_empty() {
+        "compatible"
+    } else {
+        "incompatible"
+    }
+}
+
+/// The top-level record of a case file: the record whose definition starts first in a single
+/// schema, the last one in an array.
+fn top_record(set: &herald_codegen::EventSet) -> String {
+    let text = set.sources_map.get(set.files[0].id).text.trim_start().to_owned();
+    let records: Vec<_> = set
+        .types
+        .iter()
+        .filter(|t| matches!(t.kind, herald_codegen::model::TypeKind::Message(_)))
+        .collect();
+    let pick = if text.starts_with('[') {
+        records.iter().max_by_key(|t| t.span.start)
+    } else {
+        records.iter().min_by_key(|t| t.span.start)
+    };
+    pick.map(|t| t.full_name.clone()).unwrap_or_default()
+}
+
+#[test]
+fn agrees_with_the_apache_avro_reference() {
+    let python = std::env::var("HERALD_AVRO_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let out = std::process::Command::new(&python)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/avro_reference.py"))
+        .arg(corpus())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {python}: {e}; run `cargo xtask ci`, which installs the reference"));
+    assert!(
+        out.status.success(),
+        "the Avro reference checker did not run ({}); run `cargo xtask ci`, which installs it:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reference: BTreeMap<String, String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_once(' ').map(|(a, b)| (a.to_owned(), b.trim().to_owned())))
+        .collect();
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(corpus())
+        .expect("corpus")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("expected.txt").is_file())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 80, "corpus has {} cases", cases.len());
+    assert_eq!(reference.len(), cases.len(), "the reference must answer for every case");
+    let mut disagreements = Vec::new();
+    for case in &cases {
+        let name = case.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
+        let ours = herald_verdict(case);
+        let theirs = reference.get(&name).map(String::as_str).unwrap_or("missing");
+        let deliberate = name.starts_with("decimal_");
+        match (ours == theirs, deliberate) {
+            (true, false) => {}
+            (false, true) => {}
+            (true, true) => disagreements.push(format!(
+                "{name}: listed as a deliberate difference but herald agrees ({ours})"
+            )),
+            (false, false) => disagreements.push(format!("{name}: herald {ours}, reference {theirs}")),
+        }
+    }
+    assert!(disagreements.is_empty(), "{disagreements:#?}");
+}
