@@ -6,12 +6,14 @@
 //! [`lint::lint`] read the model and report [`diagnostic::Diagnostic`]s located by [`span::Span`].
 
 pub mod avro;
+pub mod baseline;
 mod builder;
 pub mod compat;
 pub mod config;
 pub mod diagnostic;
 pub mod lint;
 pub mod load;
+pub mod lock;
 pub mod model;
 pub mod proto;
 pub mod rust;

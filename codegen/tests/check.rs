@@ -149,7 +149,13 @@ fn bad_baselines_are_usage_errors() {
         2
     );
     assert_eq!(
-        herald(&["check", &side("unchanged", "new"), "--against", "git:HEAD~1"]).0,
+        herald(&[
+            "check",
+            &side("unchanged", "new"),
+            "--against",
+            "git:no-such-revision-xyz"
+        ])
+        .0,
         2
     );
 }
@@ -178,4 +184,161 @@ fn mode_none_accepts_anything_and_categories_select_rules() {
     let (_, _, stderr) = run(&["--categories", "WIRE"]);
     assert!(!stderr.contains("FIELD_WIRE_COMPATIBLE_TYPE"), "{stderr}");
     assert_eq!(run(&["--mode", "NONE"]).0, 0);
+}
+
+/// A copy of the example repo in a temporary directory.
+fn example_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas"), dir.path());
+    dir
+}
+
+fn copy(from: &Path, to: &Path) {
+    for e in std::fs::read_dir(from).expect("read_dir").flatten() {
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+            copy(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).expect("copy");
+        }
+    }
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).expect("read");
+    assert!(text.contains(from), "{from} not in {}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).expect("write");
+}
+
+#[test]
+fn release_then_check_against_the_lock_transitively() {
+    let repo = example_copy();
+    let root = repo.path().display().to_string();
+    let updated = repo.path().join("user/v1/user_updated.proto");
+    let (code, _, stderr) = herald(&["release", &root]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(repo.path().join("herald.lock").is_file());
+    assert_eq!(herald(&["check", &root]).0, 0, "the lock is the default baseline");
+
+    // Editing a released version in place is refused.
+    edit(
+        &updated,
+        "string user_id = 1;",
+        "string user_id = 1;\n  string nickname = 9;",
+    );
+    let (code, _, stderr) = herald(&["check", &root]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("EVENT_RELEASED_VERSION_EDITED"), "{stderr}");
+
+    // A compatible change with a MINOR bump is released.
+    edit(&updated, "version: \"1.2\"", "version: \"1.3\"");
+    assert_eq!(herald(&["check", &root]).0, 0);
+    assert_eq!(herald(&["release", &root]).0, 0);
+    let lock = std::fs::read_to_string(repo.path().join("herald.lock")).expect("lock");
+    assert!(lock.contains("version = \"1.2\"") && lock.contains("version = \"1.3\""));
+
+    // A breaking change is reported against every released version (BACKWARD_TRANSITIVE), each named.
+    edit(&updated, "  string nickname = 9;\n", "");
+    edit(&updated, "version: \"1.3\"", "version: \"1.4\"");
+    let (code, _, stderr) = herald(&["check", &root, "--categories", "FILE"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("against released 1.3"), "{stderr}");
+    let (code, _, stderr) = herald(&["release", &root]);
+    assert_eq!(code, 1, "release refuses: {stderr}");
+    assert!(stderr.contains("refused"), "{stderr}");
+}
+
+#[test]
+fn a_lock_edited_into_invalid_text_is_a_located_usage_error() {
+    let repo = example_copy();
+    let root = repo.path().display().to_string();
+    assert_eq!(herald(&["release", &root]).0, 0);
+    std::fs::write(
+        repo.path().join("herald.lock"),
+        "[[release]]\nevent = \"x\"\nversion = 1.0\n",
+    )
+    .expect("write");
+    let (code, _, stderr) = herald(&["check", &root]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--> herald.lock:3:"), "{stderr}");
+}
+
+#[test]
+fn git_revisions_are_read_without_a_checkout() {
+    let repo = example_copy();
+    let git = |args: &[&str]| {
+        let ok = Command::new("git")
+            .arg("-C")
+            .arg(repo.path())
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .output()
+            .expect("git")
+            .status
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "base"]);
+    let root = repo.path().display().to_string();
+    assert_eq!(herald(&["check", &root, "--against", "git:HEAD"]).0, 0);
+    edit(
+        &repo.path().join("user/v1/user_updated.proto"),
+        "string user_id = 1;",
+        "string user_id = 1;\n  string nickname = 9;",
+    );
+    let (code, _, stderr) = herald(&["check", &root, "--against", "git:HEAD"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("EVENT_VERSION_NOT_BUMPED"), "{stderr}");
+    // The work tree is untouched: the edit is still there.
+    let text = std::fs::read_to_string(repo.path().join("user/v1/user_updated.proto")).expect("read");
+    assert!(text.contains("nickname"));
+    let (code, _, stderr) = herald(&["check", &root, "--against", "git:no-such-rev"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("does not exist"), "{stderr}");
+}
+
+#[test]
+fn sarif_and_junit_reports() {
+    let case = "proto_field_deleted_no_bump";
+    let (code, stdout, _) = herald(&[
+        "check",
+        &side(case, "new"),
+        "--against",
+        &side(case, "old"),
+        "--format",
+        "sarif",
+    ]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("sarif json");
+    assert_eq!(v["version"], "2.1.0");
+    let results = v["runs"][0]["results"].as_array().cloned().unwrap_or_default();
+    assert_eq!(results.len(), 4);
+    assert_eq!(
+        results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "orders/order_placed.proto"
+    );
+    let (code, stdout, _) = herald(&[
+        "check",
+        &side(case, "new"),
+        "--against",
+        &side(case, "old"),
+        "--format",
+        "junit",
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        stdout.contains("<testsuites name=\"herald check\" tests=\"4\" failures=\"4\">"),
+        "{stdout}"
+    );
+    assert_eq!(stdout.matches("<failure ").count(), 4);
 }

@@ -36,9 +36,10 @@ enum Command {
         /// The new schema repo, directory of schemas, or single file.
         #[arg(default_value = ".")]
         new: PathBuf,
-        /// The baseline: a directory or file of the same kind.
+        /// The baseline: a directory or file of the same kind; `lock` (the repo's herald.lock, the
+        /// default when it exists); or `git:REV` (the same paths at a git revision).
         #[arg(long)]
-        against: String,
+        against: Option<String>,
         /// Compatibility mode for every event, overriding herald.toml.
         #[arg(long)]
         mode: Option<String>,
@@ -51,6 +52,12 @@ enum Command {
     },
     /// Print every compatibility rule: ID, categories, purpose.
     Rules,
+    /// Record the current version of every event in herald.lock, refusing when the check fails.
+    Release {
+        /// The schema repo.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
     /// Write the Rust code a build.rs would generate, for people who check generated code in.
     Generate {
         /// The schema repo.
@@ -90,6 +97,8 @@ enum CheckFormat {
     Human,
     Json,
     Github,
+    Sarif,
+    Junit,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -114,7 +123,8 @@ fn main() -> ExitCode {
             mode,
             categories,
             format,
-        } => check(&new, &against, mode.as_deref(), &categories, format),
+        } => check(&new, against.as_deref(), mode.as_deref(), &categories, format),
+        Command::Release { dir } => release(&dir),
         Command::Rules => {
             for r in herald_codegen::compat::RULES {
                 let cats: Vec<&str> = r.categories.iter().map(|c| c.name()).collect();
@@ -223,31 +233,9 @@ fn usage_error(message: String) -> ExitCode {
     ExitCode::from(2)
 }
 
-fn check(new: &std::path::Path, against: &str, mode: Option<&str>, categories: &str, format: CheckFormat) -> ExitCode {
-    use herald_codegen::compat::{self, check::CheckOptions, Category};
-    let mode = match mode.map(|m| herald_codegen::model::Mode::parse(&m.to_ascii_uppercase())) {
-        None => None,
-        Some(Some(m)) => Some(m),
-        Some(None) => {
-            return usage_error(format!(
-                "unknown --mode; use one of {}",
-                herald_codegen::model::Mode::names()
-            ))
-        }
-    };
-    let mut cats = Vec::new();
-    for c in categories.split(',').map(str::trim).filter(|c| !c.is_empty()) {
-        match Category::parse(&c.to_ascii_uppercase()) {
-            Some(cat) => cats.push(cat),
-            None => return usage_error(format!("unknown category `{c}`; use FILE, PACKAGE, WIRE_JSON or WIRE")),
-        }
-    }
-    if against == "lock" || against.starts_with("git:") {
-        return usage_error(format!(
-            "baseline `{against}` is not supported yet: pass a directory or file holding the baseline schemas"
-        ));
-    }
-    let load = |path: &std::path::Path, what: &str| match herald_codegen::load::load(path) {
+/// Loads a side of the check; errors in it are reported as that side's.
+fn load_side(path: &std::path::Path, what: &str) -> Result<herald_codegen::EventSet, String> {
+    match herald_codegen::load::load(path) {
         Ok(l) => {
             let errors: Vec<_> = l
                 .diagnostics
@@ -266,26 +254,34 @@ fn check(new: &std::path::Path, against: &str, mode: Option<&str>, categories: &
             eprint!("{}", diagnostic::render_human(&u.diagnostics, &u.sources));
             Err(format!("cannot load the {what} `{}`", path.display()))
         }
+    }
+}
+
+fn check(
+    new: &std::path::Path,
+    against: Option<&str>,
+    mode: Option<&str>,
+    categories: &str,
+    format: CheckFormat,
+) -> ExitCode {
+    use herald_codegen::compat::{self, check::CheckOptions, Category};
+    let mode = match mode.map(|m| herald_codegen::model::Mode::parse(&m.to_ascii_uppercase())) {
+        None => None,
+        Some(Some(m)) => Some(m),
+        Some(None) => {
+            return usage_error(format!(
+                "unknown --mode; use one of {}",
+                herald_codegen::model::Mode::names()
+            ))
+        }
     };
-    // Both sides load at once: they share nothing.
-    let (baseline, current) = std::thread::scope(|scope| {
-        let baseline = scope.spawn(|| load(std::path::Path::new(against), "baseline"));
-        let current = load(new, "new");
-        (
-            baseline
-                .join()
-                .unwrap_or_else(|_| Err("loading the baseline failed".to_owned())),
-            current,
-        )
-    });
-    let baseline = match baseline {
-        Ok(s) => s,
-        Err(e) => return usage_error(e),
-    };
-    let current = match current {
-        Ok(s) => s,
-        Err(e) => return usage_error(e),
-    };
+    let mut cats = Vec::new();
+    for c in categories.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+        match Category::parse(&c.to_ascii_uppercase()) {
+            Some(cat) => cats.push(cat),
+            None => return usage_error(format!("unknown category `{c}`; use FILE, PACKAGE, WIRE_JSON or WIRE")),
+        }
+    }
     let options = CheckOptions {
         mode,
         categories: if cats.is_empty() {
@@ -294,7 +290,67 @@ fn check(new: &std::path::Path, against: &str, mode: Option<&str>, categories: &
             cats
         },
     };
-    let findings = compat::check::check(&baseline, &current, &options);
+    let lock_path = new.join(herald_codegen::lock::LOCK_FILE);
+    let against = match against {
+        Some(a) => a.to_owned(),
+        None if lock_path.is_file() => "lock".to_owned(),
+        None => {
+            return usage_error(
+                "no baseline: pass --against DIR, --against git:REV, or release first to create herald.lock".into(),
+            )
+        }
+    };
+    // A git revision becomes a temporary directory holding that revision's files.
+    let mut _git_dir = None;
+    let baseline_path = if let Some(rev) = against.strip_prefix("git:") {
+        match herald_codegen::baseline::git_tree(new, rev) {
+            Ok((dir, path)) => {
+                _git_dir = Some(dir);
+                Some(path)
+            }
+            Err(e) => return usage_error(e),
+        }
+    } else if against == "lock" {
+        None
+    } else {
+        Some(PathBuf::from(&against))
+    };
+    let (baseline, current) = std::thread::scope(|scope| {
+        let baseline = scope.spawn(|| baseline_path.as_deref().map(|p| load_side(p, "baseline")));
+        let current = load_side(new, "new");
+        (
+            baseline
+                .join()
+                .unwrap_or_else(|_| Some(Err("loading the baseline failed".to_owned()))),
+            current,
+        )
+    });
+    let current = match current {
+        Ok(s) => s,
+        Err(e) => return usage_error(e),
+    };
+    let (findings, baseline_sources) = match baseline {
+        Some(Ok(baseline)) => (
+            compat::check::check(&baseline, &current, &options),
+            Some(baseline.sources_map),
+        ),
+        Some(Err(e)) => return usage_error(e),
+        None => {
+            let mut sources = herald_codegen::span::SourceMap::new();
+            let lock = match herald_codegen::lock::read(&lock_path, &mut sources) {
+                Ok(l) => l,
+                Err(d) => {
+                    eprint!("{}", diagnostic::render_human(&[*d], &sources));
+                    return usage_error(format!("cannot use {} as the baseline", lock_path.display()));
+                }
+            };
+            match compat::check::check_against_lock(&lock, &current, &options) {
+                Ok(f) => (f, None),
+                Err(e) => return usage_error(e),
+            }
+        }
+    };
+    let empty = herald_codegen::span::SourceMap::new();
     match format {
         CheckFormat::Human => {
             let diags: Vec<_> = findings.iter().map(compat::check::to_diagnostic).collect();
@@ -306,14 +362,85 @@ fn check(new: &std::path::Path, against: &str, mode: Option<&str>, categories: &
             }
         }
         CheckFormat::Json => {
-            let report = compat::check::json_report(&findings, &current.sources_map, &baseline.sources_map);
+            let report = compat::check::json_report(
+                &findings,
+                &current.sources_map,
+                baseline_sources.as_ref().unwrap_or(&empty),
+            );
             println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
         }
         CheckFormat::Github => print!("{}", compat::check::github(&findings, &current.sources_map)),
+        CheckFormat::Sarif => println!("{}", compat::report::sarif(&findings, &current.sources_map)),
+        CheckFormat::Junit => println!("{}", compat::report::junit(&findings, &current.sources_map)),
     }
     if findings.iter().any(|f| f.severity == herald_codegen::Severity::Error) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+fn release(dir: &std::path::Path) -> ExitCode {
+    use herald_codegen::compat::check::{check_against_lock, CheckOptions};
+    let current = match load_side(dir, "repo") {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("herald release: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let lock_path = dir.join(herald_codegen::lock::LOCK_FILE);
+    let mut sources = herald_codegen::span::SourceMap::new();
+    let mut lock = if lock_path.is_file() {
+        match herald_codegen::lock::read(&lock_path, &mut sources) {
+            Ok(l) => l,
+            Err(d) => {
+                eprint!("{}", diagnostic::render_human(&[*d], &sources));
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        herald_codegen::lock::Lock::default()
+    };
+    let findings = match check_against_lock(&lock, &current, &CheckOptions::default()) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("herald release: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if !findings.is_empty() {
+        let diags: Vec<_> = findings
+            .iter()
+            .map(herald_codegen::compat::check::to_diagnostic)
+            .collect();
+        eprint!("{}", diagnostic::render_human(&diags, &current.sources_map));
+        eprintln!(
+            "herald release: refused, {} breaking change(s) against {}",
+            findings.len(),
+            lock_path.display()
+        );
+        return ExitCode::from(1);
+    }
+    match herald_codegen::lock::release(&current, &mut lock) {
+        Ok(added) => {
+            if let Err(e) = herald_codegen::lock::write(&lock, &lock_path) {
+                eprintln!("herald release: {e}");
+                return ExitCode::from(2);
+            }
+            for r in &added {
+                eprintln!("released {} {}", r.event, r.version);
+            }
+            eprintln!(
+                "herald release: {} new release(s) in {}",
+                added.len(),
+                lock_path.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("herald release: {e}");
+            ExitCode::from(2)
+        }
     }
 }

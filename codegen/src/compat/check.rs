@@ -65,7 +65,145 @@ pub const EVENT_RULES: &[(&str, &str)] = &[
         "EVENT_MAJOR_WITHOUT_PREDECESSOR",
         "a new MAJOR version replaced the old one instead of living alongside it",
     ),
+    (
+        "EVENT_RELEASED_VERSION_EDITED",
+        "a released version's schema was edited in place instead of bumping the version",
+    ),
 ];
+
+/// Checks `new` against every released version the mode asks for: the latest release of each
+/// (event, MAJOR), or all of them for a transitive mode. Each finding names the release it breaks.
+pub fn check_against_lock(
+    lock: &crate::lock::Lock,
+    new: &EventSet,
+    options: &CheckOptions,
+) -> Result<Vec<CheckFinding>, String> {
+    let mut groups: BTreeMap<(String, u32), Vec<&crate::lock::Release>> = BTreeMap::new();
+    for r in &lock.releases {
+        let Some(v) = r.version() else {
+            return Err(format!(
+                "{}: release of `{}` has an invalid version `{}`",
+                crate::lock::LOCK_FILE,
+                r.event,
+                r.version
+            ));
+        };
+        groups.entry((r.event.clone(), v.major)).or_default().push(r);
+    }
+    let mut out = Vec::new();
+    for ((name, major), mut releases) in groups {
+        releases.sort_by_key(|r| r.version());
+        let current: Vec<&Event> = new
+            .events
+            .iter()
+            .filter(|e| e.name == name && e.version.major == major)
+            .collect();
+        let Some(event) = current.first() else {
+            let latest = releases.last().map(|r| r.version.clone()).unwrap_or_default();
+            let newer = new.events.iter().find(|e| e.name == name && e.version.major > major);
+            let source_kept = releases
+                .last()
+                .is_some_and(|r| new.sources.iter().any(|s| s.name == r.source));
+            let (rule, span, hint, message) = match newer {
+                Some(n) => (
+                    "EVENT_MAJOR_WITHOUT_PREDECESSOR",
+                    Some(n.span),
+                    "keep the old MAJOR's schema alongside the new one until every consumer moved",
+                    format!(
+                        "`{name}` {} replaced released {latest} instead of living alongside it",
+                        n.version
+                    ),
+                ),
+                None if source_kept => (
+                    "EVENT_REMOVED",
+                    None,
+                    "keep the event (deprecated) while its source still declares it",
+                    format!("released event `{name}` {latest} was removed"),
+                ),
+                None => continue,
+            };
+            out.push(CheckFinding {
+                finding: Finding {
+                    rule,
+                    message,
+                    span,
+                    old_span: None,
+                    type_name: None,
+                    hint,
+                },
+                severity: Severity::Error,
+                event: Some(name.clone()),
+                mode: options.mode,
+            });
+            continue;
+        };
+        let mode = options.mode.unwrap_or(event.compatibility);
+        if mode == Mode::None {
+            continue;
+        }
+        let transitive = matches!(
+            mode,
+            Mode::BackwardTransitive | Mode::ForwardTransitive | Mode::FullTransitive
+        );
+        let against: Vec<&crate::lock::Release> = if transitive {
+            releases.clone()
+        } else {
+            releases.last().copied().into_iter().collect()
+        };
+        let ty = &new.types[event.type_id];
+        let fingerprint = crate::rust::event_fingerprint(new, ty)
+            .map(|f| format!("{f:016x}"))
+            .unwrap_or_default();
+        for r in releases.iter().filter(|r| r.version == event.version.to_string()) {
+            if r.fingerprint != fingerprint {
+                out.push(CheckFinding {
+                    finding: Finding {
+                        rule: "EVENT_RELEASED_VERSION_EDITED",
+                        message: format!(
+                            "`{name}` {} was released with another schema; a released version never changes",
+                            r.version
+                        ),
+                        span: Some(event.span),
+                        old_span: None,
+                        type_name: Some(ty.full_name.clone()),
+                        hint: "bump the version (MINOR if compatible, MAJOR if not)",
+                    },
+                    severity: Severity::Error,
+                    event: Some(name.clone()),
+                    mode: Some(mode),
+                });
+            }
+        }
+        for r in against {
+            let dir = crate::lock::materialize(lock, r)?;
+            let old = match crate::load::load(dir.path()) {
+                Ok(l) => l.set,
+                Err(_) => {
+                    return Err(format!(
+                        "released `{name}` {} cannot be rebuilt from {}",
+                        r.version,
+                        crate::lock::LOCK_FILE
+                    ))
+                }
+            };
+            let per_release = CheckOptions {
+                mode: Some(mode),
+                categories: options.categories.clone(),
+            };
+            for mut f in check(&old, new, &per_release) {
+                // EVENT_RELEASED_VERSION_EDITED above says more than "not bumped" does.
+                if f.event.as_deref() != Some(name.as_str()) || f.finding.rule == "EVENT_VERSION_NOT_BUMPED" {
+                    continue;
+                }
+                f.finding.message = format!("{} (against released {})", f.finding.message, r.version);
+                f.finding.old_span = None;
+                out.push(f);
+            }
+        }
+    }
+    out.dedup_by(|a, b| a.finding == b.finding);
+    Ok(out)
+}
 
 /// Runs every check of `new` against `old`.
 pub fn check(old: &EventSet, new: &EventSet, options: &CheckOptions) -> Vec<CheckFinding> {

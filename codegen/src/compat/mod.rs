@@ -6,6 +6,7 @@
 pub mod avro;
 pub mod check;
 pub mod proto;
+pub mod report;
 
 use serde::Serialize;
 

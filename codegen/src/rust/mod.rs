@@ -255,7 +255,7 @@ pub fn avro_schema(set: &EventSet, full: &str) -> Result<(u64, String), String> 
 }
 
 /// CRC-64-AVRO of the message's serialized descriptor (nested types included).
-fn proto_fingerprint(set: &EventSet, ty: &crate::model::TypeDef) -> u64 {
+pub fn proto_fingerprint(set: &EventSet, ty: &crate::model::TypeDef) -> u64 {
     let file = &set.sources_map.get(ty.file).name;
     let Some(bytes) = set.proto_descriptors.get(file) else {
         return 0;
@@ -287,7 +287,7 @@ fn join(prefix: &str, name: &str) -> String {
 }
 
 /// CRC-64-AVRO through apache-avro's Rabin digest.
-fn crc64(bytes: &[u8]) -> u64 {
+pub fn crc64(bytes: &[u8]) -> u64 {
     use digest::Digest;
     let out = Rabin::digest(bytes);
     let mut le = [0u8; 8];
@@ -295,6 +295,14 @@ fn crc64(bytes: &[u8]) -> u64 {
         *slot = *b;
     }
     u64::from_le_bytes(le)
+}
+
+/// The schema fingerprint of an event's type, as the generated `Event` impl carries it.
+pub fn event_fingerprint(set: &EventSet, ty: &crate::model::TypeDef) -> Result<u64, String> {
+    match ty.format {
+        Format::Avro => avro_schema(set, &ty.full_name).map(|(fp, _)| fp),
+        Format::Proto => Ok(proto_fingerprint(set, ty)),
+    }
 }
 
 /// Whether a type is an enum (used by lint and generators alike).

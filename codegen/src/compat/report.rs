@@ -1,0 +1,101 @@
+//! SARIF 2.1.0 and JUnit XML renderings of `herald check` findings, for code-scanning and test
+//! report consumers.
+
+use super::check::CheckFinding;
+use crate::diagnostic::Severity;
+use crate::span::SourceMap;
+
+/// SARIF 2.1.0: one run, one rule per rule ID, one result per finding.
+pub fn sarif(findings: &[CheckFinding], sources: &SourceMap) -> String {
+    let mut rule_ids: Vec<&str> = findings.iter().map(|f| f.finding.rule).collect();
+    rule_ids.sort_unstable();
+    rule_ids.dedup();
+    let rules: Vec<serde_json::Value> = rule_ids
+        .iter()
+        .map(|id| {
+            let purpose = super::RULES
+                .iter()
+                .find(|r| r.id == *id)
+                .map(|r| r.purpose)
+                .or_else(|| super::check::EVENT_RULES.iter().find(|(r, _)| r == id).map(|(_, p)| *p))
+                .or_else(|| super::avro::RULES.iter().find(|(r, _)| r == id).map(|(_, p)| *p))
+                .unwrap_or("");
+            serde_json::json!({"id": id, "shortDescription": {"text": purpose}})
+        })
+        .collect();
+    let results: Vec<serde_json::Value> = findings
+        .iter()
+        .map(|f| {
+            let mut result = serde_json::json!({
+                "ruleId": f.finding.rule,
+                "level": match f.severity { Severity::Error => "error", Severity::Warning => "warning" },
+                "message": {"text": format!("{} (help: {})", f.finding.message, f.finding.hint)},
+            });
+            if let Some(span) = f.finding.span {
+                let file = sources.get(span.file);
+                let (line, col) = file.line_col(span.start as usize);
+                let (end_line, end_col) = file.line_col(span.end as usize);
+                result["locations"] = serde_json::json!([{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": file.name},
+                        "region": {"startLine": line, "startColumn": col, "endLine": end_line, "endColumn": end_col}
+                    }
+                }]);
+            }
+            result
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "herald", "version": env!("CARGO_PKG_VERSION"), "rules": rules}},
+            "results": results
+        }]
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
+}
+
+/// JUnit XML: one test case per finding (failed), or one passing case when there is none.
+pub fn junit(findings: &[CheckFinding], sources: &SourceMap) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let failures = findings.len();
+    out.push_str(&format!(
+        "<testsuites name=\"herald check\" tests=\"{}\" failures=\"{failures}\">\n  <testsuite name=\"herald check\" tests=\"{}\" failures=\"{failures}\">\n",
+        failures.max(1),
+        failures.max(1)
+    ));
+    if findings.is_empty() {
+        out.push_str("    <testcase classname=\"herald.check\" name=\"no breaking changes\"/>\n");
+    }
+    for f in findings {
+        let location = f
+            .finding
+            .span
+            .map(|s| {
+                let file = sources.get(s.file);
+                let (line, col) = file.line_col(s.start as usize);
+                format!("{}:{line}:{col}", file.name)
+            })
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "    <testcase classname=\"herald.check.{}\" name=\"{}\" file=\"{}\">\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>\n",
+            xml_escape(f.finding.rule),
+            xml_escape(&format!("{} {location}", f.event.as_deref().unwrap_or("schema"))),
+            xml_escape(location.split(':').next().unwrap_or_default()),
+            xml_escape(f.finding.rule),
+            xml_escape(&f.finding.message),
+            xml_escape(&format!("{location}: {} (help: {})", f.finding.message, f.finding.hint))
+        ));
+    }
+    out.push_str("  </testsuite>\n</testsuites>");
+    out
+}

@@ -1,0 +1,197 @@
+//! `herald.lock`: the released history of every event, the repo's own schema registry.
+//!
+//! Each release records an event's name, version, format, type, fingerprint and the schema files
+//! that define it (content-addressed blobs, so unchanged files are stored once). Any released
+//! version can be rebuilt as a model from the lock alone: transitive checks compare against every
+//! one of them.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostic::Diagnostic;
+use crate::model::{EventSet, Version};
+use crate::span::{SourceMap, Span};
+
+/// The lock file's name at the repo root.
+pub const LOCK_FILE: &str = "herald.lock";
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lock {
+    #[serde(default, rename = "release")]
+    pub releases: Vec<Release>,
+    /// File contents by hash.
+    #[serde(default)]
+    pub blobs: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Release {
+    pub event: String,
+    pub version: String,
+    pub format: String,
+    #[serde(rename = "type")]
+    pub type_name: String,
+    pub source: String,
+    pub topic: String,
+    pub fingerprint: String,
+    /// `path@hash` of every file the event's schema needs.
+    pub files: Vec<String>,
+}
+
+impl Release {
+    pub fn version(&self) -> Option<Version> {
+        Version::parse(&self.version)
+    }
+}
+
+/// Reads a lock file; a malformed one is a located diagnostic (in `sources`).
+pub fn read(path: &Path, sources: &mut SourceMap) -> Result<Lock, Box<Diagnostic>> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Box::new(Diagnostic::error(
+            "LOCK_INVALID",
+            format!("cannot read {}: {e}", path.display()),
+        ))
+    })?;
+    let id = sources.add(LOCK_FILE, Some(path.to_path_buf()), text.clone());
+    toml::from_str::<Lock>(&text).map_err(|e| {
+        let range = e.span().unwrap_or(0..0);
+        Box::new(
+            Diagnostic::error(
+                "LOCK_INVALID",
+                format!("{LOCK_FILE} is not a valid lock file: {}", e.message()),
+            )
+            .at(Span::new(id, range.start, range.end))
+            .help("restore it from version control; herald release writes it, it is not edited by hand"),
+        )
+    })
+}
+
+pub fn write(lock: &Lock, path: &Path) -> Result<(), String> {
+    let mut text = String::from(
+        "# herald.lock: every released version of every event. Written by `herald release`; do not edit.\n\n",
+    );
+    text.push_str(&toml::to_string_pretty(lock).map_err(|e| e.to_string())?);
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+fn hash(text: &str) -> String {
+    format!("{:016x}", crate::rust::crc64(text.as_bytes()))
+}
+
+/// The files an event's schema needs: its own file and (proto) every file it imports.
+fn files_of(set: &EventSet, type_id: usize) -> Vec<(String, String)> {
+    let ty = &set.types[type_id];
+    let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![ty.file];
+    while let Some(id) = stack.pop() {
+        if !seen.insert(id) {
+            continue;
+        }
+        let Some(file) = set.file(id) else { continue };
+        if file.builtin {
+            continue;
+        }
+        let source = set.sources_map.get(id);
+        out.push((source.name.clone(), source.text.clone()));
+        for import in &file.imports {
+            if let Some((fid, _)) = set.sources_map.files().find(|(_, f)| f.name == import.path) {
+                stack.push(fid);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Adds a release for every event whose (name, version) the lock does not have yet; returns them.
+pub fn release(set: &EventSet, lock: &mut Lock) -> Result<Vec<Release>, String> {
+    let mut added = Vec::new();
+    for event in &set.events {
+        let version = event.version.to_string();
+        if lock
+            .releases
+            .iter()
+            .any(|r| r.event == event.name && r.version == version)
+        {
+            continue;
+        }
+        let ty = &set.types[event.type_id];
+        let fingerprint = crate::rust::event_fingerprint(set, ty)?;
+        let mut files = Vec::new();
+        for (path, text) in files_of(set, event.type_id) {
+            let h = hash(&text);
+            lock.blobs.entry(h.clone()).or_insert(text);
+            files.push(format!("{path}@{h}"));
+        }
+        let release = Release {
+            event: event.name.clone(),
+            version,
+            format: ty.format.to_string(),
+            type_name: ty.full_name.clone(),
+            source: event
+                .source
+                .and_then(|s| set.sources.get(s))
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
+            topic: event
+                .source
+                .and_then(|s| set.sources.get(s))
+                .map(|s| s.topic.clone())
+                .unwrap_or_default(),
+            fingerprint: format!("{fingerprint:016x}"),
+            files,
+        };
+        lock.releases.push(release.clone());
+        added.push(release);
+    }
+    lock.releases
+        .sort_by(|a, b| (&a.event, a.version()).cmp(&(&b.event, b.version())));
+    Ok(added)
+}
+
+/// Rebuilds a released version as a schema repo in a temporary directory (with a herald.toml
+/// declaring its source, topic and exactly its files), ready to load.
+pub fn materialize(lock: &Lock, release: &Release) -> Result<tempfile::TempDir, String> {
+    let dir = tempfile::Builder::new()
+        .prefix("herald-release-")
+        .tempdir()
+        .map_err(|e| e.to_string())?;
+    for entry in &release.files {
+        let (path, h) = entry
+            .rsplit_once('@')
+            .ok_or_else(|| format!("malformed file entry `{entry}` in {LOCK_FILE}"))?;
+        let text = lock
+            .blobs
+            .get(h)
+            .ok_or_else(|| format!("{LOCK_FILE} has no blob {h} for `{path}`"))?;
+        let rel = Path::new(path);
+        if rel.is_absolute() || rel.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
+            return Err(format!("{LOCK_FILE} names a file outside the repo: `{path}`"));
+        }
+        let target = dir.path().join(rel);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+        }
+        std::fs::write(&target, text).map_err(|e| e.to_string())?;
+    }
+    let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+    let globs: Vec<String> = release
+        .files
+        .iter()
+        .filter_map(|f| f.rsplit_once('@'))
+        .map(|(p, _)| quote(p))
+        .collect();
+    let config = format!(
+        "[repo]\nname = \"released\"\n\n[sources.{}]\ntopic = {}\nschemas = [{}]\n",
+        quote(&release.source),
+        quote(&release.topic),
+        globs.join(", ")
+    );
+    std::fs::write(dir.path().join(crate::config::CONFIG_FILE), config).map_err(|e| e.to_string())?;
+    Ok(dir)
+}
