@@ -240,12 +240,37 @@ pub fn check(old: &EventSet, new: &EventSet, options: &CheckOptions) -> Vec<Chec
             .as_deref()
             .and_then(|t| event_for(new, t))
             .map(|e| e.name.clone());
-        out.push(CheckFinding {
-            finding: f,
-            severity: Severity::Error,
-            event,
-            mode: Some(mode),
-        });
+        // A shared type (in an imported file, say) is reported on every event that uses it.
+        let users: Vec<&Event> = match (&event, f.type_name.as_deref()) {
+            (None, Some(t)) => new
+                .events
+                .iter()
+                .filter(|e| uses(new, &new.types[e.type_id].full_name, t))
+                .collect(),
+            _ => Vec::new(),
+        };
+        if users.is_empty() {
+            out.push(CheckFinding {
+                finding: f.clone(),
+                severity: Severity::Error,
+                event,
+                mode: Some(mode),
+            });
+        }
+        for user in users {
+            let mode = options.mode.unwrap_or(user.compatibility);
+            if mode == Mode::None {
+                continue;
+            }
+            let mut finding = f.clone();
+            finding.message = format!("{} (shared type, used by event `{}`)", finding.message, user.name);
+            out.push(CheckFinding {
+                finding,
+                severity: Severity::Error,
+                event: Some(user.name.clone()),
+                mode: Some(mode),
+            });
+        }
     }
 
     // Avro: schema resolution in the directions the mode asks for.
@@ -335,6 +360,44 @@ fn directions(mode: Mode) -> (bool, bool) {
         Mode::Forward | Mode::ForwardTransitive => (false, true),
         Mode::Full | Mode::FullTransitive => (true, true),
         Mode::None => (false, false),
+    }
+}
+
+/// Whether the type `root` (or a type nested in it) refers, through its fields, to `target`.
+fn uses(set: &EventSet, root: &str, target: &str) -> bool {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut stack = vec![root.to_owned()];
+    while let Some(name) = stack.pop() {
+        if name == target {
+            return true;
+        }
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        // Nested types belong to their parent.
+        for t in set.types.iter().filter(|t| t.parent.as_deref() == Some(name.as_str())) {
+            stack.push(t.full_name.clone());
+        }
+        if let Some(TypeKind::Message(m)) = set.type_named(&name).map(|t| &t.kind) {
+            for f in &m.fields {
+                named_refs(&f.ty, &mut stack);
+            }
+        }
+    }
+    false
+}
+
+fn named_refs(t: &crate::model::TypeRef, out: &mut Vec<String>) {
+    use crate::model::TypeRef;
+    match t {
+        TypeRef::Named(n) => out.push(n.clone()),
+        TypeRef::Array(i) | TypeRef::Logical(_, i) => named_refs(i, out),
+        TypeRef::Map(k, v) => {
+            named_refs(k, out);
+            named_refs(v, out);
+        }
+        TypeRef::Union(b) => b.iter().for_each(|x| named_refs(x, out)),
+        TypeRef::Scalar(_) => {}
     }
 }
 
