@@ -342,3 +342,77 @@ fn sarif_and_junit_reports() {
     );
     assert_eq!(stdout.matches("<failure ").count(), 4);
 }
+
+mod bad_input {
+    use super::*;
+    use herald_codegen::compat::Category;
+
+    fn write(root: &Path, rel: &str, text: &str) {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    }
+
+    fn findings(old: &Path, new: &Path, categories: Vec<Category>) -> Vec<&'static str> {
+        let old = herald_codegen::load::load(old).expect("old").set;
+        let new = herald_codegen::load::load(new).expect("new").set;
+        let options = CheckOptions { mode: None, categories };
+        check::check(&old, &new, &options)
+            .iter()
+            .map(|f| f.finding.rule)
+            .collect()
+    }
+
+    #[test]
+    fn ten_thousand_files() {
+        let (old, new) = (tempfile::tempdir().expect("tmp"), tempfile::tempdir().expect("tmp"));
+        for i in 0..10_000 {
+            let text = format!("syntax = \"proto3\";\npackage p{i};\nmessage M{i} {{ string id = 1; }}\n");
+            write(old.path(), &format!("d{}/f{i}.proto", i % 100), &text);
+            write(new.path(), &format!("d{}/f{i}.proto", i % 100), &text);
+        }
+        // One real change among them.
+        write(
+            new.path(),
+            "d7/f7.proto",
+            "syntax = \"proto3\";\npackage p7;\nmessage M7 { int64 id = 1; }\n",
+        );
+        assert_eq!(
+            findings(old.path(), new.path(), vec![Category::WireJson]),
+            ["FIELD_WIRE_JSON_COMPATIBLE_TYPE"]
+        );
+    }
+
+    #[test]
+    fn renaming_every_file_breaks_only_the_file_category() {
+        let (old, new) = (tempfile::tempdir().expect("tmp"), tempfile::tempdir().expect("tmp"));
+        for i in 0..20 {
+            let text = format!("syntax = \"proto3\";\npackage p;\nmessage M{i} {{ string id = 1; }}\n");
+            write(old.path(), &format!("a{i}.proto"), &text);
+            write(new.path(), &format!("renamed/b{i}.proto"), &text);
+        }
+        assert!(findings(old.path(), new.path(), vec![Category::WireJson]).is_empty());
+        let file = findings(old.path(), new.path(), vec![Category::File]);
+        assert_eq!(file.iter().filter(|r| **r == "FILE_NO_DELETE").count(), 20);
+    }
+
+    #[test]
+    fn one_event_changing_format_is_a_finding() {
+        let (old, new) = (tempfile::tempdir().expect("tmp"), tempfile::tempdir().expect("tmp"));
+        let toml = "[repo]\nname = \"x\"\n\n[sources.svc]\nschemas = [\"*.proto\", \"*.avsc\"]\n";
+        write(old.path(), "herald.toml", toml);
+        write(new.path(), "herald.toml", toml);
+        write(
+            old.path(),
+            "e.proto",
+            "syntax = \"proto3\";\npackage x;\nimport \"herald/options.proto\";\nmessage Happened {\n  option (herald.event) = { version: \"1.0\", kind: EVENT, partition_key: \"id\", name: \"x.Happened\" };\n  string id = 1;\n}\n",
+        );
+        write(
+            new.path(),
+            "e.avsc",
+            "{\"type\": \"record\", \"name\": \"Happened\", \"namespace\": \"x\", \"herald\": {\"version\": \"1.1\", \"kind\": \"event\", \"partitionKey\": \"id\"}, \"fields\": [{\"name\": \"id\", \"type\": \"string\"}]}",
+        );
+        let rules = findings(old.path(), new.path(), vec![Category::WireJson]);
+        assert!(rules.contains(&"EVENT_FORMAT_CHANGED"), "{rules:?}");
+    }
+}

@@ -65,6 +65,7 @@ pub const EVENT_RULES: &[(&str, &str)] = &[
         "EVENT_MAJOR_WITHOUT_PREDECESSOR",
         "a new MAJOR version replaced the old one instead of living alongside it",
     ),
+    ("EVENT_FORMAT_CHANGED", "an event moved between protobuf and Avro"),
     (
         "EVENT_RELEASED_VERSION_EDITED",
         "a released version's schema was edited in place instead of bumping the version",
@@ -538,6 +539,17 @@ fn event_rules(old: &EventSet, new: &EventSet, options: &CheckOptions, out: &mut
                             "partition key of `{name}` changed from `{}` to `{}`: events of one key no longer stay in order",
                             oe.partition_key, ne.partition_key
                         ),
+                    );
+                }
+                let (ofmt, nfmt) = (old.types[oe.type_id].format, new.types[ne.type_id].format);
+                if ofmt != nfmt {
+                    push(
+                        "EVENT_FORMAT_CHANGED",
+                        ne,
+                        Some(ne.span),
+                        Some(oe.span),
+                        "consumers decode with the old format's codec; publish the new format as a new MAJOR",
+                        format!("`{name}` changed schema format from {ofmt} to {nfmt}"),
                     );
                 }
                 if ne.kind != oe.kind {
