@@ -52,10 +52,11 @@ fn ci() -> Result<(), String> {
         &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
     )?;
     let python = avro_reference()?;
+    let buf = buf_peer()?;
     run_with_env(
         "cargo",
         &["test", "--workspace"],
-        &[("HERALD_AVRO_PYTHON", python.as_str())],
+        &[("HERALD_AVRO_PYTHON", python.as_str()), ("HERALD_BUF", buf.as_str())],
     )?;
     // The README's first command must keep working on the example repo.
     run(
@@ -118,6 +119,34 @@ fn avro_reference() -> Result<String, String> {
     // Not canonicalized: the venv's python is a symlink, and resolving it would leave the venv.
     let python = std::env::current_dir().map_err(|e| e.to_string())?.join(python);
     Ok(python.display().to_string())
+}
+
+/// buf (npm `@bufbuild/buf`, which ships its binary) under target/peers; returns its path.
+fn buf_peer() -> Result<String, String> {
+    let buf = std::path::Path::new("target/peers/node_modules/.bin/buf");
+    let works = |b: &std::path::Path| {
+        Command::new(b)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !works(buf) {
+        std::fs::create_dir_all("target/peers").map_err(|e| e.to_string())?;
+        run(
+            "npm",
+            &[
+                "install",
+                "--silent",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+                "target/peers",
+                "@bufbuild/buf@1.75.0",
+            ],
+        )?;
+    }
+    let buf = std::env::current_dir().map_err(|e| e.to_string())?.join(buf);
+    Ok(buf.display().to_string())
 }
 
 fn run_with_env(program: &str, args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {

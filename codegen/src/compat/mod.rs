@@ -79,7 +79,7 @@ const fn rule(id: &'static str, categories: &'static [Category], purpose: &'stat
     }
 }
 
-/// Every proto rule herald implements, with buf's IDs and categories.
+/// Every proto rule herald implements, with buf's IDs and categories (buf's v2 rule set).
 pub const RULES: &[Rule] = &[
     rule("ENUM_NO_DELETE", &[F], "enums are not deleted from a given file"),
     rule("FILE_NO_DELETE", &[F], "files are not deleted"),

@@ -157,11 +157,6 @@ impl<'a> Side<'a> {
         );
     }
 
-    /// Whether `path` itself was located (an element written in the source).
-    fn has(&self, file: &str, path: &[i32]) -> bool {
-        self.set.proto_locations.get(file).is_some_and(|l| l.contains_key(path))
-    }
-
     /// The span at `path` in `file`, or of its nearest located ancestor.
     fn span(&self, file: &str, path: &[i32]) -> Option<Span> {
         let locations = self.set.proto_locations.get(file)?;
@@ -742,24 +737,9 @@ impl Checker<'_, '_> {
                 ),
             );
         }
-        // Only a json_name written in the schema counts (the parser fills in the default one).
-        let of_path = self.old.messages.get(msg).map(|m| m.path.clone()).unwrap_or_default();
-        let old_index = om
-            .desc
-            .field
-            .iter()
-            .position(|f| f.number() == of.number())
-            .unwrap_or(0) as i32;
-        let old_explicit = self.old.has(om.file, &sub(&of_path, &[2, old_index, 10]));
-        let new_explicit = self.new.has(file, &sub(fpath, &[10]));
-        let json = |f: &FieldDescriptorProto, explicit: bool| {
-            if explicit {
-                f.json_name.clone().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        };
-        let (oj, nj) = (json(of, old_explicit), json(nf, new_explicit));
+        // The effective JSON name: the written json_name, else the default the parser derived.
+        let json = |f: &FieldDescriptorProto| f.json_name.clone().unwrap_or_default();
+        let (oj, nj) = (json(of), json(nf));
         if oj != nj {
             self.add(
                 "FIELD_SAME_JSON_NAME",
@@ -771,7 +751,7 @@ impl Checker<'_, '_> {
             );
         }
         // Cardinality.
-        let (oc, nc) = (cardinality(of, om.proto3), cardinality(nf, nm.proto3));
+        let (oc, nc) = (cardinality(of, om.proto3, om.desc), cardinality(nf, nm.proto3, nm.desc));
         if oc != nc && !om.desc.options.as_ref().is_some_and(|o| o.map_entry()) {
             let message = format!(
                 "{desc} changed cardinality from \"{}\" to \"{}\".",
@@ -885,7 +865,7 @@ impl Checker<'_, '_> {
         }
         if of.default_value != nf.default_value
             && matches!(
-                cardinality(nf, nm.proto3),
+                cardinality(nf, nm.proto3, nm.desc),
                 Cardinality::Explicit | Cardinality::Required
             )
         {
@@ -1164,6 +1144,7 @@ enum Cardinality {
     Explicit,
     Required,
     Repeated,
+    Map,
 }
 
 impl Cardinality {
@@ -1173,27 +1154,43 @@ impl Cardinality {
             Cardinality::Explicit => "optional with explicit presence",
             Cardinality::Required => "required",
             Cardinality::Repeated => "repeated",
+            Cardinality::Map => "map",
         }
     }
 
+    /// buf's groups: maps and repeated fields share the wire format, not the JSON one.
     fn wire_group(self) -> u8 {
         match self {
-            Cardinality::Repeated => 2,
-            _ => 1,
+            Cardinality::Implicit | Cardinality::Explicit => 1,
+            Cardinality::Required => 2,
+            Cardinality::Repeated | Cardinality::Map => 3,
         }
     }
 
     fn wire_json_group(self) -> u8 {
         match self {
-            Cardinality::Repeated => 2,
-            _ => 1,
+            Cardinality::Implicit | Cardinality::Explicit => 1,
+            Cardinality::Required => 2,
+            Cardinality::Repeated => 3,
+            Cardinality::Map => 4,
         }
     }
 }
 
-fn cardinality(f: &FieldDescriptorProto, proto3: bool) -> Cardinality {
+fn cardinality(f: &FieldDescriptorProto, proto3: bool, owner: &DescriptorProto) -> Cardinality {
     match f.label() {
-        Label::Repeated => Cardinality::Repeated,
+        Label::Repeated => {
+            let entry = f.type_name().rsplit('.').next().unwrap_or_default();
+            let is_map = owner
+                .nested_type
+                .iter()
+                .any(|n| n.name() == entry && n.options.as_ref().is_some_and(|o| o.map_entry()));
+            if is_map && f.r#type() == Type::Message {
+                Cardinality::Map
+            } else {
+                Cardinality::Repeated
+            }
+        }
         Label::Required => Cardinality::Required,
         Label::Optional => {
             let explicit = !proto3

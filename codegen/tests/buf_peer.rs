@@ -1,0 +1,97 @@
+//! herald's proto verdicts against `buf breaking` itself (npm `@bufbuild/buf`, run live): the
+//! pair corpus in `tests/fixtures/compat/proto` (written by its `generate.py`), WIRE_JSON
+//! category, compared by (rule, file, line). `cargo xtask ci` installs buf into
+//! `target/peers` and points `HERALD_BUF` at it; without buf this test fails, never skips.
+//! Differences must be listed in `tests/buf_peer_differences.txt` (regenerate with
+//! `HERALD_UPDATE_DIFFERENCES=1`), and are explained in ARCHITECTURE.md.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use herald_codegen::compat::{self, Category};
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/compat/proto")
+}
+
+fn buf_findings(buf: &str, case: &Path) -> BTreeSet<String> {
+    let out = std::process::Command::new(buf)
+        .args(["breaking", ".", "--against", "../old", "--error-format", "json"])
+        .current_dir(case.join("new"))
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run buf ({buf}): {e}; run `cargo xtask ci`, which installs it"));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .map(|v| {
+            format!(
+                "{} {}:{}",
+                v["type"].as_str().unwrap_or_default(),
+                v["path"].as_str().unwrap_or("-"),
+                v["start_line"].as_u64().unwrap_or(1)
+            )
+        })
+        .collect()
+}
+
+fn herald_findings(case: &Path) -> BTreeSet<String> {
+    let old = herald_codegen::load::load(&case.join("old")).expect("old").set;
+    let new = herald_codegen::load::load(&case.join("new")).expect("new").set;
+    let rules = compat::rules_in(&[Category::WireJson]);
+    compat::proto::check(&old, &new, &|id| rules.contains(&id))
+        .iter()
+        .map(|f| match f.span {
+            Some(span) => {
+                let file = new.sources_map.get(span.file);
+                format!("{} {}:{}", f.rule, file.name, file.line_col(span.start as usize).0)
+            }
+            None => format!("{} -:1", f.rule),
+        })
+        .collect()
+}
+
+#[test]
+fn agrees_with_buf_breaking_run_live() {
+    let buf = std::env::var("HERALD_BUF").unwrap_or_else(|_| "buf".to_owned());
+    let version = std::process::Command::new(&buf).arg("--version").output();
+    assert!(
+        version.as_ref().is_ok_and(|o| o.status.success()),
+        "buf is not available ({buf}); run `cargo xtask ci`, which installs it"
+    );
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(corpus())
+        .expect("corpus")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("old").is_dir())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 60, "{} pairs", cases.len());
+    let (mut agreed, mut differences) = (0, Vec::new());
+    for case in &cases {
+        let name = case.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let (theirs, ours) = (buf_findings(&buf, case), herald_findings(case));
+        if theirs == ours {
+            agreed += 1;
+        }
+        differences.extend(theirs.difference(&ours).map(|d| format!("{name} - {d}")));
+        differences.extend(ours.difference(&theirs).map(|d| format!("{name} + {d}")));
+    }
+    let listed_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/buf_peer_differences.txt");
+    if std::env::var_os("HERALD_UPDATE_DIFFERENCES").is_some() {
+        let header = format!(
+            "# herald vs buf (live) on tests/fixtures/compat/proto, WIRE_JSON: {agreed} of {} pairs identical.\n# `-` buf only, `+` herald only. Reasons: ARCHITECTURE.md.\n",
+            cases.len()
+        );
+        std::fs::write(&listed_path, format!("{header}{}\n", differences.join("\n"))).expect("write");
+    }
+    let listed = std::fs::read_to_string(&listed_path).unwrap_or_default();
+    let listed: BTreeSet<&str> = listed
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .collect();
+    let now: BTreeSet<&str> = differences.iter().map(String::as_str).collect();
+    println!("{agreed} of {} pairs identical", cases.len());
+    assert_eq!(
+        now, listed,
+        "differences changed: update the list and ARCHITECTURE.md, or fix herald"
+    );
+}
