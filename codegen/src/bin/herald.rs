@@ -355,10 +355,15 @@ fn check(
         CheckFormat::Human => {
             let diags: Vec<_> = findings.iter().map(compat::check::to_diagnostic).collect();
             eprint!("{}", diagnostic::render_human(&diags, &current.sources_map));
-            if findings.is_empty() {
-                eprintln!("herald check: no breaking changes");
+            let errors = findings
+                .iter()
+                .filter(|f| f.severity == herald_codegen::Severity::Error)
+                .count();
+            let warnings = findings.len() - errors;
+            if errors == 0 {
+                eprintln!("herald check: no breaking changes ({warnings} warning(s))");
             } else {
-                eprintln!("herald check: {} breaking change(s)", findings.len());
+                eprintln!("herald check: {errors} breaking change(s), {warnings} warning(s)");
             }
         }
         CheckFormat::Json => {

@@ -224,7 +224,10 @@ pub fn check(old: &EventSet, new: &EventSet, options: &CheckOptions) -> Vec<Chec
             .unwrap_or_else(|| default_mode(new))
     };
 
-    // Proto: buf's rules for the chosen categories.
+    // Proto: buf's rules for the chosen categories. Deleting a field or an enum value never
+    // breaks a reader in either direction (a new reader ignores it, an old one sees its default);
+    // what breaks is reusing the number later. So deletions are warnings, whatever the mode;
+    // a reused number shows up as a changed type, name or cardinality, which are errors.
     let enabled = super::rules_in(&options.categories);
     let proto_findings = proto::check(old, new, &|id| enabled.contains(&id));
     for f in proto_findings {
@@ -250,10 +253,11 @@ pub fn check(old: &EventSet, new: &EventSet, options: &CheckOptions) -> Vec<Chec
                 .collect(),
             _ => Vec::new(),
         };
+        let severity = deletion_severity(f.rule);
         if users.is_empty() {
             out.push(CheckFinding {
                 finding: f.clone(),
-                severity: Severity::Error,
+                severity,
                 event,
                 mode: Some(mode),
             });
@@ -267,7 +271,7 @@ pub fn check(old: &EventSet, new: &EventSet, options: &CheckOptions) -> Vec<Chec
             finding.message = format!("{} (shared type, used by event `{}`)", finding.message, user.name);
             out.push(CheckFinding {
                 finding,
-                severity: Severity::Error,
+                severity,
                 event: Some(user.name.clone()),
                 mode: Some(mode),
             });
@@ -353,6 +357,20 @@ pub fn check(old: &EventSet, new: &EventSet, options: &CheckOptions) -> Vec<Chec
     });
     out.dedup_by(|a, b| a.finding == b.finding);
     out
+}
+
+/// Warning for deletions (harmless to readers in both directions; reuse is what breaks), error
+/// for everything else.
+fn deletion_severity(rule: &str) -> Severity {
+    match rule {
+        "FIELD_NO_DELETE"
+        | "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED"
+        | "FIELD_NO_DELETE_UNLESS_NAME_RESERVED"
+        | "ENUM_VALUE_NO_DELETE"
+        | "ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED"
+        | "ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED" => Severity::Warning,
+        _ => Severity::Error,
+    }
 }
 
 fn directions(mode: Mode) -> (bool, bool) {
@@ -585,7 +603,7 @@ fn event_rules(old: &EventSet, new: &EventSet, options: &CheckOptions, out: &mut
     // Breaking format findings on an event whose MAJOR did not change.
     let breaking: Vec<(String, Mode)> = out
         .iter()
-        .filter(|f| !f.finding.rule.starts_with("EVENT_"))
+        .filter(|f| !f.finding.rule.starts_with("EVENT_") && f.severity == Severity::Error)
         .filter_map(|f| f.event.clone().map(|e| (e, f.mode.unwrap_or(Mode::Backward))))
         .collect();
     let mut seen = std::collections::BTreeSet::new();
@@ -623,8 +641,10 @@ pub fn to_diagnostic(f: &CheckFinding) -> Diagnostic {
     if let Some(span) = f.finding.span {
         d = d.at(span);
     }
-    if let Some(mode) = f.mode {
-        d = d.label(format!("breaks {mode}"));
+    match (f.severity, f.mode) {
+        (Severity::Error, Some(mode)) => d = d.label(format!("breaks {mode}")),
+        (Severity::Warning, _) => d = d.label("harmless today; breaks when the number is reused"),
+        _ => {}
     }
     d
 }

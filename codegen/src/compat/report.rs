@@ -67,11 +67,11 @@ fn xml_escape(s: &str) -> String {
 /// JUnit XML: one test case per finding (failed), or one passing case when there is none.
 pub fn junit(findings: &[CheckFinding], sources: &SourceMap) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let failures = findings.len();
+    let failures = findings.iter().filter(|f| f.severity == Severity::Error).count();
     out.push_str(&format!(
         "<testsuites name=\"herald check\" tests=\"{}\" failures=\"{failures}\">\n  <testsuite name=\"herald check\" tests=\"{}\" failures=\"{failures}\">\n",
-        failures.max(1),
-        failures.max(1)
+        findings.len().max(1),
+        findings.len().max(1)
     ));
     if findings.is_empty() {
         out.push_str("    <testcase classname=\"herald.check\" name=\"no breaking changes\"/>\n");
@@ -86,6 +86,19 @@ pub fn junit(findings: &[CheckFinding], sources: &SourceMap) -> String {
                 format!("{}:{line}:{col}", file.name)
             })
             .unwrap_or_default();
+        let element = match f.severity {
+            Severity::Error => "failure",
+            Severity::Warning => "system-out",
+        };
+        if f.severity == Severity::Warning {
+            out.push_str(&format!(
+                "    <testcase classname=\"herald.check.{}\" name=\"{}\">\n      <{element}>warning: {}</{element}>\n    </testcase>\n",
+                xml_escape(f.finding.rule),
+                xml_escape(&format!("{} {location}", f.event.as_deref().unwrap_or("schema"))),
+                xml_escape(&format!("{location}: {} (help: {})", f.finding.message, f.finding.hint))
+            ));
+            continue;
+        }
         out.push_str(&format!(
             "    <testcase classname=\"herald.check.{}\" name=\"{}\" file=\"{}\">\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>\n",
             xml_escape(f.finding.rule),
