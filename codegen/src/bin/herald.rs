@@ -414,12 +414,12 @@ fn release(dir: &std::path::Path) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if !findings.is_empty() {
-        let diags: Vec<_> = findings
-            .iter()
-            .map(herald_codegen::compat::check::to_diagnostic)
-            .collect();
-        eprint!("{}", diagnostic::render_human(&diags, &current.sources_map));
+    let diags: Vec<_> = findings
+        .iter()
+        .map(herald_codegen::compat::check::to_diagnostic)
+        .collect();
+    eprint!("{}", diagnostic::render_human(&diags, &current.sources_map));
+    if findings.iter().any(|f| f.severity == herald_codegen::Severity::Error) {
         eprintln!(
             "herald release: refused, {} breaking change(s) against {}",
             findings.len(),
