@@ -430,3 +430,16 @@ mod bad_input {
         assert!(rules.contains(&"EVENT_FORMAT_CHANGED"), "{rules:?}");
     }
 }
+
+#[test]
+fn empty_repos_check_clean() {
+    let (old, new) = (tempfile::tempdir().expect("tmp"), tempfile::tempdir().expect("tmp"));
+    let (code, _, stderr) = herald(&[
+        "check",
+        &new.path().display().to_string(),
+        "--against",
+        &old.path().display().to_string(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("no breaking changes"));
+}
