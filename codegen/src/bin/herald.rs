@@ -126,15 +126,9 @@ fn main() -> ExitCode {
         } => check(&new, against.as_deref(), mode.as_deref(), &categories, format),
         Command::Release { dir } => release(&dir),
         Command::Rules => {
-            for r in herald_codegen::compat::RULES {
-                let cats: Vec<&str> = r.categories.iter().map(|c| c.name()).collect();
-                println!("{:<44} proto  {:<28} {}", r.id, cats.join(","), r.purpose);
-            }
-            for (id, purpose) in herald_codegen::compat::check::EVENT_RULES {
-                println!("{id:<44} event  {:<28} {purpose}", "-");
-            }
-            for (id, purpose) in herald_codegen::compat::avro::RULES {
-                println!("{id:<44} avro   {:<28} {purpose}", "-");
+            for r in herald_codegen::compat::all_rules() {
+                let cats = if r.categories.is_empty() { "-".to_owned() } else { r.categories.join(",") };
+                println!("{:<44} {:<6} {:<28} {}", r.id, r.format, cats, r.purpose);
             }
             ExitCode::SUCCESS
         }

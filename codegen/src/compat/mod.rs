@@ -339,3 +339,37 @@ pub fn rules_in(categories: &[Category]) -> Vec<&'static str> {
         .map(|r| r.id)
         .collect()
 }
+
+/// One row of `herald rules`: every compatibility rule herald reports, whatever the format.
+#[derive(Debug, Clone)]
+pub struct RuleRow {
+    pub id: &'static str,
+    /// `proto`, `avro` or `event`.
+    pub format: &'static str,
+    /// buf categories for proto rules; empty otherwise.
+    pub categories: Vec<&'static str>,
+    pub purpose: &'static str,
+}
+
+/// The one table of compatibility rules: proto (buf's IDs), Avro (schema resolution) and event.
+pub fn all_rules() -> Vec<RuleRow> {
+    let proto = RULES.iter().map(|r| RuleRow {
+        id: r.id,
+        format: "proto",
+        categories: r.categories.iter().map(|c| c.name()).collect(),
+        purpose: r.purpose,
+    });
+    let avro = avro::RULES.iter().map(|(id, purpose)| RuleRow {
+        id,
+        format: "avro",
+        categories: Vec::new(),
+        purpose,
+    });
+    let event = check::EVENT_RULES.iter().map(|(id, purpose)| RuleRow {
+        id,
+        format: "event",
+        categories: Vec::new(),
+        purpose,
+    });
+    proto.chain(avro).chain(event).collect()
+}
