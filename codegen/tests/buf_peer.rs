@@ -34,10 +34,9 @@ fn buf_findings(buf: &str, case: &Path) -> BTreeSet<String> {
         .collect()
 }
 
-fn herald_findings(case: &Path) -> BTreeSet<String> {
+fn herald_findings(case: &Path, rules: &[&str]) -> BTreeSet<String> {
     let old = herald_codegen::load::load(&case.join("old")).expect("old").set;
     let new = herald_codegen::load::load(&case.join("new")).expect("new").set;
-    let rules = compat::rules_in(&[Category::WireJson]);
     compat::proto::check(&old, &new, &|id| rules.contains(&id))
         .iter()
         .map(|f| match f.span {
@@ -58,17 +57,26 @@ fn agrees_with_buf_breaking_run_live() {
         version.as_ref().is_ok_and(|o| o.status.success()),
         "buf is not available ({buf}); run `cargo xtask ci`, which installs it"
     );
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(corpus())
+    let mut cases: Vec<(PathBuf, Vec<&str>)> = std::fs::read_dir(corpus())
         .expect("corpus")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.join("old").is_dir())
+        .map(|p| (p, compat::rules_in(&[Category::WireJson])))
         .collect();
-    cases.sort();
     assert!(cases.len() >= 60, "{} pairs", cases.len());
+    // And every proto rule's own fixture folder, with just that rule (its buf.yaml says the same).
+    let rules_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules");
+    for rule in compat::RULES {
+        let dir = rules_dir.join(rule.id);
+        if dir.join("new/buf.yaml").is_file() {
+            cases.push((dir, vec![rule.id]));
+        }
+    }
+    cases.sort();
     let (mut agreed, mut differences) = (0, Vec::new());
-    for case in &cases {
+    for (case, rules) in &cases {
         let name = case.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        let (theirs, ours) = (buf_findings(&buf, case), herald_findings(case));
+        let (theirs, ours) = (buf_findings(&buf, case), herald_findings(case, rules));
         if theirs == ours {
             agreed += 1;
         }
@@ -78,7 +86,7 @@ fn agrees_with_buf_breaking_run_live() {
     let listed_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/buf_peer_differences.txt");
     if std::env::var_os("HERALD_UPDATE_DIFFERENCES").is_some() {
         let header = format!(
-            "# herald vs buf (live) on tests/fixtures/compat/proto, WIRE_JSON: {agreed} of {} pairs identical.\n# `-` buf only, `+` herald only. Reasons: ARCHITECTURE.md.\n",
+            "# herald vs buf (live) on tests/fixtures/compat/proto (WIRE_JSON) and each proto rule's folder in\n# tests/fixtures/rules (that rule alone): {agreed} of {} pairs identical.\n# `-` buf only, `+` herald only. Reasons: ARCHITECTURE.md.\n",
             cases.len()
         );
         std::fs::write(&listed_path, format!("{header}{}\n", differences.join("\n"))).expect("write");

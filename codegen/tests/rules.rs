@@ -5,18 +5,23 @@
 
 use std::path::{Path, PathBuf};
 
-use herald_codegen::compat::check::{self, CheckOptions, CheckFinding};
+use herald_codegen::compat::check::{self, CheckFinding, CheckOptions};
 use herald_codegen::compat::{self, Category};
 
 fn folder(rule: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rules").join(rule)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/rules")
+        .join(rule)
 }
 
 fn findings(dir: &Path) -> (Vec<CheckFinding>, herald_codegen::EventSet) {
     let old = herald_codegen::load::load(&dir.join("old")).expect("old loads");
     let new = herald_codegen::load::load(&dir.join("new")).expect("new loads");
     assert!(
-        !old.diagnostics.iter().chain(&new.diagnostics).any(|d| d.severity == herald_codegen::Severity::Error),
+        !old.diagnostics
+            .iter()
+            .chain(&new.diagnostics)
+            .any(|d| d.severity == herald_codegen::Severity::Error),
         "{}: fixture does not load cleanly: {:?}",
         dir.display(),
         old.diagnostics.iter().chain(&new.diagnostics).next()
@@ -47,11 +52,9 @@ fn render(found: &[CheckFinding], set: &herald_codegen::EventSet) -> String {
                     format!("{}:{}", file.name, file.line_col(s.start as usize).0)
                 })
                 .unwrap_or_else(|| "-".to_owned());
-            format!("{} {at} {:?}", f.finding.rule, f.severity).to_lowercase().replacen(
-                &f.finding.rule.to_lowercase(),
-                f.finding.rule,
-                1,
-            )
+            format!("{} {at} {:?}", f.finding.rule, f.severity)
+                .to_lowercase()
+                .replacen(&f.finding.rule.to_lowercase(), f.finding.rule, 1)
         })
         .collect();
     lines.sort();
@@ -77,7 +80,11 @@ fn every_rule_has_a_fixture_that_triggers_it() {
         }
         let (found, set) = findings(&dir);
         if !found.iter().any(|f| f.finding.rule == rule.id) {
-            problems.push(format!("{}: the fixture does not trigger it (found: {})", rule.id, render(&found, &set).trim()));
+            problems.push(format!(
+                "{}: the fixture does not trigger it (found: {})",
+                rule.id,
+                render(&found, &set).trim()
+            ));
         }
         let text = render(&found, &set);
         let expected_path = dir.join("expected.txt");

@@ -127,7 +127,11 @@ fn main() -> ExitCode {
         Command::Release { dir } => release(&dir),
         Command::Rules => {
             for r in herald_codegen::compat::all_rules() {
-                let cats = if r.categories.is_empty() { "-".to_owned() } else { r.categories.join(",") };
+                let cats = if r.categories.is_empty() {
+                    "-".to_owned()
+                } else {
+                    r.categories.join(",")
+                };
                 println!("{:<44} {:<6} {:<28} {}", r.id, r.format, cats, r.purpose);
             }
             ExitCode::SUCCESS

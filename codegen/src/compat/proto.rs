@@ -1085,6 +1085,8 @@ impl Checker<'_, '_> {
                     continue;
                 };
                 let rpc = format!("RPC \"{}\" on service \"{short}\"", om.name());
+                let index = ns.desc.method.iter().position(|m| m.name() == om.name()).unwrap_or(0) as i32;
+                let span = self.new.span(ns.file, &sub(&ns.path, &[2, index])).or(span);
                 let checks: [(&'static str, bool, String); 5] = [
                     (
                         "RPC_SAME_CLIENT_STREAMING",
@@ -1121,11 +1123,17 @@ impl Checker<'_, '_> {
                         "idempotency level".into(),
                     ),
                 ];
+                let idempotency_span = self.new.span(ns.file, &sub(&ns.path, &[2, index, 4, 34])).or(span);
                 for (rule, changed, what) in checks {
                     if changed {
+                        let at = if rule == "RPC_SAME_IDEMPOTENCY_LEVEL" {
+                            idempotency_span
+                        } else {
+                            span
+                        };
                         self.add(
                             rule,
-                            span,
+                            at,
                             None,
                             Some(name),
                             "add a new rpc instead",

@@ -66,6 +66,21 @@ pub fn locate(fd: &FileDescriptorProto, outline: &Outline) -> Locations {
             enumeration(e, d, vec![5, i as i32], &mut out);
         }
     }
+    for (i, s) in fd.service.iter().enumerate() {
+        let Some(d) = outline.services.iter().find(|d| d.name == s.name()) else {
+            continue;
+        };
+        out.insert(vec![6, i as i32], d.decl);
+        for (j, m) in s.method.iter().enumerate() {
+            if let Some((_, span)) = d.rpcs.iter().find(|(n, _)| n == m.name()) {
+                out.insert(vec![6, i as i32, 2, j as i32], *span);
+            }
+            // MethodOptions.idempotency_level is field 34 of the method's options (field 4).
+            if let Some((_, span)) = d.idempotency.iter().find(|(n, _)| n == m.name()) {
+                out.insert(vec![6, i as i32, 2, j as i32, 4, 34], *span);
+            }
+        }
+    }
     out
 }
 

@@ -271,6 +271,8 @@ pub struct Outline {
     pub imports: Vec<ImportDecl>,
     pub messages: Vec<MessageDecl>,
     pub enums: Vec<EnumDecl>,
+    /// `service` declarations: (name, declaration span, rpcs as (name, declaration span)).
+    pub services: Vec<ServiceDecl>,
     /// Every option statement (file, message, field, enum level) in source order.
     pub options: Vec<OptionDecl>,
     /// File-level `option` statements.
@@ -327,6 +329,16 @@ pub struct EnumDecl {
     pub leading: Option<String>,
     pub trailing: Option<String>,
     pub values: Vec<FieldDecl>,
+}
+
+/// A `service` and its `rpc`s, with declaration spans.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceDecl {
+    pub name: String,
+    pub decl: (usize, usize),
+    pub rpcs: Vec<(String, (usize, usize))>,
+    /// `option idempotency_level = ...;` inside an rpc body, by rpc name.
+    pub idempotency: Vec<(String, (usize, usize))>,
 }
 
 /// One `key: value` entry of an aggregate option value: key, key span, value (unquoted), value span.
@@ -414,6 +426,52 @@ pub fn outline(text: &str, tokens: &[Token]) -> Outline {
                 let o = p.option();
                 out.file_options.push(o.clone());
                 out.options.push(o);
+            }
+            Some("service") => {
+                let start = p.peek().map(|t| t.start).unwrap_or(0);
+                p.pos += 1;
+                let name = p.ident().unwrap_or_default().to_owned();
+                p.pos += 1;
+                let mut service = ServiceDecl {
+                    name,
+                    ..ServiceDecl::default()
+                };
+                if p.is_sym(b'{') {
+                    p.pos += 1;
+                    while let Some(t) = p.peek() {
+                        if t.kind == Tok::Sym(b'}') {
+                            p.pos += 1;
+                            break;
+                        }
+                        if p.ident() == Some("rpc") {
+                            let rpc_start = t.start;
+                            let first = p.pos;
+                            p.pos += 1;
+                            let rpc = p.ident().unwrap_or_default().to_owned();
+                            p.skip_statement();
+                            // An `option idempotency_level = X;` in the rpc's body.
+                            let body = &tokens[first..p.pos];
+                            for (i, tok) in body.iter().enumerate() {
+                                let is = |j: usize, w: &str| body.get(j).is_some_and(|t| &text[t.start..t.end] == w);
+                                if &text[tok.start..tok.end] == "option" && is(i + 1, "idempotency_level") {
+                                    let end = body[i..]
+                                        .iter()
+                                        .find(|t| t.kind == Tok::Sym(b';'))
+                                        .map(|t| t.end)
+                                        .unwrap_or(tok.end);
+                                    service.idempotency.push((rpc.clone(), (tok.start, end)));
+                                }
+                            }
+                            service.rpcs.push((rpc, (rpc_start, p.prev_end())));
+                        } else {
+                            p.skip_statement();
+                        }
+                    }
+                } else {
+                    p.skip_statement();
+                }
+                service.decl = (start, p.prev_end());
+                out.services.push(service);
             }
             _ => p.skip_statement(),
         }
