@@ -1,0 +1,241 @@
+//! The `Transport` seam: what publishers and consumers need from a broker, and the record format
+//! envelopes travel in (CloudEvents Kafka binary mode: `ce_*` headers, partition key as the record
+//! key, payload as the value).
+
+use std::fmt;
+use std::future::Future;
+
+use crate::envelope::Envelope;
+
+/// One record on a topic partition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub topic: String,
+    pub partition: u32,
+    pub offset: u64,
+    pub key: Option<Vec<u8>>,
+    pub headers: Vec<(String, Vec<u8>)>,
+    pub value: Vec<u8>,
+}
+
+/// Where a record landed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delivery {
+    pub partition: u32,
+    pub offset: u64,
+}
+
+/// How much the broker must confirm before a send returns (Kafka's `acks`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Acks {
+    /// Fire and forget: no confirmation.
+    None,
+    /// The partition leader has it.
+    Leader,
+    /// Every in-sync replica has it.
+    #[default]
+    All,
+}
+
+/// Where a new consumer group starts on a partition with no committed offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StartFrom {
+    #[default]
+    Earliest,
+    Latest,
+}
+
+/// A transport failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TransportError {
+    /// The topic does not exist (and the transport does not create topics on demand).
+    UnknownTopic(String),
+    /// The record was refused (too large, topic read-only, ...).
+    Rejected(String),
+    /// The broker could not take the record within the allowed time (back-pressure).
+    Full(String),
+    /// The subscription or transport was closed.
+    Closed,
+    /// Anything else, with the broker's words.
+    Broker(String),
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TransportError::UnknownTopic(t) => write!(f, "unknown topic `{t}`"),
+            TransportError::Rejected(why) => write!(f, "record rejected: {why}"),
+            TransportError::Full(why) => write!(f, "broker full: {why}"),
+            TransportError::Closed => f.write_str("closed"),
+            TransportError::Broker(why) => write!(f, "broker error: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for TransportError {}
+
+/// A broker connection: sends records and opens consumer-group subscriptions.
+pub trait Transport: Send + Sync + 'static {
+    type Subscription: Subscription;
+
+    /// Sends one record; returns once the broker confirmed it as `acks` asks.
+    fn send(
+        &self,
+        topic: &str,
+        key: Option<&[u8]>,
+        headers: Vec<(String, Vec<u8>)>,
+        value: Vec<u8>,
+        acks: Acks,
+    ) -> impl Future<Output = Result<Delivery, TransportError>> + Send;
+
+    /// Joins consumer group `group` on `topics`; partitions are shared with the group's other members.
+    fn subscribe(
+        &self,
+        group: &str,
+        topics: &[String],
+        start: StartFrom,
+    ) -> impl Future<Output = Result<Self::Subscription, TransportError>> + Send;
+}
+
+/// A consumer group member's view: the records of the partitions assigned to it.
+pub trait Subscription: Send + 'static {
+    /// The next record of an assigned partition, waiting for one; `Ok(None)` once closed.
+    fn next(&mut self) -> impl Future<Output = Result<Option<Record>, TransportError>> + Send;
+    /// Marks everything before `offset` on the partition as processed by the group.
+    fn commit(
+        &mut self,
+        topic: &str,
+        partition: u32,
+        offset: u64,
+    ) -> impl Future<Output = Result<(), TransportError>> + Send;
+    /// The partitions currently assigned to this member.
+    fn assignment(&self) -> Vec<(String, u32)>;
+    /// Leaves the group (the remaining members take over its partitions).
+    fn close(self) -> impl Future<Output = ()> + Send;
+}
+
+/// Kafka's default partitioner: murmur2 of the key, made positive, modulo the partition count.
+pub fn partition_for(key: &[u8], partitions: u32) -> u32 {
+    (murmur2(key) & 0x7fff_ffff) as u32 % partitions.max(1)
+}
+
+/// Kafka's murmur2 (the Java client's `Utils.murmur2`), seed 0x9747b28c.
+pub fn murmur2(data: &[u8]) -> i32 {
+    const SEED: u32 = 0x9747_b28c;
+    const M: u32 = 0x5bd1_e995;
+    const R: u32 = 24;
+    let length = data.len() as u32;
+    let mut h: u32 = SEED ^ length;
+    let chunks = data.chunks_exact(4);
+    let tail = chunks.remainder();
+    for chunk in chunks {
+        let mut k = u32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
+        k = k.wrapping_mul(M);
+        k ^= k >> R;
+        k = k.wrapping_mul(M);
+        h = h.wrapping_mul(M);
+        h ^= k;
+    }
+    match tail.len() {
+        3 => {
+            h ^= u32::from(tail[2]) << 16;
+            h ^= u32::from(tail[1]) << 8;
+            h ^= u32::from(tail[0]);
+            h = h.wrapping_mul(M);
+        }
+        2 => {
+            h ^= u32::from(tail[1]) << 8;
+            h ^= u32::from(tail[0]);
+            h = h.wrapping_mul(M);
+        }
+        1 => {
+            h ^= u32::from(tail[0]);
+            h = h.wrapping_mul(M);
+        }
+        _ => {}
+    }
+    h ^= h >> 13;
+    h = h.wrapping_mul(M);
+    h ^= h >> 15;
+    h as i32
+}
+
+/// Header names of the CloudEvents Kafka binding (binary mode) and herald's extensions.
+pub mod headers {
+    pub const ID: &str = "ce_id";
+    pub const SOURCE: &str = "ce_source";
+    pub const TYPE: &str = "ce_type";
+    pub const SPEC_VERSION: &str = "ce_specversion";
+    pub const TIME: &str = "ce_time";
+    pub const CONTENT_TYPE: &str = "content-type";
+    pub const DATA_SCHEMA: &str = "ce_dataschema";
+    pub const SUBJECT: &str = "ce_subject";
+    pub const VERSION: &str = "ce_version";
+    pub const PARTITION_KEY: &str = "ce_partitionkey";
+    pub const CORRELATION_ID: &str = "ce_correlationid";
+    pub const CAUSATION_ID: &str = "ce_causationid";
+    pub const TRACEPARENT: &str = "ce_traceparent";
+}
+
+impl Envelope {
+    /// The envelope as a record's headers (binary mode); the payload is the record's value.
+    pub fn to_headers(&self) -> Vec<(String, Vec<u8>)> {
+        let mut out = vec![
+            (headers::ID.to_owned(), self.id.clone().into_bytes()),
+            (headers::SOURCE.to_owned(), self.source.clone().into_bytes()),
+            (headers::TYPE.to_owned(), self.event_type.clone().into_bytes()),
+            (headers::SPEC_VERSION.to_owned(), self.spec_version.clone().into_bytes()),
+            (headers::VERSION.to_owned(), self.version.to_string().into_bytes()),
+        ];
+        let optional = [
+            (
+                headers::TIME,
+                self.time
+                    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
+            ),
+            (headers::CONTENT_TYPE, self.data_content_type.clone()),
+            (headers::DATA_SCHEMA, self.data_schema.clone()),
+            (headers::SUBJECT, self.subject.clone()),
+            (headers::PARTITION_KEY, self.partition_key.clone()),
+            (headers::CORRELATION_ID, self.correlation_id.clone()),
+            (headers::CAUSATION_ID, self.causation_id.clone()),
+            (headers::TRACEPARENT, self.traceparent.clone()),
+        ];
+        for (name, value) in optional {
+            if let Some(v) = value {
+                out.push((name.to_owned(), v.into_bytes()));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Values from the Kafka client's own tests of `Utils.murmur2`.
+    #[test]
+    fn murmur2_matches_kafka() {
+        assert_eq!(murmur2(b"21"), -973_932_308);
+        assert_eq!(murmur2(b"foobar"), -790_332_482);
+        assert_eq!(murmur2(b"a-little-bit-long-string"), -985_981_536);
+        assert_eq!(murmur2(b"a-little-bit-longer-string"), -1_486_304_829);
+        assert_eq!(
+            murmur2(b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8"),
+            -58_897_971
+        );
+        assert_eq!(murmur2(b"abc"), 479_470_107);
+    }
+
+    #[test]
+    fn partitions_are_stable_and_in_range() {
+        for n in [1, 4, 16] {
+            for key in [&b"user-1"[..], b"", b"x"] {
+                let p = partition_for(key, n);
+                assert!(p < n);
+                assert_eq!(p, partition_for(key, n));
+            }
+        }
+    }
+}
