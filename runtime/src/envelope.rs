@@ -57,3 +57,91 @@ impl Envelope {
         self
     }
 }
+
+/// An envelope that is missing an attribute or has one in the wrong format.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnvelopeError {
+    /// The CloudEvents attribute (or header) at fault.
+    pub attribute: &'static str,
+    pub problem: String,
+}
+
+impl std::fmt::Display for EnvelopeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "envelope attribute `{}`: {}", self.attribute, self.problem)
+    }
+}
+
+impl std::error::Error for EnvelopeError {}
+
+fn invalid(attribute: &'static str, problem: impl Into<String>) -> EnvelopeError {
+    EnvelopeError {
+        attribute,
+        problem: problem.into(),
+    }
+}
+
+impl Envelope {
+    /// Checks the CloudEvents rules herald relies on: `id`, `source` and `type` present and
+    /// non-empty, `specversion` 1.0, a `source` without whitespace, a MAJOR.MINOR `version`.
+    pub fn validate(&self) -> Result<(), EnvelopeError> {
+        if self.id.is_empty() {
+            return Err(invalid("id", "is empty"));
+        }
+        if self.source.is_empty() || self.source.chars().any(char::is_whitespace) {
+            return Err(invalid("source", format!("`{}` is not a URI reference", self.source)));
+        }
+        if self.event_type.is_empty() {
+            return Err(invalid("type", "is empty"));
+        }
+        if self.spec_version != CLOUDEVENTS_SPEC_VERSION {
+            return Err(invalid("specversion", format!("`{}` is not 1.0", self.spec_version)));
+        }
+        Ok(())
+    }
+
+    /// Reads an envelope from a record in CloudEvents binary mode, validating every attribute.
+    pub fn from_record(record: &crate::transport::Record) -> Result<Envelope, EnvelopeError> {
+        use crate::transport::headers as h;
+        let get = |name: &'static str| -> Result<Option<String>, EnvelopeError> {
+            match record.headers.iter().rev().find(|(k, _)| k == name) {
+                None => Ok(None),
+                Some((_, v)) => String::from_utf8(v.clone())
+                    .map(Some)
+                    .map_err(|_| invalid(name, "is not UTF-8")),
+            }
+        };
+        let required = |name: &'static str| -> Result<String, EnvelopeError> {
+            get(name)?.ok_or_else(|| invalid(name, "is missing"))
+        };
+        let version_text = required(h::VERSION)?;
+        let version = Version::parse(&version_text)
+            .ok_or_else(|| invalid(h::VERSION, format!("`{version_text}` is not MAJOR.MINOR")))?;
+        let time = match get(h::TIME)? {
+            None => None,
+            Some(t) => Some(
+                chrono::DateTime::parse_from_rfc3339(&t)
+                    .map_err(|e| invalid(h::TIME, format!("`{t}` is not RFC 3339: {e}")))?
+                    .with_timezone(&chrono::Utc),
+            ),
+        };
+        let envelope = Envelope {
+            id: required(h::ID)?,
+            source: required(h::SOURCE)?,
+            event_type: required(h::TYPE)?,
+            spec_version: required(h::SPEC_VERSION)?,
+            time,
+            data_content_type: get(h::CONTENT_TYPE)?,
+            data_schema: get(h::DATA_SCHEMA)?,
+            subject: get(h::SUBJECT)?,
+            version,
+            partition_key: get(h::PARTITION_KEY)?,
+            correlation_id: get(h::CORRELATION_ID)?,
+            causation_id: get(h::CAUSATION_ID)?,
+            traceparent: get(h::TRACEPARENT)?,
+            data: record.value.clone(),
+        };
+        envelope.validate()?;
+        Ok(envelope)
+    }
+}

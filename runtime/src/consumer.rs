@@ -1,0 +1,506 @@
+//! Publishing and consuming over any [`Transport`]: the [`Publisher`] wraps events in envelopes;
+//! the [`Consumer`] runs a generated dispatcher for one consumer group, at least once.
+//!
+//! The consumer's guarantees: records with the same partition key are handled one at a time, in
+//! order; different keys run concurrently (bounded); an offset is committed only once every record
+//! before it on the partition is done (handled, skipped or dead-lettered); a handler that fails,
+//! panics or times out is retried with exponential backoff and jitter, then dead-lettered with the
+//! reason, attempt count and original coordinates in headers; envelopes that do not decode and
+//! unknown event types follow an explicit policy. Nothing is lost silently: a record that cannot be
+//! handled, dead-lettered or skipped stays uncommitted (and the consumer stops), so it is
+//! delivered again.
+
+use std::collections::{BTreeSet, HashMap};
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot, Semaphore};
+use tracing::Instrument;
+
+use crate::dispatch::{Dispatch, DispatchError, Publish, PublishError};
+use crate::envelope::Envelope;
+use crate::transport::{Acks, Record, StartFrom, Subscription, Transport};
+
+/// How a publisher waits for its records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reliability {
+    /// Send and move on, with the broker confirming as `acks` asks (meaningful on Kafka).
+    FireAndForget(Acks),
+    /// Confirmed by every replica, retried on a transient failure: at least once.
+    AtLeastOnce { retries: u32 },
+}
+
+/// Counters a service can export.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    pub published: AtomicU64,
+    pub handled: AtomicU64,
+    pub retried: AtomicU64,
+    pub dead_lettered: AtomicU64,
+    pub skipped: AtomicU64,
+}
+
+impl Metrics {
+    fn bump(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn get(counter: &AtomicU64) -> u64 {
+        counter.load(Ordering::Relaxed)
+    }
+}
+
+/// Publishes envelopes through a transport: validated, keyed by partition key, as binary-mode
+/// CloudEvents records.
+#[derive(Debug)]
+pub struct Publisher<T> {
+    transport: T,
+    reliability: Reliability,
+    metrics: Arc<Metrics>,
+}
+
+impl<T: Transport> Publisher<T> {
+    pub fn new(transport: T, reliability: Reliability) -> Publisher<T> {
+        Publisher {
+            transport,
+            reliability,
+            metrics: Arc::new(Metrics::default()),
+        }
+    }
+
+    pub fn metrics(&self) -> Arc<Metrics> {
+        Arc::clone(&self.metrics)
+    }
+}
+
+impl<T: Transport> Publish for Publisher<T> {
+    fn send(&self, topic: &str, envelope: Envelope) -> impl Future<Output = Result<(), PublishError>> + Send {
+        let span = tracing::info_span!("publish", r#type = %envelope.event_type, id = %envelope.id, topic);
+        async move {
+            envelope.validate().map_err(|e| PublishError(e.to_string()))?;
+            let (acks, retries) = match self.reliability {
+                Reliability::FireAndForget(acks) => (acks, 0),
+                Reliability::AtLeastOnce { retries } => (Acks::All, retries),
+            };
+            let headers = envelope.to_headers();
+            let key = envelope.partition_key.as_deref().map(str::as_bytes);
+            let mut attempt = 0;
+            loop {
+                match self
+                    .transport
+                    .send(topic, key, headers.clone(), envelope.data.clone(), acks)
+                    .await
+                {
+                    Ok(_) => {
+                        Metrics::bump(&self.metrics.published);
+                        return Ok(());
+                    }
+                    Err(e @ crate::transport::TransportError::Rejected(_)) => return Err(PublishError(e.to_string())),
+                    Err(e) if attempt >= retries => return Err(PublishError(e.to_string())),
+                    Err(_) => {
+                        attempt += 1;
+                        tokio::time::sleep(Duration::from_millis(50 << attempt.min(6))).await;
+                    }
+                }
+            }
+        }
+        .instrument(span)
+    }
+}
+
+/// What to do with a record that cannot be dispatched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    /// Send it to the dead-letter topic with the reason, then go on.
+    DeadLetter,
+    /// Commit past it (counted in `Metrics::skipped`).
+    Skip,
+    /// Stop the consumer, leaving it uncommitted.
+    Stop,
+}
+
+/// Settings of a [`Consumer`].
+#[derive(Debug, Clone)]
+pub struct ConsumerConfig {
+    pub group: String,
+    pub topics: Vec<String>,
+    pub start: StartFrom,
+    /// Records handled at once (different keys).
+    pub concurrency: usize,
+    /// Attempts per record, the first included.
+    pub max_attempts: u32,
+    pub initial_backoff: Duration,
+    pub max_backoff: Duration,
+    pub handler_timeout: Duration,
+    /// Dead-letter topic; default `<topic>.dlq`.
+    pub dead_letter_topic: Option<String>,
+    /// Envelopes or payloads that do not decode.
+    pub on_undecodable: Policy,
+    /// Event types (or MAJOR versions) this dispatcher does not know.
+    pub on_unknown: Policy,
+}
+
+impl ConsumerConfig {
+    pub fn new(group: impl Into<String>, topics: impl IntoIterator<Item = impl Into<String>>) -> ConsumerConfig {
+        ConsumerConfig {
+            group: group.into(),
+            topics: topics.into_iter().map(Into::into).collect(),
+            start: StartFrom::Earliest,
+            concurrency: 16,
+            max_attempts: 5,
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(10),
+            handler_timeout: Duration::from_secs(30),
+            dead_letter_topic: None,
+            on_undecodable: Policy::DeadLetter,
+            on_unknown: Policy::DeadLetter,
+        }
+    }
+}
+
+/// Why a consumer stopped early.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConsumerError {
+    pub message: String,
+}
+
+impl std::fmt::Display for ConsumerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ConsumerError {}
+
+/// Turns an envelope of an older MAJOR into the current one.
+pub type Upcaster = Arc<dyn Fn(Envelope) -> Result<Envelope, String> + Send + Sync>;
+
+/// Runs a dispatcher for one consumer group over a transport.
+pub struct Consumer<T: Transport, D> {
+    transport: T,
+    dispatcher: Arc<D>,
+    config: ConsumerConfig,
+    upcasters: HashMap<(String, u32), Upcaster>,
+    metrics: Arc<Metrics>,
+}
+
+/// Header names on dead-lettered records.
+pub mod dead_letter {
+    pub const REASON: &str = "herald_dlq_reason";
+    pub const ATTEMPTS: &str = "herald_dlq_attempts";
+    pub const TOPIC: &str = "herald_dlq_topic";
+    pub const PARTITION: &str = "herald_dlq_partition";
+    pub const OFFSET: &str = "herald_dlq_offset";
+    pub const GROUP: &str = "herald_dlq_group";
+}
+
+/// Records of one key on one partition: handled one after another.
+type Lane = (String, u32, Option<Vec<u8>>);
+
+struct Done {
+    topic: String,
+    partition: u32,
+    offset: u64,
+    result: Result<(), String>,
+}
+
+/// Per partition: offsets in flight or done, to commit only contiguous progress.
+#[derive(Default)]
+struct Progress {
+    in_flight: BTreeSet<u64>,
+    done: BTreeSet<u64>,
+    committed: Option<u64>,
+}
+
+impl Progress {
+    /// The offset to commit: one past the highest offset with nothing unfinished before it.
+    fn committable(&mut self) -> Option<u64> {
+        let mut next = None;
+        while let Some(&first) = self.done.iter().next() {
+            if self.in_flight.iter().next().is_some_and(|f| *f < first) {
+                break;
+            }
+            self.done.remove(&first);
+            next = Some(first + 1);
+        }
+        next
+    }
+}
+
+impl<T: Transport, D: Dispatch + 'static> Consumer<T, D> {
+    pub fn new(transport: T, dispatcher: D, config: ConsumerConfig) -> Consumer<T, D> {
+        Consumer {
+            transport,
+            dispatcher: Arc::new(dispatcher),
+            config,
+            upcasters: HashMap::new(),
+            metrics: Arc::new(Metrics::default()),
+        }
+    }
+
+    /// Registers the conversion of `event_type` at MAJOR `from_major` into a current version.
+    pub fn upcaster(
+        mut self,
+        event_type: &str,
+        from_major: u32,
+        f: impl Fn(Envelope) -> Result<Envelope, String> + Send + Sync + 'static,
+    ) -> Self {
+        self.upcasters.insert((event_type.to_owned(), from_major), Arc::new(f));
+        self
+    }
+
+    pub fn metrics(&self) -> Arc<Metrics> {
+        Arc::clone(&self.metrics)
+    }
+
+    /// Consumes until `shutdown` completes (then finishes the records in flight and commits) or
+    /// the subscription ends. An error means a record could not be handled, dead-lettered or
+    /// skipped; it stays uncommitted.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send) -> Result<(), ConsumerError> {
+        let mut sub = self
+            .transport
+            .subscribe(&self.config.group, &self.config.topics, self.config.start)
+            .await
+            .map_err(|e| ConsumerError {
+                message: format!("cannot subscribe: {e}"),
+            })?;
+        let transport = Arc::new(self.transport);
+        let shared = Arc::new(Shared {
+            dispatcher: self.dispatcher,
+            config: self.config,
+            upcasters: self.upcasters,
+            metrics: self.metrics,
+        });
+        let permits = Arc::new(Semaphore::new(shared.config.concurrency.max(1)));
+        let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
+        let mut lanes: HashMap<Lane, oneshot::Receiver<()>> = HashMap::new();
+        let mut progress: HashMap<(String, u32), Progress> = HashMap::new();
+        let mut in_flight = 0usize;
+        let mut failure: Option<String> = None;
+        tokio::pin!(shutdown);
+        let mut reading = true;
+        while reading || in_flight > 0 {
+            tokio::select! {
+                biased;
+                Some(done) = done_rx.recv() => {
+                    in_flight -= 1;
+                    let entry = progress.entry((done.topic.clone(), done.partition)).or_default();
+                    entry.in_flight.remove(&done.offset);
+                    match done.result {
+                        Ok(()) => {
+                            entry.done.insert(done.offset);
+                            if let Some(offset) = entry.committable() {
+                                if entry.committed != Some(offset) {
+                                    entry.committed = Some(offset);
+                                    if let Err(e) = sub.commit(&done.topic, done.partition, offset).await {
+                                        failure.get_or_insert(format!("commit failed: {e}"));
+                                        reading = false;
+                                    }
+                                }
+                            }
+                        }
+                        Err(reason) => {
+                            // Leave it (and everything after it on the partition) uncommitted.
+                            entry.in_flight.insert(done.offset);
+                            failure.get_or_insert(reason);
+                            reading = false;
+                        }
+                    }
+                }
+                _ = &mut shutdown, if reading => { reading = false; }
+                next = sub.next(), if reading => {
+                    let record = match next {
+                        Ok(Some(r)) => r,
+                        Ok(None) => { reading = false; continue; }
+                        Err(e) => { failure.get_or_insert(format!("subscription failed: {e}")); reading = false; continue; }
+                    };
+                    let Ok(permit) = Arc::clone(&permits).acquire_owned().await else { reading = false; continue; };
+                    progress.entry((record.topic.clone(), record.partition)).or_default().in_flight.insert(record.offset);
+                    in_flight += 1;
+                    // Same key: wait for the previous record of that key.
+                    let lane = (record.topic.clone(), record.partition, record.key.clone());
+                    let previous = lanes.remove(&lane);
+                    let (finished_tx, finished_rx) = oneshot::channel();
+                    lanes.insert(lane, finished_rx);
+                    if lanes.len() > 10_000 {
+                        lanes.retain(|_, rx| matches!(rx.try_recv(), Err(oneshot::error::TryRecvError::Empty)));
+                    }
+                    let shared = Arc::clone(&shared);
+                    let transport = Arc::clone(&transport);
+                    let done_tx = done_tx.clone();
+                    tokio::spawn(async move {
+                        if let Some(previous) = previous {
+                            let _ = previous.await;
+                        }
+                        let (topic, partition, offset) = (record.topic.clone(), record.partition, record.offset);
+                        let result = shared.process(&*transport, record).await;
+                        let _ = finished_tx.send(());
+                        drop(permit);
+                        let _ = done_tx.send(Done { topic, partition, offset, result });
+                    });
+                }
+            }
+        }
+        sub.close().await;
+        match failure {
+            Some(message) => Err(ConsumerError { message }),
+            None => Ok(()),
+        }
+    }
+}
+
+struct Shared<D> {
+    dispatcher: Arc<D>,
+    config: ConsumerConfig,
+    upcasters: HashMap<(String, u32), Upcaster>,
+    metrics: Arc<Metrics>,
+}
+
+enum Failure {
+    /// Not worth retrying: bad envelope or payload.
+    Undecodable(String),
+    /// A type or MAJOR this dispatcher does not route.
+    Unknown(String),
+    /// The handler failed, panicked or timed out.
+    Handler(String),
+}
+
+impl<D: Dispatch + 'static> Shared<D> {
+    /// Handles one record to the end: handled, skipped, dead-lettered, or an error (stop).
+    async fn process<T: Transport>(&self, transport: &T, record: Record) -> Result<(), String> {
+        let mut attempts = 0u32;
+        let outcome = loop {
+            attempts += 1;
+            match self.attempt(&record, attempts).await {
+                Ok(()) => break Ok(()),
+                Err(Failure::Handler(reason)) if attempts < self.config.max_attempts => {
+                    Metrics::bump(&self.metrics.retried);
+                    tracing::warn!(attempt = attempts, %reason, "handler failed; retrying");
+                    tokio::time::sleep(self.backoff(attempts, record.offset)).await;
+                }
+                Err(failure) => break Err(failure),
+            }
+        };
+        let (policy, reason) = match outcome {
+            Ok(()) => {
+                Metrics::bump(&self.metrics.handled);
+                return Ok(());
+            }
+            Err(Failure::Undecodable(r)) => (self.config.on_undecodable, r),
+            Err(Failure::Unknown(r)) => (self.config.on_unknown, r),
+            Err(Failure::Handler(r)) => (Policy::DeadLetter, format!("{r} (after {attempts} attempts)")),
+        };
+        match policy {
+            Policy::Skip => {
+                Metrics::bump(&self.metrics.skipped);
+                tracing::warn!(%reason, "record skipped");
+                Ok(())
+            }
+            Policy::Stop => Err(format!(
+                "stopped at {}/{}@{}: {reason}",
+                record.topic, record.partition, record.offset
+            )),
+            Policy::DeadLetter => {
+                let topic = self
+                    .config
+                    .dead_letter_topic
+                    .clone()
+                    .unwrap_or_else(|| format!("{}.dlq", record.topic));
+                let mut headers = record.headers.clone();
+                headers.extend([
+                    (dead_letter::REASON.to_owned(), reason.clone().into_bytes()),
+                    (dead_letter::ATTEMPTS.to_owned(), attempts.to_string().into_bytes()),
+                    (dead_letter::TOPIC.to_owned(), record.topic.clone().into_bytes()),
+                    (
+                        dead_letter::PARTITION.to_owned(),
+                        record.partition.to_string().into_bytes(),
+                    ),
+                    (dead_letter::OFFSET.to_owned(), record.offset.to_string().into_bytes()),
+                    (dead_letter::GROUP.to_owned(), self.config.group.clone().into_bytes()),
+                ]);
+                match transport
+                    .send(&topic, record.key.as_deref(), headers, record.value.clone(), Acks::All)
+                    .await
+                {
+                    Ok(_) => {
+                        Metrics::bump(&self.metrics.dead_lettered);
+                        tracing::warn!(%reason, dead_letter_topic = %topic, "record dead-lettered");
+                        Ok(())
+                    }
+                    Err(e) => Err(format!(
+                        "cannot dead-letter {}/{}@{} to `{topic}` ({e}); it stays uncommitted: {reason}",
+                        record.topic, record.partition, record.offset
+                    )),
+                }
+            }
+        }
+    }
+
+    async fn attempt(&self, record: &Record, attempt: u32) -> Result<(), Failure> {
+        let mut envelope =
+            Envelope::from_record(record).map_err(|e| Failure::Undecodable(format!("invalid envelope: {e}")))?;
+        if let Some(up) = self
+            .upcasters
+            .get(&(envelope.event_type.clone(), envelope.version.major))
+        {
+            envelope = up(envelope).map_err(|e| Failure::Undecodable(format!("upcast failed: {e}")))?;
+        }
+        let span = tracing::info_span!(
+            "dispatch",
+            r#type = %envelope.event_type,
+            id = %envelope.id,
+            partition = record.partition,
+            offset = record.offset,
+            attempt
+        );
+        let dispatcher = Arc::clone(&self.dispatcher);
+        let task = tokio::spawn(async move { dispatcher.dispatch(&envelope).await }.instrument(span));
+        match tokio::time::timeout(self.config.handler_timeout, task).await {
+            Err(_) => Err(Failure::Handler(format!(
+                "handler timed out after {:?}",
+                self.config.handler_timeout
+            ))),
+            Ok(Err(join)) if join.is_panic() => {
+                Err(Failure::Handler(format!("handler panicked: {}", panic_message(join))))
+            }
+            Ok(Err(join)) => Err(Failure::Handler(format!("handler task failed: {join}"))),
+            Ok(Ok(Ok(()))) => Ok(()),
+            Ok(Ok(Err(e))) => Err(match e {
+                DispatchError::UnknownType { .. } | DispatchError::UnknownMajor { .. } => {
+                    Failure::Unknown(e.to_string())
+                }
+                DispatchError::Decode { .. } => Failure::Undecodable(e.to_string()),
+                DispatchError::Handler { .. } => Failure::Handler(e.to_string()),
+            }),
+        }
+    }
+
+    /// Exponential backoff with jitter (up to half the delay), capped.
+    fn backoff(&self, attempt: u32, salt: u64) -> Duration {
+        let base = self.config.initial_backoff.saturating_mul(1 << (attempt - 1).min(16));
+        let base = base.min(self.config.max_backoff);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let mut x = u64::from(nanos) ^ salt.rotate_left(17) ^ 0x9e37_79b9_7f4a_7c15;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let jitter = base.as_nanos() as u64 / 2;
+        base + Duration::from_nanos(if jitter == 0 { 0 } else { x % jitter })
+    }
+}
+
+fn panic_message(join: tokio::task::JoinError) -> String {
+    match join.try_into_panic() {
+        Ok(payload) => payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "non-text panic".to_owned()),
+        Err(e) => e.to_string(),
+    }
+}

@@ -1,0 +1,397 @@
+//! The consumer loop on the in-memory transport, with a scripted dispatcher: ordering per key,
+//! commits after success, retries, dead letters, policies, panics, timeouts, shutdown, upcasting.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use herald_runtime::consumer::{dead_letter, Consumer, ConsumerConfig, Metrics, Policy, Publisher, Reliability};
+use herald_runtime::memory::{InMemoryTransport, MemoryConfig};
+use herald_runtime::transport::{Acks, StartFrom, Subscription, Transport};
+use herald_runtime::{CodecError, Dispatch, DispatchError, Envelope, HandlerError, Publish, Version};
+
+/// What the scripted handler does with a payload: "ok", "fail:N" (fail N times), "fail", "panic",
+/// "hang", "garbage" (decode error).
+#[derive(Clone, Default)]
+struct Script {
+    seen: Arc<Mutex<Vec<(String, String)>>>,
+    failures: Arc<Mutex<HashMap<String, u32>>>,
+}
+
+impl Dispatch for Script {
+    fn event_types(&self) -> &'static [&'static str] {
+        &["test.Happened"]
+    }
+
+    async fn dispatch(&self, envelope: &Envelope) -> Result<(), DispatchError> {
+        let event_type = envelope.event_type.clone();
+        if event_type != "test.Happened" {
+            return Err(DispatchError::UnknownType { event_type });
+        }
+        if envelope.version.major != 1 {
+            return Err(DispatchError::UnknownMajor {
+                event_type,
+                major: envelope.version.major,
+                known: &[1],
+            });
+        }
+        let payload = String::from_utf8_lossy(&envelope.data).into_owned();
+        let key = envelope.partition_key.clone().unwrap_or_default();
+        let fail = |why: &str| {
+            Err(DispatchError::Handler {
+                event_type: event_type.clone(),
+                error: HandlerError::msg(why),
+            })
+        };
+        match payload.as_str() {
+            "fail" => return fail("always fails"),
+            "panic" => panic!("handler bug"),
+            "hang" => tokio::time::sleep(Duration::from_secs(3600)).await,
+            "garbage" => {
+                return Err(DispatchError::Decode {
+                    event_type,
+                    error: CodecError::new("not a payload"),
+                })
+            }
+            p if p.starts_with("fail:") => {
+                let n: u32 = p[5..].parse().unwrap_or(1);
+                let mut failures = self.failures.lock().expect("lock");
+                let count = failures.entry(format!("{key}/{p}")).or_default();
+                if *count < n {
+                    *count += 1;
+                    return fail("fails for a while");
+                }
+            }
+            _ => {}
+        }
+        // Hold different keys for a moment so that concurrency shows.
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        self.seen.lock().expect("lock").push((key, payload));
+        Ok(())
+    }
+}
+
+fn envelope(key: &str, payload: &str) -> Envelope {
+    Envelope {
+        id: format!("id-{key}-{payload}-{}", uuid::Uuid::new_v4()),
+        source: "test".into(),
+        event_type: "test.Happened".into(),
+        spec_version: "1.0".into(),
+        time: Some(chrono::Utc::now()),
+        data_content_type: Some("text/plain".into()),
+        data_schema: None,
+        subject: None,
+        version: Version::new(1, 0),
+        partition_key: Some(key.into()),
+        correlation_id: None,
+        causation_id: None,
+        traceparent: None,
+        data: payload.as_bytes().to_vec(),
+    }
+}
+
+fn config() -> ConsumerConfig {
+    let mut c = ConsumerConfig::new("g", ["events"]);
+    c.initial_backoff = Duration::from_millis(1);
+    c.max_backoff = Duration::from_millis(5);
+    c.max_attempts = 3;
+    c.handler_timeout = Duration::from_millis(200);
+    c
+}
+
+/// Publishes, then runs the consumer until `expected` records are accounted for.
+async fn run(
+    transport: &InMemoryTransport,
+    config: ConsumerConfig,
+    script: Script,
+    envelopes: Vec<Envelope>,
+    settle: usize,
+) -> (Result<(), herald_runtime::consumer::ConsumerError>, Arc<Metrics>) {
+    let publisher = Publisher::new(transport.clone(), Reliability::AtLeastOnce { retries: 2 });
+    for e in envelopes {
+        publisher.send("events", e).await.expect("publish");
+    }
+    let consumer = Consumer::new(transport.clone(), script, config);
+    let metrics = consumer.metrics();
+    let m = Arc::clone(&metrics);
+    let stop = async move {
+        loop {
+            let accounted = Metrics::get(&m.handled) + Metrics::get(&m.dead_lettered) + Metrics::get(&m.skipped);
+            if accounted as usize >= settle {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    };
+    let result = tokio::time::timeout(Duration::from_secs(20), consumer.run(stop))
+        .await
+        .expect("consumer finishes");
+    (result, metrics)
+}
+
+fn committed_total(t: &InMemoryTransport, group: &str) -> u64 {
+    (0..4).filter_map(|p| t.committed(group, "events", p)).sum()
+}
+
+#[tokio::test]
+async fn same_key_in_order_all_committed() {
+    let t = InMemoryTransport::default();
+    let script = Script::default();
+    let mut envelopes = Vec::new();
+    for i in 0..30 {
+        for key in ["a", "b", "c"] {
+            envelopes.push(envelope(key, &format!("{i}")));
+        }
+    }
+    let (result, metrics) = run(&t, config(), script.clone(), envelopes, 90).await;
+    result.expect("clean run");
+    assert_eq!(Metrics::get(&metrics.handled), 90);
+    let seen = script.seen.lock().expect("lock").clone();
+    for key in ["a", "b", "c"] {
+        let order: Vec<u32> = seen
+            .iter()
+            .filter(|(k, _)| k == key)
+            .filter_map(|(_, p)| p.parse().ok())
+            .collect();
+        assert_eq!(order, (0..30).collect::<Vec<_>>(), "key {key} out of order");
+    }
+    assert_eq!(committed_total(&t, "g"), 90, "every offset committed");
+}
+
+#[tokio::test]
+async fn failures_retry_then_dead_letter_with_reason_and_coordinates() {
+    let t = InMemoryTransport::default();
+    let envelopes = vec![envelope("k1", "fail:2"), envelope("k2", "fail"), envelope("k3", "ok")];
+    let (result, metrics) = run(&t, config(), Script::default(), envelopes, 3).await;
+    result.expect("clean run");
+    assert_eq!(Metrics::get(&metrics.handled), 2);
+    assert_eq!(Metrics::get(&metrics.dead_lettered), 1);
+    assert!(Metrics::get(&metrics.retried) >= 4);
+    let dlq = t.records("events.dlq");
+    assert_eq!(dlq.len(), 1);
+    let header = |name: &str| {
+        dlq[0]
+            .headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+    };
+    assert!(header(dead_letter::REASON).is_some_and(|r| r.contains("always fails")));
+    assert_eq!(header(dead_letter::ATTEMPTS).as_deref(), Some("3"));
+    assert_eq!(header(dead_letter::TOPIC).as_deref(), Some("events"));
+    assert!(header(dead_letter::OFFSET).is_some() && header(dead_letter::PARTITION).is_some());
+    assert_eq!(dlq[0].value, b"fail".to_vec(), "the original payload is kept");
+    assert_eq!(committed_total(&t, "g"), 3);
+}
+
+#[tokio::test]
+async fn panics_and_hangs_are_failures_not_crashes() {
+    let t = InMemoryTransport::default();
+    let envelopes = vec![envelope("p", "panic"), envelope("h", "hang"), envelope("o", "ok")];
+    let (result, metrics) = run(&t, config(), Script::default(), envelopes, 3).await;
+    result.expect("the consumer survives");
+    assert_eq!(Metrics::get(&metrics.dead_lettered), 2);
+    let reasons: Vec<String> = t
+        .records("events.dlq")
+        .iter()
+        .filter_map(|r| {
+            r.headers
+                .iter()
+                .find(|(k, _)| k == dead_letter::REASON)
+                .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+        })
+        .collect();
+    assert!(reasons.iter().any(|r| r.contains("panicked")), "{reasons:?}");
+    assert!(reasons.iter().any(|r| r.contains("timed out")), "{reasons:?}");
+}
+
+#[tokio::test]
+async fn undecodable_and_unknown_records_follow_their_policy() {
+    // Dead-letter (default) for a payload that does not decode, an unknown type and a future MAJOR.
+    let t = InMemoryTransport::default();
+    let mut unknown = envelope("u", "ok");
+    unknown.event_type = "test.Other".into();
+    let mut future = envelope("f", "ok");
+    future.version = Version::new(2, 0);
+    let envelopes = vec![
+        envelope("g", "garbage"),
+        unknown.clone(),
+        future.clone(),
+        envelope("o", "ok"),
+    ];
+    let (result, metrics) = run(&t, config(), Script::default(), envelopes.clone(), 4).await;
+    result.expect("clean");
+    assert_eq!(Metrics::get(&metrics.dead_lettered), 3);
+    assert_eq!(
+        Metrics::get(&metrics.retried),
+        0,
+        "decode and routing errors are not retried"
+    );
+
+    // Skip.
+    let t = InMemoryTransport::default();
+    let mut c = config();
+    c.on_undecodable = Policy::Skip;
+    c.on_unknown = Policy::Skip;
+    let (result, metrics) = run(&t, c, Script::default(), envelopes, 4).await;
+    result.expect("clean");
+    assert_eq!(Metrics::get(&metrics.skipped), 3);
+    assert!(t.records("events.dlq").is_empty());
+}
+
+#[tokio::test]
+async fn a_record_without_an_envelope_is_dead_lettered() {
+    let t = InMemoryTransport::default();
+    // Raw records: no ce_id, a bad specversion, a bad time, a bad version.
+    let good = envelope("k", "ok").to_headers();
+    let without = |name: &str| good.iter().filter(|(k, _)| k != name).cloned().collect::<Vec<_>>();
+    let replace = |name: &str, v: &str| {
+        good.iter()
+            .map(|(k, x)| {
+                if k == name {
+                    (k.clone(), v.as_bytes().to_vec())
+                } else {
+                    (k.clone(), x.clone())
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    for headers in [
+        without("ce_id"),
+        replace("ce_specversion", "0.3"),
+        replace("ce_time", "yesterday"),
+        replace("ce_version", "one"),
+        vec![],
+    ] {
+        t.send("events", Some(b"k"), headers, b"ok".to_vec(), Acks::All)
+            .await
+            .expect("send");
+    }
+    let (result, metrics) = run(&t, config(), Script::default(), Vec::new(), 5).await;
+    result.expect("clean");
+    assert_eq!(Metrics::get(&metrics.dead_lettered), 5);
+    let reasons: Vec<String> = t
+        .records("events.dlq")
+        .iter()
+        .filter_map(|r| {
+            r.headers
+                .iter()
+                .find(|(k, _)| k == dead_letter::REASON)
+                .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+        })
+        .collect();
+    for needle in ["ce_id", "specversion", "ce_time", "ce_version"] {
+        assert!(reasons.iter().any(|r| r.contains(needle)), "{needle}: {reasons:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_dead_letter_topic_that_rejects_writes_stops_the_consumer_and_loses_nothing() {
+    let mut config_m = MemoryConfig::default();
+    config_m.read_only.insert("events.dlq".into());
+    let t = InMemoryTransport::new(config_m);
+    let mut c = config();
+    c.max_attempts = 1;
+    let stop_never = async { std::future::pending::<()>().await };
+    let publisher = Publisher::new(t.clone(), Reliability::AtLeastOnce { retries: 0 });
+    publisher.send("events", envelope("k", "fail")).await.expect("publish");
+    let consumer = Consumer::new(t.clone(), Script::default(), c.clone());
+    let result = tokio::time::timeout(Duration::from_secs(10), consumer.run(stop_never))
+        .await
+        .expect("stops by itself");
+    let err = result.expect_err("stops");
+    assert!(err.message.contains("cannot dead-letter"), "{err}");
+    assert_eq!(committed_total(&t, "g"), 0, "uncommitted");
+    // The next member of the group gets it again.
+    let mut again = t
+        .subscribe("g", &["events".into()], StartFrom::Earliest)
+        .await
+        .expect("sub");
+    let record = again.next().await.expect("next").expect("record");
+    assert_eq!(record.value, b"fail".to_vec());
+}
+
+#[tokio::test]
+async fn stop_policy_leaves_the_record_uncommitted() {
+    let t = InMemoryTransport::default();
+    let mut c = config();
+    c.on_undecodable = Policy::Stop;
+    let publisher = Publisher::new(t.clone(), Reliability::FireAndForget(Acks::Leader));
+    publisher
+        .send("events", envelope("k", "garbage"))
+        .await
+        .expect("publish");
+    let consumer = Consumer::new(t.clone(), Script::default(), c);
+    let err = consumer.run(std::future::pending()).await.expect_err("stops");
+    assert!(err.message.contains("stopped at events/"), "{err}");
+    assert_eq!(committed_total(&t, "g"), 0);
+}
+
+#[tokio::test]
+async fn shutdown_drains_in_flight_work_and_commits() {
+    let t = InMemoryTransport::default();
+    let publisher = Publisher::new(t.clone(), Reliability::AtLeastOnce { retries: 0 });
+    for i in 0..20 {
+        publisher
+            .send("events", envelope(&format!("k{i}"), "ok"))
+            .await
+            .expect("publish");
+    }
+    let consumer = Consumer::new(t.clone(), Script::default(), config());
+    let metrics = consumer.metrics();
+    // Shut down as soon as the first record is handled: what was started still finishes.
+    let m = Arc::clone(&metrics);
+    let stop = async move {
+        while Metrics::get(&m.handled) == 0 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    };
+    consumer.run(stop).await.expect("clean shutdown");
+    let handled = Metrics::get(&metrics.handled);
+    assert!(handled >= 1);
+    assert_eq!(
+        committed_total(&t, "g"),
+        handled,
+        "everything handled is committed, nothing more"
+    );
+}
+
+#[tokio::test]
+async fn older_majors_are_upcast_when_the_consumer_provides_the_conversion() {
+    let t = InMemoryTransport::default();
+    let mut old = envelope("k", "ok");
+    old.version = Version::new(0, 9);
+    let publisher = Publisher::new(t.clone(), Reliability::AtLeastOnce { retries: 0 });
+    publisher.send("events", old).await.expect("publish");
+    let script = Script::default();
+    let consumer = Consumer::new(t.clone(), script.clone(), config()).upcaster("test.Happened", 0, |mut e| {
+        e.version = Version::new(1, 0);
+        e.data = b"upcast".to_vec();
+        Ok(e)
+    });
+    let m = consumer.metrics();
+    let stop = async move {
+        while Metrics::get(&m.handled) == 0 {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    };
+    consumer.run(stop).await.expect("run");
+    assert_eq!(
+        script.seen.lock().expect("lock").clone(),
+        [("k".to_owned(), "upcast".to_owned())]
+    );
+}
+
+#[tokio::test]
+async fn oversized_payloads_are_refused_at_publish() {
+    let t = InMemoryTransport::new(MemoryConfig {
+        max_record_bytes: 16,
+        ..MemoryConfig::default()
+    });
+    let publisher = Publisher::new(t, Reliability::AtLeastOnce { retries: 3 });
+    let err = publisher
+        .send("events", envelope("k", &"x".repeat(100)))
+        .await
+        .expect_err("refused");
+    assert!(err.0.contains("exceeds"), "{err}");
+}
