@@ -19,8 +19,12 @@ pub struct MemoryConfig {
     pub default_partitions: u32,
     /// Partitions of named topics.
     pub partitions: HashMap<String, u32>,
-    /// Records a partition keeps that some group has not committed yet.
+    /// Records a partition keeps that some group has not committed yet: a send waits while the
+    /// slowest group lags this far behind (back-pressure).
     pub capacity: usize,
+    /// Records a partition retains (like Kafka's retention): beyond this, records every current
+    /// group has committed are dropped, and a group that joins later starts at what is retained.
+    pub retention: usize,
     /// How long a send waits for room before failing with [`TransportError::Full`].
     pub max_block: Duration,
     /// Largest record value accepted.
@@ -35,6 +39,7 @@ impl Default for MemoryConfig {
             default_partitions: 4,
             partitions: HashMap::new(),
             capacity: 100_000,
+            retention: 1_000_000,
             max_block: Duration::from_secs(30),
             max_record_bytes: 1024 * 1024,
             read_only: HashSet::new(),
@@ -160,7 +165,6 @@ fn low_water(state: &State, topic: &str, partition: u32) -> Option<u64> {
     state
         .groups
         .values()
-        .filter(|g| g.members.values().any(|topics| topics.iter().any(|t| t == topic)) || !g.committed.is_empty())
         .filter(|g| g.members.values().any(|topics| topics.iter().any(|t| t == topic)))
         .map(|g| {
             g.committed
@@ -171,13 +175,24 @@ fn low_water(state: &State, topic: &str, partition: u32) -> Option<u64> {
         .min()
 }
 
-/// Drops records every subscribed group has committed.
-fn trim(state: &mut State, topic: &str, partition: u32) {
+/// Records of a partition the slowest current group has not committed (what back-pressure limits).
+fn lag(state: &State, topic: &str, partition: u32) -> usize {
+    let next = state
+        .topics
+        .get(topic)
+        .and_then(|p| p.get(partition as usize))
+        .map(PartitionLog::next)
+        .unwrap_or(0);
+    low_water(state, topic, partition).map_or(0, |low| next.saturating_sub(low) as usize)
+}
+
+/// Drops records beyond `retention` that every current group has committed.
+fn trim(state: &mut State, topic: &str, partition: u32, retention: usize) {
     let Some(low) = low_water(state, topic, partition) else {
         return;
     };
     if let Some(log) = state.topics.get_mut(topic).and_then(|p| p.get_mut(partition as usize)) {
-        while log.start < low && !log.records.is_empty() {
+        while log.records.len() > retention && log.start < low {
             log.records.pop_front();
             log.start += 1;
         }
@@ -244,11 +259,9 @@ impl Transport for InMemoryTransport {
                     }
                 };
                 ensure_topic(&mut state, topic, partitions);
-                trim(&mut state, topic, partition);
-                let log = &ensure_topic(&mut state, topic, partitions)[partition as usize];
-                let backlog = log.records.len();
-                if backlog < config.capacity {
-                    let offset = log.next();
+                trim(&mut state, topic, partition, config.retention);
+                if lag(&state, topic, partition) < config.capacity {
+                    let offset = ensure_topic(&mut state, topic, partitions)[partition as usize].next();
                     let record = Record {
                         topic: topic.to_owned(),
                         partition,
@@ -267,7 +280,7 @@ impl Transport for InMemoryTransport {
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
                 return Err(TransportError::Full(format!(
-                    "topic `{topic}` holds {} uncommitted records per partition; its consumers lag",
+                    "a consumer group of topic `{topic}` lags {} records behind on a partition",
                     config.capacity
                 )));
             }
@@ -394,7 +407,8 @@ impl Subscription for MemorySubscription {
             };
             let slot = g.committed.entry((topic.to_owned(), partition)).or_insert(0);
             *slot = (*slot).max(offset);
-            trim(&mut state, topic, partition);
+            let retention = self.inner.config.retention;
+            trim(&mut state, topic, partition, retention);
         }
         self.inner.changed.notify_waiters();
         Ok(())
@@ -551,5 +565,35 @@ mod tests {
         let r = sub.next().await.expect("next").expect("record");
         sub.commit("q", r.partition, r.offset + 1).await.expect("commit");
         send(&t, "q", "k", "3").await;
+    }
+
+    #[tokio::test]
+    async fn a_group_joining_later_reads_what_is_retained() {
+        let config = MemoryConfig {
+            default_partitions: 1,
+            retention: 3,
+            ..MemoryConfig::default()
+        };
+        let t = InMemoryTransport::new(config);
+        let mut early = t
+            .subscribe("early", &["log".into()], StartFrom::Earliest)
+            .await
+            .expect("sub");
+        for i in 0..5 {
+            send(&t, "log", "k", &format!("{i}")).await;
+        }
+        // Committed records stay while the log is within its retention...
+        let r = early.next().await.expect("next").expect("record");
+        early.commit("log", r.partition, 5).await.expect("commit");
+        // ...and beyond it only the newest `retention` committed records remain.
+        let mut late = t
+            .subscribe("late", &["log".into()], StartFrom::Earliest)
+            .await
+            .expect("sub");
+        let mut got = Vec::new();
+        for _ in 0..3 {
+            got.push(late.next().await.expect("next").expect("record").value);
+        }
+        assert_eq!(got, vec![b"2".to_vec(), b"3".to_vec(), b"4".to_vec()]);
     }
 }

@@ -81,7 +81,7 @@ fn ci() -> Result<(), String> {
 }
 
 /// Example services that `cargo run -p <name>` runs (they assert what they print).
-const EXAMPLES: &[&str] = &["user-service", "leaderboard"];
+const EXAMPLES: &[&str] = &["user-service", "leaderboard", "game-backend", "accounting"];
 
 /// The benchmarks. The generation benchmark's peer (prost-build with protoc) needs Debian's
 /// protobuf-compiler, installed here for the benchmark only: herald itself never needs protoc.

@@ -253,6 +253,11 @@ fn handling(enum_base: &str, prefix: &str, events: &[&Selected<'_>], diags: &mut
     let trait_name = ident::ident(&format!("{prefix}Handler"));
     let dispatcher = ident::ident(&format!("{prefix}Dispatcher"));
     let decode_fn = ident::ident(if prefix.is_empty() { "decode" } else { "decode_command" });
+    let mailbox_fn = ident::ident(if prefix.is_empty() {
+        "mailbox"
+    } else {
+        "command_mailbox"
+    });
     let types_const = ident::ident(if prefix.is_empty() {
         "EVENT_TYPES"
     } else {
@@ -352,6 +357,17 @@ fn handling(enum_base: &str, prefix: &str, events: &[&Selected<'_>], diags: &mut
                 };
                 result.map_err(|error| ::herald_runtime::DispatchError::Handler { event_type: envelope.event_type.clone(), error })
             }
+        }
+
+        /// Actor style: a dispatcher that hands each decoded event to one task, which `match`es
+        /// on it and acknowledges each [`::herald_runtime::consumer::Letter`].
+        pub fn #mailbox_fn(
+            capacity: usize,
+        ) -> (
+            ::herald_runtime::consumer::Mailbox<#enum_name>,
+            ::herald_runtime::tokio::sync::mpsc::Receiver<::herald_runtime::consumer::Letter<#enum_name>>,
+        ) {
+            ::herald_runtime::consumer::mailbox(#decode_fn, #types_const, capacity)
         }
 
         impl<H: #trait_name> ::herald_runtime::Dispatch for #dispatcher<H> {
