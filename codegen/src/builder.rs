@@ -133,7 +133,8 @@ impl Builder {
         };
         let mut diags = loaded.diagnostics;
         let set = loaded.set;
-        let (code, more) = rust::generate(&set, &self.selection);
+        let released = crate::lock::avro_writers(&self.root).map_err(|rendered| BuildError { rendered })?;
+        let (code, more) = rust::generate_with(&set, &self.selection, &released);
         diags.extend(more);
         diagnostic::sort(&mut diags, &set.sources_map);
         let (errors, warnings): (Vec<_>, Vec<_>) = diags.into_iter().partition(|d| d.severity == Severity::Error);

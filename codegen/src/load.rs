@@ -238,8 +238,8 @@ fn read_text(path: &Path, root: &Path, sources: &mut SourceMap) -> Result<FileId
     }
 }
 
-/// Every file a load of `root` reads (herald.toml and the schema files), sorted: what a build
-/// script watches and hashes.
+/// Every file a build of `root` reads (herald.toml, herald.lock and the schema files): what a
+/// build script watches and hashes.
 pub fn input_files(root: &Path) -> Vec<PathBuf> {
     let mut sources = SourceMap::new();
     let mut ignored = Vec::new();
@@ -247,6 +247,10 @@ pub fn input_files(root: &Path) -> Vec<PathBuf> {
     let config = root.join(CONFIG_FILE);
     if config.is_file() {
         files.push(config);
+    }
+    let lock = root.join(crate::lock::LOCK_FILE);
+    if lock.is_file() {
+        files.push(lock);
     }
     files.extend(walk(root, &mut sources, &mut ignored));
     files

@@ -195,3 +195,53 @@ pub fn materialize(lock: &Lock, release: &Release) -> Result<tempfile::TempDir, 
     std::fs::write(dir.path().join(crate::config::CONFIG_FILE), config).map_err(|e| e.to_string())?;
     Ok(dir)
 }
+
+/// A released Avro writer schema: what generated decoders accept besides the current schema.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AvroWriter {
+    pub event: String,
+    pub version: Version,
+    pub fingerprint: u64,
+    /// The standalone schema JSON, as the generated code embeds it.
+    pub schema: String,
+}
+
+/// Every released Avro schema in `root`'s lock (none without a lock), each rebuilt from the lock's
+/// blobs. A lock whose recorded fingerprint does not match the rebuilt schema is an error.
+pub fn avro_writers(root: &Path) -> Result<Vec<AvroWriter>, String> {
+    let path = root.join(LOCK_FILE);
+    if !path.is_file() {
+        return Ok(Vec::new());
+    }
+    let mut sources = SourceMap::new();
+    let lock = read(&path, &mut sources).map_err(|d| crate::diagnostic::render_human(&[*d], &sources))?;
+    let mut out = Vec::new();
+    for release in lock.releases.iter().filter(|r| r.format == "avro") {
+        let context = |e: String| format!("{LOCK_FILE}: release {} {}: {e}", release.event, release.version);
+        let version = release
+            .version()
+            .ok_or_else(|| context(format!("`{}` is not a MAJOR.MINOR version", release.version)))?;
+        let dir = materialize(&lock, release).map_err(context)?;
+        let loaded = crate::load::load(dir.path()).map_err(|u| {
+            context(format!(
+                "the released schema does not load:\n{}",
+                crate::diagnostic::render_human(&u.diagnostics, &u.sources)
+            ))
+        })?;
+        let (fingerprint, schema) = crate::rust::avro_schema(&loaded.set, &release.type_name).map_err(context)?;
+        let recorded = u64::from_str_radix(&release.fingerprint, 16)
+            .map_err(|_| context(format!("fingerprint `{}` is not hexadecimal", release.fingerprint)))?;
+        if recorded != fingerprint {
+            return Err(context(format!(
+                "recorded fingerprint {recorded:016x} but the released files give {fingerprint:016x}"
+            )));
+        }
+        out.push(AvroWriter {
+            event: release.event.clone(),
+            version,
+            fingerprint,
+            schema,
+        });
+    }
+    Ok(out)
+}

@@ -136,6 +136,7 @@ mod builder {
             watched,
             [
                 "herald.toml",
+                "herald.lock",
                 "accounting/account_closed.avsc",
                 "accounting/bank_error.avsc",
                 "accounting/delete_account.avsc",
@@ -181,4 +182,58 @@ fn generate_runs_without_protoc_on_path() {
     assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
     let code = std::fs::read_to_string(out.path().join("herald_events.rs")).expect("written");
     assert!(code.contains("pub struct UserUpdated"));
+}
+
+#[test]
+fn released_avro_schemas_of_the_same_major_are_embedded_as_writers() -> Result<(), String> {
+    let root = manifest().join("../schemas");
+    let writers = herald_codegen::lock::avro_writers(&root)?;
+    let bank: Vec<_> = writers
+        .iter()
+        .filter(|w| w.event == "acme.accounting.BankError")
+        .collect();
+    assert_eq!(bank.len(), 2, "BankError 1.0 and 1.1 are released");
+    let old = bank.iter().find(|w| w.version.minor == 0).ok_or("no BankError 1.0")?;
+    assert!(!old.schema.contains("\"context\""), "1.0 has no context field");
+    let set = herald_codegen::load::load(&root).map_err(|_| "loads")?.set;
+    let (code, diags) = rust::generate_with(&set, &Selection::everything(&set), &writers);
+    assert!(diags.is_empty());
+    let code = code.ok_or("no code")?;
+    let grouped = format!("{:016x}", old.fingerprint);
+    let literal = format!(
+        "0x{}_{}_{}_{}",
+        &grouped[0..4],
+        &grouped[4..8],
+        &grouped[8..12],
+        &grouped[12..16]
+    );
+    assert!(code.contains(&literal), "the 1.0 fingerprint {literal} is embedded");
+    Ok(())
+}
+
+#[test]
+fn a_lock_whose_fingerprint_does_not_match_its_files_is_an_error() -> Result<(), String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let src = manifest().join("../schemas");
+    for entry in walkdir::WalkDir::new(&src) {
+        let entry = entry.map_err(|e| e.to_string())?;
+        let rel = entry.path().strip_prefix(&src).map_err(|e| e.to_string())?;
+        let target = dir.path().join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).map_err(|e| e.to_string())?;
+        } else {
+            std::fs::copy(entry.path(), &target).map_err(|e| e.to_string())?;
+        }
+    }
+    let lock_path = dir.path().join("herald.lock");
+    let text = std::fs::read_to_string(&lock_path).map_err(|e| e.to_string())?;
+    // The first release is AccountClosed (Avro): flip its fingerprint's first digit.
+    let at = text.find("fingerprint = \"").ok_or("a fingerprint")? + "fingerprint = \"".len();
+    let digit = text[at..].chars().next().ok_or("a digit")?;
+    let flipped = if digit == '0' { '1' } else { '0' };
+    let tampered = format!("{}{flipped}{}", &text[..at], &text[at + 1..]);
+    std::fs::write(&lock_path, tampered).map_err(|e| e.to_string())?;
+    let err = herald_codegen::lock::avro_writers(dir.path()).err().ok_or("accepted")?;
+    assert!(err.contains("recorded fingerprint"), "{err}");
+    Ok(())
 }

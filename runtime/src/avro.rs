@@ -59,6 +59,24 @@ pub fn schema(cell: &'static OnceLock<Schema>, text: &str) -> Result<&'static Sc
     Ok(cell.get_or_init(|| parsed))
 }
 
+/// Parses embedded writer schemas once, each with its fingerprint: generated code passes the
+/// type's own schema and every released version of the same MAJOR recorded in `herald.lock`.
+pub fn writers(
+    cell: &'static OnceLock<Vec<(u64, Schema)>>,
+    texts: &[(u64, &str)],
+) -> Result<&'static [(u64, Schema)], CodecError> {
+    if let Some(writers) = cell.get() {
+        return Ok(writers);
+    }
+    let mut parsed = Vec::with_capacity(texts.len());
+    for (fp, text) in texts {
+        let schema = Schema::parse_str(text)
+            .map_err(|e| CodecError::new(format!("embedded writer schema {fp:016x} does not parse: {e}")))?;
+        parsed.push((*fp, schema));
+    }
+    Ok(cell.get_or_init(|| parsed))
+}
+
 /// CRC-64-AVRO (Rabin) fingerprint of a schema's parsing canonical form.
 pub fn fingerprint(schema: &Schema) -> u64 {
     crc64_avro(schema.canonical_form().as_bytes())
@@ -103,10 +121,10 @@ pub fn encode<T: Serialize>(value: &T, schema: &Schema, fingerprint: u64) -> Res
 
 /// Decodes a single object written with any of the `writers` (by fingerprint) into the reader
 /// schema's type, resolving schema differences as the Avro specification says.
-pub fn decode<T: DeserializeOwned>(
+pub fn decode<T: DeserializeOwned, W: std::borrow::Borrow<Schema>>(
     payload: &[u8],
     reader: &Schema,
-    writers: &[(u64, &Schema)],
+    writers: &[(u64, W)],
 ) -> Result<T, CodecError> {
     if payload.len() < 10 {
         return Err(CodecError::new(format!(
@@ -126,7 +144,7 @@ pub fn decode<T: DeserializeOwned>(
     let Some((_, writer)) = writers.iter().find(|(f, _)| *f == fp) else {
         return Err(CodecError::new(format!("unknown writer schema fingerprint {fp:016x}")));
     };
-    let reader = apache_avro::reader::datum::GenericDatumReader::builder(writer)
+    let reader = apache_avro::reader::datum::GenericDatumReader::builder(writer.borrow())
         .reader_schema(reader)
         .build()
         .map_err(|e| CodecError::new(format!("cannot prepare Avro reader: {e}")))?;
@@ -473,13 +491,13 @@ mod tests {
         let Ok(schema) = super::schema(&CELL, SCHEMA) else {
             panic!("schema")
         };
-        let short = decode::<Payment>(&[0xC3], schema, &[]).map_err(|e| e.message);
+        let short = decode::<Payment, &Schema>(&[0xC3], schema, &[]).map_err(|e| e.message);
         assert!(short.is_err_and(|m| m.contains("shorter")));
-        let marker = decode::<Payment>(&[0; 12], schema, &[]).map_err(|e| e.message);
+        let marker = decode::<Payment, &Schema>(&[0; 12], schema, &[]).map_err(|e| e.message);
         assert!(marker.is_err_and(|m| m.contains("c3 01")));
         let mut unknown = MARKER.to_vec();
         unknown.extend_from_slice(&[9; 8]);
-        let unknown = decode::<Payment>(&unknown, schema, &[(1, schema)]).map_err(|e| e.message);
+        let unknown = decode::<Payment, _>(&unknown, schema, &[(1, schema)]).map_err(|e| e.message);
         assert!(unknown.is_err_and(|m| m.contains("fingerprint")));
     }
 }

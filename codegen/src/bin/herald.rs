@@ -197,7 +197,14 @@ fn generate(
     } else {
         herald_codegen::rust::Selection { produce, consume }
     };
-    let (code, mut diags) = herald_codegen::rust::generate(&set, &selection);
+    let released = match herald_codegen::lock::avro_writers(dir) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let (code, mut diags) = herald_codegen::rust::generate_with(&set, &selection, &released);
     diags.extend(
         loaded
             .diagnostics

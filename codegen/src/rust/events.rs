@@ -20,6 +20,8 @@ pub struct Selected<'a> {
     pub fingerprint: u64,
     /// Avro: the standalone schema text embedded for the codec.
     pub avro_schema: Option<String>,
+    /// Avro: released writer schemas of the same MAJOR (fingerprint, text) the decoder accepts.
+    pub older_writers: Vec<(u64, String)>,
 }
 
 impl Selected<'_> {
@@ -42,6 +44,8 @@ pub fn event_impl(set: &EventSet, s: &Selected<'_>) -> TokenStream {
     let source_name = source.map(|s| s.name.as_str()).unwrap_or_default();
     let topic = source.map(|s| s.topic.as_str()).unwrap_or_default();
     let fp = hex_literal(s.fingerprint);
+    let older_fps: Vec<syn::LitInt> = s.older_writers.iter().map(|(f, _)| hex_literal(*f)).collect();
+    let older_texts: Vec<&String> = s.older_writers.iter().map(|(_, t)| t).collect();
     let key = partition_key_expr(set, s);
     let (content_type, codec, extra) = match (&s.ty.format, &s.avro_schema) {
         (Format::Avro, Some(schema)) => (
@@ -51,8 +55,7 @@ pub fn event_impl(set: &EventSet, s: &Selected<'_>) -> TokenStream {
                     ::herald_runtime::avro::encode(self, Self::avro_schema()?, #fp)
                 }
                 fn decode(payload: &[u8]) -> ::core::result::Result<Self, ::herald_runtime::CodecError> {
-                    let schema = Self::avro_schema()?;
-                    ::herald_runtime::avro::decode(payload, schema, &[(#fp, schema)])
+                    ::herald_runtime::avro::decode(payload, Self::avro_schema()?, Self::avro_writers()?)
                 }
             },
             quote! {
@@ -60,10 +63,20 @@ pub fn event_impl(set: &EventSet, s: &Selected<'_>) -> TokenStream {
                     /// The Avro schema this type is written with (standalone JSON).
                     pub const AVRO_SCHEMA: &'static str = #schema;
 
+                    /// The writer schemas a payload may carry, by fingerprint: this one and every
+                    /// released version of the same MAJOR in `herald.lock`.
+                    pub const AVRO_WRITERS: &'static [(u64, &'static str)] = &[(#fp, Self::AVRO_SCHEMA) #(, (#older_fps, #older_texts))*];
+
                     /// The parsed schema, parsed once.
                     pub fn avro_schema() -> ::core::result::Result<&'static ::herald_runtime::apache_avro::Schema, ::herald_runtime::CodecError> {
                         static SCHEMA: ::std::sync::OnceLock<::herald_runtime::apache_avro::Schema> = ::std::sync::OnceLock::new();
                         ::herald_runtime::avro::schema(&SCHEMA, Self::AVRO_SCHEMA)
+                    }
+
+                    /// The parsed writer schemas, parsed once.
+                    pub fn avro_writers() -> ::core::result::Result<&'static [(u64, ::herald_runtime::apache_avro::Schema)], ::herald_runtime::CodecError> {
+                        static WRITERS: ::std::sync::OnceLock<::std::vec::Vec<(u64, ::herald_runtime::apache_avro::Schema)>> = ::std::sync::OnceLock::new();
+                        ::herald_runtime::avro::writers(&WRITERS, Self::AVRO_WRITERS)
                     }
                 }
             },

@@ -44,6 +44,16 @@ impl Selection {
 /// Generates the Rust file. Errors (and warnings) are diagnostics; the text is returned only when
 /// there is no error.
 pub fn generate(set: &EventSet, selection: &Selection) -> (Option<String>, Vec<Diagnostic>) {
+    generate_with(set, selection, &[])
+}
+
+/// [`generate`], with the released Avro writer schemas (from `herald.lock`) that each Avro event's
+/// decoder accepts besides its current schema: those of the same MAJOR version.
+pub fn generate_with(
+    set: &EventSet,
+    selection: &Selection,
+    released: &[crate::lock::AvroWriter],
+) -> (Option<String>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     // Which events, in which role, per source.
     let mut roles: BTreeMap<usize, Vec<(Role, Vec<usize>)>> = BTreeMap::new();
@@ -113,6 +123,13 @@ pub fn generate(set: &EventSet, selection: &Selection) -> (Option<String>, Vec<D
             },
             Format::Proto => (proto_fingerprint(set, ty), None),
         };
+        let mut older_writers: Vec<(u64, String)> = released
+            .iter()
+            .filter(|w| w.event == event.name && w.version.major == event.version.major && w.fingerprint != fingerprint)
+            .map(|w| (w.fingerprint, w.schema.clone()))
+            .collect();
+        older_writers.sort();
+        older_writers.dedup_by_key(|(fp, _)| *fp);
         selected.insert(
             i,
             Selected {
@@ -121,6 +138,7 @@ pub fn generate(set: &EventSet, selection: &Selection) -> (Option<String>, Vec<D
                 path: events::type_path(set, ty),
                 fingerprint,
                 avro_schema,
+                older_writers,
             },
         );
     }

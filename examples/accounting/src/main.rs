@@ -83,8 +83,80 @@ async fn until(m: Arc<Metrics>, n: usize) {
     }
 }
 
+/// A `BankError` as a producer still on the released 1.0 schema writes it: the writer schema comes
+/// from `herald.lock` through the generated `AVRO_WRITERS`, the datum lacks 1.1's `context` field.
+fn written_by_1_0(error: &BankError) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+    use herald_runtime::apache_avro::{self, types::Value, Schema};
+    use herald_runtime::Event;
+    let (fp, text) = BankError::AVRO_WRITERS
+        .iter()
+        .find(|(fp, _)| *fp != BankError::SCHEMA_FINGERPRINT)
+        .ok_or("herald.lock has no released BankError 1.0")?;
+    let old = Schema::parse_str(text)?;
+    // The datum as the current schema reads it, minus the field 1.0 does not have.
+    let current = BankError::avro_schema()?;
+    let bytes = error.encode()?;
+    let reader = apache_avro::reader::datum::GenericDatumReader::builder(current).build()?;
+    let Value::Record(mut fields) = reader.read_value(&mut &bytes[10..])? else {
+        return Err("BankError does not read as a record".into());
+    };
+    fields.retain(|(name, _)| name != "context");
+    let datum = apache_avro::writer::datum::GenericDatumWriter::builder(&old)
+        .build()?
+        .write_value_to_vec(Value::Record(fields))?;
+    let mut payload = vec![0xC3, 0x01];
+    payload.extend_from_slice(&fp.to_le_bytes());
+    payload.extend_from_slice(&datum);
+    Ok(payload)
+}
+
+/// Schema evolution in the codec: a 1.1 reader decodes what a 1.0 writer wrote (the missing field
+/// takes its default) and refuses a payload whose writer schema it does not know.
+fn read_released_versions() -> Result<(), Box<dyn std::error::Error>> {
+    use herald_runtime::Event;
+    let error = BankError {
+        error_id: uuid::Uuid::new_v4(),
+        account_id: "acc-old".into(),
+        occurred_at: chrono::DateTime::from_timestamp_millis(1_700_000_000_000).ok_or("timestamp")?,
+        severity: schema::Severity::Warning,
+        code: "LIMIT".into(),
+        message: Some("written by a 1.0 producer".into()),
+        operation: schema::BankErrorOperation::BankTransfer(schema::BankTransfer {
+            iban: "DE02120300000000202051".into(),
+            amount: "99.95".parse()?,
+        }),
+        related_transaction_ids: vec![uuid::Uuid::new_v4().to_string()],
+        context: [("not".to_owned(), "in 1.0".to_owned())].into(),
+    };
+    let mut payload = written_by_1_0(&error)?;
+    let read = BankError::decode(&payload)?;
+    assert_eq!(
+        read,
+        BankError {
+            context: Default::default(),
+            ..error
+        },
+        "1.0 data read by the 1.1 type"
+    );
+    println!(
+        "codec: a BankError written with the released 1.0 schema reads as 1.1 ({} writer schemas known)",
+        BankError::AVRO_WRITERS.len()
+    );
+    payload[2] ^= 0xff;
+    let unknown = BankError::decode(&payload)
+        .err()
+        .ok_or("an unknown fingerprint was accepted")?;
+    assert!(
+        unknown.to_string().contains("unknown writer schema fingerprint"),
+        "{unknown}"
+    );
+    println!("codec: an unknown writer fingerprint is refused: {unknown}");
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    read_released_versions()?;
     let transport = InMemoryTransport::default();
     let publisher = accounting::Publisher::new(Publisher::new(
         transport.clone(),
