@@ -37,7 +37,8 @@ impl Envelope {
             source: source.to_owned(),
             event_type: E::TYPE.to_owned(),
             spec_version: CLOUDEVENTS_SPEC_VERSION.to_owned(),
-            time: Some(chrono::Utc::now()),
+            // Microseconds: what both binary and structured mode carry, so an envelope reads back equal.
+            time: Some(chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 6)),
             data_content_type: Some(E::CONTENT_TYPE.to_owned()),
             data_schema: None,
             subject: None,
@@ -126,6 +127,15 @@ impl Envelope {
                 .map(str::to_owned)
                 .ok_or_else(|| invalid(slot.header(), "is missing"))
         };
+        // Structured mode (the CloudEvents Kafka binding): no `ce_id`, and the whole event as JSON.
+        if found[Slot::Id as usize].is_none() {
+            if let Some(content_type) = text(Slot::ContentType)? {
+                let essence = content_type.split(';').next().unwrap_or_default().trim();
+                if essence.eq_ignore_ascii_case(crate::json::CONTENT_TYPE_CLOUDEVENTS_JSON) {
+                    return Envelope::from_json(&record.value);
+                }
+            }
+        }
         // Attributes are read in this order, so that the first problem reported stays the same.
         let version_text = text(Slot::Version)?.ok_or_else(|| invalid(h::VERSION, "is missing"))?;
         let version = Version::parse(version_text)
@@ -241,9 +251,9 @@ fn parse_utc_fast(b: &[u8]) -> Option<chrono::DateTime<chrono::Utc>> {
         return None;
     }
     let number = |digits: &[u8]| -> Option<u32> {
-        digits.iter().try_fold(0u32, |n, d| {
-            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
-        })
+        digits
+            .iter()
+            .try_fold(0u32, |n, d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
     };
     let year = number(&b[0..4])?;
     let (month, day) = (number(&b[5..7])?, number(&b[8..10])?);

@@ -98,6 +98,21 @@ pub trait Event: Sized + Send + Sync + 'static {
     fn partition_key(&self) -> String;
     fn encode(&self) -> Result<Vec<u8>, CodecError>;
     fn decode(payload: &[u8]) -> Result<Self, CodecError>;
+
+    /// Decodes an envelope's payload, refusing a `datacontenttype` other than this type's (an
+    /// absent one is taken to be this type's, as CloudEvents allows).
+    fn from_envelope(envelope: &crate::Envelope) -> Result<Self, CodecError> {
+        if let Some(content_type) = envelope.data_content_type.as_deref() {
+            let essence = content_type.split(';').next().unwrap_or_default().trim();
+            if !essence.eq_ignore_ascii_case(Self::CONTENT_TYPE) {
+                return Err(CodecError::new(format!(
+                    "content type `{content_type}` where `{}` was expected",
+                    Self::CONTENT_TYPE
+                )));
+            }
+        }
+        Self::decode(&envelope.data)
+    }
 }
 
 #[cfg(test)]

@@ -58,7 +58,7 @@ fn ci() -> Result<(), String> {
         &["test", "--workspace"],
         &[("HERALD_AVRO_PYTHON", python.as_str()), ("HERALD_BUF", buf.as_str())],
     )?;
-    // The README's first command must keep working on the example repo.
+    // The example schema repo lints clean.
     run(
         "cargo",
         &[
@@ -73,7 +73,8 @@ fn ci() -> Result<(), String> {
             "schemas",
         ],
     )?;
-    // Every example service runs end to end and checks what happened.
+    // Every example service runs end to end and checks what happened (the README's first command
+    // is two of them).
     for example in EXAMPLES {
         run("cargo", &["run", "--quiet", "-p", example])?;
     }

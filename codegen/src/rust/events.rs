@@ -341,7 +341,7 @@ fn handling(enum_base: &str, prefix: &str, events: &[&Selected<'_>], diags: &mut
         pub fn #decode_fn(envelope: &::herald_runtime::Envelope) -> ::core::result::Result<#enum_name, ::herald_runtime::DispatchError> {
             let decode_error = |error| ::herald_runtime::DispatchError::Decode { event_type: envelope.event_type.clone(), error };
             match (envelope.event_type.as_str(), envelope.version.major) {
-                #( (#type_names, #majors) => <#paths as ::herald_runtime::Event>::decode(&envelope.data).map(#enum_name::#variants).map_err(decode_error), )*
+                #( (#type_names, #majors) => <#paths as ::herald_runtime::Event>::from_envelope(envelope).map(#enum_name::#variants).map_err(decode_error), )*
                 #( #unknown_major_arms, )*
                 _ => ::core::result::Result::Err(::herald_runtime::DispatchError::UnknownType { event_type: envelope.event_type.clone() }),
             }

@@ -1,0 +1,5 @@
+//! The generated event code the runtime benchmarks (`benches/runtime.rs`) run against: the
+//! user service's protobuf events (with a `UserUpdated` handler trait and dispatcher) and
+//! accounting's Avro events, from the example schema repo `schemas/`.
+
+herald_runtime::include_events!();
