@@ -1,0 +1,447 @@
+//! The Kafka transport (cargo feature `kafka`), on librdkafka through `rdkafka`.
+//!
+//! - Producer: a `FutureProducer` per acks mode (`acks=0`, `1`, `all`; the `all` one is
+//!   idempotent), records keyed by the partition key and hashed with `murmur2_random` (the Java
+//!   client's default, and what [`partition_for`](crate::transport::partition_for) and the
+//!   in-memory transport do), envelope headers as given (CloudEvents binary mode), the payload as
+//!   the value; a send returns after the broker's delivery report.
+//! - Subscription: a `StreamConsumer` in the consumer group, `enable.auto.commit=false` and
+//!   `enable.auto.offset.store=false`: an offset is committed only when the consumer commits it
+//!   (after its handler succeeded). [`StartFrom`] maps to `auto.offset.reset`.
+//! - Configuration: every librdkafka property in [`KafkaConfig::properties`] is passed through
+//!   (`bootstrap.servers`, security settings, batching, compression, `fetch.wait.max.ms`, ...).
+//!   Against tansu, set `fetch.wait.max.ms` low (say 10): it answers a waiting fetch only at that
+//!   step, so the default adds up to half a second of latency.
+//!
+//! A consumer is closed explicitly (unsubscribe, then destroyed on a blocking thread with a
+//! deadline) rather than just dropped: dropping one of two group members in a process can hang in
+//! `rd_kafka_destroy`.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::{Offset, TopicPartitionList};
+
+use crate::transport::{Acks, Delivery, Record, StartFrom, Subscription, Transport, TransportError};
+
+/// Settings of a [`KafkaTransport`].
+#[derive(Debug, Clone)]
+pub struct KafkaConfig {
+    /// librdkafka properties passed to every client as they are (`bootstrap.servers` at least).
+    /// They win over the transport's own defaults, except `acks`/`enable.idempotence` (set per
+    /// acks mode), `group.id`, `enable.auto.commit`, `enable.auto.offset.store` and
+    /// `auto.offset.reset` (set per subscription), which the transport's guarantees rest on.
+    pub properties: BTreeMap<String, String>,
+    /// How long a send may wait for room in the producer's queue before failing with
+    /// [`TransportError::Full`].
+    pub max_block: Duration,
+    /// How long closing a consumer may take before it is left to finish in the background.
+    pub close_timeout: Duration,
+}
+
+impl KafkaConfig {
+    /// Settings for a broker at `bootstrap` (`host:port[,host:port...]`).
+    pub fn new(bootstrap: &str) -> KafkaConfig {
+        let mut properties = BTreeMap::new();
+        properties.insert("bootstrap.servers".to_owned(), bootstrap.to_owned());
+        KafkaConfig {
+            properties,
+            max_block: Duration::from_secs(30),
+            close_timeout: Duration::from_secs(10),
+        }
+    }
+
+    /// Sets one librdkafka property.
+    pub fn set(mut self, key: &str, value: &str) -> KafkaConfig {
+        self.properties.insert(key.to_owned(), value.to_owned());
+        self
+    }
+
+    fn client_config(&self, defaults: &[(&str, &str)]) -> ClientConfig {
+        let mut config = ClientConfig::new();
+        for (k, v) in defaults {
+            config.set(*k, *v);
+        }
+        for (k, v) in &self.properties {
+            config.set(k, v);
+        }
+        config
+    }
+}
+
+struct Inner {
+    config: KafkaConfig,
+    /// One producer per acks mode (index [`acks_index`]), created on first use.
+    producers: Mutex<[Option<Arc<FutureProducer>>; 3]>,
+}
+
+/// A Kafka broker connection; clones share the producers.
+#[derive(Clone)]
+pub struct KafkaTransport {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for KafkaTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KafkaTransport")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+fn acks_index(acks: Acks) -> usize {
+    match acks {
+        Acks::None => 0,
+        Acks::Leader => 1,
+        Acks::All => 2,
+    }
+}
+
+impl KafkaTransport {
+    /// A transport with these settings; it connects on first use.
+    pub fn new(config: KafkaConfig) -> Result<KafkaTransport, TransportError> {
+        if !config.properties.contains_key("bootstrap.servers") {
+            return Err(TransportError::Broker(
+                "Kafka configuration has no `bootstrap.servers`".to_owned(),
+            ));
+        }
+        Ok(KafkaTransport {
+            inner: Arc::new(Inner {
+                config,
+                producers: Mutex::new([None, None, None]),
+            }),
+        })
+    }
+
+    /// The settings this transport was made with.
+    pub fn config(&self) -> &KafkaConfig {
+        &self.inner.config
+    }
+
+    fn producer(&self, acks: Acks) -> Result<Arc<FutureProducer>, TransportError> {
+        let mut producers = self
+            .inner
+            .producers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let slot = &mut producers[acks_index(acks)];
+        if let Some(p) = slot {
+            return Ok(Arc::clone(p));
+        }
+        let (acks_value, idempotent) = match acks {
+            Acks::None => ("0", "false"),
+            Acks::Leader => ("1", "false"),
+            Acks::All => ("all", "true"),
+        };
+        let mut config = self.inner.config.client_config(&[("partitioner", "murmur2_random")]);
+        config.set("acks", acks_value);
+        config.set("enable.idempotence", idempotent);
+        let producer: FutureProducer = config
+            .create()
+            .map_err(|e| TransportError::Broker(format!("cannot create Kafka producer (acks={acks_value}): {e}")))?;
+        let producer = Arc::new(producer);
+        *slot = Some(Arc::clone(&producer));
+        Ok(producer)
+    }
+
+    /// Creates `topic` with `partitions` partitions and `replication` replicas through the admin
+    /// API; a topic that already exists is left as it is (so this is idempotent).
+    pub async fn create_topic(&self, topic: &str, partitions: u32, replication: u32) -> Result<(), TransportError> {
+        let admin: AdminClient<DefaultClientContext> = self
+            .inner
+            .config
+            .client_config(&[])
+            .create()
+            .map_err(|e| TransportError::Broker(format!("cannot create Kafka admin client: {e}")))?;
+        let partitions = i32::try_from(partitions)
+            .map_err(|_| TransportError::Rejected(format!("{partitions} partitions is too many for `{topic}`")))?;
+        let replication = i32::try_from(replication)
+            .map_err(|_| TransportError::Rejected(format!("replication {replication} is too high for `{topic}`")))?;
+        let new = NewTopic::new(topic, partitions, TopicReplication::Fixed(replication));
+        let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
+        let results = admin
+            .create_topics([&new], &options)
+            .await
+            .map_err(|e| TransportError::Broker(format!("cannot create topic `{topic}`: {e}")))?;
+        for result in results {
+            match result {
+                Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+                Err((name, code)) => {
+                    return Err(TransportError::Broker(format!("cannot create topic `{name}`: {code}")));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A producer error in the transport's terms.
+fn send_error(topic: &str, e: &KafkaError) -> TransportError {
+    use RDKafkaErrorCode as C;
+    match e.rdkafka_error_code() {
+        Some(C::UnknownTopicOrPartition | C::UnknownTopic) => TransportError::UnknownTopic(topic.to_owned()),
+        Some(
+            C::MessageSizeTooLarge
+            | C::InvalidMessage
+            | C::InvalidMessageSize
+            | C::InvalidRecord
+            | C::TopicAuthorizationFailed
+            | C::InvalidTopic
+            | C::BadMessage,
+        ) => TransportError::Rejected(format!("`{topic}`: {e}")),
+        Some(C::QueueFull | C::MessageTimedOut) => TransportError::Full(format!("`{topic}`: {e}")),
+        _ => TransportError::Broker(format!("cannot send to `{topic}`: {e}")),
+    }
+}
+
+impl Transport for KafkaTransport {
+    type Subscription = KafkaSubscription;
+
+    async fn send(
+        &self,
+        topic: &str,
+        key: Option<&[u8]>,
+        headers: Vec<(String, Vec<u8>)>,
+        value: Vec<u8>,
+        acks: Acks,
+    ) -> Result<Delivery, TransportError> {
+        let producer = self.producer(acks)?;
+        let mut owned = OwnedHeaders::new_with_capacity(headers.len());
+        for (name, v) in &headers {
+            owned = owned.insert(Header {
+                key: name.as_str(),
+                value: Some(v.as_slice()),
+            });
+        }
+        let mut record: FutureRecord<'_, [u8], [u8]> = FutureRecord::to(topic).payload(value.as_slice()).headers(owned);
+        if let Some(key) = key {
+            record = record.key(key);
+        }
+        match producer.send(record, self.inner.config.max_block).await {
+            Ok(d) => Ok(Delivery {
+                partition: u32::try_from(d.partition).map_err(|_| {
+                    TransportError::Broker(format!("`{topic}`: delivered to partition {}", d.partition))
+                })?,
+                // acks=0 reports no offset (-1): there is none to report.
+                offset: u64::try_from(d.offset).unwrap_or(0),
+            }),
+            Err((e, _)) => Err(send_error(topic, &e)),
+        }
+    }
+
+    async fn subscribe(
+        &self,
+        group: &str,
+        topics: &[String],
+        start: StartFrom,
+    ) -> Result<KafkaSubscription, TransportError> {
+        let mut config = self.inner.config.client_config(&[]);
+        config.set("group.id", group);
+        config.set("enable.auto.commit", "false");
+        config.set("enable.auto.offset.store", "false");
+        config.set(
+            "auto.offset.reset",
+            match start {
+                StartFrom::Earliest => "earliest",
+                StartFrom::Latest => "latest",
+            },
+        );
+        let consumer: StreamConsumer = config
+            .create()
+            .map_err(|e| TransportError::Broker(format!("cannot create Kafka consumer for group `{group}`: {e}")))?;
+        let names: Vec<&str> = topics.iter().map(String::as_str).collect();
+        consumer
+            .subscribe(&names)
+            .map_err(|e| TransportError::Broker(format!("group `{group}` cannot subscribe to {topics:?}: {e}")))?;
+        Ok(KafkaSubscription {
+            consumer: Some(Arc::new(consumer)),
+            group: group.to_owned(),
+            close_timeout: self.inner.config.close_timeout,
+        })
+    }
+}
+
+/// A consumer group member on Kafka.
+pub struct KafkaSubscription {
+    /// `None` once closed.
+    consumer: Option<Arc<StreamConsumer>>,
+    group: String,
+    close_timeout: Duration,
+}
+
+impl std::fmt::Debug for KafkaSubscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KafkaSubscription")
+            .field("group", &self.group)
+            .field("open", &self.consumer.is_some())
+            .finish()
+    }
+}
+
+/// Whether a consumer error is librdkafka telling about a condition it recovers from itself.
+fn transient(e: &KafkaError) -> bool {
+    use RDKafkaErrorCode as C;
+    matches!(
+        e.rdkafka_error_code(),
+        Some(
+            C::BrokerTransportFailure
+                | C::AllBrokersDown
+                | C::PartitionEOF
+                | C::OperationTimedOut
+                | C::RequestTimedOut
+                | C::NetworkException
+                | C::NotCoordinator
+                | C::CoordinatorNotAvailable
+                | C::CoordinatorLoadInProgress
+                | C::RebalanceInProgress
+                | C::LeaderNotAvailable
+                | C::NotLeaderForPartition
+        )
+    )
+}
+
+/// Unsubscribes and destroys a consumer on a thread of its own; the receiver hears when it is done.
+fn shut_down(consumer: Arc<StreamConsumer>, group: &str) -> std::sync::mpsc::Receiver<()> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let group = group.to_owned();
+    let spawned = std::thread::Builder::new()
+        .name(format!("herald-kafka-close-{group}"))
+        .spawn(move || {
+            consumer.unsubscribe();
+            drop(consumer);
+            let _ = tx.send(());
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(group, error = %e, "cannot start a thread to close the Kafka consumer");
+    }
+    rx
+}
+
+impl Subscription for KafkaSubscription {
+    async fn next(&mut self) -> Result<Option<Record>, TransportError> {
+        let Some(consumer) = self.consumer.as_ref() else {
+            return Ok(None);
+        };
+        loop {
+            match consumer.recv().await {
+                Ok(message) => {
+                    let headers = message
+                        .headers()
+                        .map(|hs| {
+                            hs.iter()
+                                .map(|h| (h.key.to_owned(), h.value.map(<[u8]>::to_vec).unwrap_or_default()))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let partition = u32::try_from(message.partition()).map_err(|_| {
+                        TransportError::Broker(format!(
+                            "record on partition {} of `{}`",
+                            message.partition(),
+                            message.topic()
+                        ))
+                    })?;
+                    let offset = u64::try_from(message.offset()).map_err(|_| {
+                        TransportError::Broker(format!(
+                            "record at offset {} of `{}`",
+                            message.offset(),
+                            message.topic()
+                        ))
+                    })?;
+                    return Ok(Some(Record {
+                        topic: message.topic().to_owned(),
+                        partition,
+                        offset,
+                        key: message.key().map(<[u8]>::to_vec),
+                        headers,
+                        value: message.payload().map(<[u8]>::to_vec).unwrap_or_default(),
+                    }));
+                }
+                Err(e) if transient(&e) => {
+                    tracing::debug!(group = %self.group, error = %e, "Kafka consumer: transient error");
+                }
+                Err(e) => {
+                    return Err(match e.rdkafka_error_code() {
+                        Some(RDKafkaErrorCode::UnknownTopicOrPartition | RDKafkaErrorCode::UnknownTopic) => {
+                            TransportError::UnknownTopic(e.to_string())
+                        }
+                        _ => TransportError::Broker(format!("group `{}` cannot consume: {e}", self.group)),
+                    });
+                }
+            }
+        }
+    }
+
+    async fn commit(&mut self, topic: &str, partition: u32, offset: u64) -> Result<(), TransportError> {
+        let Some(consumer) = self.consumer.as_ref() else {
+            return Err(TransportError::Closed);
+        };
+        let kafka_partition = i32::try_from(partition)
+            .map_err(|_| TransportError::Broker(format!("partition {partition} of `{topic}` is out of range")))?;
+        let kafka_offset = i64::try_from(offset)
+            .map_err(|_| TransportError::Broker(format!("offset {offset} of `{topic}` is out of range")))?;
+        let mut list = TopicPartitionList::new();
+        list.add_partition_offset(topic, kafka_partition, Offset::Offset(kafka_offset))
+            .map_err(|e| TransportError::Broker(format!("cannot commit {topic}/{partition}@{offset}: {e}")))?;
+        let consumer = Arc::clone(consumer);
+        let group = self.group.clone();
+        let topic_owned = topic.to_owned();
+        // A synchronous commit waits for the broker: off the async workers.
+        tokio::task::spawn_blocking(move || consumer.commit(&list, CommitMode::Sync))
+            .await
+            .map_err(|e| TransportError::Broker(format!("commit task failed: {e}")))?
+            .map_err(|e| {
+                TransportError::Broker(format!(
+                    "group `{group}` cannot commit {topic_owned}/{partition}@{offset}: {e}"
+                ))
+            })
+    }
+
+    fn assignment(&self) -> Vec<(String, u32)> {
+        let Some(consumer) = self.consumer.as_ref() else {
+            return Vec::new();
+        };
+        match consumer.assignment() {
+            Ok(list) => list
+                .elements()
+                .iter()
+                .filter_map(|e| u32::try_from(e.partition()).ok().map(|p| (e.topic().to_owned(), p)))
+                .collect(),
+            Err(e) => {
+                tracing::warn!(group = %self.group, error = %e, "cannot read the Kafka assignment");
+                Vec::new()
+            }
+        }
+    }
+
+    async fn close(mut self) {
+        if let Some(consumer) = self.consumer.take() {
+            let done = shut_down(consumer, &self.group);
+            let timeout = self.close_timeout;
+            let group = self.group.clone();
+            let waited = tokio::task::spawn_blocking(move || done.recv_timeout(timeout)).await;
+            if !matches!(waited, Ok(Ok(()))) {
+                tracing::warn!(
+                    group,
+                    "Kafka consumer did not close within {timeout:?}; left closing in the background"
+                );
+            }
+        }
+    }
+}
+
+impl Drop for KafkaSubscription {
+    fn drop(&mut self) {
+        if let Some(consumer) = self.consumer.take() {
+            // Not waited for: a drop must not block (or hang) the caller.
+            let _ = shut_down(consumer, &self.group);
+        }
+    }
+}
