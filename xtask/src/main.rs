@@ -51,13 +51,30 @@ fn ci() -> Result<(), String> {
         "cargo",
         &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
     )?;
+    // The Kafka transport is behind a feature: lint it too.
+    run(
+        "cargo",
+        &[
+            "clippy",
+            "-p",
+            "herald-runtime",
+            "--features",
+            "kafka",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
     let python = avro_reference()?;
     let buf = buf_peer()?;
-    run_with_env(
-        "cargo",
-        &["test", "--workspace"],
-        &[("HERALD_AVRO_PYTHON", python.as_str()), ("HERALD_BUF", buf.as_str())],
-    )?;
+    // A Kafka-protocol broker (tansu) for the Kafka transport's tests, stopped whatever happens.
+    run("bash", &["scripts/broker.sh", "install"])?;
+    run("bash", &["scripts/broker.sh", "start"])?;
+    let tests = tests_with_broker(&python, &buf);
+    let stopped = run("bash", &["scripts/broker.sh", "stop"]);
+    tests?;
+    stopped?;
     // The example schema repo lints clean.
     run(
         "cargo",
@@ -80,6 +97,23 @@ fn ci() -> Result<(), String> {
     }
     Ok(())
 }
+
+/// Every test, the Kafka transport's against the broker that `scripts/broker.sh start` runs.
+fn tests_with_broker(python: &str, buf: &str) -> Result<(), String> {
+    run_with_env(
+        "cargo",
+        &["test", "--workspace"],
+        &[("HERALD_AVRO_PYTHON", python), ("HERALD_BUF", buf)],
+    )?;
+    run_with_env(
+        "cargo",
+        &["test", "-p", "herald-runtime", "--features", "kafka", "--test", "kafka"],
+        &[("HERALD_KAFKA_BOOTSTRAP", KAFKA_BOOTSTRAP)],
+    )
+}
+
+/// Where `scripts/broker.sh start` listens.
+const KAFKA_BOOTSTRAP: &str = "127.0.0.1:9092";
 
 /// Example services that `cargo run -p <name>` runs (they assert what they print).
 const EXAMPLES: &[&str] = &["user-service", "leaderboard", "game-backend", "accounting"];
