@@ -39,8 +39,14 @@ fn broker() -> Option<KafkaConfig> {
         eprintln!("skipped: {note}");
         return None;
     }
-    // tansu answers a waiting fetch only at `fetch.wait.max.ms` steps: keep it low.
-    Some(KafkaConfig::new(&bootstrap).set("fetch.wait.max.ms", "10"))
+    // tansu answers a waiting fetch only at `fetch.wait.max.ms` steps: keep it low. Its group
+    // join takes about half the session timeout (23 s at librdkafka's default 45 s, 3 s at 6 s).
+    Some(
+        KafkaConfig::new(&bootstrap)
+            .set("fetch.wait.max.ms", "10")
+            .set("session.timeout.ms", "6000")
+            .set("heartbeat.interval.ms", "500"),
+    )
 }
 
 fn unique(prefix: &str) -> String {
