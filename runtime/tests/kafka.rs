@@ -8,10 +8,10 @@ use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use herald_runtime::consumer::{Consumer, ConsumerConfig, Metrics, Publisher, Reliability};
+use herald_runtime::consumer::{dead_letter, Consumer, ConsumerConfig, Metrics, Publisher, Reliability};
 use herald_runtime::kafka::{KafkaConfig, KafkaTransport};
 use herald_runtime::transport::{headers, partition_for, Acks, StartFrom, Subscription, Transport};
-use herald_runtime::{Dispatch, DispatchError, Envelope, Publish, Version};
+use herald_runtime::{Dispatch, DispatchError, Envelope, HandlerError, Publish, Version};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::message::{Headers, Message};
@@ -305,4 +305,138 @@ async fn drain(mut sub: impl Subscription, topic: &str, total: usize) -> Vec<Str
     sub.close().await;
     values.sort_by_key(|v| v.parse::<u32>().unwrap_or(u32::MAX));
     values
+}
+
+/// Fails every attempt at a record whose payload is `poison`; records the others.
+#[derive(Clone, Default)]
+struct PoisonAware {
+    inner: Recorder,
+}
+
+impl Dispatch for PoisonAware {
+    fn event_types(&self) -> &'static [&'static str] {
+        &["test.Happened"]
+    }
+
+    async fn dispatch(&self, envelope: &Envelope) -> Result<(), DispatchError> {
+        if envelope.data == b"poison" {
+            return Err(DispatchError::Handler {
+                event_type: envelope.event_type.clone(),
+                error: HandlerError::msg("poisoned"),
+            });
+        }
+        self.inner.dispatch(envelope).await
+    }
+}
+
+/// The group's committed offset per partition of `topic` (0 when none).
+fn committed_offsets(group: &str, topic: &str, partitions: u32) -> Vec<i64> {
+    let probe: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .set("group.id", group)
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("probe consumer");
+    let mut list = TopicPartitionList::new();
+    for p in 0..partitions {
+        list.add_partition(topic, p as i32);
+    }
+    let offsets = probe
+        .committed_offsets(list, Duration::from_secs(10))
+        .expect("committed offsets");
+    let mut out = vec![0; partitions as usize];
+    for e in offsets.elements() {
+        if let Offset::Offset(o) = e.offset() {
+            out[e.partition() as usize] = o;
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn poison_event_goes_to_the_dead_letter_topic_and_consumption_goes_on() {
+    let config = broker();
+    let transport = KafkaTransport::new(config).expect("transport");
+    let topic = unique("poison");
+    transport.create_topic(&topic, 1, 1).await.expect("create topic");
+    transport
+        .create_topic(&format!("{topic}.dlq"), 1, 1)
+        .await
+        .expect("create dead-letter topic");
+
+    let publisher = Publisher::new(transport.clone(), Reliability::AtLeastOnce { retries: 2 });
+    let mut poison_id = String::new();
+    for i in 0..11 {
+        let payload = if i == 5 {
+            "poison".to_owned()
+        } else {
+            format!("good-{i}")
+        };
+        let e = envelope("same-key", &payload);
+        if i == 5 {
+            poison_id = e.id.clone();
+        }
+        publisher.send(&topic, e).await.expect("publish");
+    }
+
+    let group = unique("group");
+    let mut consumer_config = ConsumerConfig::new(group.clone(), [topic.clone()]);
+    consumer_config.max_attempts = 3;
+    consumer_config.initial_backoff = Duration::from_millis(10);
+    consumer_config.max_backoff = Duration::from_millis(50);
+    let dispatcher = PoisonAware::default();
+    let consumer = Consumer::new(transport.clone(), dispatcher.clone(), consumer_config);
+    let metrics = consumer.metrics();
+    let m = Arc::clone(&metrics);
+    let stop = async move {
+        while Metrics::get(&m.handled) < 10 || Metrics::get(&m.dead_lettered) < 1 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(90), consumer.run(stop))
+        .await
+        .expect("consumer gets past the poison record in time")
+        .expect("clean run");
+
+    // The good records after the poison one were handled, in order.
+    let seen: Vec<String> = dispatcher
+        .inner
+        .seen
+        .lock()
+        .expect("lock")
+        .iter()
+        .map(|s| s.1.clone())
+        .collect();
+    let want: Vec<String> = (0..11).filter(|i| *i != 5).map(|i| format!("good-{i}")).collect();
+    assert_eq!(seen, want);
+    assert_eq!(Metrics::get(&metrics.dead_lettered), 1);
+    assert_eq!(Metrics::get(&metrics.retried), 2, "two retries before dead-lettering");
+    // Committed past the poison record (offset 5) up to the end.
+    assert_eq!(committed_offsets(&group, &topic, 1), vec![11]);
+
+    // The dead letter, read with a plain client: the original record plus the reason headers.
+    let raw = read_raw(&bootstrap(), &format!("{topic}.dlq"), 1, 1);
+    assert_eq!(raw.len(), 1, "one dead letter");
+    let record = &raw[0];
+    let mut hs: BTreeMap<String, String> = BTreeMap::new();
+    for header in record.headers().expect("headers").iter() {
+        hs.insert(
+            header.key.to_owned(),
+            String::from_utf8_lossy(header.value.unwrap_or_default()).into_owned(),
+        );
+    }
+    assert_eq!(record.payload(), Some(&b"poison"[..]));
+    assert_eq!(record.key(), Some(&b"same-key"[..]));
+    assert_eq!(
+        hs.get(headers::ID),
+        Some(&poison_id),
+        "the CloudEvents headers are kept"
+    );
+    let reason = hs.get(dead_letter::REASON).expect("reason header");
+    assert!(reason.contains("poisoned"), "reason: {reason}");
+    assert_eq!(hs.get(dead_letter::ATTEMPTS).map(String::as_str), Some("3"));
+    assert_eq!(hs.get(dead_letter::TOPIC), Some(&topic));
+    assert_eq!(hs.get(dead_letter::PARTITION).map(String::as_str), Some("0"));
+    assert_eq!(hs.get(dead_letter::OFFSET).map(String::as_str), Some("5"));
+    assert_eq!(hs.get(dead_letter::GROUP), Some(&group));
 }
