@@ -440,3 +440,77 @@ async fn poison_event_goes_to_the_dead_letter_topic_and_consumption_goes_on() {
     assert_eq!(hs.get(dead_letter::OFFSET).map(String::as_str), Some("5"));
     assert_eq!(hs.get(dead_letter::GROUP), Some(&group));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_events_over_a_hundred_keys_keep_per_key_order() {
+    let config = broker();
+    let transport = KafkaTransport::new(config).expect("transport");
+    let partitions = 8;
+    let topic = unique("order");
+    transport
+        .create_topic(&topic, partitions, 1)
+        .await
+        .expect("create topic");
+    let (keys, per_key) = (100usize, 100usize);
+
+    // One sender per key (sequential within the key, so the key's order is the publish order);
+    // the keys run concurrently.
+    let started = Instant::now();
+    let mut senders = tokio::task::JoinSet::new();
+    for k in 0..keys {
+        let publisher = Publisher::new(transport.clone(), Reliability::AtLeastOnce { retries: 2 });
+        let topic = topic.clone();
+        senders.spawn(async move {
+            for seq in 0..per_key {
+                publisher
+                    .send(&topic, envelope(&format!("key-{k}"), &seq.to_string()))
+                    .await
+                    .expect("publish");
+            }
+        });
+    }
+    while let Some(joined) = senders.join_next().await {
+        joined.expect("sender");
+    }
+    eprintln!("published {} events in {:?}", keys * per_key, started.elapsed());
+
+    let group = unique("group");
+    let consumer_config = ConsumerConfig::new(group.clone(), [topic.clone()]);
+    let recorder = Recorder::default();
+    let consumer = Consumer::new(transport.clone(), recorder.clone(), consumer_config);
+    let metrics = consumer.metrics();
+    let m = Arc::clone(&metrics);
+    let total = (keys * per_key) as u64;
+    let stop = async move {
+        while Metrics::get(&m.handled) < total {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    let started = Instant::now();
+    tokio::time::timeout(Duration::from_secs(120), consumer.run(stop))
+        .await
+        .expect("consumer handles every event in time")
+        .expect("clean run");
+    eprintln!("consumed {total} events in {:?}", started.elapsed());
+
+    let seen = recorder.seen.lock().expect("lock").clone();
+    assert_eq!(seen.len(), keys * per_key, "each event handled once");
+    let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (key, payload, _) in &seen {
+        by_key
+            .entry(key.as_str())
+            .or_default()
+            .push(payload.parse().expect("sequence"));
+    }
+    assert_eq!(by_key.len(), keys);
+    let want: Vec<usize> = (0..per_key).collect();
+    for (key, got) in &by_key {
+        assert_eq!(got, &want, "order of {key}");
+    }
+    let committed = committed_offsets(&group, &topic, partitions);
+    assert_eq!(committed.iter().sum::<i64>(), total as i64, "committed {committed:?}");
+    assert!(
+        committed.iter().filter(|c| **c > 0).count() > 1,
+        "the keys spread over partitions: {committed:?}"
+    );
+}
