@@ -514,3 +514,188 @@ async fn ten_thousand_events_over_a_hundred_keys_keep_per_key_order() {
         "the keys spread over partitions: {committed:?}"
     );
 }
+
+/// A `herald-kafka-worker` process; its standard input closing stops it cleanly.
+struct Worker {
+    child: std::process::Child,
+    out: std::path::PathBuf,
+}
+
+impl Worker {
+    fn spawn(group: &str, topic: &str, out: std::path::PathBuf) -> Worker {
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_herald-kafka-worker"))
+            .args([bootstrap().as_str(), group, topic])
+            .arg(&out)
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn herald-kafka-worker");
+        Worker { child, out }
+    }
+
+    /// Closes its standard input and waits for a clean exit.
+    fn stop(mut self) {
+        drop(self.child.stdin.take());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                assert!(status.success(), "worker exited with {status}");
+                return;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("worker did not stop within 30 s");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// The event ids in a worker's file, complete lines only (a kill may cut the last one).
+fn handled_ids(path: &std::path::Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let complete = match text.rfind('\n') {
+        Some(end) => &text[..=end],
+        None => "",
+    };
+    complete
+        .lines()
+        .filter_map(|line| line.split_whitespace().next().map(str::to_owned))
+        .collect()
+}
+
+fn scratch_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(unique(name));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+/// Publishes `keys * per_key` events (one sequential sender per key, keys concurrently), waiting
+/// `pause` between a key's events; their ids.
+async fn publish_many(
+    transport: &KafkaTransport,
+    topic: &str,
+    keys: usize,
+    per_key: usize,
+    pause: Duration,
+) -> Vec<String> {
+    let mut senders = tokio::task::JoinSet::new();
+    for k in 0..keys {
+        let publisher = Publisher::new(transport.clone(), Reliability::AtLeastOnce { retries: 2 });
+        let topic = topic.to_owned();
+        senders.spawn(async move {
+            let mut ids = Vec::new();
+            for seq in 0..per_key {
+                let e = envelope(&format!("key-{k}"), &seq.to_string());
+                ids.push(e.id.clone());
+                publisher.send(&topic, e).await.expect("publish");
+                if !pause.is_zero() {
+                    tokio::time::sleep(pause).await;
+                }
+            }
+            ids
+        });
+    }
+    let mut ids = Vec::new();
+    while let Some(joined) = senders.join_next().await {
+        ids.extend(joined.expect("sender"));
+    }
+    ids
+}
+
+/// Sends warm-up events to every partition until each worker handled one (so both are in the
+/// group's current generation), then waits until the group committed all of them: a stable group.
+/// (tansu answers no ListGroups/DescribeGroups, so the group API cannot tell.) The warm-up count.
+async fn warm_up(transport: &KafkaTransport, group: &str, topic: &str, partitions: u32, workers: &[&Worker]) -> i64 {
+    let keys: Vec<String> = (0..partitions)
+        .map(|p| {
+            (0..)
+                .map(|i| format!("warm-{i}"))
+                .find(|k| partition_for(k.as_bytes(), partitions) == p)
+                .expect("a key for every partition")
+        })
+        .collect();
+    let publisher = Publisher::new(transport.clone(), Reliability::AtLeastOnce { retries: 2 });
+    let mut sent = 0i64;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while workers.iter().any(|w| handled_ids(&w.out).is_empty()) {
+        assert!(Instant::now() < deadline, "the workers did not both join group {group}");
+        for key in &keys {
+            publisher.send(topic, envelope(key, "warm-up")).await.expect("publish");
+            sent += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    while committed_offsets(group, topic, partitions).iter().sum::<i64>() < sent {
+        assert!(
+            Instant::now() < deadline,
+            "warm-up events not committed in group {group}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    sent
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_worker_processes_split_the_partitions_and_handle_each_event_once() {
+    let config = broker();
+    let transport = KafkaTransport::new(config).expect("transport");
+    let topic = unique("p2p");
+    let partitions = 4;
+    transport
+        .create_topic(&topic, partitions, 1)
+        .await
+        .expect("create topic");
+    let group = unique("workers");
+    let dir = scratch_dir("p2p");
+    let a = Worker::spawn(&group, &topic, dir.join("a.txt"));
+    let b = Worker::spawn(&group, &topic, dir.join("b.txt"));
+    // Publish once both are in the group, so no rebalance hands a record to the other worker.
+    let warm = warm_up(&transport, &group, &topic, partitions, &[&a, &b]).await;
+    let published = publish_many(&transport, &topic, 20, 100, Duration::ZERO).await;
+    let total = published.len();
+    let wanted: std::collections::HashSet<&str> = published.iter().map(String::as_str).collect();
+    let real = |w: &std::path::Path| -> Vec<String> {
+        handled_ids(w)
+            .into_iter()
+            .filter(|id| wanted.contains(id.as_str()))
+            .collect()
+    };
+
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let handled = real(&a.out).len() + real(&b.out).len();
+        let committed = committed_offsets(&group, &topic, partitions).iter().sum::<i64>() - warm;
+        if handled >= total && committed == total as i64 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "handled {handled}, committed {committed} of {total}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (a_out, b_out) = (a.out.clone(), b.out.clone());
+    a.stop();
+    b.stop();
+
+    let (by_a, by_b) = (real(&a_out), real(&b_out));
+    assert!(
+        !by_a.is_empty() && !by_b.is_empty(),
+        "both workers handled events: {} and {}",
+        by_a.len(),
+        by_b.len()
+    );
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for id in by_a.iter().chain(&by_b) {
+        *counts.entry(id.as_str()).or_default() += 1;
+    }
+    let twice: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "handled more than once: {twice:?}");
+    let mut want: Vec<&str> = published.iter().map(String::as_str).collect();
+    let mut got: Vec<&str> = counts.keys().copied().collect();
+    want.sort_unstable();
+    got.sort_unstable();
+    assert_eq!(got, want, "every published event handled, nothing else");
+    eprintln!("worker a handled {}, worker b {}", by_a.len(), by_b.len());
+    let _ = std::fs::remove_dir_all(&dir);
+}
