@@ -523,7 +523,12 @@ struct Worker {
 
 impl Worker {
     fn spawn(group: &str, topic: &str, out: std::path::PathBuf) -> Worker {
+        Worker::spawn_with_session(group, topic, out, 6000)
+    }
+
+    fn spawn_with_session(group: &str, topic: &str, out: std::path::PathBuf, session_ms: u32) -> Worker {
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_herald-kafka-worker"))
+            .env("HERALD_KAFKA_SESSION_TIMEOUT_MS", session_ms.to_string())
             .args([bootstrap().as_str(), group, topic])
             .arg(&out)
             .stdin(std::process::Stdio::piped())
@@ -547,6 +552,12 @@ impl Worker {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// SIGKILL, then reap it.
+    fn kill(mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("reap");
     }
 }
 
@@ -697,5 +708,133 @@ async fn two_worker_processes_split_the_partitions_and_handle_each_event_once() 
     got.sort_unstable();
     assert_eq!(got, want, "every published event handled, nothing else");
     eprintln!("worker a handled {}, worker b {}", by_a.len(), by_b.len());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_killed_twenty_times_loses_nothing() {
+    // A short session: a killed member's partitions are reassigned sooner, and joins are quicker.
+    const SESSION: u32 = 2000;
+    let config = broker();
+    let transport = KafkaTransport::new(config).expect("transport");
+    let topic = unique("crash");
+    let partitions = 4;
+    transport
+        .create_topic(&topic, partitions, 1)
+        .await
+        .expect("create topic");
+    let group = unique("workers");
+    let dir = scratch_dir("crash");
+    let steady = Worker::spawn_with_session(&group, &topic, dir.join("steady.txt"), SESSION);
+    let mut victim = Worker::spawn_with_session(&group, &topic, dir.join("victim-0.txt"), SESSION);
+    let warm = warm_up(&transport, &group, &topic, partitions, &[&steady, &victim]).await;
+
+    // 10,000 events flow in 20 waves of 500 (100 keys), one per kill, while the victim is killed
+    // at a random moment after it started handling.
+    let mut publishing = tokio::task::JoinSet::new();
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .subsec_nanos() as u64
+        | 1;
+    eprintln!("kill schedule seed {seed}");
+    let mut files = vec![steady.out.clone(), victim.out.clone()];
+    let mut snapshots = Vec::new();
+    let mut kills_while_handling = 0;
+    let kills_started = Instant::now();
+    for kill in 1..=20 {
+        {
+            let transport = transport.clone();
+            let topic = topic.clone();
+            publishing.spawn(async move { publish_many(&transport, &topic, 100, 5, Duration::from_millis(100)).await });
+        }
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        // Once it handles events (it joined the group), at a random moment within 600 ms.
+        let joined = Instant::now() + Duration::from_secs(5);
+        while handled_ids(&victim.out).is_empty() && Instant::now() < joined {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        if !handled_ids(&victim.out).is_empty() {
+            kills_while_handling += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(seed % 600)).await;
+        victim.kill();
+        // What the group had committed when the victim died: a record handled but not covered by
+        // it may be handled again.
+        snapshots.push(committed_offsets(&group, &topic, partitions));
+        victim = Worker::spawn_with_session(&group, &topic, dir.join(format!("victim-{kill}.txt")), SESSION);
+        files.push(victim.out.clone());
+    }
+    eprintln!(
+        "20 kills in {:?}, {kills_while_handling} of them after the victim had handled events",
+        kills_started.elapsed()
+    );
+    let mut published = Vec::new();
+    while let Some(wave) = publishing.join_next().await {
+        published.extend(wave.expect("publisher"));
+    }
+    let total = published.len();
+    let wanted: std::collections::HashSet<&str> = published.iter().map(String::as_str).collect();
+    let handled = || -> Vec<String> {
+        files
+            .iter()
+            .flat_map(|f| handled_ids(f))
+            .filter(|id| wanted.contains(id.as_str()))
+            .collect()
+    };
+
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(120);
+    loop {
+        let distinct: std::collections::HashSet<String> = handled().into_iter().collect();
+        let committed = committed_offsets(&group, &topic, partitions).iter().sum::<i64>() - warm;
+        if distinct.len() == total && committed == total as i64 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "after the kills: {} of {total} handled, {committed} committed",
+            distinct.len()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    eprintln!("caught up {:?} after the last kill", started.elapsed());
+    steady.stop();
+    victim.stop();
+
+    let all = handled();
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for id in &all {
+        *counts.entry(id.as_str()).or_default() += 1;
+    }
+    let lost: Vec<&&str> = wanted.iter().filter(|id| !counts.contains_key(**id)).collect();
+    assert!(lost.is_empty(), "{} events lost: {lost:?}", lost.len());
+    let duplicates = all.len() - counts.len();
+    eprintln!(
+        "{} handlings of {total} events: {duplicates} duplicates over 20 kills",
+        all.len()
+    );
+
+    // Every duplicate was at or past the group's committed offset when some kill happened.
+    let raw = read_raw(&bootstrap(), &topic, partitions, total + warm as usize);
+    let mut coordinates: HashMap<String, (usize, i64)> = HashMap::new();
+    for record in &raw {
+        let id = record
+            .headers()
+            .and_then(|h| h.iter().find(|h| h.key == headers::ID))
+            .and_then(|h| h.value)
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+            .expect("ce_id");
+        coordinates.insert(id, (record.partition() as usize, record.offset()));
+    }
+    for (id, n) in counts.iter().filter(|(_, n)| **n > 1) {
+        let (partition, offset) = coordinates[*id];
+        assert!(
+            snapshots.iter().any(|s| s[partition] <= offset),
+            "{id} ({partition}@{offset}) handled {n} times but committed before every kill: {snapshots:?}"
+        );
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }

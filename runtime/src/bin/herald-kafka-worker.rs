@@ -4,6 +4,7 @@
 //! standard input closes. Killing it anywhere shows what at-least-once delivery leaves behind.
 //!
 //! Usage: `herald-kafka-worker <bootstrap> <group> <topic> <out-file>`
+//! (`HERALD_KAFKA_SESSION_TIMEOUT_MS` sets `session.timeout.ms`, default 6000).
 
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
@@ -46,10 +47,14 @@ fn main() {
         .append(true)
         .open(out)
         .unwrap_or_else(|e| panic!("cannot open {out}: {e}"));
+    // tansu's group join takes about half the session timeout, and a killed member holds its
+    // partitions until its session expires: HERALD_KAFKA_SESSION_TIMEOUT_MS (default 6000).
+    let session = std::env::var("HERALD_KAFKA_SESSION_TIMEOUT_MS").unwrap_or_else(|_| "6000".to_owned());
+    let heartbeat = (session.parse::<u64>().unwrap_or(6000) / 6).max(100).to_string();
     let config = KafkaConfig::new(bootstrap)
         .set("fetch.wait.max.ms", "10")
-        .set("session.timeout.ms", "6000")
-        .set("heartbeat.interval.ms", "500");
+        .set("session.timeout.ms", &session)
+        .set("heartbeat.interval.ms", &heartbeat);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
