@@ -129,7 +129,25 @@ fn bench() -> Result<(), String> {
         run("apt-get", &["update", "-qq"])?;
         run("apt-get", &["install", "-y", "-qq", "protobuf-compiler"])?;
     }
-    run("cargo", &["bench", "--workspace"])
+    run("cargo", &["bench", "--workspace"])?;
+    // The Kafka transport against bare rdkafka, on the broker that `scripts/broker.sh start`
+    // runs, stopped whatever happens.
+    run("bash", &["scripts/broker.sh", "install"])?;
+    run("bash", &["scripts/broker.sh", "start"])?;
+    let kafka = run(
+        "cargo",
+        &[
+            "bench",
+            "-p",
+            "herald-runtime-bench",
+            "--features",
+            "kafka",
+            "--bench",
+            "kafka",
+        ],
+    );
+    let stopped = run("bash", &["scripts/broker.sh", "stop"]);
+    kafka.and(stopped)
 }
 
 /// The Apache Avro reference checker (PyPI `avro`) in a venv under target/peers; returns its

@@ -1,0 +1,369 @@
+//! Publish → consume → commit through herald's Kafka transport against bare rdkafka, in the same
+//! run, against the same broker (`scripts/broker.sh start`: tansu on 127.0.0.1:9092, or
+//! `HERALD_KAFKA_BOOTSTRAP`) with the same settings and records: 200-byte payload, 16-byte key,
+//! the same `ce_*` headers (herald's `Envelope::to_headers`), 4 partitions.
+//!
+//! - herald: `consumer::Publisher` (at-least-once, acks=all) sending pre-built envelopes from
+//!   `PUBLISHERS` concurrent tasks; `consumer::Consumer` (default config: 16 records at once) with a
+//!   trivial `Dispatch`, committing synchronously after every handled record.
+//! - bare: `FutureProducer` (acks=all) awaiting each delivery report from the same number of
+//!   tasks; `StreamConsumer` with manual commits, committing synchronously after every record
+//!   (herald's commit policy).
+//!
+//! Latency: nanoseconds since the run's start written in the payload's first 8 bytes just before
+//! the send, read when the record is handled. Throughput: records over the time from the first
+//! send to the last record handled (producer and consumer run together). Each side first waits
+//! for its consumer to get a warm-up record, so the group join is not measured.
+//!
+//! Run: `cargo bench -p herald-runtime-bench --features kafka --bench kafka` (or `cargo xtask bench`).
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use herald_runtime::consumer::{Consumer, ConsumerConfig, Metrics, Publisher, Reliability};
+use herald_runtime::kafka::{KafkaConfig, KafkaTransport};
+use herald_runtime::transport::StartFrom;
+use herald_runtime::{Dispatch, DispatchError, Envelope, Publish, Version};
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{CommitMode, Consumer as _, StreamConsumer};
+use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
+use rdkafka::producer::{FutureProducer, FutureRecord};
+
+const RECORDS: usize = 20_000;
+const PARTITIONS: u32 = 4;
+const PUBLISHERS: usize = 64;
+const PAYLOAD: usize = 200;
+const EVENT_TYPE: &str = "bench.Happened";
+
+type RawHeaders = Vec<(String, Vec<u8>)>;
+
+fn bootstrap() -> String {
+    std::env::var("HERALD_KAFKA_BOOTSTRAP").unwrap_or_else(|_| "127.0.0.1:9092".to_owned())
+}
+
+/// The settings both sides use (see runtime/tests/kafka.rs: tansu answers a waiting fetch only at
+/// `fetch.wait.max.ms` steps, and joins a group in about half the session timeout).
+const SETTINGS: &[(&str, &str)] = &[
+    ("fetch.wait.max.ms", "10"),
+    ("session.timeout.ms", "6000"),
+    ("heartbeat.interval.ms", "500"),
+];
+
+fn key(i: usize) -> String {
+    let k = format!("key-{:012}", i % 1000);
+    assert_eq!(k.len(), 16);
+    k
+}
+
+fn envelope(i: usize) -> Envelope {
+    Envelope {
+        id: format!("id-{i:08}"),
+        source: "herald/benches/kafka".into(),
+        event_type: EVENT_TYPE.into(),
+        spec_version: "1.0".into(),
+        time: None,
+        data_content_type: Some("application/octet-stream".into()),
+        data_schema: None,
+        subject: None,
+        version: Version::new(1, 0),
+        partition_key: Some(key(i)),
+        correlation_id: None,
+        causation_id: None,
+        traceparent: None,
+        data: vec![7u8; PAYLOAD],
+    }
+}
+
+fn stamp(data: &mut [u8], start: Instant) {
+    let nanos = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    data[..8].copy_from_slice(&nanos.to_le_bytes());
+}
+
+fn stamped(data: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&data[..8]);
+    u64::from_le_bytes(b)
+}
+
+/// Latencies (ns) of the measured records and when the last one was handled.
+#[derive(Default)]
+struct Seen {
+    latencies: Vec<u64>,
+    last: Option<Instant>,
+}
+
+struct Result {
+    name: &'static str,
+    records_per_sec: f64,
+    publish_per_sec: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+fn summarize(name: &'static str, seen: &Seen, first: Instant, published: Instant) -> Result {
+    let mut l = seen.latencies.clone();
+    l.sort_unstable();
+    assert_eq!(l.len(), RECORDS, "{name}: every record handled once");
+    let pct = |p: f64| l[((l.len() as f64 * p) as usize).min(l.len() - 1)] as f64 / 1e6;
+    let total = seen.last.expect("records handled").duration_since(first).as_secs_f64();
+    Result {
+        name,
+        records_per_sec: RECORDS as f64 / total,
+        publish_per_sec: RECORDS as f64 / published.duration_since(first).as_secs_f64(),
+        p50_ms: pct(0.50),
+        p99_ms: pct(0.99),
+    }
+}
+
+/// Records the latency of each measured record (the warm-up record, id `warmup`, only counts).
+#[derive(Clone)]
+struct Trivial {
+    start: Instant,
+    seen: Arc<Mutex<Seen>>,
+    warm: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Dispatch for Trivial {
+    fn event_types(&self) -> &'static [&'static str] {
+        &[EVENT_TYPE]
+    }
+
+    async fn dispatch(&self, envelope: &Envelope) -> std::result::Result<(), DispatchError> {
+        if envelope.id == "warmup" {
+            self.warm.store(true, std::sync::atomic::Ordering::SeqCst);
+            return Ok(());
+        }
+        let now = self.start.elapsed().as_nanos() as u64;
+        let mut seen = self.seen.lock().expect("lock");
+        seen.latencies.push(now.saturating_sub(stamped(&envelope.data)));
+        seen.last = Some(Instant::now());
+        Ok(())
+    }
+}
+
+fn kafka_config() -> KafkaConfig {
+    SETTINGS
+        .iter()
+        .fold(KafkaConfig::new(&bootstrap()), |c, (k, v)| c.set(k, v))
+}
+
+async fn herald(start: Instant, run: &str) -> Result {
+    let transport = KafkaTransport::new(kafka_config()).expect("transport");
+    let topic = format!("bench-herald-{run}");
+    transport
+        .create_topic(&topic, PARTITIONS, 1)
+        .await
+        .expect("create topic");
+    let publisher = Arc::new(Publisher::new(
+        transport.clone(),
+        Reliability::AtLeastOnce { retries: 2 },
+    ));
+
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let warm = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let dispatcher = Trivial {
+        start,
+        seen: Arc::clone(&seen),
+        warm: Arc::clone(&warm),
+    };
+    let mut config = ConsumerConfig::new(format!("bench-herald-{run}"), [topic.clone()]);
+    config.start = StartFrom::Earliest;
+    let consumer = Consumer::new(transport.clone(), dispatcher, config);
+    let metrics = consumer.metrics();
+    let m = Arc::clone(&metrics);
+    let stop = async move {
+        while Metrics::get(&m.handled) < RECORDS as u64 + 1 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    };
+    let running = tokio::spawn(consumer.run(stop));
+
+    // Warm-up: the group join and first fetch are not measured.
+    let mut w = envelope(0);
+    w.id = "warmup".into();
+    publisher.send(&topic, w).await.expect("publish warm-up");
+    while !warm.load(std::sync::atomic::Ordering::SeqCst) {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+
+    let envelopes: Vec<Envelope> = (0..RECORDS).map(envelope).collect();
+    let mut shares: Vec<Vec<Envelope>> = (0..PUBLISHERS).map(|_| Vec::new()).collect();
+    for (i, e) in envelopes.into_iter().enumerate() {
+        shares[i % PUBLISHERS].push(e);
+    }
+    let first = Instant::now();
+    let tasks: Vec<_> = shares
+        .into_iter()
+        .map(|share| {
+            let publisher = Arc::clone(&publisher);
+            let topic = topic.clone();
+            tokio::spawn(async move {
+                for mut e in share {
+                    stamp(&mut e.data, start);
+                    publisher.send(&topic, e).await.expect("publish");
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.expect("publisher task");
+    }
+    let published = Instant::now();
+    tokio::time::timeout(Duration::from_secs(120), running)
+        .await
+        .expect("herald consumer in time")
+        .expect("consumer task")
+        .expect("clean run");
+    let seen = seen.lock().expect("lock");
+    summarize("herald", &seen, first, published)
+}
+
+async fn bare(start: Instant, run: &str) -> Result {
+    let bootstrap = bootstrap();
+    let topic = format!("bench-bare-{run}");
+    // The same topic creation (herald's admin call) so both topics are alike.
+    KafkaTransport::new(kafka_config())
+        .expect("transport")
+        .create_topic(&topic, PARTITIONS, 1)
+        .await
+        .expect("create topic");
+
+    let mut producer_config = ClientConfig::new();
+    producer_config.set("bootstrap.servers", &bootstrap).set("acks", "all");
+    let producer: FutureProducer = producer_config.create().expect("producer");
+    let producer = Arc::new(producer);
+
+    let mut consumer_config = ClientConfig::new();
+    consumer_config
+        .set("bootstrap.servers", &bootstrap)
+        .set("group.id", format!("bench-bare-{run}"))
+        .set("enable.auto.commit", "false")
+        .set("enable.auto.offset.store", "false")
+        .set("auto.offset.reset", "earliest");
+    for (k, v) in SETTINGS {
+        consumer_config.set(*k, *v);
+    }
+    let consumer: StreamConsumer = consumer_config.create().expect("consumer");
+    consumer.subscribe(&[topic.as_str()]).expect("subscribe");
+
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let warm = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let consuming = {
+        let seen = Arc::clone(&seen);
+        let warm = Arc::clone(&warm);
+        tokio::spawn(async move {
+            let mut handled = 0;
+            while handled < RECORDS {
+                let m = consumer.recv().await.expect("consume");
+                let id = m
+                    .headers()
+                    .and_then(|hs| hs.iter().find(|h| h.key == "ce_id").and_then(|h| h.value))
+                    .unwrap_or_default();
+                if id == b"warmup" {
+                    warm.store(true, std::sync::atomic::Ordering::SeqCst);
+                } else {
+                    let now = start.elapsed().as_nanos() as u64;
+                    let lat = now.saturating_sub(stamped(m.payload().expect("payload")));
+                    {
+                        let mut s = seen.lock().expect("lock");
+                        s.latencies.push(lat);
+                        s.last = Some(Instant::now());
+                    }
+                    handled += 1;
+                }
+                consumer.commit_message(&m, CommitMode::Sync).expect("commit");
+            }
+        })
+    };
+
+    let send = |producer: Arc<FutureProducer>, topic: String, e: Envelope, headers: RawHeaders| async move {
+        let mut owned = OwnedHeaders::new_with_capacity(headers.len());
+        for (name, v) in &headers {
+            owned = owned.insert(Header {
+                key: name.as_str(),
+                value: Some(v.as_slice()),
+            });
+        }
+        let key = e.partition_key.as_deref().unwrap_or_default().as_bytes();
+        let record = FutureRecord::to(&topic)
+            .payload(e.data.as_slice())
+            .key(key)
+            .headers(owned);
+        producer.send(record, Duration::from_secs(5)).await.map_err(|(e, _)| e)
+    };
+
+    let mut w = envelope(0);
+    w.id = "warmup".into();
+    let h = w.to_headers();
+    send(Arc::clone(&producer), topic.clone(), w, h)
+        .await
+        .expect("publish warm-up");
+    while !warm.load(std::sync::atomic::Ordering::SeqCst) {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+
+    // The same records and headers, built beforehand (a bare client would not build them per send).
+    let mut shares: Vec<Vec<(Envelope, RawHeaders)>> = (0..PUBLISHERS).map(|_| Vec::new()).collect();
+    for i in 0..RECORDS {
+        let e = envelope(i);
+        let h = e.to_headers();
+        shares[i % PUBLISHERS].push((e, h));
+    }
+    let first = Instant::now();
+    let tasks: Vec<_> = shares
+        .into_iter()
+        .map(|share| {
+            let producer = Arc::clone(&producer);
+            let topic = topic.clone();
+            tokio::spawn(async move {
+                for (mut e, h) in share {
+                    stamp(&mut e.data, start);
+                    send(Arc::clone(&producer), topic.clone(), e, h).await.expect("publish");
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.expect("publisher task");
+    }
+    let published = Instant::now();
+    tokio::time::timeout(Duration::from_secs(120), consuming)
+        .await
+        .expect("bare consumer in time")
+        .expect("consumer task");
+    let seen = seen.lock().expect("lock");
+    summarize("bare rdkafka", &seen, first, published)
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; there is nothing to filter.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let start = Instant::now();
+    let run = format!("{}", std::process::id());
+    println!(
+        "Kafka publish → consume → commit at {}: {RECORDS} records, {PAYLOAD}-byte payload, 16-byte key, {PARTITIONS} partitions, {PUBLISHERS} concurrent publishers",
+        bootstrap()
+    );
+    let (b, h) = runtime.block_on(async {
+        let b = bare(start, &run).await;
+        let h = herald(start, &run).await;
+        (b, h)
+    });
+    println!("| client | end to end (records/s) | publish (records/s) | p50 latency | p99 latency |");
+    println!("|---|---:|---:|---:|---:|");
+    for r in [&b, &h] {
+        println!(
+            "| {} | {:.0} | {:.0} | {:.1} ms | {:.1} ms |",
+            r.name, r.records_per_sec, r.publish_per_sec, r.p50_ms, r.p99_ms
+        );
+    }
+    println!(
+        "herald / bare: throughput {:.2}, p99 latency {:.2}",
+        h.records_per_sec / b.records_per_sec,
+        h.p99_ms / b.p99_ms
+    );
+}
