@@ -6,9 +6,13 @@
 //! - herald: `consumer::Publisher` (at-least-once, acks=all) sending pre-built envelopes from
 //!   `PUBLISHERS` concurrent tasks; `consumer::Consumer` (default config: 16 records at once) with a
 //!   trivial `Dispatch`, committing synchronously after every handled record.
-//! - bare: `FutureProducer` (acks=all) awaiting each delivery report from the same number of
+//! - bare: `FutureProducer` (herald's producer settings: acks=all, idempotent, murmur2_random)
+//!   awaiting each delivery report from the same number of
 //!   tasks; `StreamConsumer` with manual commits, committing synchronously after every record
 //!   (herald's commit policy).
+//!
+//! Two phases: saturated (`RECORDS` as fast as the publishers go) and paced (`PACED` at one per
+//! millisecond, below the consumers' capacity, for latency without a backlog).
 //!
 //! Latency: nanoseconds since the run's start written in the payload's first 8 bytes just before
 //! the send, read when the record is handled. Throughput: records over the time from the first
@@ -30,6 +34,8 @@ use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 
 const RECORDS: usize = 20_000;
+/// Records of the paced run (latency below the consumer's capacity): one per millisecond.
+const PACED: usize = 2_000;
 const PARTITIONS: u32 = 4;
 const PUBLISHERS: usize = 64;
 const PAYLOAD: usize = 200;
@@ -100,16 +106,16 @@ struct Result {
     p99_ms: f64,
 }
 
-fn summarize(name: &'static str, seen: &Seen, first: Instant, published: Instant) -> Result {
+fn summarize(name: &'static str, seen: &Seen, first: Instant, published: Instant, count: usize) -> Result {
     let mut l = seen.latencies.clone();
     l.sort_unstable();
-    assert_eq!(l.len(), RECORDS, "{name}: every record handled once");
+    assert_eq!(l.len(), count, "{name}: every record handled once");
     let pct = |p: f64| l[((l.len() as f64 * p) as usize).min(l.len() - 1)] as f64 / 1e6;
     let total = seen.last.expect("records handled").duration_since(first).as_secs_f64();
     Result {
         name,
-        records_per_sec: RECORDS as f64 / total,
-        publish_per_sec: RECORDS as f64 / published.duration_since(first).as_secs_f64(),
+        records_per_sec: count as f64 / total,
+        publish_per_sec: count as f64 / published.duration_since(first).as_secs_f64(),
         p50_ms: pct(0.50),
         p99_ms: pct(0.99),
     }
@@ -141,15 +147,28 @@ impl Dispatch for Trivial {
     }
 }
 
+/// Paced: each of the `PUBLISHERS` tasks sends one record every `PUBLISHERS` ms, staggered by
+/// its index, so that together they send one record per millisecond.
+async fn paced_tick(paced: bool, index: usize) -> Option<tokio::time::Interval> {
+    if !paced {
+        return None;
+    }
+    tokio::time::sleep(Duration::from_millis(index as u64)).await;
+    let mut tick = tokio::time::interval(Duration::from_millis(PUBLISHERS as u64));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    Some(tick)
+}
+
 fn kafka_config() -> KafkaConfig {
     SETTINGS
         .iter()
         .fold(KafkaConfig::new(&bootstrap()), |c, (k, v)| c.set(k, v))
 }
 
-async fn herald(start: Instant, run: &str) -> Result {
+async fn herald(start: Instant, run: &str, paced: bool) -> Result {
+    let count = if paced { PACED } else { RECORDS };
     let transport = KafkaTransport::new(kafka_config()).expect("transport");
-    let topic = format!("bench-herald-{run}");
+    let topic = format!("bench-herald-{run}-{paced}");
     transport
         .create_topic(&topic, PARTITIONS, 1)
         .await
@@ -166,13 +185,13 @@ async fn herald(start: Instant, run: &str) -> Result {
         seen: Arc::clone(&seen),
         warm: Arc::clone(&warm),
     };
-    let mut config = ConsumerConfig::new(format!("bench-herald-{run}"), [topic.clone()]);
+    let mut config = ConsumerConfig::new(format!("bench-herald-{run}-{paced}"), [topic.clone()]);
     config.start = StartFrom::Earliest;
     let consumer = Consumer::new(transport.clone(), dispatcher, config);
     let metrics = consumer.metrics();
     let m = Arc::clone(&metrics);
     let stop = async move {
-        while Metrics::get(&m.handled) < RECORDS as u64 + 1 {
+        while Metrics::get(&m.handled) < count as u64 + 1 {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     };
@@ -186,7 +205,7 @@ async fn herald(start: Instant, run: &str) -> Result {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 
-    let envelopes: Vec<Envelope> = (0..RECORDS).map(envelope).collect();
+    let envelopes: Vec<Envelope> = (0..count).map(envelope).collect();
     let mut shares: Vec<Vec<Envelope>> = (0..PUBLISHERS).map(|_| Vec::new()).collect();
     for (i, e) in envelopes.into_iter().enumerate() {
         shares[i % PUBLISHERS].push(e);
@@ -194,11 +213,16 @@ async fn herald(start: Instant, run: &str) -> Result {
     let first = Instant::now();
     let tasks: Vec<_> = shares
         .into_iter()
-        .map(|share| {
+        .enumerate()
+        .map(|(j, share)| {
             let publisher = Arc::clone(&publisher);
             let topic = topic.clone();
             tokio::spawn(async move {
+                let mut tick = paced_tick(paced, j).await;
                 for mut e in share {
+                    if let Some(t) = tick.as_mut() {
+                        t.tick().await;
+                    }
                     stamp(&mut e.data, start);
                     publisher.send(&topic, e).await.expect("publish");
                 }
@@ -215,12 +239,13 @@ async fn herald(start: Instant, run: &str) -> Result {
         .expect("consumer task")
         .expect("clean run");
     let seen = seen.lock().expect("lock");
-    summarize("herald", &seen, first, published)
+    summarize("herald", &seen, first, published, count)
 }
 
-async fn bare(start: Instant, run: &str) -> Result {
+async fn bare(start: Instant, run: &str, paced: bool) -> Result {
+    let count = if paced { PACED } else { RECORDS };
     let bootstrap = bootstrap();
-    let topic = format!("bench-bare-{run}");
+    let topic = format!("bench-bare-{run}-{paced}");
     // The same topic creation (herald's admin call) so both topics are alike.
     KafkaTransport::new(kafka_config())
         .expect("transport")
@@ -229,14 +254,22 @@ async fn bare(start: Instant, run: &str) -> Result {
         .expect("create topic");
 
     let mut producer_config = ClientConfig::new();
-    producer_config.set("bootstrap.servers", &bootstrap).set("acks", "all");
+    // herald's producer settings for acks=all: idempotent, Java-compatible partitioner.
+    producer_config
+        .set("bootstrap.servers", &bootstrap)
+        .set("partitioner", "murmur2_random")
+        .set("acks", "all")
+        .set("enable.idempotence", "true");
+    for (k, v) in SETTINGS {
+        producer_config.set(*k, *v);
+    }
     let producer: FutureProducer = producer_config.create().expect("producer");
     let producer = Arc::new(producer);
 
     let mut consumer_config = ClientConfig::new();
     consumer_config
         .set("bootstrap.servers", &bootstrap)
-        .set("group.id", format!("bench-bare-{run}"))
+        .set("group.id", format!("bench-bare-{run}-{paced}"))
         .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")
         .set("auto.offset.reset", "earliest");
@@ -253,7 +286,7 @@ async fn bare(start: Instant, run: &str) -> Result {
         let warm = Arc::clone(&warm);
         tokio::spawn(async move {
             let mut handled = 0;
-            while handled < RECORDS {
+            while handled < count {
                 let m = consumer.recv().await.expect("consume");
                 let id = m
                     .headers()
@@ -304,7 +337,7 @@ async fn bare(start: Instant, run: &str) -> Result {
 
     // The same records and headers, built beforehand (a bare client would not build them per send).
     let mut shares: Vec<Vec<(Envelope, RawHeaders)>> = (0..PUBLISHERS).map(|_| Vec::new()).collect();
-    for i in 0..RECORDS {
+    for i in 0..count {
         let e = envelope(i);
         let h = e.to_headers();
         shares[i % PUBLISHERS].push((e, h));
@@ -312,11 +345,16 @@ async fn bare(start: Instant, run: &str) -> Result {
     let first = Instant::now();
     let tasks: Vec<_> = shares
         .into_iter()
-        .map(|share| {
+        .enumerate()
+        .map(|(j, share)| {
             let producer = Arc::clone(&producer);
             let topic = topic.clone();
             tokio::spawn(async move {
+                let mut tick = paced_tick(paced, j).await;
                 for (mut e, h) in share {
+                    if let Some(t) = tick.as_mut() {
+                        t.tick().await;
+                    }
                     stamp(&mut e.data, start);
                     send(Arc::clone(&producer), topic.clone(), e, h).await.expect("publish");
                 }
@@ -332,7 +370,7 @@ async fn bare(start: Instant, run: &str) -> Result {
         .expect("bare consumer in time")
         .expect("consumer task");
     let seen = seen.lock().expect("lock");
-    summarize("bare rdkafka", &seen, first, published)
+    summarize("bare rdkafka", &seen, first, published, count)
 }
 
 fn main() {
@@ -348,22 +386,30 @@ fn main() {
         "Kafka publish → consume → commit at {}: {RECORDS} records, {PAYLOAD}-byte payload, 16-byte key, {PARTITIONS} partitions, {PUBLISHERS} concurrent publishers",
         bootstrap()
     );
-    let (b, h) = runtime.block_on(async {
-        let b = bare(start, &run).await;
-        let h = herald(start, &run).await;
-        (b, h)
-    });
-    println!("| client | end to end (records/s) | publish (records/s) | p50 latency | p99 latency |");
-    println!("|---|---:|---:|---:|---:|");
-    for r in [&b, &h] {
+    for paced in [false, true] {
+        let (b, h) = runtime.block_on(async {
+            let b = bare(start, &run, paced).await;
+            let h = herald(start, &run, paced).await;
+            (b, h)
+        });
+        if paced {
+            println!("\npaced: {PACED} records at 1 per ms (below the consumer's capacity: latency without backlog)");
+        } else {
+            println!("\nsaturated: {RECORDS} records as fast as the publishers go");
+        }
+        println!("| client | end to end (records/s) | publish (records/s) | p50 latency | p99 latency |");
+        println!("|---|---:|---:|---:|---:|");
+        for r in [&b, &h] {
+            println!(
+                "| {} | {:.0} | {:.0} | {:.1} ms | {:.1} ms |",
+                r.name, r.records_per_sec, r.publish_per_sec, r.p50_ms, r.p99_ms
+            );
+        }
         println!(
-            "| {} | {:.0} | {:.0} | {:.1} ms | {:.1} ms |",
-            r.name, r.records_per_sec, r.publish_per_sec, r.p50_ms, r.p99_ms
+            "herald / bare: throughput {:.2}, p50 latency {:.2}, p99 latency {:.2}",
+            h.records_per_sec / b.records_per_sec,
+            h.p50_ms / b.p50_ms,
+            h.p99_ms / b.p99_ms
         );
     }
-    println!(
-        "herald / bare: throughput {:.2}, p99 latency {:.2}",
-        h.records_per_sec / b.records_per_sec,
-        h.p99_ms / b.p99_ms
-    );
 }
