@@ -51,15 +51,17 @@ fn ci() -> Result<(), String> {
         "cargo",
         &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
     )?;
-    // The Kafka transport is behind a feature: lint it too.
+    // The Kafka transport and its benchmark are behind a feature: lint them too.
     run(
         "cargo",
         &[
             "clippy",
             "-p",
             "herald-runtime",
+            "-p",
+            "herald-runtime-bench",
             "--features",
-            "kafka",
+            "herald-runtime/kafka,herald-runtime-bench/kafka",
             "--all-targets",
             "--",
             "-D",
