@@ -75,11 +75,16 @@ impl std::fmt::Display for EnvelopeError {
 
 impl std::error::Error for EnvelopeError {}
 
-fn invalid(attribute: &'static str, problem: impl Into<String>) -> EnvelopeError {
+pub(crate) fn invalid(attribute: &'static str, problem: impl Into<String>) -> EnvelopeError {
     EnvelopeError {
         attribute,
         problem: problem.into(),
     }
+}
+
+/// A content type without its parameters (`application/json; charset=utf-8` → `application/json`).
+pub(crate) fn media_type(content_type: &str) -> &str {
+    content_type.split(';').next().unwrap_or_default().trim()
 }
 
 impl Envelope {
@@ -130,8 +135,7 @@ impl Envelope {
         // Structured mode (the CloudEvents Kafka binding): no `ce_id`, and the whole event as JSON.
         if found[Slot::Id as usize].is_none() {
             if let Some(content_type) = text(Slot::ContentType)? {
-                let essence = content_type.split(';').next().unwrap_or_default().trim();
-                if essence.eq_ignore_ascii_case(crate::json::CONTENT_TYPE_CLOUDEVENTS_JSON) {
+                if media_type(content_type).eq_ignore_ascii_case(crate::json::CONTENT_TYPE_CLOUDEVENTS_JSON) {
                     return Envelope::from_json(&record.value);
                 }
             }

@@ -103,8 +103,7 @@ pub trait Event: Sized + Send + Sync + 'static {
     /// absent one is taken to be this type's, as CloudEvents allows).
     fn from_envelope(envelope: &crate::Envelope) -> Result<Self, CodecError> {
         if let Some(content_type) = envelope.data_content_type.as_deref() {
-            let essence = content_type.split(';').next().unwrap_or_default().trim();
-            if !essence.eq_ignore_ascii_case(Self::CONTENT_TYPE) {
+            if !crate::envelope::media_type(content_type).eq_ignore_ascii_case(Self::CONTENT_TYPE) {
                 return Err(CodecError::new(format!(
                     "content type `{content_type}` where `{}` was expected",
                     Self::CONTENT_TYPE

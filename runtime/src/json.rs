@@ -5,24 +5,16 @@
 
 use serde_json::{Map, Value};
 
-use crate::envelope::{Envelope, EnvelopeError};
+use crate::envelope::{invalid, media_type, Envelope, EnvelopeError};
 use crate::event::Version;
 
 /// Content type of a record or message carrying a structured-mode envelope.
 pub const CONTENT_TYPE_CLOUDEVENTS_JSON: &str = "application/cloudevents+json";
 
 fn is_json(content_type: Option<&str>) -> bool {
-    content_type.is_some_and(|c| {
-        let essence = c.split(';').next().unwrap_or_default().trim();
-        essence == "application/json" || essence.ends_with("+json") || essence == "text/json"
-    })
-}
-
-fn invalid(attribute: &'static str, problem: impl Into<String>) -> EnvelopeError {
-    EnvelopeError {
-        attribute,
-        problem: problem.into(),
-    }
+    content_type
+        .map(media_type)
+        .is_some_and(|essence| essence == "application/json" || essence.ends_with("+json") || essence == "text/json")
 }
 
 impl Envelope {

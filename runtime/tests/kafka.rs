@@ -46,6 +46,17 @@ fn unique(prefix: &str) -> String {
     format!("herald-{prefix}-{}", uuid::Uuid::new_v4())
 }
 
+/// A transport on the test broker and a new topic with `partitions` partitions.
+async fn fresh_topic(prefix: &str, partitions: u32) -> (KafkaTransport, String) {
+    let transport = KafkaTransport::new(broker()).expect("transport");
+    let topic = unique(prefix);
+    transport
+        .create_topic(&topic, partitions, 1)
+        .await
+        .expect("create topic");
+    (transport, topic)
+}
+
 fn envelope(key: &str, payload: &str) -> Envelope {
     Envelope {
         id: format!("id-{}", uuid::Uuid::new_v4()),
@@ -119,10 +130,7 @@ fn read_raw(bootstrap: &str, topic: &str, partitions: u32, expected: usize) -> V
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn round_trip_with_cloudevents_headers_and_commits() {
-    let config = broker();
-    let transport = KafkaTransport::new(config).expect("transport");
-    let topic = unique("round-trip");
-    transport.create_topic(&topic, 3, 1).await.expect("create topic");
+    let (transport, topic) = fresh_topic("round-trip", 3).await;
 
     let publisher = Publisher::new(transport.clone(), Reliability::AtLeastOnce { retries: 2 });
     let mut sent = Vec::new();
@@ -223,14 +231,8 @@ async fn round_trip_with_cloudevents_headers_and_commits() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_land_on_the_java_default_partition() {
-    let config = broker();
-    let transport = KafkaTransport::new(config).expect("transport");
     let partitions = 6;
-    let topic = unique("partitioning");
-    transport
-        .create_topic(&topic, partitions, 1)
-        .await
-        .expect("create topic");
+    let (transport, topic) = fresh_topic("partitioning", partitions).await;
     let mut used = std::collections::BTreeSet::new();
     for i in 0..60 {
         let key = format!("user-{i}");
@@ -252,10 +254,7 @@ async fn keys_land_on_the_java_default_partition() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_groups_each_receive_every_event() {
-    let config = broker();
-    let transport = KafkaTransport::new(config).expect("transport");
-    let topic = unique("pubsub");
-    transport.create_topic(&topic, 2, 1).await.expect("create topic");
+    let (transport, topic) = fresh_topic("pubsub", 2).await;
     let total = 30;
     for i in 0..total {
         let key = format!("k{}", i % 7);
@@ -355,10 +354,7 @@ fn committed_offsets(group: &str, topic: &str, partitions: u32) -> Vec<i64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn poison_event_goes_to_the_dead_letter_topic_and_consumption_goes_on() {
-    let config = broker();
-    let transport = KafkaTransport::new(config).expect("transport");
-    let topic = unique("poison");
-    transport.create_topic(&topic, 1, 1).await.expect("create topic");
+    let (transport, topic) = fresh_topic("poison", 1).await;
     transport
         .create_topic(&format!("{topic}.dlq"), 1, 1)
         .await
@@ -443,14 +439,8 @@ async fn poison_event_goes_to_the_dead_letter_topic_and_consumption_goes_on() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_events_over_a_hundred_keys_keep_per_key_order() {
-    let config = broker();
-    let transport = KafkaTransport::new(config).expect("transport");
     let partitions = 8;
-    let topic = unique("order");
-    transport
-        .create_topic(&topic, partitions, 1)
-        .await
-        .expect("create topic");
+    let (transport, topic) = fresh_topic("order", partitions).await;
     let (keys, per_key) = (100usize, 100usize);
 
     // One sender per key (sequential within the key, so the key's order is the publish order);
@@ -648,14 +638,8 @@ async fn warm_up(transport: &KafkaTransport, group: &str, topic: &str, partition
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_worker_processes_split_the_partitions_and_handle_each_event_once() {
-    let config = broker();
-    let transport = KafkaTransport::new(config).expect("transport");
-    let topic = unique("p2p");
     let partitions = 4;
-    transport
-        .create_topic(&topic, partitions, 1)
-        .await
-        .expect("create topic");
+    let (transport, topic) = fresh_topic("p2p", partitions).await;
     let group = unique("workers");
     let dir = scratch_dir("p2p");
     let a = Worker::spawn(&group, &topic, dir.join("a.txt"));
@@ -715,14 +699,8 @@ async fn two_worker_processes_split_the_partitions_and_handle_each_event_once() 
 async fn a_worker_killed_twenty_times_loses_nothing() {
     // A short session: a killed member's partitions are reassigned sooner, and joins are quicker.
     const SESSION: u32 = 2000;
-    let config = broker();
-    let transport = KafkaTransport::new(config).expect("transport");
-    let topic = unique("crash");
     let partitions = 4;
-    transport
-        .create_topic(&topic, partitions, 1)
-        .await
-        .expect("create topic");
+    let (transport, topic) = fresh_topic("crash", partitions).await;
     let group = unique("workers");
     let dir = scratch_dir("crash");
     let steady = Worker::spawn_with_session(&group, &topic, dir.join("steady.txt"), SESSION);

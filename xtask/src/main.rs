@@ -17,20 +17,7 @@ fn main() -> ExitCode {
         "ci" => ci(),
         "bench" => bench(),
         "bench-check" => bench_check(),
-        "lint" => run(
-            "cargo",
-            &[
-                "run",
-                "--quiet",
-                "-p",
-                "herald-codegen",
-                "--bin",
-                "herald",
-                "--",
-                "lint",
-                "schemas",
-            ],
-        ),
+        "lint" => lint_schemas(),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -78,20 +65,7 @@ fn ci() -> Result<(), String> {
     tests?;
     stopped?;
     // The example schema repo lints clean.
-    run(
-        "cargo",
-        &[
-            "run",
-            "--quiet",
-            "-p",
-            "herald-codegen",
-            "--bin",
-            "herald",
-            "--",
-            "lint",
-            "schemas",
-        ],
-    )?;
+    lint_schemas()?;
     // Every example service runs end to end and checks what happened (the README's first command
     // is two of them).
     for example in EXAMPLES {
@@ -111,6 +85,24 @@ fn tests_with_broker(python: &str, buf: &str) -> Result<(), String> {
         "cargo",
         &["test", "-p", "herald-runtime", "--features", "kafka", "--test", "kafka"],
         &[("HERALD_KAFKA_BOOTSTRAP", KAFKA_BOOTSTRAP)],
+    )
+}
+
+/// `herald lint schemas`: the example schema repo.
+fn lint_schemas() -> Result<(), String> {
+    run(
+        "cargo",
+        &[
+            "run",
+            "--quiet",
+            "-p",
+            "herald-codegen",
+            "--bin",
+            "herald",
+            "--",
+            "lint",
+            "schemas",
+        ],
     )
 }
 
