@@ -167,10 +167,11 @@ impl Builder {
         Ok(out)
     }
 
-    /// Hash of herald's version, the selection, and every input file's path and bytes.
+    /// Hash of herald's version and sources, the selection, and every input file's path and bytes.
     fn input_hash(&self, inputs: &[PathBuf]) -> String {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         env!("CARGO_PKG_VERSION").hash(&mut h);
+        env!("HERALD_CODEGEN_SOURCE_HASH").hash(&mut h);
         format!("{:?}", self.selection).hash(&mut h);
         for f in inputs {
             f.hash(&mut h);

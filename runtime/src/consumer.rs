@@ -369,19 +369,27 @@ enum Failure {
 
 impl<D: Dispatch + 'static> Shared<D> {
     /// Handles one record to the end: handled, skipped, dead-lettered, or an error (stop).
-    async fn process<T: Transport>(&self, transport: &T, record: Record) -> Result<(), String> {
+    async fn process<T: Transport>(&self, transport: &T, mut record: Record) -> Result<(), String> {
+        // Read once, without copies; the record gets its bytes back if it is dead-lettered.
+        let envelope = Envelope::take_from(&mut record).map(Arc::new);
         let mut attempts = 0u32;
-        let outcome = loop {
-            attempts += 1;
-            match self.attempt(&record, attempts).await {
-                Ok(()) => break Ok(()),
-                Err(Failure::Handler(reason)) if attempts < self.config.max_attempts => {
-                    Metrics::bump(&self.metrics.retried);
-                    tracing::warn!(attempt = attempts, %reason, "handler failed; retrying");
-                    tokio::time::sleep(self.backoff(attempts, record.offset)).await;
-                }
-                Err(failure) => break Err(failure),
-            }
+        let outcome = match &envelope {
+            Err(e) => Err(Failure::Undecodable(format!("invalid envelope: {e}"))),
+            Ok(envelope) => match self.upcast(envelope) {
+                Err(failure) => Err(failure),
+                Ok(current) => loop {
+                    attempts += 1;
+                    match self.attempt(Arc::clone(&current), &record, attempts).await {
+                        Ok(()) => break Ok(()),
+                        Err(Failure::Handler(reason)) if attempts < self.config.max_attempts => {
+                            Metrics::bump(&self.metrics.retried);
+                            tracing::warn!(attempt = attempts, %reason, "handler failed; retrying");
+                            tokio::time::sleep(self.backoff(attempts, record.offset)).await;
+                        }
+                        Err(failure) => break Err(failure),
+                    }
+                },
+            },
         };
         let (policy, reason) = match outcome {
             Ok(()) => {
@@ -392,6 +400,9 @@ impl<D: Dispatch + 'static> Shared<D> {
             Err(Failure::Unknown(r)) => (self.config.on_unknown, r),
             Err(Failure::Handler(r)) => (Policy::DeadLetter, format!("{r} (after {attempts} attempts)")),
         };
+        if let Ok(envelope) = &envelope {
+            envelope.put_back(&mut record);
+        }
         match policy {
             Policy::Skip => {
                 Metrics::bump(&self.metrics.skipped);
@@ -438,15 +449,22 @@ impl<D: Dispatch + 'static> Shared<D> {
         }
     }
 
-    async fn attempt(&self, record: &Record, attempt: u32) -> Result<(), Failure> {
-        let mut envelope =
-            Envelope::from_record(record).map_err(|e| Failure::Undecodable(format!("invalid envelope: {e}")))?;
-        if let Some(up) = self
+    /// The envelope as the dispatcher should see it: upcast when its MAJOR has an upcaster.
+    fn upcast(&self, envelope: &Arc<Envelope>) -> Result<Arc<Envelope>, Failure> {
+        // Looked up without building a key: upcasters are few, and this is on every record's path.
+        let upcaster = self
             .upcasters
-            .get(&(envelope.event_type.clone(), envelope.version.major))
-        {
-            envelope = up(envelope).map_err(|e| Failure::Undecodable(format!("upcast failed: {e}")))?;
+            .iter()
+            .find(|((t, major), _)| *major == envelope.version.major && *t == envelope.event_type);
+        match upcaster {
+            None => Ok(Arc::clone(envelope)),
+            Some((_, up)) => up(Envelope::clone(envelope))
+                .map(Arc::new)
+                .map_err(|e| Failure::Undecodable(format!("upcast failed: {e}"))),
         }
+    }
+
+    async fn attempt(&self, envelope: Arc<Envelope>, record: &Record, attempt: u32) -> Result<(), Failure> {
         let span = tracing::info_span!(
             "dispatch",
             r#type = %envelope.event_type,
@@ -546,7 +564,7 @@ impl<E: Send + 'static> Dispatch for Mailbox<E> {
 
     fn dispatch(&self, envelope: &Envelope) -> impl Future<Output = Result<(), DispatchError>> + Send {
         let decoded = (self.decode)(envelope);
-        let ctx = crate::Context::from_envelope(envelope);
+        let ctx = envelope.clone();
         let event_type = envelope.event_type.clone();
         let tx = self.tx.clone();
         async move {

@@ -8,35 +8,12 @@ use std::sync::Mutex;
 use crate::envelope::Envelope;
 use crate::event::{CodecError, Event};
 
-/// What a handler knows about the envelope its event came in.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Context {
-    pub id: String,
-    pub source: String,
-    pub event_type: String,
-    pub version: crate::Version,
-    pub time: Option<chrono::DateTime<chrono::Utc>>,
-    pub partition_key: Option<String>,
-    pub correlation_id: Option<String>,
-    pub causation_id: Option<String>,
-    pub traceparent: Option<String>,
-}
-
-impl Context {
-    pub fn from_envelope(envelope: &Envelope) -> Context {
-        Context {
-            id: envelope.id.clone(),
-            source: envelope.source.clone(),
-            event_type: envelope.event_type.clone(),
-            version: envelope.version,
-            time: envelope.time,
-            partition_key: envelope.partition_key.clone(),
-            correlation_id: envelope.correlation_id.clone(),
-            causation_id: envelope.causation_id.clone(),
-            traceparent: envelope.traceparent.clone(),
-        }
-    }
-}
+/// What a handler knows about its event: the envelope it came in (CloudEvents attributes,
+/// herald's extensions such as correlation and causation ids, and the raw payload).
+///
+/// The dispatcher hands the handler the envelope it decoded the event from, by reference: knowing
+/// the context costs nothing per event.
+pub type Context = Envelope;
 
 /// A handler's failure; the consumer retries or dead-letters the event.
 #[derive(Debug)]

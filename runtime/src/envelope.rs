@@ -91,56 +91,150 @@ impl Envelope {
     /// Checks the CloudEvents rules herald relies on: `id`, `source` and `type` present and
     /// non-empty, `specversion` 1.0, a `source` without whitespace, a MAJOR.MINOR `version`.
     pub fn validate(&self) -> Result<(), EnvelopeError> {
-        if self.id.is_empty() {
-            return Err(invalid("id", "is empty"));
-        }
-        if self.source.is_empty() || self.source.chars().any(char::is_whitespace) {
-            return Err(invalid("source", format!("`{}` is not a URI reference", self.source)));
-        }
-        if self.event_type.is_empty() {
-            return Err(invalid("type", "is empty"));
-        }
-        if self.spec_version != CLOUDEVENTS_SPEC_VERSION {
-            return Err(invalid("specversion", format!("`{}` is not 1.0", self.spec_version)));
-        }
-        Ok(())
+        check_required(&self.id, &self.source, &self.event_type, &self.spec_version)
     }
 
-    /// Reads an envelope from a record in CloudEvents binary mode, validating every attribute.
+    /// Reads an envelope from a record in CloudEvents binary mode, validating every attribute;
+    /// the record is left as it was (attributes and payload are copied).
     ///
-    /// A header given more than once counts with its last value. This is on every consumed
-    /// record's path, so the headers are scanned once and nothing is copied twice.
+    /// A header given more than once counts with its last value.
     pub fn from_record(record: &crate::transport::Record) -> Result<Envelope, EnvelopeError> {
-        use crate::transport::headers as h;
-        let mut found: [Option<&[u8]>; Slot::COUNT] = [None; Slot::COUNT];
-        for (name, value) in &record.headers {
-            if let Some(slot) = Slot::of(name) {
-                found[slot as usize] = Some(value);
+        let found = Slot::scan(&record.headers);
+        let Some(parsed) = Parsed::read(record, &found)? else {
+            return Envelope::from_json(&record.value);
+        };
+        let texts = Slot::MOVED.map(|slot| {
+            found[slot as usize]
+                .and_then(|i| record.headers.get(i))
+                .map(|(_, v)| std::str::from_utf8(v).map_err(drop))
+        });
+        check_texts(&texts)?;
+        let strings = texts.map(|t| t.and_then(Result::ok).map(str::to_owned));
+        Ok(parsed.into_envelope(strings, record.value.clone()))
+    }
+
+    /// [`Envelope::from_record`] without copies, as the consumer reads every record: validates,
+    /// then moves the payload and the values of the attribute headers out of the record (their
+    /// names stay, with empty values). On an error the record is left as it was. [`Envelope::put_back`] restores
+    /// the record exactly, for a dead letter.
+    pub fn take_from(record: &mut crate::transport::Record) -> Result<Envelope, EnvelopeError> {
+        let found = Slot::scan(&record.headers);
+        let Some(parsed) = Parsed::read(record, &found)? else {
+            return Envelope::from_json(&record.value);
+        };
+        check_texts(&Slot::MOVED.map(|slot| {
+            found[slot as usize]
+                .and_then(|i| record.headers.get(i))
+                .map(|(_, v)| std::str::from_utf8(v).map_err(drop))
+        }))?;
+        // Checked: nothing below fails (a value that stopped being UTF-8 would stay, as bytes, in
+        // the record rather than be lost).
+        let headers = &mut record.headers;
+        let strings = Slot::MOVED.map(|slot| {
+            let header = headers.get_mut(found[slot as usize]?)?;
+            String::from_utf8(std::mem::take(&mut header.1))
+                .map_err(|e| header.1 = e.into_bytes())
+                .ok()
+        });
+        Ok(parsed.into_envelope(strings, std::mem::take(&mut record.value)))
+    }
+
+    /// Undoes [`Envelope::take_from`] on the record it was taken from: the attribute header
+    /// values and the payload go back, byte for byte. `self` must be the envelope `take_from`
+    /// returned (not one changed since). A record read in structured mode is left as it is.
+    pub fn put_back(&self, record: &mut crate::transport::Record) {
+        let found = Slot::scan(&record.headers);
+        if found[Slot::Id as usize].is_none() {
+            return; // structured mode: nothing was taken
+        }
+        for slot in Slot::MOVED {
+            let value = match slot {
+                Slot::Id => Some(&self.id),
+                Slot::Source => Some(&self.source),
+                Slot::Type => Some(&self.event_type),
+                Slot::SpecVersion => Some(&self.spec_version),
+                Slot::ContentType => self.data_content_type.as_ref(),
+                Slot::DataSchema => self.data_schema.as_ref(),
+                Slot::Subject => self.subject.as_ref(),
+                Slot::PartitionKey => self.partition_key.as_ref(),
+                Slot::CorrelationId => self.correlation_id.as_ref(),
+                Slot::CausationId => self.causation_id.as_ref(),
+                Slot::Traceparent => self.traceparent.as_ref(),
+                Slot::Time | Slot::Version => None,
+            };
+            if let (Some(value), Some(header)) = (value, found[slot as usize].and_then(|i| record.headers.get_mut(i))) {
+                if header.1.is_empty() {
+                    header.1 = value.clone().into_bytes();
+                }
             }
         }
+        if record.value.is_empty() {
+            record.value = self.data.clone();
+        }
+    }
+}
+
+/// The attribute checks shared by [`Envelope::validate`] and the record readers.
+fn check_required(id: &str, source: &str, event_type: &str, spec_version: &str) -> Result<(), EnvelopeError> {
+    if id.is_empty() {
+        return Err(invalid("id", "is empty"));
+    }
+    if source.is_empty() || source.chars().any(char::is_whitespace) {
+        return Err(invalid("source", format!("`{source}` is not a URI reference")));
+    }
+    if event_type.is_empty() {
+        return Err(invalid("type", "is empty"));
+    }
+    if spec_version != CLOUDEVENTS_SPEC_VERSION {
+        return Err(invalid("specversion", format!("`{spec_version}` is not 1.0")));
+    }
+    Ok(())
+}
+
+/// The text attributes of a binary-mode record (in [`Slot::MOVED`] order: missing, not UTF-8, or
+/// the text), checked in the order their problems are reported: the required ones present and
+/// UTF-8, the optional ones UTF-8, then the CloudEvents rules.
+fn check_texts(texts: &[Option<Result<&str, ()>>; 11]) -> Result<(), EnvelopeError> {
+    for (slot, text) in Slot::MOVED.into_iter().zip(texts) {
+        match text {
+            None if slot.required() => return Err(invalid(slot.header(), "is missing")),
+            Some(Err(())) => return Err(invalid(slot.header(), "is not UTF-8")),
+            _ => {}
+        }
+    }
+    let text = |i: usize| texts[i].and_then(Result::ok).unwrap_or_default();
+    check_required(text(0), text(1), text(2), text(3))
+}
+
+/// The attributes of a binary-mode record that are parsed rather than kept as text.
+struct Parsed {
+    version: Version,
+    time: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Parsed {
+    /// `version` and `time` (whose problems are reported first), or `None` for a record in
+    /// structured mode (no `ce_id`, an `application/cloudevents+json` content type).
+    fn read(
+        record: &crate::transport::Record,
+        found: &[Option<usize>; Slot::COUNT],
+    ) -> Result<Option<Parsed>, EnvelopeError> {
+        use crate::transport::headers as h;
         let text = |slot: Slot| -> Result<Option<&str>, EnvelopeError> {
-            match found[slot as usize] {
+            match found[slot as usize].and_then(|i| record.headers.get(i)) {
                 None => Ok(None),
-                Some(v) => std::str::from_utf8(v)
+                Some((_, v)) => std::str::from_utf8(v)
                     .map(Some)
                     .map_err(|_| invalid(slot.header(), "is not UTF-8")),
             }
         };
-        let get = |slot: Slot| -> Result<Option<String>, EnvelopeError> { Ok(text(slot)?.map(str::to_owned)) };
-        let required = |slot: Slot| -> Result<String, EnvelopeError> {
-            text(slot)?
-                .map(str::to_owned)
-                .ok_or_else(|| invalid(slot.header(), "is missing"))
-        };
-        // Structured mode (the CloudEvents Kafka binding): no `ce_id`, and the whole event as JSON.
         if found[Slot::Id as usize].is_none() {
             if let Some(content_type) = text(Slot::ContentType)? {
                 if media_type(content_type).eq_ignore_ascii_case(crate::json::CONTENT_TYPE_CLOUDEVENTS_JSON) {
-                    return Envelope::from_json(&record.value);
+                    return Ok(None);
                 }
             }
         }
-        // Attributes are read in this order, so that the first problem reported stays the same.
         let version_text = text(Slot::Version)?.ok_or_else(|| invalid(h::VERSION, "is missing"))?;
         let version = Version::parse(version_text)
             .ok_or_else(|| invalid(h::VERSION, format!("`{version_text}` is not MAJOR.MINOR")))?;
@@ -148,24 +242,29 @@ impl Envelope {
             None => None,
             Some(t) => Some(parse_time(t)?),
         };
-        let envelope = Envelope {
-            id: required(Slot::Id)?,
-            source: required(Slot::Source)?,
-            event_type: required(Slot::Type)?,
-            spec_version: required(Slot::SpecVersion)?,
-            time,
-            data_content_type: get(Slot::ContentType)?,
-            data_schema: get(Slot::DataSchema)?,
-            subject: get(Slot::Subject)?,
-            version,
-            partition_key: get(Slot::PartitionKey)?,
-            correlation_id: get(Slot::CorrelationId)?,
-            causation_id: get(Slot::CausationId)?,
-            traceparent: get(Slot::Traceparent)?,
-            data: record.value.clone(),
-        };
-        envelope.validate()?;
-        Ok(envelope)
+        Ok(Some(Parsed { version, time }))
+    }
+
+    /// The envelope from the checked text attributes, in [`Slot::MOVED`] order.
+    fn into_envelope(self, strings: [Option<String>; 11], data: Vec<u8>) -> Envelope {
+        let [id, source, event_type, spec_version, data_content_type, data_schema, subject, partition_key, correlation_id, causation_id, traceparent] =
+            strings;
+        Envelope {
+            id: id.unwrap_or_default(),
+            source: source.unwrap_or_default(),
+            event_type: event_type.unwrap_or_default(),
+            spec_version: spec_version.unwrap_or_default(),
+            time: self.time,
+            data_content_type,
+            data_schema,
+            subject,
+            version: self.version,
+            partition_key,
+            correlation_id,
+            causation_id,
+            traceparent,
+            data,
+        }
     }
 }
 
@@ -189,6 +288,32 @@ enum Slot {
 
 impl Slot {
     const COUNT: usize = 13;
+    /// The text attributes, in the order their problems are reported (the four required first);
+    /// what [`Envelope::take_from`] moves out of a record.
+    const MOVED: [Slot; 11] = [
+        Slot::Id,
+        Slot::Source,
+        Slot::Type,
+        Slot::SpecVersion,
+        Slot::ContentType,
+        Slot::DataSchema,
+        Slot::Subject,
+        Slot::PartitionKey,
+        Slot::CorrelationId,
+        Slot::CausationId,
+        Slot::Traceparent,
+    ];
+
+    /// One pass over the headers: the index of each attribute's header (the last of repeats).
+    fn scan(headers: &[(String, Vec<u8>)]) -> [Option<usize>; Slot::COUNT] {
+        let mut found = [None; Slot::COUNT];
+        for (i, (name, _)) in headers.iter().enumerate() {
+            if let Some(slot) = Slot::of(name) {
+                found[slot as usize] = Some(i);
+            }
+        }
+        found
+    }
 
     fn of(name: &str) -> Option<Slot> {
         use crate::transport::headers as h;
@@ -211,6 +336,10 @@ impl Slot {
             h::TRACEPARENT => Slot::Traceparent,
             _ => return None,
         })
+    }
+
+    fn required(self) -> bool {
+        matches!(self, Slot::Id | Slot::Source | Slot::Type | Slot::SpecVersion)
     }
 
     fn header(self) -> &'static str {
@@ -320,6 +449,47 @@ mod tests {
         r.headers.push(("ce_unknown".to_owned(), b"ignored".to_vec()));
         assert_eq!(Envelope::from_record(&r)?.subject.as_deref(), Some("later"));
         Ok(())
+    }
+
+    #[test]
+    fn take_from_moves_reads_as_from_record_does_and_put_back_restores_the_record() -> Result<(), EnvelopeError> {
+        let mut headers = MINIMAL.to_vec();
+        headers.insert(0, (h::SUBJECT, b"first"));
+        headers.extend([
+            ("x-other", &b"kept"[..]),
+            (h::SUBJECT, b"second"),
+            (h::TIME, b"2026-11-26T10:00:00.123456789Z"),
+            (h::CONTENT_TYPE, b"application/protobuf; x=1"),
+            (h::PARTITION_KEY, b""),
+        ]);
+        let original = record(&headers);
+        let mut taken = original.clone();
+        let envelope = Envelope::take_from(&mut taken)?;
+        assert_eq!(envelope, Envelope::from_record(&original)?);
+        assert_eq!(envelope.subject.as_deref(), Some("second"));
+        assert!(taken.value.is_empty(), "the payload is moved, not copied");
+        assert_eq!(taken.headers[0].1, b"first", "only the value that counts is moved");
+        envelope.put_back(&mut taken);
+        assert_eq!(taken, original);
+        Ok(())
+    }
+
+    #[test]
+    fn take_from_leaves_an_invalid_record_as_it_was() {
+        let mut bad = MINIMAL.to_vec();
+        bad.push((h::TRACEPARENT, b"\xff"));
+        for headers in [bad, vec![(h::VERSION, &b"1.0"[..])], MINIMAL[..4].to_vec()] {
+            let original = record(&headers);
+            let mut taken = original.clone();
+            let error = Envelope::take_from(&mut taken).err();
+            assert!(error.is_some());
+            assert_eq!(
+                error,
+                Envelope::from_record(&original).err(),
+                "the same error either way"
+            );
+            assert_eq!(taken, original);
+        }
     }
 
     #[test]

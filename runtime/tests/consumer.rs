@@ -181,6 +181,16 @@ async fn failures_retry_then_dead_letter_with_reason_and_coordinates() {
     assert_eq!(header(dead_letter::TOPIC).as_deref(), Some("events"));
     assert!(header(dead_letter::OFFSET).is_some() && header(dead_letter::PARTITION).is_some());
     assert_eq!(dlq[0].value, b"fail".to_vec(), "the original payload is kept");
+    let original = t
+        .records("events")
+        .into_iter()
+        .find(|r| r.value == b"fail")
+        .expect("the published record");
+    assert_eq!(
+        dlq[0].headers[..original.headers.len()],
+        original.headers[..],
+        "the original headers are kept, byte for byte, before the dead-letter ones"
+    );
     assert_eq!(committed_total(&t, "g"), 3);
 }
 

@@ -364,9 +364,8 @@ fn handling(enum_base: &str, prefix: &str, events: &[&Selected<'_>], diags: &mut
 
             /// Decodes the envelope and calls the handler's method for its type and MAJOR version.
             pub async fn dispatch(&self, envelope: &::herald_runtime::Envelope) -> ::core::result::Result<(), ::herald_runtime::DispatchError> {
-                let ctx = ::herald_runtime::Context::from_envelope(envelope);
                 let result = match #decode_fn(envelope)? {
-                    #( #enum_name::#variants(event) => self.handler.#methods(&ctx, event).await, )*
+                    #( #enum_name::#variants(event) => self.handler.#methods(envelope, event).await, )*
                 };
                 result.map_err(|error| ::herald_runtime::DispatchError::Handler { event_type: envelope.event_type.clone(), error })
             }
