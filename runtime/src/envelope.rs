@@ -118,24 +118,60 @@ impl Envelope {
     /// names stay, with empty values). On an error the record is left as it was. [`Envelope::put_back`] restores
     /// the record exactly, for a dead letter.
     pub fn take_from(record: &mut crate::transport::Record) -> Result<Envelope, EnvelopeError> {
-        let found = Slot::scan(&record.headers);
-        let Some(parsed) = Parsed::read(record, &found)? else {
-            return Envelope::from_json(&record.value);
-        };
-        check_texts(&Slot::MOVED.map(|slot| {
-            found[slot as usize]
-                .and_then(|i| record.headers.get(i))
-                .map(|(_, v)| std::str::from_utf8(v).map_err(drop))
-        }))?;
-        // Checked: nothing below fails (a value that stopped being UTF-8 would stay, as bytes, in
-        // the record rather than be lost).
+        // One pass: each text attribute's value is moved out and checked as UTF-8 where it is met
+        // (a repeated header gives the earlier value back); `version` and `time` are parsed in place.
         let headers = &mut record.headers;
-        let strings = Slot::MOVED.map(|slot| {
-            let header = headers.get_mut(found[slot as usize]?)?;
-            String::from_utf8(std::mem::take(&mut header.1))
-                .map_err(|e| header.1 = e.into_bytes())
-                .ok()
-        });
+        let mut taken: Taken = [const { None }; 11];
+        let (mut version_at, mut time_at) = (None, None);
+        for i in 0..headers.len() {
+            let (name, value) = &mut headers[i];
+            let slot = match Slot::of(name) {
+                None => continue,
+                Some(Slot::Version) => {
+                    version_at = Some(i);
+                    continue;
+                }
+                Some(Slot::Time) => {
+                    time_at = Some(i);
+                    continue;
+                }
+                Some(slot) => slot,
+            };
+            let text = String::from_utf8(std::mem::take(value));
+            if let Some((earlier, text)) = taken[slot as usize].replace((i, text)) {
+                give_back(headers, earlier, text);
+            }
+        }
+        let texts = Slot::MOVED.map(|slot| taken[slot as usize].as_ref().map(|(_, t)| t.as_deref().map_err(drop)));
+        let checked = (|| {
+            if texts[Slot::Id as usize].is_none() {
+                match texts[Slot::ContentType as usize] {
+                    Some(Err(())) => return Err(invalid(Slot::ContentType.header(), "is not UTF-8")),
+                    Some(Ok(t)) if media_type(t).eq_ignore_ascii_case(crate::json::CONTENT_TYPE_CLOUDEVENTS_JSON) => {
+                        return Ok(None);
+                    }
+                    _ => {}
+                }
+            }
+            let value = |at: Option<usize>| at.and_then(|i| headers.get(i)).map(|(_, v)| v.as_slice());
+            let parsed = Parsed::parse(value(version_at), value(time_at))?;
+            check_texts(&texts)?;
+            Ok(Some(parsed))
+        })();
+        let parsed = match checked {
+            Ok(Some(parsed)) => parsed,
+            // Structured mode, or an error: the record gets every value back.
+            other => {
+                for (i, text) in taken.into_iter().flatten() {
+                    give_back(headers, i, text);
+                }
+                return match other {
+                    Ok(_) => Envelope::from_json(&record.value),
+                    Err(e) => Err(e),
+                };
+            }
+        };
+        let strings = taken.map(|t| t.and_then(|(_, text)| text.ok()));
         Ok(parsed.into_envelope(strings, std::mem::take(&mut record.value)))
     }
 
@@ -191,6 +227,16 @@ fn check_required(id: &str, source: &str, event_type: &str, spec_version: &str) 
     Ok(())
 }
 
+/// What [`Envelope::take_from`] took, per text attribute: the header's index and its value.
+type Taken = [Option<(usize, Result<String, std::string::FromUtf8Error>)>; 11];
+
+/// Puts a taken value back into header `i`.
+fn give_back(headers: &mut [(String, Vec<u8>)], i: usize, text: Result<String, std::string::FromUtf8Error>) {
+    if let Some(header) = headers.get_mut(i) {
+        header.1 = text.map_or_else(std::string::FromUtf8Error::into_bytes, String::into_bytes);
+    }
+}
+
 /// The text attributes of a binary-mode record (in [`Slot::MOVED`] order: missing, not UTF-8, or
 /// the text), checked in the order their problems are reported: the required ones present and
 /// UTF-8, the optional ones UTF-8, then the CloudEvents rules.
@@ -219,30 +265,37 @@ impl Parsed {
         record: &crate::transport::Record,
         found: &[Option<usize>; Slot::COUNT],
     ) -> Result<Option<Parsed>, EnvelopeError> {
-        use crate::transport::headers as h;
-        let text = |slot: Slot| -> Result<Option<&str>, EnvelopeError> {
-            match found[slot as usize].and_then(|i| record.headers.get(i)) {
-                None => Ok(None),
-                Some((_, v)) => std::str::from_utf8(v)
-                    .map(Some)
-                    .map_err(|_| invalid(slot.header(), "is not UTF-8")),
-            }
+        let value = |slot: Slot| {
+            found[slot as usize]
+                .and_then(|i| record.headers.get(i))
+                .map(|(_, v)| v.as_slice())
         };
         if found[Slot::Id as usize].is_none() {
-            if let Some(content_type) = text(Slot::ContentType)? {
+            if let Some(content_type) = value(Slot::ContentType) {
+                let content_type = std::str::from_utf8(content_type)
+                    .map_err(|_| invalid(Slot::ContentType.header(), "is not UTF-8"))?;
                 if media_type(content_type).eq_ignore_ascii_case(crate::json::CONTENT_TYPE_CLOUDEVENTS_JSON) {
                     return Ok(None);
                 }
             }
         }
-        let version_text = text(Slot::Version)?.ok_or_else(|| invalid(h::VERSION, "is missing"))?;
+        Parsed::parse(value(Slot::Version), value(Slot::Time)).map(Some)
+    }
+
+    /// `ce_version` (required) and `ce_time` (optional) from their header values.
+    fn parse(version: Option<&[u8]>, time: Option<&[u8]>) -> Result<Parsed, EnvelopeError> {
+        use crate::transport::headers as h;
+        fn utf8<'a>(v: &'a [u8], header: &'static str) -> Result<&'a str, EnvelopeError> {
+            std::str::from_utf8(v).map_err(|_| invalid(header, "is not UTF-8"))
+        }
+        let version_text = utf8(version.ok_or_else(|| invalid(h::VERSION, "is missing"))?, h::VERSION)?;
         let version = Version::parse(version_text)
             .ok_or_else(|| invalid(h::VERSION, format!("`{version_text}` is not MAJOR.MINOR")))?;
-        let time = match text(Slot::Time)? {
+        let time = match time {
             None => None,
-            Some(t) => Some(parse_time(t)?),
+            Some(t) => Some(parse_time(utf8(t, h::TIME)?)?),
         };
-        Ok(Some(Parsed { version, time }))
+        Ok(Parsed { version, time })
     }
 
     /// The envelope from the checked text attributes, in [`Slot::MOVED`] order.
@@ -270,20 +323,23 @@ impl Parsed {
 
 /// The headers [`Envelope::from_record`] reads, as indexes into what one pass found.
 #[derive(Clone, Copy)]
+///
+/// The text attributes come first, in [`Slot::MOVED`] order, so that `slot as usize` indexes
+/// both what [`Slot::scan`] finds and what [`Envelope::take_from`] takes.
 enum Slot {
     Id,
     Source,
     Type,
     SpecVersion,
-    Time,
     ContentType,
     DataSchema,
     Subject,
-    Version,
     PartitionKey,
     CorrelationId,
     CausationId,
     Traceparent,
+    Time,
+    Version,
 }
 
 impl Slot {
@@ -458,7 +514,7 @@ mod tests {
         headers.extend([
             ("x-other", &b"kept"[..]),
             (h::SUBJECT, b"second"),
-            (h::TIME, b"2026-11-26T10:00:00.123456789Z"),
+            (h::TIME, b"2026-11-26T10:00:00.123456Z"),
             (h::CONTENT_TYPE, b"application/protobuf; x=1"),
             (h::PARTITION_KEY, b""),
         ]);
@@ -471,6 +527,13 @@ mod tests {
         assert_eq!(taken.headers[0].1, b"first", "only the value that counts is moved");
         envelope.put_back(&mut taken);
         assert_eq!(taken, original);
+
+        // Structured mode: read from the JSON value, the record untouched.
+        let mut structured = record(&[(h::CONTENT_TYPE, b"application/cloudevents+json; charset=utf-8")]);
+        structured.value = envelope.to_json(false).into_bytes();
+        let before = structured.clone();
+        assert_eq!(Envelope::take_from(&mut structured)?, envelope);
+        assert_eq!(structured, before);
         Ok(())
     }
 
@@ -478,7 +541,25 @@ mod tests {
     fn take_from_leaves_an_invalid_record_as_it_was() {
         let mut bad = MINIMAL.to_vec();
         bad.push((h::TRACEPARENT, b"\xff"));
-        for headers in [bad, vec![(h::VERSION, &b"1.0"[..])], MINIMAL[..4].to_vec()] {
+        let mut repeated = bad.clone();
+        repeated.push((h::TRACEPARENT, b"00-1-2-01"));
+        repeated.push((h::SOURCE, b"has space"));
+        let mut bad_time = MINIMAL.to_vec();
+        bad_time.push((h::TIME, b"\xff"));
+        for headers in [
+            bad,
+            repeated,
+            bad_time,
+            vec![(h::VERSION, &b"1.0"[..])],
+            MINIMAL[..4].to_vec(),
+            vec![(h::CONTENT_TYPE, &b"\xff"[..])],
+            vec![
+                (h::SPEC_VERSION, &b"0.3"[..]),
+                (h::VERSION, b"1.0"),
+                (h::ID, b""),
+                (h::ID, b"x"),
+            ],
+        ] {
             let original = record(&headers);
             let mut taken = original.clone();
             let error = Envelope::take_from(&mut taken).err();

@@ -311,10 +311,13 @@ fn handling(enum_base: &str, prefix: &str, events: &[&Selected<'_>], diags: &mut
             .or_default()
             .push(s.event.version.major);
     }
-    let unknown_major_arms = by_type.iter().map(|(t, ms)| {
-        let ms = ms.iter().map(|m| proc_macro2::Literal::u32_unsuffixed(*m));
-        quote! { (#t, major) => ::core::result::Result::Err(::herald_runtime::DispatchError::UnknownMajor { event_type: envelope.event_type.clone(), major, known: &[#(#ms),*] }) }
-    });
+    let unknown_major_arms: Vec<TokenStream> = by_type
+        .iter()
+        .map(|(t, ms)| {
+            let ms = ms.iter().map(|m| proc_macro2::Literal::u32_unsuffixed(*m));
+            quote! { (#t, major) => ::core::result::Result::Err(::herald_runtime::DispatchError::UnknownMajor { event_type: envelope.event_type.clone(), major, known: &[#(#ms),*] }) }
+        })
+        .collect();
     let enum_doc = format!(
         " Every {} this service handles from this source, for an actor-style `match`.",
         kind_word.to_lowercase()
@@ -364,9 +367,18 @@ fn handling(enum_base: &str, prefix: &str, events: &[&Selected<'_>], diags: &mut
 
             /// Decodes the envelope and calls the handler's method for its type and MAJOR version.
             pub async fn dispatch(&self, envelope: &::herald_runtime::Envelope) -> ::core::result::Result<(), ::herald_runtime::DispatchError> {
-                let result = match #decode_fn(envelope)? {
-                    #( #enum_name::#variants(event) => self.handler.#methods(envelope, event).await, )*
+                // Routed and decoded here rather than through the enum: the event goes straight
+                // from the decoder to the handler.
+                let decode_error = |error| ::herald_runtime::DispatchError::Decode { event_type: envelope.event_type.clone(), error };
+                let routed = match (envelope.event_type.as_str(), envelope.version.major) {
+                    #( (#type_names, #majors) => match <#paths as ::herald_runtime::Event>::from_envelope(envelope) {
+                        ::core::result::Result::Ok(event) => ::core::result::Result::Ok(self.handler.#methods(envelope, event).await),
+                        ::core::result::Result::Err(error) => ::core::result::Result::Err(decode_error(error)),
+                    }, )*
+                    #( #unknown_major_arms, )*
+                    _ => ::core::result::Result::Err(::herald_runtime::DispatchError::UnknownType { event_type: envelope.event_type.clone() }),
                 };
+                let result = routed?;
                 result.map_err(|error| ::herald_runtime::DispatchError::Handler { event_type: envelope.event_type.clone(), error })
             }
         }
