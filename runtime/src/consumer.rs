@@ -19,9 +19,9 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, Semaphore};
 use tracing::Instrument;
 
-use crate::dispatch::{Dispatch, DispatchError, Publish, PublishError};
+use crate::dispatch::{BatchError, Dispatch, DispatchError, Publish, PublishError};
 use crate::envelope::Envelope;
-use crate::transport::{Acks, Record, StartFrom, Subscription, Transport};
+use crate::transport::{Acks, Outgoing, Record, StartFrom, Subscription, Transport, TransportError};
 
 /// How a publisher waits for its records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,15 +75,32 @@ impl<T: Transport> Publisher<T> {
     }
 }
 
+impl<T: Transport> Publisher<T> {
+    /// The acks to ask for and how many times a transient failure is retried.
+    fn mode(&self) -> (Acks, u32) {
+        match self.reliability {
+            Reliability::FireAndForget(acks) => (acks, 0),
+            Reliability::AtLeastOnce { retries } => (Acks::All, retries),
+        }
+    }
+
+    /// The wait before retry `attempt` (1, 2, ...).
+    fn retry_delay(attempt: u32) -> Duration {
+        Duration::from_millis(50 << attempt.min(6))
+    }
+}
+
+/// A refused record is not retried: sending it again would be refused again.
+fn retryable(e: &TransportError) -> bool {
+    !matches!(e, TransportError::Rejected(_))
+}
+
 impl<T: Transport> Publish for Publisher<T> {
     fn send(&self, topic: &str, envelope: Envelope) -> impl Future<Output = Result<(), PublishError>> + Send {
         let span = tracing::info_span!("publish", r#type = %envelope.event_type, id = %envelope.id, topic);
         async move {
             envelope.validate().map_err(|e| PublishError(e.to_string()))?;
-            let (acks, retries) = match self.reliability {
-                Reliability::FireAndForget(acks) => (acks, 0),
-                Reliability::AtLeastOnce { retries } => (Acks::All, retries),
-            };
+            let (acks, retries) = self.mode();
             let headers = envelope.to_headers();
             let key = envelope.partition_key.as_deref().map(str::as_bytes);
             let mut attempt = 0;
@@ -97,13 +114,67 @@ impl<T: Transport> Publish for Publisher<T> {
                         Metrics::bump(&self.metrics.published);
                         return Ok(());
                     }
-                    Err(e @ crate::transport::TransportError::Rejected(_)) => return Err(PublishError(e.to_string())),
-                    Err(e) if attempt >= retries => return Err(PublishError(e.to_string())),
+                    Err(e) if !retryable(&e) || attempt >= retries => return Err(PublishError(e.to_string())),
                     Err(_) => {
                         attempt += 1;
-                        tokio::time::sleep(Duration::from_millis(50 << attempt.min(6))).await;
+                        tokio::time::sleep(Self::retry_delay(attempt)).await;
                     }
                 }
+            }
+        }
+        .instrument(span)
+    }
+
+    /// Hands the whole batch to the transport before waiting for any delivery
+    /// ([`Transport::send_batch`]); with at-least-once, the records that failed transiently are
+    /// sent again (as a batch, after the usual backoff), so a retried record can land after later
+    /// records of its key.
+    fn send_all(&self, topic: &str, envelopes: Vec<Envelope>) -> impl Future<Output = Result<(), BatchError>> + Send {
+        let span = tracing::info_span!("publish_batch", topic, records = envelopes.len());
+        async move {
+            let (acks, retries) = self.mode();
+            let mut failed = Vec::new();
+            let mut indexes = Vec::with_capacity(envelopes.len());
+            let mut records = Vec::with_capacity(envelopes.len());
+            for (i, envelope) in envelopes.into_iter().enumerate() {
+                match envelope.validate() {
+                    Err(e) => failed.push((i, PublishError(e.to_string()))),
+                    Ok(()) => {
+                        indexes.push(i);
+                        records.push(Outgoing {
+                            headers: envelope.to_headers(),
+                            key: envelope.partition_key.map(String::into_bytes),
+                            value: envelope.data,
+                        });
+                    }
+                }
+            }
+            let mut attempt = 0;
+            while !records.is_empty() {
+                let results = self.transport.send_batch(topic, &records, acks).await;
+                let mut again = (Vec::new(), Vec::new());
+                for ((i, record), result) in indexes.into_iter().zip(records).zip(results) {
+                    match result {
+                        Ok(_) => Metrics::bump(&self.metrics.published),
+                        Err(e) if retryable(&e) && attempt < retries => {
+                            again.0.push(i);
+                            again.1.push(record);
+                        }
+                        Err(e) => failed.push((i, PublishError(e.to_string()))),
+                    }
+                }
+                (indexes, records) = again;
+                if !records.is_empty() {
+                    attempt += 1;
+                    tracing::warn!(attempt, records = records.len(), "publishing failed; retrying");
+                    tokio::time::sleep(Self::retry_delay(attempt)).await;
+                }
+            }
+            if failed.is_empty() {
+                Ok(())
+            } else {
+                failed.sort_by_key(|(i, _)| *i);
+                Err(BatchError { failed })
             }
         }
         .instrument(span)

@@ -103,6 +103,25 @@ impl From<CodecError> for PublishError {
     }
 }
 
+/// Some envelopes of a batch were not published: which ones (their index in the batch) and why.
+/// Every other envelope of the batch was.
+#[derive(Debug)]
+pub struct BatchError {
+    pub failed: Vec<(usize, PublishError)>,
+}
+
+impl fmt::Display for BatchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} not published", self.failed.len())?;
+        if let Some((i, e)) = self.failed.first() {
+            write!(f, " (the first, #{i}: {e})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for BatchError {}
+
 /// Where published envelopes go: a transport implements this.
 pub trait Publish: Send + Sync {
     /// Sends one envelope to a topic, keyed by its partition key.
@@ -122,17 +141,82 @@ pub trait Publish: Send + Sync {
         });
         async move { self.send(E::TOPIC, envelope?).await }
     }
+
+    /// Sends envelopes to one topic without waiting for each delivery before the next send
+    /// where the transport can (see `Transport::send_batch`); envelopes with the same partition
+    /// key keep their order. Every envelope is accounted for: `Ok` when all were published, else
+    /// the ones that were not and why. The default sends one after another.
+    fn send_all(&self, topic: &str, envelopes: Vec<Envelope>) -> impl Future<Output = Result<(), BatchError>> + Send {
+        async move {
+            let mut failed = Vec::new();
+            for (i, envelope) in envelopes.into_iter().enumerate() {
+                if let Err(e) = self.send(topic, envelope).await {
+                    failed.push((i, e));
+                }
+            }
+            if failed.is_empty() {
+                Ok(())
+            } else {
+                Err(BatchError { failed })
+            }
+        }
+    }
+
+    /// Wraps typed events and sends them as one batch ([`Publish::send_all`]); an event that
+    /// cannot be encoded is reported at its index and the others are still sent.
+    fn publish_all<E: Event>(
+        &self,
+        source: &str,
+        events: &[E],
+        cause: Option<&Context>,
+    ) -> impl Future<Output = Result<(), BatchError>> + Send {
+        let mut failed = Vec::new();
+        let mut sent = Vec::with_capacity(events.len());
+        let mut envelopes = Vec::with_capacity(events.len());
+        for (i, event) in events.iter().enumerate() {
+            match Envelope::wrap(event, source) {
+                Ok(e) => {
+                    sent.push(i);
+                    envelopes.push(match cause {
+                        Some(c) => e.caused_by(c),
+                        None => e,
+                    });
+                }
+                Err(e) => failed.push((i, PublishError::from(e))),
+            }
+        }
+        async move {
+            if let Err(e) = self.send_all(E::TOPIC, envelopes).await {
+                // Back to the caller's indexes.
+                failed.extend(e.failed.into_iter().filter_map(|(j, e)| Some((*sent.get(j)?, e))));
+                failed.sort_by_key(|(i, _)| *i);
+            }
+            if failed.is_empty() {
+                Ok(())
+            } else {
+                Err(BatchError { failed })
+            }
+        }
+    }
 }
 
 impl<T: Publish + ?Sized> Publish for &T {
     fn send(&self, topic: &str, envelope: Envelope) -> impl Future<Output = Result<(), PublishError>> + Send {
         (**self).send(topic, envelope)
     }
+
+    fn send_all(&self, topic: &str, envelopes: Vec<Envelope>) -> impl Future<Output = Result<(), BatchError>> + Send {
+        (**self).send_all(topic, envelopes)
+    }
 }
 
 impl<T: Publish + ?Sized> Publish for std::sync::Arc<T> {
     fn send(&self, topic: &str, envelope: Envelope) -> impl Future<Output = Result<(), PublishError>> + Send {
         (**self).send(topic, envelope)
+    }
+
+    fn send_all(&self, topic: &str, envelopes: Vec<Envelope>) -> impl Future<Output = Result<(), BatchError>> + Send {
+        (**self).send_all(topic, envelopes)
     }
 }
 

@@ -1,10 +1,13 @@
 //! The Kafka transport (cargo feature `kafka`), on librdkafka through `rdkafka`.
 //!
-//! - Producer: a `FutureProducer` per acks mode (`acks=0`, `1`, `all`; the `all` one is
+//! - Producer: a `ThreadedProducer` per acks mode (`acks=0`, `1`, `all`; the `all` one is
 //!   idempotent), records keyed by the partition key and hashed with `murmur2_random` (the Java
 //!   client's default, and what [`partition_for`](crate::transport::partition_for) and the
 //!   in-memory transport do), envelope headers as given (CloudEvents binary mode), the payload as
-//!   the value; a send returns after the broker's delivery report.
+//!   the value. Every record carries a small token that its delivery report hands back to the
+//!   batch that sent it: a send returns after the broker's delivery report, and
+//!   [`Transport::send_batch`] hands a whole batch to librdkafka before waiting once for all of
+//!   its reports (no channel per record), which is what lets publishing keep up with the broker.
 //! - Subscription: a `StreamConsumer` in the consumer group, `enable.auto.commit=false` and
 //!   `enable.auto.offset.store=false`: an offset is committed only when the consumer commits it
 //!   (after its handler succeeded). [`StartFrom`] maps to `auto.offset.reset`.
@@ -22,15 +25,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::ClientContext;
 use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
-use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::producer::{BaseRecord, DeliveryResult, ProducerContext, ThreadedProducer};
 use rdkafka::{Offset, TopicPartitionList};
 
-use crate::transport::{Acks, Delivery, Record, StartFrom, Subscription, Transport, TransportError};
+use crate::transport::{Acks, Delivery, Outgoing, Record, StartFrom, Subscription, Transport, TransportError};
 
 /// Settings of a [`KafkaTransport`].
 #[derive(Debug, Clone)]
@@ -77,10 +81,83 @@ impl KafkaConfig {
     }
 }
 
+/// The delivery reports of one batch of sends, filled in by librdkafka's polling thread.
+struct Batch {
+    results: Mutex<Vec<Option<Result<Delivery, TransportError>>>>,
+    remaining: std::sync::atomic::AtomicUsize,
+    done: tokio::sync::Notify,
+}
+
+impl Batch {
+    fn new(len: usize) -> Arc<Batch> {
+        Arc::new(Batch {
+            results: Mutex::new((0..len).map(|_| None).collect()),
+            remaining: std::sync::atomic::AtomicUsize::new(len),
+            done: tokio::sync::Notify::new(),
+        })
+    }
+
+    fn complete(&self, index: usize, result: Result<Delivery, TransportError>) {
+        let mut results = self.results.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(slot) = results.get_mut(index) {
+            if slot.replace(result).is_none() && self.remaining.fetch_sub(1, std::sync::atomic::Ordering::AcqRel) == 1 {
+                // A stored permit: the waiter wakes even if it starts waiting after this.
+                self.done.notify_one();
+            }
+        }
+    }
+
+    /// Waits for every record's report; one result per record, in order.
+    async fn wait(self: Arc<Batch>) -> Vec<Result<Delivery, TransportError>> {
+        while self.remaining.load(std::sync::atomic::Ordering::Acquire) > 0 {
+            self.done.notified().await;
+        }
+        let mut results = self.results.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        std::mem::take(&mut *results)
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(TransportError::Broker("no delivery report".to_owned()))))
+            .collect()
+    }
+}
+
+/// What a record's delivery report carries back: its batch and its place in it.
+struct Token {
+    batch: Arc<Batch>,
+    index: usize,
+}
+
+/// Hands each delivery report to the batch its record came from.
+struct Reports;
+
+impl ClientContext for Reports {}
+
+impl ProducerContext for Reports {
+    type DeliveryOpaque = Box<Token>;
+
+    fn delivery(&self, report: &DeliveryResult<'_>, token: Box<Token>) {
+        let result = match report {
+            Ok(m) => delivered(m.topic(), m.partition(), m.offset()),
+            Err((e, m)) => Err(send_error(m.topic(), e)),
+        };
+        token.batch.complete(token.index, result);
+    }
+}
+
+fn delivered(topic: &str, partition: i32, offset: i64) -> Result<Delivery, TransportError> {
+    Ok(Delivery {
+        partition: u32::try_from(partition)
+            .map_err(|_| TransportError::Broker(format!("`{topic}`: delivered to partition {partition}")))?,
+        // acks=0 reports no offset (-1): there is none to report.
+        offset: u64::try_from(offset).unwrap_or(0),
+    })
+}
+
+type Producer = ThreadedProducer<Reports>;
+
 struct Inner {
     config: KafkaConfig,
     /// One producer per acks mode (index [`acks_index`]), created on first use.
-    producers: Mutex<[Option<Arc<FutureProducer>>; 3]>,
+    producers: Mutex<[Option<Arc<Producer>>; 3]>,
 }
 
 /// A Kafka broker connection; clones share the producers.
@@ -126,7 +203,7 @@ impl KafkaTransport {
         &self.inner.config
     }
 
-    fn producer(&self, acks: Acks) -> Result<Arc<FutureProducer>, TransportError> {
+    fn producer(&self, acks: Acks) -> Result<Arc<Producer>, TransportError> {
         let mut producers = self
             .inner
             .producers
@@ -144,12 +221,61 @@ impl KafkaTransport {
         let mut config = self.inner.config.client_config(&[("partitioner", "murmur2_random")]);
         config.set("acks", acks_value);
         config.set("enable.idempotence", idempotent);
-        let producer: FutureProducer = config
-            .create()
+        let producer: Producer = config
+            .create_with_context(Reports)
             .map_err(|e| TransportError::Broker(format!("cannot create Kafka producer (acks={acks_value}): {e}")))?;
         let producer = Arc::new(producer);
         *slot = Some(Arc::clone(&producer));
         Ok(producer)
+    }
+
+    /// Hands one record to librdkafka; its delivery report (or the reason it could not be
+    /// queued) goes to `batch` at `index`. Waits, up to `max_block`, while the producer's queue
+    /// is full.
+    #[allow(clippy::too_many_arguments)]
+    async fn enqueue(
+        &self,
+        producer: &Producer,
+        topic: &str,
+        key: Option<&[u8]>,
+        headers: &[(String, Vec<u8>)],
+        value: &[u8],
+        batch: &Arc<Batch>,
+        index: usize,
+    ) {
+        let mut owned = OwnedHeaders::new_with_capacity(headers.len());
+        for (name, v) in headers {
+            owned = owned.insert(Header {
+                key: name.as_str(),
+                value: Some(v.as_slice()),
+            });
+        }
+        let token = Box::new(Token {
+            batch: Arc::clone(batch),
+            index,
+        });
+        let mut record: BaseRecord<'_, [u8], [u8], Box<Token>> =
+            BaseRecord::with_opaque_to(topic, token).payload(value).headers(owned);
+        if let Some(key) = key {
+            record = record.key(key);
+        }
+        let deadline = tokio::time::Instant::now() + self.inner.config.max_block;
+        loop {
+            match producer.send(record) {
+                Ok(()) => return,
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back))
+                    if tokio::time::Instant::now() < deadline =>
+                {
+                    record = back;
+                    // librdkafka's polling thread drains the queue as reports come in.
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+                Err((e, back)) => {
+                    back.delivery_opaque.batch.complete(index, Err(send_error(topic, &e)));
+                    return;
+                }
+            }
+        }
     }
 
     /// Creates `topic` with `partitions` partitions and `replication` replicas through the admin
@@ -214,27 +340,26 @@ impl Transport for KafkaTransport {
         acks: Acks,
     ) -> Result<Delivery, TransportError> {
         let producer = self.producer(acks)?;
-        let mut owned = OwnedHeaders::new_with_capacity(headers.len());
-        for (name, v) in &headers {
-            owned = owned.insert(Header {
-                key: name.as_str(),
-                value: Some(v.as_slice()),
-            });
+        let batch = Batch::new(1);
+        self.enqueue(&producer, topic, key, &headers, &value, &batch, 0).await;
+        batch
+            .wait()
+            .await
+            .pop()
+            .unwrap_or_else(|| Err(TransportError::Broker("no delivery report".to_owned())))
+    }
+
+    async fn send_batch(&self, topic: &str, records: &[Outgoing], acks: Acks) -> Vec<Result<Delivery, TransportError>> {
+        let producer = match self.producer(acks) {
+            Ok(p) => p,
+            Err(e) => return records.iter().map(|_| Err(e.clone())).collect(),
+        };
+        let batch = Batch::new(records.len());
+        for (index, r) in records.iter().enumerate() {
+            self.enqueue(&producer, topic, r.key.as_deref(), &r.headers, &r.value, &batch, index)
+                .await;
         }
-        let mut record: FutureRecord<'_, [u8], [u8]> = FutureRecord::to(topic).payload(value.as_slice()).headers(owned);
-        if let Some(key) = key {
-            record = record.key(key);
-        }
-        match producer.send(record, self.inner.config.max_block).await {
-            Ok(d) => Ok(Delivery {
-                partition: u32::try_from(d.partition).map_err(|_| {
-                    TransportError::Broker(format!("`{topic}`: delivered to partition {}", d.partition))
-                })?,
-                // acks=0 reports no offset (-1): there is none to report.
-                offset: u64::try_from(d.offset).unwrap_or(0),
-            }),
-            Err((e, _)) => Err(send_error(topic, &e)),
-        }
+        batch.wait().await
     }
 
     async fn subscribe(

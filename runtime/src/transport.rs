@@ -18,6 +18,14 @@ pub struct Record {
     pub value: Vec<u8>,
 }
 
+/// A record to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing {
+    pub key: Option<Vec<u8>>,
+    pub headers: Vec<(String, Vec<u8>)>,
+    pub value: Vec<u8>,
+}
+
 /// Where a record landed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Delivery {
@@ -87,6 +95,26 @@ pub trait Transport: Send + Sync + 'static {
         value: Vec<u8>,
         acks: Acks,
     ) -> impl Future<Output = Result<Delivery, TransportError>> + Send;
+
+    /// Sends records to one topic without waiting for each: every record is handed to the broker
+    /// client first (in order, so records of one key keep their order), then every delivery is
+    /// awaited. One result per record, in the order given; a failure of one does not stop the
+    /// others. Transports that cannot pipeline send one after another (the default).
+    fn send_batch(
+        &self,
+        topic: &str,
+        records: &[Outgoing],
+        acks: Acks,
+    ) -> impl Future<Output = Vec<Result<Delivery, TransportError>>> + Send {
+        async move {
+            let mut results = Vec::with_capacity(records.len());
+            for r in records {
+                let sent = self.send(topic, r.key.as_deref(), r.headers.clone(), r.value.clone(), acks);
+                results.push(sent.await);
+            }
+            results
+        }
+    }
 
     /// Joins consumer group `group` on `topics`; partitions are shared with the group's other members.
     fn subscribe(

@@ -405,3 +405,34 @@ async fn oversized_payloads_are_refused_at_publish() {
         .expect_err("refused");
     assert!(err.0.contains("exceeds"), "{err}");
 }
+
+#[tokio::test]
+async fn a_batch_is_published_in_order_and_every_failure_is_reported_by_index() {
+    let t = InMemoryTransport::new(MemoryConfig {
+        max_record_bytes: 64,
+        ..MemoryConfig::default()
+    });
+    let publisher = Publisher::new(t.clone(), Reliability::AtLeastOnce { retries: 2 });
+    let mut batch: Vec<Envelope> = (0..100)
+        .map(|i| envelope(&format!("k{}", i % 5), &format!("{i}")))
+        .collect();
+    batch[7].id.clear(); // invalid: refused before sending
+    batch[42].data = vec![b'x'; 100]; // too large: refused by the transport, not retried
+    let err = publisher.send_all("events", batch).await.expect_err("two refused");
+    let failed: Vec<usize> = err.failed.iter().map(|(i, _)| *i).collect();
+    assert_eq!(failed, [7, 42]);
+    assert!(err.failed[0].1 .0.contains("`id`"), "{}", err.failed[0].1);
+    assert!(err.failed[1].1 .0.contains("exceeds"), "{}", err.failed[1].1);
+    assert_eq!(Metrics::get(&publisher.metrics().published), 98);
+    let records = t.records("events");
+    assert_eq!(records.len(), 98);
+    for key in 0..5 {
+        let order: Vec<usize> = records
+            .iter()
+            .filter(|r| r.key.as_deref() == Some(format!("k{key}").as_bytes()))
+            .filter_map(|r| String::from_utf8_lossy(&r.value).parse().ok())
+            .collect();
+        let expected: Vec<usize> = (0..100).filter(|i| i % 5 == key && *i != 7 && *i != 42).collect();
+        assert_eq!(order, expected, "key k{key} in publish order");
+    }
+}

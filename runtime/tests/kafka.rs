@@ -816,3 +816,41 @@ async fn a_worker_killed_twenty_times_loses_nothing() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A batch is handed to librdkafka whole, then every delivery report is awaited: all records
+/// arrive, in order per key, and a record the client refuses is reported at its index while the
+/// rest of the batch is still delivered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_publishes_every_record_in_key_order_and_reports_the_refused_one() {
+    let topic = unique("batch");
+    // librdkafka refuses records above `message.max.bytes` locally, before any broker sees them.
+    let transport = KafkaTransport::new(broker().set("message.max.bytes", "20000")).expect("transport");
+    transport.create_topic(&topic, 4, 1).await.expect("create topic");
+    let publisher = Publisher::new(transport.clone(), Reliability::AtLeastOnce { retries: 2 });
+    let total = 5_000;
+    let mut batch: Vec<Envelope> = (0..total)
+        .map(|i| envelope(&format!("key-{}", i % 50), &format!("{i}")))
+        .collect();
+    batch[1234].data = vec![b'x'; 50_000];
+    let err = publisher.send_all(&topic, batch).await.expect_err("one refused");
+    assert_eq!(err.failed.len(), 1, "{err}");
+    assert_eq!(err.failed[0].0, 1234);
+    assert!(err.failed[0].1 .0.contains("rejected"), "{}", err.failed[0].1);
+    assert_eq!(Metrics::get(&publisher.metrics().published), total as u64 - 1);
+
+    let records = read_raw(&bootstrap(), &topic, 4, total - 1);
+    assert_eq!(records.len(), total - 1);
+    let mut per_key: HashMap<String, Vec<usize>> = HashMap::new();
+    for r in &records {
+        let key = String::from_utf8_lossy(r.key().unwrap_or_default()).into_owned();
+        let n: usize = String::from_utf8_lossy(r.payload().unwrap_or_default())
+            .parse()
+            .expect("a number");
+        per_key.entry(key).or_default().push(n);
+    }
+    for (key, seen) in per_key {
+        let k: usize = key["key-".len()..].parse().expect("key number");
+        let expected: Vec<usize> = (0..total).filter(|i| i % 50 == k && *i != 1234).collect();
+        assert_eq!(seen, expected, "{key} in publish order");
+    }
+}
