@@ -18,6 +18,7 @@ pub mod model;
 pub mod proto;
 pub mod rust;
 pub mod span;
+pub mod topics;
 
 pub use builder::{BuildError, Builder, OUTPUT_FILE};
 pub use diagnostic::{Diagnostic, Severity};

@@ -6,7 +6,7 @@ use std::path::{Component, Path, PathBuf};
 
 use globset::{GlobBuilder, GlobMatcher};
 
-use crate::config::{self, CONFIG_FILE};
+use crate::config::{self, Config, CONFIG_FILE};
 use crate::diagnostic::Diagnostic;
 use crate::model::{Cardinality, Event, EventKind, EventSet, Format, Mode, Scalar, Source, TypeKind, TypeRef, Version};
 use crate::span::{display_name, FileId, SourceMap, Span};
@@ -55,23 +55,14 @@ pub fn load(root: &Path) -> Result<LoadResult, Box<Unusable>> {
     };
 
     // herald.toml
-    let mut config = None;
-    let config_path = root.join(CONFIG_FILE);
-    if only.is_none() && config_path.is_file() {
-        match read_text(&config_path, &root, &mut sources) {
-            Ok(id) => {
-                let text = sources.get(id).text.clone();
-                match config::parse(id, &text, &mut diags) {
-                    Some(c) => config = Some(c),
-                    None => return Err(unusable(sources, diags)),
-                }
-            }
-            Err(d) => {
-                diags.push(*d);
-                return Err(unusable(sources, diags));
-            }
+    let config = if only.is_none() {
+        match read_config(&root, &mut sources, &mut diags) {
+            Ok(c) => c,
+            Err(()) => return Err(unusable(sources, diags)),
         }
-    }
+    } else {
+        None
+    };
 
     // Schema files.
     let paths = match &only {
@@ -197,6 +188,50 @@ pub fn load(root: &Path) -> Result<LoadResult, Box<Unusable>> {
 }
 
 /// Reads a file as text: refuses huge files, reports invalid UTF-8 at the offending byte.
+/// `herald.toml` at `root`, `None` when there is none; `Err` when it is unreadable or not TOML
+/// (the diagnostic says why).
+fn read_config(root: &Path, sources: &mut SourceMap, diags: &mut Vec<Diagnostic>) -> Result<Option<Config>, ()> {
+    let config_path = root.join(CONFIG_FILE);
+    if !config_path.is_file() {
+        return Ok(None);
+    }
+    match read_text(&config_path, root, sources) {
+        Ok(id) => {
+            let text = sources.get(id).text.clone();
+            config::parse(id, &text, diags).map(Some).ok_or(())
+        }
+        Err(d) => {
+            diags.push(*d);
+            Err(())
+        }
+    }
+}
+
+/// Reads only the repo's `herald.toml` (for commands that need the sources' settings, not the
+/// schemas): the config (`None` when the directory has none), the source map its spans point
+/// into, and every problem found in it.
+pub fn load_config(root: &Path) -> Result<(Option<Config>, SourceMap, Vec<Diagnostic>), Box<Unusable>> {
+    let mut sources = SourceMap::new();
+    let mut diags = Vec::new();
+    if !root.is_dir() {
+        diags.push(
+            Diagnostic::error("INPUT_MISSING", format!("`{}` is not a directory", root.display()))
+                .help("pass the schema repo: the directory that holds herald.toml"),
+        );
+        return Err(Box::new(Unusable {
+            sources,
+            diagnostics: diags,
+        }));
+    }
+    match read_config(root, &mut sources, &mut diags) {
+        Ok(config) => Ok((config, sources, diags)),
+        Err(()) => Err(Box::new(Unusable {
+            sources,
+            diagnostics: diags,
+        })),
+    }
+}
+
 fn read_text(path: &Path, root: &Path, sources: &mut SourceMap) -> Result<FileId, Box<Diagnostic>> {
     let name = display_name(root, path);
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);

@@ -74,6 +74,54 @@ enum Command {
         #[arg(long, value_parser = parse_consume)]
         consume: Vec<(String, Vec<String>)>,
     },
+    /// The Kafka topics herald.toml declares: list them, or create them on a cluster.
+    Topics {
+        #[command(subcommand)]
+        command: TopicsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TopicsCommand {
+    /// Print every declared topic with its partition count and sources (no broker needed).
+    List {
+        /// The schema repo.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Create the declared topics a Kafka cluster lacks, through the admin API (idempotent).
+    /// Needs herald built with `--features kafka`.
+    Apply {
+        /// The schema repo.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The cluster (`bootstrap.servers`: `host:port[,host:port...]`).
+        #[arg(long, value_name = "HOST:PORT")]
+        bootstrap: String,
+        /// Replication factor of created topics; the broker's default when absent.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        replication: Option<u32>,
+        /// A librdkafka property (repeatable), e.g. `security.protocol=SASL_SSL`.
+        #[arg(long = "config", value_name = "KEY=VALUE", value_parser = parse_property)]
+        config: Vec<(String, String)>,
+        /// Read what exists and print what would change; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Grow a topic that has fewer partitions than declared (moves keys to other partitions).
+        #[arg(long)]
+        allow_partition_increase: bool,
+        /// Seconds each request to the cluster may take.
+        #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        timeout: u64,
+    },
+}
+
+/// `KEY=VALUE`.
+fn parse_property(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => Ok((key.trim().to_owned(), value.to_owned())),
+        _ => Err(format!("`{text}` is not KEY=VALUE")),
+    }
 }
 
 /// `SOURCE` or `SOURCE=Event1,Event2`.
@@ -125,6 +173,28 @@ fn main() -> ExitCode {
             format,
         } => check(&new, against.as_deref(), mode.as_deref(), &categories, format),
         Command::Release { dir } => release(&dir),
+        Command::Topics { command } => match command {
+            TopicsCommand::List { dir } => topics_list(&dir),
+            TopicsCommand::Apply {
+                dir,
+                bootstrap,
+                replication,
+                config,
+                dry_run,
+                allow_partition_increase,
+                timeout,
+            } => topics_apply(
+                &dir,
+                TopicsApply {
+                    bootstrap,
+                    replication,
+                    config,
+                    dry_run,
+                    allow_partition_increase,
+                    timeout,
+                },
+            ),
+        },
         Command::Rules => {
             for r in herald_codegen::compat::all_rules() {
                 let cats = if r.categories.is_empty() {
@@ -453,4 +523,127 @@ fn release(dir: &std::path::Path) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The topics the repo at `dir` declares; `Err` is the exit code after the problem is printed.
+fn declared_topics(dir: &std::path::Path) -> Result<Vec<herald_codegen::topics::DeclaredTopic>, ExitCode> {
+    let (config, sources, diags) = match herald_codegen::load::load_config(dir) {
+        Ok(c) => c,
+        Err(u) => {
+            eprint!("{}", diagnostic::render_human(&u.diagnostics, &u.sources));
+            return Err(ExitCode::from(2));
+        }
+    };
+    let errors: Vec<_> = diags
+        .into_iter()
+        .filter(|d| d.severity == herald_codegen::Severity::Error)
+        .collect();
+    if !errors.is_empty() {
+        eprint!("{}", diagnostic::render_human(&errors, &sources));
+        eprintln!(
+            "herald topics: fix {} first",
+            dir.join(herald_codegen::config::CONFIG_FILE).display()
+        );
+        return Err(ExitCode::from(2));
+    }
+    let Some(config) = config else {
+        eprintln!(
+            "herald topics: no {} in `{}`; topics are declared by its [sources.<name>] tables (`topic`, `partitions`)",
+            herald_codegen::config::CONFIG_FILE,
+            dir.display()
+        );
+        return Err(ExitCode::from(2));
+    };
+    herald_codegen::topics::declared(&config).map_err(|mut diags| {
+        diagnostic::sort(&mut diags, &sources);
+        eprint!("{}", diagnostic::render_human(&diags, &sources));
+        ExitCode::from(2)
+    })
+}
+
+fn topics_list(dir: &std::path::Path) -> ExitCode {
+    match declared_topics(dir) {
+        Ok(topics) => {
+            print!("{}", herald_codegen::topics::render_list(&topics));
+            eprintln!("herald topics: {} topic(s) declared", topics.len());
+            ExitCode::SUCCESS
+        }
+        Err(code) => code,
+    }
+}
+
+/// The options of `herald topics apply`.
+#[cfg_attr(not(feature = "kafka"), allow(dead_code))]
+struct TopicsApply {
+    bootstrap: String,
+    replication: Option<u32>,
+    config: Vec<(String, String)>,
+    dry_run: bool,
+    allow_partition_increase: bool,
+    timeout: u64,
+}
+
+#[cfg(feature = "kafka")]
+fn topics_apply(dir: &std::path::Path, args: TopicsApply) -> ExitCode {
+    use herald_codegen::topics::{self, Status};
+    let declared = match declared_topics(dir) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let options = topics::ApplyOptions {
+        bootstrap: args.bootstrap,
+        properties: args.config,
+        replication: args.replication,
+        allow_partition_increase: args.allow_partition_increase,
+        dry_run: args.dry_run,
+        timeout: std::time::Duration::from_secs(args.timeout),
+    };
+    let reports = match topics::apply(&declared, &options) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("herald topics apply: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    for r in &reports {
+        println!("{r}");
+    }
+    let count = |f: fn(&Status) -> bool| reports.iter().filter(|r| f(&r.status)).count();
+    let failed = count(|s| matches!(s, Status::Failed(_)));
+    let summary = if args.dry_run {
+        format!(
+            "{} would be created, {} would grow, {} exist, {failed} error(s) (dry run, nothing changed)",
+            count(|s| matches!(s, Status::WouldCreate)),
+            count(|s| matches!(s, Status::WouldGrow { .. })),
+            count(|s| matches!(s, Status::Exists)),
+        )
+    } else {
+        format!(
+            "{} created, {} grown, {} exist, {failed} error(s)",
+            count(|s| matches!(s, Status::Created)),
+            count(|s| matches!(s, Status::Grown { .. })),
+            count(|s| matches!(s, Status::Exists)),
+        )
+    };
+    eprintln!("herald topics apply: {summary}");
+    if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+#[cfg(not(feature = "kafka"))]
+fn topics_apply(dir: &std::path::Path, _args: TopicsApply) -> ExitCode {
+    // The repo is still checked, so a broken herald.toml is reported first.
+    if let Err(code) = declared_topics(dir) {
+        return code;
+    }
+    eprintln!(
+        "herald topics apply: this herald was built without Kafka support; build it with \
+         `--features kafka` (cargo install --path codegen --features kafka, or \
+         cargo run -p herald-codegen --features kafka --bin herald -- topics apply ...). \
+         `herald topics list` prints the declared topics without a broker"
+    );
+    ExitCode::from(2)
 }
