@@ -38,7 +38,8 @@ fn ci() -> Result<(), String> {
         "cargo",
         &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
     )?;
-    // The Kafka transport and its benchmark are behind a feature: lint them too.
+    // The Kafka transport, its benchmark and `herald topics apply` are behind a feature: lint
+    // them too.
     run(
         "cargo",
         &[
@@ -47,8 +48,10 @@ fn ci() -> Result<(), String> {
             "herald-runtime",
             "-p",
             "herald-runtime-bench",
+            "-p",
+            "herald-codegen",
             "--features",
-            "herald-runtime/kafka,herald-runtime-bench/kafka",
+            "herald-runtime/kafka,herald-runtime-bench/kafka,herald-codegen/kafka",
             "--all-targets",
             "--",
             "-D",
@@ -74,7 +77,8 @@ fn ci() -> Result<(), String> {
     Ok(())
 }
 
-/// Every test, the Kafka transport's against the broker that `scripts/broker.sh start` runs.
+/// Every test, the Kafka transport's and `herald topics apply`'s against the broker that
+/// `scripts/broker.sh start` runs.
 fn tests_with_broker(python: &str, buf: &str) -> Result<(), String> {
     run_with_env(
         "cargo",
@@ -84,6 +88,19 @@ fn tests_with_broker(python: &str, buf: &str) -> Result<(), String> {
     run_with_env(
         "cargo",
         &["test", "-p", "herald-runtime", "--features", "kafka", "--test", "kafka"],
+        &[("HERALD_KAFKA_BOOTSTRAP", KAFKA_BOOTSTRAP)],
+    )?;
+    run_with_env(
+        "cargo",
+        &[
+            "test",
+            "-p",
+            "herald-codegen",
+            "--features",
+            "kafka",
+            "--test",
+            "topics_kafka",
+        ],
         &[("HERALD_KAFKA_BOOTSTRAP", KAFKA_BOOTSTRAP)],
     )
 }
