@@ -21,6 +21,7 @@
 //!
 //! Run: `cargo bench -p herald-runtime-bench --features kafka --bench kafka` (or `cargo xtask bench`).
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -28,16 +29,22 @@ use herald_runtime::consumer::{Consumer, ConsumerConfig, Metrics, Publisher, Rel
 use herald_runtime::kafka::{KafkaConfig, KafkaTransport};
 use herald_runtime::transport::StartFrom;
 use herald_runtime::{Dispatch, DispatchError, Envelope, Publish, Version};
+use rdkafka::client::ClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{CommitMode, Consumer as _, StreamConsumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
-use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::producer::{BaseRecord, DeliveryResult, FutureProducer, FutureRecord, ProducerContext, ThreadedProducer};
 
 const RECORDS: usize = 20_000;
 /// Records of the paced run (latency below the consumer's capacity): one per millisecond.
 const PACED: usize = 2_000;
 const PARTITIONS: u32 = 4;
+/// Concurrent single-record publishers of the paced phase.
 const PUBLISHERS: usize = 64;
+/// Records per batch and concurrent batch publishers of the saturated phase.
+const BATCH: usize = 1_000;
+const BATCHERS: usize = 4;
 const PAYLOAD: usize = 200;
 const EVENT_TYPE: &str = "bench.Happened";
 
@@ -121,6 +128,31 @@ fn summarize(name: &'static str, seen: &Seen, first: Instant, published: Instant
     }
 }
 
+/// A bare batch's outstanding deliveries.
+struct Pending {
+    remaining: AtomicUsize,
+    failed: AtomicUsize,
+    done: tokio::sync::Notify,
+}
+
+/// Counts each delivery report down on the batch its record came from.
+struct Counting;
+
+impl ClientContext for Counting {}
+
+impl ProducerContext for Counting {
+    type DeliveryOpaque = Arc<Pending>;
+
+    fn delivery(&self, report: &DeliveryResult<'_>, pending: Arc<Pending>) {
+        if report.is_err() {
+            pending.failed.fetch_add(1, Ordering::AcqRel);
+        }
+        if pending.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
+            pending.done.notify_one();
+        }
+    }
+}
+
 /// Records the latency of each measured record (the warm-up record, id `warmup`, only counts).
 #[derive(Clone)]
 struct Trivial {
@@ -149,14 +181,30 @@ impl Dispatch for Trivial {
 
 /// Paced: each of the `PUBLISHERS` tasks sends one record every `PUBLISHERS` ms, staggered by
 /// its index, so that together they send one record per millisecond.
-async fn paced_tick(paced: bool, index: usize) -> Option<tokio::time::Interval> {
-    if !paced {
-        return None;
-    }
+async fn paced_tick(index: usize) -> tokio::time::Interval {
     tokio::time::sleep(Duration::from_millis(index as u64)).await;
     let mut tick = tokio::time::interval(Duration::from_millis(PUBLISHERS as u64));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    Some(tick)
+    tick
+}
+
+/// Records `0..count` dealt round-robin to the `PUBLISHERS` paced tasks.
+fn paced_shares<T>(count: usize, make: impl Fn(usize) -> T) -> Vec<Vec<T>> {
+    let mut shares: Vec<Vec<T>> = (0..PUBLISHERS).map(|_| Vec::new()).collect();
+    for i in 0..count {
+        shares[i % PUBLISHERS].push(make(i));
+    }
+    shares
+}
+
+/// Records `0..count` in batches of `BATCH`, the batches dealt round-robin to `BATCHERS` tasks
+/// (each sends a batch, waits for its deliveries, sends the next).
+fn batch_shares<T>(count: usize, make: impl Fn(usize) -> T) -> Vec<Vec<Vec<T>>> {
+    let mut shares: Vec<Vec<Vec<T>>> = (0..BATCHERS).map(|_| Vec::new()).collect();
+    for (n, start) in (0..count).step_by(BATCH).enumerate() {
+        shares[n % BATCHERS].push((start..(start + BATCH).min(count)).map(&make).collect());
+    }
+    shares
 }
 
 fn kafka_config() -> KafkaConfig {
@@ -205,32 +253,51 @@ async fn herald(start: Instant, run: &str, paced: bool) -> Result {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 
-    let envelopes: Vec<Envelope> = (0..count).map(envelope).collect();
-    let mut shares: Vec<Vec<Envelope>> = (0..PUBLISHERS).map(|_| Vec::new()).collect();
-    for (i, e) in envelopes.into_iter().enumerate() {
-        shares[i % PUBLISHERS].push(e);
-    }
-    let first = Instant::now();
-    let tasks: Vec<_> = shares
-        .into_iter()
-        .enumerate()
-        .map(|(j, share)| {
-            let publisher = Arc::clone(&publisher);
-            let topic = topic.clone();
-            tokio::spawn(async move {
-                let mut tick = paced_tick(paced, j).await;
-                for mut e in share {
-                    if let Some(t) = tick.as_mut() {
-                        t.tick().await;
+    // The records, built beforehand as on the bare side.
+    let first;
+    if paced {
+        let shares = paced_shares(count, envelope);
+        first = Instant::now();
+        let tasks: Vec<_> = shares
+            .into_iter()
+            .enumerate()
+            .map(|(j, share)| {
+                let publisher = Arc::clone(&publisher);
+                let topic = topic.clone();
+                tokio::spawn(async move {
+                    let mut tick = paced_tick(j).await;
+                    for mut e in share {
+                        tick.tick().await;
+                        stamp(&mut e.data, start);
+                        publisher.send(&topic, e).await.expect("publish");
                     }
-                    stamp(&mut e.data, start);
-                    publisher.send(&topic, e).await.expect("publish");
-                }
+                })
             })
-        })
-        .collect();
-    for t in tasks {
-        t.await.expect("publisher task");
+            .collect();
+        for t in tasks {
+            t.await.expect("publisher task");
+        }
+    } else {
+        let shares = batch_shares(count, envelope);
+        first = Instant::now();
+        let tasks: Vec<_> = shares
+            .into_iter()
+            .map(|share| {
+                let publisher = Arc::clone(&publisher);
+                let topic = topic.clone();
+                tokio::spawn(async move {
+                    for mut batch in share {
+                        for e in &mut batch {
+                            stamp(&mut e.data, start);
+                        }
+                        publisher.send_all(&topic, batch).await.expect("publish batch");
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.expect("publisher task");
+        }
     }
     let published = Instant::now();
     tokio::time::timeout(Duration::from_secs(120), running)
@@ -336,33 +403,90 @@ async fn bare(start: Instant, run: &str, paced: bool) -> Result {
     }
 
     // The same records and headers, built beforehand (a bare client would not build them per send).
-    let mut shares: Vec<Vec<(Envelope, RawHeaders)>> = (0..PUBLISHERS).map(|_| Vec::new()).collect();
-    for i in 0..count {
+    let prepare = |i: usize| {
         let e = envelope(i);
         let h = e.to_headers();
-        shares[i % PUBLISHERS].push((e, h));
-    }
-    let first = Instant::now();
-    let tasks: Vec<_> = shares
-        .into_iter()
-        .enumerate()
-        .map(|(j, share)| {
-            let producer = Arc::clone(&producer);
-            let topic = topic.clone();
-            tokio::spawn(async move {
-                let mut tick = paced_tick(paced, j).await;
-                for (mut e, h) in share {
-                    if let Some(t) = tick.as_mut() {
-                        t.tick().await;
+        (e, h)
+    };
+    let first;
+    if paced {
+        let shares = paced_shares(count, prepare);
+        first = Instant::now();
+        let tasks: Vec<_> = shares
+            .into_iter()
+            .enumerate()
+            .map(|(j, share)| {
+                let producer = Arc::clone(&producer);
+                let topic = topic.clone();
+                tokio::spawn(async move {
+                    let mut tick = paced_tick(j).await;
+                    for (mut e, h) in share {
+                        tick.tick().await;
+                        stamp(&mut e.data, start);
+                        send(Arc::clone(&producer), topic.clone(), e, h).await.expect("publish");
                     }
-                    stamp(&mut e.data, start);
-                    send(Arc::clone(&producer), topic.clone(), e, h).await.expect("publish");
-                }
+                })
             })
-        })
-        .collect();
-    for t in tasks {
-        t.await.expect("publisher task");
+            .collect();
+        for t in tasks {
+            t.await.expect("publisher task");
+        }
+    } else {
+        // Batches through a `ThreadedProducer` whose delivery callback counts down the batch
+        // (one shared counter per batch, no channel per record): what a bare client does to
+        // publish fast and still know every record was delivered.
+        let batch_producer: Arc<ThreadedProducer<Counting>> =
+            Arc::new(producer_config.create_with_context(Counting).expect("batch producer"));
+        let shares = batch_shares(count, prepare);
+        first = Instant::now();
+        let tasks: Vec<_> = shares
+            .into_iter()
+            .map(|share| {
+                let producer = Arc::clone(&batch_producer);
+                let topic = topic.clone();
+                tokio::spawn(async move {
+                    for batch in share {
+                        let pending = Arc::new(Pending {
+                            remaining: AtomicUsize::new(batch.len()),
+                            failed: AtomicUsize::new(0),
+                            done: tokio::sync::Notify::new(),
+                        });
+                        for (mut e, headers) in batch {
+                            stamp(&mut e.data, start);
+                            let mut owned = OwnedHeaders::new_with_capacity(headers.len());
+                            for (name, v) in &headers {
+                                owned = owned.insert(Header {
+                                    key: name.as_str(),
+                                    value: Some(v.as_slice()),
+                                });
+                            }
+                            let key = e.partition_key.as_deref().unwrap_or_default().as_bytes();
+                            let mut record = BaseRecord::with_opaque_to(&topic, Arc::clone(&pending))
+                                .payload(e.data.as_slice())
+                                .key(key)
+                                .headers(owned);
+                            loop {
+                                match producer.send(record) {
+                                    Ok(()) => break,
+                                    Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                                        record = back;
+                                        tokio::time::sleep(Duration::from_millis(1)).await;
+                                    }
+                                    Err((e, _)) => panic!("bare send: {e}"),
+                                }
+                            }
+                        }
+                        while pending.remaining.load(Ordering::Acquire) > 0 {
+                            pending.done.notified().await;
+                        }
+                        assert_eq!(pending.failed.load(Ordering::Acquire), 0, "bare deliveries failed");
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.expect("publisher task");
+        }
     }
     let published = Instant::now();
     tokio::time::timeout(Duration::from_secs(120), consuming)
