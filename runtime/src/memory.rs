@@ -314,6 +314,8 @@ impl Transport for InMemoryTransport {
                 generation: 0,
                 positions: BTreeMap::new(),
                 cursor: 0,
+                revoked: Vec::new(),
+                paused: false,
             };
             // Positions are fixed now: a `Latest` member sees what is sent after it joined.
             subscription.refresh(&state);
@@ -334,10 +336,15 @@ pub struct MemorySubscription {
     /// Next offset to read per assigned partition.
     positions: BTreeMap<(String, u32), u64>,
     cursor: usize,
+    /// Partitions taken away by rebalances, not yet reported by `revoked`.
+    revoked: Vec<(String, u32)>,
+    /// No records are returned while paused (the membership stays).
+    paused: bool,
 }
 
 impl MemorySubscription {
-    /// Takes up a new assignment: new partitions start at the group's committed offset.
+    /// Takes up a new assignment: new partitions start at the group's committed offset; the ones
+    /// gone are remembered for `revoked`.
     fn refresh(&mut self, state: &State) {
         let Some(g) = state.groups.get(&self.group) else { return };
         if g.generation == self.generation {
@@ -362,6 +369,11 @@ impl MemorySubscription {
             };
             positions.insert((topic, p), pos);
         }
+        for partition in self.positions.keys() {
+            if !positions.contains_key(partition) {
+                self.revoked.push(partition.clone());
+            }
+        }
         self.positions = positions;
     }
 }
@@ -380,7 +392,12 @@ impl Subscription for MemorySubscription {
                     return Ok(None);
                 }
                 self.refresh(&state);
-                let keys: Vec<(String, u32)> = self.positions.keys().cloned().collect();
+                // Paused: nothing is read, the membership stays, a rebalance is still taken up.
+                let keys: Vec<(String, u32)> = if self.paused {
+                    Vec::new()
+                } else {
+                    self.positions.keys().cloned().collect()
+                };
                 for i in 0..keys.len() {
                     let key = &keys[(self.cursor + i) % keys.len()];
                     let Some(log) = state.topics.get(&key.0).and_then(|parts| parts.get(key.1 as usize)) else {
@@ -405,12 +422,34 @@ impl Subscription for MemorySubscription {
             let Some(g) = state.groups.get_mut(&self.group) else {
                 return Err(TransportError::Closed);
             };
+            let owned = g
+                .assignment
+                .get(&self.member)
+                .is_some_and(|parts| parts.iter().any(|(t, p)| t == topic && *p == partition));
+            if !owned {
+                // Like Kafka: the partition's current owner decides; it starts at what is committed.
+                return Ok(());
+            }
             let slot = g.committed.entry((topic.to_owned(), partition)).or_insert(0);
             *slot = (*slot).max(offset);
             let retention = self.inner.config.retention;
             trim(&mut state, topic, partition, retention);
         }
         self.inner.changed.notify_waiters();
+        Ok(())
+    }
+
+    fn revoked(&mut self) -> Vec<(String, u32)> {
+        std::mem::take(&mut self.revoked)
+    }
+
+    fn pause(&mut self) -> Result<(), TransportError> {
+        self.paused = true;
+        Ok(())
+    }
+
+    fn resume(&mut self) -> Result<(), TransportError> {
+        self.paused = false;
         Ok(())
     }
 
