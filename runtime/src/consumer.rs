@@ -707,3 +707,26 @@ impl<E: Send + 'static> Dispatch for Mailbox<E> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Progress;
+
+    fn finish(p: &mut Progress, offset: u64) -> Option<u64> {
+        p.in_flight.remove(&offset);
+        p.done.insert(offset);
+        p.committable()
+    }
+
+    #[test]
+    fn progress_commits_contiguous_offsets_and_never_back() {
+        let mut p = Progress::new(0);
+        p.in_flight.extend([5, 6, 7]);
+        assert_eq!(finish(&mut p, 6), None, "5 is still running");
+        assert_eq!(finish(&mut p, 5), Some(7));
+        // A record delivered again below what was committed does not move the commit back.
+        p.in_flight.insert(3);
+        assert_eq!(finish(&mut p, 3), None);
+        assert_eq!(finish(&mut p, 7), Some(8));
+    }
+}

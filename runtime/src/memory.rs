@@ -635,4 +635,59 @@ mod tests {
         }
         assert_eq!(got, vec![b"2".to_vec(), b"3".to_vec(), b"4".to_vec()]);
     }
+
+    /// A key that lands on `partition` of `partitions`.
+    fn key_for(partition: u32, partitions: u32) -> String {
+        (0..)
+            .map(|i| format!("k{i}"))
+            .find(|k| partition_for(k.as_bytes(), partitions) == partition)
+            .expect("a key for every partition")
+    }
+
+    #[tokio::test]
+    async fn a_paused_member_reads_nothing_until_resumed_and_skips_nothing() {
+        let t = InMemoryTransport::new(MemoryConfig {
+            default_partitions: 1,
+            ..MemoryConfig::default()
+        });
+        for i in 0..3 {
+            send(&t, "p", "k", &format!("{i}")).await;
+        }
+        let mut sub = t.subscribe("g", &["p".into()], StartFrom::Earliest).await.expect("sub");
+        assert_eq!(sub.next().await.expect("next").expect("record").value, b"0".to_vec());
+        sub.pause().expect("pause");
+        let waited = tokio::time::timeout(Duration::from_millis(50), sub.next()).await;
+        assert!(waited.is_err(), "nothing is read while paused: {waited:?}");
+        assert_eq!(sub.assignment().len(), 1, "still a member");
+        sub.resume().expect("resume");
+        assert_eq!(sub.next().await.expect("next").expect("record").value, b"1".to_vec());
+        assert_eq!(sub.next().await.expect("next").expect("record").value, b"2".to_vec());
+    }
+
+    #[tokio::test]
+    async fn revoked_partitions_are_reported_once_and_later_marks_for_them_ignored() {
+        let t = InMemoryTransport::default();
+        for p in 0..4 {
+            send(&t, "r", &key_for(p, 4), "v").await;
+        }
+        let mut first = t.subscribe("g", &["r".into()], StartFrom::Earliest).await.expect("sub");
+        first.next().await.expect("next").expect("record");
+        assert!(first.revoked().is_empty());
+        let second = t.subscribe("g", &["r".into()], StartFrom::Earliest).await.expect("sub");
+        // The rebalance is taken up at the next read.
+        first.next().await.expect("next").expect("record");
+        let mut revoked = first.revoked();
+        revoked.sort();
+        assert_eq!(revoked, second.assignment(), "what the second member got");
+        assert!(first.revoked().is_empty(), "reported once");
+        let (topic, gone) = revoked[0].clone();
+        first
+            .commit(&topic, gone, 1)
+            .await
+            .expect("a mark for a revoked partition is no error");
+        assert_eq!(t.committed("g", &topic, gone), None, "and changes nothing");
+        let (topic, kept) = first.assignment()[0].clone();
+        first.commit(&topic, kept, 1).await.expect("commit");
+        assert_eq!(t.committed("g", &topic, kept), Some(1));
+    }
 }
