@@ -322,20 +322,31 @@ impl ConsumerContext for GroupContext {
             Rebalance::Revoke(list) => {
                 let partitions = partitions_of(list);
                 // Before the partitions go: what was marked done is durable for the next owner.
-                // (Lost partitions, after a session timeout, are already someone else's: the
-                // commit is refused, and their records are delivered again.)
-                match consumer.commit_consumer_state(CommitMode::Sync) {
+                // It blocks the consuming task for one broker round trip, once per rebalance.
+                let committed = if consumer.assignment_lost() {
+                    // Already someone else's (session timeout, poll interval exceeded): the
+                    // group would refuse the commit; the records are delivered again.
+                    Err(None)
+                } else {
+                    consumer.commit_consumer_state(CommitMode::Sync).map_err(Some)
+                };
+                match committed {
                     Ok(()) => tracing::info!(
                         group = %self.group,
                         ?partitions,
                         "committed stored offsets before revocation"
                     ),
-                    Err(e) if no_offset(&e) => tracing::info!(
+                    Err(Some(e)) if no_offset(&e) => tracing::info!(
                         group = %self.group,
                         ?partitions,
                         "partitions revoked; nothing new to commit"
                     ),
-                    Err(e) => tracing::warn!(
+                    Err(None) => tracing::warn!(
+                        group = %self.group,
+                        ?partitions,
+                        "partitions lost; what was not committed yet is handled again by their next owner"
+                    ),
+                    Err(Some(e)) => tracing::warn!(
                         group = %self.group,
                         ?partitions,
                         error = %e,
