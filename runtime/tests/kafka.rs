@@ -1035,3 +1035,45 @@ async fn slow_handlers_pause_the_partitions_and_the_member_stays_in_the_group() 
     );
     eprintln!("{total} slow events handled in {took:?}, paused {paused} times, never out of the group");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mark_for_a_partition_not_assigned_is_ignored() {
+    let (transport, topic) = fresh_topic("owned", 1).await;
+    let other = unique("not-owned");
+    transport.create_topic(&other, 1, 1).await.expect("create topic");
+    for i in 0..3 {
+        transport
+            .send(&topic, Some(b"k"), Vec::new(), format!("{i}").into_bytes(), Acks::All)
+            .await
+            .expect("send");
+    }
+    let group = unique("group");
+    let mut sub = transport
+        .subscribe(&group, std::slice::from_ref(&topic), StartFrom::Earliest)
+        .await
+        .expect("subscribe");
+    let record = tokio::time::timeout(Duration::from_secs(60), sub.next())
+        .await
+        .expect("a record in time")
+        .expect("next")
+        .expect("open");
+    sub.commit(&topic, record.partition, record.offset + 1)
+        .await
+        .expect("commit");
+    // Like a record finishing after its partition was revoked: refused by librdkafka, no error.
+    sub.commit(&other, 0, 2)
+        .await
+        .expect("a mark for a partition this member does not own is not an error");
+    assert!(sub.revoked().is_empty(), "nothing revoked");
+    sub.close().await;
+    assert_eq!(
+        committed_offsets(&group, &topic, 1),
+        vec![1],
+        "the owned mark, committed on close"
+    );
+    assert_eq!(
+        committed_offsets(&group, &other, 1),
+        vec![0],
+        "nothing for the other topic"
+    );
+}
