@@ -10,7 +10,7 @@
 //!   stored only when the consumer commits it (after every record before it succeeded), so no
 //!   unprocessed record is ever committed. Storing is in memory (no broker round trip per record);
 //!   stored offsets reach the broker every `auto.commit.interval.ms` (herald's default
-//!   [`DEFAULT_COMMIT_INTERVAL`], 1 s), synchronously before a rebalance revokes partitions (a
+//!   [`DEFAULT_COMMIT_INTERVAL`], 100 ms), synchronously before a rebalance revokes partitions (a
 //!   `ConsumerContext` commits in `pre_rebalance`), and synchronously on close. A store for a
 //!   partition no longer assigned is refused by librdkafka and ignored: its next owner starts at
 //!   the committed offset. [`StartFrom`] maps to `auto.offset.reset`.
@@ -98,10 +98,12 @@ impl KafkaConfig {
     }
 }
 
-/// herald's default `auto.commit.interval.ms`: a crashed member's successor handles again at most
-/// about a second of work, and one commit request a second per member costs the broker nothing.
-/// (librdkafka's own default is 5 s.)
-pub const DEFAULT_COMMIT_INTERVAL: Duration = Duration::from_secs(1);
+/// herald's default `auto.commit.interval.ms`: a crashed member's successor handles again about a
+/// tenth of a second of work, and a member that lives longer than that makes durable progress
+/// (with 1 s, workers killed within 600 ms of starting kept handling the same records again: see
+/// the crash test in ARCHITECTURE.md). It costs at most ten small commit requests a second per
+/// member, and only while it has new offsets; librdkafka's own default is 5 s.
+pub const DEFAULT_COMMIT_INTERVAL: Duration = Duration::from_millis(100);
 
 struct Inner {
     config: KafkaConfig,
