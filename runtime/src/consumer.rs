@@ -283,7 +283,10 @@ fn forget_revoked(
         Metrics::bump(&metrics.revoked);
     }
     pending.retain(|(r, _)| !revoked.iter().any(|(t, p)| *t == r.topic && *p == r.partition));
-    tracing::info!(partitions = ?revoked, "partitions revoked; records of them still running will not be committed here");
+    tracing::info!(
+        partitions = ?revoked,
+        "partitions revoked; records of them still running will not be committed here"
+    );
 }
 
 impl<T: Transport, D: Dispatch + 'static> Consumer<T, D> {

@@ -17,15 +17,16 @@
 //! - Back-pressure: `pause`/`resume` pause every assigned partition (and partitions assigned while
 //!   paused) while the consumer keeps polling, so it stays in the group however slow its handlers
 //!   are. librdkafka drops what it fetched for a paused partition and fetches again from the last
-//!   record returned, so nothing is skipped.
+//!   record returned, so nothing is skipped; after `resume` its fetcher may idle up to a second
+//!   (nothing wakes it), which is why the consumer pauses only when busy for a while.
 //! - Configuration: every librdkafka property in [`KafkaConfig::properties`] is passed through
 //!   (`bootstrap.servers`, security settings, batching, compression, `fetch.wait.max.ms`, ...).
 //!   Against tansu, set `fetch.wait.max.ms` low (say 10): it answers a waiting fetch only at that
 //!   step, so the default adds up to half a second of latency.
 //!
-//! A consumer is closed explicitly (final commit, unsubscribe, then destroyed on a blocking thread with a
-//! deadline) rather than just dropped: dropping one of two group members in a process can hang in
-//! `rd_kafka_destroy`.
+//! A consumer is closed explicitly (final commit, unsubscribe, then destroyed on a blocking thread
+//! with a deadline) rather than just dropped: dropping one of two group members in a process can
+//! hang in `rd_kafka_destroy`.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
