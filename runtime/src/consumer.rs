@@ -10,13 +10,13 @@
 //! handled, dead-lettered or skipped stays uncommitted (and the consumer stops), so it is
 //! delivered again.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot, Semaphore};
+use tokio::sync::{mpsc, oneshot};
 use tracing::Instrument;
 
 use crate::dispatch::{BatchError, Dispatch, DispatchError, Publish, PublishError};
@@ -40,6 +40,10 @@ pub struct Metrics {
     pub retried: AtomicU64,
     pub dead_lettered: AtomicU64,
     pub skipped: AtomicU64,
+    /// Times the consumer paused its subscription because every handler slot was busy.
+    pub paused: AtomicU64,
+    /// Partitions a rebalance took from the consumer.
+    pub revoked: AtomicU64,
 }
 
 impl Metrics {
@@ -274,19 +278,37 @@ struct Done {
     topic: String,
     partition: u32,
     offset: u64,
+    /// The [`Progress::epoch`] the record was read in.
+    epoch: u64,
     result: Result<(), String>,
 }
 
-/// Per partition: offsets in flight or done, to commit only contiguous progress.
-#[derive(Default)]
+/// Per partition, since it was assigned: offsets in flight or done, to commit only contiguous
+/// progress.
 struct Progress {
+    /// Which assignment of the partition this is. A revocation forgets the partition's progress;
+    /// a record read before it finishes, but is not committed: the partition's next owner (maybe
+    /// this consumer again) starts at the group's committed offset, which the revocation made
+    /// current, and handles it again. Committing it instead could move the group's offset back
+    /// below what the other owner committed meanwhile.
+    epoch: u64,
     in_flight: BTreeSet<u64>,
     done: BTreeSet<u64>,
     committed: Option<u64>,
 }
 
 impl Progress {
-    /// The offset to commit: one past the highest offset with nothing unfinished before it.
+    fn new(epoch: u64) -> Progress {
+        Progress {
+            epoch,
+            in_flight: BTreeSet::new(),
+            done: BTreeSet::new(),
+            committed: None,
+        }
+    }
+
+    /// The offset to commit: one past the highest offset with nothing unfinished before it, if
+    /// that is past what was committed already (never back).
     fn committable(&mut self) -> Option<u64> {
         let mut next = None;
         while let Some(&first) = self.done.iter().next() {
@@ -296,8 +318,46 @@ impl Progress {
             self.done.remove(&first);
             next = Some(first + 1);
         }
-        next
+        let next = next.filter(|n| self.committed.is_none_or(|c| *n > c))?;
+        self.committed = Some(next);
+        Some(next)
     }
+}
+
+/// Records read ahead per handler slot: read but not started, because every slot is busy or
+/// they wait for their key's previous record. When that many wait, no more are taken.
+const READ_AHEAD_PER_SLOT: usize = 32;
+
+/// How long the read-ahead may stay full before the subscription is paused (and then polled
+/// without taking records). Short enough for any poll interval and to serve a rebalance
+/// promptly; long enough that handlers which merely keep up never pause: a pause is dear on
+/// Kafka, where librdkafka drops what it prefetched for the paused partitions and, after
+/// `resume`, may take up to a second to fetch again (its fetcher idles until then).
+const PAUSE_AFTER: Duration = Duration::from_millis(200);
+
+/// Forgets the progress of partitions a rebalance took away (see [`Progress::epoch`]) and drops
+/// their records read but not started: their next owner reads them again.
+fn forget_revoked(
+    sub: &mut impl Subscription,
+    progress: &mut HashMap<(String, u32), Progress>,
+    pending: &mut VecDeque<(Record, u64)>,
+    epoch: &mut u64,
+    metrics: &Metrics,
+) {
+    let revoked = sub.revoked();
+    if revoked.is_empty() {
+        return;
+    }
+    *epoch += 1;
+    for partition in &revoked {
+        progress.remove(partition);
+        Metrics::bump(&metrics.revoked);
+    }
+    pending.retain(|(r, _)| !revoked.iter().any(|(t, p)| *t == r.topic && *p == r.partition));
+    tracing::info!(
+        partitions = ?revoked,
+        "partitions revoked; records of them still running will not be committed here"
+    );
 }
 
 impl<T: Transport, D: Dispatch + 'static> Consumer<T, D> {
@@ -344,51 +404,30 @@ impl<T: Transport, D: Dispatch + 'static> Consumer<T, D> {
             upcasters: self.upcasters,
             metrics: self.metrics,
         });
-        let permits = Arc::new(Semaphore::new(shared.config.concurrency.max(1)));
+        let slots = shared.config.concurrency.max(1);
+        let read_ahead = slots.saturating_mul(READ_AHEAD_PER_SLOT);
         let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
         let mut lanes: HashMap<Lane, oneshot::Receiver<()>> = HashMap::new();
         let mut progress: HashMap<(String, u32), Progress> = HashMap::new();
+        // Records read, not started yet, each with its partition's epoch.
+        let mut pending: VecDeque<(Record, u64)> = VecDeque::new();
+        let mut epoch = 0u64;
         let mut in_flight = 0usize;
+        let mut paused = false;
+        // Since when the read-ahead is full (no record taken) without a pause.
+        let mut full_since: Option<tokio::time::Instant> = None;
         let mut failure: Option<String> = None;
         tokio::pin!(shutdown);
+        // `reading`: records are taken and handled. `polling`: the subscription is polled, which
+        // keeps the membership alive (Kafka's max.poll.interval.ms), also while paused or draining.
         let mut reading = true;
+        let mut polling = true;
         while reading || in_flight > 0 {
-            tokio::select! {
-                biased;
-                Some(done) = done_rx.recv() => {
-                    in_flight -= 1;
-                    let entry = progress.entry((done.topic.clone(), done.partition)).or_default();
-                    entry.in_flight.remove(&done.offset);
-                    match done.result {
-                        Ok(()) => {
-                            entry.done.insert(done.offset);
-                            if let Some(offset) = entry.committable() {
-                                if entry.committed != Some(offset) {
-                                    entry.committed = Some(offset);
-                                    if let Err(e) = sub.commit(&done.topic, done.partition, offset).await {
-                                        failure.get_or_insert(format!("commit failed: {e}"));
-                                        reading = false;
-                                    }
-                                }
-                            }
-                        }
-                        Err(reason) => {
-                            // Leave it (and everything after it on the partition) uncommitted.
-                            entry.in_flight.insert(done.offset);
-                            failure.get_or_insert(reason);
-                            reading = false;
-                        }
-                    }
-                }
-                _ = &mut shutdown, if reading => { reading = false; }
-                next = sub.next(), if reading => {
-                    let record = match next {
-                        Ok(Some(r)) => r,
-                        Ok(None) => { reading = false; continue; }
-                        Err(e) => { failure.get_or_insert(format!("subscription failed: {e}")); reading = false; continue; }
+            if reading {
+                while in_flight < slots {
+                    let Some((record, record_epoch)) = pending.pop_front() else {
+                        break;
                     };
-                    let Ok(permit) = Arc::clone(&permits).acquire_owned().await else { reading = false; continue; };
-                    progress.entry((record.topic.clone(), record.partition)).or_default().in_flight.insert(record.offset);
                     in_flight += 1;
                     // Same key: wait for the previous record of that key.
                     let lane = (record.topic.clone(), record.partition, record.key.clone());
@@ -408,9 +447,113 @@ impl<T: Transport, D: Dispatch + 'static> Consumer<T, D> {
                         let (topic, partition, offset) = (record.topic.clone(), record.partition, record.offset);
                         let result = shared.process(&*transport, record).await;
                         let _ = finished_tx.send(());
-                        drop(permit);
-                        let _ = done_tx.send(Done { topic, partition, offset, result });
+                        let _ = done_tx.send(Done {
+                            topic,
+                            partition,
+                            offset,
+                            epoch: record_epoch,
+                            result,
+                        });
                     });
+                }
+                // Back-pressure: the read-ahead full. Take no more records; if that lasts, pause
+                // the subscription and keep polling it (the membership depends on it).
+                if pending.len() >= read_ahead {
+                    full_since.get_or_insert_with(tokio::time::Instant::now);
+                } else {
+                    full_since = None;
+                }
+                let change = if !paused && full_since.is_some_and(|since| since.elapsed() >= PAUSE_AFTER) {
+                    Some(true)
+                } else if paused && pending.len() < read_ahead {
+                    Some(false)
+                } else {
+                    None
+                };
+                if let Some(pause) = change {
+                    let result = if pause { sub.pause() } else { sub.resume() };
+                    match result {
+                        Ok(()) => {
+                            paused = pause;
+                            if pause {
+                                Metrics::bump(&shared.metrics.paused);
+                                tracing::debug!(waiting = pending.len(), "every handler busy: subscription paused");
+                            }
+                        }
+                        Err(e) => {
+                            failure.get_or_insert(format!("cannot pause or resume the subscription: {e}"));
+                            reading = false;
+                        }
+                    }
+                }
+            }
+            if !reading {
+                // Stopping: records not started stay uncommitted (delivered again later); the
+                // subscription is still polled while the running ones finish, but takes no more.
+                pending.clear();
+                full_since = None;
+                if !paused && polling {
+                    if let Err(e) = sub.pause() {
+                        tracing::warn!(error = %e, "cannot pause the subscription while draining");
+                    }
+                    paused = true;
+                }
+            }
+            tokio::select! {
+                biased;
+                Some(done) = done_rx.recv() => {
+                    in_flight -= 1;
+                    forget_revoked(&mut sub, &mut progress, &mut pending, &mut epoch, &shared.metrics);
+                    let key = (done.topic, done.partition);
+                    match done.result {
+                        Ok(()) => {
+                            let Some(entry) = progress.get_mut(&key).filter(|p| p.epoch == done.epoch) else {
+                                tracing::debug!(topic = %key.0, partition = key.1, offset = done.offset,
+                                    "record of a revoked partition finished; not committed here");
+                                continue;
+                            };
+                            entry.in_flight.remove(&done.offset);
+                            entry.done.insert(done.offset);
+                            if let Some(offset) = entry.committable() {
+                                if let Err(e) = sub.commit(&key.0, key.1, offset).await {
+                                    failure.get_or_insert(format!("commit failed: {e}"));
+                                    reading = false;
+                                }
+                            }
+                        }
+                        Err(reason) => {
+                            // Leave it (and everything after it on the partition) uncommitted.
+                            failure.get_or_insert(reason);
+                            reading = false;
+                        }
+                    }
+                }
+                _ = &mut shutdown, if reading => { reading = false; }
+                // The read-ahead stayed full: time to pause.
+                () = tokio::time::sleep_until(full_since.unwrap_or_else(tokio::time::Instant::now) + PAUSE_AFTER),
+                    if full_since.is_some() && !paused => {}
+                next = sub.next(), if polling && (paused || full_since.is_none()) => {
+                    forget_revoked(&mut sub, &mut progress, &mut pending, &mut epoch, &shared.metrics);
+                    let record = match next {
+                        Ok(Some(r)) => r,
+                        Ok(None) => { reading = false; polling = false; continue; }
+                        Err(e) if reading => {
+                            failure.get_or_insert(format!("subscription failed: {e}"));
+                            reading = false;
+                            polling = false;
+                            continue;
+                        }
+                        Err(_) => { polling = false; continue; }
+                    };
+                    if !reading {
+                        // Draining: not taken, so not committed; delivered again later.
+                        continue;
+                    }
+                    let entry = progress
+                        .entry((record.topic.clone(), record.partition))
+                        .or_insert_with(|| Progress::new(epoch));
+                    entry.in_flight.insert(record.offset);
+                    pending.push_back((record, entry.epoch));
                 }
             }
         }
@@ -654,5 +797,28 @@ impl<E: Send + 'static> Dispatch for Mailbox<E> {
                 Err(_) => Err(handler_error("the actor dropped the letter without an answer")),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Progress;
+
+    fn finish(p: &mut Progress, offset: u64) -> Option<u64> {
+        p.in_flight.remove(&offset);
+        p.done.insert(offset);
+        p.committable()
+    }
+
+    #[test]
+    fn progress_commits_contiguous_offsets_and_never_back() {
+        let mut p = Progress::new(0);
+        p.in_flight.extend([5, 6, 7]);
+        assert_eq!(finish(&mut p, 6), None, "5 is still running");
+        assert_eq!(finish(&mut p, 5), Some(7));
+        // A record delivered again below what was committed does not move the commit back.
+        p.in_flight.insert(3);
+        assert_eq!(finish(&mut p, 3), None);
+        assert_eq!(finish(&mut p, 7), Some(8));
     }
 }

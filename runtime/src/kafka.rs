@@ -8,27 +8,38 @@
 //!   batch that sent it: a send returns after the broker's delivery report, and
 //!   [`Transport::send_batch`] hands a whole batch to librdkafka before waiting once for all of
 //!   its reports (no channel per record), which is what lets publishing keep up with the broker.
-//! - Subscription: a `StreamConsumer` in the consumer group, `enable.auto.commit=false` and
-//!   `enable.auto.offset.store=false`: an offset is committed only when the consumer commits it
-//!   (after its handler succeeded). [`StartFrom`] maps to `auto.offset.reset`.
+//! - Subscription: a `StreamConsumer` in the consumer group with `enable.auto.offset.store=false`
+//!   and `enable.auto.commit=true`: librdkafka commits only *stored* offsets, and an offset is
+//!   stored only when the consumer commits it (after every record before it succeeded), so no
+//!   unprocessed record is ever committed. Storing is in memory (no broker round trip per record);
+//!   stored offsets reach the broker every `auto.commit.interval.ms` (herald's default
+//!   [`DEFAULT_COMMIT_INTERVAL`], 100 ms), synchronously before a rebalance revokes partitions (a
+//!   `ConsumerContext` commits in `pre_rebalance`), and synchronously on close. A store for a
+//!   partition no longer assigned is refused by librdkafka and ignored: its next owner starts at
+//!   the committed offset. [`StartFrom`] maps to `auto.offset.reset`.
+//! - Back-pressure: `pause`/`resume` pause every assigned partition (and partitions assigned while
+//!   paused) while the consumer keeps polling, so it stays in the group however slow its handlers
+//!   are. librdkafka drops what it fetched for a paused partition and fetches again from the last
+//!   record returned, so nothing is skipped; after `resume` its fetcher may idle up to a second
+//!   (nothing wakes it), which is why the consumer pauses only when busy for a while.
 //! - Configuration: every librdkafka property in [`KafkaConfig::properties`] is passed through
 //!   (`bootstrap.servers`, security settings, batching, compression, `fetch.wait.max.ms`, ...).
 //!   Against tansu, set `fetch.wait.max.ms` low (say 10): it answers a waiting fetch only at that
 //!   step, so the default adds up to half a second of latency.
 //!
-//! A consumer is closed explicitly (unsubscribe, then destroyed on a blocking thread with a
-//! deadline) rather than just dropped: dropping one of two group members in a process can hang in
-//! `rd_kafka_destroy`.
+//! A consumer is closed explicitly (final commit, unsubscribe, then destroyed on a blocking thread
+//! with a deadline) rather than just dropped: dropping one of two group members in a process can
+//! hang in `rd_kafka_destroy`.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewPartitions, NewTopic, TopicReplication};
-use rdkafka::client::ClientContext;
-use rdkafka::client::DefaultClientContext;
+use rdkafka::client::{ClientContext, DefaultClientContext};
 use rdkafka::config::ClientConfig;
-use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, DeliveryResult, ProducerContext, ThreadedProducer};
@@ -40,8 +51,9 @@ use crate::transport::{Acks, Delivery, Outgoing, Record, StartFrom, Subscription
 #[derive(Debug, Clone)]
 pub struct KafkaConfig {
     /// librdkafka properties passed to every client as they are (`bootstrap.servers` at least).
-    /// They win over the transport's own defaults, except `acks`/`enable.idempotence` (set per
-    /// acks mode), `group.id`, `enable.auto.commit`, `enable.auto.offset.store` and
+    /// They win over the transport's own defaults (such as `auto.commit.interval.ms`, see
+    /// [`KafkaConfig::commit_interval`]), except `acks`/`enable.idempotence` (set per acks mode),
+    /// `group.id`, `enable.auto.commit` (true), `enable.auto.offset.store` (false) and
     /// `auto.offset.reset` (set per subscription), which the transport's guarantees rest on.
     pub properties: BTreeMap<String, String>,
     /// How long a send may wait for room in the producer's queue before failing with
@@ -61,6 +73,15 @@ impl KafkaConfig {
             max_block: Duration::from_secs(30),
             close_timeout: Duration::from_secs(10),
         }
+    }
+
+    /// How often a subscription commits the offsets the consumer marked done
+    /// (`auto.commit.interval.ms`, default [`DEFAULT_COMMIT_INTERVAL`]). Longer means fewer
+    /// commit requests and more records handled again after a crash; revocations and closing
+    /// commit at once whatever the interval.
+    pub fn commit_interval(self, interval: Duration) -> KafkaConfig {
+        let millis = interval.as_millis().max(1).to_string();
+        self.set("auto.commit.interval.ms", &millis)
     }
 
     /// Sets one librdkafka property.
@@ -153,6 +174,13 @@ fn delivered(topic: &str, partition: i32, offset: i64) -> Result<Delivery, Trans
 }
 
 type Producer = ThreadedProducer<Reports>;
+
+/// herald's default `auto.commit.interval.ms`: a crashed member's successor handles again about a
+/// tenth of a second of work, and a member that lives longer than that makes durable progress
+/// (with 1 s, workers killed within 600 ms of starting kept handling the same records again: see
+/// the crash test in ARCHITECTURE.md). It costs at most ten small commit requests a second per
+/// member, and only while it has new offsets; librdkafka's own default is 5 s.
+pub const DEFAULT_COMMIT_INTERVAL: Duration = Duration::from_millis(100);
 
 struct Inner {
     config: KafkaConfig,
@@ -520,9 +548,14 @@ impl Transport for KafkaTransport {
         topics: &[String],
         start: StartFrom,
     ) -> Result<KafkaSubscription, TransportError> {
-        let mut config = self.inner.config.client_config(&[]);
+        let interval = DEFAULT_COMMIT_INTERVAL.as_millis().to_string();
+        let mut config = self
+            .inner
+            .config
+            .client_config(&[("auto.commit.interval.ms", interval.as_str())]);
         config.set("group.id", group);
-        config.set("enable.auto.commit", "false");
+        // librdkafka commits in the background, but only offsets `commit` stored.
+        config.set("enable.auto.commit", "true");
         config.set("enable.auto.offset.store", "false");
         config.set(
             "auto.offset.reset",
@@ -531,7 +564,12 @@ impl Transport for KafkaTransport {
                 StartFrom::Latest => "latest",
             },
         );
-        let consumer: StreamConsumer = config.create().map_err(|e| {
+        let context = GroupContext {
+            group: group.to_owned(),
+            revoked: Mutex::new(Vec::new()),
+            paused: AtomicBool::new(false),
+        };
+        let consumer: StreamConsumer<GroupContext> = config.create_with_context(context).map_err(|e| {
             TransportError::Broker(format!(
                 "cannot create Kafka consumer for group `{group}`: {}",
                 client_error(&e)
@@ -549,10 +587,93 @@ impl Transport for KafkaTransport {
     }
 }
 
+/// What a subscription's consumer does at group events: commit stored offsets before partitions
+/// are revoked, remember the revoked ones, and keep newly assigned partitions paused while the
+/// subscription is paused. librdkafka calls it from inside `recv`, on the consuming task.
+struct GroupContext {
+    group: String,
+    revoked: Mutex<Vec<(String, u32)>>,
+    paused: AtomicBool,
+}
+
+impl ClientContext for GroupContext {}
+
+impl ConsumerContext for GroupContext {
+    fn pre_rebalance(&self, consumer: &BaseConsumer<GroupContext>, rebalance: &Rebalance<'_>) {
+        match rebalance {
+            Rebalance::Revoke(list) => {
+                let partitions = partitions_of(list);
+                // Before the partitions go: what was marked done is durable for the next owner.
+                // It blocks the consuming task for one broker round trip, once per rebalance.
+                let committed = if consumer.assignment_lost() {
+                    // Already someone else's (session timeout, poll interval exceeded): the
+                    // group would refuse the commit; the records are delivered again.
+                    Err(None)
+                } else {
+                    consumer.commit_consumer_state(CommitMode::Sync).map_err(Some)
+                };
+                match committed {
+                    Ok(()) => tracing::info!(
+                        group = %self.group,
+                        ?partitions,
+                        "committed stored offsets before revocation"
+                    ),
+                    Err(Some(e)) if no_offset(&e) => tracing::info!(
+                        group = %self.group,
+                        ?partitions,
+                        "partitions revoked; nothing new to commit"
+                    ),
+                    Err(None) => tracing::warn!(
+                        group = %self.group,
+                        ?partitions,
+                        "partitions lost; what was not committed yet is handled again by their next owner"
+                    ),
+                    Err(Some(e)) => tracing::warn!(
+                        group = %self.group,
+                        ?partitions,
+                        error = %e,
+                        "cannot commit before revocation; the next owner handles those records again"
+                    ),
+                }
+                self.revoked
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .extend(partitions);
+            }
+            Rebalance::Assign(_) => {}
+            Rebalance::Error(e) => tracing::warn!(group = %self.group, error = %e, "Kafka rebalance failed"),
+        }
+    }
+
+    fn post_rebalance(&self, consumer: &BaseConsumer<GroupContext>, rebalance: &Rebalance<'_>) {
+        if let Rebalance::Assign(list) = rebalance {
+            tracing::info!(group = %self.group, partitions = ?partitions_of(list), "partitions assigned");
+            if self.paused.load(Ordering::SeqCst) && list.count() > 0 {
+                if let Err(e) = consumer.pause(list) {
+                    tracing::warn!(group = %self.group, error = %e, "cannot pause newly assigned partitions");
+                }
+            }
+        }
+    }
+}
+
+/// The (topic, partition) pairs of a list.
+fn partitions_of(list: &TopicPartitionList) -> Vec<(String, u32)> {
+    list.elements()
+        .iter()
+        .filter_map(|e| u32::try_from(e.partition()).ok().map(|p| (e.topic().to_owned(), p)))
+        .collect()
+}
+
+/// Whether a commit failed only because there was nothing new to commit.
+fn no_offset(e: &KafkaError) -> bool {
+    e.rdkafka_error_code() == Some(RDKafkaErrorCode::NoOffset)
+}
+
 /// A consumer group member on Kafka.
 pub struct KafkaSubscription {
     /// `None` once closed.
-    consumer: Option<Arc<StreamConsumer>>,
+    consumer: Option<Arc<StreamConsumer<GroupContext>>>,
     group: String,
     close_timeout: Duration,
 }
@@ -588,16 +709,25 @@ fn transient(e: &KafkaError) -> bool {
     )
 }
 
-/// Unsubscribes and destroys a consumer on a thread of its own; the receiver hears when it is done.
-fn shut_down(consumer: Arc<StreamConsumer>, group: &str) -> std::sync::mpsc::Receiver<()> {
+/// Commits the stored offsets, unsubscribes and destroys a consumer on a thread of its own; the
+/// receiver hears when it is done.
+fn shut_down(consumer: Arc<StreamConsumer<GroupContext>>, group: &str) -> std::sync::mpsc::Receiver<()> {
     let (tx, rx) = std::sync::mpsc::channel();
     let group = group.to_owned();
     let spawned = std::thread::Builder::new()
         .name(format!("herald-kafka-close-{group}"))
-        .spawn(move || {
-            consumer.unsubscribe();
-            drop(consumer);
-            let _ = tx.send(());
+        .spawn({
+            let group = group.clone();
+            move || {
+                match consumer.commit_consumer_state(CommitMode::Sync) {
+                    Ok(()) => tracing::debug!(group, "committed stored offsets on close"),
+                    Err(e) if no_offset(&e) => {}
+                    Err(e) => tracing::warn!(group, error = %e, "cannot commit stored offsets on close"),
+                }
+                consumer.unsubscribe();
+                drop(consumer);
+                let _ = tx.send(());
+            }
         });
     if let Err(e) = spawned {
         tracing::warn!(group, error = %e, "cannot start a thread to close the Kafka consumer");
@@ -670,18 +800,42 @@ impl Subscription for KafkaSubscription {
         let mut list = TopicPartitionList::new();
         list.add_partition_offset(topic, kafka_partition, Offset::Offset(kafka_offset))
             .map_err(|e| TransportError::Broker(format!("cannot commit {topic}/{partition}@{offset}: {e}")))?;
-        let consumer = Arc::clone(consumer);
-        let group = self.group.clone();
-        let topic_owned = topic.to_owned();
-        // A synchronous commit waits for the broker: off the async workers.
-        tokio::task::spawn_blocking(move || consumer.commit(&list, CommitMode::Sync))
-            .await
-            .map_err(|e| TransportError::Broker(format!("commit task failed: {e}")))?
-            .map_err(|e| {
-                TransportError::Broker(format!(
-                    "group `{group}` cannot commit {topic_owned}/{partition}@{offset}: {e}"
-                ))
-            })
+        // In memory: librdkafka commits it in the background, at revocation and on close.
+        match consumer.store_offsets(&list) {
+            Ok(()) => Ok(()),
+            Err(KafkaError::StoreOffset(RDKafkaErrorCode::State | RDKafkaErrorCode::UnknownPartition)) => {
+                tracing::debug!(
+                    group = %self.group,
+                    "{topic}/{partition}@{offset} done after the partition was revoked; its owner delivers it again"
+                );
+                Ok(())
+            }
+            Err(e) => Err(TransportError::Broker(format!(
+                "group `{}` cannot store offset {topic}/{partition}@{offset}: {e}",
+                self.group
+            ))),
+        }
+    }
+
+    fn revoked(&mut self) -> Vec<(String, u32)> {
+        let Some(consumer) = self.consumer.as_ref() else {
+            return Vec::new();
+        };
+        std::mem::take(
+            &mut *consumer
+                .context()
+                .revoked
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        )
+    }
+
+    fn pause(&mut self) -> Result<(), TransportError> {
+        self.set_paused(true)
+    }
+
+    fn resume(&mut self) -> Result<(), TransportError> {
+        self.set_paused(false)
     }
 
     fn assignment(&self) -> Vec<(String, u32)> {
@@ -689,11 +843,7 @@ impl Subscription for KafkaSubscription {
             return Vec::new();
         };
         match consumer.assignment() {
-            Ok(list) => list
-                .elements()
-                .iter()
-                .filter_map(|e| u32::try_from(e.partition()).ok().map(|p| (e.topic().to_owned(), p)))
-                .collect(),
+            Ok(list) => partitions_of(&list),
             Err(e) => {
                 tracing::warn!(group = %self.group, error = %e, "cannot read the Kafka assignment");
                 Vec::new()
@@ -714,6 +864,31 @@ impl Subscription for KafkaSubscription {
                 );
             }
         }
+    }
+}
+
+impl KafkaSubscription {
+    /// Pauses or resumes every assigned partition; the context pauses partitions assigned later.
+    fn set_paused(&mut self, paused: bool) -> Result<(), TransportError> {
+        let Some(consumer) = self.consumer.as_ref() else {
+            return Err(TransportError::Closed);
+        };
+        consumer.context().paused.store(paused, Ordering::SeqCst);
+        let assigned = consumer
+            .assignment()
+            .map_err(|e| TransportError::Broker(format!("group `{}` cannot read its assignment: {e}", self.group)))?;
+        if assigned.count() == 0 {
+            return Ok(());
+        }
+        let done = if paused {
+            consumer.pause(&assigned)
+        } else {
+            consumer.resume(&assigned)
+        };
+        done.map_err(|e| {
+            let what = if paused { "pause" } else { "resume" };
+            TransportError::Broker(format!("group `{}` cannot {what} its partitions: {e}", self.group))
+        })
     }
 }
 

@@ -314,6 +314,8 @@ impl Transport for InMemoryTransport {
                 generation: 0,
                 positions: BTreeMap::new(),
                 cursor: 0,
+                revoked: Vec::new(),
+                paused: false,
             };
             // Positions are fixed now: a `Latest` member sees what is sent after it joined.
             subscription.refresh(&state);
@@ -334,10 +336,15 @@ pub struct MemorySubscription {
     /// Next offset to read per assigned partition.
     positions: BTreeMap<(String, u32), u64>,
     cursor: usize,
+    /// Partitions taken away by rebalances, not yet reported by `revoked`.
+    revoked: Vec<(String, u32)>,
+    /// No records are returned while paused (the membership stays).
+    paused: bool,
 }
 
 impl MemorySubscription {
-    /// Takes up a new assignment: new partitions start at the group's committed offset.
+    /// Takes up a new assignment: new partitions start at the group's committed offset; the ones
+    /// gone are remembered for `revoked`.
     fn refresh(&mut self, state: &State) {
         let Some(g) = state.groups.get(&self.group) else { return };
         if g.generation == self.generation {
@@ -362,6 +369,11 @@ impl MemorySubscription {
             };
             positions.insert((topic, p), pos);
         }
+        for partition in self.positions.keys() {
+            if !positions.contains_key(partition) {
+                self.revoked.push(partition.clone());
+            }
+        }
         self.positions = positions;
     }
 }
@@ -380,7 +392,12 @@ impl Subscription for MemorySubscription {
                     return Ok(None);
                 }
                 self.refresh(&state);
-                let keys: Vec<(String, u32)> = self.positions.keys().cloned().collect();
+                // Paused: nothing is read, the membership stays, a rebalance is still taken up.
+                let keys: Vec<(String, u32)> = if self.paused {
+                    Vec::new()
+                } else {
+                    self.positions.keys().cloned().collect()
+                };
                 for i in 0..keys.len() {
                     let key = &keys[(self.cursor + i) % keys.len()];
                     let Some(log) = state.topics.get(&key.0).and_then(|parts| parts.get(key.1 as usize)) else {
@@ -405,12 +422,34 @@ impl Subscription for MemorySubscription {
             let Some(g) = state.groups.get_mut(&self.group) else {
                 return Err(TransportError::Closed);
             };
+            let owned = g
+                .assignment
+                .get(&self.member)
+                .is_some_and(|parts| parts.iter().any(|(t, p)| t == topic && *p == partition));
+            if !owned {
+                // Like Kafka: the partition's current owner decides; it starts at what is committed.
+                return Ok(());
+            }
             let slot = g.committed.entry((topic.to_owned(), partition)).or_insert(0);
             *slot = (*slot).max(offset);
             let retention = self.inner.config.retention;
             trim(&mut state, topic, partition, retention);
         }
         self.inner.changed.notify_waiters();
+        Ok(())
+    }
+
+    fn revoked(&mut self) -> Vec<(String, u32)> {
+        std::mem::take(&mut self.revoked)
+    }
+
+    fn pause(&mut self) -> Result<(), TransportError> {
+        self.paused = true;
+        Ok(())
+    }
+
+    fn resume(&mut self) -> Result<(), TransportError> {
+        self.paused = false;
         Ok(())
     }
 
@@ -595,5 +634,60 @@ mod tests {
             got.push(late.next().await.expect("next").expect("record").value);
         }
         assert_eq!(got, vec![b"2".to_vec(), b"3".to_vec(), b"4".to_vec()]);
+    }
+
+    /// A key that lands on `partition` of `partitions`.
+    fn key_for(partition: u32, partitions: u32) -> String {
+        (0..)
+            .map(|i| format!("k{i}"))
+            .find(|k| partition_for(k.as_bytes(), partitions) == partition)
+            .expect("a key for every partition")
+    }
+
+    #[tokio::test]
+    async fn a_paused_member_reads_nothing_until_resumed_and_skips_nothing() {
+        let t = InMemoryTransport::new(MemoryConfig {
+            default_partitions: 1,
+            ..MemoryConfig::default()
+        });
+        for i in 0..3 {
+            send(&t, "p", "k", &format!("{i}")).await;
+        }
+        let mut sub = t.subscribe("g", &["p".into()], StartFrom::Earliest).await.expect("sub");
+        assert_eq!(sub.next().await.expect("next").expect("record").value, b"0".to_vec());
+        sub.pause().expect("pause");
+        let waited = tokio::time::timeout(Duration::from_millis(50), sub.next()).await;
+        assert!(waited.is_err(), "nothing is read while paused: {waited:?}");
+        assert_eq!(sub.assignment().len(), 1, "still a member");
+        sub.resume().expect("resume");
+        assert_eq!(sub.next().await.expect("next").expect("record").value, b"1".to_vec());
+        assert_eq!(sub.next().await.expect("next").expect("record").value, b"2".to_vec());
+    }
+
+    #[tokio::test]
+    async fn revoked_partitions_are_reported_once_and_later_marks_for_them_ignored() {
+        let t = InMemoryTransport::default();
+        for p in 0..4 {
+            send(&t, "r", &key_for(p, 4), "v").await;
+        }
+        let mut first = t.subscribe("g", &["r".into()], StartFrom::Earliest).await.expect("sub");
+        first.next().await.expect("next").expect("record");
+        assert!(first.revoked().is_empty());
+        let second = t.subscribe("g", &["r".into()], StartFrom::Earliest).await.expect("sub");
+        // The rebalance is taken up at the next read.
+        first.next().await.expect("next").expect("record");
+        let mut revoked = first.revoked();
+        revoked.sort();
+        assert_eq!(revoked, second.assignment(), "what the second member got");
+        assert!(first.revoked().is_empty(), "reported once");
+        let (topic, gone) = revoked[0].clone();
+        first
+            .commit(&topic, gone, 1)
+            .await
+            .expect("a mark for a revoked partition is no error");
+        assert_eq!(t.committed("g", &topic, gone), None, "and changes nothing");
+        let (topic, kept) = first.assignment()[0].clone();
+        first.commit(&topic, kept, 1).await.expect("commit");
+        assert_eq!(t.committed("g", &topic, kept), Some(1));
     }
 }

@@ -126,19 +126,54 @@ pub trait Transport: Send + Sync + 'static {
 }
 
 /// A consumer group member's view: the records of the partitions assigned to it.
+///
+/// The consumer loop drives it from one task: `next` for records, `commit` after a record (and
+/// every record before it on its partition) is done, `revoked` after a rebalance, `pause` and
+/// `resume` for back-pressure, `close` at the end.
 pub trait Subscription: Send + 'static {
     /// The next record of an assigned partition, waiting for one; `Ok(None)` once closed.
+    ///
+    /// It is also what keeps the membership alive (on Kafka, rebalances are served and
+    /// `max.poll.interval.ms` is measured only while it is polled): call it continually, paused or
+    /// not. Cancelling the returned future loses no record.
     fn next(&mut self) -> impl Future<Output = Result<Option<Record>, TransportError>> + Send;
+
     /// Marks everything before `offset` on the partition as processed by the group.
+    ///
+    /// The mark is cheap and taken at once; it becomes durable (what a member taking over the
+    /// partition, or this one after a crash, starts from) a little later: on Kafka at the next
+    /// background commit (`auto.commit.interval.ms`), when the partition is revoked, or when the
+    /// subscription closes; in memory at once. A crash loses at most the marks not yet durable:
+    /// their records are delivered again (at least once, never skipped). A mark for a partition
+    /// this member no longer owns is ignored, not an error: the partition's owner decides.
     fn commit(
         &mut self,
         topic: &str,
         partition: u32,
         offset: u64,
     ) -> impl Future<Output = Result<(), TransportError>> + Send;
+
+    /// Partitions a rebalance took from this member since the last call (each once).
+    ///
+    /// Marks made before the revocation were made durable first; marks for them after it are
+    /// ignored. If the partition comes back, it starts again at the group's committed offset.
+    fn revoked(&mut self) -> Vec<(String, u32)>;
+
+    /// Stops fetching records of the assigned partitions (and of any assigned while paused) until
+    /// `resume`, so that a busy consumer keeps calling `next` without taking more work.
+    ///
+    /// `next` may still return a record received before the pause; the caller handles it as any
+    /// other. None is skipped: fetching resumes right after the last record `next` returned.
+    fn pause(&mut self) -> Result<(), TransportError>;
+
+    /// Fetches again after `pause`.
+    fn resume(&mut self) -> Result<(), TransportError>;
+
     /// The partitions currently assigned to this member.
     fn assignment(&self) -> Vec<(String, u32)>;
-    /// Leaves the group (the remaining members take over its partitions).
+
+    /// Makes every mark durable and leaves the group (the remaining members take over its
+    /// partitions).
     fn close(self) -> impl Future<Output = ()> + Send;
 }
 

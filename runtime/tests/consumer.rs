@@ -11,7 +11,7 @@ use herald_runtime::transport::{Acks, StartFrom, Subscription, Transport};
 use herald_runtime::{CodecError, Dispatch, DispatchError, Envelope, HandlerError, Publish, Version};
 
 /// What the scripted handler does with a payload: "ok", "fail:N" (fail N times), "fail", "panic",
-/// "hang", "garbage" (decode error).
+/// "hang", "slow" (400 ms), "garbage" (decode error).
 #[derive(Clone, Default)]
 struct Script {
     seen: Arc<Mutex<Vec<(String, String)>>>,
@@ -47,6 +47,7 @@ impl Dispatch for Script {
             "fail" => return fail("always fails"),
             "panic" => panic!("handler bug"),
             "hang" => tokio::time::sleep(Duration::from_secs(3600)).await,
+            "slow" => tokio::time::sleep(Duration::from_millis(400)).await,
             "garbage" => {
                 return Err(DispatchError::Decode {
                     event_type,
@@ -435,4 +436,32 @@ async fn a_batch_is_published_in_order_and_every_failure_is_reported_by_index() 
         let expected: Vec<usize> = (0..100).filter(|i| i % 5 == key && *i != 7 && *i != 42).collect();
         assert_eq!(order, expected, "key k{key} in publish order");
     }
+}
+
+#[tokio::test]
+async fn a_busy_consumer_pauses_its_subscription_and_loses_nothing() {
+    let t = InMemoryTransport::new(MemoryConfig {
+        default_partitions: 1,
+        ..MemoryConfig::default()
+    });
+    let mut c = config();
+    c.concurrency = 1;
+    c.handler_timeout = Duration::from_secs(5);
+    // One slot, busy for 400 ms: the read-ahead (32 records a slot) fills and stays full.
+    let mut envelopes = vec![envelope("a", "slow")];
+    for i in 0..60 {
+        envelopes.push(envelope(["a", "b"][i % 2], &format!("{i}")));
+    }
+    let script = Script::default();
+    let (result, metrics) = run(&t, c, script.clone(), envelopes, 61).await;
+    result.expect("clean run");
+    assert!(Metrics::get(&metrics.paused) >= 1, "the subscription was paused");
+    assert_eq!(Metrics::get(&metrics.handled), 61);
+    let seen = script.seen.lock().expect("lock").clone();
+    let order: Vec<String> = seen.iter().map(|(_, p)| p.clone()).collect();
+    let want: Vec<String> = std::iter::once("slow".to_owned())
+        .chain((0..60).map(|i| i.to_string()))
+        .collect();
+    assert_eq!(order, want, "one partition, one slot: publish order");
+    assert_eq!(t.committed("g", "events", 0), Some(61), "every offset committed");
 }

@@ -471,9 +471,14 @@ async fn ten_thousand_events_over_a_hundred_keys_keep_per_key_order() {
     let metrics = consumer.metrics();
     let m = Arc::clone(&metrics);
     let total = (keys * per_key) as u64;
+    let first_handled = Arc::new(Mutex::new(None::<Instant>));
+    let first = Arc::clone(&first_handled);
     let stop = async move {
         while Metrics::get(&m.handled) < total {
-            tokio::time::sleep(Duration::from_millis(20)).await;
+            if Metrics::get(&m.handled) > 0 {
+                first.lock().expect("lock").get_or_insert_with(Instant::now);
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
         }
     };
     let started = Instant::now();
@@ -481,7 +486,13 @@ async fn ten_thousand_events_over_a_hundred_keys_keep_per_key_order() {
         .await
         .expect("consumer handles every event in time")
         .expect("clean run");
-    eprintln!("consumed {total} events in {:?}", started.elapsed());
+    let since_first = first_handled.lock().expect("lock").map(|t| t.elapsed());
+    eprintln!(
+        "consumed {total} events in {:?}, {since_first:?} after the first was handled (the rest is the \
+         group join); paused {} times for back-pressure",
+        started.elapsed(),
+        Metrics::get(&metrics.paused)
+    );
 
     let seen = recorder.seen.lock().expect("lock").clone();
     assert_eq!(seen.len(), keys * per_key, "each event handled once");
@@ -517,8 +528,24 @@ impl Worker {
     }
 
     fn spawn_with_session(group: &str, topic: &str, out: std::path::PathBuf, session_ms: u32) -> Worker {
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_herald-kafka-worker"))
-            .env("HERALD_KAFKA_SESSION_TIMEOUT_MS", session_ms.to_string())
+        Worker::spawn_with(group, topic, out, session_ms, None)
+    }
+
+    /// With `commit_interval_ms`, the worker's background commits happen that often
+    /// (`auto.commit.interval.ms`) instead of herald's default.
+    fn spawn_with(
+        group: &str,
+        topic: &str,
+        out: std::path::PathBuf,
+        session_ms: u32,
+        commit_interval_ms: Option<u32>,
+    ) -> Worker {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_herald-kafka-worker"));
+        command.env("HERALD_KAFKA_SESSION_TIMEOUT_MS", session_ms.to_string());
+        if let Some(interval) = commit_interval_ms {
+            command.env("HERALD_KAFKA_COMMIT_INTERVAL_MS", interval.to_string());
+        }
+        let child = command
             .args([bootstrap().as_str(), group, topic])
             .arg(&out)
             .stdin(std::process::Stdio::piped())
@@ -853,4 +880,238 @@ async fn a_batch_publishes_every_record_in_key_order_and_reports_the_refused_one
         let expected: Vec<usize> = (0..total).filter(|i| i % 50 == k && *i != 1234).collect();
         assert_eq!(seen, expected, "{key} in publish order");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rebalance_commits_what_was_handled_before_the_partitions_move() {
+    // Background commits every 60 s: within this test, only the commit at revocation can make
+    // the first events' offsets durable before the second worker takes over partitions.
+    const INTERVAL_MS: u32 = 60_000;
+    let partitions = 4;
+    let (transport, topic) = fresh_topic("revoke", partitions).await;
+    let group = unique("workers");
+    let dir = scratch_dir("revoke");
+    let started = Instant::now();
+    let a = Worker::spawn_with(&group, &topic, dir.join("a.txt"), 6000, Some(INTERVAL_MS));
+
+    // The first part of the stream: worker A alone handles it (and stores the offsets).
+    let first = publish_many(&transport, &topic, 20, 10, Duration::ZERO).await;
+    let first_ids: std::collections::HashSet<&str> = first.iter().map(String::as_str).collect();
+    let deadline = Instant::now() + Duration::from_secs(40);
+    while handled_ids(&a.out)
+        .iter()
+        .filter(|id| first_ids.contains(id.as_str()))
+        .count()
+        < first.len()
+    {
+        assert!(Instant::now() < deadline, "worker A did not handle the first events");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        committed_offsets(&group, &topic, partitions).iter().sum::<i64>(),
+        0,
+        "handled but not committed yet: the background commit is 60 s away"
+    );
+
+    // Worker B joins: the group rebalances, A's partitions are revoked, A commits first.
+    let b = Worker::spawn_with(&group, &topic, dir.join("b.txt"), 6000, Some(INTERVAL_MS));
+    let deadline = Instant::now() + Duration::from_secs(40);
+    loop {
+        let committed = committed_offsets(&group, &topic, partitions).iter().sum::<i64>();
+        if committed == first.len() as i64 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{committed} of {} committed after B joined",
+            first.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let committed_after = started.elapsed();
+    assert!(
+        committed_after < Duration::from_millis(u64::from(INTERVAL_MS)),
+        "committed {committed_after:?} after A started: a background commit could explain it"
+    );
+
+    // The second part flows to both members.
+    let second = publish_many(&transport, &topic, 20, 10, Duration::ZERO).await;
+    let second_ids: std::collections::HashSet<&str> = second.iter().map(String::as_str).collect();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let handled: std::collections::HashSet<String> = handled_ids(&a.out)
+            .into_iter()
+            .chain(handled_ids(&b.out))
+            .filter(|id| second_ids.contains(id.as_str()))
+            .collect();
+        if handled.len() == second.len() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} of {} second-part events handled",
+            handled.len(),
+            second.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (a_out, b_out) = (a.out.clone(), b.out.clone());
+    a.stop();
+    b.stop();
+
+    let (by_a, by_b) = (handled_ids(&a_out), handled_ids(&b_out));
+    let again: Vec<&String> = by_b.iter().filter(|id| first_ids.contains(id.as_str())).collect();
+    assert!(
+        again.is_empty(),
+        "the new owner handled {} first-part events again: {again:?}",
+        again.len()
+    );
+    assert!(
+        by_b.iter().any(|id| second_ids.contains(id.as_str())),
+        "B took over partitions and handled second-part events"
+    );
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for id in by_a.iter().chain(&by_b) {
+        *counts.entry(id.as_str()).or_default() += 1;
+    }
+    let twice: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "handled more than once: {twice:?}");
+    // Closing commits the rest, still without a background commit.
+    assert_eq!(
+        committed_offsets(&group, &topic, partitions).iter().sum::<i64>(),
+        (first.len() + second.len()) as i64,
+        "everything committed once both workers closed"
+    );
+    eprintln!(
+        "first part committed at revocation {committed_after:?} after A started; A handled {}, B {}",
+        by_a.len(),
+        by_b.len()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Sleeps before recording: `first` for a key's first event (payload `0`), `rest` for the others.
+#[derive(Clone)]
+struct Sleepy {
+    inner: Recorder,
+    first: Duration,
+    rest: Duration,
+}
+
+impl Dispatch for Sleepy {
+    fn event_types(&self) -> &'static [&'static str] {
+        &["test.Happened"]
+    }
+
+    async fn dispatch(&self, envelope: &Envelope) -> Result<(), DispatchError> {
+        let nap = if envelope.data == b"0" { self.first } else { self.rest };
+        tokio::time::sleep(nap).await;
+        self.inner.dispatch(envelope).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_handlers_pause_the_partitions_and_the_member_stays_in_the_group() {
+    let partitions = 4;
+    let (_, topic) = fresh_topic("slow", partitions).await;
+    // A member that does not poll for `max.poll.interval.ms` is put out of the group; each key's
+    // first event takes longer than that, and both handler slots are busy with them.
+    let transport = KafkaTransport::new(broker().set("max.poll.interval.ms", "6000")).expect("transport");
+    let (keys, per_key) = (4usize, 20usize);
+    let published = publish_many(&transport, &topic, keys, per_key, Duration::ZERO).await;
+    let total = published.len() as u64;
+
+    let group = unique("group");
+    let mut consumer_config = ConsumerConfig::new(group.clone(), [topic.clone()]);
+    consumer_config.concurrency = 2;
+    consumer_config.handler_timeout = Duration::from_secs(30);
+    let dispatcher = Sleepy {
+        inner: Recorder::default(),
+        first: Duration::from_secs(7),
+        rest: Duration::from_millis(50),
+    };
+    let consumer = Consumer::new(transport.clone(), dispatcher.clone(), consumer_config);
+    let metrics = consumer.metrics();
+    let m = Arc::clone(&metrics);
+    let stop = async move {
+        while Metrics::get(&m.handled) < total {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    let started = Instant::now();
+    tokio::time::timeout(Duration::from_secs(120), consumer.run(stop))
+        .await
+        .expect("consumer handles every event in time")
+        .expect("clean run: the member was never put out of the group");
+    let took = started.elapsed();
+
+    let seen = dispatcher.inner.seen.lock().expect("lock").clone();
+    assert_eq!(seen.len(), keys * per_key, "each event handled once");
+    let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (key, payload, _) in &seen {
+        by_key
+            .entry(key.as_str())
+            .or_default()
+            .push(payload.parse().expect("sequence"));
+    }
+    let want: Vec<usize> = (0..per_key).collect();
+    for (key, got) in &by_key {
+        assert_eq!(got, &want, "order of {key}");
+    }
+    assert_eq!(by_key.len(), keys);
+    let paused = Metrics::get(&metrics.paused);
+    assert!(paused > 0, "the subscription was paused while the handlers were busy");
+    assert_eq!(Metrics::get(&metrics.revoked), 0, "no partition was taken away");
+    assert!(
+        took > Duration::from_secs(14),
+        "handling took longer than the poll interval: {took:?}"
+    );
+    assert_eq!(
+        committed_offsets(&group, &topic, partitions).iter().sum::<i64>(),
+        total as i64,
+        "all committed"
+    );
+    eprintln!("{total} slow events handled in {took:?}, paused {paused} times, never out of the group");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mark_for_a_partition_not_assigned_is_ignored() {
+    let (transport, topic) = fresh_topic("owned", 1).await;
+    let other = unique("not-owned");
+    transport.create_topic(&other, 1, 1).await.expect("create topic");
+    for i in 0..3 {
+        transport
+            .send(&topic, Some(b"k"), Vec::new(), format!("{i}").into_bytes(), Acks::All)
+            .await
+            .expect("send");
+    }
+    let group = unique("group");
+    let mut sub = transport
+        .subscribe(&group, std::slice::from_ref(&topic), StartFrom::Earliest)
+        .await
+        .expect("subscribe");
+    let record = tokio::time::timeout(Duration::from_secs(60), sub.next())
+        .await
+        .expect("a record in time")
+        .expect("next")
+        .expect("open");
+    sub.commit(&topic, record.partition, record.offset + 1)
+        .await
+        .expect("commit");
+    // Like a record finishing after its partition was revoked: refused by librdkafka, no error.
+    sub.commit(&other, 0, 2)
+        .await
+        .expect("a mark for a partition this member does not own is not an error");
+    assert!(sub.revoked().is_empty(), "nothing revoked");
+    sub.close().await;
+    assert_eq!(
+        committed_offsets(&group, &topic, 1),
+        vec![1],
+        "the owned mark, committed on close"
+    );
+    assert_eq!(
+        committed_offsets(&group, &other, 1),
+        vec![0],
+        "nothing for the other topic"
+    );
 }

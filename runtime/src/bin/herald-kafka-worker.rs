@@ -4,7 +4,8 @@
 //! standard input closes. Killing it anywhere shows what at-least-once delivery leaves behind.
 //!
 //! Usage: `herald-kafka-worker <bootstrap> <group> <topic> <out-file>`
-//! (`HERALD_KAFKA_SESSION_TIMEOUT_MS` sets `session.timeout.ms`, default 6000).
+//! (`HERALD_KAFKA_SESSION_TIMEOUT_MS` sets `session.timeout.ms`, default 6000;
+//! `HERALD_KAFKA_COMMIT_INTERVAL_MS` sets `auto.commit.interval.ms`, default herald's).
 
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
@@ -51,10 +52,13 @@ fn main() {
     // partitions until its session expires: HERALD_KAFKA_SESSION_TIMEOUT_MS (default 6000).
     let session = std::env::var("HERALD_KAFKA_SESSION_TIMEOUT_MS").unwrap_or_else(|_| "6000".to_owned());
     let heartbeat = (session.parse::<u64>().unwrap_or(6000) / 6).max(100).to_string();
-    let config = KafkaConfig::new(bootstrap)
+    let mut config = KafkaConfig::new(bootstrap)
         .set("fetch.wait.max.ms", "10")
         .set("session.timeout.ms", &session)
         .set("heartbeat.interval.ms", &heartbeat);
+    if let Ok(interval) = std::env::var("HERALD_KAFKA_COMMIT_INTERVAL_MS") {
+        config = config.set("auto.commit.interval.ms", &interval);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
