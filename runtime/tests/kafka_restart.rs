@@ -6,11 +6,11 @@
 //! broker it fails: it never passes by skipping. A memory broker cannot pass it (what it acknowledged
 //! before the restart is gone after it), and the script refuses to restart one.
 //!
-//! Known failure, tansu's: in about a third of the runs one or two events acknowledged around the
-//! restart are missing. tansu 0.6.0 records an idempotent producer's sequence (`meta.json`) before
+//! Known failure, tansu's: in most runs (9 of 15) 1 to 4 events acknowledged around the restart
+//! are missing. tansu 0.6.0 records an idempotent producer's sequence (`meta.json`) before
 //! it stores the batch; stopped in between, it answers the client's retry after the restart as a
-//! duplicate, which librdkafka counts as delivered. With `enable.idempotence=false` the same runs
-//! lost nothing (a few duplicates instead). The failure message lists the lost ids and when each
+//! duplicate, which librdkafka counts as delivered. With `enable.idempotence=false` 9 of 9 runs
+//! lost nothing (0 to 3 duplicates). The failure message lists the lost ids and when each
 //! was acknowledged.
 #![cfg(feature = "kafka")]
 

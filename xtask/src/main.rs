@@ -10,8 +10,8 @@ tasks:
   bench   the benchmarks (cargo bench), figures go in BENCHMARKS.md
   lint    herald lint on the example schema repo
   kafka-restart  the Kafka broker restarted while publishing (acks=all), on a durable broker; not
-          in ci yet: tansu 0.6.0 loses acknowledged records across the restart in about a third
-          of the runs (ARCHITECTURE.md, Kafka transport)
+          in ci yet: tansu 0.6.0 loses acknowledged records across the restart in most runs
+          (ARCHITECTURE.md, Kafka transport)
   bench-check  herald check against buf breaking (npm @bufbuild/buf) on 1,000 proto files, 5% changed";
 
 fn main() -> ExitCode {
