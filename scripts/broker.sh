@@ -205,10 +205,9 @@ start_tansu() {
 start() {
     if [ "$MODE" = --durable ]; then
         start_s3
-        : >"$LOG"
-    elif ! running_pid "$PIDFILE" >/dev/null; then
-        : >"$LOG"
     fi
+    # A new log per start; a restart appends to it.
+    running_pid "$PIDFILE" >/dev/null || : >"$LOG"
     start_tansu
 }
 
