@@ -52,7 +52,10 @@ use crate::transport::{Acks, Delivery, Outgoing, Record, StartFrom, Subscription
 pub struct KafkaConfig {
     /// librdkafka properties passed to every client as they are (`bootstrap.servers` at least).
     /// They win over the transport's own defaults (such as `auto.commit.interval.ms`, see
-    /// [`KafkaConfig::commit_interval`]), except `acks`/`enable.idempotence` (set per acks mode),
+    /// [`KafkaConfig::commit_interval`]), except `acks` and `enable.idempotence` (set per acks
+    /// mode: idempotent for `acks=all` unless `enable.idempotence=false` is given here, which
+    /// keeps at-least-once but lets a retried send be stored twice; for brokers whose idempotent
+    /// producer support loses records, as tansu 0.6 does across a restart),
     /// `group.id`, `enable.auto.commit` (true), `enable.auto.offset.store` (false) and
     /// `auto.offset.reset` (set per subscription), which the transport's guarantees rest on.
     pub properties: BTreeMap<String, String>,
@@ -244,7 +247,21 @@ impl KafkaTransport {
         let (acks_value, idempotent) = match acks {
             Acks::None => ("0", "false"),
             Acks::Leader => ("1", "false"),
-            Acks::All => ("all", "true"),
+            // Idempotent unless the configuration says otherwise explicitly, for a broker whose
+            // idempotent-producer support cannot be trusted (see `KafkaConfig::properties`).
+            Acks::All => (
+                "all",
+                match self
+                    .inner
+                    .config
+                    .properties
+                    .get("enable.idempotence")
+                    .map(String::as_str)
+                {
+                    Some("false") => "false",
+                    _ => "true",
+                },
+            ),
         };
         let mut config = self.inner.config.client_config(&[("partitioner", "murmur2_random")]);
         config.set("acks", acks_value);

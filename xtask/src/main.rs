@@ -71,6 +71,9 @@ fn ci() -> Result<(), String> {
     let stopped = run("bash", &["scripts/broker.sh", "stop"]);
     tests?;
     stopped?;
+    // Integration test 6 of the Kafka issue: a broker restart (on durable storage) while
+    // publishing with acks=all loses no acknowledged event.
+    kafka_restart()?;
     // The example schema repo lints clean.
     lint_schemas()?;
     // Every example service runs end to end and checks what happened (the README's first command

@@ -3,12 +3,16 @@
 //! `HERALD_KAFKA_BOOTSTRAP`) with the same settings and records: 200-byte payload, 16-byte key,
 //! the same `ce_*` headers (herald's `Envelope::to_headers`), 4 partitions.
 //!
-//! - herald: `consumer::Publisher` (at-least-once, acks=all) sending pre-built envelopes from
-//!   `PUBLISHERS` concurrent tasks; `consumer::Consumer` (default config: 16 records at once) with a
-//!   trivial `Dispatch`, committing synchronously after every handled record.
-//! - bare: `FutureProducer` (herald's producer settings: acks=all, idempotent, murmur2_random)
-//!   awaiting each delivery report from the same number of
-//!   tasks; `StreamConsumer` with manual commits, committing synchronously after every record
+//! - herald: `consumer::Publisher` (at-least-once, acks=all): saturated, `BATCHERS` tasks each
+//!   sending batches of `BATCH` pre-built envelopes with `send_all` (every record handed to
+//!   librdkafka, then every delivery awaited); paced, `PUBLISHERS` tasks each `send`ing one
+//!   envelope at a time. `consumer::Consumer` (default config) with a trivial `Dispatch`: offsets
+//!   stored after success and committed in the background (`DEFAULT_COMMIT_INTERVAL`).
+//! - bare: herald's producer settings (acks=all, idempotent, murmur2_random) and the same
+//!   records. Saturated: a `ThreadedProducer` whose delivery callback counts down a per-batch
+//!   counter, the same batches from the same number of tasks, each waiting for its batch's
+//!   reports; paced: a `FutureProducer` awaiting each delivery. `StreamConsumer` storing each
+//!   handled record's offset, committed by librdkafka in the background at the same interval
 //!   (herald's commit policy).
 //!
 //! Two phases: saturated (`RECORDS` as fast as the publishers go) and paced (`PACED` at one per
@@ -31,12 +35,12 @@ use herald_runtime::transport::StartFrom;
 use herald_runtime::{Dispatch, DispatchError, Envelope, Publish, Version};
 use rdkafka::client::ClientContext;
 use rdkafka::config::ClientConfig;
-use rdkafka::consumer::{CommitMode, Consumer as _, StreamConsumer};
+use rdkafka::consumer::{Consumer as _, StreamConsumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, DeliveryResult, FutureProducer, FutureRecord, ProducerContext, ThreadedProducer};
 
-const RECORDS: usize = 20_000;
+const RECORDS: usize = 100_000;
 /// Records of the paced run (latency below the consumer's capacity): one per millisecond.
 const PACED: usize = 2_000;
 const PARTITIONS: u32 = 4;
@@ -337,8 +341,14 @@ async fn bare(start: Instant, run: &str, paced: bool) -> Result {
     consumer_config
         .set("bootstrap.servers", &bootstrap)
         .set("group.id", format!("bench-bare-{run}-{paced}"))
-        .set("enable.auto.commit", "false")
+        // herald's commit policy: offsets stored after each record is handled, committed by
+        // librdkafka in the background (herald's default interval).
+        .set("enable.auto.commit", "true")
         .set("enable.auto.offset.store", "false")
+        .set(
+            "auto.commit.interval.ms",
+            herald_runtime::kafka::DEFAULT_COMMIT_INTERVAL.as_millis().to_string(),
+        )
         .set("auto.offset.reset", "earliest");
     for (k, v) in SETTINGS {
         consumer_config.set(*k, *v);
@@ -371,7 +381,7 @@ async fn bare(start: Instant, run: &str, paced: bool) -> Result {
                     }
                     handled += 1;
                 }
-                consumer.commit_message(&m, CommitMode::Sync).expect("commit");
+                consumer.store_offset_from_message(&m).expect("store offset");
             }
         })
     };
