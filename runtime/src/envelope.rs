@@ -118,61 +118,145 @@ impl Envelope {
     /// names stay, with empty values). On an error the record is left as it was. [`Envelope::put_back`] restores
     /// the record exactly, for a dead letter.
     pub fn take_from(record: &mut crate::transport::Record) -> Result<Envelope, EnvelopeError> {
-        // One pass: each text attribute's value is moved out and checked as UTF-8 where it is met
-        // (a repeated header gives the earlier value back); `version` and `time` are parsed in place.
+        // One pass: each text attribute's value is moved straight into its field and checked as
+        // UTF-8 where it is met (a repeated header gets the earlier value back); a value that is
+        // not UTF-8 stays in its header. `version` and `time` are parsed in place afterwards.
+        const NONE: usize = usize::MAX;
         let headers = &mut record.headers;
-        let mut taken: Taken = [const { None }; 11];
-        let (mut version_at, mut time_at) = (None, None);
+        let mut envelope = Envelope::empty();
+        let mut at = [NONE; Slot::COUNT];
+        let mut not_utf8 = 0u16;
         for i in 0..headers.len() {
-            let (name, value) = &mut headers[i];
-            let slot = match Slot::of(name) {
-                None => continue,
-                Some(Slot::Version) => {
-                    version_at = Some(i);
-                    continue;
-                }
-                Some(Slot::Time) => {
-                    time_at = Some(i);
-                    continue;
-                }
-                Some(slot) => slot,
+            let Some(slot) = Slot::of(&headers[i].0) else {
+                continue;
             };
-            let text = String::from_utf8(std::mem::take(value));
-            if let Some((earlier, text)) = taken[slot as usize].replace((i, text)) {
-                give_back(headers, earlier, text);
-            }
-        }
-        let texts = Slot::MOVED.map(|slot| taken[slot as usize].as_ref().map(|(_, t)| t.as_deref().map_err(drop)));
-        let checked = (|| {
-            if texts[Slot::Id as usize].is_none() {
-                match texts[Slot::ContentType as usize] {
-                    Some(Err(())) => return Err(invalid(Slot::ContentType.header(), "is not UTF-8")),
-                    Some(Ok(t)) if media_type(t).eq_ignore_ascii_case(crate::json::CONTENT_TYPE_CLOUDEVENTS_JSON) => {
-                        return Ok(None);
+            let s = slot as usize;
+            if !matches!(slot, Slot::Version | Slot::Time) {
+                if at[s] != NONE && not_utf8 & (1 << s) == 0 {
+                    if let (Some(text), Some(earlier)) = (envelope.take_text(slot), headers.get_mut(at[s])) {
+                        earlier.1 = text.into_bytes();
                     }
-                    _ => {}
+                }
+                not_utf8 &= !(1 << s);
+                match String::from_utf8(std::mem::take(&mut headers[i].1)) {
+                    Ok(text) => envelope.set_text(slot, text),
+                    Err(e) => {
+                        headers[i].1 = e.into_bytes();
+                        not_utf8 |= 1 << s;
+                    }
                 }
             }
-            let value = |at: Option<usize>| at.and_then(|i| headers.get(i)).map(|(_, v)| v.as_slice());
-            let parsed = Parsed::parse(value(version_at), value(time_at))?;
-            check_texts(&texts)?;
-            Ok(Some(parsed))
+            at[s] = i;
+        }
+        let checked = (|| {
+            let bad = |slot: Slot| not_utf8 & (1 << slot as usize) != 0;
+            if at[Slot::Id as usize] == NONE {
+                if bad(Slot::ContentType) {
+                    return Err(invalid(Slot::ContentType.header(), "is not UTF-8"));
+                }
+                if let Some(t) = &envelope.data_content_type {
+                    if media_type(t).eq_ignore_ascii_case(crate::json::CONTENT_TYPE_CLOUDEVENTS_JSON) {
+                        return Ok(false);
+                    }
+                }
+            }
+            let value = |slot: Slot| headers.get(at[slot as usize]).map(|(_, v)| v.as_slice());
+            let parsed = Parsed::parse(value(Slot::Version), value(Slot::Time))?;
+            for slot in Slot::MOVED {
+                if bad(slot) {
+                    return Err(invalid(slot.header(), "is not UTF-8"));
+                }
+                if at[slot as usize] == NONE && slot.required() {
+                    return Err(invalid(slot.header(), "is missing"));
+                }
+            }
+            check_required(
+                &envelope.id,
+                &envelope.source,
+                &envelope.event_type,
+                &envelope.spec_version,
+            )?;
+            envelope.version = parsed.version;
+            envelope.time = parsed.time;
+            Ok(true)
         })();
-        let parsed = match checked {
-            Ok(Some(parsed)) => parsed,
+        match checked {
+            Ok(true) => {
+                envelope.data = std::mem::take(&mut record.value);
+                Ok(envelope)
+            }
             // Structured mode, or an error: the record gets every value back.
             other => {
-                for (i, text) in taken.into_iter().flatten() {
-                    give_back(headers, i, text);
+                for slot in Slot::MOVED {
+                    let i = at[slot as usize];
+                    if i != NONE && not_utf8 & (1 << slot as usize) == 0 {
+                        if let (Some(text), Some(header)) = (envelope.take_text(slot), headers.get_mut(i)) {
+                            header.1 = text.into_bytes();
+                        }
+                    }
                 }
-                return match other {
+                match other {
                     Ok(_) => Envelope::from_json(&record.value),
                     Err(e) => Err(e),
-                };
+                }
             }
-        };
-        let strings = taken.map(|t| t.and_then(|(_, text)| text.ok()));
-        Ok(parsed.into_envelope(strings, std::mem::take(&mut record.value)))
+        }
+    }
+
+    /// An envelope with nothing set (no allocation), for [`Envelope::take_from`] to fill in.
+    fn empty() -> Envelope {
+        Envelope {
+            id: String::new(),
+            source: String::new(),
+            event_type: String::new(),
+            spec_version: String::new(),
+            time: None,
+            data_content_type: None,
+            data_schema: None,
+            subject: None,
+            version: Version::new(0, 0),
+            partition_key: None,
+            correlation_id: None,
+            causation_id: None,
+            traceparent: None,
+            data: Vec::new(),
+        }
+    }
+
+    /// Sets a text attribute ([`Slot::MOVED`]); `version` and `time` are not text.
+    fn set_text(&mut self, slot: Slot, text: String) {
+        match slot {
+            Slot::Id => self.id = text,
+            Slot::Source => self.source = text,
+            Slot::Type => self.event_type = text,
+            Slot::SpecVersion => self.spec_version = text,
+            Slot::ContentType => self.data_content_type = Some(text),
+            Slot::DataSchema => self.data_schema = Some(text),
+            Slot::Subject => self.subject = Some(text),
+            Slot::PartitionKey => self.partition_key = Some(text),
+            Slot::CorrelationId => self.correlation_id = Some(text),
+            Slot::CausationId => self.causation_id = Some(text),
+            Slot::Traceparent => self.traceparent = Some(text),
+            Slot::Time | Slot::Version => {}
+        }
+    }
+
+    /// Takes a text attribute back out (what [`Envelope::set_text`] set).
+    fn take_text(&mut self, slot: Slot) -> Option<String> {
+        match slot {
+            Slot::Id => Some(std::mem::take(&mut self.id)),
+            Slot::Source => Some(std::mem::take(&mut self.source)),
+            Slot::Type => Some(std::mem::take(&mut self.event_type)),
+            Slot::SpecVersion => Some(std::mem::take(&mut self.spec_version)),
+            Slot::ContentType => self.data_content_type.take(),
+            Slot::DataSchema => self.data_schema.take(),
+            Slot::Subject => self.subject.take(),
+            Slot::PartitionKey => self.partition_key.take(),
+            Slot::CorrelationId => self.correlation_id.take(),
+            Slot::CausationId => self.causation_id.take(),
+            Slot::Traceparent => self.traceparent.take(),
+            Slot::Time | Slot::Version => None,
+        }
     }
 
     /// Undoes [`Envelope::take_from`] on the record it was taken from: the attribute header
@@ -225,16 +309,6 @@ fn check_required(id: &str, source: &str, event_type: &str, spec_version: &str) 
         return Err(invalid("specversion", format!("`{spec_version}` is not 1.0")));
     }
     Ok(())
-}
-
-/// What [`Envelope::take_from`] took, per text attribute: the header's index and its value.
-type Taken = [Option<(usize, Result<String, std::string::FromUtf8Error>)>; 11];
-
-/// Puts a taken value back into header `i`.
-fn give_back(headers: &mut [(String, Vec<u8>)], i: usize, text: Result<String, std::string::FromUtf8Error>) {
-    if let Some(header) = headers.get_mut(i) {
-        header.1 = text.map_or_else(std::string::FromUtf8Error::into_bytes, String::into_bytes);
-    }
 }
 
 /// The text attributes of a binary-mode record (in [`Slot::MOVED`] order: missing, not UTF-8, or
@@ -517,6 +591,8 @@ mod tests {
             (h::TIME, b"2026-11-26T10:00:00.123456Z"),
             (h::CONTENT_TYPE, b"application/protobuf; x=1"),
             (h::PARTITION_KEY, b""),
+            (h::TRACEPARENT, b"\xff"),
+            (h::TRACEPARENT, b"00-1-2-01"),
         ]);
         let original = record(&headers);
         let mut taken = original.clone();
@@ -544,11 +620,15 @@ mod tests {
         let mut repeated = bad.clone();
         repeated.push((h::TRACEPARENT, b"00-1-2-01"));
         repeated.push((h::SOURCE, b"has space"));
+        let mut good_then_bad = MINIMAL.to_vec();
+        good_then_bad.push((h::SUBJECT, b"fine"));
+        good_then_bad.push((h::SUBJECT, b"\xfe"));
         let mut bad_time = MINIMAL.to_vec();
         bad_time.push((h::TIME, b"\xff"));
         for headers in [
             bad,
             repeated,
+            good_then_bad,
             bad_time,
             vec![(h::VERSION, &b"1.0"[..])],
             MINIMAL[..4].to_vec(),

@@ -15,8 +15,10 @@
 //!   handled record's offset, committed by librdkafka in the background at the same interval
 //!   (herald's commit policy).
 //!
-//! Two phases: saturated (`RECORDS` as fast as the publishers go) and paced (`PACED` at one per
-//! millisecond, below the consumers' capacity, for latency without a backlog).
+//! Three phases: saturated (`RECORDS` as fast as the publishers go) and paced (`PACED` at one per
+//! millisecond, below the consumers' capacity, for latency without a backlog), each `ROUNDS`
+//! times alternating which side goes first; then publishing alone (`RECORDS` in batches, no
+//! consumer), the same way.
 //!
 //! Latency: nanoseconds since the run's start written in the payload's first 8 bytes just before
 //! the send, read when the record is handled. Throughput: records over the time from the first
@@ -331,16 +333,7 @@ async fn bare(start: Instant, run: &str, paced: bool) -> Result {
         .await
         .expect("create topic");
 
-    let mut producer_config = ClientConfig::new();
-    // herald's producer settings for acks=all: idempotent, Java-compatible partitioner.
-    producer_config
-        .set("bootstrap.servers", &bootstrap)
-        .set("partitioner", "murmur2_random")
-        .set("acks", "all")
-        .set("enable.idempotence", "true");
-    for (k, v) in SETTINGS {
-        producer_config.set(*k, *v);
-    }
+    let producer_config = bare_producer_config();
     let producer: FutureProducer = producer_config.create().expect("producer");
     let producer = Arc::new(producer);
 
@@ -463,40 +456,7 @@ async fn bare(start: Instant, run: &str, paced: bool) -> Result {
                 let topic = topic.clone();
                 tokio::spawn(async move {
                     for batch in share {
-                        let pending = Arc::new(Pending {
-                            remaining: AtomicUsize::new(batch.len()),
-                            failed: AtomicUsize::new(0),
-                            done: tokio::sync::Notify::new(),
-                        });
-                        for (mut e, headers) in batch {
-                            stamp(&mut e.data, start);
-                            let mut owned = OwnedHeaders::new_with_capacity(headers.len());
-                            for (name, v) in &headers {
-                                owned = owned.insert(Header {
-                                    key: name.as_str(),
-                                    value: Some(v.as_slice()),
-                                });
-                            }
-                            let key = e.partition_key.as_deref().unwrap_or_default().as_bytes();
-                            let mut record = BaseRecord::with_opaque_to(&topic, Arc::clone(&pending))
-                                .payload(e.data.as_slice())
-                                .key(key)
-                                .headers(owned);
-                            loop {
-                                match producer.send(record) {
-                                    Ok(()) => break,
-                                    Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
-                                        record = back;
-                                        tokio::time::sleep(Duration::from_millis(1)).await;
-                                    }
-                                    Err((e, _)) => panic!("bare send: {e}"),
-                                }
-                            }
-                        }
-                        while pending.remaining.load(Ordering::Acquire) > 0 {
-                            pending.done.notified().await;
-                        }
-                        assert_eq!(pending.failed.load(Ordering::Acquire), 0, "bare deliveries failed");
+                        bare_batch(&producer, &topic, batch, Some(start)).await;
                     }
                 })
             })
@@ -512,6 +472,134 @@ async fn bare(start: Instant, run: &str, paced: bool) -> Result {
         .expect("consumer task");
     let seen = seen.lock().expect("lock");
     summarize("bare rdkafka", &seen, first, published, count)
+}
+
+/// Publishing alone (no consumer): herald's `send_all` against the bare batch producer, the same
+/// batches from the same tasks. Records per second from the first send to the last delivery.
+async fn publish_only(run: &str, herald_side: bool) -> f64 {
+    let transport = KafkaTransport::new(kafka_config()).expect("transport");
+    let side = if herald_side { "herald" } else { "bare" };
+    let topic = format!("bench-publish-{side}-{run}");
+    transport
+        .create_topic(&topic, PARTITIONS, 1)
+        .await
+        .expect("create topic");
+    if herald_side {
+        let publisher = Arc::new(Publisher::new(
+            transport.clone(),
+            Reliability::AtLeastOnce { retries: 2 },
+        ));
+        // Connected before the clock starts.
+        publisher.send(&topic, envelope(0)).await.expect("publish warm-up");
+        let shares = batch_shares(RECORDS, envelope);
+        let first = Instant::now();
+        let tasks: Vec<_> = shares
+            .into_iter()
+            .map(|share| {
+                let publisher = Arc::clone(&publisher);
+                let topic = topic.clone();
+                tokio::spawn(async move {
+                    for batch in share {
+                        publisher.send_all(&topic, batch).await.expect("publish batch");
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.expect("publisher task");
+        }
+        RECORDS as f64 / first.elapsed().as_secs_f64()
+    } else {
+        let producer: Arc<ThreadedProducer<Counting>> = Arc::new(
+            bare_producer_config()
+                .create_with_context(Counting)
+                .expect("batch producer"),
+        );
+        let prepare = |i: usize| {
+            let e = envelope(i);
+            let h = e.to_headers();
+            (e, h)
+        };
+        bare_batch(&producer, &topic, vec![prepare(0)], None).await;
+        let shares = batch_shares(RECORDS, prepare);
+        let first = Instant::now();
+        let tasks: Vec<_> = shares
+            .into_iter()
+            .map(|share| {
+                let producer = Arc::clone(&producer);
+                let topic = topic.clone();
+                tokio::spawn(async move {
+                    for batch in share {
+                        bare_batch(&producer, &topic, batch, None).await;
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.expect("publisher task");
+        }
+        RECORDS as f64 / first.elapsed().as_secs_f64()
+    }
+}
+
+/// herald's producer settings for acks=all: idempotent, Java-compatible partitioner.
+fn bare_producer_config() -> ClientConfig {
+    let mut config = ClientConfig::new();
+    config
+        .set("bootstrap.servers", bootstrap())
+        .set("partitioner", "murmur2_random")
+        .set("acks", "all")
+        .set("enable.idempotence", "true");
+    for (k, v) in SETTINGS {
+        config.set(*k, *v);
+    }
+    config
+}
+
+/// One bare batch: every record handed to the producer, then its delivery reports awaited (the
+/// delivery callback counts the batch down). `stamp_from` writes the send time into each payload.
+async fn bare_batch(
+    producer: &ThreadedProducer<Counting>,
+    topic: &str,
+    batch: Vec<(Envelope, RawHeaders)>,
+    stamp_from: Option<Instant>,
+) {
+    let pending = Arc::new(Pending {
+        remaining: AtomicUsize::new(batch.len()),
+        failed: AtomicUsize::new(0),
+        done: tokio::sync::Notify::new(),
+    });
+    for (mut e, headers) in batch {
+        if let Some(start) = stamp_from {
+            stamp(&mut e.data, start);
+        }
+        let mut owned = OwnedHeaders::new_with_capacity(headers.len());
+        for (name, v) in &headers {
+            owned = owned.insert(Header {
+                key: name.as_str(),
+                value: Some(v.as_slice()),
+            });
+        }
+        let key = e.partition_key.as_deref().unwrap_or_default().as_bytes();
+        let mut record = BaseRecord::with_opaque_to(topic, Arc::clone(&pending))
+            .payload(e.data.as_slice())
+            .key(key)
+            .headers(owned);
+        loop {
+            match producer.send(record) {
+                Ok(()) => break,
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                    record = back;
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+                Err((e, _)) => panic!("bare send: {e}"),
+            }
+        }
+    }
+    while pending.remaining.load(Ordering::Acquire) > 0 {
+        pending.done.notified().await;
+    }
+    assert_eq!(pending.failed.load(Ordering::Acquire), 0, "bare deliveries failed");
 }
 
 fn main() {
@@ -572,4 +660,26 @@ fn main() {
             median(ratios.3)
         );
     }
+    println!("\npublish only: {RECORDS} records in batches of {BATCH} from {BATCHERS} tasks, no consumer");
+    println!("| round | bare rdkafka (records/s) | herald (records/s) | herald / bare |");
+    println!("|---|---:|---:|---:|");
+    let mut ratios = Vec::new();
+    for round in 0..ROUNDS {
+        let tag = format!("{run}-{round}");
+        let (b, h) = runtime.block_on(async {
+            if round % 2 == 0 {
+                let b = publish_only(&tag, false).await;
+                (b, publish_only(&tag, true).await)
+            } else {
+                let h = publish_only(&tag, true).await;
+                (publish_only(&tag, false).await, h)
+            }
+        });
+        println!("| {} | {b:.0} | {h:.0} | {:.2} |", round + 1, h / b);
+        ratios.push(h / b);
+    }
+    println!(
+        "herald / bare, median of {ROUNDS} rounds: publish rate {:.2}",
+        median(ratios)
+    );
 }
