@@ -21,7 +21,7 @@ use tracing::Instrument;
 
 use crate::dispatch::{BatchError, Dispatch, DispatchError, Publish, PublishError};
 use crate::envelope::Envelope;
-use crate::transport::{Acks, Outgoing, Record, StartFrom, Subscription, Transport, TransportError};
+use crate::transport::{Acks, Record, StartFrom, Subscription, Transport, TransportError};
 
 /// How a publisher waits for its records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -145,11 +145,7 @@ impl<T: Transport> Publish for Publisher<T> {
                     Err(e) => failed.push((i, PublishError(e.to_string()))),
                     Ok(()) => {
                         indexes.push(i);
-                        records.push(Outgoing {
-                            headers: envelope.to_headers(),
-                            key: envelope.partition_key.map(String::into_bytes),
-                            value: envelope.data,
-                        });
+                        records.push(envelope.into_outgoing());
                     }
                 }
             }

@@ -281,12 +281,12 @@ impl KafkaTransport {
     /// queued) goes to `batch` at `index`. Waits, up to `max_block`, while the producer's queue
     /// is full.
     #[allow(clippy::too_many_arguments)]
-    async fn enqueue(
+    async fn enqueue<N: AsRef<str>>(
         &self,
         producer: &Producer,
         topic: &str,
         key: Option<&[u8]>,
-        headers: &[(String, Vec<u8>)],
+        headers: &[(N, Vec<u8>)],
         value: &[u8],
         batch: &Arc<Batch>,
         index: usize,
@@ -294,7 +294,7 @@ impl KafkaTransport {
         let mut owned = OwnedHeaders::new_with_capacity(headers.len());
         for (name, v) in headers {
             owned = owned.insert(Header {
-                key: name.as_str(),
+                key: name.as_ref(),
                 value: Some(v.as_slice()),
             });
         }

@@ -18,11 +18,12 @@ pub struct Record {
     pub value: Vec<u8>,
 }
 
-/// A record to send.
+/// A record to send. Header names are usually the binary-mode constants, so they are borrowed
+/// when static (nothing allocated per record for them).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outgoing {
     pub key: Option<Vec<u8>>,
-    pub headers: Vec<(String, Vec<u8>)>,
+    pub headers: Vec<(std::borrow::Cow<'static, str>, Vec<u8>)>,
     pub value: Vec<u8>,
 }
 
@@ -109,7 +110,8 @@ pub trait Transport: Send + Sync + 'static {
         async move {
             let mut results = Vec::with_capacity(records.len());
             for r in records {
-                let sent = self.send(topic, r.key.as_deref(), r.headers.clone(), r.value.clone(), acks);
+                let headers = r.headers.iter().map(|(n, v)| (n.to_string(), v.clone())).collect();
+                let sent = self.send(topic, r.key.as_deref(), headers, r.value.clone(), acks);
                 results.push(sent.await);
             }
             results
@@ -243,34 +245,91 @@ pub mod headers {
 impl Envelope {
     /// The envelope as a record's headers (binary mode); the payload is the record's value.
     pub fn to_headers(&self) -> Vec<(String, Vec<u8>)> {
-        let mut out = vec![
-            (headers::ID.to_owned(), self.id.clone().into_bytes()),
-            (headers::SOURCE.to_owned(), self.source.clone().into_bytes()),
-            (headers::TYPE.to_owned(), self.event_type.clone().into_bytes()),
-            (headers::SPEC_VERSION.to_owned(), self.spec_version.clone().into_bytes()),
-            (headers::VERSION.to_owned(), self.version.to_string().into_bytes()),
-        ];
-        let optional = [
-            (
-                headers::TIME,
-                self.time
-                    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
-            ),
-            (headers::CONTENT_TYPE, self.data_content_type.clone()),
-            (headers::DATA_SCHEMA, self.data_schema.clone()),
-            (headers::SUBJECT, self.subject.clone()),
-            (headers::PARTITION_KEY, self.partition_key.clone()),
-            (headers::CORRELATION_ID, self.correlation_id.clone()),
-            (headers::CAUSATION_ID, self.causation_id.clone()),
-            (headers::TRACEPARENT, self.traceparent.clone()),
-        ];
-        for (name, value) in optional {
-            if let Some(v) = value {
-                out.push((name.to_owned(), v.into_bytes()));
-            }
-        }
-        out
+        let headers = binary_headers(
+            [
+                self.id.clone(),
+                self.source.clone(),
+                self.event_type.clone(),
+                self.spec_version.clone(),
+            ],
+            self.version,
+            self.time,
+            [
+                self.data_content_type.clone(),
+                self.data_schema.clone(),
+                self.subject.clone(),
+                self.partition_key.clone(),
+                self.correlation_id.clone(),
+                self.causation_id.clone(),
+                self.traceparent.clone(),
+            ],
+        );
+        headers.into_iter().map(|(n, v)| (n.to_owned(), v)).collect()
     }
+
+    /// The envelope as a record to send (binary mode), moving its strings and payload into the
+    /// record instead of copying them as [`Envelope::to_headers`] does: the same headers in the
+    /// same order, the partition key as the key.
+    pub fn into_outgoing(self) -> Outgoing {
+        let key = self.partition_key.as_ref().map(|k| k.clone().into_bytes());
+        let headers = binary_headers(
+            [self.id, self.source, self.event_type, self.spec_version],
+            self.version,
+            self.time,
+            [
+                self.data_content_type,
+                self.data_schema,
+                self.subject,
+                self.partition_key,
+                self.correlation_id,
+                self.causation_id,
+                self.traceparent,
+            ],
+        );
+        Outgoing {
+            key,
+            headers: headers.into_iter().map(|(n, v)| (n.into(), v)).collect(),
+            value: self.data,
+        }
+    }
+}
+
+/// Binary-mode headers: `ce_id`, `ce_source`, `ce_type`, `ce_specversion`, `ce_version`, then
+/// those of `ce_time`, `content-type`, `ce_dataschema`, `ce_subject`, `ce_partitionkey`,
+/// `ce_correlationid`, `ce_causationid` and `ce_traceparent` that are set.
+fn binary_headers(
+    [id, source, event_type, spec_version]: [String; 4],
+    version: crate::Version,
+    time: Option<chrono::DateTime<chrono::Utc>>,
+    [content_type, data_schema, subject, partition_key, correlation_id, causation_id, traceparent]: [Option<String>; 7],
+) -> Vec<(&'static str, Vec<u8>)> {
+    let mut out = Vec::with_capacity(13);
+    out.extend([
+        (headers::ID, id.into_bytes()),
+        (headers::SOURCE, source.into_bytes()),
+        (headers::TYPE, event_type.into_bytes()),
+        (headers::SPEC_VERSION, spec_version.into_bytes()),
+        (headers::VERSION, version.to_string().into_bytes()),
+    ]);
+    let optional = [
+        (
+            headers::TIME,
+            time.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
+        ),
+        (headers::CONTENT_TYPE, content_type),
+        (headers::DATA_SCHEMA, data_schema),
+        (headers::SUBJECT, subject),
+        (headers::PARTITION_KEY, partition_key),
+        (headers::CORRELATION_ID, correlation_id),
+        (headers::CAUSATION_ID, causation_id),
+        (headers::TRACEPARENT, traceparent),
+    ];
+    for (name, value) in optional {
+        if let Some(v) = value {
+            out.push((name, v.into_bytes()));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -289,6 +348,31 @@ mod tests {
             -58_897_971
         );
         assert_eq!(murmur2(b"abc"), 479_470_107);
+    }
+
+    #[test]
+    fn into_outgoing_writes_what_to_headers_writes() {
+        let envelope = Envelope {
+            id: "1".into(),
+            source: "svc".into(),
+            event_type: "a.B".into(),
+            spec_version: "1.0".into(),
+            time: chrono::DateTime::from_timestamp_micros(1_795_000_000_123_456),
+            data_content_type: Some("application/protobuf".into()),
+            data_schema: None,
+            subject: Some("s".into()),
+            version: crate::Version::new(2, 3),
+            partition_key: Some("key".into()),
+            correlation_id: Some("c".into()),
+            causation_id: None,
+            traceparent: Some("00-1-2-01".into()),
+            data: b"payload".to_vec(),
+        };
+        let outgoing = envelope.clone().into_outgoing();
+        let headers: Vec<(String, Vec<u8>)> = outgoing.headers.into_iter().map(|(n, v)| (n.into_owned(), v)).collect();
+        assert_eq!(headers, envelope.to_headers());
+        assert_eq!(outgoing.key.as_deref(), Some(&b"key"[..]));
+        assert_eq!(outgoing.value, envelope.data);
     }
 
     #[test]

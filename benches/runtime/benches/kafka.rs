@@ -35,7 +35,8 @@ use herald_runtime::consumer::{Consumer, ConsumerConfig, Metrics, Publisher, Rel
 use herald_runtime::kafka::{KafkaConfig, KafkaTransport};
 use herald_runtime::transport::StartFrom;
 use herald_runtime::{Dispatch, DispatchError, Envelope, Publish, Version};
-use rdkafka::client::ClientContext;
+use rdkafka::admin::{AdminClient, AdminOptions};
+use rdkafka::client::{ClientContext, DefaultClientContext};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{Consumer as _, StreamConsumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
@@ -318,8 +319,12 @@ async fn herald(start: Instant, run: &str, paced: bool) -> Result {
         .expect("herald consumer in time")
         .expect("consumer task")
         .expect("clean run");
-    let seen = seen.lock().expect("lock");
-    summarize("herald", &seen, first, published, count)
+    let result = {
+        let seen = seen.lock().expect("lock");
+        summarize("herald", &seen, first, published, count)
+    };
+    delete_topic(&topic).await;
+    result
 }
 
 async fn bare(start: Instant, run: &str, paced: bool) -> Result {
@@ -470,8 +475,12 @@ async fn bare(start: Instant, run: &str, paced: bool) -> Result {
         .await
         .expect("bare consumer in time")
         .expect("consumer task");
-    let seen = seen.lock().expect("lock");
-    summarize("bare rdkafka", &seen, first, published, count)
+    let result = {
+        let seen = seen.lock().expect("lock");
+        summarize("bare rdkafka", &seen, first, published, count)
+    };
+    delete_topic(&topic).await;
+    result
 }
 
 /// Publishing alone (no consumer): herald's `send_all` against the bare batch producer, the same
@@ -508,7 +517,9 @@ async fn publish_only(run: &str, herald_side: bool) -> f64 {
         for t in tasks {
             t.await.expect("publisher task");
         }
-        RECORDS as f64 / first.elapsed().as_secs_f64()
+        let rate = RECORDS as f64 / first.elapsed().as_secs_f64();
+        delete_topic(&topic).await;
+        rate
     } else {
         let producer: Arc<ThreadedProducer<Counting>> = Arc::new(
             bare_producer_config()
@@ -538,7 +549,28 @@ async fn publish_only(run: &str, herald_side: bool) -> f64 {
         for t in tasks {
             t.await.expect("publisher task");
         }
-        RECORDS as f64 / first.elapsed().as_secs_f64()
+        let rate = RECORDS as f64 / first.elapsed().as_secs_f64();
+        delete_topic(&topic).await;
+        rate
+    }
+}
+
+/// Deletes a measured topic, so that the broker does not carry earlier rounds' records into later
+/// ones (tansu's memory storage serves fetches more slowly as it holds more).
+async fn delete_topic(topic: &str) {
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap())
+        .create()
+        .expect("admin client");
+    let results = admin
+        .delete_topics(
+            &[topic],
+            &AdminOptions::new().operation_timeout(Some(Duration::from_secs(30))),
+        )
+        .await
+        .expect("delete topic");
+    for r in results {
+        r.map_err(|(t, e)| format!("{t}: {e}")).expect("topic deleted");
     }
 }
 
