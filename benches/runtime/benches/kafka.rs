@@ -555,8 +555,8 @@ async fn publish_only(run: &str, herald_side: bool) -> f64 {
     }
 }
 
-/// Deletes a measured topic, so that the broker does not carry earlier rounds' records into later
-/// ones (tansu's memory storage serves fetches more slowly as it holds more).
+/// Deletes a measured topic, so that later rounds do not meet a broker holding the earlier
+/// rounds' records.
 async fn delete_topic(topic: &str) {
     let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
         .set("bootstrap.servers", bootstrap())
