@@ -126,6 +126,62 @@ pub fn decode<T: DeserializeOwned, W: std::borrow::Borrow<Schema>>(
     reader: &Schema,
     writers: &[(u64, W)],
 ) -> Result<T, CodecError> {
+    let (fp, datum) = single_object(payload)?;
+    let Some((_, writer)) = writers.iter().find(|(f, _)| *f == fp) else {
+        return Err(unknown_writer(fp));
+    };
+    read(&resolving_reader(writer.borrow(), reader)?, datum)
+}
+
+/// The resolving readers from every known writer schema into one reader schema, each built once
+/// (both schemas' names resolved up front) instead of on every call as [`decode`] does: generated
+/// code keeps one per Avro type ([`decoder`]).
+pub struct Decoder<'s> {
+    readers: Vec<(u64, apache_avro::reader::datum::GenericDatumReader<'s>)>,
+}
+
+impl std::fmt::Debug for Decoder<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let fingerprints: Vec<String> = self.readers.iter().map(|(fp, _)| format!("{fp:016x}")).collect();
+        f.debug_struct("Decoder").field("writers", &fingerprints).finish()
+    }
+}
+
+impl<'s> Decoder<'s> {
+    /// Readers from each of `writers` (by fingerprint) into `reader`.
+    pub fn new(reader: &'s Schema, writers: &'s [(u64, Schema)]) -> Result<Decoder<'s>, CodecError> {
+        let readers = writers
+            .iter()
+            .map(|(fp, writer)| Ok((*fp, resolving_reader(writer, reader)?)))
+            .collect::<Result<_, CodecError>>()?;
+        Ok(Decoder { readers })
+    }
+
+    /// What [`decode`] does, with the readers built already.
+    pub fn decode<T: DeserializeOwned>(&self, payload: &[u8]) -> Result<T, CodecError> {
+        let (fp, datum) = single_object(payload)?;
+        let Some((_, reader)) = self.readers.iter().find(|(f, _)| *f == fp) else {
+            return Err(unknown_writer(fp));
+        };
+        read(reader, datum)
+    }
+}
+
+/// Builds a [`Decoder`] once for generated code.
+pub fn decoder(
+    cell: &'static OnceLock<Decoder<'static>>,
+    reader: &'static Schema,
+    writers: &'static [(u64, Schema)],
+) -> Result<&'static Decoder<'static>, CodecError> {
+    if let Some(decoder) = cell.get() {
+        return Ok(decoder);
+    }
+    let built = Decoder::new(reader, writers)?;
+    Ok(cell.get_or_init(|| built))
+}
+
+/// The writer fingerprint and the datum of a single-object payload.
+fn single_object(payload: &[u8]) -> Result<(u64, &[u8]), CodecError> {
     if payload.len() < 10 {
         return Err(CodecError::new(format!(
             "Avro single-object payload of {} bytes is shorter than its 10-byte header",
@@ -140,15 +196,27 @@ pub fn decode<T: DeserializeOwned, W: std::borrow::Borrow<Schema>>(
     }
     let mut fp = [0u8; 8];
     fp.copy_from_slice(&payload[2..10]);
-    let fp = u64::from_le_bytes(fp);
-    let Some((_, writer)) = writers.iter().find(|(f, _)| *f == fp) else {
-        return Err(CodecError::new(format!("unknown writer schema fingerprint {fp:016x}")));
-    };
-    let reader = apache_avro::reader::datum::GenericDatumReader::builder(writer.borrow())
+    Ok((u64::from_le_bytes(fp), &payload[10..]))
+}
+
+fn unknown_writer(fp: u64) -> CodecError {
+    CodecError::new(format!("unknown writer schema fingerprint {fp:016x}"))
+}
+
+fn resolving_reader<'s>(
+    writer: &'s Schema,
+    reader: &'s Schema,
+) -> Result<apache_avro::reader::datum::GenericDatumReader<'s>, CodecError> {
+    apache_avro::reader::datum::GenericDatumReader::builder(writer)
         .reader_schema(reader)
         .build()
-        .map_err(|e| CodecError::new(format!("cannot prepare Avro reader: {e}")))?;
-    let mut datum = &payload[10..];
+        .map_err(|e| CodecError::new(format!("cannot prepare Avro reader: {e}")))
+}
+
+fn read<T: DeserializeOwned>(
+    reader: &apache_avro::reader::datum::GenericDatumReader<'_>,
+    mut datum: &[u8],
+) -> Result<T, CodecError> {
     let value = reader
         .read_value(&mut datum)
         .map_err(|e| CodecError::new(format!("invalid Avro datum: {e}")))?;

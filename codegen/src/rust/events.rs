@@ -55,7 +55,7 @@ pub fn event_impl(set: &EventSet, s: &Selected<'_>) -> TokenStream {
                     ::herald_runtime::avro::encode(self, Self::avro_schema()?, #fp)
                 }
                 fn decode(payload: &[u8]) -> ::core::result::Result<Self, ::herald_runtime::CodecError> {
-                    ::herald_runtime::avro::decode(payload, Self::avro_schema()?, Self::avro_writers()?)
+                    Self::avro_decoder()?.decode(payload)
                 }
             },
             quote! {
@@ -77,6 +77,12 @@ pub fn event_impl(set: &EventSet, s: &Selected<'_>) -> TokenStream {
                     pub fn avro_writers() -> ::core::result::Result<&'static [(u64, ::herald_runtime::apache_avro::Schema)], ::herald_runtime::CodecError> {
                         static WRITERS: ::std::sync::OnceLock<::std::vec::Vec<(u64, ::herald_runtime::apache_avro::Schema)>> = ::std::sync::OnceLock::new();
                         ::herald_runtime::avro::writers(&WRITERS, Self::AVRO_WRITERS)
+                    }
+
+                    /// The resolving readers from every writer schema into this one, built once.
+                    pub fn avro_decoder() -> ::core::result::Result<&'static ::herald_runtime::avro::Decoder<'static>, ::herald_runtime::CodecError> {
+                        static DECODER: ::std::sync::OnceLock<::herald_runtime::avro::Decoder<'static>> = ::std::sync::OnceLock::new();
+                        ::herald_runtime::avro::decoder(&DECODER, Self::avro_schema()?, Self::avro_writers()?)
                     }
                 }
             },
