@@ -100,31 +100,16 @@ fn retryable(e: &TransportError) -> bool {
 }
 
 impl<T: Transport> Publish for Publisher<T> {
+    /// A batch of one ([`Publish::send_all`]).
     fn send(&self, topic: &str, envelope: Envelope) -> impl Future<Output = Result<(), PublishError>> + Send {
         let span = tracing::info_span!("publish", r#type = %envelope.event_type, id = %envelope.id, topic);
         async move {
-            envelope.validate().map_err(|e| PublishError(e.to_string()))?;
-            let (acks, retries) = self.mode();
-            let headers = envelope.to_headers();
-            let key = envelope.partition_key.as_deref().map(str::as_bytes);
-            let mut attempt = 0;
-            loop {
-                match self
-                    .transport
-                    .send(topic, key, headers.clone(), envelope.data.clone(), acks)
-                    .await
-                {
-                    Ok(_) => {
-                        Metrics::bump(&self.metrics.published);
-                        return Ok(());
-                    }
-                    Err(e) if !retryable(&e) || attempt >= retries => return Err(PublishError(e.to_string())),
-                    Err(_) => {
-                        attempt += 1;
-                        tokio::time::sleep(Self::retry_delay(attempt)).await;
-                    }
-                }
-            }
+            self.send_all(topic, vec![envelope]).await.map_err(|e| {
+                e.failed
+                    .into_iter()
+                    .next()
+                    .map_or_else(|| PublishError("not published".to_owned()), |(_, e)| e)
+            })
         }
         .instrument(span)
     }
@@ -170,12 +155,7 @@ impl<T: Transport> Publish for Publisher<T> {
                     tokio::time::sleep(Self::retry_delay(attempt)).await;
                 }
             }
-            if failed.is_empty() {
-                Ok(())
-            } else {
-                failed.sort_by_key(|(i, _)| *i);
-                Err(BatchError { failed })
-            }
+            BatchError::of(failed)
         }
         .instrument(span)
     }
@@ -425,32 +405,7 @@ impl<T: Transport, D: Dispatch + 'static> Consumer<T, D> {
                         break;
                     };
                     in_flight += 1;
-                    // Same key: wait for the previous record of that key.
-                    let lane = (record.topic.clone(), record.partition, record.key.clone());
-                    let previous = lanes.remove(&lane);
-                    let (finished_tx, finished_rx) = oneshot::channel();
-                    lanes.insert(lane, finished_rx);
-                    if lanes.len() > 10_000 {
-                        lanes.retain(|_, rx| matches!(rx.try_recv(), Err(oneshot::error::TryRecvError::Empty)));
-                    }
-                    let shared = Arc::clone(&shared);
-                    let transport = Arc::clone(&transport);
-                    let done_tx = done_tx.clone();
-                    tokio::spawn(async move {
-                        if let Some(previous) = previous {
-                            let _ = previous.await;
-                        }
-                        let (topic, partition, offset) = (record.topic.clone(), record.partition, record.offset);
-                        let result = shared.process(&*transport, record).await;
-                        let _ = finished_tx.send(());
-                        let _ = done_tx.send(Done {
-                            topic,
-                            partition,
-                            offset,
-                            epoch: record_epoch,
-                            result,
-                        });
-                    });
+                    spawn_record(record, record_epoch, &mut lanes, &shared, &transport, &done_tx);
                 }
                 // Back-pressure: the read-ahead full. Take no more records; if that lasts, pause
                 // the subscription and keep polling it (the membership depends on it).
@@ -559,6 +514,41 @@ impl<T: Transport, D: Dispatch + 'static> Consumer<T, D> {
             None => Ok(()),
         }
     }
+}
+
+/// Starts one record: it waits for the previous record of its key (its lane), is processed to
+/// the end, and its outcome goes to `done` with its partition's epoch.
+fn spawn_record<T: Transport, D: Dispatch + 'static>(
+    record: Record,
+    epoch: u64,
+    lanes: &mut HashMap<Lane, oneshot::Receiver<()>>,
+    shared: &Arc<Shared<D>>,
+    transport: &Arc<T>,
+    done: &mpsc::UnboundedSender<Done>,
+) {
+    let lane = (record.topic.clone(), record.partition, record.key.clone());
+    let previous = lanes.remove(&lane);
+    let (finished_tx, finished_rx) = oneshot::channel();
+    lanes.insert(lane, finished_rx);
+    if lanes.len() > 10_000 {
+        lanes.retain(|_, rx| matches!(rx.try_recv(), Err(oneshot::error::TryRecvError::Empty)));
+    }
+    let (shared, transport, done) = (Arc::clone(shared), Arc::clone(transport), done.clone());
+    tokio::spawn(async move {
+        if let Some(previous) = previous {
+            let _ = previous.await;
+        }
+        let (topic, partition, offset) = (record.topic.clone(), record.partition, record.offset);
+        let result = shared.process(&*transport, record).await;
+        let _ = finished_tx.send(());
+        let _ = done.send(Done {
+            topic,
+            partition,
+            offset,
+            epoch,
+            result,
+        });
+    });
 }
 
 struct Shared<D> {

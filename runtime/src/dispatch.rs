@@ -122,6 +122,17 @@ impl fmt::Display for BatchError {
 
 impl std::error::Error for BatchError {}
 
+impl BatchError {
+    /// `Ok` when nothing failed, else the failures in batch order.
+    pub(crate) fn of(mut failed: Vec<(usize, PublishError)>) -> Result<(), BatchError> {
+        if failed.is_empty() {
+            return Ok(());
+        }
+        failed.sort_by_key(|(i, _)| *i);
+        Err(BatchError { failed })
+    }
+}
+
 /// Where published envelopes go: a transport implements this.
 pub trait Publish: Send + Sync {
     /// Sends one envelope to a topic, keyed by its partition key.
@@ -154,11 +165,7 @@ pub trait Publish: Send + Sync {
                     failed.push((i, e));
                 }
             }
-            if failed.is_empty() {
-                Ok(())
-            } else {
-                Err(BatchError { failed })
-            }
+            BatchError::of(failed)
         }
     }
 
@@ -189,13 +196,8 @@ pub trait Publish: Send + Sync {
             if let Err(e) = self.send_all(E::TOPIC, envelopes).await {
                 // Back to the caller's indexes.
                 failed.extend(e.failed.into_iter().filter_map(|(j, e)| Some((*sent.get(j)?, e))));
-                failed.sort_by_key(|(i, _)| *i);
             }
-            if failed.is_empty() {
-                Ok(())
-            } else {
-                Err(BatchError { failed })
-            }
+            BatchError::of(failed)
         }
     }
 }

@@ -94,29 +94,17 @@ impl Envelope {
         check_required(&self.id, &self.source, &self.event_type, &self.spec_version)
     }
 
-    /// Reads an envelope from a record in CloudEvents binary mode, validating every attribute;
-    /// the record is left as it was (attributes and payload are copied).
-    ///
-    /// A header given more than once counts with its last value.
+    /// [`Envelope::take_from`] on a copy of the record, which is left as it was.
     pub fn from_record(record: &crate::transport::Record) -> Result<Envelope, EnvelopeError> {
-        let found = Slot::scan(&record.headers);
-        let Some(parsed) = Parsed::read(record, &found)? else {
-            return Envelope::from_json(&record.value);
-        };
-        let texts = Slot::MOVED.map(|slot| {
-            found[slot as usize]
-                .and_then(|i| record.headers.get(i))
-                .map(|(_, v)| std::str::from_utf8(v).map_err(drop))
-        });
-        check_texts(&texts)?;
-        let strings = texts.map(|t| t.and_then(Result::ok).map(str::to_owned));
-        Ok(parsed.into_envelope(strings, record.value.clone()))
+        Envelope::take_from(&mut record.clone())
     }
 
-    /// [`Envelope::from_record`] without copies, as the consumer reads every record: validates,
-    /// then moves the payload and the values of the attribute headers out of the record (their
-    /// names stay, with empty values). On an error the record is left as it was. [`Envelope::put_back`] restores
-    /// the record exactly, for a dead letter.
+    /// Reads an envelope from a record in CloudEvents binary mode (or structured mode, from a
+    /// `application/cloudevents+json` record), validating every attribute; a header given more
+    /// than once counts with its last value. This is how the consumer reads every record: the
+    /// payload and the values of the attribute headers are moved out of the record, not copied
+    /// (their names stay, with empty values). On an error the record is left as it was;
+    /// [`Envelope::put_back`] restores it exactly, for a dead letter.
     pub fn take_from(record: &mut crate::transport::Record) -> Result<Envelope, EnvelopeError> {
         // One pass: each text attribute's value is moved straight into its field and checked as
         // UTF-8 where it is met (a repeated header gets the earlier value back); a value that is
@@ -161,7 +149,7 @@ impl Envelope {
                 }
             }
             let value = |slot: Slot| headers.get(at[slot as usize]).map(|(_, v)| v.as_slice());
-            let parsed = Parsed::parse(value(Slot::Version), value(Slot::Time))?;
+            let (version, time) = version_and_time(value(Slot::Version), value(Slot::Time))?;
             for slot in Slot::MOVED {
                 if bad(slot) {
                     return Err(invalid(slot.header(), "is not UTF-8"));
@@ -176,8 +164,8 @@ impl Envelope {
                 &envelope.event_type,
                 &envelope.spec_version,
             )?;
-            envelope.version = parsed.version;
-            envelope.time = parsed.time;
+            envelope.version = version;
+            envelope.time = time;
             Ok(true)
         })();
         match checked {
@@ -311,91 +299,26 @@ fn check_required(id: &str, source: &str, event_type: &str, spec_version: &str) 
     Ok(())
 }
 
-/// The text attributes of a binary-mode record (in [`Slot::MOVED`] order: missing, not UTF-8, or
-/// the text), checked in the order their problems are reported: the required ones present and
-/// UTF-8, the optional ones UTF-8, then the CloudEvents rules.
-fn check_texts(texts: &[Option<Result<&str, ()>>; 11]) -> Result<(), EnvelopeError> {
-    for (slot, text) in Slot::MOVED.into_iter().zip(texts) {
-        match text {
-            None if slot.required() => return Err(invalid(slot.header(), "is missing")),
-            Some(Err(())) => return Err(invalid(slot.header(), "is not UTF-8")),
-            _ => {}
-        }
+/// `ce_version` (required) and `ce_time` (optional) from their header values.
+fn version_and_time(
+    version: Option<&[u8]>,
+    time: Option<&[u8]>,
+) -> Result<(Version, Option<chrono::DateTime<chrono::Utc>>), EnvelopeError> {
+    use crate::transport::headers as h;
+    fn utf8<'a>(v: &'a [u8], header: &'static str) -> Result<&'a str, EnvelopeError> {
+        std::str::from_utf8(v).map_err(|_| invalid(header, "is not UTF-8"))
     }
-    let text = |i: usize| texts[i].and_then(Result::ok).unwrap_or_default();
-    check_required(text(0), text(1), text(2), text(3))
+    let version_text = utf8(version.ok_or_else(|| invalid(h::VERSION, "is missing"))?, h::VERSION)?;
+    let version = Version::parse(version_text)
+        .ok_or_else(|| invalid(h::VERSION, format!("`{version_text}` is not MAJOR.MINOR")))?;
+    let time = match time {
+        None => None,
+        Some(t) => Some(parse_time(utf8(t, h::TIME)?)?),
+    };
+    Ok((version, time))
 }
 
-/// The attributes of a binary-mode record that are parsed rather than kept as text.
-struct Parsed {
-    version: Version,
-    time: Option<chrono::DateTime<chrono::Utc>>,
-}
-
-impl Parsed {
-    /// `version` and `time` (whose problems are reported first), or `None` for a record in
-    /// structured mode (no `ce_id`, an `application/cloudevents+json` content type).
-    fn read(
-        record: &crate::transport::Record,
-        found: &[Option<usize>; Slot::COUNT],
-    ) -> Result<Option<Parsed>, EnvelopeError> {
-        let value = |slot: Slot| {
-            found[slot as usize]
-                .and_then(|i| record.headers.get(i))
-                .map(|(_, v)| v.as_slice())
-        };
-        if found[Slot::Id as usize].is_none() {
-            if let Some(content_type) = value(Slot::ContentType) {
-                let content_type = std::str::from_utf8(content_type)
-                    .map_err(|_| invalid(Slot::ContentType.header(), "is not UTF-8"))?;
-                if media_type(content_type).eq_ignore_ascii_case(crate::json::CONTENT_TYPE_CLOUDEVENTS_JSON) {
-                    return Ok(None);
-                }
-            }
-        }
-        Parsed::parse(value(Slot::Version), value(Slot::Time)).map(Some)
-    }
-
-    /// `ce_version` (required) and `ce_time` (optional) from their header values.
-    fn parse(version: Option<&[u8]>, time: Option<&[u8]>) -> Result<Parsed, EnvelopeError> {
-        use crate::transport::headers as h;
-        fn utf8<'a>(v: &'a [u8], header: &'static str) -> Result<&'a str, EnvelopeError> {
-            std::str::from_utf8(v).map_err(|_| invalid(header, "is not UTF-8"))
-        }
-        let version_text = utf8(version.ok_or_else(|| invalid(h::VERSION, "is missing"))?, h::VERSION)?;
-        let version = Version::parse(version_text)
-            .ok_or_else(|| invalid(h::VERSION, format!("`{version_text}` is not MAJOR.MINOR")))?;
-        let time = match time {
-            None => None,
-            Some(t) => Some(parse_time(utf8(t, h::TIME)?)?),
-        };
-        Ok(Parsed { version, time })
-    }
-
-    /// The envelope from the checked text attributes, in [`Slot::MOVED`] order.
-    fn into_envelope(self, strings: [Option<String>; 11], data: Vec<u8>) -> Envelope {
-        let [id, source, event_type, spec_version, data_content_type, data_schema, subject, partition_key, correlation_id, causation_id, traceparent] =
-            strings;
-        Envelope {
-            id: id.unwrap_or_default(),
-            source: source.unwrap_or_default(),
-            event_type: event_type.unwrap_or_default(),
-            spec_version: spec_version.unwrap_or_default(),
-            time: self.time,
-            data_content_type,
-            data_schema,
-            subject,
-            version: self.version,
-            partition_key,
-            correlation_id,
-            causation_id,
-            traceparent,
-            data,
-        }
-    }
-}
-
-/// The headers [`Envelope::from_record`] reads, as indexes into what one pass found.
+/// The headers [`Envelope::take_from`] reads, as indexes into what one pass found.
 #[derive(Clone, Copy)]
 ///
 /// The text attributes come first, in [`Slot::MOVED`] order, so that `slot as usize` indexes

@@ -27,6 +27,7 @@
 //!
 //! Run: `cargo bench -p herald-runtime-bench --features kafka --bench kafka` (or `cargo xtask bench`).
 
+use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -221,6 +222,90 @@ fn batch_shares<T>(count: usize, make: impl Fn(usize) -> T) -> Vec<Vec<Vec<T>>> 
     shares
 }
 
+/// One task per share, each sending its items in order with `send` (paced: each at its task's
+/// tick, see `paced_tick`); returns once every task is done.
+async fn send_in_tasks<T, F, Fut>(shares: Vec<Vec<T>>, paced: bool, send: F)
+where
+    T: Send + 'static,
+    F: Fn(T) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    let tasks: Vec<_> = shares
+        .into_iter()
+        .enumerate()
+        .map(|(j, share)| {
+            let send = send.clone();
+            tokio::spawn(async move {
+                let mut tick = if paced { Some(paced_tick(j).await) } else { None };
+                for item in share {
+                    if let Some(t) = tick.as_mut() {
+                        t.tick().await;
+                    }
+                    send(item).await;
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.expect("publisher task");
+    }
+}
+
+/// A measured topic with `PARTITIONS` partitions, created through herald's admin call on both
+/// sides so that they are alike.
+async fn bench_topic(name: String) -> String {
+    KafkaTransport::new(kafka_config())
+        .expect("transport")
+        .create_topic(&name, PARTITIONS, 1)
+        .await
+        .expect("create topic");
+    name
+}
+
+/// Waits until the consumer has handled the warm-up record.
+async fn warmed_up(warm: &std::sync::atomic::AtomicBool) {
+    while !warm.load(std::sync::atomic::Ordering::SeqCst) {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// The figures of a side, once its consumer is done; the topic is deleted.
+async fn finish(
+    name: &'static str,
+    seen: &Mutex<Seen>,
+    first: Instant,
+    published: Instant,
+    count: usize,
+    topic: &str,
+) -> Result {
+    let result = {
+        let seen = seen.lock().expect("lock");
+        summarize(name, &seen, first, published, count)
+    };
+    delete_topic(topic).await;
+    result
+}
+
+/// The same records with their headers built beforehand (a bare client would not build them per
+/// send).
+fn prepared(i: usize) -> (Envelope, RawHeaders) {
+    let e = envelope(i);
+    let h = e.to_headers();
+    (e, h)
+}
+
+/// rdkafka headers from herald's.
+fn owned_headers(headers: &[(String, Vec<u8>)]) -> OwnedHeaders {
+    headers
+        .iter()
+        .fold(OwnedHeaders::new_with_capacity(headers.len()), |owned, (name, v)| {
+            owned.insert(Header {
+                key: name.as_str(),
+                value: Some(v.as_slice()),
+            })
+        })
+}
+
 fn kafka_config() -> KafkaConfig {
     SETTINGS
         .iter()
@@ -230,11 +315,7 @@ fn kafka_config() -> KafkaConfig {
 async fn herald(start: Instant, run: &str, paced: bool) -> Result {
     let count = if paced { PACED } else { RECORDS };
     let transport = KafkaTransport::new(kafka_config()).expect("transport");
-    let topic = format!("bench-herald-{run}-{paced}");
-    transport
-        .create_topic(&topic, PARTITIONS, 1)
-        .await
-        .expect("create topic");
+    let topic = bench_topic(format!("bench-herald-{run}-{paced}")).await;
     let publisher = Arc::new(Publisher::new(
         transport.clone(),
         Reliability::AtLeastOnce { retries: 2 },
@@ -263,55 +344,36 @@ async fn herald(start: Instant, run: &str, paced: bool) -> Result {
     let mut w = envelope(0);
     w.id = "warmup".into();
     publisher.send(&topic, w).await.expect("publish warm-up");
-    while !warm.load(std::sync::atomic::Ordering::SeqCst) {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    warmed_up(&warm).await;
 
     // The records, built beforehand as on the bare side.
     let first;
     if paced {
         let shares = paced_shares(count, envelope);
         first = Instant::now();
-        let tasks: Vec<_> = shares
-            .into_iter()
-            .enumerate()
-            .map(|(j, share)| {
-                let publisher = Arc::clone(&publisher);
-                let topic = topic.clone();
-                tokio::spawn(async move {
-                    let mut tick = paced_tick(j).await;
-                    for mut e in share {
-                        tick.tick().await;
-                        stamp(&mut e.data, start);
-                        publisher.send(&topic, e).await.expect("publish");
-                    }
-                })
-            })
-            .collect();
-        for t in tasks {
-            t.await.expect("publisher task");
-        }
+        let (publisher, topic) = (Arc::clone(&publisher), topic.clone());
+        send_in_tasks(shares, true, move |mut e: Envelope| {
+            let (publisher, topic) = (Arc::clone(&publisher), topic.clone());
+            async move {
+                stamp(&mut e.data, start);
+                publisher.send(&topic, e).await.expect("publish");
+            }
+        })
+        .await;
     } else {
         let shares = batch_shares(count, envelope);
         first = Instant::now();
-        let tasks: Vec<_> = shares
-            .into_iter()
-            .map(|share| {
-                let publisher = Arc::clone(&publisher);
-                let topic = topic.clone();
-                tokio::spawn(async move {
-                    for mut batch in share {
-                        for e in &mut batch {
-                            stamp(&mut e.data, start);
-                        }
-                        publisher.send_all(&topic, batch).await.expect("publish batch");
-                    }
-                })
-            })
-            .collect();
-        for t in tasks {
-            t.await.expect("publisher task");
-        }
+        let (publisher, topic) = (Arc::clone(&publisher), topic.clone());
+        send_in_tasks(shares, false, move |mut batch: Vec<Envelope>| {
+            let (publisher, topic) = (Arc::clone(&publisher), topic.clone());
+            async move {
+                for e in &mut batch {
+                    stamp(&mut e.data, start);
+                }
+                publisher.send_all(&topic, batch).await.expect("publish batch");
+            }
+        })
+        .await;
     }
     let published = Instant::now();
     tokio::time::timeout(Duration::from_secs(120), running)
@@ -319,24 +381,13 @@ async fn herald(start: Instant, run: &str, paced: bool) -> Result {
         .expect("herald consumer in time")
         .expect("consumer task")
         .expect("clean run");
-    let result = {
-        let seen = seen.lock().expect("lock");
-        summarize("herald", &seen, first, published, count)
-    };
-    delete_topic(&topic).await;
-    result
+    finish("herald", &seen, first, published, count, &topic).await
 }
 
 async fn bare(start: Instant, run: &str, paced: bool) -> Result {
     let count = if paced { PACED } else { RECORDS };
     let bootstrap = bootstrap();
-    let topic = format!("bench-bare-{run}-{paced}");
-    // The same topic creation (herald's admin call) so both topics are alike.
-    KafkaTransport::new(kafka_config())
-        .expect("transport")
-        .create_topic(&topic, PARTITIONS, 1)
-        .await
-        .expect("create topic");
+    let topic = bench_topic(format!("bench-bare-{run}-{paced}")).await;
 
     let producer_config = bare_producer_config();
     let producer: FutureProducer = producer_config.create().expect("producer");
@@ -392,18 +443,11 @@ async fn bare(start: Instant, run: &str, paced: bool) -> Result {
     };
 
     let send = |producer: Arc<FutureProducer>, topic: String, e: Envelope, headers: RawHeaders| async move {
-        let mut owned = OwnedHeaders::new_with_capacity(headers.len());
-        for (name, v) in &headers {
-            owned = owned.insert(Header {
-                key: name.as_str(),
-                value: Some(v.as_slice()),
-            });
-        }
         let key = e.partition_key.as_deref().unwrap_or_default().as_bytes();
         let record = FutureRecord::to(&topic)
             .payload(e.data.as_slice())
             .key(key)
-            .headers(owned);
+            .headers(owned_headers(&headers));
         producer.send(record, Duration::from_secs(5)).await.map_err(|(e, _)| e)
     };
 
@@ -413,146 +457,82 @@ async fn bare(start: Instant, run: &str, paced: bool) -> Result {
     send(Arc::clone(&producer), topic.clone(), w, h)
         .await
         .expect("publish warm-up");
-    while !warm.load(std::sync::atomic::Ordering::SeqCst) {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    warmed_up(&warm).await;
 
-    // The same records and headers, built beforehand (a bare client would not build them per send).
-    let prepare = |i: usize| {
-        let e = envelope(i);
-        let h = e.to_headers();
-        (e, h)
-    };
     let first;
     if paced {
-        let shares = paced_shares(count, prepare);
+        let shares = paced_shares(count, prepared);
         first = Instant::now();
-        let tasks: Vec<_> = shares
-            .into_iter()
-            .enumerate()
-            .map(|(j, share)| {
-                let producer = Arc::clone(&producer);
-                let topic = topic.clone();
-                tokio::spawn(async move {
-                    let mut tick = paced_tick(j).await;
-                    for (mut e, h) in share {
-                        tick.tick().await;
-                        stamp(&mut e.data, start);
-                        send(Arc::clone(&producer), topic.clone(), e, h).await.expect("publish");
-                    }
-                })
-            })
-            .collect();
-        for t in tasks {
-            t.await.expect("publisher task");
-        }
+        let (producer, topic) = (Arc::clone(&producer), topic.clone());
+        send_in_tasks(shares, true, move |(mut e, h): (Envelope, RawHeaders)| {
+            let (producer, topic) = (Arc::clone(&producer), topic.clone());
+            async move {
+                stamp(&mut e.data, start);
+                send(producer, topic, e, h).await.expect("publish");
+            }
+        })
+        .await;
     } else {
         // Batches through a `ThreadedProducer` whose delivery callback counts down the batch
         // (one shared counter per batch, no channel per record): what a bare client does to
         // publish fast and still know every record was delivered.
         let batch_producer: Arc<ThreadedProducer<Counting>> =
             Arc::new(producer_config.create_with_context(Counting).expect("batch producer"));
-        let shares = batch_shares(count, prepare);
+        let shares = batch_shares(count, prepared);
         first = Instant::now();
-        let tasks: Vec<_> = shares
-            .into_iter()
-            .map(|share| {
-                let producer = Arc::clone(&batch_producer);
-                let topic = topic.clone();
-                tokio::spawn(async move {
-                    for batch in share {
-                        bare_batch(&producer, &topic, batch, Some(start)).await;
-                    }
-                })
-            })
-            .collect();
-        for t in tasks {
-            t.await.expect("publisher task");
-        }
+        let topic = topic.clone();
+        send_in_tasks(shares, false, move |batch| {
+            let (producer, topic) = (Arc::clone(&batch_producer), topic.clone());
+            async move { bare_batch(&producer, &topic, batch, Some(start)).await }
+        })
+        .await;
     }
     let published = Instant::now();
     tokio::time::timeout(Duration::from_secs(120), consuming)
         .await
         .expect("bare consumer in time")
         .expect("consumer task");
-    let result = {
-        let seen = seen.lock().expect("lock");
-        summarize("bare rdkafka", &seen, first, published, count)
-    };
-    delete_topic(&topic).await;
-    result
+    finish("bare rdkafka", &seen, first, published, count, &topic).await
 }
 
 /// Publishing alone (no consumer): herald's `send_all` against the bare batch producer, the same
 /// batches from the same tasks. Records per second from the first send to the last delivery.
 async fn publish_only(run: &str, herald_side: bool) -> f64 {
-    let transport = KafkaTransport::new(kafka_config()).expect("transport");
     let side = if herald_side { "herald" } else { "bare" };
-    let topic = format!("bench-publish-{side}-{run}");
-    transport
-        .create_topic(&topic, PARTITIONS, 1)
-        .await
-        .expect("create topic");
+    let topic = bench_topic(format!("bench-publish-{side}-{run}")).await;
+    let first;
     if herald_side {
-        let publisher = Arc::new(Publisher::new(
-            transport.clone(),
-            Reliability::AtLeastOnce { retries: 2 },
-        ));
+        let transport = KafkaTransport::new(kafka_config()).expect("transport");
+        let publisher = Arc::new(Publisher::new(transport, Reliability::AtLeastOnce { retries: 2 }));
         // Connected before the clock starts.
         publisher.send(&topic, envelope(0)).await.expect("publish warm-up");
         let shares = batch_shares(RECORDS, envelope);
-        let first = Instant::now();
-        let tasks: Vec<_> = shares
-            .into_iter()
-            .map(|share| {
-                let publisher = Arc::clone(&publisher);
-                let topic = topic.clone();
-                tokio::spawn(async move {
-                    for batch in share {
-                        publisher.send_all(&topic, batch).await.expect("publish batch");
-                    }
-                })
-            })
-            .collect();
-        for t in tasks {
-            t.await.expect("publisher task");
-        }
-        let rate = RECORDS as f64 / first.elapsed().as_secs_f64();
-        delete_topic(&topic).await;
-        rate
+        first = Instant::now();
+        let topic = topic.clone();
+        send_in_tasks(shares, false, move |batch| {
+            let (publisher, topic) = (Arc::clone(&publisher), topic.clone());
+            async move { publisher.send_all(&topic, batch).await.expect("publish batch") }
+        })
+        .await;
     } else {
         let producer: Arc<ThreadedProducer<Counting>> = Arc::new(
             bare_producer_config()
                 .create_with_context(Counting)
                 .expect("batch producer"),
         );
-        let prepare = |i: usize| {
-            let e = envelope(i);
-            let h = e.to_headers();
-            (e, h)
-        };
-        bare_batch(&producer, &topic, vec![prepare(0)], None).await;
-        let shares = batch_shares(RECORDS, prepare);
-        let first = Instant::now();
-        let tasks: Vec<_> = shares
-            .into_iter()
-            .map(|share| {
-                let producer = Arc::clone(&producer);
-                let topic = topic.clone();
-                tokio::spawn(async move {
-                    for batch in share {
-                        bare_batch(&producer, &topic, batch, None).await;
-                    }
-                })
-            })
-            .collect();
-        for t in tasks {
-            t.await.expect("publisher task");
-        }
-        let rate = RECORDS as f64 / first.elapsed().as_secs_f64();
-        delete_topic(&topic).await;
-        rate
+        bare_batch(&producer, &topic, vec![prepared(0)], None).await;
+        let shares = batch_shares(RECORDS, prepared);
+        first = Instant::now();
+        let topic = topic.clone();
+        send_in_tasks(shares, false, move |batch| {
+            let (producer, topic) = (Arc::clone(&producer), topic.clone());
+            async move { bare_batch(&producer, &topic, batch, None).await }
+        })
+        .await;
     }
+    let rate = RECORDS as f64 / first.elapsed().as_secs_f64();
+    delete_topic(&topic).await;
+    rate
 }
 
 /// Deletes a measured topic, so that later rounds do not meet a broker holding the earlier
@@ -605,18 +585,11 @@ async fn bare_batch(
         if let Some(start) = stamp_from {
             stamp(&mut e.data, start);
         }
-        let mut owned = OwnedHeaders::new_with_capacity(headers.len());
-        for (name, v) in &headers {
-            owned = owned.insert(Header {
-                key: name.as_str(),
-                value: Some(v.as_slice()),
-            });
-        }
         let key = e.partition_key.as_deref().unwrap_or_default().as_bytes();
         let mut record = BaseRecord::with_opaque_to(topic, Arc::clone(&pending))
             .payload(e.data.as_slice())
             .key(key)
-            .headers(owned);
+            .headers(owned_headers(&headers));
         loop {
             match producer.send(record) {
                 Ok(()) => break,
