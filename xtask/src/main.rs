@@ -9,9 +9,8 @@ tasks:
   ci      fmt check, clippy -D warnings, every test (what .ci/run runs)
   bench   the benchmarks (cargo bench), figures go in BENCHMARKS.md
   lint    herald lint on the example schema repo
-  kafka-restart  the Kafka broker restarted while publishing (acks=all), on a durable broker; not
-          in ci yet: tansu 0.6.0 loses acknowledged records across the restart in most runs
-          (ARCHITECTURE.md, Kafka transport)
+  kafka-restart  the Kafka broker restarted while publishing (acks=all), on a durable broker
+          (also part of ci)
   bench-check  herald check against buf breaking (npm @bufbuild/buf) on 1,000 proto files, 5% changed";
 
 fn main() -> ExitCode {
@@ -64,13 +63,8 @@ fn ci() -> Result<(), String> {
     )?;
     let python = avro_reference()?;
     let buf = buf_peer()?;
-    // A Kafka-protocol broker (tansu) for the Kafka transport's tests, stopped whatever happens.
-    run("bash", &["scripts/broker.sh", "install"])?;
-    run("bash", &["scripts/broker.sh", "start"])?;
-    let tests = tests_with_broker(&python, &buf);
-    let stopped = run("bash", &["scripts/broker.sh", "stop"]);
-    tests?;
-    stopped?;
+    // A Kafka-protocol broker (tansu) for the Kafka transport's tests.
+    with_broker(&[], || tests_with_broker(&python, &buf))?;
     // Integration test 6 of the Kafka issue: a broker restart (on durable storage) while
     // publishing with acks=all loses no acknowledged event.
     kafka_restart()?;
@@ -116,23 +110,31 @@ fn tests_with_broker(python: &str, buf: &str) -> Result<(), String> {
 /// `scripts/broker.sh start --durable` runs (tansu on S3 storage in a local S3 server), which the
 /// test restarts itself; the broker and the S3 server are stopped whatever happens.
 fn kafka_restart() -> Result<(), String> {
+    with_broker(&["--durable"], || {
+        run_with_env(
+            "cargo",
+            &[
+                "test",
+                "-p",
+                "herald-runtime",
+                "--features",
+                "kafka",
+                "--test",
+                "kafka_restart",
+            ],
+            &[("HERALD_KAFKA_DURABLE_PORT", KAFKA_DURABLE_PORT)],
+        )
+    })
+}
+
+/// Installs and starts the broker of `scripts/broker.sh` (`mode`: nothing for the memory broker,
+/// `--durable` for the one on S3 storage), runs `f`, and stops the broker whatever `f` did.
+fn with_broker(mode: &[&str], f: impl FnOnce() -> Result<(), String>) -> Result<(), String> {
     run("bash", &["scripts/broker.sh", "install"])?;
-    run("bash", &["scripts/broker.sh", "start", "--durable"])?;
-    let test = run_with_env(
-        "cargo",
-        &[
-            "test",
-            "-p",
-            "herald-runtime",
-            "--features",
-            "kafka",
-            "--test",
-            "kafka_restart",
-        ],
-        &[("HERALD_KAFKA_DURABLE_PORT", KAFKA_DURABLE_PORT)],
-    );
-    let stopped = run("bash", &["scripts/broker.sh", "stop", "--durable"]);
-    test.and(stopped)
+    run("bash", &[&["scripts/broker.sh", "start"][..], mode].concat())?;
+    let result = f();
+    let stopped = run("bash", &[&["scripts/broker.sh", "stop"][..], mode].concat());
+    result.and(stopped)
 }
 
 /// `herald lint schemas`: the example schema repo.
@@ -174,24 +176,21 @@ fn bench() -> Result<(), String> {
         run("apt-get", &["install", "-y", "-qq", "protobuf-compiler"])?;
     }
     run("cargo", &["bench", "--workspace"])?;
-    // The Kafka transport against bare rdkafka, on the broker that `scripts/broker.sh start`
-    // runs, stopped whatever happens.
-    run("bash", &["scripts/broker.sh", "install"])?;
-    run("bash", &["scripts/broker.sh", "start"])?;
-    let kafka = run(
-        "cargo",
-        &[
-            "bench",
-            "-p",
-            "herald-runtime-bench",
-            "--features",
-            "kafka",
-            "--bench",
-            "kafka",
-        ],
-    );
-    let stopped = run("bash", &["scripts/broker.sh", "stop"]);
-    kafka.and(stopped)
+    // The Kafka transport against bare rdkafka, on the broker that `scripts/broker.sh start` runs.
+    with_broker(&[], || {
+        run(
+            "cargo",
+            &[
+                "bench",
+                "-p",
+                "herald-runtime-bench",
+                "--features",
+                "kafka",
+                "--bench",
+                "kafka",
+            ],
+        )
+    })
 }
 
 /// The Apache Avro reference checker (PyPI `avro`) in a venv under target/peers; returns its
