@@ -237,6 +237,23 @@ pub enum TypeRef {
     Logical(Logical, Box<TypeRef>),
 }
 
+impl TypeRef {
+    /// Pushes the full name of every named type this type refers to (through arrays, maps,
+    /// unions and logical types) onto `out`.
+    pub fn named_refs(&self, out: &mut Vec<String>) {
+        match self {
+            TypeRef::Named(n) => out.push(n.clone()),
+            TypeRef::Array(i) | TypeRef::Logical(_, i) => i.named_refs(out),
+            TypeRef::Map(k, v) => {
+                k.named_refs(out);
+                v.named_refs(out);
+            }
+            TypeRef::Union(b) => b.iter().for_each(|x| x.named_refs(out)),
+            TypeRef::Scalar(_) => {}
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scalar {
     Null,

@@ -399,25 +399,11 @@ fn uses(set: &EventSet, root: &str, target: &str) -> bool {
         }
         if let Some(TypeKind::Message(m)) = set.type_named(&name).map(|t| &t.kind) {
             for f in &m.fields {
-                named_refs(&f.ty, &mut stack);
+                f.ty.named_refs(&mut stack);
             }
         }
     }
     false
-}
-
-fn named_refs(t: &crate::model::TypeRef, out: &mut Vec<String>) {
-    use crate::model::TypeRef;
-    match t {
-        TypeRef::Named(n) => out.push(n.clone()),
-        TypeRef::Array(i) | TypeRef::Logical(_, i) => named_refs(i, out),
-        TypeRef::Map(k, v) => {
-            named_refs(k, out);
-            named_refs(v, out);
-        }
-        TypeRef::Union(b) => b.iter().for_each(|x| named_refs(x, out)),
-        TypeRef::Scalar(_) => {}
-    }
 }
 
 /// The event whose type is `type_name` or encloses it.

@@ -39,24 +39,11 @@ pub fn closure(set: &EventSet, roots: &[String]) -> Vec<String> {
         };
         if let TypeKind::Message(m) = &ty.kind {
             for f in &m.fields {
-                named_refs(&f.ty, &mut stack);
+                f.ty.named_refs(&mut stack);
             }
         }
     }
     seen.into_iter().collect()
-}
-
-fn named_refs(t: &TypeRef, out: &mut Vec<String>) {
-    match t {
-        TypeRef::Named(n) => out.push(n.clone()),
-        TypeRef::Array(i) | TypeRef::Logical(_, i) => named_refs(i, out),
-        TypeRef::Map(k, v) => {
-            named_refs(k, out);
-            named_refs(v, out);
-        }
-        TypeRef::Union(b) => b.iter().for_each(|x| named_refs(x, out)),
-        TypeRef::Scalar(_) => {}
-    }
 }
 
 /// Module path components (sanitized) of a namespace.
