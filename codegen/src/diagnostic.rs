@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::span::{SourceMap, Span};
+use crate::span::{clamp_to_char_boundary, SourceMap, Span};
 
 /// How serious a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -10,6 +10,16 @@ use crate::span::{SourceMap, Span};
 pub enum Severity {
     Warning,
     Error,
+}
+
+impl Severity {
+    /// `error` or `warning`, as the renderings spell it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
 }
 
 /// A problem found in the input, located in a source file when it can be.
@@ -96,7 +106,7 @@ pub fn sort(diagnostics: &mut Vec<Diagnostic>, sources: &SourceMap) {
 pub fn render_human(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
     let mut out = String::new();
     for d in diagnostics {
-        out.push_str(&format!("{}[{}]: {}\n", severity_word(d.severity), d.rule, d.message));
+        out.push_str(&format!("{}[{}]: {}\n", d.severity.word(), d.rule, d.message));
         let mut blocks: Vec<(Span, Option<&str>, char)> = Vec::new();
         if let Some(span) = d.span {
             blocks.push((span, d.label.as_deref(), '^'));
@@ -145,8 +155,8 @@ pub const MAX_SHOWN_COLUMNS: usize = 120;
 /// The part of `line` to show, the display column of the caret and the caret's length, for a
 /// span from byte `start` to byte `end` of the line.
 fn window(line: &str, start: usize, end: usize) -> (String, usize, usize) {
-    let start = floor_char(line, start);
-    let end = floor_char(line, end);
+    let start = clamp_to_char_boundary(line, start);
+    let end = clamp_to_char_boundary(line, end);
     // Display cells: tabs become four spaces.
     let cells = |s: &str| s.chars().map(|c| if c == '\t' { 4 } else { 1 }).sum::<usize>();
     let expand = |s: &str| s.replace('\t', "    ");
@@ -176,21 +186,6 @@ fn window(line: &str, start: usize, end: usize) -> (String, usize, usize) {
     let caret_at = offset + cells(&line[byte_from..start.max(byte_from)]);
     let caret_len = caret_len.min(cells(&line[start.min(byte_to)..byte_to]).max(1));
     (shown, caret_at, caret_len)
-}
-
-fn floor_char(s: &str, mut i: usize) -> usize {
-    i = i.min(s.len());
-    while i > 0 && !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
-fn severity_word(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-    }
 }
 
 /// One diagnostic in `--format json`.

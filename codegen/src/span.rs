@@ -105,7 +105,8 @@ impl SourceFile {
     }
 }
 
-fn clamp_to_char_boundary(text: &str, mut offset: usize) -> usize {
+/// The largest char boundary of `text` at or before byte `offset` (clamped to its length).
+pub(crate) fn clamp_to_char_boundary(text: &str, mut offset: usize) -> usize {
     offset = offset.min(text.len());
     while offset > 0 && !text.is_char_boundary(offset) {
         offset -= 1;

@@ -696,10 +696,7 @@ pub fn github(findings: &[CheckFinding], new: &SourceMap) -> String {
     let escape = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
     let mut out = String::new();
     for f in findings {
-        let level = match f.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
+        let level = f.severity.word();
         let location = f
             .finding
             .span
