@@ -28,7 +28,7 @@ pub fn sarif(findings: &[CheckFinding], sources: &SourceMap) -> String {
         .map(|f| {
             let mut result = serde_json::json!({
                 "ruleId": f.finding.rule,
-                "level": match f.severity { Severity::Error => "error", Severity::Warning => "warning" },
+                "level": f.severity.word(),
                 "message": {"text": format!("{} (help: {})", f.finding.message, f.finding.hint)},
             });
             if let Some(span) = f.finding.span {
@@ -86,13 +86,9 @@ pub fn junit(findings: &[CheckFinding], sources: &SourceMap) -> String {
                 format!("{}:{line}:{col}", file.name)
             })
             .unwrap_or_default();
-        let element = match f.severity {
-            Severity::Error => "failure",
-            Severity::Warning => "system-out",
-        };
         if f.severity == Severity::Warning {
             out.push_str(&format!(
-                "    <testcase classname=\"herald.check.{}\" name=\"{}\">\n      <{element}>warning: {}</{element}>\n    </testcase>\n",
+                "    <testcase classname=\"herald.check.{}\" name=\"{}\">\n      <system-out>warning: {}</system-out>\n    </testcase>\n",
                 xml_escape(f.finding.rule),
                 xml_escape(&format!("{} {location}", f.event.as_deref().unwrap_or("schema"))),
                 xml_escape(&format!("{location}: {} (help: {})", f.finding.message, f.finding.hint))
