@@ -9,7 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use prost::Message as _;
 use prost_types::field_descriptor_proto::{Label, Type};
 use prost_types::{
-    DescriptorProto, EnumDescriptorProto, FieldDescriptorProto, FileDescriptorProto, ServiceDescriptorProto,
+    DescriptorProto, EnumDescriptorProto, FieldDescriptorProto, FileDescriptorProto, FileOptions,
+    ServiceDescriptorProto,
 };
 
 use super::Finding;
@@ -157,6 +158,12 @@ impl<'a> Side<'a> {
         );
     }
 
+    /// Full names of the messages (`kind` 0), enums (1) or services (2) defined in `file`.
+    fn defined_in(&self, file: &str, kind: u8) -> &BTreeSet<String> {
+        static NONE: BTreeSet<String> = BTreeSet::new();
+        self.by_file.get(&(file.to_owned(), kind)).unwrap_or(&NONE)
+    }
+
     /// The span at `path` in `file`, or of its nearest located ancestor.
     fn span(&self, file: &str, path: &[i32]) -> Option<Span> {
         let locations = self.set.proto_locations.get(file)?;
@@ -169,6 +176,35 @@ impl<'a> Side<'a> {
                 return None;
             }
             p.pop();
+        }
+    }
+}
+
+/// The last component of a full name.
+fn short_name(full: &str) -> &str {
+    full.rsplit('.').next().unwrap_or(full)
+}
+
+/// A message's or enum's reserved numbers, as inclusive ranges, and names.
+struct Reserved<'a> {
+    ranges: Vec<(i32, i32)>,
+    names: &'a [String],
+}
+
+impl<'a> Reserved<'a> {
+    /// Message ranges end exclusively.
+    fn message(m: &'a DescriptorProto) -> Reserved<'a> {
+        Reserved {
+            ranges: m.reserved_range.iter().map(|r| (r.start(), r.end() - 1)).collect(),
+            names: &m.reserved_name,
+        }
+    }
+
+    /// Enum ranges end inclusively.
+    fn enumeration(e: &'a EnumDescriptorProto) -> Reserved<'a> {
+        Reserved {
+            ranges: e.reserved_range.iter().map(|r| (r.start(), r.end())).collect(),
+            names: &e.reserved_name,
         }
     }
 }
@@ -276,36 +312,16 @@ impl Checker<'_, '_> {
             self.file_options(name, ofd, nfd);
             // Elements deleted from this file.
             let (op, np) = (ofd.package(), nfd.package());
-            let names = |side: &Side<'_>, file: &str, kind: u8| -> BTreeSet<String> {
-                match kind {
-                    0 => side
-                        .messages
-                        .iter()
-                        .filter(|(_, m)| m.file == file)
-                        .map(|(n, _)| n.clone())
-                        .collect(),
-                    1 => side
-                        .enums
-                        .iter()
-                        .filter(|(_, e)| e.file == file)
-                        .map(|(n, _)| n.clone())
-                        .collect(),
-                    _ => side
-                        .services
-                        .iter()
-                        .filter(|(_, s)| s.file == file)
-                        .map(|(n, _)| n.clone())
-                        .collect(),
-                }
-            };
             for (kind, rule, what) in [
                 (0u8, "MESSAGE_NO_DELETE", "message"),
                 (1, "ENUM_NO_DELETE", "enum"),
                 (2, "SERVICE_NO_DELETE", "service"),
             ] {
-                let before = names(self.old, name, kind);
-                let after = names(self.new, name, kind);
-                for gone in before.difference(&after) {
+                for gone in self
+                    .old
+                    .defined_in(name, kind)
+                    .difference(self.new.defined_in(name, kind))
+                {
                     let nested = gone.strip_prefix(&format!("{op}.")).unwrap_or(gone);
                     let span = self.deleted_location(name, np, nested);
                     self.add(
@@ -327,123 +343,59 @@ impl Checker<'_, '_> {
             ofd.options.clone().unwrap_or_default(),
             nfd.options.clone().unwrap_or_default(),
         );
-        let text = |v: &Option<String>| v.clone().unwrap_or_default();
-        let flag = |v: Option<bool>| v.unwrap_or(false).to_string();
-        let checks: [(&'static str, &str, i32, String, String); 16] = [
-            (
-                "FILE_SAME_JAVA_PACKAGE",
-                "java_package",
-                1,
-                text(&o.java_package),
-                text(&n.java_package),
-            ),
-            (
-                "FILE_SAME_JAVA_OUTER_CLASSNAME",
-                "java_outer_classname",
-                8,
-                text(&o.java_outer_classname),
-                text(&n.java_outer_classname),
-            ),
-            (
-                "FILE_SAME_OPTIMIZE_FOR",
-                "optimize_for",
-                9,
-                format!("{:?}", o.optimize_for()),
-                format!("{:?}", n.optimize_for()),
-            ),
-            (
-                "FILE_SAME_JAVA_MULTIPLE_FILES",
-                "java_multiple_files",
-                10,
-                flag(o.java_multiple_files),
-                flag(n.java_multiple_files),
-            ),
-            (
-                "FILE_SAME_GO_PACKAGE",
-                "go_package",
-                11,
-                text(&o.go_package),
-                text(&n.go_package),
-            ),
-            (
-                "FILE_SAME_CC_GENERIC_SERVICES",
-                "cc_generic_services",
-                16,
-                flag(o.cc_generic_services),
-                flag(n.cc_generic_services),
-            ),
-            (
-                "FILE_SAME_JAVA_GENERIC_SERVICES",
-                "java_generic_services",
-                17,
-                flag(o.java_generic_services),
-                flag(n.java_generic_services),
-            ),
-            (
-                "FILE_SAME_PY_GENERIC_SERVICES",
-                "py_generic_services",
-                18,
-                flag(o.py_generic_services),
-                flag(n.py_generic_services),
-            ),
-            (
-                "FILE_SAME_CC_ENABLE_ARENAS",
-                "cc_enable_arenas",
-                31,
-                o.cc_enable_arenas.unwrap_or(true).to_string(),
-                n.cc_enable_arenas.unwrap_or(true).to_string(),
-            ),
-            (
-                "FILE_SAME_OBJC_CLASS_PREFIX",
-                "objc_class_prefix",
-                36,
-                text(&o.objc_class_prefix),
-                text(&n.objc_class_prefix),
-            ),
-            (
-                "FILE_SAME_CSHARP_NAMESPACE",
-                "csharp_namespace",
-                37,
-                text(&o.csharp_namespace),
-                text(&n.csharp_namespace),
-            ),
-            (
-                "FILE_SAME_SWIFT_PREFIX",
-                "swift_prefix",
-                39,
-                text(&o.swift_prefix),
-                text(&n.swift_prefix),
-            ),
-            (
-                "FILE_SAME_PHP_CLASS_PREFIX",
-                "php_class_prefix",
-                40,
-                text(&o.php_class_prefix),
-                text(&n.php_class_prefix),
-            ),
-            (
-                "FILE_SAME_PHP_NAMESPACE",
-                "php_namespace",
-                41,
-                text(&o.php_namespace),
-                text(&n.php_namespace),
-            ),
-            (
-                "FILE_SAME_PHP_METADATA_NAMESPACE",
-                "php_metadata_namespace",
-                44,
-                text(&o.php_metadata_namespace),
-                text(&n.php_metadata_namespace),
-            ),
-            (
-                "FILE_SAME_RUBY_PACKAGE",
-                "ruby_package",
-                45,
-                text(&o.ruby_package),
-                text(&n.ruby_package),
-            ),
+        fn text(v: &Option<String>) -> String {
+            v.clone().unwrap_or_default()
+        }
+        fn flag(v: Option<bool>) -> String {
+            v.unwrap_or(false).to_string()
+        }
+        /// The option's effective value, as the finding shows it.
+        type Value = fn(&FileOptions) -> String;
+        // Rule, option name, field number in FileOptions, value.
+        let checks: [(&'static str, &str, i32, Value); 16] = [
+            ("FILE_SAME_JAVA_PACKAGE", "java_package", 1, |f| text(&f.java_package)),
+            ("FILE_SAME_JAVA_OUTER_CLASSNAME", "java_outer_classname", 8, |f| {
+                text(&f.java_outer_classname)
+            }),
+            ("FILE_SAME_OPTIMIZE_FOR", "optimize_for", 9, |f| {
+                format!("{:?}", f.optimize_for())
+            }),
+            ("FILE_SAME_JAVA_MULTIPLE_FILES", "java_multiple_files", 10, |f| {
+                flag(f.java_multiple_files)
+            }),
+            ("FILE_SAME_GO_PACKAGE", "go_package", 11, |f| text(&f.go_package)),
+            ("FILE_SAME_CC_GENERIC_SERVICES", "cc_generic_services", 16, |f| {
+                flag(f.cc_generic_services)
+            }),
+            ("FILE_SAME_JAVA_GENERIC_SERVICES", "java_generic_services", 17, |f| {
+                flag(f.java_generic_services)
+            }),
+            ("FILE_SAME_PY_GENERIC_SERVICES", "py_generic_services", 18, |f| {
+                flag(f.py_generic_services)
+            }),
+            ("FILE_SAME_CC_ENABLE_ARENAS", "cc_enable_arenas", 31, |f| {
+                f.cc_enable_arenas.unwrap_or(true).to_string()
+            }),
+            ("FILE_SAME_OBJC_CLASS_PREFIX", "objc_class_prefix", 36, |f| {
+                text(&f.objc_class_prefix)
+            }),
+            ("FILE_SAME_CSHARP_NAMESPACE", "csharp_namespace", 37, |f| {
+                text(&f.csharp_namespace)
+            }),
+            ("FILE_SAME_SWIFT_PREFIX", "swift_prefix", 39, |f| text(&f.swift_prefix)),
+            ("FILE_SAME_PHP_CLASS_PREFIX", "php_class_prefix", 40, |f| {
+                text(&f.php_class_prefix)
+            }),
+            ("FILE_SAME_PHP_NAMESPACE", "php_namespace", 41, |f| {
+                text(&f.php_namespace)
+            }),
+            ("FILE_SAME_PHP_METADATA_NAMESPACE", "php_metadata_namespace", 44, |f| {
+                text(&f.php_metadata_namespace)
+            }),
+            ("FILE_SAME_RUBY_PACKAGE", "ruby_package", 45, |f| text(&f.ruby_package)),
         ];
-        for (rule, option, number, before, after) in checks {
+        for (rule, option, number, value) in checks {
+            let (before, after) = (value(&o), value(&n));
             if before != after {
                 let span = self.new.span(name, &[8, number]);
                 self.add(
@@ -550,7 +502,7 @@ impl Checker<'_, '_> {
                 continue;
             }
             let msg_span = self.new.span(nm.file, &nm.path);
-            let short = name.rsplit('.').next().unwrap_or(name);
+            let short = short_name(name);
             let new_numbers: BTreeMap<i32, (usize, &FieldDescriptorProto)> = nm
                 .desc
                 .field
@@ -560,7 +512,7 @@ impl Checker<'_, '_> {
                 .collect();
             for of in &om.desc.field {
                 match new_numbers.get(&of.number()) {
-                    None => self.deleted_field(om, nm, of, name, msg_span),
+                    None => self.deleted_field(nm, of, name, msg_span),
                     Some((i, nf)) => {
                         let fpath = sub(&nm.path, &[2, *i as i32]);
                         self.field_pair(om, nm, of, nf, &fpath, name);
@@ -592,40 +544,14 @@ impl Checker<'_, '_> {
                     format!("Previously present oneof \"{gone}\" on message \"{short}\" was deleted."),
                 );
             }
-            // Reserved ranges and names.
-            for r in &om.desc.reserved_range {
-                let kept = nm
-                    .desc
-                    .reserved_range
-                    .iter()
-                    .any(|n| n.start() <= r.start() && n.end() >= r.end());
-                if !kept {
-                    self.add(
-                        "RESERVED_MESSAGE_NO_DELETE",
-                        msg_span,
-                        None,
-                        Some(name),
-                        "keep reserved numbers reserved forever",
-                        format!(
-                            "Previously present reserved range [{}, {}] on message \"{short}\" was deleted.",
-                            r.start(),
-                            r.end() - 1
-                        ),
-                    );
-                }
-            }
-            for r in &om.desc.reserved_name {
-                if !nm.desc.reserved_name.contains(r) {
-                    self.add(
-                        "RESERVED_MESSAGE_NO_DELETE",
-                        msg_span,
-                        None,
-                        Some(name),
-                        "keep reserved names reserved forever",
-                        format!("Previously present reserved name \"{r}\" on message \"{short}\" was deleted."),
-                    );
-                }
-            }
+            self.reserved_deleted(
+                "RESERVED_MESSAGE_NO_DELETE",
+                "message",
+                name,
+                msg_span,
+                Reserved::message(om.desc),
+                Reserved::message(nm.desc),
+            );
             // Required fields added or deleted.
             let required = |m: &DescriptorProto| -> BTreeSet<i32> {
                 m.field
@@ -662,14 +588,13 @@ impl Checker<'_, '_> {
         }
     }
 
-    fn deleted_field(&mut self, om: &Msg<'_>, nm: &Msg<'_>, of: &FieldDescriptorProto, name: &str, span: Option<Span>) {
-        let short = name.rsplit('.').next().unwrap_or(name);
+    fn deleted_field(&mut self, nm: &Msg<'_>, of: &FieldDescriptorProto, name: &str, span: Option<Span>) {
+        let short = short_name(name);
         let what = format!(
             "Previously present field \"{}\" with name \"{}\" on message \"{short}\"",
             of.number(),
             of.name()
         );
-        let _ = om;
         self.add(
             "FIELD_NO_DELETE",
             span,
@@ -714,7 +639,7 @@ impl Checker<'_, '_> {
         fpath: &[i32],
         msg: &str,
     ) {
-        let short = msg.rsplit('.').next().unwrap_or(msg);
+        let short = short_name(msg);
         let desc = format!(
             "Field \"{}\" with name \"{}\" on message \"{short}\"",
             nf.number(),
@@ -935,7 +860,7 @@ impl Checker<'_, '_> {
     fn enums(&mut self) {
         for (name, oe) in &self.old.enums {
             let Some(ne) = self.new.enums.get(name) else { continue };
-            let short = name.rsplit('.').next().unwrap_or(name);
+            let short = short_name(name);
             let span = self.new.span(ne.file, &ne.path);
             if oe.proto3 != ne.proto3 {
                 let kind = |p3: bool| if p3 { "open" } else { "closed" };
@@ -1026,38 +951,51 @@ impl Checker<'_, '_> {
                     }
                 }
             }
-            for r in &oe.desc.reserved_range {
-                if !ne
-                    .desc
-                    .reserved_range
-                    .iter()
-                    .any(|n| n.start() <= r.start() && n.end() >= r.end())
-                {
-                    self.add(
-                        "RESERVED_ENUM_NO_DELETE",
-                        span,
-                        None,
-                        Some(name),
-                        "keep reserved numbers reserved forever",
-                        format!(
-                            "Previously present reserved range [{}, {}] on enum \"{short}\" was deleted.",
-                            r.start(),
-                            r.end()
-                        ),
-                    );
-                }
+            self.reserved_deleted(
+                "RESERVED_ENUM_NO_DELETE",
+                "enum",
+                name,
+                span,
+                Reserved::enumeration(oe.desc),
+                Reserved::enumeration(ne.desc),
+            );
+        }
+    }
+
+    /// RESERVED_<KIND>_NO_DELETE: reserved numbers and names of the old message or enum `name`
+    /// that the new one no longer reserves.
+    fn reserved_deleted(
+        &mut self,
+        rule: &'static str,
+        what: &str,
+        name: &str,
+        span: Option<Span>,
+        old: Reserved<'_>,
+        new: Reserved<'_>,
+    ) {
+        let short = short_name(name);
+        for &(start, last) in &old.ranges {
+            if !new.ranges.iter().any(|&(s, l)| s <= start && l >= last) {
+                self.add(
+                    rule,
+                    span,
+                    None,
+                    Some(name),
+                    "keep reserved numbers reserved forever",
+                    format!("Previously present reserved range [{start}, {last}] on {what} \"{short}\" was deleted."),
+                );
             }
-            for r in &oe.desc.reserved_name {
-                if !ne.desc.reserved_name.contains(r) {
-                    self.add(
-                        "RESERVED_ENUM_NO_DELETE",
-                        span,
-                        None,
-                        Some(name),
-                        "keep reserved names reserved forever",
-                        format!("Previously present reserved name \"{r}\" on enum \"{short}\" was deleted."),
-                    );
-                }
+        }
+        for r in old.names {
+            if !new.names.contains(r) {
+                self.add(
+                    rule,
+                    span,
+                    None,
+                    Some(name),
+                    "keep reserved names reserved forever",
+                    format!("Previously present reserved name \"{r}\" on {what} \"{short}\" was deleted."),
+                );
             }
         }
     }
@@ -1068,9 +1006,9 @@ impl Checker<'_, '_> {
                 continue;
             };
             let span = self.new.span(ns.file, &ns.path);
-            let short = name.rsplit('.').next().unwrap_or(name);
+            let short = short_name(name);
             for om in &os.desc.method {
-                let Some(nm) = ns.desc.method.iter().find(|m| m.name() == om.name()) else {
+                let Some((index, nm)) = ns.desc.method.iter().enumerate().find(|(_, m)| m.name() == om.name()) else {
                     self.add(
                         "RPC_NO_DELETE",
                         span,
@@ -1085,18 +1023,21 @@ impl Checker<'_, '_> {
                     continue;
                 };
                 let rpc = format!("RPC \"{}\" on service \"{short}\"", om.name());
-                let index = ns.desc.method.iter().position(|m| m.name() == om.name()).unwrap_or(0) as i32;
+                let index = index as i32;
                 let span = self.new.span(ns.file, &sub(&ns.path, &[2, index])).or(span);
-                let checks: [(&'static str, bool, String); 5] = [
+                let idempotency_span = self.new.span(ns.file, &sub(&ns.path, &[2, index, 4, 34])).or(span);
+                let checks: [(&'static str, bool, String, Option<Span>); 5] = [
                     (
                         "RPC_SAME_CLIENT_STREAMING",
                         om.client_streaming() != nm.client_streaming(),
                         "client streaming".into(),
+                        span,
                     ),
                     (
                         "RPC_SAME_SERVER_STREAMING",
                         om.server_streaming() != nm.server_streaming(),
                         "server streaming".into(),
+                        span,
                     ),
                     (
                         "RPC_SAME_REQUEST_TYPE",
@@ -1106,6 +1047,7 @@ impl Checker<'_, '_> {
                             om.input_type().trim_start_matches('.'),
                             nm.input_type().trim_start_matches('.')
                         ),
+                        span,
                     ),
                     (
                         "RPC_SAME_RESPONSE_TYPE",
@@ -1115,22 +1057,18 @@ impl Checker<'_, '_> {
                             om.output_type().trim_start_matches('.'),
                             nm.output_type().trim_start_matches('.')
                         ),
+                        span,
                     ),
                     (
                         "RPC_SAME_IDEMPOTENCY_LEVEL",
                         om.options.as_ref().map(|o| o.idempotency_level())
                             != nm.options.as_ref().map(|o| o.idempotency_level()),
                         "idempotency level".into(),
+                        idempotency_span,
                     ),
                 ];
-                let idempotency_span = self.new.span(ns.file, &sub(&ns.path, &[2, index, 4, 34])).or(span);
-                for (rule, changed, what) in checks {
+                for (rule, changed, what, at) in checks {
                     if changed {
-                        let at = if rule == "RPC_SAME_IDEMPOTENCY_LEVEL" {
-                            idempotency_span
-                        } else {
-                            span
-                        };
                         self.add(
                             rule,
                             at,
