@@ -10,6 +10,9 @@ use apache_avro::types::Value;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
+mod common;
+use common::Gen;
+
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/compat/avro")
 }
@@ -26,18 +29,7 @@ fn schemas(path: &Path) -> Vec<Schema> {
     }
 }
 
-/// A small deterministic generator (SplitMix64) driven by proptest's seed.
-struct Gen(u64);
-
 impl Gen {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
     fn below(&mut self, n: usize) -> usize {
         (self.next() % n.max(1) as u64) as usize
     }

@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 
 use herald_codegen::compat::{self, Category};
 
+mod common;
+
 fn suite() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/buf-breaking")
 }
@@ -52,17 +54,7 @@ fn enabled_rules(case: &Path) -> BTreeSet<String> {
 
 fn expected(case: &Path) -> BTreeSet<String> {
     let text = std::fs::read_to_string(case.join("expected.jsonl")).unwrap_or_default();
-    text.lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .map(|v| {
-            format!(
-                "{} {}:{}",
-                v["type"].as_str().unwrap_or_default(),
-                v["path"].as_str().unwrap_or("-"),
-                v["start_line"].as_u64().unwrap_or(0)
-            )
-        })
-        .collect()
+    common::buf_keys(&text, 0)
 }
 
 fn actual(case: &Path) -> BTreeSet<String> {
@@ -76,14 +68,7 @@ fn actual(case: &Path) -> BTreeSet<String> {
     let findings = compat::proto::check(&old.set, &new.set, &|id| rules.contains(id));
     findings
         .iter()
-        .map(|f| match f.span {
-            Some(span) => {
-                let file = new.set.sources_map.get(span.file);
-                let (line, _) = file.line_col(span.start as usize);
-                format!("{} {}:{}", f.rule, file.name, line)
-            }
-            None => format!("{} -:1", f.rule),
-        })
+        .map(|f| common::finding_key(f, &new.set.sources_map))
         .collect()
 }
 

@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 
 use herald_codegen::compat::{self, Category};
 
+mod common;
+
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/compat/proto")
 }
@@ -20,18 +22,7 @@ fn buf_findings(buf: &str, case: &Path) -> BTreeSet<String> {
         .current_dir(case.join("new"))
         .output()
         .unwrap_or_else(|e| panic!("cannot run buf ({buf}): {e}; run `cargo xtask ci`, which installs it"));
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .map(|v| {
-            format!(
-                "{} {}:{}",
-                v["type"].as_str().unwrap_or_default(),
-                v["path"].as_str().unwrap_or("-"),
-                v["start_line"].as_u64().unwrap_or(1)
-            )
-        })
-        .collect()
+    common::buf_keys(&String::from_utf8_lossy(&out.stdout), 1)
 }
 
 fn herald_findings(case: &Path, rules: &[&str]) -> BTreeSet<String> {
@@ -39,13 +30,7 @@ fn herald_findings(case: &Path, rules: &[&str]) -> BTreeSet<String> {
     let new = herald_codegen::load::load(&case.join("new")).expect("new").set;
     compat::proto::check(&old, &new, &|id| rules.contains(&id))
         .iter()
-        .map(|f| match f.span {
-            Some(span) => {
-                let file = new.sources_map.get(span.file);
-                format!("{} {}:{}", f.rule, file.name, file.line_col(span.start as usize).0)
-            }
-            None => format!("{} -:1", f.rule),
-        })
+        .map(|f| common::finding_key(f, &new.sources_map))
         .collect()
 }
 

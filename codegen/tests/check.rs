@@ -6,6 +6,9 @@ use std::process::Command;
 
 use herald_codegen::compat::check::{self, CheckOptions};
 
+mod common;
+use common::herald;
+
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check")
 }
@@ -35,35 +38,22 @@ fn check_fixtures() {
     }
 }
 
-fn herald(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_herald"))
-        .args(args)
-        .output()
-        .expect("run herald");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 fn side(case: &str, side: &str) -> String {
     fixtures().join(case).join(side).display().to_string()
+}
+
+/// `herald check <case>/new --against <case>/old <extra>`.
+fn check_case(case: &str, extra: &[&str]) -> (i32, String, String) {
+    let (new, old) = (side(case, "new"), side(case, "old"));
+    let mut args = vec!["check", new.as_str(), "--against", old.as_str()];
+    args.extend_from_slice(extra);
+    herald(&args)
 }
 
 #[test]
 fn exit_codes_and_formats() {
     // Clean, breaking, and the same directory on both sides.
-    assert_eq!(
-        herald(&[
-            "check",
-            &side("unchanged", "new"),
-            "--against",
-            &side("unchanged", "old")
-        ])
-        .0,
-        0
-    );
+    assert_eq!(check_case("unchanged", &[]).0, 0);
     assert_eq!(
         herald(&[
             "check",
@@ -74,12 +64,7 @@ fn exit_codes_and_formats() {
         .0,
         0
     );
-    let (code, _, stderr) = herald(&[
-        "check",
-        &side("proto_field_deleted_no_bump", "new"),
-        "--against",
-        &side("proto_field_deleted_no_bump", "old"),
-    ]);
+    let (code, _, stderr) = check_case("proto_field_deleted_no_bump", &[]);
     assert_eq!(code, 1);
     // Deleting a field is a warning (reuse is what breaks); the unbumped version is the error.
     assert!(
@@ -89,14 +74,7 @@ fn exit_codes_and_formats() {
     assert!(stderr.contains("error[EVENT_VERSION_NOT_BUMPED]"), "{stderr}");
     assert!(stderr.contains("--> orders/order_placed.proto:"), "{stderr}");
 
-    let (code, stdout, _) = herald(&[
-        "check",
-        &side("proto_field_deleted_no_bump", "new"),
-        "--against",
-        &side("proto_field_deleted_no_bump", "old"),
-        "--format",
-        "github",
-    ]);
+    let (code, stdout, _) = check_case("proto_field_deleted_no_bump", &["--format", "github"]);
     assert_eq!(code, 1);
     assert!(
         stdout
@@ -107,14 +85,7 @@ fn exit_codes_and_formats() {
     assert!(stdout.lines().any(|l| l.starts_with("::error")), "{stdout}");
     assert!(stdout.contains("file=orders/order_placed.proto,line="), "{stdout}");
 
-    let (code, stdout, _) = herald(&[
-        "check",
-        &side("partition_key_changed", "new"),
-        "--against",
-        &side("partition_key_changed", "old"),
-        "--format",
-        "json",
-    ]);
+    let (code, stdout, _) = check_case("partition_key_changed", &["--format", "json"]);
     assert_eq!(code, 1);
     let v: serde_json::Value = serde_json::from_str(&stdout).expect("json");
     assert_eq!(v["breaking"], true);
@@ -144,18 +115,7 @@ fn bad_baselines_are_usage_errors() {
         stderr.contains("broken.proto:7:3") && stderr.contains("the baseline schemas have errors"),
         "{stderr}"
     );
-    assert_eq!(
-        herald(&[
-            "check",
-            &side("unchanged", "new"),
-            "--against",
-            &side("unchanged", "old"),
-            "--mode",
-            "SIDEWAYS"
-        ])
-        .0,
-        2
-    );
+    assert_eq!(check_case("unchanged", &["--mode", "SIDEWAYS"]).0, 2);
     assert_eq!(
         herald(&[
             "check",
@@ -323,14 +283,7 @@ fn git_revisions_are_read_without_a_checkout() {
 #[test]
 fn sarif_and_junit_reports() {
     let case = "proto_field_deleted_no_bump";
-    let (code, stdout, _) = herald(&[
-        "check",
-        &side(case, "new"),
-        "--against",
-        &side(case, "old"),
-        "--format",
-        "sarif",
-    ]);
+    let (code, stdout, _) = check_case(case, &["--format", "sarif"]);
     assert_eq!(code, 1);
     let v: serde_json::Value = serde_json::from_str(&stdout).expect("sarif json");
     assert_eq!(v["version"], "2.1.0");
@@ -341,14 +294,7 @@ fn sarif_and_junit_reports() {
         results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
         "orders/order_placed.proto"
     );
-    let (code, stdout, _) = herald(&[
-        "check",
-        &side(case, "new"),
-        "--against",
-        &side(case, "old"),
-        "--format",
-        "junit",
-    ]);
+    let (code, stdout, _) = check_case(case, &["--format", "junit"]);
     assert_eq!(code, 1);
     assert!(
         stdout.contains("<testsuites name=\"herald check\" tests=\"3\" failures=\"1\">"),

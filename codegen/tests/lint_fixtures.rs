@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use herald_codegen::{diagnostic, lint};
 
+mod common;
+
 fn render(dir: &Path) -> String {
     let report = lint::lint(dir);
     format!(
@@ -175,19 +177,7 @@ mod generated {
 /// The binary: exit codes and formats as CI scripts see them.
 mod cli {
     use super::*;
-    use std::process::Command;
-
-    fn herald(args: &[&str]) -> (i32, String, String) {
-        let out = Command::new(env!("CARGO_BIN_EXE_herald"))
-            .args(args)
-            .output()
-            .expect("run herald");
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    }
+    use crate::common::herald;
 
     fn case(name: &str) -> String {
         fixtures().join(name).display().to_string()

@@ -13,6 +13,9 @@ use proptest::test_runner::{Config, TestRunner};
 use prost::Message as _;
 use prost_reflect::{DescriptorPool, DynamicMessage, Kind, MessageDescriptor, Value};
 
+mod common;
+use common::Gen;
+
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/compat/proto")
 }
@@ -25,17 +28,7 @@ fn message(set: &herald_codegen::EventSet) -> Option<MessageDescriptor> {
     pool.get_message_by_name(&name)
 }
 
-struct Gen(u64);
-
 impl Gen {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
     fn scalar(&mut self, kind: &Kind) -> Option<Value> {
         Some(match kind {
             Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 => Value::I32(self.next() as i32 >> 4),

@@ -3,26 +3,9 @@
 //! `tests/topics_kafka.rs`.
 
 use std::path::Path;
-use std::process::Command;
 
-fn herald(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_herald"))
-        .args(args)
-        .output()
-        .expect("run herald");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-/// A schema repo holding only this herald.toml.
-fn repo(config: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("herald.toml"), config).expect("write herald.toml");
-    dir
-}
+mod common;
+use common::{herald, repo};
 
 /// Exit code, stdout and stderr of `herald <args> <dir>`, the directory shown as `<repo>`.
 fn run_on(dir: &Path, args: &[&str]) -> String {

@@ -14,6 +14,9 @@ use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 
+mod common;
+use common::repo;
+
 fn bootstrap() -> String {
     std::env::var("HERALD_KAFKA_BOOTSTRAP").unwrap_or_else(|_| "127.0.0.1:9092".to_owned())
 }
@@ -80,13 +83,6 @@ fn create_directly(bootstrap: &str, topic: &str, partitions: i32) {
     for r in results {
         r.expect("topic created");
     }
-}
-
-/// A schema repo whose herald.toml is `config`.
-fn repo(config: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("herald.toml"), config).expect("write herald.toml");
-    dir
 }
 
 /// `herald topics apply <repo> --bootstrap <bootstrap> <extra>`: exit code and output, the

@@ -1,0 +1,70 @@
+//! Helpers the integration tests share: running the `herald` binary, throwaway schema repos, a
+//! deterministic value generator, and the `rule file:line` keys the buf comparisons use.
+// Each test binary uses some of these helpers, not all.
+#![allow(dead_code)]
+
+use std::process::Command;
+
+use herald_codegen::compat::Finding;
+use herald_codegen::span::SourceMap;
+
+/// Exit code, stdout and stderr of the `herald` binary run with `args`.
+pub fn herald(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_herald"))
+        .args(args)
+        .output()
+        .expect("run herald");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A schema repo holding only a herald.toml whose text is `config`.
+pub fn repo(config: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("herald.toml"), config).expect("write herald.toml");
+    dir
+}
+
+/// A small deterministic generator (SplitMix64) driven by proptest's seed.
+pub struct Gen(pub u64);
+
+impl Gen {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+/// The findings in buf's `--error-format json` lines as `rule path:line`, a finding without a
+/// line taking `no_line`.
+pub fn buf_keys(json_lines: &str, no_line: u64) -> std::collections::BTreeSet<String> {
+    json_lines
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .map(|v| {
+            format!(
+                "{} {}:{}",
+                v["type"].as_str().unwrap_or_default(),
+                v["path"].as_str().unwrap_or("-"),
+                v["start_line"].as_u64().unwrap_or(no_line)
+            )
+        })
+        .collect()
+}
+
+/// A herald finding as `rule file:line` (`rule -:1` when it has no place), to compare with buf's.
+pub fn finding_key(f: &Finding, sources: &SourceMap) -> String {
+    match f.span {
+        Some(span) => {
+            let file = sources.get(span.file);
+            format!("{} {}:{}", f.rule, file.name, file.line_col(span.start as usize).0)
+        }
+        None => format!("{} -:1", f.rule),
+    }
+}
