@@ -237,6 +237,15 @@ pub enum TypeRef {
     Logical(Logical, Box<TypeRef>),
 }
 
+/// The full name of `name` declared in the package or type `prefix` (which may be empty).
+pub(crate) fn join_name(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{prefix}.{name}")
+    }
+}
+
 impl TypeRef {
     /// Pushes the full name of every named type this type refers to (through arrays, maps,
     /// unions and logical types) onto `out`.

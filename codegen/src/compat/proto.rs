@@ -14,7 +14,7 @@ use prost_types::{
 };
 
 use super::Finding;
-use crate::model::EventSet;
+use crate::model::{join_name, EventSet};
 use crate::span::Span;
 
 struct Msg<'a> {
@@ -60,14 +60,6 @@ fn decode(set: &EventSet) -> Vec<(String, FileDescriptorProto)> {
         .collect()
 }
 
-fn join(prefix: &str, name: &str) -> String {
-    if prefix.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{prefix}.{name}")
-    }
-}
-
 impl<'a> Side<'a> {
     fn new(set: &'a EventSet, files: &'a [(String, FileDescriptorProto)]) -> Side<'a> {
         let mut side = Side {
@@ -83,11 +75,11 @@ impl<'a> Side<'a> {
             let proto3 = fd.syntax() == "proto3";
             let pkg = fd.package();
             for (i, m) in fd.message_type.iter().enumerate() {
-                side.message(name, m, &join(pkg, m.name()), vec![4, i as i32], proto3);
+                side.message(name, m, &join_name(pkg, m.name()), vec![4, i as i32], proto3);
             }
             for (i, e) in fd.enum_type.iter().enumerate() {
                 side.enums.insert(
-                    join(pkg, e.name()),
+                    join_name(pkg, e.name()),
                     En {
                         file: name,
                         path: vec![5, i as i32],
@@ -98,7 +90,7 @@ impl<'a> Side<'a> {
             }
             for (i, s) in fd.service.iter().enumerate() {
                 side.services.insert(
-                    join(pkg, s.name()),
+                    join_name(pkg, s.name()),
                     Svc {
                         file: name,
                         path: vec![6, i as i32],
@@ -132,13 +124,13 @@ impl<'a> Side<'a> {
         for (j, n) in m.nested_type.iter().enumerate() {
             let mut p = path.clone();
             p.extend([3, j as i32]);
-            self.message(file, n, &join(full, n.name()), p, proto3);
+            self.message(file, n, &join_name(full, n.name()), p, proto3);
         }
         for (j, e) in m.enum_type.iter().enumerate() {
             let mut p = path.clone();
             p.extend([4, j as i32]);
             self.enums.insert(
-                join(full, e.name()),
+                join_name(full, e.name()),
                 En {
                     file,
                     path: p,
@@ -415,7 +407,7 @@ impl Checker<'_, '_> {
     fn deleted_location(&self, file: &str, package: &str, nested: &str) -> Option<Span> {
         let parts: Vec<&str> = nested.split('.').collect();
         for i in (1..parts.len()).rev() {
-            let parent = join(package, &parts[..i].join("."));
+            let parent = join_name(package, &parts[..i].join("."));
             if let Some(m) = self.new.messages.get(&parent).filter(|m| m.file == file) {
                 return self.new.span(m.file, &m.path);
             }

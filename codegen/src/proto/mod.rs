@@ -16,8 +16,8 @@ use protobuf::UnknownValueRef;
 
 use crate::diagnostic::Diagnostic;
 use crate::model::{
-    Cardinality, Doc, Enum, EnumValue, EventMeta, Field, Format, Import, Located, Message, Oneof, Scalar, SchemaFile,
-    TypeDef, TypeKind, TypeRef,
+    join_name, Cardinality, Doc, Enum, EnumValue, EventMeta, Field, Format, Import, Located, Message, Oneof, Scalar,
+    SchemaFile, TypeDef, TypeKind, TypeRef,
 };
 use crate::span::{FileId, SourceMap, Span};
 use scan::{FieldDecl, MessageDecl, Outline};
@@ -812,7 +812,7 @@ impl Lower<'_> {
         if m.options.map_entry() {
             return;
         }
-        let full_name = join(prefix, m.name());
+        let full_name = join_name(prefix, m.name());
         let span = decl.map(|d| self.span(d.span)).unwrap_or(Span::file_start(self.file));
         let mut message = Message::default();
         let synthetic: BTreeSet<i32> = m
@@ -942,7 +942,7 @@ impl Lower<'_> {
             })
             .collect();
         self.types.push(TypeDef {
-            full_name: join(prefix, e.name()),
+            full_name: join_name(prefix, e.name()),
             name: e.name().to_owned(),
             format: Format::Proto,
             file: self.file,
@@ -1028,13 +1028,5 @@ impl Lower<'_> {
             name: locate("name", &wire.name),
             compatibility: locate("compatibility", &wire.compatibility),
         })
-    }
-}
-
-fn join(prefix: &str, name: &str) -> String {
-    if prefix.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{prefix}.{name}")
     }
 }

@@ -19,7 +19,7 @@ use prost::Message as _;
 use quote::quote;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{EventSet, Format, TypeKind};
+use crate::model::{join_name, EventSet, Format, TypeKind};
 use events::{Role, Selected};
 
 /// Which sources a service produces and which events it consumes.
@@ -283,25 +283,20 @@ pub fn proto_fingerprint(set: &EventSet, ty: &crate::model::TypeDef) -> u64 {
     };
     let package = fd.package().to_owned();
     let mut found = None;
-    let mut stack: Vec<(String, &prost_types::DescriptorProto)> =
-        fd.message_type.iter().map(|m| (join(&package, m.name()), m)).collect();
+    let mut stack: Vec<(String, &prost_types::DescriptorProto)> = fd
+        .message_type
+        .iter()
+        .map(|m| (join_name(&package, m.name()), m))
+        .collect();
     while let Some((name, m)) = stack.pop() {
         if name == ty.full_name {
             found = Some(m);
             break;
         }
-        stack.extend(m.nested_type.iter().map(|n| (join(&name, n.name()), n)));
+        stack.extend(m.nested_type.iter().map(|n| (join_name(&name, n.name()), n)));
     }
     let Some(m) = found else { return 0 };
     crc64(&m.encode_to_vec())
-}
-
-fn join(prefix: &str, name: &str) -> String {
-    if prefix.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{prefix}.{name}")
-    }
 }
 
 /// CRC-64-AVRO through apache-avro's Rabin digest.

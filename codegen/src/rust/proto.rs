@@ -12,7 +12,7 @@ use quote::quote;
 
 use super::{docs, ident};
 use crate::diagnostic::Diagnostic;
-use crate::model::{Cardinality, Doc, EventSet, Format, TypeDef, TypeKind, TypeRef};
+use crate::model::{join_name, Cardinality, Doc, EventSet, Format, TypeDef, TypeKind, TypeRef};
 use crate::proto::OPTIONS_PATH;
 
 /// Import paths of the files that define `types`, plus every file they import (protobuf's
@@ -184,10 +184,10 @@ fn source_code_info(set: &EventSet, fd: &FileDescriptorProto) -> SourceCodeInfo 
     let mut info = SourceCodeInfo::default();
     let package = fd.package().to_owned();
     for (i, m) in fd.message_type.iter().enumerate() {
-        message_locations(set, m, &join(&package, m.name()), vec![4, i as i32], &mut info);
+        message_locations(set, m, &join_name(&package, m.name()), vec![4, i as i32], &mut info);
     }
     for (i, e) in fd.enum_type.iter().enumerate() {
-        enum_locations(set, e, &join(&package, e.name()), vec![5, i as i32], &mut info);
+        enum_locations(set, e, &join_name(&package, e.name()), vec![5, i as i32], &mut info);
     }
     for (i, svc) in fd.service.iter().enumerate() {
         info.location.push(bare(vec![6, i as i32]));
@@ -247,12 +247,12 @@ fn message_locations(set: &EventSet, m: &DescriptorProto, full: &str, path: Vec<
     for (i, n) in m.nested_type.iter().enumerate() {
         let mut p = path.clone();
         p.extend([3, i as i32]);
-        message_locations(set, n, &join(full, n.name()), p, info);
+        message_locations(set, n, &join_name(full, n.name()), p, info);
     }
     for (i, e) in m.enum_type.iter().enumerate() {
         let mut p = path.clone();
         p.extend([4, i as i32]);
-        enum_locations(set, e, &join(full, e.name()), p, info);
+        enum_locations(set, e, &join_name(full, e.name()), p, info);
     }
 }
 
@@ -272,14 +272,6 @@ fn enum_locations(set: &EventSet, e: &EnumDescriptorProto, full: &str, path: Vec
             .and_then(|md| md.values.iter().find(|x| x.name == v.name()))
             .map(|x| &x.doc);
         info.location.push(location(p, doc.unwrap_or(&empty)));
-    }
-}
-
-fn join(prefix: &str, name: &str) -> String {
-    if prefix.is_empty() {
-        name.to_owned()
-    } else {
-        format!("{prefix}.{name}")
     }
 }
 
