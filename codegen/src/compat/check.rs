@@ -214,12 +214,7 @@ pub fn check(old: &EventSet, new: &EventSet, options: &CheckOptions) -> Vec<Chec
         if let Some(m) = options.mode {
             return m;
         }
-        new.events
-            .iter()
-            .find(|e| {
-                new.types[e.type_id].full_name == name
-                    || name.starts_with(&format!("{}.", new.types[e.type_id].full_name))
-            })
+        event_for(new, name)
             .map(|e| e.compatibility)
             .unwrap_or_else(|| default_mode(new))
     };
@@ -291,17 +286,12 @@ pub fn check(old: &EventSet, new: &EventSet, options: &CheckOptions) -> Vec<Chec
             continue;
         }
         // Roots only: events, or (without events) every record; nested types are reached from them.
-        let is_root = if new.events.is_empty() {
-            true
-        } else {
-            event_for(new, &ty.full_name).is_some()
-        };
-        if !is_root {
+        let event = event_for(new, &ty.full_name).map(|e| e.name.clone());
+        if event.is_none() && !new.events.is_empty() {
             continue;
         }
         let mode = mode_of(&ty.full_name);
         let (backward, forward) = directions(mode);
-        let event = event_for(new, &ty.full_name).map(|e| e.name.clone());
         let mut issues = Vec::new();
         if backward {
             issues.extend(
