@@ -1018,6 +1018,13 @@ impl Checker<'_, '_> {
                 let index = index as i32;
                 let span = self.new.span(ns.file, &sub(&ns.path, &[2, index])).or(span);
                 let idempotency_span = self.new.span(ns.file, &sub(&ns.path, &[2, index, 4, 34])).or(span);
+                let type_change = |what: &str, old: &str, new: &str| {
+                    format!(
+                        "{what} type from \"{}\" to \"{}\"",
+                        old.trim_start_matches('.'),
+                        new.trim_start_matches('.')
+                    )
+                };
                 let checks: [(&'static str, bool, String, Option<Span>); 5] = [
                     (
                         "RPC_SAME_CLIENT_STREAMING",
@@ -1034,21 +1041,13 @@ impl Checker<'_, '_> {
                     (
                         "RPC_SAME_REQUEST_TYPE",
                         om.input_type() != nm.input_type(),
-                        format!(
-                            "request type from \"{}\" to \"{}\"",
-                            om.input_type().trim_start_matches('.'),
-                            nm.input_type().trim_start_matches('.')
-                        ),
+                        type_change("request", om.input_type(), nm.input_type()),
                         span,
                     ),
                     (
                         "RPC_SAME_RESPONSE_TYPE",
                         om.output_type() != nm.output_type(),
-                        format!(
-                            "response type from \"{}\" to \"{}\"",
-                            om.output_type().trim_start_matches('.'),
-                            nm.output_type().trim_start_matches('.')
-                        ),
+                        type_change("response", om.output_type(), nm.output_type()),
                         span,
                     ),
                     (
