@@ -666,25 +666,30 @@ impl Walker<'_> {
         }
     }
 
+    /// Registers the named type `full` that the object `o` defines.
+    fn define(&mut self, o: &Object<'_>, full: &str, name: String, span: Span, aliases: Vec<String>, kind: TypeKind) {
+        self.types.push(TypeDef {
+            full_name: full.to_owned(),
+            name,
+            format: Format::Avro,
+            file: self.file,
+            span,
+            doc: Walker::doc(o),
+            kind,
+            parent: None,
+            aliases,
+            event: None,
+            avro_json: Some(definition_json(o, full)),
+        });
+    }
+
     fn record(&mut self, o: &Object<'_>, enclosing: &str, depth: usize) -> TypeRef {
         let Some((full, name, span, aliases)) = self.named(o, enclosing, "record") else {
             return TypeRef::Scalar(Scalar::Null);
         };
         // Register before the fields so that recursive references see it.
         let index = self.types.len();
-        self.types.push(TypeDef {
-            full_name: full.clone(),
-            name,
-            format: Format::Avro,
-            file: self.file,
-            span,
-            doc: Walker::doc(o),
-            kind: TypeKind::Message(Message::default()),
-            parent: None,
-            aliases,
-            event: None,
-            avro_json: Some(definition_json(o, &full)),
-        });
+        self.define(o, &full, name, span, aliases, TypeKind::Message(Message::default()));
         let ns = namespace_of(&full).to_owned();
         let mut fields = Vec::new();
         match prop(o, "fields").map(|p| &p.value) {
@@ -923,19 +928,7 @@ impl Walker<'_> {
                 }
             }
         }
-        self.types.push(TypeDef {
-            full_name: full.clone(),
-            name,
-            format: Format::Avro,
-            file: self.file,
-            span,
-            doc: Walker::doc(o),
-            kind: TypeKind::Enum(Enum { values, default }),
-            parent: None,
-            aliases,
-            event: None,
-            avro_json: Some(definition_json(o, &full)),
-        });
+        self.define(o, &full, name, span, aliases, TypeKind::Enum(Enum { values, default }));
         TypeRef::Named(full)
     }
 
@@ -958,19 +951,7 @@ impl Walker<'_> {
                 0
             }
         };
-        self.types.push(TypeDef {
-            full_name: full.clone(),
-            name,
-            format: Format::Avro,
-            file: self.file,
-            span,
-            doc: Walker::doc(o),
-            kind: TypeKind::Fixed { size },
-            parent: None,
-            aliases,
-            event: None,
-            avro_json: Some(definition_json(o, &full)),
-        });
+        self.define(o, &full, name, span, aliases, TypeKind::Fixed { size });
         TypeRef::Named(full)
     }
 
