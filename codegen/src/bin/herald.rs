@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use herald_codegen::{diagnostic, lint};
 
 #[derive(Parser)]
@@ -95,24 +95,8 @@ enum TopicsCommand {
         /// The schema repo.
         #[arg(default_value = ".")]
         dir: PathBuf,
-        /// The cluster (`bootstrap.servers`: `host:port[,host:port...]`).
-        #[arg(long, value_name = "HOST:PORT")]
-        bootstrap: String,
-        /// Replication factor of created topics; the broker's default when absent.
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-        replication: Option<u32>,
-        /// A librdkafka property (repeatable), e.g. `security.protocol=SASL_SSL`.
-        #[arg(long = "config", value_name = "KEY=VALUE", value_parser = parse_property)]
-        config: Vec<(String, String)>,
-        /// Read what exists and print what would change; change nothing.
-        #[arg(long)]
-        dry_run: bool,
-        /// Grow a topic that has fewer partitions than declared (moves keys to other partitions).
-        #[arg(long)]
-        allow_partition_increase: bool,
-        /// Seconds each request to the cluster may take.
-        #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
-        timeout: u64,
+        #[command(flatten)]
+        options: TopicsApply,
     },
 }
 
@@ -175,25 +159,7 @@ fn main() -> ExitCode {
         Command::Release { dir } => release(&dir),
         Command::Topics { command } => match command {
             TopicsCommand::List { dir } => topics_list(&dir),
-            TopicsCommand::Apply {
-                dir,
-                bootstrap,
-                replication,
-                config,
-                dry_run,
-                allow_partition_increase,
-                timeout,
-            } => topics_apply(
-                &dir,
-                TopicsApply {
-                    bootstrap,
-                    replication,
-                    config,
-                    dry_run,
-                    allow_partition_increase,
-                    timeout,
-                },
-            ),
+            TopicsCommand::Apply { dir, options } => topics_apply(&dir, options),
         },
         Command::Rules => {
             for r in herald_codegen::compat::all_rules() {
@@ -573,13 +539,26 @@ fn topics_list(dir: &std::path::Path) -> ExitCode {
 }
 
 /// The options of `herald topics apply`.
+#[derive(Args)]
 #[cfg_attr(not(feature = "kafka"), allow(dead_code))]
 struct TopicsApply {
+    /// The cluster (`bootstrap.servers`: `host:port[,host:port...]`).
+    #[arg(long, value_name = "HOST:PORT")]
     bootstrap: String,
+    /// Replication factor of created topics; the broker's default when absent.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     replication: Option<u32>,
+    /// A librdkafka property (repeatable), e.g. `security.protocol=SASL_SSL`.
+    #[arg(long = "config", value_name = "KEY=VALUE", value_parser = parse_property)]
     config: Vec<(String, String)>,
+    /// Read what exists and print what would change; change nothing.
+    #[arg(long)]
     dry_run: bool,
+    /// Grow a topic that has fewer partitions than declared (moves keys to other partitions).
+    #[arg(long)]
     allow_partition_increase: bool,
+    /// Seconds each request to the cluster may take.
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     timeout: u64,
 }
 
