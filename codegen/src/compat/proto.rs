@@ -15,6 +15,7 @@ use prost_types::{
 
 use super::Finding;
 use crate::model::{join_name, EventSet};
+use crate::proto::locate::subpath;
 use crate::span::Span;
 
 struct Msg<'a> {
@@ -122,13 +123,11 @@ impl<'a> Side<'a> {
 
     fn message(&mut self, file: &'a str, m: &'a DescriptorProto, full: &str, path: Vec<i32>, proto3: bool) {
         for (j, n) in m.nested_type.iter().enumerate() {
-            let mut p = path.clone();
-            p.extend([3, j as i32]);
+            let p = subpath(&path, &[3, j as i32]);
             self.message(file, n, &join_name(full, n.name()), p, proto3);
         }
         for (j, e) in m.enum_type.iter().enumerate() {
-            let mut p = path.clone();
-            p.extend([4, j as i32]);
+            let p = subpath(&path, &[4, j as i32]);
             self.enums.insert(
                 join_name(full, e.name()),
                 En {
@@ -199,12 +198,6 @@ impl<'a> Reserved<'a> {
             names: &e.reserved_name,
         }
     }
-}
-
-fn sub(path: &[i32], more: &[i32]) -> Vec<i32> {
-    let mut p = path.to_vec();
-    p.extend_from_slice(more);
-    p
 }
 
 /// Compares the proto files of `old` and `new`; `enabled` says which rule IDs to run.
@@ -506,7 +499,7 @@ impl Checker<'_, '_> {
                 match new_numbers.get(&of.number()) {
                     None => self.deleted_field(nm, of, name, msg_span),
                     Some((i, nf)) => {
-                        let fpath = sub(&nm.path, &[2, *i as i32]);
+                        let fpath = subpath(&nm.path, &[2, *i as i32]);
                         self.field_pair(om, nm, of, nf, &fpath, name);
                     }
                 }
@@ -566,7 +559,7 @@ impl Checker<'_, '_> {
             for n in nreq.difference(&oreq) {
                 let span = new_numbers
                     .get(n)
-                    .and_then(|(i, _)| self.new.span(nm.file, &sub(&nm.path, &[2, *i as i32])))
+                    .and_then(|(i, _)| self.new.span(nm.file, &subpath(&nm.path, &[2, *i as i32])))
                     .or(msg_span);
                 self.add(
                     "MESSAGE_SAME_REQUIRED_FIELDS",
@@ -642,7 +635,7 @@ impl Checker<'_, '_> {
         if of.name() != nf.name() {
             self.add(
                 "FIELD_SAME_NAME",
-                self.new.span(file, &sub(fpath, &[1])),
+                self.new.span(file, &subpath(fpath, &[1])),
                 None,
                 Some(msg),
                 "keep the name: JSON and text formats use it",
@@ -660,7 +653,7 @@ impl Checker<'_, '_> {
         if oj != nj {
             self.add(
                 "FIELD_SAME_JSON_NAME",
-                self.new.span(file, &sub(fpath, &[10])).or(field_span),
+                self.new.span(file, &subpath(fpath, &[10])).or(field_span),
                 None,
                 Some(msg),
                 "keep the JSON name",
@@ -705,7 +698,7 @@ impl Checker<'_, '_> {
             }
         }
         // Type.
-        let type_span = self.new.span(file, &sub(fpath, &[5])).or(field_span);
+        let type_span = self.new.span(file, &subpath(fpath, &[5])).or(field_span);
         let (ot, nt) = (type_string(of), type_string(nf));
         if ot != nt {
             let message = format!("{desc} changed type from \"{ot}\" to \"{nt}\".");
@@ -788,7 +781,7 @@ impl Checker<'_, '_> {
         {
             self.add(
                 "FIELD_SAME_DEFAULT",
-                self.new.span(file, &sub(fpath, &[7])).or(field_span),
+                self.new.span(file, &subpath(fpath, &[7])).or(field_span),
                 None,
                 Some(msg),
                 "keep the default: readers fill it in for absent fields",
@@ -804,7 +797,7 @@ impl Checker<'_, '_> {
         if jstype(of) != jstype(nf) {
             self.add(
                 "FIELD_SAME_JSTYPE",
-                self.new.span(file, &sub(fpath, &[8, 6])).or(field_span),
+                self.new.span(file, &subpath(fpath, &[8, 6])).or(field_span),
                 None,
                 Some(msg),
                 "keep the jstype option",
@@ -819,7 +812,7 @@ impl Checker<'_, '_> {
         if ctype(of) != ctype(nf) {
             self.add(
                 "FIELD_SAME_CPP_STRING_TYPE",
-                self.new.span(file, &sub(fpath, &[8, 1])).or(field_span),
+                self.new.span(file, &subpath(fpath, &[8, 1])).or(field_span),
                 None,
                 Some(msg),
                 "keep the ctype option",
@@ -926,7 +919,7 @@ impl Checker<'_, '_> {
                         let nnames: BTreeSet<&str> = nvalues.iter().map(|(_, n)| *n).collect();
                         let onames: BTreeSet<&str> = onames.iter().copied().collect();
                         if !onames.is_subset(&nnames) {
-                            let vpath = sub(&ne.path, &[2, nvalues[0].0 as i32, 2]);
+                            let vpath = subpath(&ne.path, &[2, nvalues[0].0 as i32, 2]);
                             self.add(
                                 "ENUM_VALUE_SAME_NAME",
                                 self.new.span(ne.file, &vpath),
@@ -1016,8 +1009,8 @@ impl Checker<'_, '_> {
                 };
                 let rpc = format!("RPC \"{}\" on service \"{short}\"", om.name());
                 let index = index as i32;
-                let span = self.new.span(ns.file, &sub(&ns.path, &[2, index])).or(span);
-                let idempotency_span = self.new.span(ns.file, &sub(&ns.path, &[2, index, 4, 34])).or(span);
+                let span = self.new.span(ns.file, &subpath(&ns.path, &[2, index])).or(span);
+                let idempotency_span = self.new.span(ns.file, &subpath(&ns.path, &[2, index, 4, 34])).or(span);
                 let type_change = |what: &str, old: &str, new: &str| {
                     format!(
                         "{what} type from \"{}\" to \"{}\"",

@@ -84,7 +84,8 @@ pub fn locate(fd: &FileDescriptorProto, outline: &Outline) -> Locations {
     out
 }
 
-fn path(base: &[i32], more: &[i32]) -> Vec<i32> {
+/// The descriptor path `more` below `base`.
+pub(crate) fn subpath(base: &[i32], more: &[i32]) -> Vec<i32> {
     let mut p = base.to_vec();
     p.extend_from_slice(more);
     p
@@ -92,51 +93,51 @@ fn path(base: &[i32], more: &[i32]) -> Vec<i32> {
 
 fn message(m: &DescriptorProto, d: &MessageDecl, at: Vec<i32>, out: &mut Locations) {
     out.insert(at.clone(), d.decl);
-    out.insert(path(&at, &[1]), d.span);
+    out.insert(subpath(&at, &[1]), d.span);
     for (j, f) in m.field.iter().enumerate() {
         if let Some(fd) = d.fields.iter().find(|x| x.name == f.name()) {
-            field(fd, path(&at, &[2, j as i32]), out);
+            field(fd, subpath(&at, &[2, j as i32]), out);
         }
     }
     for (j, o) in m.oneof_decl.iter().enumerate() {
         if let Some((_, span)) = d.oneofs.iter().find(|(n, _)| n == o.name()) {
-            out.insert(path(&at, &[8, j as i32]), *span);
+            out.insert(subpath(&at, &[8, j as i32]), *span);
         }
     }
     for (j, n) in m.nested_type.iter().enumerate() {
         if let Some(nd) = d.messages.iter().find(|x| x.name == n.name()) {
-            message(n, nd, path(&at, &[3, j as i32]), out);
+            message(n, nd, subpath(&at, &[3, j as i32]), out);
         }
     }
     for (j, e) in m.enum_type.iter().enumerate() {
         if let Some(ed) = d.enums.iter().find(|x| x.name == e.name()) {
-            enumeration(e, ed, path(&at, &[4, j as i32]), out);
+            enumeration(e, ed, subpath(&at, &[4, j as i32]), out);
         }
     }
 }
 
 fn field(d: &FieldDecl, at: Vec<i32>, out: &mut Locations) {
     out.insert(at.clone(), d.decl);
-    out.insert(path(&at, &[1]), d.span);
+    out.insert(subpath(&at, &[1]), d.span);
     if let Some((_, n)) = d.number {
-        out.insert(path(&at, &[3]), n);
+        out.insert(subpath(&at, &[3]), n);
     }
     if let Some(l) = d.label {
-        out.insert(path(&at, &[4]), l);
+        out.insert(subpath(&at, &[4]), l);
     }
-    out.insert(path(&at, &[5]), d.type_span);
-    out.insert(path(&at, &[6]), d.type_span);
+    out.insert(subpath(&at, &[5]), d.type_span);
+    out.insert(subpath(&at, &[6]), d.type_span);
     for o in &d.options {
         match o.name.as_str() {
             "json_name" => {
-                out.insert(path(&at, &[10]), o.span);
+                out.insert(subpath(&at, &[10]), o.span);
             }
             "default" => {
-                out.insert(path(&at, &[7]), o.span);
+                out.insert(subpath(&at, &[7]), o.span);
             }
             name => {
                 if let Some((_, number)) = FIELD_OPTIONS.iter().find(|(n, _)| *n == name) {
-                    out.insert(path(&at, &[8, *number]), o.span);
+                    out.insert(subpath(&at, &[8, *number]), o.span);
                 }
             }
         }
@@ -145,14 +146,14 @@ fn field(d: &FieldDecl, at: Vec<i32>, out: &mut Locations) {
 
 fn enumeration(e: &EnumDescriptorProto, d: &EnumDecl, at: Vec<i32>, out: &mut Locations) {
     out.insert(at.clone(), d.decl);
-    out.insert(path(&at, &[1]), d.span);
+    out.insert(subpath(&at, &[1]), d.span);
     for (j, v) in e.value.iter().enumerate() {
         if let Some(vd) = d.values.iter().find(|x| x.name == v.name()) {
-            let vp = path(&at, &[2, j as i32]);
+            let vp = subpath(&at, &[2, j as i32]);
             out.insert(vp.clone(), vd.decl);
-            out.insert(path(&vp, &[1]), vd.span);
+            out.insert(subpath(&vp, &[1]), vd.span);
             if let Some((_, n)) = vd.number {
-                out.insert(path(&vp, &[2]), n);
+                out.insert(subpath(&vp, &[2]), n);
             }
         }
     }

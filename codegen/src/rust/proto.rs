@@ -13,6 +13,7 @@ use quote::quote;
 use super::{docs, ident};
 use crate::diagnostic::Diagnostic;
 use crate::model::{join_name, Cardinality, Doc, EventSet, Format, TypeDef, TypeKind, TypeRef};
+use crate::proto::locate::subpath;
 use crate::proto::OPTIONS_PATH;
 
 /// Import paths of the files that define `types`, plus every file they import (protobuf's
@@ -232,26 +233,22 @@ fn message_locations(set: &EventSet, m: &DescriptorProto, full: &str, path: Vec<
         _ => None,
     };
     for (i, f) in m.field.iter().enumerate() {
-        let mut p = path.clone();
-        p.extend([2, i as i32]);
+        let p = subpath(&path, &[2, i as i32]);
         let doc = model
             .and_then(|md| md.fields.iter().find(|x| x.name == f.name()))
             .map(|x| &x.doc);
         info.location.push(location(p, doc.unwrap_or(&empty)));
     }
     for i in 0..m.oneof_decl.len() {
-        let mut p = path.clone();
-        p.extend([8, i as i32]);
+        let p = subpath(&path, &[8, i as i32]);
         info.location.push(bare(p));
     }
     for (i, n) in m.nested_type.iter().enumerate() {
-        let mut p = path.clone();
-        p.extend([3, i as i32]);
+        let p = subpath(&path, &[3, i as i32]);
         message_locations(set, n, &join_name(full, n.name()), p, info);
     }
     for (i, e) in m.enum_type.iter().enumerate() {
-        let mut p = path.clone();
-        p.extend([4, i as i32]);
+        let p = subpath(&path, &[4, i as i32]);
         enum_locations(set, e, &join_name(full, e.name()), p, info);
     }
 }
@@ -266,8 +263,7 @@ fn enum_locations(set: &EventSet, e: &EnumDescriptorProto, full: &str, path: Vec
         _ => None,
     };
     for (i, v) in e.value.iter().enumerate() {
-        let mut p = path.clone();
-        p.extend([2, i as i32]);
+        let p = subpath(&path, &[2, i as i32]);
         let doc = model
             .and_then(|md| md.values.iter().find(|x| x.name == v.name()))
             .map(|x| &x.doc);
