@@ -100,21 +100,15 @@ impl<'a> Side<'a> {
                 );
             }
         }
-        for (name, m) in &side.messages {
+        let defined = side
+            .messages
+            .iter()
+            .map(|(n, m)| (n, m.file, 0))
+            .chain(side.enums.iter().map(|(n, e)| (n, e.file, 1)))
+            .chain(side.services.iter().map(|(n, s)| (n, s.file, 2)));
+        for (name, file, kind) in defined {
             side.by_file
-                .entry((m.file.to_owned(), 0))
-                .or_default()
-                .insert(name.clone());
-        }
-        for (name, e) in &side.enums {
-            side.by_file
-                .entry((e.file.to_owned(), 1))
-                .or_default()
-                .insert(name.clone());
-        }
-        for (name, s) in &side.services {
-            side.by_file
-                .entry((s.file.to_owned(), 2))
+                .entry((file.to_owned(), kind))
                 .or_default()
                 .insert(name.clone());
         }
