@@ -217,28 +217,7 @@ fn compatible_pairs_read_every_written_value() {
     let mut failures = Vec::new();
     for case in cases {
         // herald's own verdict decides which pairs are checked.
-        let reader_set = herald_codegen::load::load(&case.join("reader.avsc"))
-            .expect("reader")
-            .set;
-        let writer_set = herald_codegen::load::load(&case.join("writer.avsc"))
-            .expect("writer")
-            .set;
-        let top = |set: &herald_codegen::EventSet| {
-            let text = set.sources_map.get(set.files[0].id).text.trim_start().to_owned();
-            let records = set
-                .types
-                .iter()
-                .filter(|t| matches!(t.kind, herald_codegen::model::TypeKind::Message(_)));
-            let pick = if text.starts_with('[') {
-                records.max_by_key(|t| t.span.start)
-            } else {
-                records.min_by_key(|t| t.span.start)
-            };
-            pick.map(|t| t.full_name.clone()).unwrap_or_default()
-        };
-        let issues =
-            herald_codegen::compat::avro::can_read(&reader_set, &top(&reader_set), &writer_set, &top(&writer_set));
-        if !issues.is_empty() {
+        if !common::avro_compatible(&case) {
             continue;
         }
         // apache-avro's resolving reader ignores aliases (fields and named types), which the

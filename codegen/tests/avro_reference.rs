@@ -7,40 +7,18 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+mod common;
+
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/compat/avro")
 }
 
 fn herald_verdict(case: &Path) -> &'static str {
-    let reader = herald_codegen::load::load(&case.join("reader.avsc"))
-        .expect("reader loads")
-        .set;
-    let writer = herald_codegen::load::load(&case.join("writer.avsc"))
-        .expect("writer loads")
-        .set;
-    let (r, w) = (top_record(&reader), top_record(&writer));
-    if herald_codegen::compat::avro::can_read(&reader, &r, &writer, &w).is_empty() {
+    if common::avro_compatible(case) {
         "compatible"
     } else {
         "incompatible"
     }
-}
-
-/// The top-level record of a case file: the record whose definition starts first in a single
-/// schema, the last one in an array.
-fn top_record(set: &herald_codegen::EventSet) -> String {
-    let text = set.sources_map.get(set.files[0].id).text.trim_start().to_owned();
-    let records: Vec<_> = set
-        .types
-        .iter()
-        .filter(|t| matches!(t.kind, herald_codegen::model::TypeKind::Message(_)))
-        .collect();
-    let pick = if text.starts_with('[') {
-        records.iter().max_by_key(|t| t.span.start)
-    } else {
-        records.iter().min_by_key(|t| t.span.start)
-    };
-    pick.map(|t| t.full_name.clone()).unwrap_or_default()
 }
 
 #[test]

@@ -1,12 +1,15 @@
 //! Helpers the integration tests share: running the `herald` binary, throwaway schema repos, a
-//! deterministic value generator, and the `rule file:line` keys the buf comparisons use.
+//! deterministic value generator, herald's verdict on an Avro corpus case, and the
+//! `rule file:line` keys the buf comparisons use.
 // Each test binary uses some of these helpers, not all.
 #![allow(dead_code)]
 
+use std::path::Path;
 use std::process::Command;
 
 use herald_codegen::compat::Finding;
 use herald_codegen::span::SourceMap;
+use herald_codegen::EventSet;
 
 /// Exit code, stdout and stderr of the `herald` binary run with `args`.
 pub fn herald(args: &[&str]) -> (i32, String, String) {
@@ -67,4 +70,32 @@ pub fn finding_key(f: &Finding, sources: &SourceMap) -> String {
         }
         None => format!("{} -:1", f.rule),
     }
+}
+
+/// The top-level record of an Avro case file: the record whose definition starts first in a
+/// single schema, the last one in an array.
+pub fn top_record(set: &EventSet) -> String {
+    let text = set.sources_map.get(set.files[0].id).text.trim_start().to_owned();
+    let records = set
+        .types
+        .iter()
+        .filter(|t| matches!(t.kind, herald_codegen::model::TypeKind::Message(_)));
+    let pick = if text.starts_with('[') {
+        records.max_by_key(|t| t.span.start)
+    } else {
+        records.min_by_key(|t| t.span.start)
+    };
+    pick.map(|t| t.full_name.clone()).unwrap_or_default()
+}
+
+/// herald's verdict on an Avro corpus case: whether `reader.avsc`'s top record reads data
+/// written with `writer.avsc`'s.
+pub fn avro_compatible(case: &Path) -> bool {
+    let reader = herald_codegen::load::load(&case.join("reader.avsc"))
+        .expect("reader loads")
+        .set;
+    let writer = herald_codegen::load::load(&case.join("writer.avsc"))
+        .expect("writer loads")
+        .set;
+    herald_codegen::compat::avro::can_read(&reader, &top_record(&reader), &writer, &top_record(&writer)).is_empty()
 }
