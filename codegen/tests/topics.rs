@@ -5,15 +5,14 @@
 use std::path::Path;
 
 mod common;
-use common::{herald, repo};
+use common::{herald, repo, transcript};
 
 /// Exit code, stdout and stderr of `herald <args> <dir>`, the directory shown as `<repo>`.
 fn run_on(dir: &Path, args: &[&str]) -> String {
     let path = dir.display().to_string();
     let mut all: Vec<&str> = args.to_vec();
     all.insert(2, &path);
-    let (code, out, err) = herald(&all);
-    format!("exit {code}\n--- stdout\n{out}--- stderr\n{err}").replace(&path, "<repo>")
+    transcript(&all).1.replace(&path, "<repo>")
 }
 
 #[test]

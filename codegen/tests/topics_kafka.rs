@@ -6,7 +6,6 @@
 
 use std::collections::BTreeMap;
 use std::net::{TcpStream, ToSocketAddrs};
-use std::process::Command;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
@@ -15,7 +14,7 @@ use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 
 mod common;
-use common::repo;
+use common::{repo, transcript};
 
 fn bootstrap() -> String {
     std::env::var("HERALD_KAFKA_BOOTSTRAP").unwrap_or_else(|_| "127.0.0.1:9092".to_owned())
@@ -88,19 +87,10 @@ fn create_directly(bootstrap: &str, topic: &str, partitions: i32) {
 /// `herald topics apply <repo> --bootstrap <bootstrap> <extra>`: exit code and output, the
 /// topic prefix shown as `<p>`.
 fn apply(dir: &tempfile::TempDir, bootstrap: &str, prefix: &str, extra: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_herald"))
-        .args(["topics", "apply"])
-        .arg(dir.path())
-        .args(["--bootstrap", bootstrap])
-        .args(extra)
-        .output()
-        .expect("run herald");
-    let code = out.status.code().unwrap_or(-1);
-    let text = format!(
-        "exit {code}\n--- stdout\n{}--- stderr\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let path = dir.path().display().to_string();
+    let mut args = vec!["topics", "apply", path.as_str(), "--bootstrap", bootstrap];
+    args.extend_from_slice(extra);
+    let (code, text) = transcript(&args);
     (code, text.replace(prefix, "<p>"))
 }
 

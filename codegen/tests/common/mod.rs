@@ -24,6 +24,13 @@ pub fn herald(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// Exit code of `herald <args>`, and a transcript of the run for snapshots: `exit <code>`, then
+/// stdout and stderr under `--- stdout` and `--- stderr`.
+pub fn transcript(args: &[&str]) -> (i32, String) {
+    let (code, out, err) = herald(args);
+    (code, format!("exit {code}\n--- stdout\n{out}--- stderr\n{err}"))
+}
+
 /// A schema repo holding only a herald.toml whose text is `config`.
 pub fn repo(config: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
