@@ -609,6 +609,46 @@ impl Checker<'_, '_> {
         }
     }
 
+    fn deleted_enum_value(&mut self, ne: &En<'_>, name: &str, number: i32, names: &[&str], span: Option<Span>) {
+        let short = short_name(name);
+        let what = format!("Previously present enum value \"{number}\" on enum \"{short}\"");
+        self.add(
+            "ENUM_VALUE_NO_DELETE",
+            span,
+            None,
+            Some(name),
+            "reserve the number and name instead",
+            format!("{what} was deleted."),
+        );
+        if !ne
+            .desc
+            .reserved_range
+            .iter()
+            .any(|r| r.start() <= number && number <= r.end())
+        {
+            self.add(
+                "ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED",
+                span,
+                None,
+                Some(name),
+                "reserve the number so it is never reused",
+                format!("{what} was deleted without reserving the number \"{number}\"."),
+            );
+        }
+        for oname in names {
+            if !ne.desc.reserved_name.iter().any(|r| r == oname) {
+                self.add(
+                    "ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED",
+                    span,
+                    None,
+                    Some(name),
+                    "reserve the name so JSON readers never see it reused",
+                    format!("{what} was deleted without reserving the name \"{oname}\"."),
+                );
+            }
+        }
+    }
+
     fn field_pair(
         &mut self,
         om: &Msg<'_>,
@@ -871,44 +911,7 @@ impl Checker<'_, '_> {
             });
             for (number, onames) in &old_by_number {
                 match new_by_number.get(number) {
-                    None => {
-                        let what = format!("Previously present enum value \"{number}\" on enum \"{short}\"");
-                        self.add(
-                            "ENUM_VALUE_NO_DELETE",
-                            span,
-                            None,
-                            Some(name),
-                            "reserve the number and name instead",
-                            format!("{what} was deleted."),
-                        );
-                        if !ne
-                            .desc
-                            .reserved_range
-                            .iter()
-                            .any(|r| r.start() <= *number && *number <= r.end())
-                        {
-                            self.add(
-                                "ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED",
-                                span,
-                                None,
-                                Some(name),
-                                "reserve the number so it is never reused",
-                                format!("{what} was deleted without reserving the number \"{number}\"."),
-                            );
-                        }
-                        for oname in onames {
-                            if !ne.desc.reserved_name.iter().any(|r| r == oname) {
-                                self.add(
-                                    "ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED",
-                                    span,
-                                    None,
-                                    Some(name),
-                                    "reserve the name so JSON readers never see it reused",
-                                    format!("{what} was deleted without reserving the name \"{oname}\"."),
-                                );
-                            }
-                        }
-                    }
+                    None => self.deleted_enum_value(ne, name, *number, onames, span),
                     Some(nvalues) => {
                         let nnames: BTreeSet<&str> = nvalues.iter().map(|(_, n)| *n).collect();
                         let onames: BTreeSet<&str> = onames.iter().copied().collect();
