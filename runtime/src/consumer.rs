@@ -19,6 +19,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tracing::Instrument;
 
+use crate::context::{Context, Unreadable};
 use crate::dispatch::{BatchError, Dispatch, DispatchError, Publish, PublishError};
 use crate::envelope::Envelope;
 use crate::transport::{Acks, Record, StartFrom, Subscription, Transport, TransportError};
@@ -569,26 +570,32 @@ enum Failure {
 
 impl<D: Dispatch + 'static> Shared<D> {
     /// Handles one record to the end: handled, skipped, dead-lettered, or an error (stop).
-    async fn process<T: Transport>(&self, transport: &T, mut record: Record) -> Result<(), String> {
-        // Read once, without copies; the record gets its bytes back if it is dead-lettered.
-        let envelope = Envelope::take_from(&mut record).map(Arc::new);
+    async fn process<T: Transport>(&self, transport: &T, record: Record) -> Result<(), String> {
+        // Read once, in place: the context keeps the record as it arrived, for a dead letter.
+        let ctx = match Context::read(record) {
+            Ok(ctx) => Arc::new(ctx),
+            Err(unreadable) => {
+                let Unreadable { error, record } = *unreadable;
+                let reason = format!("invalid envelope: {error}");
+                return self
+                    .fail(transport, record, self.config.on_undecodable, reason, 0)
+                    .await;
+            }
+        };
         let mut attempts = 0u32;
-        let outcome = match &envelope {
-            Err(e) => Err(Failure::Undecodable(format!("invalid envelope: {e}"))),
-            Ok(envelope) => match self.upcast(envelope) {
-                Err(failure) => Err(failure),
-                Ok(current) => loop {
-                    attempts += 1;
-                    match self.attempt(Arc::clone(&current), &record, attempts).await {
-                        Ok(()) => break Ok(()),
-                        Err(Failure::Handler(reason)) if attempts < self.config.max_attempts => {
-                            Metrics::bump(&self.metrics.retried);
-                            tracing::warn!(attempt = attempts, %reason, "handler failed; retrying");
-                            tokio::time::sleep(self.backoff(attempts, record.offset)).await;
-                        }
-                        Err(failure) => break Err(failure),
+        let outcome = match self.upcast(&ctx) {
+            Err(failure) => Err(failure),
+            Ok(current) => loop {
+                attempts += 1;
+                match self.attempt(Arc::clone(&current), ctx.record(), attempts).await {
+                    Ok(()) => break Ok(()),
+                    Err(Failure::Handler(reason)) if attempts < self.config.max_attempts => {
+                        Metrics::bump(&self.metrics.retried);
+                        tracing::warn!(attempt = attempts, %reason, "handler failed; retrying");
+                        tokio::time::sleep(self.backoff(attempts, ctx.record().offset)).await;
                     }
-                },
+                    Err(failure) => break Err(failure),
+                }
             },
         };
         let (policy, reason) = match outcome {
@@ -600,9 +607,20 @@ impl<D: Dispatch + 'static> Shared<D> {
             Err(Failure::Unknown(r)) => (self.config.on_unknown, r),
             Err(Failure::Handler(r)) => (Policy::DeadLetter, format!("{r} (after {attempts} attempts)")),
         };
-        if let Ok(envelope) = &envelope {
-            envelope.put_back(&mut record);
-        }
+        // A handler that timed out may still hold the context: then the record is copied.
+        let record = Arc::try_unwrap(ctx).map_or_else(|ctx| ctx.record().clone(), Context::into_record);
+        self.fail(transport, record, policy, reason, attempts).await
+    }
+
+    /// A record that was not handled: skipped, dead-lettered, or an error that stops the consumer.
+    async fn fail<T: Transport>(
+        &self,
+        transport: &T,
+        record: Record,
+        policy: Policy,
+        reason: String,
+        attempts: u32,
+    ) -> Result<(), String> {
         match policy {
             Policy::Skip => {
                 Metrics::bump(&self.metrics.skipped);
@@ -649,32 +667,30 @@ impl<D: Dispatch + 'static> Shared<D> {
         }
     }
 
-    /// The envelope as the dispatcher should see it: upcast when its MAJOR has an upcaster.
-    fn upcast(&self, envelope: &Arc<Envelope>) -> Result<Arc<Envelope>, Failure> {
+    /// The event as the dispatcher should see it: upcast when its MAJOR has an upcaster.
+    fn upcast(&self, ctx: &Arc<Context>) -> Result<Arc<Context>, Failure> {
         // Looked up without building a key: upcasters are few, and this is on every record's path.
-        let upcaster = self
-            .upcasters
-            .iter()
-            .find(|((t, major), _)| *major == envelope.version.major && *t == envelope.event_type);
+        let (major, event_type) = (ctx.version().major, ctx.event_type());
+        let upcaster = self.upcasters.iter().find(|((t, m), _)| *m == major && t == event_type);
         match upcaster {
-            None => Ok(Arc::clone(envelope)),
-            Some((_, up)) => up(Envelope::clone(envelope))
-                .map(Arc::new)
+            None => Ok(Arc::clone(ctx)),
+            Some((_, up)) => up(ctx.to_envelope())
+                .map(|envelope| Arc::new(Context::from_envelope(envelope)))
                 .map_err(|e| Failure::Undecodable(format!("upcast failed: {e}"))),
         }
     }
 
-    async fn attempt(&self, envelope: Arc<Envelope>, record: &Record, attempt: u32) -> Result<(), Failure> {
+    async fn attempt(&self, ctx: Arc<Context>, record: &Record, attempt: u32) -> Result<(), Failure> {
         let span = tracing::info_span!(
             "dispatch",
-            r#type = %envelope.event_type,
-            id = %envelope.id,
+            r#type = %ctx.event_type(),
+            id = %ctx.id(),
             partition = record.partition,
             offset = record.offset,
             attempt
         );
         let dispatcher = Arc::clone(&self.dispatcher);
-        let task = tokio::spawn(async move { dispatcher.dispatch(&envelope).await }.instrument(span));
+        let task = tokio::spawn(async move { dispatcher.dispatch(&ctx).await }.instrument(span));
         match tokio::time::timeout(self.config.handler_timeout, task).await {
             Err(_) => Err(Failure::Handler(format!(
                 "handler timed out after {:?}",
@@ -727,7 +743,7 @@ fn panic_message(join: tokio::task::JoinError) -> String {
 /// offset is committed only after the acknowledgement.
 #[derive(Debug)]
 pub struct Letter<E> {
-    pub ctx: crate::Context,
+    pub ctx: Context,
     pub event: E,
     ack: oneshot::Sender<crate::HandlerResult>,
 }
@@ -742,14 +758,14 @@ impl<E> Letter<E> {
 /// Actor style: a [`Dispatch`] that decodes into the source's event enum and sends it to one task
 /// that owns its state and `match`es on messages.
 pub struct Mailbox<E> {
-    decode: fn(&Envelope) -> Result<E, DispatchError>,
+    decode: fn(&Context) -> Result<E, DispatchError>,
     types: &'static [&'static str],
     tx: mpsc::Sender<Letter<E>>,
 }
 
 /// A mailbox and the receiving end the actor loops over.
 pub fn mailbox<E: Send + 'static>(
-    decode: fn(&Envelope) -> Result<E, DispatchError>,
+    decode: fn(&Context) -> Result<E, DispatchError>,
     types: &'static [&'static str],
     capacity: usize,
 ) -> (Mailbox<E>, mpsc::Receiver<Letter<E>>) {
@@ -762,10 +778,10 @@ impl<E: Send + 'static> Dispatch for Mailbox<E> {
         self.types
     }
 
-    fn dispatch(&self, envelope: &Envelope) -> impl Future<Output = Result<(), DispatchError>> + Send {
-        let decoded = (self.decode)(envelope);
-        let ctx = envelope.clone();
-        let event_type = envelope.event_type.clone();
+    fn dispatch(&self, ctx: &Context) -> impl Future<Output = Result<(), DispatchError>> + Send {
+        let decoded = (self.decode)(ctx);
+        let event_type = ctx.event_type().to_owned();
+        let ctx = ctx.clone();
         let tx = self.tx.clone();
         async move {
             let event = decoded?;

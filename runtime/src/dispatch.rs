@@ -5,15 +5,9 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Mutex;
 
+use crate::context::Context;
 use crate::envelope::Envelope;
 use crate::event::{CodecError, Event};
-
-/// What a handler knows about its event: the envelope it came in (CloudEvents attributes,
-/// herald's extensions such as correlation and causation ids, and the raw payload).
-///
-/// The dispatcher hands the handler the envelope it decoded the event from, by reference: knowing
-/// the context costs nothing per event.
-pub type Context = Envelope;
 
 /// A handler's failure; the consumer retries or dead-letters the event.
 #[derive(Debug)]
@@ -254,8 +248,8 @@ impl Publish for RecordingPublisher {
 pub trait Dispatch: Send + Sync {
     /// The event types (CloudEvents `type`) this dispatcher routes.
     fn event_types(&self) -> &'static [&'static str];
-    /// Decodes the envelope's payload and calls the typed handler.
-    fn dispatch(&self, envelope: &Envelope) -> impl Future<Output = Result<(), DispatchError>> + Send;
+    /// Decodes the event's payload and calls the typed handler with it and its context.
+    fn dispatch(&self, ctx: &Context) -> impl Future<Output = Result<(), DispatchError>> + Send;
 }
 
 /// Lowercase hex of bytes (partition keys taken from bytes and fixed fields).

@@ -2,6 +2,7 @@
 //! extensions, with the payload as a separate byte string.
 
 use crate::event::{Event, Version};
+use crate::transport::Record;
 use crate::CLOUDEVENTS_SPEC_VERSION;
 
 /// CloudEvents attributes (`id`, `source`, `type`, `specversion`, `time`, `datacontenttype`,
@@ -52,9 +53,9 @@ impl Envelope {
 
     /// Marks this envelope as caused by `cause`: same correlation id, causation id = cause's id.
     pub fn caused_by(mut self, cause: &crate::Context) -> Envelope {
-        self.correlation_id = Some(cause.correlation_id.clone().unwrap_or_else(|| cause.id.clone()));
-        self.causation_id = Some(cause.id.clone());
-        self.traceparent = self.traceparent.or_else(|| cause.traceparent.clone());
+        self.correlation_id = Some(cause.correlation_id().unwrap_or(cause.id()).to_owned());
+        self.causation_id = Some(cause.id().to_owned());
+        self.traceparent = self.traceparent.or_else(|| cause.traceparent().map(str::to_owned));
         self
     }
 }
@@ -91,108 +92,26 @@ impl Envelope {
     /// Checks the CloudEvents rules herald relies on: `id`, `source` and `type` present and
     /// non-empty, `specversion` 1.0, a `source` without whitespace, a MAJOR.MINOR `version`.
     pub fn validate(&self) -> Result<(), EnvelopeError> {
-        check_required(&self.id, &self.source, &self.event_type, &self.spec_version)
-    }
-
-    /// [`Envelope::take_from`] on a copy of the record, which is left as it was.
-    pub fn from_record(record: &crate::transport::Record) -> Result<Envelope, EnvelopeError> {
-        Envelope::take_from(&mut record.clone())
+        check_required(
+            self.id.as_bytes(),
+            self.source.as_bytes(),
+            self.event_type.as_bytes(),
+            self.spec_version.as_bytes(),
+        )
     }
 
     /// Reads an envelope from a record in CloudEvents binary mode (or structured mode, from a
     /// `application/cloudevents+json` record), validating every attribute; a header given more
-    /// than once counts with its last value. This is how the consumer reads every record: the
-    /// payload and the values of the attribute headers are moved out of the record, not copied
-    /// (their names stay, with empty values). On an error the record is left as it was;
-    /// [`Envelope::put_back`] restores it exactly, for a dead letter.
-    pub fn take_from(record: &mut crate::transport::Record) -> Result<Envelope, EnvelopeError> {
-        // One pass: each text attribute's value is moved straight into its field and checked as
-        // UTF-8 where it is met (a repeated header gets the earlier value back); a value that is
-        // not UTF-8 stays in its header. `version` and `time` are parsed in place afterwards.
-        const NONE: usize = usize::MAX;
-        let headers = &mut record.headers;
-        let mut envelope = Envelope::empty();
-        let mut at = [NONE; Slot::COUNT];
-        let mut not_utf8 = 0u16;
-        for i in 0..headers.len() {
-            let Some(slot) = Slot::of(&headers[i].0) else {
-                continue;
-            };
-            let s = slot as usize;
-            if !matches!(slot, Slot::Version | Slot::Time) {
-                if at[s] != NONE && not_utf8 & (1 << s) == 0 {
-                    if let (Some(text), Some(earlier)) = (envelope.take_text(slot), headers.get_mut(at[s])) {
-                        earlier.1 = text.into_bytes();
-                    }
-                }
-                not_utf8 &= !(1 << s);
-                match String::from_utf8(std::mem::take(&mut headers[i].1)) {
-                    Ok(text) => envelope.set_text(slot, text),
-                    Err(e) => {
-                        headers[i].1 = e.into_bytes();
-                        not_utf8 |= 1 << s;
-                    }
-                }
-            }
-            at[s] = i;
-        }
-        let checked = (|| {
-            let bad = |slot: Slot| not_utf8 & (1 << slot as usize) != 0;
-            if at[Slot::Id as usize] == NONE {
-                if bad(Slot::ContentType) {
-                    return Err(invalid(Slot::ContentType.header(), "is not UTF-8"));
-                }
-                if let Some(t) = &envelope.data_content_type {
-                    if media_type(t).eq_ignore_ascii_case(crate::json::CONTENT_TYPE_CLOUDEVENTS_JSON) {
-                        return Ok(false);
-                    }
-                }
-            }
-            let value = |slot: Slot| headers.get(at[slot as usize]).map(|(_, v)| v.as_slice());
-            let (version, time) = version_and_time(value(Slot::Version), value(Slot::Time))?;
-            for slot in Slot::MOVED {
-                if bad(slot) {
-                    return Err(invalid(slot.header(), "is not UTF-8"));
-                }
-                if at[slot as usize] == NONE && slot.required() {
-                    return Err(invalid(slot.header(), "is missing"));
-                }
-            }
-            check_required(
-                &envelope.id,
-                &envelope.source,
-                &envelope.event_type,
-                &envelope.spec_version,
-            )?;
-            envelope.version = version;
-            envelope.time = time;
-            Ok(true)
-        })();
-        match checked {
-            Ok(true) => {
-                envelope.data = std::mem::take(&mut record.value);
-                Ok(envelope)
-            }
-            // Structured mode, or an error: the record gets every value back.
-            other => {
-                for slot in Slot::MOVED {
-                    let i = at[slot as usize];
-                    if i != NONE && not_utf8 & (1 << slot as usize) == 0 {
-                        if let (Some(text), Some(header)) = (envelope.take_text(slot), headers.get_mut(i)) {
-                            header.1 = text.into_bytes();
-                        }
-                    }
-                }
-                match other {
-                    Ok(_) => Envelope::from_json(&record.value),
-                    Err(e) => Err(e),
-                }
-            }
-        }
+    /// than once counts with its last value. The attributes and payload are copied; the consumer
+    /// reads records without copies, as a [`crate::Context`].
+    pub fn from_record(record: &Record) -> Result<Envelope, EnvelopeError> {
+        crate::Context::read(record.clone())
+            .map(crate::Context::into_envelope)
+            .map_err(|unreadable| unreadable.error)
     }
 
-    /// An envelope with nothing set (no allocation), for [`Envelope::take_from`] to fill in.
-    fn empty() -> Envelope {
+    /// An envelope with nothing set (no allocation), to fill in.
+    pub(crate) fn empty() -> Envelope {
         Envelope {
             id: String::new(),
             source: String::new(),
@@ -211,8 +130,8 @@ impl Envelope {
         }
     }
 
-    /// Sets a text attribute ([`Slot::MOVED`]); `version` and `time` are not text.
-    fn set_text(&mut self, slot: Slot, text: String) {
+    /// Sets a text attribute ([`Slot::TEXT`]); `version` and `time` are not text.
+    pub(crate) fn set_text(&mut self, slot: Slot, text: String) {
         match slot {
             Slot::Id => self.id = text,
             Slot::Source => self.source = text,
@@ -229,71 +148,124 @@ impl Envelope {
         }
     }
 
-    /// Takes a text attribute back out (what [`Envelope::set_text`] set).
-    fn take_text(&mut self, slot: Slot) -> Option<String> {
+    /// A text attribute ([`Slot::TEXT`]); `version` and `time` are not text.
+    pub(crate) fn text(&self, slot: Slot) -> Option<&str> {
         match slot {
-            Slot::Id => Some(std::mem::take(&mut self.id)),
-            Slot::Source => Some(std::mem::take(&mut self.source)),
-            Slot::Type => Some(std::mem::take(&mut self.event_type)),
-            Slot::SpecVersion => Some(std::mem::take(&mut self.spec_version)),
-            Slot::ContentType => self.data_content_type.take(),
-            Slot::DataSchema => self.data_schema.take(),
-            Slot::Subject => self.subject.take(),
-            Slot::PartitionKey => self.partition_key.take(),
-            Slot::CorrelationId => self.correlation_id.take(),
-            Slot::CausationId => self.causation_id.take(),
-            Slot::Traceparent => self.traceparent.take(),
+            Slot::Id => Some(&self.id),
+            Slot::Source => Some(&self.source),
+            Slot::Type => Some(&self.event_type),
+            Slot::SpecVersion => Some(&self.spec_version),
+            Slot::ContentType => self.data_content_type.as_deref(),
+            Slot::DataSchema => self.data_schema.as_deref(),
+            Slot::Subject => self.subject.as_deref(),
+            Slot::PartitionKey => self.partition_key.as_deref(),
+            Slot::CorrelationId => self.correlation_id.as_deref(),
+            Slot::CausationId => self.causation_id.as_deref(),
+            Slot::Traceparent => self.traceparent.as_deref(),
             Slot::Time | Slot::Version => None,
-        }
-    }
-
-    /// Undoes [`Envelope::take_from`] on the record it was taken from: the attribute header
-    /// values and the payload go back, byte for byte. `self` must be the envelope `take_from`
-    /// returned (not one changed since). A record read in structured mode is left as it is.
-    pub fn put_back(&self, record: &mut crate::transport::Record) {
-        let found = Slot::scan(&record.headers);
-        if found[Slot::Id as usize].is_none() {
-            return; // structured mode: nothing was taken
-        }
-        for slot in Slot::MOVED {
-            let value = match slot {
-                Slot::Id => Some(&self.id),
-                Slot::Source => Some(&self.source),
-                Slot::Type => Some(&self.event_type),
-                Slot::SpecVersion => Some(&self.spec_version),
-                Slot::ContentType => self.data_content_type.as_ref(),
-                Slot::DataSchema => self.data_schema.as_ref(),
-                Slot::Subject => self.subject.as_ref(),
-                Slot::PartitionKey => self.partition_key.as_ref(),
-                Slot::CorrelationId => self.correlation_id.as_ref(),
-                Slot::CausationId => self.causation_id.as_ref(),
-                Slot::Traceparent => self.traceparent.as_ref(),
-                Slot::Time | Slot::Version => None,
-            };
-            if let (Some(value), Some(header)) = (value, found[slot as usize].and_then(|i| record.headers.get_mut(i))) {
-                if header.1.is_empty() {
-                    header.1 = value.clone().into_bytes();
-                }
-            }
-        }
-        if record.value.is_empty() {
-            record.value = self.data.clone();
         }
     }
 }
 
-/// The attribute checks shared by [`Envelope::validate`] and the record readers.
-fn check_required(id: &str, source: &str, event_type: &str, spec_version: &str) -> Result<(), EnvelopeError> {
+/// Where a record's envelope is, once checked: the value of each text attribute in the record's
+/// headers (binary mode), or the attributes decoded (structured mode).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Located {
+    Headers {
+        /// Where each [`Slot::TEXT`] attribute's value is in the record's header bytes
+        /// ([`ABSENT`] when there is none); every value found is UTF-8.
+        at: [(u32, u32); Slot::TEXT.len()],
+        version: Version,
+        time: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    Decoded(Box<Envelope>),
+}
+
+/// No header for this attribute.
+pub(crate) const ABSENT: (u32, u32) = (u32::MAX, u32::MAX);
+
+/// The value of a text attribute's header, found by [`locate`] (and checked as UTF-8 there).
+pub(crate) fn header_value<'r>(
+    record: &'r Record,
+    at: &[(u32, u32); Slot::TEXT.len()],
+    slot: Slot,
+) -> Option<&'r [u8]> {
+    let &(start, end) = at.get(slot as usize)?;
+    record.headers.bytes().get(start as usize..end as usize)
+}
+
+/// Finds and checks a record's envelope without copying anything: one pass over the header names,
+/// then each attribute's value checked (UTF-8, presence, formats) in attribute order, so the first
+/// problem reported is the same whatever the header order. A header given more than once counts
+/// with its last value.
+pub(crate) fn locate(record: &Record) -> Result<Located, EnvelopeError> {
+    let bytes = record.headers.bytes();
+    if u32::try_from(bytes.len()).is_err() {
+        return Err(invalid("(headers)", "are larger than 4 GiB"));
+    }
+    let mut found = [ABSENT; Slot::COUNT];
+    for (name, value) in record.headers.spans() {
+        if let Some(slot) = bytes.get(name).and_then(Slot::of) {
+            // Below 4 GiB, as checked above.
+            found[slot as usize] = (value.start as u32, value.end as u32);
+        }
+    }
+    let value = |slot: Slot| {
+        let (start, end) = found[slot as usize];
+        bytes.get(start as usize..end as usize)
+    };
+    if found[Slot::Id as usize] == ABSENT {
+        if let Some(t) = value(Slot::ContentType) {
+            let t = std::str::from_utf8(t).map_err(|_| invalid(Slot::ContentType.header(), "is not UTF-8"))?;
+            if media_type(t).eq_ignore_ascii_case(crate::json::CONTENT_TYPE_CLOUDEVENTS_JSON) {
+                return Envelope::from_json(&record.value).map(|e| Located::Decoded(Box::new(e)));
+            }
+        }
+    }
+    let (version, time) = version_and_time(value(Slot::Version), value(Slot::Time))?;
+    // Headers are usually ASCII throughout: then one pass over them all checks every value.
+    let ascii = bytes.is_ascii();
+    let mut required: [&[u8]; 4] = [b""; 4];
+    for slot in Slot::TEXT {
+        match value(slot) {
+            None if slot.required() => return Err(invalid(slot.header(), "is missing")),
+            None => {}
+            Some(v) if !ascii && std::str::from_utf8(v).is_err() => return Err(invalid(slot.header(), "is not UTF-8")),
+            Some(v) => {
+                if let Some(r) = required.get_mut(slot as usize) {
+                    *r = v;
+                }
+            }
+        }
+    }
+    let [id, source, event_type, spec_version] = required;
+    check_required(id, source, event_type, spec_version)?;
+    let mut at = [ABSENT; Slot::TEXT.len()];
+    at.copy_from_slice(&found[..Slot::TEXT.len()]);
+    Ok(Located::Headers { at, version, time })
+}
+
+/// The attribute checks shared by [`Envelope::validate`] and the record readers, on the values'
+/// bytes (UTF-8 already checked).
+fn check_required(id: &[u8], source: &[u8], event_type: &[u8], spec_version: &[u8]) -> Result<(), EnvelopeError> {
     if id.is_empty() {
         return Err(invalid("id", "is empty"));
     }
-    if source.is_empty() || source.chars().any(char::is_whitespace) {
+    let whitespace = if source.is_ascii() {
+        // What `char::is_whitespace` is in ASCII.
+        source.iter().any(|b| matches!(b, b' ' | b'\t'..=b'\r'))
+    } else {
+        String::from_utf8_lossy(source).chars().any(char::is_whitespace)
+    };
+    if source.is_empty() || whitespace {
+        let source = String::from_utf8_lossy(source);
         return Err(invalid("source", format!("`{source}` is not a URI reference")));
     }
     if event_type.is_empty() {
         return Err(invalid("type", "is empty"));
     }
-    if spec_version != CLOUDEVENTS_SPEC_VERSION {
+    if spec_version != CLOUDEVENTS_SPEC_VERSION.as_bytes() {
+        let spec_version = String::from_utf8_lossy(spec_version);
         return Err(invalid("specversion", format!("`{spec_version}` is not 1.0")));
     }
     Ok(())
@@ -308,22 +280,30 @@ fn version_and_time(
     fn utf8<'a>(v: &'a [u8], header: &'static str) -> Result<&'a str, EnvelopeError> {
         std::str::from_utf8(v).map_err(|_| invalid(header, "is not UTF-8"))
     }
-    let version_text = utf8(version.ok_or_else(|| invalid(h::VERSION, "is missing"))?, h::VERSION)?;
-    let version = Version::parse(version_text)
-        .ok_or_else(|| invalid(h::VERSION, format!("`{version_text}` is not MAJOR.MINOR")))?;
+    let version_bytes = version.ok_or_else(|| invalid(h::VERSION, "is missing"))?;
+    let version = match Version::from_ascii(version_bytes) {
+        Some(version) => version,
+        None => {
+            let text = utf8(version_bytes, h::VERSION)?;
+            return Err(invalid(h::VERSION, format!("`{text}` is not MAJOR.MINOR")));
+        }
+    };
     let time = match time {
         None => None,
-        Some(t) => Some(parse_time(utf8(t, h::TIME)?)?),
+        Some(t) => match parse_utc_fast(t) {
+            Some(time) => Some(time),
+            None => Some(parse_time(utf8(t, h::TIME)?)?),
+        },
     };
     Ok((version, time))
 }
 
-/// The headers [`Envelope::take_from`] reads, as indexes into what one pass found.
-#[derive(Clone, Copy)]
+/// The attribute headers a record's envelope is read from.
 ///
-/// The text attributes come first, in [`Slot::MOVED`] order, so that `slot as usize` indexes
-/// both what [`Slot::scan`] finds and what [`Envelope::take_from`] takes.
-enum Slot {
+/// The text attributes come first, in [`Slot::TEXT`] order, so that `slot as usize` indexes
+/// both what one pass over the headers finds and [`Located::Headers`].
+#[derive(Clone, Copy)]
+pub(crate) enum Slot {
     Id,
     Source,
     Type,
@@ -341,9 +321,8 @@ enum Slot {
 
 impl Slot {
     const COUNT: usize = 13;
-    /// The text attributes, in the order their problems are reported (the four required first);
-    /// what [`Envelope::take_from`] moves out of a record.
-    const MOVED: [Slot; 11] = [
+    /// The text attributes, in the order their problems are reported (the four required first).
+    pub(crate) const TEXT: [Slot; 11] = [
         Slot::Id,
         Slot::Source,
         Slot::Type,
@@ -357,38 +336,29 @@ impl Slot {
         Slot::Traceparent,
     ];
 
-    /// One pass over the headers: the index of each attribute's header (the last of repeats).
-    fn scan(headers: &[(String, Vec<u8>)]) -> [Option<usize>; Slot::COUNT] {
-        let mut found = [None; Slot::COUNT];
-        for (i, (name, _)) in headers.iter().enumerate() {
-            if let Some(slot) = Slot::of(name) {
-                found[slot as usize] = Some(i);
-            }
+    /// The attribute a header name is the header of. The length and the fifth byte tell the
+    /// attribute headers apart; one comparison of a known length (a few loads, no call) confirms.
+    fn of(name: &[u8]) -> Option<Slot> {
+        fn is<const N: usize>(name: &[u8], header: &[u8; N]) -> bool {
+            <&[u8; N]>::try_from(name).is_ok_and(|name| name == header)
         }
-        found
-    }
-
-    fn of(name: &str) -> Option<Slot> {
-        use crate::transport::headers as h;
-        // Every binary-mode attribute header but `content-type` starts with `ce_`.
-        if !name.starts_with("ce_") {
-            return (name == h::CONTENT_TYPE).then_some(Slot::ContentType);
-        }
-        Some(match name {
-            h::ID => Slot::Id,
-            h::SOURCE => Slot::Source,
-            h::TYPE => Slot::Type,
-            h::SPEC_VERSION => Slot::SpecVersion,
-            h::TIME => Slot::Time,
-            h::DATA_SCHEMA => Slot::DataSchema,
-            h::SUBJECT => Slot::Subject,
-            h::VERSION => Slot::Version,
-            h::PARTITION_KEY => Slot::PartitionKey,
-            h::CORRELATION_ID => Slot::CorrelationId,
-            h::CAUSATION_ID => Slot::CausationId,
-            h::TRACEPARENT => Slot::Traceparent,
+        let (slot, known) = match (name.len(), name.get(4)) {
+            (5, _) => (Slot::Id, is(name, b"ce_id")),
+            (9, _) => (Slot::Source, is(name, b"ce_source")),
+            (7, Some(b'y')) => (Slot::Type, is(name, b"ce_type")),
+            (7, Some(b'i')) => (Slot::Time, is(name, b"ce_time")),
+            (14, Some(b'p')) => (Slot::SpecVersion, is(name, b"ce_specversion")),
+            (14, Some(b'a')) => (Slot::CausationId, is(name, b"ce_causationid")),
+            (14, Some(b'r')) => (Slot::Traceparent, is(name, b"ce_traceparent")),
+            (12, _) => (Slot::ContentType, is(name, b"content-type")),
+            (13, _) => (Slot::DataSchema, is(name, b"ce_dataschema")),
+            (10, Some(b'u')) => (Slot::Subject, is(name, b"ce_subject")),
+            (10, Some(b'e')) => (Slot::Version, is(name, b"ce_version")),
+            (15, _) => (Slot::PartitionKey, is(name, b"ce_partitionkey")),
+            (16, _) => (Slot::CorrelationId, is(name, b"ce_correlationid")),
             _ => return None,
-        })
+        };
+        known.then_some(slot)
     }
 
     fn required(self) -> bool {
@@ -429,25 +399,33 @@ fn parse_time(t: &str) -> Result<chrono::DateTime<chrono::Utc>, EnvelopeError> {
 
 /// `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z`, or `None` for anything else (including out-of-range fields).
 fn parse_utc_fast(b: &[u8]) -> Option<chrono::DateTime<chrono::Utc>> {
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+    let (head, rest) = b.split_first_chunk::<19>()?;
+    let (&b'Z', fraction) = rest.split_last()? else {
         return None;
-    }
-    let (&last, body) = b.split_last()?;
-    if last != b'Z' {
-        return None;
-    }
-    let number = |digits: &[u8]| -> Option<u32> {
-        digits
-            .iter()
-            .try_fold(0u32, |n, d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
     };
-    let year = number(&b[0..4])?;
-    let (month, day) = (number(&b[5..7])?, number(&b[8..10])?);
-    let (hour, minute, second) = (number(&b[11..13])?, number(&b[14..16])?, number(&b[17..19])?);
-    let nanos = match &body[19..] {
+    let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1, b'T', h0, h1, b':', i0, i1, b':', s0, s1] = *head else {
+        return None;
+    };
+    let digits = [y0, y1, y2, y3, m0, m1, d0, d1, h0, h1, i0, i1, s0, s1].map(|c| c.wrapping_sub(b'0'));
+    if digits.iter().any(|&d| d > 9) {
+        return None;
+    }
+    let [y0, y1, y2, y3, m0, m1, d0, d1, h0, h1, i0, i1, s0, s1] = digits.map(u32::from);
+    let year = ((y0 * 10 + y1) * 10 + y2) * 10 + y3;
+    let (month, day) = (m0 * 10 + m1, d0 * 10 + d1);
+    let (hour, minute, second) = (h0 * 10 + h1, i0 * 10 + i1, s0 * 10 + s1);
+    let nanos = match fraction {
         [] => 0,
-        [b'.', fraction @ ..] if (1..=9).contains(&fraction.len()) => {
-            number(fraction)? * 10u32.pow(9 - fraction.len() as u32)
+        [b'.', digits @ ..] if (1..=9).contains(&digits.len()) => {
+            let mut n = 0u32;
+            for &c in digits {
+                let d = c.wrapping_sub(b'0');
+                if d > 9 {
+                    return None;
+                }
+                n = n * 10 + u32::from(d);
+            }
+            n * 10u32.pow(9 - digits.len() as u32)
         }
         _ => return None,
     };
@@ -470,7 +448,7 @@ mod tests {
             partition: 0,
             offset: 0,
             key: None,
-            headers: headers.iter().map(|(k, v)| ((*k).to_owned(), v.to_vec())).collect(),
+            headers: headers.iter().copied().collect(),
             value: b"payload".to_vec(),
         }
     }
@@ -498,14 +476,14 @@ mod tests {
         r.headers = envelope.to_headers();
         r.value = envelope.data.clone();
         assert_eq!(Envelope::from_record(&r)?, envelope);
-        r.headers.push((h::SUBJECT.to_owned(), b"later".to_vec()));
-        r.headers.push(("ce_unknown".to_owned(), b"ignored".to_vec()));
+        r.headers.push(h::SUBJECT, b"later");
+        r.headers.push("ce_unknown", b"ignored");
         assert_eq!(Envelope::from_record(&r)?.subject.as_deref(), Some("later"));
         Ok(())
     }
 
     #[test]
-    fn take_from_moves_reads_as_from_record_does_and_put_back_restores_the_record() -> Result<(), EnvelopeError> {
+    fn a_context_reads_as_from_record_does_and_keeps_the_record_as_it_came() -> Result<(), EnvelopeError> {
         let mut headers = MINIMAL.to_vec();
         headers.insert(0, (h::SUBJECT, b"first"));
         headers.extend([
@@ -518,26 +496,44 @@ mod tests {
             (h::TRACEPARENT, b"00-1-2-01"),
         ]);
         let original = record(&headers);
-        let mut taken = original.clone();
-        let envelope = Envelope::take_from(&mut taken)?;
-        assert_eq!(envelope, Envelope::from_record(&original)?);
-        assert_eq!(envelope.subject.as_deref(), Some("second"));
-        assert!(taken.value.is_empty(), "the payload is moved, not copied");
-        assert_eq!(taken.headers[0].1, b"first", "only the value that counts is moved");
-        envelope.put_back(&mut taken);
-        assert_eq!(taken, original);
+        let ctx = crate::Context::read(original.clone()).map_err(|u| u.error)?;
+        let envelope = Envelope::from_record(&original)?;
+        assert_eq!(ctx.to_envelope(), envelope);
+        assert_eq!(ctx.subject(), Some("second"));
+        assert_eq!(ctx.partition_key(), Some(""));
+        assert_eq!(ctx.traceparent(), Some("00-1-2-01"));
+        assert_eq!(ctx.data_content_type(), Some("application/protobuf; x=1"));
+        assert_eq!(ctx.correlation_id(), None);
+        assert_eq!(
+            (ctx.id(), ctx.source(), ctx.event_type(), ctx.spec_version()),
+            ("1", "svc", "a.B", "1.0")
+        );
+        assert_eq!(ctx.version(), Version::new(1, 2));
+        assert_eq!(ctx.time(), envelope.time);
+        assert_eq!(ctx.data(), b"payload");
+        assert_eq!(ctx.into_record(), original);
 
-        // Structured mode: read from the JSON value, the record untouched.
+        // Structured mode: read from the JSON value, the record kept as it came.
         let mut structured = record(&[(h::CONTENT_TYPE, b"application/cloudevents+json; charset=utf-8")]);
         structured.value = envelope.to_json(false).into_bytes();
-        let before = structured.clone();
-        assert_eq!(Envelope::take_from(&mut structured)?, envelope);
-        assert_eq!(structured, before);
+        let ctx = crate::Context::read(structured.clone()).map_err(|u| u.error)?;
+        assert_eq!(ctx.to_envelope(), envelope);
+        assert_eq!(ctx.subject(), Some("second"));
+        assert_eq!(ctx.data(), b"payload");
+        assert_eq!(ctx.record(), &structured);
+
+        // An envelope made in the process.
+        let ctx = crate::Context::from_envelope(envelope.clone());
+        assert_eq!(
+            (ctx.id(), ctx.subject(), ctx.data()),
+            ("1", Some("second"), &b"payload"[..])
+        );
+        assert_eq!(ctx.to_envelope(), envelope);
         Ok(())
     }
 
     #[test]
-    fn take_from_leaves_an_invalid_record_as_it_was() {
+    fn an_unreadable_record_comes_back_as_it_was() {
         let mut bad = MINIMAL.to_vec();
         bad.push((h::TRACEPARENT, b"\xff"));
         let mut repeated = bad.clone();
@@ -564,15 +560,33 @@ mod tests {
             ],
         ] {
             let original = record(&headers);
-            let mut taken = original.clone();
-            let error = Envelope::take_from(&mut taken).err();
-            assert!(error.is_some());
+            let unreadable = crate::Context::read(original.clone()).err();
+            let Some(crate::Unreadable { error, record }) = unreadable.map(|u| *u) else {
+                panic!("{headers:?} was read");
+            };
             assert_eq!(
-                error,
+                Some(error),
                 Envelope::from_record(&original).err(),
                 "the same error either way"
             );
-            assert_eq!(taken, original);
+            assert_eq!(record, original);
+        }
+    }
+
+    #[test]
+    fn every_attribute_header_and_no_other_name_is_known() {
+        for slot in Slot::TEXT.into_iter().chain([Slot::Time, Slot::Version]) {
+            let name = slot.header();
+            assert_eq!(Slot::of(name.as_bytes()).map(Slot::header), Some(name));
+            let mut near = name.as_bytes().to_vec();
+            if let Some(last) = near.last_mut() {
+                *last ^= 1;
+            }
+            assert_eq!(Slot::of(&near).map(Slot::header), None, "{name}");
+            assert_eq!(Slot::of(name.to_uppercase().as_bytes()).map(Slot::header), None);
+        }
+        for other in ["", "ce_", "ce_idx", "ce_other", "x-ce_id", "content-typ"] {
+            assert_eq!(Slot::of(other.as_bytes()).map(Slot::header), None, "{other}");
         }
     }
 

@@ -16,14 +16,24 @@ impl Version {
 
     /// Parses `MAJOR.MINOR`.
     pub fn parse(text: &str) -> Option<Version> {
-        let (major, minor) = text.split_once('.')?;
-        let number = |s: &str| -> Option<u32> {
-            if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        Version::from_ascii(text.as_bytes())
+    }
+
+    /// [`Version::parse`] on bytes (a version is ASCII digits and a dot).
+    pub fn from_ascii(text: &[u8]) -> Option<Version> {
+        let dot = text.iter().position(|&b| b == b'.')?;
+        let number = |digits: &[u8]| -> Option<u32> {
+            if digits.is_empty() {
                 return None;
             }
-            s.parse().ok()
+            digits.iter().try_fold(0u32, |n, &d| {
+                d.is_ascii_digit()
+                    .then_some(())
+                    .and_then(|()| n.checked_mul(10)?.checked_add(u32::from(d - b'0')))
+            })
         };
-        Some(Version::new(number(major)?, number(minor)?))
+        let (major, dot_minor) = text.split_at(dot);
+        Some(Version::new(number(major)?, number(dot_minor.get(1..)?)?))
     }
 }
 
@@ -99,18 +109,17 @@ pub trait Event: Sized + Send + Sync + 'static {
     fn encode(&self) -> Result<Vec<u8>, CodecError>;
     fn decode(payload: &[u8]) -> Result<Self, CodecError>;
 
-    /// Decodes an envelope's payload, refusing a `datacontenttype` other than this type's (an
-    /// absent one is taken to be this type's, as CloudEvents allows).
-    fn from_envelope(envelope: &crate::Envelope) -> Result<Self, CodecError> {
-        if let Some(content_type) = envelope.data_content_type.as_deref() {
-            if !crate::envelope::media_type(content_type).eq_ignore_ascii_case(Self::CONTENT_TYPE) {
-                return Err(CodecError::new(format!(
-                    "content type `{content_type}` where `{}` was expected",
-                    Self::CONTENT_TYPE
-                )));
-            }
+    /// Decodes the payload of an event as it arrived, refusing a `datacontenttype` other than
+    /// this type's (an absent one is taken to be this type's, as CloudEvents allows).
+    fn from_context(ctx: &crate::Context) -> Result<Self, CodecError> {
+        if !ctx.has_content_type(Self::CONTENT_TYPE) {
+            return Err(CodecError::new(format!(
+                "content type `{}` where `{}` was expected",
+                ctx.data_content_type().unwrap_or_default(),
+                Self::CONTENT_TYPE
+            )));
         }
-        Self::decode(&envelope.data)
+        Self::decode(ctx.data())
     }
 }
 
@@ -123,6 +132,11 @@ mod tests {
         assert_eq!(Version::parse("2.13"), Some(Version::new(2, 13)));
         assert_eq!(Version::parse("2"), None);
         assert_eq!(Version::parse("a.b"), None);
+        assert_eq!(Version::parse("1.2.3"), None);
+        assert_eq!(Version::parse(".1"), None);
+        assert_eq!(Version::parse("+1.0"), None);
+        assert_eq!(Version::parse("4294967295.0"), Some(Version::new(u32::MAX, 0)));
+        assert_eq!(Version::parse("4294967296.0"), None);
         assert_eq!(Version::new(1, 0).to_string(), "1.0");
     }
 }

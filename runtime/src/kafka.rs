@@ -41,11 +41,11 @@ use rdkafka::client::{ClientContext, DefaultClientContext};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
+use rdkafka::message::{Header, Headers as _, Message, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, DeliveryResult, ProducerContext, ThreadedProducer};
 use rdkafka::{Offset, TopicPartitionList};
 
-use crate::transport::{Acks, Delivery, Outgoing, Record, StartFrom, Subscription, Transport, TransportError};
+use crate::transport::{Acks, Delivery, Headers, Outgoing, Record, StartFrom, Subscription, Transport, TransportError};
 
 /// Settings of a [`KafkaTransport`].
 #[derive(Debug, Clone)]
@@ -281,29 +281,22 @@ impl KafkaTransport {
     /// queued) goes to `batch` at `index`. Waits, up to `max_block`, while the producer's queue
     /// is full.
     #[allow(clippy::too_many_arguments)]
-    async fn enqueue<N: AsRef<str>>(
+    async fn enqueue(
         &self,
         producer: &Producer,
         topic: &str,
         key: Option<&[u8]>,
-        headers: &[(N, Vec<u8>)],
+        headers: OwnedHeaders,
         value: &[u8],
         batch: &Arc<Batch>,
         index: usize,
     ) {
-        let mut owned = OwnedHeaders::new_with_capacity(headers.len());
-        for (name, v) in headers {
-            owned = owned.insert(Header {
-                key: name.as_ref(),
-                value: Some(v.as_slice()),
-            });
-        }
         let token = Box::new(Token {
             batch: Arc::clone(batch),
             index,
         });
         let mut record: BaseRecord<'_, [u8], [u8], Box<Token>> =
-            BaseRecord::with_opaque_to(topic, token).payload(value).headers(owned);
+            BaseRecord::with_opaque_to(topic, token).payload(value).headers(headers);
         if let Some(key) = key {
             record = record.key(key);
         }
@@ -525,6 +518,16 @@ fn send_error(topic: &str, e: &KafkaError) -> TransportError {
     }
 }
 
+/// Headers as librdkafka takes them.
+fn kafka_headers<'a>(count: usize, headers: impl Iterator<Item = (&'a str, &'a [u8])>) -> OwnedHeaders {
+    headers.fold(OwnedHeaders::new_with_capacity(count), |owned, (key, value)| {
+        owned.insert(Header {
+            key,
+            value: Some(value),
+        })
+    })
+}
+
 impl Transport for KafkaTransport {
     type Subscription = KafkaSubscription;
 
@@ -532,13 +535,14 @@ impl Transport for KafkaTransport {
         &self,
         topic: &str,
         key: Option<&[u8]>,
-        headers: Vec<(String, Vec<u8>)>,
+        headers: Headers,
         value: Vec<u8>,
         acks: Acks,
     ) -> Result<Delivery, TransportError> {
         let producer = self.producer(acks)?;
         let batch = Batch::new(1);
-        self.enqueue(&producer, topic, key, &headers, &value, &batch, 0).await;
+        let headers = kafka_headers(headers.len(), headers.iter());
+        self.enqueue(&producer, topic, key, headers, &value, &batch, 0).await;
         batch
             .wait()
             .await
@@ -553,7 +557,11 @@ impl Transport for KafkaTransport {
         };
         let batch = Batch::new(records.len());
         for (index, r) in records.iter().enumerate() {
-            self.enqueue(&producer, topic, r.key.as_deref(), &r.headers, &r.value, &batch, index)
+            let headers = kafka_headers(
+                r.headers.len(),
+                r.headers.iter().map(|(n, v)| (n.as_ref(), v.as_slice())),
+            );
+            self.enqueue(&producer, topic, r.key.as_deref(), headers, &r.value, &batch, index)
                 .await;
         }
         batch.wait().await
@@ -760,14 +768,15 @@ impl Subscription for KafkaSubscription {
         loop {
             match consumer.recv().await {
                 Ok(message) => {
-                    let headers = message
-                        .headers()
-                        .map(|hs| {
-                            hs.iter()
-                                .map(|h| (h.key.to_owned(), h.value.map(<[u8]>::to_vec).unwrap_or_default()))
-                                .collect()
-                        })
-                        .unwrap_or_default();
+                    // All of a record's headers in one buffer: two allocations, not two per header.
+                    let headers = message.headers().map_or_else(Headers::new, |hs| {
+                        let bytes = hs.iter().map(|h| h.key.len() + h.value.map_or(0, <[u8]>::len)).sum();
+                        let mut headers = Headers::with_capacity(hs.count(), bytes);
+                        for h in hs.iter() {
+                            headers.push(h.key, h.value.unwrap_or_default());
+                        }
+                        headers
+                    });
                     let partition = u32::try_from(message.partition()).map_err(|_| {
                         TransportError::Broker(format!(
                             "record on partition {} of `{}`",

@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use crate::transport::{partition_for, Acks, Delivery, Record, StartFrom, Subscription, Transport, TransportError};
+use crate::transport::{
+    partition_for, Acks, Delivery, Headers, Record, StartFrom, Subscription, Transport, TransportError,
+};
 
 /// Settings of an [`InMemoryTransport`].
 #[derive(Debug, Clone)]
@@ -230,7 +232,7 @@ impl Transport for InMemoryTransport {
         &self,
         topic: &str,
         key: Option<&[u8]>,
-        headers: Vec<(String, Vec<u8>)>,
+        headers: Headers,
         value: Vec<u8>,
         _acks: Acks,
     ) -> Result<Delivery, TransportError> {
@@ -488,7 +490,7 @@ mod tests {
         t.send(
             topic,
             Some(key.as_bytes()),
-            Vec::new(),
+            Headers::new(),
             value.as_bytes().to_vec(),
             Acks::All,
         )
@@ -580,7 +582,7 @@ mod tests {
             .expect("sub");
         send(&t, "t", "k", "new").await;
         assert_eq!(sub.next().await.expect("next").expect("record").value, b"new".to_vec());
-        let err = t.send("dlq", None, Vec::new(), b"x".to_vec(), Acks::All).await;
+        let err = t.send("dlq", None, Headers::new(), b"x".to_vec(), Acks::All).await;
         assert!(matches!(err, Err(TransportError::Rejected(_))));
     }
 
@@ -599,7 +601,7 @@ mod tests {
             .expect("sub");
         send(&t, "q", "k", "1").await;
         send(&t, "q", "k", "2").await;
-        let full = t.send("q", Some(b"k"), Vec::new(), b"3".to_vec(), Acks::All).await;
+        let full = t.send("q", Some(b"k"), Headers::new(), b"3".to_vec(), Acks::All).await;
         assert!(matches!(full, Err(TransportError::Full(_))), "{full:?}");
         let r = sub.next().await.expect("next").expect("record");
         sub.commit("q", r.partition, r.offset + 1).await.expect("commit");

@@ -8,14 +8,114 @@ use std::future::Future;
 use crate::envelope::Envelope;
 
 /// One record on a topic partition.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Record {
     pub topic: String,
     pub partition: u32,
     pub offset: u64,
     pub key: Option<Vec<u8>>,
-    pub headers: Vec<(String, Vec<u8>)>,
+    pub headers: Headers,
     pub value: Vec<u8>,
+}
+
+/// A record's headers, in the order they came, names and values side by side in one buffer: a
+/// record costs one allocation for all its headers, and reading them walks memory in order. A
+/// name may repeat.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Headers {
+    bytes: Vec<u8>,
+    /// For each header, where its name ends and where its value ends in `bytes` (its name starts
+    /// where the previous header's value ended).
+    ends: Vec<(usize, usize)>,
+}
+
+impl Headers {
+    pub fn new() -> Headers {
+        Headers::default()
+    }
+
+    /// Room for `headers` headers of `bytes` bytes in all, names and values.
+    pub fn with_capacity(headers: usize, bytes: usize) -> Headers {
+        Headers {
+            bytes: Vec::with_capacity(bytes),
+            ends: Vec::with_capacity(headers),
+        }
+    }
+
+    /// Adds a header after the others.
+    pub fn push(&mut self, name: &str, value: &[u8]) {
+        self.bytes.extend_from_slice(name.as_bytes());
+        let name_end = self.bytes.len();
+        self.bytes.extend_from_slice(value);
+        self.ends.push((name_end, self.bytes.len()));
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The `i`th header's name and value, in the buffer.
+    pub(crate) fn spans(&self) -> impl Iterator<Item = (std::ops::Range<usize>, std::ops::Range<usize>)> + '_ {
+        let starts = std::iter::once(0).chain(self.ends.iter().map(|&(_, value_end)| value_end));
+        starts
+            .zip(&self.ends)
+            .map(|(start, &(name_end, value_end))| (start..name_end, name_end..value_end))
+    }
+
+    /// The bytes `spans` points into.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Each header's name and value, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> + '_ {
+        self.spans().map(|(name, value)| {
+            // Names are only ever pushed as `str`, and every span starts and ends between them.
+            let name = std::str::from_utf8(&self.bytes[name]).unwrap_or_default();
+            (name, &self.bytes[value])
+        })
+    }
+
+    /// The value of the last header called `name`.
+    pub fn last(&self, name: &str) -> Option<&[u8]> {
+        self.spans()
+            .filter(|(n, _)| &self.bytes[n.clone()] == name.as_bytes())
+            .last()
+            .map(|(_, value)| &self.bytes[value])
+    }
+
+    /// The values of every header called `name`, in order.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.iter().filter(move |(n, _)| *n == name).map(|(_, v)| v)
+    }
+}
+
+impl fmt::Debug for Headers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.iter().map(|(name, value)| (name, String::from_utf8_lossy(value))))
+            .finish()
+    }
+}
+
+impl<N: AsRef<str>, V: AsRef<[u8]>> Extend<(N, V)> for Headers {
+    fn extend<I: IntoIterator<Item = (N, V)>>(&mut self, headers: I) {
+        for (name, value) in headers {
+            self.push(name.as_ref(), value.as_ref());
+        }
+    }
+}
+
+impl<N: AsRef<str>, V: AsRef<[u8]>> FromIterator<(N, V)> for Headers {
+    fn from_iter<I: IntoIterator<Item = (N, V)>>(headers: I) -> Headers {
+        let mut all = Headers::new();
+        all.extend(headers);
+        all
+    }
 }
 
 /// A record to send. Header names are usually the binary-mode constants, so they are borrowed
@@ -92,7 +192,7 @@ pub trait Transport: Send + Sync + 'static {
         &self,
         topic: &str,
         key: Option<&[u8]>,
-        headers: Vec<(String, Vec<u8>)>,
+        headers: Headers,
         value: Vec<u8>,
         acks: Acks,
     ) -> impl Future<Output = Result<Delivery, TransportError>> + Send;
@@ -110,7 +210,7 @@ pub trait Transport: Send + Sync + 'static {
         async move {
             let mut results = Vec::with_capacity(records.len());
             for r in records {
-                let headers = r.headers.iter().map(|(n, v)| (n.to_string(), v.clone())).collect();
+                let headers = r.headers.iter().map(|(name, value)| (name, value)).collect();
                 let sent = self.send(topic, r.key.as_deref(), headers, r.value.clone(), acks);
                 results.push(sent.await);
             }
@@ -244,7 +344,7 @@ pub mod headers {
 
 impl Envelope {
     /// The envelope as a record's headers (binary mode); the payload is the record's value.
-    pub fn to_headers(&self) -> Vec<(String, Vec<u8>)> {
+    pub fn to_headers(&self) -> Headers {
         let headers = binary_headers(
             [
                 self.id.clone(),
@@ -264,7 +364,7 @@ impl Envelope {
                 self.traceparent.clone(),
             ],
         );
-        headers.into_iter().map(|(n, v)| (n.to_owned(), v)).collect()
+        headers.into_iter().collect()
     }
 
     /// The envelope as a record to send (binary mode), moving its strings and payload into the
@@ -369,7 +469,7 @@ mod tests {
             data: b"payload".to_vec(),
         };
         let outgoing = envelope.clone().into_outgoing();
-        let headers: Vec<(String, Vec<u8>)> = outgoing.headers.into_iter().map(|(n, v)| (n.into_owned(), v)).collect();
+        let headers: Headers = outgoing.headers.iter().map(|(n, v)| (n, v)).collect();
         assert_eq!(headers, envelope.to_headers());
         assert_eq!(outgoing.key.as_deref(), Some(&b"key"[..]));
         assert_eq!(outgoing.value, envelope.data);

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use herald_runtime::consumer::{dead_letter, Consumer, ConsumerConfig, Metrics, Policy, Publisher, Reliability};
 use herald_runtime::memory::{InMemoryTransport, MemoryConfig};
-use herald_runtime::transport::{Acks, StartFrom, Subscription, Transport};
-use herald_runtime::{CodecError, Dispatch, DispatchError, Envelope, HandlerError, Publish, Version};
+use herald_runtime::transport::{Acks, Headers, StartFrom, Subscription, Transport};
+use herald_runtime::{CodecError, Context, Dispatch, DispatchError, Envelope, HandlerError, Publish, Version};
 
 /// What the scripted handler does with a payload: "ok", "fail:N" (fail N times), "fail", "panic",
 /// "hang", "slow" (400 ms), "garbage" (decode error).
@@ -23,20 +23,20 @@ impl Dispatch for Script {
         &["test.Happened"]
     }
 
-    async fn dispatch(&self, envelope: &Envelope) -> Result<(), DispatchError> {
-        let event_type = envelope.event_type.clone();
+    async fn dispatch(&self, ctx: &Context) -> Result<(), DispatchError> {
+        let event_type = ctx.event_type().to_owned();
         if event_type != "test.Happened" {
             return Err(DispatchError::UnknownType { event_type });
         }
-        if envelope.version.major != 1 {
+        if ctx.version().major != 1 {
             return Err(DispatchError::UnknownMajor {
                 event_type,
-                major: envelope.version.major,
+                major: ctx.version().major,
                 known: &[1],
             });
         }
-        let payload = String::from_utf8_lossy(&envelope.data).into_owned();
-        let key = envelope.partition_key.clone().unwrap_or_default();
+        let payload = String::from_utf8_lossy(ctx.data()).into_owned();
+        let key = ctx.partition_key().unwrap_or_default().to_owned();
         let fail = |why: &str| {
             Err(DispatchError::Handler {
                 event_type: event_type.clone(),
@@ -173,9 +173,8 @@ async fn failures_retry_then_dead_letter_with_reason_and_coordinates() {
     let header = |name: &str| {
         dlq[0]
             .headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+            .last(name)
+            .map(|v| String::from_utf8_lossy(v).into_owned())
     };
     assert!(header(dead_letter::REASON).is_some_and(|r| r.contains("always fails")));
     assert_eq!(header(dead_letter::ATTEMPTS).as_deref(), Some("3"));
@@ -188,8 +187,8 @@ async fn failures_retry_then_dead_letter_with_reason_and_coordinates() {
         .find(|r| r.value == b"fail")
         .expect("the published record");
     assert_eq!(
-        dlq[0].headers[..original.headers.len()],
-        original.headers[..],
+        dlq[0].headers.iter().take(original.headers.len()).collect::<Vec<_>>(),
+        original.headers.iter().collect::<Vec<_>>(),
         "the original headers are kept, byte for byte, before the dead-letter ones"
     );
     assert_eq!(committed_total(&t, "g"), 3);
@@ -207,9 +206,8 @@ async fn panics_and_hangs_are_failures_not_crashes() {
         .iter()
         .filter_map(|r| {
             r.headers
-                .iter()
-                .find(|(k, _)| k == dead_letter::REASON)
-                .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+                .last(dead_letter::REASON)
+                .map(|v| String::from_utf8_lossy(v).into_owned())
         })
         .collect();
     assert!(reasons.iter().any(|r| r.contains("panicked")), "{reasons:?}");
@@ -255,24 +253,18 @@ async fn a_record_without_an_envelope_is_dead_lettered() {
     let t = InMemoryTransport::default();
     // Raw records: no ce_id, a bad specversion, a bad time, a bad version.
     let good = envelope("k", "ok").to_headers();
-    let without = |name: &str| good.iter().filter(|(k, _)| k != name).cloned().collect::<Vec<_>>();
+    let without = |name: &str| good.iter().filter(|(k, _)| *k != name).collect::<Headers>();
     let replace = |name: &str, v: &str| {
         good.iter()
-            .map(|(k, x)| {
-                if k == name {
-                    (k.clone(), v.as_bytes().to_vec())
-                } else {
-                    (k.clone(), x.clone())
-                }
-            })
-            .collect::<Vec<_>>()
+            .map(|(k, x)| (k, if k == name { v.as_bytes() } else { x }))
+            .collect::<Headers>()
     };
     for headers in [
         without("ce_id"),
         replace("ce_specversion", "0.3"),
         replace("ce_time", "yesterday"),
         replace("ce_version", "one"),
-        vec![],
+        Headers::new(),
     ] {
         t.send("events", Some(b"k"), headers, b"ok".to_vec(), Acks::All)
             .await
@@ -286,9 +278,8 @@ async fn a_record_without_an_envelope_is_dead_lettered() {
         .iter()
         .filter_map(|r| {
             r.headers
-                .iter()
-                .find(|(k, _)| k == dead_letter::REASON)
-                .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+                .last(dead_letter::REASON)
+                .map(|v| String::from_utf8_lossy(v).into_owned())
         })
         .collect();
     for needle in ["ce_id", "specversion", "ce_time", "ce_version"] {

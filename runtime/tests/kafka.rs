@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 
 use herald_runtime::consumer::{dead_letter, Consumer, ConsumerConfig, Metrics, Publisher, Reliability};
 use herald_runtime::kafka::{KafkaConfig, KafkaTransport};
-use herald_runtime::transport::{headers, partition_for, Acks, StartFrom, Subscription, Transport};
-use herald_runtime::{Dispatch, DispatchError, Envelope, HandlerError, Publish, Version};
+use herald_runtime::transport::{headers, partition_for, Acks, Headers, StartFrom, Subscription, Transport};
+use herald_runtime::{Context, Dispatch, DispatchError, Envelope, HandlerError, Publish, Version};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
-use rdkafka::message::{Headers, Message};
+use rdkafka::message::{Headers as _, Message};
 use rdkafka::{Offset, TopicPartitionList};
 
 fn bootstrap() -> String {
@@ -87,16 +87,16 @@ impl Dispatch for Recorder {
         &["test.Happened"]
     }
 
-    async fn dispatch(&self, envelope: &Envelope) -> Result<(), DispatchError> {
-        if envelope.event_type != "test.Happened" {
+    async fn dispatch(&self, ctx: &Context) -> Result<(), DispatchError> {
+        if ctx.event_type() != "test.Happened" {
             return Err(DispatchError::UnknownType {
-                event_type: envelope.event_type.clone(),
+                event_type: ctx.event_type().to_owned(),
             });
         }
         self.seen.lock().expect("lock").push((
-            envelope.partition_key.clone().unwrap_or_default(),
-            String::from_utf8_lossy(&envelope.data).into_owned(),
-            envelope.id.clone(),
+            ctx.partition_key().unwrap_or_default().to_owned(),
+            String::from_utf8_lossy(ctx.data()).into_owned(),
+            ctx.id().to_owned(),
         ));
         Ok(())
     }
@@ -238,7 +238,7 @@ async fn keys_land_on_the_java_default_partition() {
         let key = format!("user-{i}");
         for acks in [Acks::All, Acks::Leader] {
             let delivery = transport
-                .send(&topic, Some(key.as_bytes()), Vec::new(), b"x".to_vec(), acks)
+                .send(&topic, Some(key.as_bytes()), Headers::new(), b"x".to_vec(), acks)
                 .await
                 .expect("send");
             assert_eq!(
@@ -262,7 +262,7 @@ async fn two_groups_each_receive_every_event() {
             .send(
                 &topic,
                 Some(key.as_bytes()),
-                Vec::new(),
+                Headers::new(),
                 format!("{i}").into_bytes(),
                 Acks::All,
             )
@@ -317,14 +317,14 @@ impl Dispatch for PoisonAware {
         &["test.Happened"]
     }
 
-    async fn dispatch(&self, envelope: &Envelope) -> Result<(), DispatchError> {
-        if envelope.data == b"poison" {
+    async fn dispatch(&self, ctx: &Context) -> Result<(), DispatchError> {
+        if ctx.data() == b"poison" {
             return Err(DispatchError::Handler {
-                event_type: envelope.event_type.clone(),
+                event_type: ctx.event_type().to_owned(),
                 error: HandlerError::msg("poisoned"),
             });
         }
-        self.inner.dispatch(envelope).await
+        self.inner.dispatch(ctx).await
     }
 }
 
@@ -1003,10 +1003,10 @@ impl Dispatch for Sleepy {
         &["test.Happened"]
     }
 
-    async fn dispatch(&self, envelope: &Envelope) -> Result<(), DispatchError> {
-        let nap = if envelope.data == b"0" { self.first } else { self.rest };
+    async fn dispatch(&self, ctx: &Context) -> Result<(), DispatchError> {
+        let nap = if ctx.data() == b"0" { self.first } else { self.rest };
         tokio::time::sleep(nap).await;
-        self.inner.dispatch(envelope).await
+        self.inner.dispatch(ctx).await
     }
 }
 
@@ -1081,7 +1081,13 @@ async fn a_mark_for_a_partition_not_assigned_is_ignored() {
     transport.create_topic(&other, 1, 1).await.expect("create topic");
     for i in 0..3 {
         transport
-            .send(&topic, Some(b"k"), Vec::new(), format!("{i}").into_bytes(), Acks::All)
+            .send(
+                &topic,
+                Some(b"k"),
+                Headers::new(),
+                format!("{i}").into_bytes(),
+                Acks::All,
+            )
             .await
             .expect("send");
     }

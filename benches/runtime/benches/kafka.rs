@@ -34,14 +34,14 @@ use std::time::{Duration, Instant};
 
 use herald_runtime::consumer::{Consumer, ConsumerConfig, Metrics, Publisher, Reliability};
 use herald_runtime::kafka::{KafkaConfig, KafkaTransport};
-use herald_runtime::transport::StartFrom;
-use herald_runtime::{Dispatch, DispatchError, Envelope, Publish, Version};
+use herald_runtime::transport::{Headers, StartFrom};
+use herald_runtime::{Context, Dispatch, DispatchError, Envelope, Publish, Version};
 use rdkafka::admin::{AdminClient, AdminOptions};
 use rdkafka::client::{ClientContext, DefaultClientContext};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{Consumer as _, StreamConsumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
+use rdkafka::message::{Header, Headers as _, Message, OwnedHeaders};
 use rdkafka::producer::{BaseRecord, DeliveryResult, FutureProducer, FutureRecord, ProducerContext, ThreadedProducer};
 
 const RECORDS: usize = 100_000;
@@ -58,7 +58,7 @@ const BATCHERS: usize = 4;
 const PAYLOAD: usize = 200;
 const EVENT_TYPE: &str = "bench.Happened";
 
-type RawHeaders = Vec<(String, Vec<u8>)>;
+type RawHeaders = Headers;
 
 fn bootstrap() -> String {
     std::env::var("HERALD_KAFKA_BOOTSTRAP").unwrap_or_else(|_| "127.0.0.1:9092".to_owned())
@@ -181,14 +181,14 @@ impl Dispatch for Trivial {
         &[EVENT_TYPE]
     }
 
-    async fn dispatch(&self, envelope: &Envelope) -> std::result::Result<(), DispatchError> {
-        if envelope.id == "warmup" {
+    async fn dispatch(&self, ctx: &Context) -> std::result::Result<(), DispatchError> {
+        if ctx.id() == "warmup" {
             self.warm.store(true, std::sync::atomic::Ordering::SeqCst);
             return Ok(());
         }
         let now = self.start.elapsed().as_nanos() as u64;
         let mut seen = self.seen.lock().expect("lock");
-        seen.latencies.push(now.saturating_sub(stamped(&envelope.data)));
+        seen.latencies.push(now.saturating_sub(stamped(ctx.data())));
         seen.last = Some(Instant::now());
         Ok(())
     }
@@ -295,13 +295,13 @@ fn prepared(i: usize) -> (Envelope, RawHeaders) {
 }
 
 /// rdkafka headers from herald's.
-fn owned_headers(headers: &[(String, Vec<u8>)]) -> OwnedHeaders {
+fn owned_headers(headers: &Headers) -> OwnedHeaders {
     headers
         .iter()
         .fold(OwnedHeaders::new_with_capacity(headers.len()), |owned, (name, v)| {
             owned.insert(Header {
-                key: name.as_str(),
-                value: Some(v.as_slice()),
+                key: name,
+                value: Some(v),
             })
         })
 }

@@ -1,7 +1,7 @@
 //! herald-runtime against its peers, each group measured in the same run:
 //!
 //! - `dispatch`: a record with CloudEvents binary-mode headers (as `consumer::Publisher` writes
-//!   them) through `Envelope::from_record`, the generated `user_service::Dispatcher` and a
+//!   them) through `Context::read`, the generated `user_service::Dispatcher` and a
 //!   trivial handler, against bare `prost::Message::decode` of the same payload into the same
 //!   `UserUpdated`. Target: at most 10% overhead.
 //! - `avro`: `herald_runtime::avro::Decoder::decode` of a single object written with an older schema
@@ -128,20 +128,19 @@ impl user_service::Handler for Trivial {
 mod dispatch {
     use super::*;
 
-    /// herald: record → envelope (headers parsed and validated, payload and attribute values
-    /// moved out of the record as the consumer does) → generated dispatcher (type and MAJOR
-    /// routing, the envelope as the handler's `Context`) → protobuf decode → handler. Each
-    /// iteration gets its own copy of the record, made outside the timing, as a transport hands
-    /// the consumer a record it owns; what the record owned is freed outside the timing too, as
-    /// the peer's input bytes are.
+    /// herald: record → `Context::read` (the envelope's headers found and validated in place,
+    /// as the consumer reads every record) → generated dispatcher (type and MAJOR routing, the
+    /// context by reference) → protobuf decode → handler. Each iteration gets its own copy of the
+    /// record, made outside the timing, as a transport hands the consumer a record it owns; the
+    /// context (the record) is freed outside the timing too, as the peer's input bytes are.
     #[divan::bench]
     fn herald_record_to_handler(bencher: Bencher) {
         let record = record_of(&user_updated(7));
         let dispatcher = user_service::Dispatcher::new(Trivial);
-        bencher.with_inputs(|| record.clone()).bench_local_values(|mut record| {
-            let envelope = Envelope::take_from(black_box(&mut record)).expect("valid envelope");
-            poll_once(dispatcher.dispatch(&envelope)).expect("dispatched");
-            (record, envelope)
+        bencher.with_inputs(|| record.clone()).bench_local_values(|record| {
+            let ctx = Context::read(black_box(record)).expect("valid envelope");
+            poll_once(dispatcher.dispatch(&ctx)).expect("dispatched");
+            ctx
         });
     }
 
@@ -175,17 +174,16 @@ mod dispatch {
         });
     }
 
-    /// Breakdown: reading the envelope from the record alone, as the consumer does (moving).
+    /// Breakdown: reading the context from the record alone, as the consumer does.
     #[divan::bench]
-    fn part_envelope_take_from(bencher: Bencher) {
+    fn part_context_read(bencher: Bencher) {
         let record = record_of(&user_updated(7));
-        bencher.with_inputs(|| record.clone()).bench_local_values(|mut record| {
-            let envelope = Envelope::take_from(black_box(&mut record)).expect("valid envelope");
-            (record, envelope)
-        });
+        bencher
+            .with_inputs(|| record.clone())
+            .bench_local_values(|record| Context::read(black_box(record)).expect("valid envelope"));
     }
 
-    /// Breakdown: reading the envelope from a borrowed record (copying).
+    /// Breakdown: reading an `Envelope` from a borrowed record (copying every attribute).
     #[divan::bench]
     fn part_envelope_from_record(bencher: Bencher) {
         let record = record_of(&user_updated(7));
@@ -194,13 +192,13 @@ mod dispatch {
         });
     }
 
-    /// Breakdown: the generated dispatcher on an envelope already read.
+    /// Breakdown: the generated dispatcher on a context already read.
     #[divan::bench]
-    fn part_dispatcher_from_envelope(bencher: Bencher) {
-        let envelope = Envelope::from_record(&record_of(&user_updated(7))).expect("valid envelope");
+    fn part_dispatcher_from_context(bencher: Bencher) {
+        let ctx = Context::read(record_of(&user_updated(7))).expect("valid envelope");
         let dispatcher = user_service::Dispatcher::new(Trivial);
         bencher.bench_local(|| {
-            poll_once(dispatcher.dispatch(black_box(&envelope))).expect("dispatched");
+            poll_once(dispatcher.dispatch(black_box(&ctx))).expect("dispatched");
         });
     }
 }

@@ -295,6 +295,11 @@ fn handling(enum_base: &str, prefix: &str, events: &[&Selected<'_>], diags: &mut
         })
         .collect();
     let type_names: Vec<&str> = events.iter().map(|s| s.event.name.as_str()).collect();
+    // Routing compares bytes: no UTF-8 check of the incoming type per event.
+    let type_bytes: Vec<proc_macro2::Literal> = type_names
+        .iter()
+        .map(|t| proc_macro2::Literal::byte_string(t.as_bytes()))
+        .collect();
     let mut unique_types: Vec<&str> = type_names.clone();
     unique_types.dedup();
     unique_types.sort_unstable();
@@ -321,7 +326,8 @@ fn handling(enum_base: &str, prefix: &str, events: &[&Selected<'_>], diags: &mut
         .iter()
         .map(|(t, ms)| {
             let ms = ms.iter().map(|m| proc_macro2::Literal::u32_unsuffixed(*m));
-            quote! { (#t, major) => ::core::result::Result::Err(::herald_runtime::DispatchError::UnknownMajor { event_type: envelope.event_type.clone(), major, known: &[#(#ms),*] }) }
+            let t = proc_macro2::Literal::byte_string(t.as_bytes());
+            quote! { (#t, major) => ::core::result::Result::Err(::herald_runtime::DispatchError::UnknownMajor { event_type: ctx.event_type().to_owned(), major, known: &[#(#ms),*] }) }
         })
         .collect();
     let enum_doc = format!(
@@ -346,17 +352,17 @@ fn handling(enum_base: &str, prefix: &str, events: &[&Selected<'_>], diags: &mut
             )*
         }
 
-        /// Decodes an envelope into the typed enum, routing on type and MAJOR version.
-        pub fn #decode_fn(envelope: &::herald_runtime::Envelope) -> ::core::result::Result<#enum_name, ::herald_runtime::DispatchError> {
-            let decode_error = |error| ::herald_runtime::DispatchError::Decode { event_type: envelope.event_type.clone(), error };
-            match (envelope.event_type.as_str(), envelope.version.major) {
-                #( (#type_names, #majors) => <#paths as ::herald_runtime::Event>::from_envelope(envelope).map(#enum_name::#variants).map_err(decode_error), )*
+        /// Decodes an event as it arrived into the typed enum, routing on type and MAJOR version.
+        pub fn #decode_fn(ctx: &::herald_runtime::Context) -> ::core::result::Result<#enum_name, ::herald_runtime::DispatchError> {
+            let decode_error = |error| ::herald_runtime::DispatchError::Decode { event_type: ctx.event_type().to_owned(), error };
+            match (ctx.event_type_bytes(), ctx.version().major) {
+                #( (#type_bytes, #majors) => <#paths as ::herald_runtime::Event>::from_context(ctx).map(#enum_name::#variants).map_err(decode_error), )*
                 #( #unknown_major_arms, )*
-                _ => ::core::result::Result::Err(::herald_runtime::DispatchError::UnknownType { event_type: envelope.event_type.clone() }),
+                _ => ::core::result::Result::Err(::herald_runtime::DispatchError::UnknownType { event_type: ctx.event_type().to_owned() }),
             }
         }
 
-        /// Routes envelopes to a handler.
+        /// Routes events as they arrive to a handler.
         #[derive(Debug, Clone)]
         pub struct #dispatcher<H> {
             handler: H,
@@ -371,21 +377,21 @@ fn handling(enum_base: &str, prefix: &str, events: &[&Selected<'_>], diags: &mut
                 &self.handler
             }
 
-            /// Decodes the envelope and calls the handler's method for its type and MAJOR version.
-            pub async fn dispatch(&self, envelope: &::herald_runtime::Envelope) -> ::core::result::Result<(), ::herald_runtime::DispatchError> {
+            /// Decodes the event and calls the handler's method for its type and MAJOR version.
+            pub async fn dispatch(&self, ctx: &::herald_runtime::Context) -> ::core::result::Result<(), ::herald_runtime::DispatchError> {
                 // Routed and decoded here rather than through the enum: the event goes straight
                 // from the decoder to the handler.
-                let decode_error = |error| ::herald_runtime::DispatchError::Decode { event_type: envelope.event_type.clone(), error };
-                let routed = match (envelope.event_type.as_str(), envelope.version.major) {
-                    #( (#type_names, #majors) => match <#paths as ::herald_runtime::Event>::from_envelope(envelope) {
-                        ::core::result::Result::Ok(event) => ::core::result::Result::Ok(self.handler.#methods(envelope, event).await),
+                let decode_error = |error| ::herald_runtime::DispatchError::Decode { event_type: ctx.event_type().to_owned(), error };
+                let routed = match (ctx.event_type_bytes(), ctx.version().major) {
+                    #( (#type_bytes, #majors) => match <#paths as ::herald_runtime::Event>::from_context(ctx) {
+                        ::core::result::Result::Ok(event) => ::core::result::Result::Ok(self.handler.#methods(ctx, event).await),
                         ::core::result::Result::Err(error) => ::core::result::Result::Err(decode_error(error)),
                     }, )*
                     #( #unknown_major_arms, )*
-                    _ => ::core::result::Result::Err(::herald_runtime::DispatchError::UnknownType { event_type: envelope.event_type.clone() }),
+                    _ => ::core::result::Result::Err(::herald_runtime::DispatchError::UnknownType { event_type: ctx.event_type().to_owned() }),
                 };
                 let result = routed?;
-                result.map_err(|error| ::herald_runtime::DispatchError::Handler { event_type: envelope.event_type.clone(), error })
+                result.map_err(|error| ::herald_runtime::DispatchError::Handler { event_type: ctx.event_type().to_owned(), error })
             }
         }
 
@@ -405,8 +411,8 @@ fn handling(enum_base: &str, prefix: &str, events: &[&Selected<'_>], diags: &mut
                 #types_const
             }
 
-            fn dispatch(&self, envelope: &::herald_runtime::Envelope) -> impl ::core::future::Future<Output = ::core::result::Result<(), ::herald_runtime::DispatchError>> + ::core::marker::Send {
-                #dispatcher::dispatch(self, envelope)
+            fn dispatch(&self, ctx: &::herald_runtime::Context) -> impl ::core::future::Future<Output = ::core::result::Result<(), ::herald_runtime::DispatchError>> + ::core::marker::Send {
+                #dispatcher::dispatch(self, ctx)
             }
         }
     }

@@ -45,7 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // Callback style: the dispatcher calls the handler trait.
         let dispatcher = user_service::Dispatcher::new(Names::default());
         for envelope in &envelopes {
-            dispatcher.dispatch(envelope).await?;
+            dispatcher.dispatch(&Context::from_envelope(envelope.clone())).await?;
         }
         let names = dispatcher
             .handler()
@@ -59,7 +59,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // Actor style: decode into the source's enum and match.
         let mut updates = 0;
         for envelope in &envelopes {
-            match user_service::decode(envelope)? {
+            match user_service::decode(&Context::from_envelope(envelope.clone()))? {
                 user_service::UserServiceEvent::UserUpdated(e) => {
                     updates += 1;
                     println!("actor got update for {}", e.user_id);
@@ -72,7 +72,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut unknown = envelopes[0].clone();
         unknown.event_type = "acme.user.v1.UserDeleted".into();
         let err = dispatcher
-            .dispatch(&unknown)
+            .dispatch(&Context::from_envelope(unknown))
             .await
             .err()
             .map(|e| e.to_string())

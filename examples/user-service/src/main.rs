@@ -22,7 +22,7 @@ impl accounting::Handler for BankErrors {
             "bank error {} on account {} ({}), severity {}",
             event.code,
             event.account_id,
-            ctx.id,
+            ctx.id(),
             event.severity.as_str()
         );
         self.flagged
@@ -80,7 +80,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     };
     let envelope = Envelope::wrap(&error, "accounting")?;
     let dispatcher = accounting::Dispatcher::new(BankErrors::default());
-    dispatcher.dispatch(&envelope).await?;
+    dispatcher.dispatch(&Context::from_envelope(envelope)).await?;
     let flagged = dispatcher
         .handler()
         .flagged

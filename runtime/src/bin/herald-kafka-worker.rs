@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use herald_runtime::consumer::{Consumer, ConsumerConfig};
 use herald_runtime::kafka::{KafkaConfig, KafkaTransport};
-use herald_runtime::{Dispatch, DispatchError, Envelope, HandlerError};
+use herald_runtime::{Context, Dispatch, DispatchError, HandlerError};
 
 struct AppendIds {
     out: Arc<Mutex<std::fs::File>>,
@@ -24,14 +24,14 @@ impl Dispatch for AppendIds {
         &["test.Happened"]
     }
 
-    async fn dispatch(&self, envelope: &Envelope) -> Result<(), DispatchError> {
+    async fn dispatch(&self, ctx: &Context) -> Result<(), DispatchError> {
         // One write per line, so that a kill leaves at most a partial last line.
-        let line = format!("{} {}\n", envelope.id, self.pid);
+        let line = format!("{} {}\n", ctx.id(), self.pid);
         let mut out = self.out.lock().expect("lock");
         out.write_all(line.as_bytes())
             .and_then(|()| out.flush())
             .map_err(|e| DispatchError::Handler {
-                event_type: envelope.event_type.clone(),
+                event_type: ctx.event_type().to_owned(),
                 error: HandlerError::from(e),
             })
     }
