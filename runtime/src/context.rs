@@ -1,7 +1,7 @@
 //! What a handler knows about its event: the [`Context`], the record it came in with its envelope
 //! read once, in place.
 
-use crate::envelope::{header_value, locate, media_type, Envelope, EnvelopeError, Located, Slot};
+use crate::envelope::{header_value, locate, media_type, time_of, Envelope, EnvelopeError, Located, Payload, Slot};
 use crate::event::Version;
 use crate::transport::Record;
 
@@ -49,6 +49,7 @@ impl Context {
     }
 
     /// The record as it arrived (topic, partition, offset, key, every header, the payload).
+    #[inline]
     pub fn record(&self) -> &Record {
         &self.record
     }
@@ -94,6 +95,7 @@ impl Context {
         envelope
     }
 
+    #[inline]
     fn text(&self, slot: Slot) -> Option<&str> {
         match &self.attributes {
             // Checked as UTF-8 when read; checked again here rather than trusted.
@@ -103,6 +105,7 @@ impl Context {
     }
 
     /// A text attribute's bytes, without checking them as UTF-8 again.
+    #[inline]
     fn raw(&self, slot: Slot) -> Option<&[u8]> {
         match &self.attributes {
             Located::Headers { at, .. } => header_value(&self.record, at, slot),
@@ -112,6 +115,7 @@ impl Context {
 
     /// The CloudEvents `type` as bytes: what generated dispatchers route on, without the UTF-8
     /// check [`Context::event_type`] makes on every call.
+    #[inline]
     pub fn event_type_bytes(&self) -> &[u8] {
         self.raw(Slot::Type).unwrap_or_default()
     }
@@ -119,13 +123,19 @@ impl Context {
     /// Whether the payload is in `content_type` as `datacontenttype` says (its media type,
     /// compared without parameters and case); an absent `datacontenttype` is taken to be it, as
     /// CloudEvents allows.
+    #[inline]
     pub fn has_content_type(&self, content_type: &str) -> bool {
-        match self.raw(Slot::ContentType) {
-            None => true,
-            // What herald's publishers write: one comparison.
-            Some(value) if value == content_type.as_bytes() => true,
-            Some(value) => std::str::from_utf8(value).is_ok_and(|v| media_type(v).eq_ignore_ascii_case(content_type)),
-        }
+        let said = match &self.attributes {
+            // What herald's publishers write was recognized when the record was read.
+            Located::Headers { payload, .. } => match payload {
+                Payload::Unsaid => return true,
+                Payload::Protobuf => return same_media_type(content_type, crate::CONTENT_TYPE_PROTOBUF),
+                Payload::Avro => return same_media_type(content_type, crate::CONTENT_TYPE_AVRO),
+                Payload::Other => self.text(Slot::ContentType),
+            },
+            Located::Decoded(envelope) => envelope.data_content_type.as_deref(),
+        };
+        said.is_none_or(|said| media_type(said).eq_ignore_ascii_case(content_type))
     }
 
     /// The CloudEvents `id`.
@@ -184,6 +194,7 @@ impl Context {
     }
 
     /// herald's `version`: the MAJOR.MINOR of the schema the payload was written with.
+    #[inline]
     pub fn version(&self) -> Version {
         match &self.attributes {
             Located::Headers { version, .. } => *version,
@@ -194,18 +205,26 @@ impl Context {
     /// The CloudEvents `time`.
     pub fn time(&self) -> Option<chrono::DateTime<chrono::Utc>> {
         match &self.attributes {
-            Located::Headers { time, .. } => *time,
+            Located::Headers { at, time, .. } => time_of(&self.record, at, *time),
             Located::Decoded(envelope) => envelope.time,
         }
     }
 
     /// The encoded payload.
+    #[inline]
     pub fn data(&self) -> &[u8] {
         match &self.attributes {
             Located::Headers { .. } => &self.record.value,
             Located::Decoded(envelope) => &envelope.data,
         }
     }
+}
+
+/// Media types compared as CloudEvents compares them (case aside); for an event type's own
+/// constant, one the compiler answers.
+#[inline]
+fn same_media_type(a: &str, b: &str) -> bool {
+    a == b || a.eq_ignore_ascii_case(b)
 }
 
 impl From<Envelope> for Context {

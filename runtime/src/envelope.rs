@@ -167,31 +167,70 @@ impl Envelope {
     }
 }
 
-/// Where a record's envelope is, once checked: the value of each text attribute in the record's
-/// headers (binary mode), or the attributes decoded (structured mode).
+/// Where a record's envelope is, once checked: the header of each attribute (binary mode), or
+/// the attributes decoded (structured mode).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Located {
     Headers {
-        /// Where each [`Slot::TEXT`] attribute's value is in the record's header bytes
-        /// ([`ABSENT`] when there is none); every value found is UTF-8.
-        at: [(u32, u32); Slot::TEXT.len()],
+        /// The index of each attribute's header, in [`Slot`] order ([`ABSENT`] when there is
+        /// none); every text attribute's value is UTF-8.
+        at: [u16; Slot::COUNT],
         version: Version,
-        time: Option<chrono::DateTime<chrono::Utc>>,
+        time: Time,
+        payload: Payload,
     },
     Decoded(Box<Envelope>),
 }
 
-/// No header for this attribute.
-pub(crate) const ABSENT: (u32, u32) = (u32::MAX, u32::MAX);
+/// What `datacontenttype` says the payload is, told apart once when the record is read: herald's
+/// two payload formats as its publishers write them, none, or anything else (compared when asked).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Payload {
+    Unsaid,
+    Protobuf,
+    Avro,
+    Other,
+}
 
-/// The value of a text attribute's header, found by [`locate`] (and checked as UTF-8 there).
-pub(crate) fn header_value<'r>(
-    record: &'r Record,
-    at: &[(u32, u32); Slot::TEXT.len()],
-    slot: Slot,
-) -> Option<&'r [u8]> {
-    let &(start, end) = at.get(slot as usize)?;
-    record.headers.bytes().get(start as usize..end as usize)
+impl Payload {
+    fn of(content_type: Option<&[u8]>) -> Payload {
+        fn is<const N: usize>(value: &[u8], content_type: &[u8; N]) -> bool {
+            <&[u8; N]>::try_from(value).is_ok_and(|value| value == content_type)
+        }
+        match content_type {
+            None => Payload::Unsaid,
+            Some(v) if is(v, b"application/protobuf") => Payload::Protobuf,
+            Some(v) if is(v, b"application/avro") => Payload::Avro,
+            Some(_) => Payload::Other,
+        }
+    }
+}
+
+/// `ce_time`, checked: read from its header when asked for (the form publishers write, checked
+/// without building the date), or parsed when read (any other RFC 3339 form).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Time {
+    Absent,
+    InHeader,
+    Parsed(chrono::DateTime<chrono::Utc>),
+}
+
+/// No header for this attribute.
+pub(crate) const ABSENT: u16 = u16::MAX;
+
+/// The value of an attribute's header, found by [`locate`] (and checked there).
+#[inline]
+pub(crate) fn header_value<'r>(record: &'r Record, at: &[u16; Slot::COUNT], slot: Slot) -> Option<&'r [u8]> {
+    record.headers.value(usize::from(*at.get(slot as usize)?))
+}
+
+/// The time [`locate`] found.
+pub(crate) fn time_of(record: &Record, at: &[u16; Slot::COUNT], time: Time) -> Option<chrono::DateTime<chrono::Utc>> {
+    match time {
+        Time::Absent => None,
+        Time::InHeader => header_value(record, at, Slot::Time).and_then(parse_utc_fast),
+        Time::Parsed(time) => Some(time),
+    }
 }
 
 /// Finds and checks a record's envelope without copying anything: one pass over the header names,
@@ -199,22 +238,24 @@ pub(crate) fn header_value<'r>(
 /// problem reported is the same whatever the header order. A header given more than once counts
 /// with its last value.
 pub(crate) fn locate(record: &Record) -> Result<Located, EnvelopeError> {
-    let bytes = record.headers.bytes();
-    if u32::try_from(bytes.len()).is_err() {
-        return Err(invalid("(headers)", "are larger than 4 GiB"));
+    let (bytes, ends) = (record.headers.bytes(), record.headers.ends());
+    if ends.len() >= usize::from(ABSENT) {
+        return Err(invalid(
+            "(headers)",
+            format!("{} headers, more than 65,534", ends.len()),
+        ));
     }
-    let mut found = [ABSENT; Slot::COUNT];
-    for (name, value) in record.headers.spans() {
-        if let Some(slot) = bytes.get(name).and_then(Slot::of) {
-            // Below 4 GiB, as checked above.
-            found[slot as usize] = (value.start as u32, value.end as u32);
+    let mut at = [ABSENT; Slot::COUNT];
+    let mut start = 0;
+    for (i, &(name_end, value_end)) in ends.iter().enumerate() {
+        if let Some(slot) = bytes.get(start..name_end).and_then(Slot::of) {
+            // Fewer than 65,535 headers, as checked above.
+            at[slot as usize] = i as u16;
         }
+        start = value_end;
     }
-    let value = |slot: Slot| {
-        let (start, end) = found[slot as usize];
-        bytes.get(start as usize..end as usize)
-    };
-    if found[Slot::Id as usize] == ABSENT {
+    let value = |slot: Slot| header_value(record, &at, slot);
+    if at[Slot::Id as usize] == ABSENT {
         if let Some(t) = value(Slot::ContentType) {
             let t = std::str::from_utf8(t).map_err(|_| invalid(Slot::ContentType.header(), "is not UTF-8"))?;
             if media_type(t).eq_ignore_ascii_case(crate::json::CONTENT_TYPE_CLOUDEVENTS_JSON) {
@@ -223,26 +264,44 @@ pub(crate) fn locate(record: &Record) -> Result<Located, EnvelopeError> {
         }
     }
     let (version, time) = version_and_time(value(Slot::Version), value(Slot::Time))?;
-    // Headers are usually ASCII throughout: then one pass over them all checks every value.
-    let ascii = bytes.is_ascii();
-    let mut required: [&[u8]; 4] = [b""; 4];
-    for slot in Slot::TEXT {
-        match value(slot) {
-            None if slot.required() => return Err(invalid(slot.header(), "is missing")),
-            None => {}
-            Some(v) if !ascii && std::str::from_utf8(v).is_err() => return Err(invalid(slot.header(), "is not UTF-8")),
-            Some(v) => {
-                if let Some(r) = required.get_mut(slot as usize) {
-                    *r = v;
-                }
-            }
+    // Headers are usually ASCII throughout: then one pass over them all has checked every value,
+    // and only the required attributes' presence is left to check.
+    let ascii = is_ascii(bytes);
+    let checked = if ascii { &Slot::TEXT[..4] } else { &Slot::TEXT[..] };
+    for &slot in checked {
+        if at[slot as usize] == ABSENT && slot.required() {
+            return Err(invalid(slot.header(), "is missing"));
+        }
+        if !ascii && value(slot).is_some_and(|v| std::str::from_utf8(v).is_err()) {
+            return Err(invalid(slot.header(), "is not UTF-8"));
         }
     }
-    let [id, source, event_type, spec_version] = required;
-    check_required(id, source, event_type, spec_version)?;
-    let mut at = [ABSENT; Slot::TEXT.len()];
-    at.copy_from_slice(&found[..Slot::TEXT.len()]);
-    Ok(Located::Headers { at, version, time })
+    let required = |slot: Slot| value(slot).unwrap_or_default();
+    check_required(
+        required(Slot::Id),
+        required(Slot::Source),
+        required(Slot::Type),
+        required(Slot::SpecVersion),
+    )?;
+    let payload = Payload::of(value(Slot::ContentType));
+    Ok(Located::Headers {
+        at,
+        version,
+        time,
+        payload,
+    })
+}
+
+/// Whether every byte is ASCII: sixteen at a time, the last sixteen overlapping the ones before
+/// (what `<[u8]>::is_ascii` does byte by byte for a buffer this short).
+fn is_ascii(bytes: &[u8]) -> bool {
+    const HIGH: u128 = 0x8080_8080_8080_8080_8080_8080_8080_8080;
+    let word = |chunk: &[u8]| <[u8; 16]>::try_from(chunk).map_or(HIGH, u128::from_ne_bytes);
+    let Some(last) = bytes.len().checked_sub(16).and_then(|at| bytes.get(at..)) else {
+        return bytes.is_ascii();
+    };
+    let all = bytes.chunks_exact(16).fold(word(last), |all, chunk| all | word(chunk));
+    all & HIGH == 0
 }
 
 /// The attribute checks shared by [`Envelope::validate`] and the record readers, on the values'
@@ -251,12 +310,10 @@ fn check_required(id: &[u8], source: &[u8], event_type: &[u8], spec_version: &[u
     if id.is_empty() {
         return Err(invalid("id", "is empty"));
     }
-    let whitespace = if source.is_ascii() {
-        // What `char::is_whitespace` is in ASCII.
-        source.iter().any(|b| matches!(b, b' ' | b'\t'..=b'\r'))
-    } else {
-        String::from_utf8_lossy(source).chars().any(char::is_whitespace)
-    };
+    // Whitespace is a byte up to 0x20 in ASCII (what `char::is_whitespace` is there), or a
+    // character beyond it: a source with neither has none, checked eight bytes at a time.
+    let whitespace =
+        has_control_space_or_non_ascii(source) && String::from_utf8_lossy(source).chars().any(char::is_whitespace);
     if source.is_empty() || whitespace {
         let source = String::from_utf8_lossy(source);
         return Err(invalid("source", format!("`{source}` is not a URI reference")));
@@ -271,11 +328,25 @@ fn check_required(id: &[u8], source: &[u8], event_type: &[u8], spec_version: &[u
     Ok(())
 }
 
+/// Whether a byte is at most 0x20 (a space or control character) or not ASCII.
+fn has_control_space_or_non_ascii(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    // Per byte: below 0x21 (the subtraction borrows into the high bit of a byte that was not
+    // already high), or high. Exact as an answer for the whole word.
+    let special = |chunk: &[u8]| {
+        <[u8; 8]>::try_from(chunk)
+            .map(u64::from_le_bytes)
+            .map_or(true, |w| (w.wrapping_sub(ONES * 0x21) & !w | w) & (ONES * 0x80) != 0)
+    };
+    match bytes.len().checked_sub(8).and_then(|at| bytes.get(at..)) {
+        // Eight at a time, the last eight overlapping the ones before.
+        Some(last) => special(last) || bytes.chunks_exact(8).any(special),
+        None => bytes.iter().any(|&b| b <= b' ' || !b.is_ascii()),
+    }
+}
+
 /// `ce_version` (required) and `ce_time` (optional) from their header values.
-fn version_and_time(
-    version: Option<&[u8]>,
-    time: Option<&[u8]>,
-) -> Result<(Version, Option<chrono::DateTime<chrono::Utc>>), EnvelopeError> {
+fn version_and_time(version: Option<&[u8]>, time: Option<&[u8]>) -> Result<(Version, Time), EnvelopeError> {
     use crate::transport::headers as h;
     fn utf8<'a>(v: &'a [u8], header: &'static str) -> Result<&'a str, EnvelopeError> {
         std::str::from_utf8(v).map_err(|_| invalid(header, "is not UTF-8"))
@@ -289,11 +360,9 @@ fn version_and_time(
         }
     };
     let time = match time {
-        None => None,
-        Some(t) => match parse_utc_fast(t) {
-            Some(time) => Some(time),
-            None => Some(parse_time(utf8(t, h::TIME)?)?),
-        },
+        None => Time::Absent,
+        Some(t) if utc_valid(t) => Time::InHeader,
+        Some(t) => Time::Parsed(parse_time(utf8(t, h::TIME)?)?),
     };
     Ok((version, time))
 }
@@ -321,7 +390,8 @@ pub(crate) enum Slot {
 
 impl Slot {
     const COUNT: usize = 13;
-    /// The text attributes, in the order their problems are reported (the four required first).
+    /// The text attributes, in the order their problems are reported (the four required first,
+    /// which [`locate`] relies on).
     pub(crate) const TEXT: [Slot; 11] = [
         Slot::Id,
         Slot::Source,
@@ -399,24 +469,108 @@ fn parse_time(t: &str) -> Result<chrono::DateTime<chrono::Utc>, EnvelopeError> {
 
 /// `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z`, or `None` for anything else (including out-of-range fields).
 fn parse_utc_fast(b: &[u8]) -> Option<chrono::DateTime<chrono::Utc>> {
+    let f = utc_fields(b)?;
+    let date = chrono::NaiveDate::from_ymd_opt(i32::try_from(f.year).ok()?, f.month, f.day)?;
+    let time = chrono::NaiveTime::from_hms_nano_opt(f.hour, f.minute, f.second, f.nanos)?;
+    Some(chrono::NaiveDateTime::new(date, time).and_utc())
+}
+
+/// Whether `b` is `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z` and a valid date and time (no leap second),
+/// what [`utc_fields`] reads, checked without reading the year (but for a 29 February) or the
+/// fraction's value.
+fn utc_valid(b: &[u8]) -> bool {
+    let Some((head, rest)) = b.split_first_chunk::<19>() else {
+        return false;
+    };
+    let Some((&b'Z', fraction)) = rest.split_last() else {
+        return false;
+    };
+    let fraction_ok = match fraction {
+        [] => true,
+        [b'.', digits @ ..] => (1..=9).contains(&digits.len()) && digits.iter().all(u8::is_ascii_digit),
+        _ => false,
+    };
+    if !fraction_ok || !utc_shape(head) {
+        return false;
+    }
+    let two = |i: usize| match (head.get(i), head.get(i + 1)) {
+        (Some(tens), Some(ones)) => u32::from(tens.wrapping_sub(b'0')) * 10 + u32::from(ones.wrapping_sub(b'0')),
+        _ => u32::MAX,
+    };
+    let (month, day) = (two(5), two(8));
+    let day_ok = match day {
+        1..=28 => (1..=12).contains(&month),
+        // The rest of the calendar, read as the full reading reads it.
+        _ => utc_fields(b).is_some(),
+    };
+    day_ok && two(11) < 24 && two(14) < 60 && two(17) < 60
+}
+
+/// Whether the nineteen bytes before the fraction are `YYYY-MM-DDTHH:MM:SS` in shape (digits and
+/// separators): three overlapping words, each checked in a few operations.
+fn utc_shape(head: &[u8; 19]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let word = |at: usize| {
+        head.get(at..at + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+            .map(u64::from_le_bytes)
+    };
+    let (Some(w0), Some(w1), Some(w2)) = (word(0), word(8), word(11)) else {
+        return false;
+    };
+    // Digits are the bytes whose mask byte is 0xff; the others must equal the separators.
+    let fits = |w: u64, digits: u64, separators: u64| {
+        let x = w ^ (ONES * 0x30);
+        // A digit byte is below 10 after the xor: adding 0x76 leaves its high bit clear.
+        let not_digit = (x.wrapping_add(ONES * 0x76) | x) & (ONES * 0x80) & digits;
+        not_digit == 0 && w & !digits == separators
+    };
+    // "YYYY-MM-", "DDTHH:MM", "HH:MM:SS" (bytes 0, 8 and 11 on).
+    fits(w0, 0x00ff_ff00_ffff_ffff, 0x2d00_002d_0000_0000)
+        && fits(w1, 0xffff_00ff_ff00_ffff, 0x0000_3a00_0054_0000)
+        && fits(w2, 0xffff_00ff_ff00_ffff, 0x0000_3a00_003a_0000)
+}
+
+/// The fields of a time in the form [`parse_utc_fast`] reads.
+struct UtcFields {
+    year: u32,
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
+    second: u32,
+    nanos: u32,
+}
+
+/// The fields of `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z` when it is a valid date and time (no leap
+/// second), checked without building it.
+fn utc_fields(b: &[u8]) -> Option<UtcFields> {
     let (head, rest) = b.split_first_chunk::<19>()?;
     let (&b'Z', fraction) = rest.split_last()? else {
         return None;
     };
-    let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1, b'T', h0, h1, b':', i0, i1, b':', s0, s1] = *head else {
-        return None;
-    };
-    let digits = [y0, y1, y2, y3, m0, m1, d0, d1, h0, h1, i0, i1, s0, s1].map(|c| c.wrapping_sub(b'0'));
-    if digits.iter().any(|&d| d > 9) {
+    if !utc_shape(head) {
         return None;
     }
-    let [y0, y1, y2, y3, m0, m1, d0, d1, h0, h1, i0, i1, s0, s1] = digits.map(u32::from);
-    let year = ((y0 * 10 + y1) * 10 + y2) * 10 + y3;
-    let (month, day) = (m0 * 10 + m1, d0 * 10 + d1);
-    let (hour, minute, second) = (h0 * 10 + h1, i0 * 10 + i1, s0 * 10 + s1);
+    let d = |i: usize| head.get(i).map_or(0, |c| u32::from(c.wrapping_sub(b'0')));
+    let two = |i: usize| d(i) * 10 + d(i + 1);
+    let year = two(0) * 100 + two(2);
+    let (month, day, hour, minute, second) = (two(5), two(8), two(11), two(14), two(17));
     let nanos = match fraction {
         [] => 0,
         [b'.', digits @ ..] if (1..=9).contains(&digits.len()) => {
+            const SCALE: [u32; 10] = [
+                1,
+                10,
+                100,
+                1_000,
+                10_000,
+                100_000,
+                1_000_000,
+                10_000_000,
+                100_000_000,
+                1_000_000_000,
+            ];
             let mut n = 0u32;
             for &c in digits {
                 let d = c.wrapping_sub(b'0');
@@ -425,16 +579,29 @@ fn parse_utc_fast(b: &[u8]) -> Option<chrono::DateTime<chrono::Utc>> {
                 }
                 n = n * 10 + u32::from(d);
             }
-            n * 10u32.pow(9 - digits.len() as u32)
+            n * SCALE.get(9 - digits.len()).copied().unwrap_or(1)
         }
         _ => return None,
     };
-    if second >= 60 {
-        return None; // a leap second: chrono's parser knows how to read it
-    }
-    let date = chrono::NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?;
-    let time = chrono::NaiveTime::from_hms_nano_opt(hour, minute, second, nanos)?;
-    Some(chrono::NaiveDateTime::new(date, time).and_utc())
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    // A leap second (60) is left to chrono's parser, which knows how to read it.
+    let valid = (1..=days).contains(&day) && hour < 24 && minute < 60 && second < 60;
+    valid.then_some(UtcFields {
+        year,
+        month,
+        day,
+        hour,
+        minute,
+        second,
+        nanos,
+    })
 }
 
 #[cfg(test)]
@@ -574,7 +741,41 @@ mod tests {
     }
 
     #[test]
+    fn ascii_is_checked_as_std_checks_it() {
+        let text = b"ce_idb3c1ce_sourceuser-service\x7fcontent-typeapplication/protobuf";
+        for end in 0..=text.len() {
+            for start in 0..end.min(9) {
+                let mut bytes = text[start..end].to_vec();
+                assert_eq!(is_ascii(&bytes), bytes.is_ascii());
+                for i in 0..bytes.len() {
+                    let byte = bytes[i];
+                    bytes[i] = 0x80 | byte;
+                    assert!(!is_ascii(&bytes), "{start}..{end} at {i}");
+                    bytes[i] = byte;
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn herald_s_content_types_are_known_by_their_constants() {
+        assert_eq!(
+            Payload::of(Some(crate::CONTENT_TYPE_PROTOBUF.as_bytes())),
+            Payload::Protobuf
+        );
+        assert_eq!(Payload::of(Some(crate::CONTENT_TYPE_AVRO.as_bytes())), Payload::Avro);
+        assert_eq!(Payload::of(Some(b"application/protobuf; x=1")), Payload::Other);
+        assert_eq!(Payload::of(None), Payload::Unsaid);
+    }
+
+    #[test]
     fn every_attribute_header_and_no_other_name_is_known() {
+        let required: Vec<bool> = Slot::TEXT.iter().map(|s| s.required()).collect();
+        assert_eq!(
+            required,
+            [[true; 4].as_slice(), &[false; 7]].concat(),
+            "the required come first"
+        );
         for slot in Slot::TEXT.into_iter().chain([Slot::Time, Slot::Version]) {
             let name = slot.header();
             assert_eq!(Slot::of(name.as_bytes()).map(Slot::header), Some(name));
@@ -636,5 +837,102 @@ mod tests {
             assert_eq!(ours, chrono, "{t}");
         }
         assert!(parse_utc_fast(b"2026-11-26T10:00:00.123456Z").is_some());
+    }
+
+    /// The form [`utc_fields`] reads, checked byte by byte.
+    fn utc_reference(b: &[u8]) -> Option<chrono::DateTime<chrono::Utc>> {
+        let text = std::str::from_utf8(b).ok()?;
+        let (head, fraction) = (text.get(..19)?, text.get(19..)?.strip_suffix('Z')?);
+        let shape = head.bytes().enumerate().all(|(i, c)| match i {
+            4 | 7 => c == b'-',
+            10 => c == b'T',
+            13 | 16 => c == b':',
+            _ => c.is_ascii_digit(),
+        });
+        let fraction_ok = fraction.is_empty()
+            || fraction
+                .strip_prefix('.')
+                .is_some_and(|f| (1..=9).contains(&f.len()) && f.bytes().all(|c| c.is_ascii_digit()));
+        if !shape || !fraction_ok || head.get(17..19) >= Some("60") {
+            return None;
+        }
+        chrono::DateTime::parse_from_rfc3339(text)
+            .ok()
+            .map(|t| t.with_timezone(&chrono::Utc))
+    }
+
+    #[test]
+    fn the_time_check_agrees_with_a_byte_by_byte_reading() {
+        for base in [
+            "2024-02-29T23:59:59.123456Z",
+            "1999-12-31T00:00:00Z",
+            "0000-01-01T12:30:45.1Z",
+        ] {
+            let base = base.as_bytes();
+            for i in 0..base.len() {
+                for c in 0..=255u8 {
+                    let mut t = base.to_vec();
+                    t[i] = c;
+                    assert_eq!(parse_utc_fast(&t), utc_reference(&t), "{}", String::from_utf8_lossy(&t));
+                    assert_eq!(
+                        utc_valid(&t),
+                        utc_reference(&t).is_some(),
+                        "{}",
+                        String::from_utf8_lossy(&t)
+                    );
+                }
+                let mut shorter = base.to_vec();
+                shorter.remove(i);
+                assert_eq!(parse_utc_fast(&shorter), utc_reference(&shorter));
+            }
+        }
+    }
+
+    #[test]
+    fn whitespace_in_a_source_is_found_as_char_is_whitespace_finds_it() {
+        for source in [
+            "svc",
+            "user-service",
+            "a/b/c?d=e#f",
+            "urn:example:a-long-source-name-beyond-eight",
+        ] {
+            for i in 0..=source.len() {
+                for c in (0..=0x7f_u8)
+                    .map(char::from)
+                    .chain(['\u{85}', '\u{a0}', '\u{2003}', 'é', '€'])
+                {
+                    let mut s = source.to_owned();
+                    s.insert(i, c);
+                    let expected = s.chars().any(char::is_whitespace);
+                    let found = has_control_space_or_non_ascii(s.as_bytes())
+                        && String::from_utf8_lossy(s.as_bytes()).chars().any(char::is_whitespace);
+                    assert_eq!(found, expected, "{s:?}");
+                    if !c.is_ascii() || c <= ' ' {
+                        assert!(has_control_space_or_non_ascii(s.as_bytes()), "{s:?}");
+                    }
+                }
+            }
+            assert!(!has_control_space_or_non_ascii(source.as_bytes()));
+        }
+    }
+
+    #[test]
+    fn the_time_check_agrees_with_building_the_time() {
+        for year in [0, 1, 4, 100, 400, 1900, 2000, 2023, 2024, 9999] {
+            for month in 0..=13 {
+                for day in [0, 1, 28, 29, 30, 31, 32] {
+                    for (hour, minute, second) in [(0, 0, 0), (23, 59, 59), (24, 0, 0), (0, 60, 0), (0, 0, 60)] {
+                        let t = format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.5Z");
+                        let built = chrono::NaiveDate::from_ymd_opt(year, month, day)
+                            .and_then(|d| d.and_hms_nano_opt(hour, minute, second, 500_000_000))
+                            .map(|t| t.and_utc());
+                        let checked = (second < 60).then_some(built).flatten();
+                        assert_eq!(utc_fields(t.as_bytes()).is_some(), checked.is_some(), "{t}");
+                        assert_eq!(utc_valid(t.as_bytes()), checked.is_some(), "{t}");
+                        assert_eq!(parse_utc_fast(t.as_bytes()), checked, "{t}");
+                    }
+                }
+            }
+        }
     }
 }

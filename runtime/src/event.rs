@@ -21,6 +21,9 @@ impl Version {
 
     /// [`Version::parse`] on bytes (a version is ASCII digits and a dot).
     pub fn from_ascii(text: &[u8]) -> Option<Version> {
+        if let &[major @ b'0'..=b'9', b'.', minor @ b'0'..=b'9'] = text {
+            return Some(Version::new(u32::from(major - b'0'), u32::from(minor - b'0')));
+        }
         let dot = text.iter().position(|&b| b == b'.')?;
         let number = |digits: &[u8]| -> Option<u32> {
             if digits.is_empty() {
@@ -111,6 +114,7 @@ pub trait Event: Sized + Send + Sync + 'static {
 
     /// Decodes the payload of an event as it arrived, refusing a `datacontenttype` other than
     /// this type's (an absent one is taken to be this type's, as CloudEvents allows).
+    #[inline]
     fn from_context(ctx: &crate::Context) -> Result<Self, CodecError> {
         if !ctx.has_content_type(Self::CONTENT_TYPE) {
             return Err(CodecError::new(format!(

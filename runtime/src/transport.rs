@@ -66,6 +66,19 @@ impl Headers {
             .map(|(start, &(name_end, value_end))| (start..name_end, name_end..value_end))
     }
 
+    /// The value of the `i`th header.
+    #[inline]
+    pub(crate) fn value(&self, i: usize) -> Option<&[u8]> {
+        let &(name_end, value_end) = self.ends.get(i)?;
+        self.bytes.get(name_end..value_end)
+    }
+
+    /// Where each header's name and value end in [`Headers::bytes`] (a header starts where the
+    /// one before it ends).
+    pub(crate) fn ends(&self) -> &[(usize, usize)] {
+        &self.ends
+    }
+
     /// The bytes `spans` points into.
     pub(crate) fn bytes(&self) -> &[u8] {
         &self.bytes

@@ -89,10 +89,14 @@ pub fn event_impl(set: &EventSet, s: &Selected<'_>) -> TokenStream {
         ),
         _ => (
             quote!(::herald_runtime::CONTENT_TYPE_PROTOBUF),
+            // Inlined where the event is dispatched or published: prost's generic encoder and
+            // decoder are then built in the service's own crate, as its own prost calls are.
             quote! {
+                #[inline]
                 fn encode(&self) -> ::core::result::Result<::std::vec::Vec<u8>, ::herald_runtime::CodecError> {
                     ::core::result::Result::Ok(::herald_runtime::prost::Message::encode_to_vec(self))
                 }
+                #[inline]
                 fn decode(payload: &[u8]) -> ::core::result::Result<Self, ::herald_runtime::CodecError> {
                     ::core::result::Result::Ok(<Self as ::herald_runtime::prost::Message>::decode(payload)?)
                 }
