@@ -779,11 +779,15 @@ mod tests {
         for slot in Slot::TEXT.into_iter().chain([Slot::Time, Slot::Version]) {
             let name = slot.header();
             assert_eq!(Slot::of(name.as_bytes()).map(Slot::header), Some(name));
-            let mut near = name.as_bytes().to_vec();
-            if let Some(last) = near.last_mut() {
-                *last ^= 1;
+            for i in 0..name.len() {
+                for bit in 0..8 {
+                    let mut near = name.as_bytes().to_vec();
+                    near[i] ^= 1 << bit;
+                    assert_eq!(Slot::of(&near).map(Slot::header), None, "{name} at {i}");
+                }
             }
-            assert_eq!(Slot::of(&near).map(Slot::header), None, "{name}");
+            let longer = format!("{name}x");
+            assert_eq!(Slot::of(longer.as_bytes()).map(Slot::header), None);
             assert_eq!(Slot::of(name.to_uppercase().as_bytes()).map(Slot::header), None);
         }
         for other in ["", "ce_", "ce_idx", "ce_other", "x-ce_id", "content-typ"] {

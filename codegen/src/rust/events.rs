@@ -326,14 +326,18 @@ fn handling(enum_base: &str, prefix: &str, events: &[&Selected<'_>], diags: &mut
             .or_default()
             .push(s.event.version.major);
     }
-    let unknown_major_arms: Vec<TokenStream> = by_type
+    // `(type, major) => <the error>`, as an arm's value (`decode`) and returned (`dispatch`).
+    let unknown_majors: Vec<(TokenStream, TokenStream)> = by_type
         .iter()
         .map(|(t, ms)| {
             let ms = ms.iter().map(|m| proc_macro2::Literal::u32_unsuffixed(*m));
             let t = proc_macro2::Literal::byte_string(t.as_bytes());
-            quote! { (#t, major) => ::core::result::Result::Err(::herald_runtime::DispatchError::UnknownMajor { event_type: ctx.event_type().to_owned(), major, known: &[#(#ms),*] }) }
+            let error = quote! { ::core::result::Result::Err(::herald_runtime::DispatchError::UnknownMajor { event_type: ctx.event_type().to_owned(), major, known: &[#(#ms),*] }) };
+            (quote!((#t, major)), error)
         })
         .collect();
+    let unknown_major_arms: Vec<TokenStream> = unknown_majors.iter().map(|(p, e)| quote!(#p => #e)).collect();
+    let unknown_major_returns: Vec<TokenStream> = unknown_majors.iter().map(|(p, e)| quote!(#p => return #e)).collect();
     let enum_doc = format!(
         " Every {} this service handles from this source, for an actor-style `match`.",
         kind_word.to_lowercase()
@@ -384,17 +388,20 @@ fn handling(enum_base: &str, prefix: &str, events: &[&Selected<'_>], diags: &mut
             /// Decodes the event and calls the handler's method for its type and MAJOR version.
             pub async fn dispatch(&self, ctx: &::herald_runtime::Context) -> ::core::result::Result<(), ::herald_runtime::DispatchError> {
                 // Routed and decoded here rather than through the enum: the event goes straight
-                // from the decoder to the handler.
+                // from the decoder to the handler. The decoded result is let go of before the
+                // handler is awaited, so that the future holds the event once (in the handler's).
                 let decode_error = |error| ::herald_runtime::DispatchError::Decode { event_type: ctx.event_type().to_owned(), error };
-                let routed = match (ctx.event_type_bytes(), ctx.version().major) {
-                    #( (#type_bytes, #majors) => match <#paths as ::herald_runtime::Event>::from_context(ctx) {
-                        ::core::result::Result::Ok(event) => ::core::result::Result::Ok(self.handler.#methods(ctx, event).await),
-                        ::core::result::Result::Err(error) => ::core::result::Result::Err(decode_error(error)),
-                    }, )*
-                    #( #unknown_major_arms, )*
-                    _ => ::core::result::Result::Err(::herald_runtime::DispatchError::UnknownType { event_type: ctx.event_type().to_owned() }),
+                let result = match (ctx.event_type_bytes(), ctx.version().major) {
+                    #( (#type_bytes, #majors) => {
+                        let event = match <#paths as ::herald_runtime::Event>::from_context(ctx) {
+                            ::core::result::Result::Ok(event) => event,
+                            ::core::result::Result::Err(error) => return ::core::result::Result::Err(decode_error(error)),
+                        };
+                        self.handler.#methods(ctx, event).await
+                    } )*
+                    #( #unknown_major_returns, )*
+                    _ => return ::core::result::Result::Err(::herald_runtime::DispatchError::UnknownType { event_type: ctx.event_type().to_owned() }),
                 };
-                let result = routed?;
                 result.map_err(|error| ::herald_runtime::DispatchError::Handler { event_type: ctx.event_type().to_owned(), error })
             }
         }
