@@ -27,6 +27,19 @@ pub struct Unreadable {
     pub record: Record,
 }
 
+impl std::fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let r = &self.record;
+        write!(f, "record {}/{}@{}: {}", r.topic, r.partition, r.offset, self.error)
+    }
+}
+
+impl std::error::Error for Unreadable {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
 impl Context {
     /// Reads a record's envelope in CloudEvents binary mode (or structured mode, from an
     /// `application/cloudevents+json` record), validating every attribute; a header given more

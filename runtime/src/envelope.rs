@@ -728,9 +728,14 @@ mod tests {
         ] {
             let original = record(&headers);
             let unreadable = crate::Context::read(original.clone()).err();
-            let Some(crate::Unreadable { error, record }) = unreadable.map(|u| *u) else {
+            let Some(unreadable) = unreadable else {
                 panic!("{headers:?} was read");
             };
+            assert!(
+                unreadable.to_string().starts_with("record t/0@0: envelope attribute"),
+                "{unreadable}"
+            );
+            let crate::Unreadable { error, record } = *unreadable;
             assert_eq!(
                 Some(error),
                 Envelope::from_record(&original).err(),
