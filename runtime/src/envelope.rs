@@ -306,17 +306,26 @@ fn is_ascii(bytes: &[u8]) -> bool {
 
 /// The attribute checks shared by [`Envelope::validate`] and the record readers, on the values'
 /// bytes (UTF-8 already checked).
+#[inline]
 fn check_required(id: &[u8], source: &[u8], event_type: &[u8], spec_version: &[u8]) -> Result<(), EnvelopeError> {
+    // Whitespace is a byte up to 0x20 in ASCII (what `char::is_whitespace` is there), or a
+    // character beyond it: a source with neither has none, checked eight bytes at a time.
+    let plain_source = !source.is_empty() && !has_control_space_or_non_ascii(source);
+    if !id.is_empty() && plain_source && !event_type.is_empty() && spec_version == CLOUDEVENTS_SPEC_VERSION.as_bytes() {
+        return Ok(());
+    }
+    required_problem(id, source, event_type, spec_version)
+}
+
+/// Which of [`check_required`]'s checks fails, in attribute order.
+#[cold]
+fn required_problem(id: &[u8], source: &[u8], event_type: &[u8], spec_version: &[u8]) -> Result<(), EnvelopeError> {
     if id.is_empty() {
         return Err(invalid("id", "is empty"));
     }
-    // Whitespace is a byte up to 0x20 in ASCII (what `char::is_whitespace` is there), or a
-    // character beyond it: a source with neither has none, checked eight bytes at a time.
-    let whitespace =
-        has_control_space_or_non_ascii(source) && String::from_utf8_lossy(source).chars().any(char::is_whitespace);
-    if source.is_empty() || whitespace {
-        let source = String::from_utf8_lossy(source);
-        return Err(invalid("source", format!("`{source}` is not a URI reference")));
+    let source_text = String::from_utf8_lossy(source);
+    if source.is_empty() || source_text.chars().any(char::is_whitespace) {
+        return Err(invalid("source", format!("`{source_text}` is not a URI reference")));
     }
     if event_type.is_empty() {
         return Err(invalid("type", "is empty"));

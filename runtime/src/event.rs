@@ -117,14 +117,17 @@ pub trait Event: Sized + Send + Sync + 'static {
     #[inline]
     fn from_context(ctx: &crate::Context) -> Result<Self, CodecError> {
         if !ctx.has_content_type(Self::CONTENT_TYPE) {
-            return Err(CodecError::new(format!(
-                "content type `{}` where `{}` was expected",
-                ctx.data_content_type().unwrap_or_default(),
-                Self::CONTENT_TYPE
-            )));
+            return Err(wrong_content_type(ctx, Self::CONTENT_TYPE));
         }
         Self::decode(ctx.data())
     }
+}
+
+/// The error for a payload in another format than the event's (out of the way of the common path).
+#[cold]
+fn wrong_content_type(ctx: &crate::Context, expected: &str) -> CodecError {
+    let found = ctx.data_content_type().unwrap_or_default();
+    CodecError::new(format!("content type `{found}` where `{expected}` was expected"))
 }
 
 #[cfg(test)]
