@@ -5,7 +5,6 @@
 #![cfg(feature = "kafka")]
 
 use std::collections::BTreeMap;
-use std::net::{TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
@@ -14,6 +13,8 @@ use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 
 mod common;
+#[path = "../../runtime/tests/support/mod.rs"]
+mod support;
 use common::{repo, transcript};
 
 fn bootstrap() -> String {
@@ -23,16 +24,7 @@ fn bootstrap() -> String {
 /// The broker's address; panics when no broker listens.
 fn broker() -> String {
     let bootstrap = bootstrap();
-    let reachable = bootstrap.split(',').any(|server| {
-        server
-            .to_socket_addrs()
-            .map(|mut addrs| addrs.any(|a| TcpStream::connect_timeout(&a, Duration::from_secs(2)).is_ok()))
-            .unwrap_or(false)
-    });
-    assert!(
-        reachable,
-        "no Kafka broker at {bootstrap} (HERALD_KAFKA_BOOTSTRAP); start one with scripts/broker.sh start"
-    );
+    support::require_broker(&bootstrap, "HERALD_KAFKA_BOOTSTRAP", "scripts/broker.sh start");
     bootstrap
 }
 

@@ -194,13 +194,10 @@ pub(crate) enum Payload {
 
 impl Payload {
     fn of(content_type: Option<&[u8]>) -> Payload {
-        fn is<const N: usize>(value: &[u8], content_type: &[u8; N]) -> bool {
-            <&[u8; N]>::try_from(value).is_ok_and(|value| value == content_type)
-        }
         match content_type {
             None => Payload::Unsaid,
-            Some(v) if is(v, b"application/protobuf") => Payload::Protobuf,
-            Some(v) if is(v, b"application/avro") => Payload::Avro,
+            Some(v) if is_exactly(v, b"application/protobuf") => Payload::Protobuf,
+            Some(v) if is_exactly(v, b"application/avro") => Payload::Avro,
             Some(_) => Payload::Other,
         }
     }
@@ -290,6 +287,12 @@ pub(crate) fn locate(record: &Record) -> Result<Located, EnvelopeError> {
         time,
         payload,
     })
+}
+
+/// Whether `bytes` are `expected`: a comparison of a length known when compiling (a few loads, no
+/// call).
+fn is_exactly<const N: usize>(bytes: &[u8], expected: &[u8; N]) -> bool {
+    <&[u8; N]>::try_from(bytes).is_ok_and(|bytes| bytes == expected)
 }
 
 /// Whether every byte is ASCII: sixteen at a time, the last sixteen overlapping the ones before
@@ -418,23 +421,20 @@ impl Slot {
     /// The attribute a header name is the header of. The length and the fifth byte tell the
     /// attribute headers apart; one comparison of a known length (a few loads, no call) confirms.
     fn of(name: &[u8]) -> Option<Slot> {
-        fn is<const N: usize>(name: &[u8], header: &[u8; N]) -> bool {
-            <&[u8; N]>::try_from(name).is_ok_and(|name| name == header)
-        }
         let (slot, known) = match (name.len(), name.get(4)) {
-            (5, _) => (Slot::Id, is(name, b"ce_id")),
-            (9, _) => (Slot::Source, is(name, b"ce_source")),
-            (7, Some(b'y')) => (Slot::Type, is(name, b"ce_type")),
-            (7, Some(b'i')) => (Slot::Time, is(name, b"ce_time")),
-            (14, Some(b'p')) => (Slot::SpecVersion, is(name, b"ce_specversion")),
-            (14, Some(b'a')) => (Slot::CausationId, is(name, b"ce_causationid")),
-            (14, Some(b'r')) => (Slot::Traceparent, is(name, b"ce_traceparent")),
-            (12, _) => (Slot::ContentType, is(name, b"content-type")),
-            (13, _) => (Slot::DataSchema, is(name, b"ce_dataschema")),
-            (10, Some(b'u')) => (Slot::Subject, is(name, b"ce_subject")),
-            (10, Some(b'e')) => (Slot::Version, is(name, b"ce_version")),
-            (15, _) => (Slot::PartitionKey, is(name, b"ce_partitionkey")),
-            (16, _) => (Slot::CorrelationId, is(name, b"ce_correlationid")),
+            (5, _) => (Slot::Id, is_exactly(name, b"ce_id")),
+            (9, _) => (Slot::Source, is_exactly(name, b"ce_source")),
+            (7, Some(b'y')) => (Slot::Type, is_exactly(name, b"ce_type")),
+            (7, Some(b'i')) => (Slot::Time, is_exactly(name, b"ce_time")),
+            (14, Some(b'p')) => (Slot::SpecVersion, is_exactly(name, b"ce_specversion")),
+            (14, Some(b'a')) => (Slot::CausationId, is_exactly(name, b"ce_causationid")),
+            (14, Some(b'r')) => (Slot::Traceparent, is_exactly(name, b"ce_traceparent")),
+            (12, _) => (Slot::ContentType, is_exactly(name, b"content-type")),
+            (13, _) => (Slot::DataSchema, is_exactly(name, b"ce_dataschema")),
+            (10, Some(b'u')) => (Slot::Subject, is_exactly(name, b"ce_subject")),
+            (10, Some(b'e')) => (Slot::Version, is_exactly(name, b"ce_version")),
+            (15, _) => (Slot::PartitionKey, is_exactly(name, b"ce_partitionkey")),
+            (16, _) => (Slot::CorrelationId, is_exactly(name, b"ce_correlationid")),
             _ => return None,
         };
         known.then_some(slot)
@@ -488,31 +488,43 @@ fn parse_utc_fast(b: &[u8]) -> Option<chrono::DateTime<chrono::Utc>> {
 /// what [`utc_fields`] reads, checked without reading the year (but for a 29 February) or the
 /// fraction's value.
 fn utc_valid(b: &[u8]) -> bool {
-    let Some((head, rest)) = b.split_first_chunk::<19>() else {
+    let Some((head, _)) = utc_parts(b) else {
         return false;
     };
-    let Some((&b'Z', fraction)) = rest.split_last() else {
-        return false;
-    };
-    let fraction_ok = match fraction {
-        [] => true,
-        [b'.', digits @ ..] => (1..=9).contains(&digits.len()) && digits.iter().all(u8::is_ascii_digit),
-        _ => false,
-    };
-    if !fraction_ok || !utc_shape(head) {
-        return false;
-    }
-    let two = |i: usize| match (head.get(i), head.get(i + 1)) {
-        (Some(tens), Some(ones)) => u32::from(tens.wrapping_sub(b'0')) * 10 + u32::from(ones.wrapping_sub(b'0')),
-        _ => u32::MAX,
-    };
-    let (month, day) = (two(5), two(8));
+    let (month, day) = (two_digits(head, 5), two_digits(head, 8));
     let day_ok = match day {
         1..=28 => (1..=12).contains(&month),
         // The rest of the calendar, read as the full reading reads it.
         _ => utc_fields(b).is_some(),
     };
-    day_ok && two(11) < 24 && two(14) < 60 && two(17) < 60
+    day_ok && clock_ok(head)
+}
+
+/// The nineteen bytes before the fraction and the fraction's digits (none, or one to nine) of
+/// `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z`, when it has that shape.
+fn utc_parts(b: &[u8]) -> Option<(&[u8; 19], &[u8])> {
+    let (head, rest) = b.split_first_chunk::<19>()?;
+    let (&b'Z', fraction) = rest.split_last()? else {
+        return None;
+    };
+    let digits = match fraction {
+        [] => fraction,
+        [b'.', digits @ ..] if (1..=9).contains(&digits.len()) && digits.iter().all(u8::is_ascii_digit) => digits,
+        _ => return None,
+    };
+    utc_shape(head).then_some((head, digits))
+}
+
+/// The two digits at `i` of a head [`utc_shape`] accepted.
+fn two_digits(head: &[u8; 19], i: usize) -> u32 {
+    let digit = |i: usize| head.get(i).map_or(0, |c| u32::from(c.wrapping_sub(b'0')));
+    digit(i) * 10 + digit(i + 1)
+}
+
+/// Whether the hour, minute and second are a time of day; a leap second (60) is left to chrono's
+/// parser, which knows how to read it.
+fn clock_ok(head: &[u8; 19]) -> bool {
+    two_digits(head, 11) < 24 && two_digits(head, 14) < 60 && two_digits(head, 17) < 60
 }
 
 /// Whether the nineteen bytes before the fraction are `YYYY-MM-DDTHH:MM:SS` in shape (digits and
@@ -554,44 +566,24 @@ struct UtcFields {
 /// The fields of `YYYY-MM-DDTHH:MM:SS[.f{1,9}]Z` when it is a valid date and time (no leap
 /// second), checked without building it.
 fn utc_fields(b: &[u8]) -> Option<UtcFields> {
-    let (head, rest) = b.split_first_chunk::<19>()?;
-    let (&b'Z', fraction) = rest.split_last()? else {
-        return None;
-    };
-    if !utc_shape(head) {
-        return None;
-    }
-    let d = |i: usize| head.get(i).map_or(0, |c| u32::from(c.wrapping_sub(b'0')));
-    let two = |i: usize| d(i) * 10 + d(i + 1);
+    const SCALE: [u32; 10] = [
+        1,
+        10,
+        100,
+        1_000,
+        10_000,
+        100_000,
+        1_000_000,
+        10_000_000,
+        100_000_000,
+        1_000_000_000,
+    ];
+    let (head, digits) = utc_parts(b)?;
+    let two = |i: usize| two_digits(head, i);
     let year = two(0) * 100 + two(2);
-    let (month, day, hour, minute, second) = (two(5), two(8), two(11), two(14), two(17));
-    let nanos = match fraction {
-        [] => 0,
-        [b'.', digits @ ..] if (1..=9).contains(&digits.len()) => {
-            const SCALE: [u32; 10] = [
-                1,
-                10,
-                100,
-                1_000,
-                10_000,
-                100_000,
-                1_000_000,
-                10_000_000,
-                100_000_000,
-                1_000_000_000,
-            ];
-            let mut n = 0u32;
-            for &c in digits {
-                let d = c.wrapping_sub(b'0');
-                if d > 9 {
-                    return None;
-                }
-                n = n * 10 + u32::from(d);
-            }
-            n * SCALE.get(9 - digits.len()).copied().unwrap_or(1)
-        }
-        _ => return None,
-    };
+    let (month, day) = (two(5), two(8));
+    let fraction = digits.iter().fold(0u32, |n, c| n * 10 + u32::from(c - b'0'));
+    let nanos = fraction * SCALE.get(9 - digits.len()).copied().unwrap_or(1);
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
     let days = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -600,15 +592,13 @@ fn utc_fields(b: &[u8]) -> Option<UtcFields> {
         2 => 28,
         _ => return None,
     };
-    // A leap second (60) is left to chrono's parser, which knows how to read it.
-    let valid = (1..=days).contains(&day) && hour < 24 && minute < 60 && second < 60;
-    valid.then_some(UtcFields {
+    ((1..=days).contains(&day) && clock_ok(head)).then_some(UtcFields {
         year,
         month,
         day,
-        hour,
-        minute,
-        second,
+        hour: two(11),
+        minute: two(14),
+        second: two(17),
         nanos,
     })
 }

@@ -100,11 +100,6 @@ impl Headers {
             .last()
             .map(|(_, value)| &self.bytes[value])
     }
-
-    /// The values of every header called `name`, in order.
-    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.iter().filter(move |(n, _)| *n == name).map(|(_, v)| v)
-    }
 }
 
 impl fmt::Debug for Headers {

@@ -4,7 +4,6 @@
 #![cfg(feature = "kafka")]
 
 use std::collections::{BTreeMap, HashMap};
-use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -17,6 +16,8 @@ use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::message::{Headers as _, Message};
 use rdkafka::{Offset, TopicPartitionList};
 
+mod support;
+
 fn bootstrap() -> String {
     std::env::var("HERALD_KAFKA_BOOTSTRAP").unwrap_or_else(|_| "127.0.0.1:9092".to_owned())
 }
@@ -24,16 +25,7 @@ fn bootstrap() -> String {
 /// The broker's settings; panics when no broker listens.
 fn broker() -> KafkaConfig {
     let bootstrap = bootstrap();
-    let reachable = bootstrap.split(',').any(|server| {
-        server
-            .to_socket_addrs()
-            .map(|mut addrs| addrs.any(|a| TcpStream::connect_timeout(&a, Duration::from_secs(2)).is_ok()))
-            .unwrap_or(false)
-    });
-    assert!(
-        reachable,
-        "no Kafka broker at {bootstrap} (HERALD_KAFKA_BOOTSTRAP); start one with scripts/broker.sh start"
-    );
+    support::require_broker(&bootstrap, "HERALD_KAFKA_BOOTSTRAP", "scripts/broker.sh start");
     // tansu answers a waiting fetch only at `fetch.wait.max.ms` steps: keep it low. Its group
     // join takes about half the session timeout (23 s at librdkafka's default 45 s, 3 s at 6 s).
     KafkaConfig::new(&bootstrap)

@@ -16,7 +16,6 @@
 #![cfg(feature = "kafka")]
 
 use std::collections::{HashMap, HashSet};
-use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -36,6 +35,8 @@ const IN_FLIGHT: usize = 16;
 /// Partitions of the topic.
 const PARTITIONS: i32 = 3;
 
+mod support;
+
 fn durable_port() -> String {
     std::env::var("HERALD_KAFKA_DURABLE_PORT").unwrap_or_else(|_| "29092".to_owned())
 }
@@ -43,14 +44,10 @@ fn durable_port() -> String {
 /// The durable broker's address; panics when nothing listens there.
 fn bootstrap() -> String {
     let bootstrap = format!("127.0.0.1:{}", durable_port());
-    let reachable = bootstrap
-        .to_socket_addrs()
-        .map(|mut addrs| addrs.any(|a| TcpStream::connect_timeout(&a, Duration::from_secs(2)).is_ok()))
-        .unwrap_or(false);
-    assert!(
-        reachable,
-        "no durable Kafka broker at {bootstrap} (HERALD_KAFKA_DURABLE_PORT); start one with \
-         scripts/broker.sh start --durable"
+    support::require_broker(
+        &bootstrap,
+        "HERALD_KAFKA_DURABLE_PORT",
+        "scripts/broker.sh start --durable",
     );
     bootstrap
 }
