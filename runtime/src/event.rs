@@ -76,6 +76,7 @@ impl fmt::Display for CodecError {
 impl std::error::Error for CodecError {}
 
 impl From<prost::DecodeError> for CodecError {
+    #[cold]
     fn from(e: prost::DecodeError) -> CodecError {
         CodecError::new(format!("invalid protobuf payload: {e}"))
     }
@@ -114,7 +115,7 @@ pub trait Event: Sized + Send + Sync + 'static {
 
     /// Decodes the payload of an event as it arrived, refusing a `datacontenttype` other than
     /// this type's (an absent one is taken to be this type's, as CloudEvents allows).
-    #[inline]
+    #[inline(always)]
     fn from_context(ctx: &crate::Context) -> Result<Self, CodecError> {
         if !ctx.has_content_type(Self::CONTENT_TYPE) {
             return Err(wrong_content_type(ctx, Self::CONTENT_TYPE));

@@ -90,15 +90,22 @@ pub fn event_impl(set: &EventSet, s: &Selected<'_>) -> TokenStream {
         _ => (
             quote!(::herald_runtime::CONTENT_TYPE_PROTOBUF),
             // Inlined where the event is dispatched or published: prost's generic encoder and
-            // decoder are then built in the service's own crate, as its own prost calls are.
+            // decoder are then built in the service's own crate, as its own prost calls are. The
+            // decoder fills the message where the dispatcher hands it on (what prost's `decode`
+            // does, without returning the message it filled: one copy less of a struct whose
+            // fields were all just written).
             quote! {
                 #[inline]
                 fn encode(&self) -> ::core::result::Result<::std::vec::Vec<u8>, ::herald_runtime::CodecError> {
                     ::core::result::Result::Ok(::herald_runtime::prost::Message::encode_to_vec(self))
                 }
-                #[inline]
+                #[inline(always)]
                 fn decode(payload: &[u8]) -> ::core::result::Result<Self, ::herald_runtime::CodecError> {
-                    ::core::result::Result::Ok(<Self as ::herald_runtime::prost::Message>::decode(payload)?)
+                    let mut message = <Self as ::core::default::Default>::default();
+                    match ::herald_runtime::prost::Message::merge(&mut message, payload) {
+                        ::core::result::Result::Ok(()) => ::core::result::Result::Ok(message),
+                        ::core::result::Result::Err(error) => ::core::result::Result::Err(::herald_runtime::CodecError::from(error)),
+                    }
                 }
             },
             quote!(),
