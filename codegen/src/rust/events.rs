@@ -91,9 +91,10 @@ pub fn event_impl(set: &EventSet, s: &Selected<'_>) -> TokenStream {
             quote!(::herald_runtime::CONTENT_TYPE_PROTOBUF),
             // Inlined where the event is dispatched or published: prost's generic encoder and
             // decoder are then built in the service's own crate, as its own prost calls are. The
-            // decoder fills the message where the dispatcher hands it on (what prost's `decode`
-            // does, without returning the message it filled: one copy less of a struct whose
-            // fields were all just written).
+            // decoder is prost's `merge` from the payload slice into a default message: what
+            // `Message::decode` does, without its extra reference to the buffer on every read and
+            // without returning the message it filled (tested against it in the runtime bench
+            // crate's `protobuf_decode` test).
             quote! {
                 #[inline]
                 fn encode(&self) -> ::core::result::Result<::std::vec::Vec<u8>, ::herald_runtime::CodecError> {
