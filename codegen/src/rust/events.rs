@@ -90,11 +90,7 @@ pub fn event_impl(set: &EventSet, s: &Selected<'_>) -> TokenStream {
         _ => (
             quote!(::herald_runtime::CONTENT_TYPE_PROTOBUF),
             // Inlined where the event is dispatched or published: prost's generic encoder and
-            // decoder are then built in the service's own crate, as its own prost calls are. The
-            // decoder is prost's `merge` from the payload slice into a default message: what
-            // `Message::decode` does, without its extra reference to the buffer on every read and
-            // without returning the message it filled (tested against it in the runtime bench
-            // crate's `protobuf_decode` test).
+            // decoder are then built in the service's own crate, as its own prost calls are.
             quote! {
                 #[inline]
                 fn encode(&self) -> ::core::result::Result<::std::vec::Vec<u8>, ::herald_runtime::CodecError> {
@@ -102,11 +98,7 @@ pub fn event_impl(set: &EventSet, s: &Selected<'_>) -> TokenStream {
                 }
                 #[inline(always)]
                 fn decode(payload: &[u8]) -> ::core::result::Result<Self, ::herald_runtime::CodecError> {
-                    let mut message = <Self as ::core::default::Default>::default();
-                    match ::herald_runtime::prost::Message::merge(&mut message, payload) {
-                        ::core::result::Result::Ok(()) => ::core::result::Result::Ok(message),
-                        ::core::result::Result::Err(error) => ::core::result::Result::Err(::herald_runtime::CodecError::from(error)),
-                    }
+                    ::herald_runtime::protobuf::decode(payload)
                 }
             },
             quote!(),
