@@ -10,6 +10,8 @@ use herald_runtime::memory::{InMemoryTransport, MemoryConfig};
 use herald_runtime::transport::{Acks, Headers, StartFrom, Subscription, Transport};
 use herald_runtime::{CodecError, Context, Dispatch, DispatchError, Envelope, HandlerError, Publish, Version};
 
+mod support;
+
 /// What the scripted handler does with a payload: "ok", "fail:N" (fail N times), "fail", "panic",
 /// "hang", "slow" (400 ms), "garbage" (decode error).
 #[derive(Clone, Default)]
@@ -73,22 +75,8 @@ impl Dispatch for Script {
 }
 
 fn envelope(key: &str, payload: &str) -> Envelope {
-    Envelope {
-        id: format!("id-{key}-{payload}-{}", uuid::Uuid::new_v4()),
-        source: "test".into(),
-        event_type: "test.Happened".into(),
-        spec_version: "1.0".into(),
-        time: Some(chrono::Utc::now()),
-        data_content_type: Some("text/plain".into()),
-        data_schema: None,
-        subject: None,
-        version: Version::new(1, 0),
-        partition_key: Some(key.into()),
-        correlation_id: None,
-        causation_id: None,
-        traceparent: None,
-        data: payload.as_bytes().to_vec(),
-    }
+    let id = format!("id-{key}-{payload}-{}", uuid::Uuid::new_v4());
+    support::text_envelope(id, "test", key, payload)
 }
 
 fn config() -> ConsumerConfig {

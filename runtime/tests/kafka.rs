@@ -50,21 +50,12 @@ async fn fresh_topic(prefix: &str, partitions: u32) -> (KafkaTransport, String) 
 }
 
 fn envelope(key: &str, payload: &str) -> Envelope {
+    let id = format!("id-{}", uuid::Uuid::new_v4());
     Envelope {
-        id: format!("id-{}", uuid::Uuid::new_v4()),
-        source: "herald/tests/kafka".into(),
-        event_type: "test.Happened".into(),
-        spec_version: "1.0".into(),
-        time: Some(chrono::Utc::now()),
-        data_content_type: Some("text/plain".into()),
-        data_schema: None,
         subject: Some(format!("subject-{key}")),
         version: Version::new(1, 2),
-        partition_key: Some(key.into()),
         correlation_id: Some("corr-1".into()),
-        causation_id: None,
-        traceparent: None,
-        data: payload.as_bytes().to_vec(),
+        ..support::text_envelope(id, "herald/tests/kafka", key, payload)
     }
 }
 

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use herald_runtime::consumer::{Publisher, Reliability};
 use herald_runtime::kafka::{KafkaConfig, KafkaTransport};
 use herald_runtime::transport::headers;
-use herald_runtime::{Envelope, Publish, Version};
+use herald_runtime::{Envelope, Publish};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::message::{Headers, Message};
@@ -73,22 +73,7 @@ fn restart_broker() -> String {
 }
 
 fn envelope(id: &str, key: &str) -> Envelope {
-    Envelope {
-        id: id.to_owned(),
-        source: "herald/tests/kafka-restart".into(),
-        event_type: "test.Happened".into(),
-        spec_version: "1.0".into(),
-        time: Some(chrono::Utc::now()),
-        data_content_type: Some("text/plain".into()),
-        data_schema: None,
-        subject: None,
-        version: Version::new(1, 0),
-        partition_key: Some(key.into()),
-        correlation_id: None,
-        causation_id: None,
-        traceparent: None,
-        data: id.as_bytes().to_vec(),
-    }
+    support::text_envelope(id.to_owned(), "herald/tests/kafka-restart", key, id)
 }
 
 /// The outcome of one publish: when it returned and what.

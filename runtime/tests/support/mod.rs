@@ -1,7 +1,11 @@
-//! What the Kafka tests (here and in herald-codegen's `topics_kafka`) share.
+//! What the transport and consumer tests (here, and herald-codegen's `topics_kafka`) share. Each
+//! test file uses part of it.
+#![allow(dead_code)]
 
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
+
+use herald_runtime::{Envelope, Version};
 
 /// Panics, saying how to start one, unless a broker accepts connections at one of `bootstrap`'s
 /// servers (comma-separated): the Kafka tests fail without their broker, never skip.
@@ -16,4 +20,25 @@ pub fn require_broker(bootstrap: &str, variable: &str, start: &str) {
         reachable,
         "no Kafka broker at {bootstrap} ({variable}); start one with {start}"
     );
+}
+
+/// An envelope with the required attributes, the time it was made, `text/plain` data and `key` as
+/// its partition key: what the tests send (each sets what else it needs).
+pub fn text_envelope(id: String, source: &str, key: &str, data: &str) -> Envelope {
+    Envelope {
+        id,
+        source: source.into(),
+        event_type: "test.Happened".into(),
+        spec_version: "1.0".into(),
+        time: Some(herald_runtime::chrono::Utc::now()),
+        data_content_type: Some("text/plain".into()),
+        data_schema: None,
+        subject: None,
+        version: Version::new(1, 0),
+        partition_key: Some(key.into()),
+        correlation_id: None,
+        causation_id: None,
+        traceparent: None,
+        data: data.as_bytes().to_vec(),
+    }
 }
