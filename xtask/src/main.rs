@@ -3,10 +3,16 @@
 
 use std::process::{Command, ExitCode};
 
+mod system;
+
 const USAGE: &str = "usage: cargo xtask <task>
 
 tasks:
-  ci      fmt check, clippy -D warnings, every test (what .ci/run runs)
+  ci      installs the system packages, then fmt check, clippy -D warnings, every test (what
+          .ci/run runs)
+  doctor  lists every external tool, system package and peer the build and tests use, and
+          whether it is present
+  deps    installs the system packages the build and tests need (apt-get; the first step of ci)
   bench   the benchmarks (cargo bench), figures go in BENCHMARKS.md
   lint    herald lint on the example schema repo
   kafka-restart  the Kafka broker restarted while publishing (acks=all), on a durable broker
@@ -17,6 +23,8 @@ fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
     let result = match task.as_str() {
         "ci" => ci(),
+        "doctor" => doctor(),
+        "deps" => system::install(system::CI),
         "bench" => bench(),
         "bench-check" => bench_check(),
         "lint" => lint_schemas(),
@@ -36,6 +44,9 @@ fn main() -> ExitCode {
 }
 
 fn ci() -> Result<(), String> {
+    // Every system package first, before any build: a fresh machine has none of them.
+    system::install(system::CI)?;
+    doctor()?;
     run("cargo", &["fmt", "--all", "--", "--check"])?;
     run(
         "cargo",
@@ -76,6 +87,11 @@ fn ci() -> Result<(), String> {
         run("cargo", &["run", "--quiet", "-p", example])?;
     }
     Ok(())
+}
+
+/// Lists the external tools, system packages and peers (`cargo xtask doctor`).
+fn doctor() -> Result<(), String> {
+    system::doctor()
 }
 
 /// Every test, the Kafka transport's and `herald topics apply`'s against the broker that
@@ -146,6 +162,8 @@ fn lint_schemas() -> Result<(), String> {
             "--quiet",
             "-p",
             "herald-codegen",
+            "--features",
+            "cli",
             "--bin",
             "herald",
             "--",
@@ -167,14 +185,8 @@ const EXAMPLES: &[&str] = &["user-service", "leaderboard", "game-backend", "acco
 /// The benchmarks. The generation benchmark's peer (prost-build with protoc) needs Debian's
 /// protobuf-compiler, installed here for the benchmark only: herald itself never needs protoc.
 fn bench() -> Result<(), String> {
-    let has_protoc = Command::new("protoc")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has_protoc {
-        run("apt-get", &["update", "-qq"])?;
-        run("apt-get", &["install", "-y", "-qq", "protobuf-compiler"])?;
-    }
+    system::install(system::CI)?;
+    system::install(system::BENCH)?;
     run("cargo", &["bench", "--workspace"])?;
     // The Kafka transport against bare rdkafka, on the broker that `scripts/broker.sh start` runs.
     with_broker(&[], || {
@@ -277,6 +289,7 @@ fn run(program: &str, args: &[&str]) -> Result<(), String> {
 /// generated repo of 1,000 proto files where 5% changed; wall time (median of 5) and peak memory
 /// of each, measured by GNU time in the same run.
 fn bench_check() -> Result<(), String> {
+    system::install(system::BENCH)?;
     let root = std::path::Path::new("target/bench-check");
     let peers = std::path::Path::new("target/peers");
     let buf = peers.join("node_modules/.bin/buf");
@@ -295,7 +308,16 @@ fn bench_check() -> Result<(), String> {
     }
     run(
         "cargo",
-        &["build", "--release", "-p", "herald-codegen", "--bin", "herald"],
+        &[
+            "build",
+            "--release",
+            "-p",
+            "herald-codegen",
+            "--features",
+            "cli",
+            "--bin",
+            "herald",
+        ],
     )?;
     for side in ["old", "new"] {
         let dir = root.join(side).join("proto");
