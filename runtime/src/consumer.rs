@@ -58,21 +58,36 @@ impl Metrics {
 }
 
 /// Publishes envelopes through a transport: validated, keyed by partition key, as binary-mode
-/// CloudEvents records.
+/// CloudEvents records. Cheap to clone: clones share the transport and the metrics.
 #[derive(Debug)]
 pub struct Publisher<T> {
-    transport: T,
+    transport: Arc<T>,
     reliability: Reliability,
     metrics: Arc<Metrics>,
+}
+
+impl<T> Clone for Publisher<T> {
+    fn clone(&self) -> Self {
+        Publisher {
+            transport: Arc::clone(&self.transport),
+            reliability: self.reliability,
+            metrics: Arc::clone(&self.metrics),
+        }
+    }
 }
 
 impl<T: Transport> Publisher<T> {
     pub fn new(transport: T, reliability: Reliability) -> Publisher<T> {
         Publisher {
-            transport,
+            transport: Arc::new(transport),
             reliability,
             metrics: Arc::new(Metrics::default()),
         }
+    }
+
+    /// The transport it publishes through.
+    pub fn transport(&self) -> &T {
+        &self.transport
     }
 
     pub fn metrics(&self) -> Arc<Metrics> {

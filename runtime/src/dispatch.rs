@@ -271,6 +271,13 @@ pub enum OpenEnum<E> {
     Unknown(i32),
 }
 
+/// A known value: `set_status_value(OrderStatus::Paid)` as well as `OpenEnum::Known(...)`.
+impl<E> From<E> for OpenEnum<E> {
+    fn from(value: E) -> OpenEnum<E> {
+        OpenEnum::Known(value)
+    }
+}
+
 impl<E: TryFrom<i32> + Into<i32>> OpenEnum<E> {
     pub fn from_i32(value: i32) -> OpenEnum<E> {
         match E::try_from(value) {
