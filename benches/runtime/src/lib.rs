@@ -2,4 +2,6 @@
 //! user service's protobuf events (with a `UserUpdated` handler trait and dispatcher) and
 //! accounting's Avro events, from the example schema repo `schemas/`.
 
-herald_runtime::include_events!();
+herald_runtime::include_events!(pub mod events);
+
+pub use events::*;

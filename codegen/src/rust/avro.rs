@@ -476,6 +476,52 @@ fn direct_refs(t: &TypeRef, out: &mut Vec<String>) {
     }
 }
 
+/// The Rust names of the union enums a record's fields generate, in the record's module: the
+/// same names [`Generator::rust_type`] gives them (`{Record}{Field}`, then `Item`, `Value` and the
+/// branch's variant name for unions inside arrays, maps and unions).
+pub fn union_enums(set: &EventSet, record: &TypeDef) -> Vec<String> {
+    fn walk(set: &EventSet, t: &TypeRef, name: &str, out: &mut Vec<String>) {
+        match t {
+            TypeRef::Scalar(_) | TypeRef::Named(_) => {}
+            TypeRef::Array(items) => walk(set, items, &format!("{name}Item"), out),
+            TypeRef::Map(_, values) => walk(set, values, &format!("{name}Value"), out),
+            TypeRef::Logical(_, base) => walk(set, base, name, out),
+            TypeRef::Union(branches) => {
+                let non_null: Vec<&TypeRef> = branches
+                    .iter()
+                    .filter(|b| **b != TypeRef::Scalar(Scalar::Null))
+                    .collect();
+                if branches.len() == 2 && non_null.len() == 1 {
+                    return walk(set, non_null[0], name, out);
+                }
+                out.push(name.to_owned());
+                let mut used: BTreeSet<String> = BTreeSet::new();
+                for b in branches {
+                    let mut vname = branch_name(set, b);
+                    while !used.insert(vname.clone()) {
+                        vname.push('_');
+                    }
+                    if *b != TypeRef::Scalar(Scalar::Null) {
+                        walk(set, b, &format!("{name}{vname}"), out);
+                    }
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if let TypeKind::Message(m) = &record.kind {
+        for f in &m.fields {
+            let name = format!(
+                "{}{}",
+                type_ident(record),
+                ident::upper_camel(&f.name).trim_start_matches("r#")
+            );
+            walk(set, &f.ty, &name, &mut out);
+        }
+    }
+    out
+}
+
 /// Variant name for a union branch.
 fn branch_name(set: &EventSet, t: &TypeRef) -> String {
     match t {

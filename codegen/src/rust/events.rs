@@ -160,6 +160,7 @@ pub enum Role {
 
 /// The per-source module.
 pub fn source_module(
+    set: &EventSet,
     source: &str,
     topic: &str,
     roles: &[(Role, Vec<&Selected<'_>>)],
@@ -187,9 +188,11 @@ pub fn source_module(
             }
         }
     }
+    supporting_types(set, source, roles, &mut exports, diags);
     let exports = exports.values();
     items.push(quote! {
-        /// The types of this source's selected events and commands.
+        /// The types of this source's selected events and commands, and the types they use
+        /// (messages, records, enums, fixed), each by its own name.
         pub mod types {
             #( pub use #exports; )*
         }
@@ -219,6 +222,76 @@ pub fn source_module(
         doc,
         name: module.to_string(),
         items,
+    }
+}
+
+/// Adds to `exports` every named type the selected events use (through fields, arrays, maps,
+/// unions, nested messages), by its Rust name. A name that two such types share (or that an event
+/// already has) is exported for neither, with a warning naming both paths.
+fn supporting_types(
+    set: &EventSet,
+    source: &str,
+    roles: &[(Role, Vec<&Selected<'_>>)],
+    exports: &mut BTreeMap<String, TokenStream>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let roots: Vec<String> = roles
+        .iter()
+        .flat_map(|(_, events)| events.iter().map(|s| s.ty.full_name.clone()))
+        .collect();
+    let events: std::collections::BTreeSet<&str> = roots.iter().map(String::as_str).collect();
+    // Rust name -> (full name, span, path from the include root) of each type that wants it.
+    let mut found: BTreeMap<String, Vec<(String, crate::span::Span, TokenStream)>> = BTreeMap::new();
+    for name in avro::closure(set, &roots) {
+        let Some(ty) = set.type_named(&name) else { continue };
+        if ty.format == Format::Proto && proto::is_builtin_type(set, ty) {
+            continue;
+        }
+        let path = type_path(set, ty);
+        if ty.format == Format::Avro {
+            // The enums herald generates for the record's multi-branch unions sit beside it.
+            let module: Vec<_> = avro::module_parts(&ty.full_name)
+                .into_iter()
+                .map(|p| ident::ident(&p))
+                .collect();
+            for union in avro::union_enums(set, ty) {
+                let name = ident::ident(&union);
+                let full = format!("{}{union}", ty.full_name.strip_suffix(&ty.name).unwrap_or_default());
+                found
+                    .entry(union)
+                    .or_default()
+                    .push((full, ty.span, quote!(avro:: #(#module::)* #name)));
+            }
+        }
+        if events.contains(name.as_str()) {
+            continue;
+        }
+        let id = match ty.format {
+            Format::Proto => ident::upper_camel(&ty.name),
+            Format::Avro => avro::type_ident(ty),
+        };
+        found.entry(id).or_default().push((ty.full_name.clone(), ty.span, path));
+    }
+    for (id, types) in found {
+        if let [(_, _, path)] = types.as_slice() {
+            if let std::collections::btree_map::Entry::Vacant(slot) = exports.entry(id.clone()) {
+                slot.insert(quote!(super::super::#path));
+                continue;
+            }
+        }
+        let names: Vec<String> = types.iter().map(|(full, _, _)| format!("`{full}`")).collect();
+        diags.push(
+            Diagnostic::warning(
+                "CODEGEN_NAME_COLLISION",
+                format!(
+                    "`{source}::types::{id}` is not exported: the name is shared by {}{}",
+                    names.join(", "),
+                    if exports.contains_key(&id) { " and an event" } else { "" }
+                ),
+            )
+            .at(types[0].1)
+            .help("reach these types by their full paths under `proto::` or `avro::`"),
+        );
     }
 }
 
@@ -461,22 +534,22 @@ fn publishing(role: &Role, events: &[&Selected<'_>]) -> TokenStream {
         Role::Produce => quote! {
             /// Publishes as this source.
             pub fn new(inner: P) -> Self {
-                Self { inner, from: ::std::string::String::from(SOURCE) }
+                Self { inner, from: ::std::sync::Arc::from(SOURCE) }
             }
         },
         Role::Consume => quote! {
             /// Sends as `from`: the sending service, the envelope's `source`.
             pub fn new(inner: P, from: impl ::core::convert::Into<::std::string::String>) -> Self {
-                Self { inner, from: from.into() }
+                Self { inner, from: ::std::sync::Arc::from(from.into()) }
             }
         },
     };
     quote! {
-        /// Typed helpers over any publisher.
+        /// Typed helpers over any publisher; as cheap to clone as the publisher it wraps.
         #[derive(Debug, Clone)]
         pub struct #struct_name<P> {
             inner: P,
-            from: ::std::string::String,
+            from: ::std::sync::Arc<str>,
         }
 
         impl<P: ::herald_runtime::Publish> #struct_name<P> {

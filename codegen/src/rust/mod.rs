@@ -177,6 +177,7 @@ pub fn generate_with(
             .map(|(role, evs)| (*role, evs.iter().filter_map(|i| selected.get(i)).collect()))
             .collect();
         modules.push(events::source_module(
+            set,
             &source.name,
             &source.topic,
             &per_role,

@@ -37,6 +37,12 @@ fn is_builtin(path: &str) -> bool {
     path == OPTIONS_PATH || path.starts_with("google/protobuf/")
 }
 
+/// Whether a type comes with herald or protobuf (well-known types, which prost maps to
+/// `prost_types`): not re-exported next to a source's events.
+pub fn is_builtin_type(set: &EventSet, ty: &TypeDef) -> bool {
+    is_builtin(&set.sources_map.get(ty.file).name)
+}
+
 fn descriptor(set: &EventSet, path: &str) -> Option<FileDescriptorProto> {
     let bytes = set.proto_descriptors.get(path)?;
     FileDescriptorProto::decode(bytes.as_slice()).ok()
@@ -365,9 +371,9 @@ pub fn enum_accessors(set: &EventSet, files: &[String], diags: &mut Vec<Diagnost
                     pub fn #getter_ident(&self) -> ::herald_runtime::OpenEnum<#enum_path> {
                         ::herald_runtime::OpenEnum::from_i32(self.#field_ident)
                     }
-                    /// Sets the field from a typed value.
-                    pub fn #setter_ident(&mut self, value: ::herald_runtime::OpenEnum<#enum_path>) {
-                        self.#field_ident = value.to_i32();
+                    /// Sets the field from a typed value: a variant, or an `OpenEnum`.
+                    pub fn #setter_ident(&mut self, value: impl ::core::convert::Into<::herald_runtime::OpenEnum<#enum_path>>) {
+                        self.#field_ident = value.into().to_i32();
                     }
                 }),
             }

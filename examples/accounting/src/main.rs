@@ -11,10 +11,10 @@ use herald_runtime::consumer::{Consumer, ConsumerConfig, Metrics, Publisher, Rel
 use herald_runtime::memory::InMemoryTransport;
 use herald_runtime::{chrono, uuid, Context, HandlerError, HandlerResult, Publish};
 
-herald_runtime::include_events!();
+herald_runtime::include_events!(mod events);
 
-use accounting::types::{AccountClosed, BankError, DeleteAccount};
-use avro::acme::accounting as schema;
+use events::accounting;
+use events::accounting::types::{self as schema, AccountClosed, BankError, DeleteAccount};
 
 const ERRORS: usize = 5;
 const COMMANDS: usize = 20;

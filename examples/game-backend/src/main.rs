@@ -11,9 +11,10 @@ use herald_runtime::consumer::{Consumer, ConsumerConfig, Metrics, Publisher, Rel
 use herald_runtime::memory::InMemoryTransport;
 use herald_runtime::{Context, HandlerError, HandlerResult};
 
-herald_runtime::include_events!();
+herald_runtime::include_events!(mod events);
 
-use user_service::types::UserUpdated;
+use events::user_service;
+use events::user_service::types::UserUpdated;
 
 const PLAYERS: usize = 10;
 const UPDATES_PER_PLAYER: usize = 30;

@@ -6,9 +6,10 @@ use std::sync::Mutex;
 
 use herald_runtime::{Context, Envelope, HandlerResult};
 
-herald_runtime::include_events!();
+herald_runtime::include_events!(mod events);
 
-use user_service::types::UserUpdated;
+use events::user_service;
+use events::user_service::types::{Profile, UserUpdated};
 
 #[derive(Default)]
 struct Names {
@@ -29,7 +30,7 @@ impl user_service::Handler for Names {
 fn update(user: &str, name: &str) -> Result<Envelope, herald_runtime::CodecError> {
     let event = UserUpdated {
         user_id: user.into(),
-        profile: Some(proto::acme::user::v1::Profile {
+        profile: Some(Profile {
             display_name: name.into(),
             ..Default::default()
         }),

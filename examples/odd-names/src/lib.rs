@@ -2,13 +2,36 @@
 //! `String`, `Box`, `Vec`, `Default` and `Self`, keyword field names, recursive types, and schema
 //! comments with `*/`, code fences, HTML and non-ASCII. `cargo test` on this crate runs its
 //! doctests too: none may come from a schema comment.
+//!
+//! It is also the crate generated code must fit into: warnings are errors (clippy's pedantic
+//! group included, which `cargo clippy -D warnings` in CI checks), the generated code sits in a
+//! private module, and the crate has modules of its own named `proto` and `avro`.
 
-herald_runtime::include_events!();
+#![deny(warnings)]
+#![warn(clippy::pedantic)]
+
+/// The crate's own `proto` module: generated code must not collide with it.
+pub mod proto {
+    /// Nothing to do with herald's `proto`.
+    pub const MINE: bool = true;
+}
+
+/// The crate's own `avro` module.
+pub mod avro {
+    /// Nothing to do with herald's `avro`.
+    pub const MINE: bool = true;
+}
+
+mod generated {
+    herald_runtime::include_events!(pub(crate) mod events);
+}
 
 #[cfg(test)]
 mod tests {
-    use super::avro::odd::avro::{Hash, Match, MatchChoice, Tree};
-    use super::proto::odd::v1::{Kind, Node, Option as OptionMsg, Result as ResultMsg, String as StringMsg};
+    use super::generated::events::avro::odd::avro::{Hash, Match, MatchChoice, Tree};
+    use super::generated::events::proto::odd::v1::{
+        Kind, Node, Option as OptionMsg, Result as ResultMsg, String as StringMsg,
+    };
     use herald_runtime::{Event, OpenEnum};
 
     #[test]

@@ -5,10 +5,11 @@ use std::sync::Mutex;
 
 use herald_runtime::{Context, Envelope, Event, HandlerResult, RecordingPublisher};
 
-herald_runtime::include_events!();
+herald_runtime::include_events!(mod events);
 
-use accounting::types::BankError;
-use user_service::types::UserUpdated;
+use events::accounting::types::{BankError, BankErrorOperation, BankTransfer, Severity};
+use events::user_service::types::{Profile, UserUpdated};
+use events::{accounting, user_service};
 
 /// Reacts to bank errors: remembers which accounts need attention.
 #[derive(Default)]
@@ -44,7 +45,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     for (user, name) in [("u-1", "Ada"), ("u-2", "Grace"), ("u-1", "Ada L.")] {
         let event = UserUpdated {
             user_id: user.into(),
-            profile: Some(proto::acme::user::v1::Profile {
+            profile: Some(Profile {
                 display_name: name.into(),
                 ..Default::default()
             }),
@@ -68,10 +69,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         error_id: herald_runtime::uuid::Uuid::new_v4(),
         account_id: "acc-42".into(),
         occurred_at: herald_runtime::chrono::Utc::now(),
-        severity: avro::acme::accounting::Severity::Error,
+        severity: Severity::Error,
         code: "INSUFFICIENT_FUNDS".into(),
         message: None,
-        operation: avro::acme::accounting::BankErrorOperation::BankTransfer(avro::acme::accounting::BankTransfer {
+        operation: BankErrorOperation::BankTransfer(BankTransfer {
             iban: "DE02120300000000202051".into(),
             amount: "99.95".parse()?,
         }),
