@@ -32,9 +32,17 @@ pub struct Builder {
 }
 
 /// `compile()` failed: the rendered diagnostics (file:line:col, the source line, help).
-#[derive(Debug)]
+///
+/// Its `Debug` is its `Display` (as `anyhow`'s and `miette`'s errors do), so that a build script
+/// returning `Result<(), Box<dyn Error>>` shows the diagnostics as they are, not as a quoted string.
 pub struct BuildError {
     pub rendered: String,
+}
+
+impl fmt::Debug for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
 }
 
 impl fmt::Display for BuildError {
