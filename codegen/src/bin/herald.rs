@@ -79,6 +79,17 @@ enum Command {
         #[command(subcommand)]
         command: TopicsCommand,
     },
+    /// Make a new schema repo: herald.toml with one proto and one Avro source, an event each.
+    Init {
+        /// Where (created if missing); refuses to overwrite any file.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Print a shell completion script (e.g. `herald completions bash > ~/.local/share/bash-completion/completions/herald`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Subcommand)]
@@ -157,6 +168,12 @@ fn main() -> ExitCode {
             format,
         } => check(&new, against.as_deref(), mode.as_deref(), &categories, format),
         Command::Release { dir } => release(&dir),
+        Command::Init { dir } => init(&dir),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "herald", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
         Command::Topics { command } => match command {
             TopicsCommand::List { dir } => topics_list(&dir),
             TopicsCommand::Apply { dir, options } => topics_apply(&dir, options),
@@ -252,11 +269,22 @@ fn generate(
     let Some(code) = code.filter(|_| !diags.iter().any(|d| d.severity == herald_codegen::Severity::Error)) else {
         return ExitCode::from(1);
     };
-    let path = if out.is_dir() {
+    // A directory: one that exists, or a path written with a trailing `/` or without a `.rs`
+    // extension; it (or a file's parent) is created when missing.
+    let is_dir = out.is_dir()
+        || out.as_os_str().to_string_lossy().ends_with(std::path::MAIN_SEPARATOR)
+        || out.extension().is_none_or(|e| e != "rs");
+    let path = if is_dir {
         out.join(herald_codegen::OUTPUT_FILE)
     } else {
         out.to_path_buf()
     };
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        if let Err(e) = std::fs::create_dir_all(parent) {
+            eprintln!("herald generate: cannot create {}: {e}", parent.display());
+            return ExitCode::from(2);
+        }
+    }
     match std::fs::write(&path, code) {
         Ok(()) => {
             eprintln!("herald generate: wrote {}", path.display());
@@ -264,6 +292,27 @@ fn generate(
         }
         Err(e) => {
             eprintln!("herald generate: cannot write {}: {e}", path.display());
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `herald init`: writes the files, says what to do next.
+fn init(dir: &std::path::Path) -> ExitCode {
+    match herald_codegen::init::init(dir) {
+        Ok(files) => {
+            for f in &files {
+                eprintln!("herald init: wrote {}", f.display());
+            }
+            eprintln!(
+                "herald init: next, `herald lint {}`, then generate code from a build.rs with herald_codegen::Builder::new({:?})",
+                dir.display(),
+                dir.display().to_string()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("herald init: {e}");
             ExitCode::from(2)
         }
     }
