@@ -3,6 +3,7 @@
 
 use std::process::{Command, ExitCode};
 
+mod quickstart;
 mod system;
 
 const USAGE: &str = "usage: cargo xtask <task>
@@ -12,6 +13,8 @@ tasks:
           .ci/run runs)
   doctor  lists every external tool, system package and peer the build and tests use, and
           whether it is present
+  quickstart  the README's quickstart: same files as examples/quickstart, builds and runs outside
+          the workspace, a broken schema fails its build with located diagnostics (part of ci)
   deps    installs the system packages the build and tests need (apt-get; the first step of ci)
   bench   the benchmarks (cargo bench), figures go in BENCHMARKS.md
   lint    herald lint on the example schema repo
@@ -24,6 +27,7 @@ fn main() -> ExitCode {
     let result = match task.as_str() {
         "ci" => ci(),
         "doctor" => doctor(),
+        "quickstart" => quickstart::run(),
         "deps" => system::install(system::CI),
         "bench" => bench(),
         "bench-check" => bench_check(),
@@ -81,6 +85,8 @@ fn ci() -> Result<(), String> {
     kafka_restart()?;
     // The example schema repo lints clean.
     lint_schemas()?;
+    // The README's quickstart, built as a new service outside the workspace.
+    quickstart::run()?;
     // Every example service runs end to end and checks what happened (the README's first command
     // is two of them).
     for example in EXAMPLES {
