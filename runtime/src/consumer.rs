@@ -1,5 +1,5 @@
-//! Publishing and consuming over any [`Transport`]: the [`Publisher`] wraps events in envelopes;
-//! the [`Consumer`] runs a generated dispatcher for one consumer group, at least once.
+//! Consuming over any [`Transport`]: the [`Consumer`] runs a generated dispatcher (or a
+//! [`Mailbox`](crate::mailbox::Mailbox)) for one consumer group, at least once.
 //!
 //! The consumer's guarantees: records with the same partition key are handled one at a time, in
 //! order; different keys run concurrently (bounded); an offset is committed only once every record
@@ -12,7 +12,6 @@
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,162 +19,11 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::Instrument;
 
 use crate::context::{Context, Unreadable};
-use crate::dispatch::{BatchError, Dispatch, DispatchError, Publish, PublishError};
+use crate::dead_letter;
+use crate::dispatch::{Dispatch, DispatchError};
 use crate::envelope::Envelope;
-use crate::transport::{Acks, Record, StartFrom, Subscription, Transport, TransportError};
-
-/// How a publisher waits for its records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reliability {
-    /// Send and move on, with the broker confirming as `acks` asks (meaningful on Kafka).
-    FireAndForget(Acks),
-    /// Confirmed by every replica, retried on a transient failure: at least once.
-    AtLeastOnce { retries: u32 },
-}
-
-/// Counters a service can export.
-#[derive(Debug, Default)]
-pub struct Metrics {
-    pub published: AtomicU64,
-    pub handled: AtomicU64,
-    pub retried: AtomicU64,
-    pub dead_lettered: AtomicU64,
-    pub skipped: AtomicU64,
-    /// Times the consumer paused its subscription because every handler slot was busy.
-    pub paused: AtomicU64,
-    /// Partitions a rebalance took from the consumer.
-    pub revoked: AtomicU64,
-}
-
-impl Metrics {
-    fn bump(counter: &AtomicU64) {
-        counter.fetch_add(1, Ordering::Relaxed);
-    }
-
-    pub fn get(counter: &AtomicU64) -> u64 {
-        counter.load(Ordering::Relaxed)
-    }
-}
-
-/// Publishes envelopes through a transport: validated, keyed by partition key, as binary-mode
-/// CloudEvents records. Cheap to clone: clones share the transport and the metrics.
-#[derive(Debug)]
-pub struct Publisher<T> {
-    transport: Arc<T>,
-    reliability: Reliability,
-    metrics: Arc<Metrics>,
-}
-
-impl<T> Clone for Publisher<T> {
-    fn clone(&self) -> Self {
-        Publisher {
-            transport: Arc::clone(&self.transport),
-            reliability: self.reliability,
-            metrics: Arc::clone(&self.metrics),
-        }
-    }
-}
-
-impl<T: Transport> Publisher<T> {
-    pub fn new(transport: T, reliability: Reliability) -> Publisher<T> {
-        Publisher {
-            transport: Arc::new(transport),
-            reliability,
-            metrics: Arc::new(Metrics::default()),
-        }
-    }
-
-    /// The transport it publishes through.
-    pub fn transport(&self) -> &T {
-        &self.transport
-    }
-
-    pub fn metrics(&self) -> Arc<Metrics> {
-        Arc::clone(&self.metrics)
-    }
-}
-
-impl<T: Transport> Publisher<T> {
-    /// The acks to ask for and how many times a transient failure is retried.
-    fn mode(&self) -> (Acks, u32) {
-        match self.reliability {
-            Reliability::FireAndForget(acks) => (acks, 0),
-            Reliability::AtLeastOnce { retries } => (Acks::All, retries),
-        }
-    }
-
-    /// The wait before retry `attempt` (1, 2, ...).
-    fn retry_delay(attempt: u32) -> Duration {
-        Duration::from_millis(50 << attempt.min(6))
-    }
-}
-
-/// A refused record is not retried: sending it again would be refused again.
-fn retryable(e: &TransportError) -> bool {
-    !matches!(e, TransportError::Rejected(_))
-}
-
-impl<T: Transport> Publish for Publisher<T> {
-    /// A batch of one ([`Publish::send_all`]).
-    fn send(&self, topic: &str, envelope: Envelope) -> impl Future<Output = Result<(), PublishError>> + Send {
-        let span = tracing::info_span!("publish", r#type = %envelope.event_type, id = %envelope.id, topic);
-        async move {
-            self.send_all(topic, vec![envelope]).await.map_err(|e| {
-                e.failed
-                    .into_iter()
-                    .next()
-                    .map_or_else(|| PublishError("not published".to_owned()), |(_, e)| e)
-            })
-        }
-        .instrument(span)
-    }
-
-    /// Hands the whole batch to the transport before waiting for any delivery
-    /// ([`Transport::send_batch`]); with at-least-once, the records that failed transiently are
-    /// sent again (as a batch, after the usual backoff), so a retried record can land after later
-    /// records of its key.
-    fn send_all(&self, topic: &str, envelopes: Vec<Envelope>) -> impl Future<Output = Result<(), BatchError>> + Send {
-        let span = tracing::info_span!("publish_batch", topic, records = envelopes.len());
-        async move {
-            let (acks, retries) = self.mode();
-            let mut failed = Vec::new();
-            let mut indexes = Vec::with_capacity(envelopes.len());
-            let mut records = Vec::with_capacity(envelopes.len());
-            for (i, envelope) in envelopes.into_iter().enumerate() {
-                match envelope.validate() {
-                    Err(e) => failed.push((i, PublishError(e.to_string()))),
-                    Ok(()) => {
-                        indexes.push(i);
-                        records.push(envelope.into_outgoing());
-                    }
-                }
-            }
-            let mut attempt = 0;
-            while !records.is_empty() {
-                let results = self.transport.send_batch(topic, &records, acks).await;
-                let mut again = (Vec::new(), Vec::new());
-                for ((i, record), result) in indexes.into_iter().zip(records).zip(results) {
-                    match result {
-                        Ok(_) => Metrics::bump(&self.metrics.published),
-                        Err(e) if retryable(&e) && attempt < retries => {
-                            again.0.push(i);
-                            again.1.push(record);
-                        }
-                        Err(e) => failed.push((i, PublishError(e.to_string()))),
-                    }
-                }
-                (indexes, records) = again;
-                if !records.is_empty() {
-                    attempt += 1;
-                    tracing::warn!(attempt, records = records.len(), "publishing failed; retrying");
-                    tokio::time::sleep(Self::retry_delay(attempt)).await;
-                }
-            }
-            BatchError::of(failed)
-        }
-        .instrument(span)
-    }
-}
+use crate::metrics::Metrics;
+use crate::transport::{Record, StartFrom, Subscription, Transport};
 
 /// What to do with a record that cannot be dispatched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -251,16 +99,6 @@ pub struct Consumer<T: Transport, D> {
     config: ConsumerConfig,
     upcasters: HashMap<(String, u32), Upcaster>,
     metrics: Arc<Metrics>,
-}
-
-/// Header names on dead-lettered records.
-pub mod dead_letter {
-    pub const REASON: &str = "herald_dlq_reason";
-    pub const ATTEMPTS: &str = "herald_dlq_attempts";
-    pub const TOPIC: &str = "herald_dlq_topic";
-    pub const PARTITION: &str = "herald_dlq_partition";
-    pub const OFFSET: &str = "herald_dlq_offset";
-    pub const GROUP: &str = "herald_dlq_group";
 }
 
 /// Records of one key on one partition: handled one after another.
@@ -647,27 +485,8 @@ impl<D: Dispatch + 'static> Shared<D> {
                 record.topic, record.partition, record.offset
             )),
             Policy::DeadLetter => {
-                let topic = self
-                    .config
-                    .dead_letter_topic
-                    .clone()
-                    .unwrap_or_else(|| format!("{}.dlq", record.topic));
-                let mut headers = record.headers.clone();
-                headers.extend([
-                    (dead_letter::REASON.to_owned(), reason.clone().into_bytes()),
-                    (dead_letter::ATTEMPTS.to_owned(), attempts.to_string().into_bytes()),
-                    (dead_letter::TOPIC.to_owned(), record.topic.clone().into_bytes()),
-                    (
-                        dead_letter::PARTITION.to_owned(),
-                        record.partition.to_string().into_bytes(),
-                    ),
-                    (dead_letter::OFFSET.to_owned(), record.offset.to_string().into_bytes()),
-                    (dead_letter::GROUP.to_owned(), self.config.group.clone().into_bytes()),
-                ]);
-                match transport
-                    .send(&topic, record.key.as_deref(), headers, record.value.clone(), Acks::All)
-                    .await
-                {
+                let topic = dead_letter::topic(self.config.dead_letter_topic.as_deref(), &record.topic);
+                match dead_letter::send(transport, &topic, &self.config.group, &record, &reason, attempts).await {
                     Ok(_) => {
                         Metrics::bump(&self.metrics.dead_lettered);
                         tracing::warn!(%reason, dead_letter_topic = %topic, "record dead-lettered");
@@ -751,69 +570,6 @@ fn panic_message(join: tokio::task::JoinError) -> String {
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "non-text panic".to_owned()),
         Err(e) => e.to_string(),
-    }
-}
-
-/// One event handed to an actor by a [`Mailbox`]: the actor handles it, then acknowledges; the
-/// offset is committed only after the acknowledgement.
-#[derive(Debug)]
-pub struct Letter<E> {
-    pub ctx: Context,
-    pub event: E,
-    ack: oneshot::Sender<crate::HandlerResult>,
-}
-
-impl<E> Letter<E> {
-    /// Reports the outcome; a failure is retried or dead-lettered like a handler's.
-    pub fn ack(self, result: crate::HandlerResult) {
-        let _ = self.ack.send(result);
-    }
-}
-
-/// Actor style: a [`Dispatch`] that decodes into the source's event enum and sends it to one task
-/// that owns its state and `match`es on messages.
-pub struct Mailbox<E> {
-    decode: fn(&Context) -> Result<E, DispatchError>,
-    types: &'static [&'static str],
-    tx: mpsc::Sender<Letter<E>>,
-}
-
-/// A mailbox and the receiving end the actor loops over.
-pub fn mailbox<E: Send + 'static>(
-    decode: fn(&Context) -> Result<E, DispatchError>,
-    types: &'static [&'static str],
-    capacity: usize,
-) -> (Mailbox<E>, mpsc::Receiver<Letter<E>>) {
-    let (tx, rx) = mpsc::channel(capacity.max(1));
-    (Mailbox { decode, types, tx }, rx)
-}
-
-impl<E: Send + 'static> Dispatch for Mailbox<E> {
-    fn event_types(&self) -> &'static [&'static str] {
-        self.types
-    }
-
-    fn dispatch(&self, ctx: &Context) -> impl Future<Output = Result<(), DispatchError>> + Send {
-        let decoded = (self.decode)(ctx);
-        let event_type = ctx.event_type().to_owned();
-        let ctx = ctx.clone();
-        let tx = self.tx.clone();
-        async move {
-            let event = decoded?;
-            let (ack, done) = oneshot::channel();
-            let handler_error = |why: &str| DispatchError::Handler {
-                event_type: event_type.clone(),
-                error: crate::HandlerError::msg(why),
-            };
-            tx.send(Letter { ctx, event, ack })
-                .await
-                .map_err(|_| handler_error("the actor has stopped"))?;
-            match done.await {
-                Ok(Ok(())) => Ok(()),
-                Ok(Err(error)) => Err(DispatchError::Handler { event_type, error }),
-                Err(_) => Err(handler_error("the actor dropped the letter without an answer")),
-            }
-        }
     }
 }
 

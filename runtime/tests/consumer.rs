@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use herald_runtime::consumer::{dead_letter, Consumer, ConsumerConfig, Metrics, Policy, Publisher, Reliability};
 use herald_runtime::memory::{InMemoryTransport, MemoryConfig};
 use herald_runtime::transport::{Acks, Headers, StartFrom, Subscription, Transport};
+use herald_runtime::{dead_letter, Consumer, ConsumerConfig, Metrics, Policy, Publisher, Reliability};
 use herald_runtime::{CodecError, Context, Dispatch, DispatchError, Envelope, HandlerError, Publish, Version};
 
 mod support;
@@ -95,7 +95,7 @@ async fn run(
     script: Script,
     envelopes: Vec<Envelope>,
     settle: usize,
-) -> (Result<(), herald_runtime::consumer::ConsumerError>, Arc<Metrics>) {
+) -> (Result<(), herald_runtime::ConsumerError>, Arc<Metrics>) {
     let publisher = Publisher::new(transport.clone(), Reliability::AtLeastOnce { retries: 2 });
     for e in envelopes {
         publisher.send("events", e).await.expect("publish");

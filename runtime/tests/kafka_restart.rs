@@ -19,10 +19,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use herald_runtime::consumer::{Publisher, Reliability};
 use herald_runtime::kafka::{KafkaConfig, KafkaTransport};
 use herald_runtime::transport::headers;
 use herald_runtime::{Envelope, Publish};
+use herald_runtime::{Publisher, Reliability};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::message::{Headers, Message};

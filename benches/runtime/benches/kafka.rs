@@ -3,10 +3,10 @@
 //! `HERALD_KAFKA_BOOTSTRAP`) with the same settings and records: 200-byte payload, 16-byte key,
 //! the same `ce_*` headers (herald's `Envelope::to_headers`), 4 partitions.
 //!
-//! - herald: `consumer::Publisher` (at-least-once, acks=all): saturated, `BATCHERS` tasks each
+//! - herald: `herald_runtime::Publisher` (at-least-once, acks=all): saturated, `BATCHERS` tasks each
 //!   sending batches of `BATCH` pre-built envelopes with `send_all` (every record handed to
 //!   librdkafka, then every delivery awaited); paced, `PUBLISHERS` tasks each `send`ing one
-//!   envelope at a time. `consumer::Consumer` (default config) with a trivial `Dispatch`: offsets
+//!   envelope at a time. `herald_runtime::Consumer` (default config) with a trivial `Dispatch`: offsets
 //!   stored after success and committed in the background (`DEFAULT_COMMIT_INTERVAL`).
 //! - bare: herald's producer settings (acks=all, idempotent, murmur2_random) and the same
 //!   records. Saturated: a `ThreadedProducer` whose delivery callback counts down a per-batch
@@ -32,9 +32,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use herald_runtime::consumer::{Consumer, ConsumerConfig, Metrics, Publisher, Reliability};
 use herald_runtime::kafka::{KafkaConfig, KafkaTransport};
 use herald_runtime::transport::{Headers, StartFrom};
+use herald_runtime::{Consumer, ConsumerConfig, Metrics, Publisher, Reliability};
 use herald_runtime::{Context, Dispatch, DispatchError, Envelope, Publish, Version};
 use rdkafka::admin::{AdminClient, AdminOptions};
 use rdkafka::client::{ClientContext, DefaultClientContext};

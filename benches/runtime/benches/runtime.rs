@@ -1,6 +1,6 @@
 //! herald-runtime against its peers, each group measured in the same run:
 //!
-//! - `dispatch`: a record with CloudEvents binary-mode headers (as `consumer::Publisher` writes
+//! - `dispatch`: a record with CloudEvents binary-mode headers (as `herald_runtime::Publisher` writes
 //!   them) through `Context::read`, the generated `user_service::Dispatcher` and a
 //!   trivial handler, against bare `prost::Message::decode` of the same payload into the same
 //!   `UserUpdated`. Target: at most 10% overhead.
@@ -8,7 +8,7 @@
 //!   (BankError 1.0, without the two fields 1.1 added with defaults), against apache-avro's
 //!   `from_avro_datum` with the same writer and reader schemas plus `from_value`.
 //! - `transport`: events per second through the in-memory transport, end to end: publish,
-//!   `consumer::Consumer` running the generated dispatcher, commit, shutdown.
+//!   `herald_runtime::Consumer` running the generated dispatcher, commit, shutdown.
 //!
 //! Run with `cargo bench -p herald-runtime-bench`.
 
@@ -23,10 +23,10 @@ use std::time::Duration;
 use divan::counter::ItemsCount;
 use divan::Bencher;
 use herald_runtime::apache_avro::Schema;
-use herald_runtime::consumer::{Consumer, ConsumerConfig, Publisher, Reliability};
 use herald_runtime::memory::{InMemoryTransport, MemoryConfig};
 use herald_runtime::prost::Message;
 use herald_runtime::transport::Record;
+use herald_runtime::{Consumer, ConsumerConfig, Publisher, Reliability};
 use herald_runtime::{Context, Envelope, Event, HandlerResult};
 use herald_runtime_bench::avro::acme::accounting as avro_types;
 use herald_runtime_bench::proto::acme::user::v1 as proto;
@@ -110,7 +110,7 @@ fn user_updated(user: usize) -> UserUpdated {
     }
 }
 
-/// The record `consumer::Publisher` writes for `event`: binary-mode headers from
+/// The record `herald_runtime::Publisher` writes for `event`: binary-mode headers from
 /// `Envelope::to_headers`, the partition key as the key, the payload as the value.
 fn record_of(event: &UserUpdated) -> Record {
     let envelope = Envelope::wrap(event, user_service::SOURCE).expect("wraps");

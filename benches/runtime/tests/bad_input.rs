@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use herald_runtime::consumer::{dead_letter, Consumer, ConsumerConfig, Metrics, Publisher, Reliability};
-use herald_runtime::memory::InMemoryTransport;
+use herald_runtime::{dead_letter, Consumer, ConsumerConfig, InMemoryTransport, Metrics, Publisher, Reliability};
+
 use herald_runtime::transport::{headers, Acks, Headers, Record, Transport};
 use herald_runtime::{Context, DispatchError, Envelope, Event, HandlerResult, Publish, Version};
 use herald_runtime_bench::accounting::types::BankError;

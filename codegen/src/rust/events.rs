@@ -480,14 +480,14 @@ fn handling(enum_base: &str, prefix: &str, events: &[&Selected<'_>], diags: &mut
         }
 
         /// Actor style: a dispatcher that hands each decoded event to one task, which `match`es
-        /// on it and acknowledges each [`::herald_runtime::consumer::Letter`].
+        /// on it and acknowledges each [`::herald_runtime::mailbox::Letter`].
         pub fn #mailbox_fn(
             capacity: usize,
         ) -> (
-            ::herald_runtime::consumer::Mailbox<#enum_name>,
-            ::herald_runtime::tokio::sync::mpsc::Receiver<::herald_runtime::consumer::Letter<#enum_name>>,
+            ::herald_runtime::mailbox::Mailbox<#enum_name>,
+            ::herald_runtime::tokio::sync::mpsc::Receiver<::herald_runtime::mailbox::Letter<#enum_name>>,
         ) {
-            ::herald_runtime::consumer::mailbox(#decode_fn, #types_const, capacity)
+            ::herald_runtime::mailbox::mailbox(#decode_fn, #types_const, capacity)
         }
 
         impl<H: #trait_name> ::herald_runtime::Dispatch for #dispatcher<H> {

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use herald_runtime::consumer::{Consumer, ConsumerConfig, Metrics, Publisher, Reliability};
-use herald_runtime::memory::InMemoryTransport;
+use herald_runtime::{Consumer, ConsumerConfig, InMemoryTransport, Metrics, Publisher, Reliability};
+
 use herald_runtime::{chrono, uuid, Context, HandlerError, HandlerResult, Publish};
 
 herald_runtime::include_events!(mod events);
@@ -72,7 +72,7 @@ impl accounting::CommandHandler for CustomerService {
 /// skips the others (counted in `Metrics::skipped`, not dead-lettered: they are not for it).
 fn subscriber(group: &str) -> ConsumerConfig {
     let mut config = ConsumerConfig::new(group, [accounting::TOPIC]);
-    config.on_unknown = herald_runtime::consumer::Policy::Skip;
+    config.on_unknown = herald_runtime::Policy::Skip;
     config
 }
 

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use herald_runtime::consumer::{Consumer, ConsumerConfig, Metrics, Publisher, Reliability};
-use herald_runtime::memory::InMemoryTransport;
+use herald_runtime::{Consumer, ConsumerConfig, InMemoryTransport, Metrics, Publisher, Reliability};
+
 use herald_runtime::{Context, HandlerError, HandlerResult};
 
 herald_runtime::include_events!(mod events);

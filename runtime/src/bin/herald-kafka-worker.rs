@@ -10,8 +10,8 @@
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 
-use herald_runtime::consumer::{Consumer, ConsumerConfig};
 use herald_runtime::kafka::{KafkaConfig, KafkaTransport};
+use herald_runtime::{Consumer, ConsumerConfig};
 use herald_runtime::{Context, Dispatch, DispatchError, HandlerError};
 
 struct AppendIds {
