@@ -11,6 +11,7 @@ mod builder;
 pub mod compat;
 pub mod config;
 pub mod diagnostic;
+pub mod fingerprint;
 pub mod init;
 pub mod lint;
 pub mod load;

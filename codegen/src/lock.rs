@@ -38,8 +38,20 @@ pub struct Release {
     pub source: String,
     pub topic: String,
     pub fingerprint: String,
+    /// How `fingerprint` was computed ([`crate::fingerprint::VERSION`]); 1 (absent) in locks
+    /// written before proto fingerprints covered every type an event uses.
+    #[serde(default = "fingerprint_v1", skip_serializing_if = "is_v1")]
+    pub fingerprint_version: u32,
     /// `path@hash` of every file the event's schema needs.
     pub files: Vec<String>,
+}
+
+fn fingerprint_v1() -> u32 {
+    1
+}
+
+fn is_v1(version: &u32) -> bool {
+    *version == 1
 }
 
 impl Release {
@@ -121,7 +133,7 @@ pub fn release(set: &EventSet, lock: &mut Lock) -> Result<Vec<Release>, String> 
             continue;
         }
         let ty = &set.types[event.type_id];
-        let fingerprint = crate::rust::event_fingerprint(set, ty)?;
+        let fingerprint = crate::fingerprint::event_fingerprint(set, ty)?;
         let mut files = Vec::new();
         for (path, text) in files_of(set, event.type_id) {
             let h = hash(&text);
@@ -144,6 +156,7 @@ pub fn release(set: &EventSet, lock: &mut Lock) -> Result<Vec<Release>, String> 
                 .map(|s| s.topic.clone())
                 .unwrap_or_default(),
             fingerprint: format!("{fingerprint:016x}"),
+            fingerprint_version: crate::fingerprint::VERSION,
             files,
         };
         lock.releases.push(release.clone());
@@ -152,6 +165,38 @@ pub fn release(set: &EventSet, lock: &mut Lock) -> Result<Vec<Release>, String> 
     lock.releases
         .sort_by(|a, b| (&a.event, a.version()).cmp(&(&b.event, b.version())));
     Ok(added)
+}
+
+/// Re-computes the fingerprint of every release an older herald recorded (fingerprint version
+/// below [`crate::fingerprint::VERSION`]) from the release's own files in the lock, so that it
+/// covers every type the event uses; returns the releases updated.
+pub fn refingerprint(lock: &mut Lock) -> Result<Vec<Release>, String> {
+    let mut updated = Vec::new();
+    for i in 0..lock.releases.len() {
+        let release = &lock.releases[i];
+        if release.fingerprint_version >= crate::fingerprint::VERSION {
+            continue;
+        }
+        let fingerprint = released_fingerprint(lock, release)?;
+        let release = &mut lock.releases[i];
+        release.fingerprint = format!("{fingerprint:016x}");
+        release.fingerprint_version = crate::fingerprint::VERSION;
+        updated.push(release.clone());
+    }
+    Ok(updated)
+}
+
+/// The current fingerprint ([`crate::fingerprint::VERSION`]) of a release, computed from its
+/// files in the lock.
+pub fn released_fingerprint(lock: &Lock, release: &Release) -> Result<u64, String> {
+    let context = |e: String| format!("{LOCK_FILE}: release {} {}: {e}", release.event, release.version);
+    let dir = materialize(lock, release).map_err(context)?;
+    let loaded = crate::load::load(dir.path()).map_err(|_| context("the released schema does not load".to_owned()))?;
+    let ty = loaded
+        .set
+        .type_named(&release.type_name)
+        .ok_or_else(|| context(format!("the released files do not define `{}`", release.type_name)))?;
+    crate::fingerprint::event_fingerprint(&loaded.set, ty).map_err(context)
 }
 
 /// Rebuilds a released version as a schema repo in a temporary directory (with a herald.toml

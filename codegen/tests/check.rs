@@ -222,6 +222,115 @@ fn release_then_check_against_the_lock_transitively() {
     assert!(stderr.contains("refused"), "{stderr}");
 }
 
+/// `git init` and one commit of everything in `dir`.
+fn git_commit_all(dir: &Path) {
+    for args in [&["init", "-q"][..], &["add", "-A"], &["commit", "-qm", "base"]] {
+        let ok = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .output()
+            .expect("git")
+            .status
+            .success();
+        assert!(ok, "git {args:?}");
+    }
+}
+
+#[test]
+fn a_change_in_a_message_an_event_uses_from_another_file_is_a_change_of_that_event() {
+    // The example repo's lock was written by a herald whose proto fingerprints covered the
+    // event's own message only (no `fingerprint_version`): it must keep working.
+    let repo = example_copy();
+    let root = repo.path().display().to_string();
+    let lock_path = repo.path().join("herald.lock");
+    assert!(!std::fs::read_to_string(&lock_path)
+        .expect("lock")
+        .contains("fingerprint_version"));
+    git_commit_all(repo.path());
+    assert_eq!(herald(&["check", &root]).0, 0);
+
+    // `Profile` (common.proto) is used by the released UserCreated 1.0 and UserUpdated 1.2.
+    let common = repo.path().join("user/v1/common.proto");
+    edit(&common, "string locale = 4;", "string locale = 4;\n  bool vip = 5;");
+    for baseline in ["lock", "git:HEAD"] {
+        for categories in ["WIRE_JSON", "WIRE"] {
+            let (code, _, stderr) = herald(&["check", &root, "--against", baseline, "--categories", categories]);
+            assert_eq!(code, 1, "{baseline} {categories}: {stderr}");
+            let rule = if baseline == "lock" {
+                "error[EVENT_RELEASED_VERSION_EDITED]"
+            } else {
+                "error[EVENT_VERSION_NOT_BUMPED]"
+            };
+            // Reported on the new field, once per event that reaches it, naming the event.
+            assert_eq!(stderr.matches(rule).count(), 2, "{baseline}: {stderr}");
+            assert_eq!(stderr.matches("--> user/v1/common.proto:24:8").count(), 2, "{stderr}");
+            assert!(
+                stderr.contains("acme.user.v1.UserUpdated") && stderr.contains("acme.user.v1.UserCreated"),
+                "{stderr}"
+            );
+            assert!(stderr.contains("field `vip` added"), "{stderr}");
+        }
+    }
+    let (code, _, stderr) = herald(&["release", &root]);
+    assert_eq!(code, 1, "release refuses an edited released version: {stderr}");
+
+    // Bumped, the change is released; the old releases are re-fingerprinted from their own
+    // files, with a note, and everything still checks clean.
+    edit(
+        &repo.path().join("user/v1/user_created.proto"),
+        "version: \"1.0\"",
+        "version: \"1.1\"",
+    );
+    edit(
+        &repo.path().join("user/v1/user_updated.proto"),
+        "version: \"1.2\"",
+        "version: \"1.3\"",
+    );
+    assert_eq!(herald(&["check", &root]).0, 0);
+    let (code, _, stderr) = herald(&["release", &root]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("note: re-fingerprinted"), "{stderr}");
+    let lock = std::fs::read_to_string(&lock_path).expect("lock");
+    assert_eq!(
+        lock.matches("fingerprint_version = 2").count(),
+        lock.matches("[[release]]").count(),
+        "{lock}"
+    );
+    assert_eq!(herald(&["check", &root]).0, 0);
+
+    // With the new fingerprints, an edit two files away from the event is still caught.
+    edit(&common, "bool vip = 5;", "bool vip = 6;");
+    let (code, _, stderr) = herald(&["check", &root, "--categories", "WIRE"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("error[EVENT_RELEASED_VERSION_EDITED]"), "{stderr}");
+    let (code, _, stderr) = herald(&["release", &root]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(!stderr.contains("re-fingerprinted"), "{stderr}");
+}
+
+#[test]
+fn a_widened_integer_in_a_used_message_is_a_finding_in_the_wire_category() {
+    // int32 → int64 is wire compatible, so buf's WIRE rules say nothing; the event's schema
+    // changed all the same, and its version did not.
+    let (code, _, stderr) = check_case("proto_used_message_widened", &["--categories", "WIRE"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("error[EVENT_VERSION_NOT_BUMPED]"), "{stderr}");
+    assert!(stderr.contains("--> orders/line.proto:13:9"), "{stderr}");
+    assert!(
+        stderr.contains("`shop.common.v1.Quantity` changed (field `units` changed)"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn a_lock_edited_into_invalid_text_is_a_located_usage_error() {
     let repo = example_copy();

@@ -517,8 +517,24 @@ fn release(dir: &std::path::Path) -> ExitCode {
         );
         return ExitCode::from(1);
     }
+    // Releases an older herald recorded get fingerprints that cover every type their event uses.
+    let refingerprinted = match herald_codegen::lock::refingerprint(&mut lock) {
+        Ok(updated) => updated,
+        Err(e) => {
+            eprintln!("herald release: {e}");
+            return ExitCode::from(2);
+        }
+    };
     match herald_codegen::lock::release(&current, &mut lock) {
         Ok(added) => {
+            if !refingerprinted.is_empty() {
+                eprintln!(
+                    "note: re-fingerprinted {} release(s) recorded by an older herald (fingerprint version {}: \
+                     every type an event uses, in any file)",
+                    refingerprinted.len(),
+                    herald_codegen::fingerprint::VERSION
+                );
+            }
             if let Err(e) = herald_codegen::lock::write(&lock, &lock_path) {
                 eprintln!("herald release: {e}");
                 return ExitCode::from(2);

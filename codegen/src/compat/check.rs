@@ -152,19 +152,13 @@ pub fn check_against_lock(
             releases.last().copied().into_iter().collect()
         };
         let ty = &new.types[event.type_id];
-        let fingerprint = crate::rust::event_fingerprint(new, ty)
-            .map(|f| format!("{f:016x}"))
-            .unwrap_or_default();
         for r in releases.iter().filter(|r| r.version == event.version.to_string()) {
-            if r.fingerprint != fingerprint {
+            for (span, message) in released_version_edits(lock, r, new, ty)? {
                 out.push(CheckFinding {
                     finding: Finding {
                         rule: "EVENT_RELEASED_VERSION_EDITED",
-                        message: format!(
-                            "`{name}` {} was released with another schema; a released version never changes",
-                            r.version
-                        ),
-                        span: Some(event.span),
+                        message,
+                        span: span.or(Some(event.span)),
                         old_span: None,
                         type_name: Some(ty.full_name.clone()),
                         hint: "bump the version (MINOR if compatible, MAJOR if not)",
@@ -176,20 +170,10 @@ pub fn check_against_lock(
             }
         }
         for r in against {
-            let dir = crate::lock::materialize(lock, r)?;
-            let old = match crate::load::load(dir.path()) {
-                Ok(l) => l.set,
-                Err(_) => {
-                    return Err(format!(
-                        "released `{name}` {} cannot be rebuilt from {}",
-                        r.version,
-                        crate::lock::LOCK_FILE
-                    ))
-                }
-            };
+            let old = load_release(lock, r)?;
             let per_release = CheckOptions {
                 mode: Some(mode),
-                categories: options.categories.clone(),
+                ..options.clone()
             };
             for mut f in check(&old, new, &per_release) {
                 // EVENT_RELEASED_VERSION_EDITED above says more than "not bumped" does.
@@ -204,6 +188,65 @@ pub fn check_against_lock(
     }
     out.dedup_by(|a, b| a.finding == b.finding);
     Ok(out)
+}
+
+/// A released version rebuilt from the lock as a model.
+fn load_release(lock: &crate::lock::Lock, r: &crate::lock::Release) -> Result<EventSet, String> {
+    let dir = crate::lock::materialize(lock, r)?;
+    crate::load::load(dir.path()).map(|l| l.set).map_err(|_| {
+        format!(
+            "released `{}` {} cannot be rebuilt from {}",
+            r.event,
+            r.version,
+            crate::lock::LOCK_FILE
+        )
+    })
+}
+
+/// How the current schema of a released version differs from what was released: nothing when
+/// the fingerprints agree, else each changed type of the event's closure (span in the new schema,
+/// span in the released one, message). A release an older herald recorded (fingerprint version
+/// 1, a proto message's own descriptor) is compared both ways: its recorded fingerprint with the
+/// current message's, and the closure rebuilt from its files with the current closure. (Spans in
+/// the released schema are not returned: they belong to a temporary copy.)
+fn released_version_edits(
+    lock: &crate::lock::Lock,
+    r: &crate::lock::Release,
+    new: &EventSet,
+    ty: &crate::model::TypeDef,
+) -> Result<Vec<(Option<Span>, String)>, String> {
+    let hex = |f: u64| format!("{f:016x}");
+    let recorded_matches = crate::fingerprint::event_fingerprint_v(new, ty, r.fingerprint_version)
+        .map(hex)
+        .ok()
+        == Some(r.fingerprint.clone());
+    let upgrade = r.fingerprint_version < crate::fingerprint::VERSION && ty.format == Format::Proto;
+    if recorded_matches && !upgrade {
+        return Ok(Vec::new());
+    }
+    let released = load_release(lock, r)?;
+    if recorded_matches {
+        let then = released
+            .type_named(&r.type_name)
+            .and_then(|t| crate::fingerprint::event_fingerprint(&released, t).ok());
+        if then.is_some() && crate::fingerprint::event_fingerprint(new, ty).ok() == then {
+            return Ok(Vec::new());
+        }
+    }
+    let edited = |what: String| {
+        format!(
+            "`{}` {} was released with another schema: {what}; a released version never changes",
+            r.event, r.version
+        )
+    };
+    let changes = crate::fingerprint::changes(&released, &r.type_name, new, &ty.full_name);
+    if changes.is_empty() {
+        return Ok(vec![(None, edited("its definition changed".to_owned()))]);
+    }
+    Ok(changes
+        .into_iter()
+        .map(|c| (c.span, edited(format!("`{}` changed ({})", c.type_name, c.what))))
+        .collect())
 }
 
 /// Runs every check of `new` against `old`.
@@ -511,16 +554,35 @@ fn event_rules(old: &EventSet, new: &EventSet, options: &CheckOptions, out: &mut
                         format!("`{name}` went from {} down to {}", oe.version, ne.version),
                     );
                 }
-                let changed = schema_signature(old, oe) != schema_signature(new, ne);
-                if changed && ne.version == oe.version {
-                    push(
-                        "EVENT_VERSION_NOT_BUMPED",
-                        ne,
-                        Some(ne.span),
-                        Some(oe.span),
-                        "bump MINOR for a compatible change, MAJOR for a breaking one",
-                        format!("the schema of `{name}` changed but its version is still {}", ne.version),
-                    );
+                if ne.version == oe.version {
+                    let (old_root, new_root) = (&old.types[oe.type_id].full_name, &new.types[ne.type_id].full_name);
+                    let changes = crate::fingerprint::changes(old, old_root, new, new_root);
+                    let root_changed = schema_signature(old, oe) != schema_signature(new, ne)
+                        || changes.iter().any(|c| &c.type_name == new_root);
+                    if root_changed {
+                        push(
+                            "EVENT_VERSION_NOT_BUMPED",
+                            ne,
+                            Some(ne.span),
+                            Some(oe.span),
+                            "bump MINOR for a compatible change, MAJOR for a breaking one",
+                            format!("the schema of `{name}` changed but its version is still {}", ne.version),
+                        );
+                    }
+                    // A change in a type the event uses, in whatever file, is a change of the event.
+                    for c in changes.iter().filter(|c| &c.type_name != new_root) {
+                        push(
+                            "EVENT_VERSION_NOT_BUMPED",
+                            ne,
+                            c.span,
+                            c.old_span,
+                            "bump MINOR for a compatible change, MAJOR for a breaking one",
+                            format!(
+                                "`{}` changed ({}), and event `{name}` uses it, but its version is still {}",
+                                c.type_name, c.what, ne.version
+                            ),
+                        );
+                    }
                 }
                 if ne.partition_key != oe.partition_key {
                     push(

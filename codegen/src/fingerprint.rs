@@ -1,0 +1,254 @@
+//! What identifies the schema of a released event: its own type and every type it reaches.
+//!
+//! An event's payload is written with its message or record and, transitively, every message,
+//! enum, record or fixed its fields refer to, in whatever file they are defined. [`closure`] lists
+//! them; [`type_signature`] is one type's own definition as the data sees it (nested definitions,
+//! docs and positions left out; proto field and message options kept, since `packed`, `jstype` and
+//! `json_name` change the wire or JSON form, and the file's syntax, which changes presence and
+//! packing); [`event_fingerprint`] is the CRC-64-AVRO of all of them, what `herald.lock` records
+//! (fingerprint version [`VERSION`]); [`changes`] says which types of the closure differ between
+//! two schema sets and where.
+//!
+//! Version 1 (locks written before the closure was covered) fingerprinted a proto message's own
+//! descriptor only ([`crate::rust::proto_fingerprint`]); Avro fingerprints are the same in both
+//! versions (the standalone schema inlines every referenced type already).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use prost::Message as _;
+
+use crate::model::{join_name, EventSet, Field, Format, TypeDef, TypeKind};
+use crate::span::Span;
+
+/// The fingerprint version `herald release` writes.
+pub const VERSION: u32 = 2;
+
+/// The full names of the types `root` reaches: itself and every named type its fields refer to,
+/// transitively (a nested type only when something refers to it).
+pub fn closure(set: &EventSet, root: &str) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![root.to_owned()];
+    while let Some(name) = stack.pop() {
+        let Some(ty) = set.type_named(&name) else { continue };
+        if !seen.insert(name) {
+            continue;
+        }
+        if let TypeKind::Message(m) = &ty.kind {
+            for f in &m.fields {
+                f.ty.named_refs(&mut stack);
+            }
+        }
+    }
+    seen
+}
+
+/// Decoded proto descriptors of one [`EventSet`], by file, decoded once.
+#[derive(Default)]
+pub struct Descriptors {
+    files: BTreeMap<String, Option<prost_types::FileDescriptorProto>>,
+}
+
+impl Descriptors {
+    fn file(&mut self, set: &EventSet, name: &str) -> Option<&prost_types::FileDescriptorProto> {
+        self.files
+            .entry(name.to_owned())
+            .or_insert_with(|| {
+                let bytes = set.proto_descriptors.get(name)?;
+                prost_types::FileDescriptorProto::decode(bytes.as_slice()).ok()
+            })
+            .as_ref()
+    }
+}
+
+/// One type's own definition as its data sees it, as bytes to compare or hash.
+pub fn type_signature(set: &EventSet, descriptors: &mut Descriptors, name: &str) -> Vec<u8> {
+    let Some(ty) = set.type_named(name) else {
+        return Vec::new();
+    };
+    if ty.format == Format::Proto {
+        if let Some(bytes) = proto_signature(set, descriptors, ty) {
+            return bytes;
+        }
+    }
+    model_signature(ty).into_bytes()
+}
+
+/// The descriptor of a proto message (nested definitions removed) or enum, after its file's syntax.
+fn proto_signature(set: &EventSet, descriptors: &mut Descriptors, ty: &TypeDef) -> Option<Vec<u8>> {
+    let file = descriptors.file(set, &set.sources_map.get(ty.file).name)?;
+    let package = file.package().to_owned();
+    let mut out = format!("{}\0", file.syntax()).into_bytes();
+    let mut messages: Vec<(String, &prost_types::DescriptorProto)> = file
+        .message_type
+        .iter()
+        .map(|m| (join_name(&package, m.name()), m))
+        .collect();
+    for e in &file.enum_type {
+        if join_name(&package, e.name()) == ty.full_name {
+            out.extend(e.encode_to_vec());
+            return Some(out);
+        }
+    }
+    while let Some((name, m)) = messages.pop() {
+        if name == ty.full_name {
+            let mut own = m.clone();
+            own.nested_type.clear();
+            own.enum_type.clear();
+            own.extension.clear();
+            out.extend(own.encode_to_vec());
+            return Some(out);
+        }
+        for e in &m.enum_type {
+            if join_name(&name, e.name()) == ty.full_name {
+                out.extend(e.encode_to_vec());
+                return Some(out);
+            }
+        }
+        messages.extend(m.nested_type.iter().map(|n| (join_name(&name, n.name()), n)));
+    }
+    None
+}
+
+/// A type's definition from the model, docs and positions left out.
+fn model_signature(ty: &TypeDef) -> String {
+    let mut kind = ty.kind.clone();
+    match &mut kind {
+        TypeKind::Message(m) => {
+            for f in &mut m.fields {
+                f.doc = Default::default();
+                f.span = Span::file_start(f.span.file);
+                f.type_span = f.span;
+            }
+            for o in &mut m.oneofs {
+                o.span = Span::file_start(o.span.file);
+            }
+        }
+        TypeKind::Enum(e) => {
+            for v in &mut e.values {
+                v.doc = Default::default();
+                v.span = Span::file_start(v.span.file);
+            }
+        }
+        TypeKind::Fixed { .. } => {}
+    }
+    format!("{}\0{:?}\0{:?}", ty.full_name, ty.aliases, kind)
+}
+
+/// The fingerprint `herald.lock` records for an event of type `ty` (version [`VERSION`]): Avro,
+/// the CRC-64-AVRO of its standalone schema's canonical form (which inlines every type it uses);
+/// proto, the CRC-64-AVRO of the signatures of every type in its [`closure`], by full name.
+pub fn event_fingerprint(set: &EventSet, ty: &TypeDef) -> Result<u64, String> {
+    if ty.format == Format::Avro {
+        return crate::rust::avro_schema(set, &ty.full_name).map(|(fp, _)| fp);
+    }
+    let mut descriptors = Descriptors::default();
+    let mut bytes = Vec::new();
+    for name in closure(set, &ty.full_name) {
+        let sig = type_signature(set, &mut descriptors, &name);
+        bytes.extend(name.as_bytes());
+        bytes.push(0);
+        bytes.extend((sig.len() as u64).to_le_bytes());
+        bytes.extend(sig);
+    }
+    Ok(crate::rust::crc64(&bytes))
+}
+
+/// The fingerprint of `ty` as fingerprint version `version` computes it.
+pub fn event_fingerprint_v(set: &EventSet, ty: &TypeDef, version: u32) -> Result<u64, String> {
+    match (version, ty.format) {
+        (1, Format::Proto) => Ok(crate::rust::proto_fingerprint(set, ty)),
+        _ => event_fingerprint(set, ty),
+    }
+}
+
+/// One type of an event's closure that differs between two schema sets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    /// Full name of the changed type.
+    pub type_name: String,
+    /// What changed, e.g. "field `vip` added".
+    pub what: String,
+    /// The changed element in the new set (the type when the element is gone).
+    pub span: Option<Span>,
+    /// The element in the old set, when it was there.
+    pub old_span: Option<Span>,
+}
+
+/// The types reached by both `old_root` (in `old`) and `new_root` (in `new`), or by either, whose
+/// signatures differ, each located at its first changed field or value. A type only one side
+/// reaches is reported through the field that started or stopped referring to it.
+pub fn changes(old: &EventSet, old_root: &str, new: &EventSet, new_root: &str) -> Vec<Change> {
+    let (mut od, mut nd) = (Descriptors::default(), Descriptors::default());
+    let old_closure = closure(old, old_root);
+    let mut out = Vec::new();
+    for name in closure(new, new_root) {
+        // The roots are compared with each other even when renamed.
+        let old_name = if name == new_root { old_root } else { name.as_str() };
+        if !old_closure.contains(old_name) {
+            continue;
+        }
+        if type_signature(old, &mut od, old_name) == type_signature(new, &mut nd, &name) {
+            continue;
+        }
+        let (Some(o), Some(n)) = (old.type_named(old_name), new.type_named(&name)) else {
+            continue;
+        };
+        out.push(locate(o, n));
+    }
+    out
+}
+
+/// The first difference between two definitions of a type.
+fn locate(old: &TypeDef, new: &TypeDef) -> Change {
+    let change = |what: String, span: Option<Span>, old_span: Option<Span>| Change {
+        type_name: new.full_name.clone(),
+        what,
+        span,
+        old_span,
+    };
+    match (&old.kind, &new.kind) {
+        (TypeKind::Message(om), TypeKind::Message(nm)) => {
+            let key = |f: &Field| f.number.map(|n| n.to_string()).unwrap_or_else(|| f.name.clone());
+            let oneof =
+                |m: &crate::model::Message, f: &Field| f.oneof.and_then(|i| m.oneofs.get(i)).map(|o| o.name.clone());
+            let same = |a: &Field, b: &Field| {
+                a.name == b.name
+                    && a.number == b.number
+                    && a.ty == b.ty
+                    && a.cardinality == b.cardinality
+                    && a.default == b.default
+                    && a.aliases == b.aliases
+                    && a.json_name == b.json_name
+                    && oneof(om, a) == oneof(nm, b)
+            };
+            for f in &nm.fields {
+                match om.fields.iter().find(|o| key(o) == key(f)) {
+                    None => return change(format!("field `{}` added", f.name), Some(f.span), None),
+                    Some(o) if !same(o, f) => {
+                        return change(format!("field `{}` changed", f.name), Some(f.span), Some(o.span))
+                    }
+                    Some(_) => {}
+                }
+            }
+            if let Some(o) = om.fields.iter().find(|o| !nm.fields.iter().any(|f| key(f) == key(o))) {
+                return change(format!("field `{}` removed", o.name), Some(new.span), Some(o.span));
+            }
+        }
+        (TypeKind::Enum(oe), TypeKind::Enum(ne)) => {
+            for v in &ne.values {
+                match oe.values.iter().find(|o| o.name == v.name) {
+                    None => return change(format!("value `{}` added", v.name), Some(v.span), None),
+                    Some(o) if o.number != v.number => {
+                        return change(format!("value `{}` changed", v.name), Some(v.span), Some(o.span))
+                    }
+                    Some(_) => {}
+                }
+            }
+            if let Some(o) = oe.values.iter().find(|o| !ne.values.iter().any(|v| v.name == o.name)) {
+                return change(format!("value `{}` removed", o.name), Some(new.span), Some(o.span));
+            }
+        }
+        _ => {}
+    }
+    change("definition changed".to_owned(), Some(new.span), Some(old.span))
+}
