@@ -20,6 +20,26 @@ pub struct Config {
     pub sources: Vec<SourceConfig>,
     /// Lint rule IDs turned off, with where they were written.
     pub lint_disable: Vec<(String, Span)>,
+    /// `[check]`: what `herald check` does not report.
+    pub check: CheckConfig,
+}
+
+/// A string as written in herald.toml, with where.
+pub type Written = (String, Span);
+
+/// `[check]`: findings a team has decided to accept (buf's `breaking.except`, `ignore` and
+/// `ignore_only`), and the opt-in reading of deletions.
+#[derive(Debug, Clone, Default)]
+pub struct CheckConfig {
+    /// Compatibility rule IDs never reported (buf's deprecated IDs expanded).
+    pub except: Vec<(String, Span)>,
+    /// Paths (files or directories, relative to the repo root) whose findings are not reported.
+    pub ignore: Vec<(String, Span)>,
+    /// Rule ID → paths where that rule is not reported.
+    pub ignore_only: Vec<(String, Span, Vec<Written>)>,
+    /// `deletions = "warning"`: deleting a field or enum value is a warning (harmless to readers
+    /// until its number or name is reused) instead of buf's error.
+    pub deletions_warning: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -63,6 +83,7 @@ pub fn parse(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Option<Co
         compatibility: Mode::Backward,
         sources: Vec::new(),
         lint_disable: Vec::new(),
+        check: CheckConfig::default(),
     };
     let ctx = Ctx { file };
     for (key, value) in root.get_ref() {
@@ -104,7 +125,13 @@ pub fn parse(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Option<Co
                     }
                 }
             }
-            _ => ctx.unknown(key, CONFIG_FILE, &["repo", "sources", "lint"], diags),
+            "check" => {
+                let Some(table) = ctx.table(key, value, diags) else {
+                    continue;
+                };
+                config.check = ctx.check(table, diags);
+            }
+            _ => ctx.unknown(key, CONFIG_FILE, &["repo", "sources", "lint", "check"], diags),
         }
     }
     config.sources.sort_by(|a, b| a.name.cmp(&b.name));
@@ -199,6 +226,78 @@ impl Ctx {
             );
         }
         mode
+    }
+
+    fn check(&self, table: &DeTable<'_>, diags: &mut Vec<Diagnostic>) -> CheckConfig {
+        let mut check = CheckConfig::default();
+        for (k, v) in table {
+            match k.get_ref().as_ref() {
+                "except" => check.except = self.rules(self.strings(k, v, diags), diags),
+                "ignore" => check.ignore = self.paths(self.strings(k, v, diags), diags),
+                "ignore_only" => {
+                    let Some(rules) = self.table(k, v, diags) else {
+                        continue;
+                    };
+                    for (rule, paths) in rules {
+                        let span = self.span(rule.span());
+                        let known = self.rules(vec![(rule.get_ref().to_string(), span)], diags);
+                        let paths = self.paths(self.strings(rule, paths, diags), diags);
+                        for (id, span) in known {
+                            check.ignore_only.push((id, span, paths.clone()));
+                        }
+                    }
+                }
+                "deletions" => match self.string(k, v, diags).as_deref() {
+                    Some("error") | None => {}
+                    Some("warning") => check.deletions_warning = true,
+                    Some(other) => diags.push(
+                        Diagnostic::error("CONFIG_BAD_VALUE", format!("unknown `deletions` setting `{other}`"))
+                            .at(self.span(v.span()))
+                            .help("use \"error\" (buf's verdict, the default) or \"warning\" (harmless until the number or name is reused)"),
+                    ),
+                },
+                _ => self.unknown(k, "[check]", &["except", "ignore", "ignore_only", "deletions"], diags),
+            }
+        }
+        check
+    }
+
+    /// Compatibility rule IDs, buf's deprecated ones expanded; an unknown one is an error.
+    fn rules(&self, ids: Vec<(String, Span)>, diags: &mut Vec<Diagnostic>) -> Vec<(String, Span)> {
+        let mut out = Vec::new();
+        for (id, span) in ids {
+            match crate::compat::expand_rule(&id) {
+                Ok(rules) => out.extend(rules.into_iter().map(|r| (r.to_owned(), span))),
+                Err(help) => diags.push(
+                    Diagnostic::error("CONFIG_BAD_VALUE", format!("unknown compatibility rule `{id}`"))
+                        .at(span)
+                        .label("not a rule ID")
+                        .help(help),
+                ),
+            }
+        }
+        out
+    }
+
+    /// Repo-relative paths (no `..`, not absolute), without a trailing `/`.
+    fn paths(&self, paths: Vec<(String, Span)>, diags: &mut Vec<Diagnostic>) -> Vec<(String, Span)> {
+        let mut out = Vec::new();
+        for (path, span) in paths {
+            let p = std::path::Path::new(&path);
+            if path.is_empty()
+                || p.is_absolute()
+                || p.components().any(|c| matches!(c, std::path::Component::ParentDir))
+            {
+                diags.push(
+                    Diagnostic::error("CONFIG_BAD_VALUE", format!("`{path}` is not a path inside the repo"))
+                        .at(span)
+                        .help("write a file or directory relative to the repo root, e.g. \"orders/v1\""),
+                );
+                continue;
+            }
+            out.push((path.trim_start_matches("./").trim_end_matches('/').to_owned(), span));
+        }
+        out
     }
 
     fn source(&self, name: &Key<'_>, body: &Spanned<DeValue<'_>>, diags: &mut Vec<Diagnostic>) -> Option<SourceConfig> {

@@ -66,9 +66,9 @@ fn exit_codes_and_formats() {
     );
     let (code, _, stderr) = check_case("proto_field_deleted_no_bump", &[]);
     assert_eq!(code, 1);
-    // Deleting a field is a warning (reuse is what breaks); the unbumped version is the error.
+    // Deleting a field without reserving its number is an error, as in buf.
     assert!(
-        stderr.contains("warning[FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED]"),
+        stderr.contains("error[FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED]"),
         "{stderr}"
     );
     assert!(stderr.contains("error[EVENT_VERSION_NOT_BUMPED]"), "{stderr}");
@@ -390,6 +390,28 @@ fn git_revisions_are_read_without_a_checkout() {
 }
 
 #[test]
+fn buf_verdicts_by_default_and_deletions_as_warnings_on_request() {
+    // Deleting an enum value without reserving its name breaks JSON readers: an error in buf's
+    // WIRE_JSON, so the check fails although the version was bumped.
+    let (code, _, stderr) = check_case("proto_enum_value_deleted_minor_bump", &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("error[ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED]"),
+        "{stderr}"
+    );
+    // `[check] deletions = "warning"` is the direction-aware reading, opted into: the deletion
+    // is a warning; the unbumped version still fails.
+    let (code, _, stderr) = check_case("proto_field_deleted_deletions_warning", &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("warning[FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED]"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("EVENT_BREAKING_WITHOUT_MAJOR"), "{stderr}");
+    assert!(stderr.contains("error[EVENT_VERSION_NOT_BUMPED]"), "{stderr}");
+}
+
+#[test]
 fn sarif_and_junit_reports() {
     let case = "proto_field_deleted_no_bump";
     let (code, stdout, _) = check_case(case, &["--format", "sarif"]);
@@ -397,8 +419,8 @@ fn sarif_and_junit_reports() {
     let v: serde_json::Value = serde_json::from_str(&stdout).expect("sarif json");
     assert_eq!(v["version"], "2.1.0");
     let results = v["runs"][0]["results"].as_array().cloned().unwrap_or_default();
-    assert_eq!(results.len(), 3);
-    assert!(results.iter().any(|r| r["level"] == "warning") && results.iter().any(|r| r["level"] == "error"));
+    assert_eq!(results.len(), 4);
+    assert!(results.iter().all(|r| r["level"] == "error"));
     assert_eq!(
         results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
         "orders/order_placed.proto"
@@ -406,10 +428,10 @@ fn sarif_and_junit_reports() {
     let (code, stdout, _) = check_case(case, &["--format", "junit"]);
     assert_eq!(code, 1);
     assert!(
-        stdout.contains("<testsuites name=\"herald check\" tests=\"3\" failures=\"1\">"),
+        stdout.contains("<testsuites name=\"herald check\" tests=\"4\" failures=\"4\">"),
         "{stdout}"
     );
-    assert_eq!(stdout.matches("<failure ").count(), 1);
+    assert_eq!(stdout.matches("<failure ").count(), 4);
 }
 
 mod bad_input {
@@ -425,7 +447,11 @@ mod bad_input {
     fn findings(old: &Path, new: &Path, categories: Vec<Category>) -> Vec<&'static str> {
         let old = herald_codegen::load::load(old).expect("old").set;
         let new = herald_codegen::load::load(new).expect("new").set;
-        let options = CheckOptions { mode: None, categories };
+        let options = CheckOptions {
+            mode: None,
+            categories,
+            ..CheckOptions::default()
+        };
         check::check(&old, &new, &options)
             .iter()
             .map(|f| f.finding.rule)
@@ -497,4 +523,96 @@ fn empty_repos_check_clean() {
     ]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("no breaking changes"));
+}
+
+mod check_table {
+    use super::*;
+
+    /// `proto_field_deleted_no_bump` (a field deleted, the version kept) with `toml` appended to
+    /// the new side's herald.toml; `herald check` on it with `extra` arguments.
+    fn run(toml: &str, extra: &[&str]) -> (i32, String) {
+        let dir = tempfile::tempdir().expect("tmp");
+        copy(&fixtures().join("proto_field_deleted_no_bump"), dir.path());
+        let config = dir.path().join("new/herald.toml");
+        let text = std::fs::read_to_string(&config).expect("read");
+        std::fs::write(&config, format!("{text}\n{toml}")).expect("write");
+        let (new, old) = (dir.path().join("new"), dir.path().join("old"));
+        let (new, old) = (new.display().to_string(), old.display().to_string());
+        let mut args = vec!["check", new.as_str(), "--against", old.as_str()];
+        args.extend_from_slice(extra);
+        let (code, _, stderr) = herald(&args);
+        (code, stderr)
+    }
+
+    const NUMBER: &str = "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED";
+    const NAME: &str = "FIELD_NO_DELETE_UNLESS_NAME_RESERVED";
+
+    #[test]
+    fn except_ignore_and_ignore_only() {
+        let (code, stderr) = run("", &[]);
+        assert_eq!(code, 1);
+        for rule in [NUMBER, NAME, "EVENT_BREAKING_WITHOUT_MAJOR", "EVENT_VERSION_NOT_BUMPED"] {
+            assert!(stderr.contains(&format!("error[{rule}]")), "{rule}: {stderr}");
+        }
+
+        // Accepted rules are not reported, and what they would have made breaking is not either.
+        let (code, stderr) = run(&format!("[check]\nexcept = [\"{NUMBER}\", \"{NAME}\"]\n"), &[]);
+        assert_eq!(code, 1, "{stderr}");
+        assert!(!stderr.contains(NUMBER) && !stderr.contains(NAME), "{stderr}");
+        assert!(!stderr.contains("EVENT_BREAKING_WITHOUT_MAJOR"), "{stderr}");
+        assert!(stderr.contains("error[EVENT_VERSION_NOT_BUMPED]"), "{stderr}");
+
+        // The same from the command line, added to the file's.
+        let (code, stderr) = run(
+            &format!("[check]\nexcept = [\"{NUMBER}\"]\n"),
+            &["--except", NAME, "--except", "EVENT_VERSION_NOT_BUMPED"],
+        );
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stderr.contains("no breaking changes"), "{stderr}");
+
+        // A directory ignored: nothing in it is reported.
+        let (code, stderr) = run("[check]\nignore = [\"orders/\"]\n", &[]);
+        assert_eq!(code, 0, "{stderr}");
+        let (code, stderr) = run("[check]\nignore = [\"billing\", \"order\"]\n", &[]);
+        assert_eq!(code, 1, "a prefix of a name is not a directory: {stderr}");
+
+        // One rule ignored for one file.
+        let (code, stderr) = run(
+            &format!("[check.ignore_only]\n{NUMBER} = [\"orders/order_placed.proto\"]\n"),
+            &[],
+        );
+        assert_eq!(code, 1, "{stderr}");
+        assert!(!stderr.contains(NUMBER) && stderr.contains(NAME), "{stderr}");
+    }
+
+    #[test]
+    fn bad_settings_are_located_errors() {
+        let (code, stderr) = run("[check]\nexcept = [\"FIELD_NO_DELTE\"]\n", &[]);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(
+            stderr.contains("unknown compatibility rule `FIELD_NO_DELTE`"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("--> herald.toml:13:11"), "{stderr}");
+        assert!(stderr.contains("did you mean `FIELD_NO_DELETE`?"), "{stderr}");
+
+        let (code, stderr) = run("[check.ignore_only]\nFIELD_SAME_TYP = [\"orders\"]\n", &[]);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains("--> herald.toml:13:1"), "{stderr}");
+        assert!(stderr.contains("did you mean `FIELD_SAME_TYPE`?"), "{stderr}");
+
+        let (code, stderr) = run("[check]\nignore = [\"../elsewhere\"]\n", &[]);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains("is not a path inside the repo"), "{stderr}");
+
+        let (code, stderr) = run("[check]\ndeletions = \"sometimes\"\nexcept = \"x\"\nbogus = 1\n", &[]);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains("unknown `deletions` setting `sometimes`"), "{stderr}");
+        assert!(stderr.contains("`except` must be an array of strings"), "{stderr}");
+        assert!(stderr.contains("unknown key `bogus` in [check]"), "{stderr}");
+
+        let (code, stderr) = run("", &["--except", "FIELD_NO_DELTE"]);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains("did you mean `FIELD_NO_DELETE`?"), "{stderr}");
+    }
 }

@@ -99,6 +99,7 @@ fn wire_compatible_pairs_keep_every_shared_value() {
         let options = CheckOptions {
             mode: None,
             categories: vec![Category::Wire],
+            ..CheckOptions::default()
         };
         let breaking = check::check(&old, &new, &options)
             .iter()

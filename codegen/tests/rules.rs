@@ -29,6 +29,7 @@ fn findings(dir: &Path) -> (Vec<CheckFinding>, herald_codegen::EventSet) {
     let options = CheckOptions {
         mode: None,
         categories: vec![Category::File, Category::Package, Category::WireJson, Category::Wire],
+        ..CheckOptions::default()
     };
     let found = if dir.join("old/VIA_LOCK").is_file() {
         let mut lock = herald_codegen::lock::Lock::default();

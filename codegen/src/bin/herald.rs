@@ -49,6 +49,9 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
         format: CheckFormat,
+        /// A rule ID not to report (repeatable), besides herald.toml's `[check] except`.
+        #[arg(long, value_name = "RULE")]
+        except: Vec<String>,
     },
     /// Print every compatibility rule: ID, categories, purpose.
     Rules,
@@ -166,7 +169,8 @@ fn main() -> ExitCode {
             mode,
             categories,
             format,
-        } => check(&new, against.as_deref(), mode.as_deref(), &categories, format),
+            except,
+        } => check(&new, against.as_deref(), mode.as_deref(), &categories, format, &except),
         Command::Release { dir } => release(&dir),
         Command::Init { dir } => init(&dir),
         Command::Completions { shell } => {
@@ -353,6 +357,7 @@ fn check(
     mode: Option<&str>,
     categories: &str,
     format: CheckFormat,
+    except: &[String],
 ) -> ExitCode {
     use herald_codegen::compat::{self, check::CheckOptions, Category};
     let mode = match mode.map(|m| herald_codegen::model::Mode::parse(&m.to_ascii_uppercase())) {
@@ -372,6 +377,13 @@ fn check(
             None => return usage_error(format!("unknown category `{c}`; use FILE, PACKAGE, WIRE_JSON or WIRE")),
         }
     }
+    let mut excepted = Vec::new();
+    for id in except {
+        match compat::expand_rule(id) {
+            Ok(rules) => excepted.extend(rules.into_iter().map(str::to_owned)),
+            Err(help) => return usage_error(format!("unknown rule `{id}` in --except; {help}")),
+        }
+    }
     let options = CheckOptions {
         mode,
         categories: if cats.is_empty() {
@@ -379,6 +391,7 @@ fn check(
         } else {
             cats
         },
+        except: excepted,
     };
     let lock_path = new.join(herald_codegen::lock::LOCK_FILE);
     let against = match against {

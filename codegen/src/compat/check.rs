@@ -18,6 +18,8 @@ pub struct CheckOptions {
     pub mode: Option<Mode>,
     /// buf categories for proto rules; default `WIRE_JSON`.
     pub categories: Vec<Category>,
+    /// Rule IDs not reported (`--except`), besides herald.toml's `[check] except`.
+    pub except: Vec<String>,
 }
 
 impl Default for CheckOptions {
@@ -25,7 +27,52 @@ impl Default for CheckOptions {
         CheckOptions {
             mode: None,
             categories: vec![Category::WireJson],
+            except: Vec::new(),
         }
+    }
+}
+
+/// What the options and the new side's `[check]` table hide.
+struct Filter<'a> {
+    except: Vec<&'a str>,
+    ignore: Vec<&'a str>,
+    ignore_only: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> Filter<'a> {
+    fn new(options: &'a CheckOptions, new: &'a EventSet) -> Filter<'a> {
+        let mut filter = Filter {
+            except: options.except.iter().map(String::as_str).collect(),
+            ignore: Vec::new(),
+            ignore_only: Vec::new(),
+        };
+        if let Some(c) = &new.config {
+            filter.except.extend(c.check.except.iter().map(|(r, _)| r.as_str()));
+            filter.ignore.extend(c.check.ignore.iter().map(|(p, _)| p.as_str()));
+            for (rule, _, paths) in &c.check.ignore_only {
+                filter
+                    .ignore_only
+                    .extend(paths.iter().map(|(p, _)| (rule.as_str(), p.as_str())));
+            }
+        }
+        filter
+    }
+
+    /// Whether `f` is hidden: its rule is excepted, or the file it is reported in (the new
+    /// side's, else the baseline's) is ignored, for every rule or for its rule.
+    fn hides(&self, f: &CheckFinding, new: &SourceMap, old: Option<&SourceMap>) -> bool {
+        let rule = f.finding.rule;
+        if self.except.contains(&rule) {
+            return true;
+        }
+        let file = match (f.finding.span, f.finding.old_span, old) {
+            (Some(s), _, _) => new.get(s.file).name.as_str(),
+            (None, Some(s), Some(old)) => old.get(s.file).name.as_str(),
+            _ => return false,
+        };
+        let under =
+            |prefix: &str| file == prefix || file.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'));
+        self.ignore.iter().any(|p| under(p)) || self.ignore_only.iter().any(|(r, p)| *r == rule && under(p))
     }
 }
 
@@ -187,6 +234,8 @@ pub fn check_against_lock(
         }
     }
     out.dedup_by(|a, b| a.finding == b.finding);
+    let filter = Filter::new(options, new);
+    out.retain(|f| !filter.hides(f, &new.sources_map, None));
     Ok(out)
 }
 
@@ -262,10 +311,11 @@ pub fn check(old: &EventSet, new: &EventSet, options: &CheckOptions) -> Vec<Chec
             .unwrap_or_else(|| default_mode(new))
     };
 
-    // Proto: buf's rules for the chosen categories. Deleting a field or an enum value never
-    // breaks a reader in either direction (a new reader ignores it, an old one sees its default);
-    // what breaks is reusing the number later. So deletions are warnings, whatever the mode;
-    // a reused number shows up as a changed type, name or cardinality, which are errors.
+    // Proto: buf's rules for the chosen categories, errors as in buf. With `[check] deletions =
+    // "warning"`, deleting a field or an enum value is a warning: it breaks no reader in either
+    // direction on the wire (a new reader ignores it, an old one sees its default) until the
+    // number is reused, which shows up as a changed type, name or cardinality (errors).
+    let deletions_warning = new.config.as_ref().is_some_and(|c| c.check.deletions_warning);
     let enabled = super::rules_in(&options.categories);
     let proto_findings = proto::check(old, new, &|id| enabled.contains(&id));
     for f in proto_findings {
@@ -291,7 +341,7 @@ pub fn check(old: &EventSet, new: &EventSet, options: &CheckOptions) -> Vec<Chec
                 .collect(),
             _ => Vec::new(),
         };
-        let severity = deletion_severity(f.rule);
+        let severity = deletion_severity(f.rule, deletions_warning);
         if users.is_empty() {
             out.push(CheckFinding {
                 finding: f.clone(),
@@ -377,7 +427,11 @@ pub fn check(old: &EventSet, new: &EventSet, options: &CheckOptions) -> Vec<Chec
         }
     }
 
+    // What the team accepted is dropped before the event rules judge what is left.
+    let filter = Filter::new(options, new);
+    out.retain(|f| !filter.hides(f, &new.sources_map, Some(&old.sources_map)));
     event_rules(old, new, options, &mut out);
+    out.retain(|f| !filter.hides(f, &new.sources_map, Some(&old.sources_map)));
     out.sort_by(|a, b| {
         let key = |f: &CheckFinding| {
             (
@@ -392,9 +446,12 @@ pub fn check(old: &EventSet, new: &EventSet, options: &CheckOptions) -> Vec<Chec
     out
 }
 
-/// Warning for deletions (harmless to readers in both directions; reuse is what breaks), error
-/// for everything else.
-fn deletion_severity(rule: &str) -> Severity {
+/// Error, as in buf; with `deletions_warning`, a warning for deletions (harmless to readers in
+/// both directions; reuse is what breaks).
+fn deletion_severity(rule: &str, deletions_warning: bool) -> Severity {
+    if !deletions_warning {
+        return Severity::Error;
+    }
     match rule {
         "FIELD_NO_DELETE"
         | "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED"

@@ -331,6 +331,30 @@ pub const DEPRECATED: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// The rule IDs a rule ID written by a user stands for: itself, or a deprecated buf ID's
+/// replacements. An unknown ID is `Err` with a help line ("did you mean ...").
+pub fn expand_rule(id: &str) -> Result<Vec<&'static str>, String> {
+    if let Some((_, replacements)) = DEPRECATED.iter().find(|(old, _)| *old == id) {
+        return Ok(replacements.to_vec());
+    }
+    let rules = all_rules();
+    if let Some(r) = rules.iter().find(|r| r.id == id) {
+        return Ok(vec![r.id]);
+    }
+    let upper = id.to_ascii_uppercase();
+    let best = rules
+        .iter()
+        .map(|r| r.id)
+        .chain(DEPRECATED.iter().map(|(old, _)| *old))
+        .map(|r| (strsim::jaro_winkler(&upper, r), r))
+        .filter(|(score, _)| *score >= 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    Err(match best {
+        Some((_, r)) => format!("did you mean `{r}`? (`herald rules` lists every rule)"),
+        None => "`herald rules` lists every rule".to_owned(),
+    })
+}
+
 /// The rule IDs in any of `categories`.
 pub fn rules_in(categories: &[Category]) -> Vec<&'static str> {
     RULES
