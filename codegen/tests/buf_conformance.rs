@@ -1,6 +1,8 @@
 //! herald's proto rules against buf's own verdicts: the 56 cases of buf's breaking-change suite
 //! in `../shared/conformance/buf-breaking` (see its README). For each case herald runs the rules
-//! the case's `buf.yaml` names and compares (file, line, rule) with `expected.jsonl`.
+//! the case's `buf.yaml` names and compares (file, line, rule) with `expected.jsonl`, then runs
+//! `herald check` with only those rules (the others through `--except`) and compares its verdict
+//! with buf's: every finding an error, exit code 1 exactly when buf exits 100.
 //!
 //! Every difference must be listed in `tests/buf_conformance_differences.txt` (and explained in
 //! ARCHITECTURE.md); the test fails on any difference not listed and on any listed one that no
@@ -72,6 +74,47 @@ fn actual(case: &Path) -> BTreeSet<String> {
         .collect()
 }
 
+/// What `herald check current --against previous` answers with exactly the case's rules enabled
+/// (every other proto rule passed to `--except`): its exit code and the severity of each finding.
+fn verdict(case: &Path) -> (i32, Vec<(String, String)>) {
+    let rules = enabled_rules(case);
+    let mut args: Vec<String> = vec![
+        "check".into(),
+        case.join("current").display().to_string(),
+        "--against".into(),
+        case.join("previous").display().to_string(),
+        "--categories".into(),
+        "FILE,PACKAGE,WIRE_JSON,WIRE".into(),
+        "--format".into(),
+        "json".into(),
+    ];
+    for r in compat::RULES.iter().filter(|r| !rules.contains(r.id)) {
+        args.push("--except".into());
+        args.push(r.id.into());
+    }
+    let (code, stdout, _) = common::herald(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_default();
+    let findings = report["findings"]
+        .as_array()
+        .map(|fs| {
+            fs.iter()
+                .map(|f| {
+                    (
+                        format!(
+                            "{} {}:{}",
+                            f["rule"].as_str().unwrap_or_default(),
+                            f["file"].as_str().unwrap_or("-"),
+                            f["line"].as_u64().unwrap_or(1)
+                        ),
+                        f["severity"].as_str().unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    (code, findings)
+}
+
 #[test]
 fn agrees_with_buf_except_for_listed_differences() {
     let root = suite();
@@ -96,6 +139,17 @@ fn agrees_with_buf_except_for_listed_differences() {
         }
         for extra in got.difference(&want) {
             differences.push(format!("{name} + {extra}"));
+        }
+        // buf reports every finding as an error and exits 100 when there is one; herald must
+        // fail (exit 1) exactly then, every finding an error.
+        let (code, findings) = verdict(case);
+        let buf_exit = if want.is_empty() { 0 } else { 100 };
+        let herald_should = if want.is_empty() { 0 } else { 1 };
+        if code != herald_should {
+            differences.push(format!("{name} exit: buf {buf_exit}, herald {code}"));
+        }
+        for (key, severity) in findings.iter().filter(|(_, s)| s != "error") {
+            differences.push(format!("{name} severity: {key} {severity}, buf error"));
         }
     }
     let listed_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/buf_conformance_differences.txt");
