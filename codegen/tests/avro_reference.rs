@@ -1,5 +1,8 @@
 //! herald's Avro verdicts against the Apache Avro reference checker (PyPI `avro`,
-//! `avro.compatibility`) on the corpus in `tests/fixtures/compat/avro`: herald must agree on every
+//! `avro.compatibility`) on the corpus in `tests/fixtures/compat/avro`, both the checker's on the
+//! two top-level schemas and `herald check reader.avsc --against writer.avsc --mode BACKWARD`
+//! (renamed records included: two single files are paired whatever their records are called, and
+//! judged by name and alias as the reference does): herald must agree on every
 //! case except where herald deliberately follows the specification (`decimal_*` cases, see
 //! `compat/avro.rs`). `cargo xtask ci` installs the reference into `target/peers/avro-venv` and
 //! points `HERALD_AVRO_PYTHON` at it; without it this test fails (it never passes by skipping).
@@ -18,6 +21,20 @@ fn herald_verdict(case: &Path) -> &'static str {
         "compatible"
     } else {
         "incompatible"
+    }
+}
+
+/// The verdict of `herald check reader.avsc --against writer.avsc --mode BACKWARD` (new readers,
+/// old data: the reader is the new side), as a user runs it on two files: the two files' schemas
+/// are paired whatever they are named.
+fn herald_check_verdict(case: &Path) -> String {
+    let (reader, writer) = (case.join("reader.avsc"), case.join("writer.avsc"));
+    let (reader, writer) = (reader.display().to_string(), writer.display().to_string());
+    let (code, _, stderr) = common::herald(&["check", &reader, "--against", &writer, "--mode", "BACKWARD"]);
+    match code {
+        0 => "compatible".to_owned(),
+        1 => "incompatible".to_owned(),
+        _ => format!("refused (exit {code}): {}", stderr.lines().next().unwrap_or_default()),
     }
 }
 
@@ -50,16 +67,19 @@ fn agrees_with_the_apache_avro_reference() {
     let mut disagreements = Vec::new();
     for case in &cases {
         let name = case.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
-        let ours = herald_verdict(case);
         let theirs = reference.get(&name).map(String::as_str).unwrap_or("missing");
         let deliberate = name.starts_with("decimal_");
-        match (ours == theirs, deliberate) {
-            (true, false) => {}
-            (false, true) => {}
-            (true, true) => disagreements.push(format!(
-                "{name}: listed as a deliberate difference but herald agrees ({ours})"
-            )),
-            (false, false) => disagreements.push(format!("{name}: herald {ours}, reference {theirs}")),
+        // The checker on the two top-level schemas, and the command line on the two files.
+        let check = herald_check_verdict(case);
+        for (how, ours) in [("herald", herald_verdict(case)), ("herald check", check.as_str())] {
+            match (ours == theirs, deliberate) {
+                (true, false) => {}
+                (false, true) => {}
+                (true, true) => disagreements.push(format!(
+                    "{name}: listed as a deliberate difference but {how} agrees ({ours})"
+                )),
+                (false, false) => disagreements.push(format!("{name}: {how} {ours}, reference {theirs}")),
+            }
         }
     }
     assert!(disagreements.is_empty(), "{disagreements:#?}");

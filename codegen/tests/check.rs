@@ -616,3 +616,73 @@ mod check_table {
         assert!(stderr.contains("did you mean `FIELD_NO_DELETE`?"), "{stderr}");
     }
 }
+
+mod avro_renames {
+    use super::*;
+
+    const OLD: &str =
+        r#"{"type": "record", "name": "Payment", "namespace": "acme", "fields": [{"name": "id", "type": "string"}]}"#;
+    const RENAMED: &str =
+        r#"{"type": "record", "name": "Transfer", "namespace": "acme", "fields": [{"name": "id", "type": "string"}]}"#;
+    const ALIASED: &str = r#"{"type": "record", "name": "Transfer", "namespace": "acme", "aliases": ["Payment"], "fields": [{"name": "id", "type": "string"}]}"#;
+
+    /// `herald check new --against old --mode MODE` on two single files.
+    fn files(new: &str, old: &str, mode: &str) -> (i32, String) {
+        let dir = tempfile::tempdir().expect("tmp");
+        std::fs::write(dir.path().join("new.avsc"), new).expect("write");
+        std::fs::write(dir.path().join("old.avsc"), old).expect("write");
+        let (n, o) = (dir.path().join("new.avsc"), dir.path().join("old.avsc"));
+        let (code, _, stderr) = herald(&[
+            "check",
+            &n.display().to_string(),
+            "--against",
+            &o.display().to_string(),
+            "--mode",
+            mode,
+        ]);
+        (code, stderr)
+    }
+
+    #[test]
+    fn a_renamed_record_is_compared_not_skipped() {
+        // Records must have the same name (or the reader an alias): a rename breaks both ways.
+        for mode in ["BACKWARD", "FORWARD"] {
+            for (new, old) in [(RENAMED, OLD), (OLD, RENAMED)] {
+                let (code, stderr) = files(new, old, mode);
+                assert_eq!(code, 1, "{mode}: {stderr}");
+                assert!(stderr.contains("AVRO_NAME_MISMATCH"), "{stderr}");
+            }
+        }
+        // With an alias on the new (reader) side: new readers read old data, not the reverse.
+        assert_eq!(files(ALIASED, OLD, "BACKWARD").0, 0);
+        let (code, stderr) = files(ALIASED, OLD, "FORWARD");
+        assert_eq!(code, 1, "{stderr}");
+        assert_eq!(files(ALIASED, OLD, "FULL").0, 1);
+    }
+
+    #[test]
+    fn an_event_whose_record_was_renamed_is_paired_by_its_event_name() {
+        let repo = |record: &str| {
+            let dir = tempfile::tempdir().expect("tmp");
+            std::fs::write(
+                dir.path().join("herald.toml"),
+                "[repo]\nname = \"acme\"\n\n[sources.pay]\nschemas = [\"*.avsc\"]\n",
+            )
+            .expect("write");
+            let text = format!(
+                r#"{{"type": "record", "name": "{record}", "namespace": "acme", "herald": {{"version": "1.1", "kind": "event", "partitionKey": "id", "name": "acme.Payment"}}, "fields": [{{"name": "id", "type": "string"}}]}}"#
+            );
+            std::fs::write(dir.path().join("payment.avsc"), text).expect("write");
+            dir
+        };
+        let (old, new) = (repo("Payment"), repo("Transfer"));
+        let (code, _, stderr) = herald(&[
+            "check",
+            &new.path().display().to_string(),
+            "--against",
+            &old.path().display().to_string(),
+        ]);
+        assert_eq!(code, 1, "{stderr}");
+        assert!(stderr.contains("AVRO_NAME_MISMATCH"), "{stderr}");
+    }
+}

@@ -367,35 +367,21 @@ pub fn check(old: &EventSet, new: &EventSet, options: &CheckOptions) -> Vec<Chec
     }
 
     // Avro: schema resolution in the directions the mode asks for.
-    for ty in new
-        .types
-        .iter()
-        .filter(|t| t.format == Format::Avro && matches!(t.kind, TypeKind::Message(_)))
-    {
-        let Some(old_ty) = old.type_named(&ty.full_name) else {
-            continue;
-        };
-        if old_ty.format != Format::Avro {
-            continue;
-        }
-        // Roots only: events, or (without events) every record; nested types are reached from them.
+    for (old_name, ty) in avro_pairs(old, new) {
         let event = event_for(new, &ty.full_name).map(|e| e.name.clone());
-        if event.is_none() && !new.events.is_empty() {
-            continue;
-        }
         let mode = mode_of(&ty.full_name);
         let (backward, forward) = directions(mode);
         let mut issues = Vec::new();
         if backward {
             issues.extend(
-                avro::can_read(new, &ty.full_name, old, &ty.full_name)
+                avro::can_read(new, &ty.full_name, old, old_name)
                     .into_iter()
                     .map(|i| (i, true)),
             );
         }
         if forward {
             issues.extend(
-                avro::can_read(old, &ty.full_name, new, &ty.full_name)
+                avro::can_read(old, old_name, new, &ty.full_name)
                     .into_iter()
                     .map(|i| (i, false)),
             );
@@ -444,6 +430,85 @@ pub fn check(old: &EventSet, new: &EventSet, options: &CheckOptions) -> Vec<Chec
     });
     out.dedup_by(|a, b| a.finding == b.finding);
     out
+}
+
+/// The Avro records to compare, as (baseline full name, new type): the roots only (events, or
+/// without events every record; nested types are reached from them), each paired with what the
+/// user means by "the same schema": the same event (name and MAJOR) whatever its type is called
+/// now; else the same full name; else a record whose aliases name it; else, when each side is one
+/// file, the two files' top-level records. A pair with different names is then judged by schema
+/// resolution, which refuses it unless the reader has an alias for the writer's name.
+fn avro_pairs<'a>(old: &'a EventSet, new: &'a EventSet) -> Vec<(&'a str, &'a crate::model::TypeDef)> {
+    let is_record = |t: &crate::model::TypeDef| t.format == Format::Avro && matches!(t.kind, TypeKind::Message(_));
+    let old_record = |name: &str| {
+        old.type_named(name)
+            .filter(|t| is_record(t))
+            .map(|t| t.full_name.as_str())
+    };
+    let by_name_or_alias = |ty: &crate::model::TypeDef| {
+        old_record(&ty.full_name).or_else(|| ty.aliases.iter().find_map(|a| old_record(a)))
+    };
+    let mut pairs = Vec::new();
+    if !new.events.is_empty() {
+        for ne in &new.events {
+            let ty = &new.types[ne.type_id];
+            if !is_record(ty) {
+                continue;
+            }
+            let same_event = old
+                .events
+                .iter()
+                .find(|oe| oe.name == ne.name && oe.version.major == ne.version.major)
+                .and_then(|oe| old_record(&old.types[oe.type_id].full_name));
+            if let Some(o) = same_event.or_else(|| by_name_or_alias(ty)) {
+                pairs.push((o, ty));
+            }
+        }
+        return pairs;
+    }
+    for ty in new.types.iter().filter(|t| is_record(t)) {
+        if let Some(o) = by_name_or_alias(ty) {
+            pairs.push((o, ty));
+        }
+    }
+    let user_files = |set: &EventSet| {
+        set.files
+            .iter()
+            .filter(|f| !f.builtin)
+            .map(|f| f.id)
+            .collect::<Vec<_>>()
+    };
+    if let ([of], [nf]) = (user_files(old).as_slice(), user_files(new).as_slice()) {
+        if let (Some(o), Some(n)) = (top_record(old, *of), top_record(new, *nf)) {
+            let n = &new.types[n];
+            if !pairs.iter().any(|(_, t)| t.full_name == n.full_name) {
+                pairs.push((old.types[o].full_name.as_str(), n));
+            }
+        }
+    }
+    pairs
+}
+
+/// The top-level record of an Avro file: the one no other type of the file refers to (the last
+/// such in a file holding an array of schemas).
+fn top_record(set: &EventSet, file: crate::span::FileId) -> Option<usize> {
+    let in_file: Vec<usize> = (0..set.types.len())
+        .filter(|&i| set.types[i].file == file && set.types[i].format == Format::Avro)
+        .collect();
+    let mut referenced = std::collections::BTreeSet::new();
+    for &i in &in_file {
+        if let TypeKind::Message(m) = &set.types[i].kind {
+            let mut refs = Vec::new();
+            for f in &m.fields {
+                f.ty.named_refs(&mut refs);
+            }
+            referenced.extend(refs.into_iter().filter(|r| *r != set.types[i].full_name));
+        }
+    }
+    in_file
+        .into_iter()
+        .filter(|&i| matches!(set.types[i].kind, TypeKind::Message(_)) && !referenced.contains(&set.types[i].full_name))
+        .max_by_key(|&i| set.types[i].span.start)
 }
 
 /// Error, as in buf; with `deletions_warning`, a warning for deletions (harmless to readers in
