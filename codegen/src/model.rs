@@ -134,6 +134,9 @@ pub struct SchemaFile {
     pub imports: Vec<Import>,
     /// Built into herald (`herald/options.proto`, `google/protobuf/*.proto`): not linted.
     pub builtin: bool,
+    /// Avro: the file's schema when it is not a named type (`"int"`, an array or a map): valid as
+    /// a whole `.avsc` file, compared by `herald check` when each side is one file.
+    pub avro_root: Option<TypeRef>,
 }
 
 #[derive(Debug, Clone)]

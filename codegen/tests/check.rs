@@ -661,6 +661,32 @@ mod avro_renames {
     }
 
     #[test]
+    fn top_level_primitive_schemas_are_checked_not_refused() {
+        // int → long is a promotion: new readers read old data, old readers cannot read new data.
+        assert_eq!(files("\"long\"", "\"int\"", "BACKWARD").0, 0);
+        let (code, stderr) = files("\"long\"", "\"int\"", "FORWARD");
+        assert_eq!(code, 1, "{stderr}");
+        assert!(
+            stderr.contains("AVRO_TYPE_MISMATCH") && stderr.contains("--> new.avsc:1:1"),
+            "{stderr}"
+        );
+        assert_eq!(files("\"int\"", "\"long\"", "BACKWARD").0, 1);
+        // A primitive against a record, and an array of them.
+        assert_eq!(files(OLD, "\"int\"", "BACKWARD").0, 1);
+        assert_eq!(
+            files(
+                r#"{"type": "array", "items": "long"}"#,
+                r#"{"type": "array", "items": "int"}"#,
+                "BACKWARD"
+            )
+            .0,
+            0
+        );
+        // A string that names no primitive is still not a schema.
+        assert_eq!(files("\"integer\"", "\"int\"", "BACKWARD").0, 2);
+    }
+
+    #[test]
     fn an_event_whose_record_was_renamed_is_paired_by_its_event_name() {
         let repo = |record: &str| {
             let dir = tempfile::tempdir().expect("tmp");

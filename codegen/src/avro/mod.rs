@@ -46,6 +46,7 @@ pub fn load(sources: &SourceMap, files: &[FileId], diags: &mut Vec<Diagnostic>) 
             package: None,
             imports: Vec::new(),
             builtin: false,
+            avro_root: None,
         });
     }
 
@@ -62,6 +63,20 @@ pub fn load(sources: &SourceMap, files: &[FileId], diags: &mut Vec<Diagnostic>) 
     for (file, value) in &parsed {
         let text = &sources.get(*file).text;
         let tops: Vec<&Value<'_>> = top_level(value);
+        if is_unnamed_schema(value) {
+            // A whole file that is one unnamed schema is valid Avro; it is the file's root type.
+            let mut walker = Walker {
+                file: *file,
+                names: &names,
+                types: &mut loaded.types,
+                diags,
+            };
+            let root = walker.schema(value, "", 0);
+            if let Some(f) = loaded.files.iter_mut().find(|f| f.id == *file) {
+                f.avro_root = Some(root);
+            }
+            continue;
+        }
         if tops.is_empty() || !matches!(value, Value::Object(_) | Value::Array(_)) {
             diags.push(
                 Diagnostic::error(
@@ -255,6 +270,17 @@ fn top_level<'a, 'b>(value: &'b Value<'a>) -> Vec<&'b Value<'a>> {
     match value {
         Value::Array(a) => a.elements.iter().collect(),
         other => vec![other],
+    }
+}
+
+/// A primitive type name (`"int"`), or an object whose type is a primitive, `array` or `map`.
+fn is_unnamed_schema(value: &Value<'_>) -> bool {
+    match value {
+        Value::StringLit(s) => primitive(&s.value).is_some(),
+        Value::Object(o) => {
+            str_prop(o, "type").is_some_and(|(_, t)| primitive(&t).is_some() || t == "array" || t == "map")
+        }
+        _ => false,
     }
 }
 

@@ -128,9 +128,25 @@ pub const MAX_DEPTH: usize = 400;
 
 /// Can data written with `writer_type` (in `writer`) be read as `reader_type` (in `reader`)?
 pub fn can_read(reader: &EventSet, reader_type: &str, writer: &EventSet, writer_type: &str) -> Vec<AvroIssue> {
+    can_read_type(
+        reader,
+        &TypeRef::Named(reader_type.to_owned()),
+        writer,
+        &TypeRef::Named(writer_type.to_owned()),
+    )
+}
+
+/// Can data written as `w` (in `writer`) be read as `r` (in `reader`)? For any schema, named or
+/// not (a whole `.avsc` file may be `"int"`).
+pub fn can_read_type(reader: &EventSet, r: &TypeRef, writer: &EventSet, w: &TypeRef) -> Vec<AvroIssue> {
+    let name = |set: &EventSet, t: &TypeRef| match t {
+        TypeRef::Named(n) => n.clone(),
+        other => describe(set, other, 0),
+    };
+    let (reader_type, writer_type) = (name(reader, r), name(writer, w));
+    let (reader_type, writer_type) = (reader_type.as_str(), writer_type.as_str());
+    let (r, w) = (r.clone(), w.clone());
     let mut checker = Checker::new(reader, writer);
-    let r = TypeRef::Named(reader_type.to_owned());
-    let w = TypeRef::Named(writer_type.to_owned());
     let mut ctx = Ctx::default();
     let mut out = Vec::new();
     checker.report(&r, &w, &mut ctx, &mut out, 0);
@@ -1466,11 +1482,18 @@ mod tests {
             let text = |file: &str| std::fs::read_to_string(case.join(file)).expect("schema file");
             let reader = load_file(&case.join("reader.avsc"));
             let writer = load_file(&case.join("writer.avsc"));
-            let issues = can_read(
+            // A whole-file unnamed schema (`"int"`) is its file's root; otherwise the top record.
+            let root = |set: &EventSet, file: &str| {
+                set.files
+                    .first()
+                    .and_then(|f| f.avro_root.clone())
+                    .unwrap_or_else(|| TypeRef::Named(top_name(&text(file))))
+            };
+            let issues = can_read_type(
                 &reader,
-                &top_name(&text("reader.avsc")),
+                &root(&reader, "reader.avsc"),
                 &writer,
-                &top_name(&text("writer.avsc")),
+                &root(&writer, "writer.avsc"),
             );
             let got = if issues.is_empty() {
                 "compatible"

@@ -413,6 +413,48 @@ pub fn check(old: &EventSet, new: &EventSet, options: &CheckOptions) -> Vec<Chec
         }
     }
 
+    // Two single .avsc files of which one (or both) is an unnamed schema (`"int"`, an array, a
+    // map): their root types, compared the same way.
+    if let Some((old_root, new_root, new_file)) = avro_file_roots(old, new) {
+        let mode = options.mode.unwrap_or_else(|| default_mode(new));
+        let (backward, forward) = directions(mode);
+        let mut issues = Vec::new();
+        if backward {
+            issues.extend(
+                avro::can_read_type(new, &new_root, old, &old_root)
+                    .into_iter()
+                    .map(|i| (i, true)),
+            );
+        }
+        if forward {
+            issues.extend(
+                avro::can_read_type(old, &old_root, new, &new_root)
+                    .into_iter()
+                    .map(|i| (i, false)),
+            );
+        }
+        for (issue, new_is_reader) in issues {
+            let (span, old_span, direction) = if new_is_reader {
+                (issue.reader_span, issue.writer_span, "new readers cannot read old data")
+            } else {
+                (issue.writer_span, issue.reader_span, "old readers cannot read new data")
+            };
+            out.push(CheckFinding {
+                finding: Finding {
+                    rule: issue.rule,
+                    message: format!("{}: {} ({direction})", issue.path, issue.message),
+                    span: span.or(Some(Span::file_start(new_file))),
+                    old_span,
+                    type_name: None,
+                    hint: issue.hint,
+                },
+                severity: Severity::Error,
+                event: None,
+                mode: Some(mode),
+            });
+        }
+    }
+
     // What the team accepted is dropped before the event rules judge what is left.
     let filter = Filter::new(options, new);
     out.retain(|f| !filter.hides(f, &new.sources_map, Some(&old.sources_map)));
@@ -487,6 +529,32 @@ fn avro_pairs<'a>(old: &'a EventSet, new: &'a EventSet) -> Vec<(&'a str, &'a cra
         }
     }
     pairs
+}
+
+/// When each side is one `.avsc` file and one of them is an unnamed schema: both files' root
+/// types (the unnamed schema, or the top-level record) and the new file.
+fn avro_file_roots(
+    old: &EventSet,
+    new: &EventSet,
+) -> Option<(crate::model::TypeRef, crate::model::TypeRef, crate::span::FileId)> {
+    use crate::model::TypeRef;
+    fn single(set: &EventSet) -> Option<&crate::model::SchemaFile> {
+        let mut files = set.files.iter().filter(|f| !f.builtin);
+        match (files.next(), files.next()) {
+            (Some(f), None) if f.format == Format::Avro => Some(f),
+            _ => None,
+        }
+    }
+    let (of, nf) = (single(old)?, single(new)?);
+    if of.avro_root.is_none() && nf.avro_root.is_none() {
+        return None;
+    }
+    let root = |set: &EventSet, f: &crate::model::SchemaFile| {
+        f.avro_root
+            .clone()
+            .or_else(|| top_record(set, f.id).map(|i| TypeRef::Named(set.types[i].full_name.clone())))
+    };
+    Some((root(old, of)?, root(new, nf)?, nf.id))
 }
 
 /// The top-level record of an Avro file: the one no other type of the file refers to (the last

@@ -273,6 +273,7 @@ pub fn load(root: &Path, sources: &mut SourceMap, inputs: &[ProtoInput], diags: 
                 })
                 .collect(),
             builtin,
+            avro_root: None,
         });
     }
     // Files that failed still belong to the repo (lint reports them as such).
@@ -284,6 +285,7 @@ pub fn load(root: &Path, sources: &mut SourceMap, inputs: &[ProtoInput], diags: 
                 package: st.outline.package.as_ref().map(|p| p.0.clone()),
                 imports: Vec::new(),
                 builtin: false,
+                avro_root: None,
             });
         }
     }
