@@ -109,29 +109,36 @@ fn proto_signature(set: &EventSet, descriptors: &mut Descriptors, ty: &TypeDef) 
     None
 }
 
-/// A type's definition from the model, docs and positions left out.
-fn model_signature(ty: &TypeDef) -> String {
-    let mut kind = ty.kind.clone();
+/// A type's definition from the model, docs and positions (files included: the same file may
+/// have another id in another set) left out.
+pub(crate) fn model_signature(ty: &TypeDef) -> String {
+    format!("{}\0{:?}\0{:?}", ty.full_name, ty.aliases, without_positions(&ty.kind))
+}
+
+/// `kind` with every doc removed and every span the same.
+pub(crate) fn without_positions(kind: &TypeKind) -> TypeKind {
+    let nowhere = Span::file_start(crate::span::FileId(0));
+    let mut kind = kind.clone();
     match &mut kind {
         TypeKind::Message(m) => {
             for f in &mut m.fields {
                 f.doc = Default::default();
-                f.span = Span::file_start(f.span.file);
-                f.type_span = f.span;
+                f.span = nowhere;
+                f.type_span = nowhere;
             }
             for o in &mut m.oneofs {
-                o.span = Span::file_start(o.span.file);
+                o.span = nowhere;
             }
         }
         TypeKind::Enum(e) => {
             for v in &mut e.values {
                 v.doc = Default::default();
-                v.span = Span::file_start(v.span.file);
+                v.span = nowhere;
             }
         }
         TypeKind::Fixed { .. } => {}
     }
-    format!("{}\0{:?}\0{:?}", ty.full_name, ty.aliases, kind)
+    kind
 }
 
 /// The fingerprint `herald.lock` records for an event of type `ty` (version [`VERSION`]): Avro,

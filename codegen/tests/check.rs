@@ -318,6 +318,54 @@ fn a_change_in_a_message_an_event_uses_from_another_file_is_a_change_of_that_eve
 }
 
 #[test]
+fn comments_change_no_released_version_but_json_names_and_avro_defaults_do() {
+    let repo = example_copy();
+    let root = repo.path().display().to_string();
+    git_commit_all(repo.path());
+    let common = repo.path().join("user/v1/common.proto");
+    edit(
+        &common,
+        "// Name shown to other players.",
+        "// The name other players see.",
+    );
+    for baseline in ["lock", "git:HEAD"] {
+        let (code, _, stderr) = herald(&["check", &root, "--against", baseline]);
+        assert_eq!(code, 0, "{baseline}: {stderr}");
+    }
+    // json_name changes the JSON form of every event using Profile.
+    edit(
+        &common,
+        "string locale = 4;",
+        "string locale = 4 [json_name = \"lang\"];",
+    );
+    for baseline in ["lock", "git:HEAD"] {
+        let (code, _, stderr) = herald(&["check", &root, "--against", baseline, "--categories", "WIRE"]);
+        assert_eq!(code, 1, "{baseline}: {stderr}");
+        assert!(stderr.contains("field `locale` changed"), "{baseline}: {stderr}");
+    }
+    edit(
+        &common,
+        "string locale = 4 [json_name = \"lang\"];",
+        "string locale = 4;",
+    );
+    // An Avro field default is left out of the Avro fingerprint (parsing canonical form), but a
+    // released version whose default changed in place is still an edited release.
+    edit(
+        &repo.path().join("accounting/bank_error.avsc"),
+        "},\n      \"default\": \"UNKNOWN\"",
+        "},\n      \"default\": \"WARNING\"",
+    );
+    let (code, _, stderr) = herald(&["check", &root]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("error[EVENT_RELEASED_VERSION_EDITED]")
+            && stderr.contains("field `severity` changed")
+            && stderr.contains("--> accounting/bank_error.avsc:24:"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_widened_integer_in_a_used_message_is_a_finding_in_the_wire_category() {
     // int32 → int64 is wire compatible, so buf's WIRE rules say nothing; the event's schema
     // changed all the same, and its version did not.

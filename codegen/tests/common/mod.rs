@@ -38,6 +38,19 @@ pub fn repo(config: &str) -> tempfile::TempDir {
     dir
 }
 
+/// Copies the directory tree `from` into `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
+    for e in std::fs::read_dir(from).expect("read_dir").flatten() {
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).expect("copy");
+        }
+    }
+}
+
 /// A small deterministic generator (SplitMix64) driven by proptest's seed.
 pub struct Gen(pub u64);
 
