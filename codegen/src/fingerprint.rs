@@ -4,8 +4,8 @@
 //! enum, record or fixed its fields refer to, in whatever file they are defined. [`closure`] lists
 //! them; [`type_signature`] is one type's own definition as the data sees it (nested definitions,
 //! docs and positions left out; proto field and message options kept, since `packed`, `jstype` and
-//! `json_name` change the wire or JSON form, and the file's syntax, which changes presence and
-//! packing); [`event_fingerprint`] is the CRC-64-AVRO of all of them, what `herald.lock` records
+//! `json_name` change the wire or JSON form, except `deprecated`, and the file's syntax, which
+//! changes presence and packing); [`event_fingerprint`] is the CRC-64-AVRO of all of them, what `herald.lock` records
 //! (fingerprint version [`VERSION`]); [`changes`] says which types of the closure differ between
 //! two schema sets and where.
 //!
@@ -85,7 +85,7 @@ fn proto_signature(set: &EventSet, descriptors: &mut Descriptors, ty: &TypeDef) 
         .collect();
     for e in &file.enum_type {
         if join_name(&package, e.name()) == ty.full_name {
-            out.extend(e.encode_to_vec());
+            out.extend(own_enum(e).encode_to_vec());
             return Some(out);
         }
     }
@@ -95,18 +95,45 @@ fn proto_signature(set: &EventSet, descriptors: &mut Descriptors, ty: &TypeDef) 
             own.nested_type.clear();
             own.enum_type.clear();
             own.extension.clear();
+            // `deprecated` changes neither the wire nor the JSON form.
+            for f in &mut own.field {
+                if let Some(o) = f.options.as_mut() {
+                    o.deprecated = None;
+                }
+                f.options = f.options.take().filter(|o| *o != Default::default());
+            }
+            if let Some(o) = own.options.as_mut() {
+                o.deprecated = None;
+            }
+            own.options = own.options.take().filter(|o| *o != Default::default());
             out.extend(own.encode_to_vec());
             return Some(out);
         }
         for e in &m.enum_type {
             if join_name(&name, e.name()) == ty.full_name {
-                out.extend(e.encode_to_vec());
+                out.extend(own_enum(e).encode_to_vec());
                 return Some(out);
             }
         }
         messages.extend(m.nested_type.iter().map(|n| (join_name(&name, n.name()), n)));
     }
     None
+}
+
+/// An enum's descriptor without `deprecated` options (they change neither wire nor JSON form).
+fn own_enum(e: &prost_types::EnumDescriptorProto) -> prost_types::EnumDescriptorProto {
+    let mut e = e.clone();
+    for v in &mut e.value {
+        if let Some(o) = v.options.as_mut() {
+            o.deprecated = None;
+        }
+        v.options = v.options.take().filter(|o| *o != Default::default());
+    }
+    if let Some(o) = e.options.as_mut() {
+        o.deprecated = None;
+    }
+    e.options = e.options.take().filter(|o| *o != Default::default());
+    e
 }
 
 /// A type's definition from the model, docs and positions (files included: the same file may
@@ -158,14 +185,6 @@ pub fn event_fingerprint(set: &EventSet, ty: &TypeDef) -> Result<u64, String> {
         bytes.extend(sig);
     }
     Ok(crate::rust::crc64(&bytes))
-}
-
-/// The fingerprint of `ty` as fingerprint version `version` computes it.
-pub fn event_fingerprint_v(set: &EventSet, ty: &TypeDef, version: u32) -> Result<u64, String> {
-    match (version, ty.format) {
-        (1, Format::Proto) => Ok(crate::rust::proto_fingerprint(set, ty)),
-        _ => event_fingerprint(set, ty),
-    }
 }
 
 /// One type of an event's closure that differs between two schema sets.

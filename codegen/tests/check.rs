@@ -318,7 +318,7 @@ fn a_change_in_a_message_an_event_uses_from_another_file_is_a_change_of_that_eve
 }
 
 #[test]
-fn comments_change_no_released_version_but_json_names_and_avro_defaults_do() {
+fn comments_and_deprecation_change_no_released_version_but_json_names_and_avro_defaults_do() {
     let repo = example_copy();
     let root = repo.path().display().to_string();
     git_commit_all(repo.path());
@@ -327,6 +327,11 @@ fn comments_change_no_released_version_but_json_names_and_avro_defaults_do() {
         &common,
         "// Name shown to other players.",
         "// The name other players see.",
+    );
+    edit(
+        &common,
+        "string avatar_url = 2;",
+        "string avatar_url = 2 [deprecated = true];",
     );
     for baseline in ["lock", "git:HEAD"] {
         let (code, _, stderr) = herald(&["check", &root, "--against", baseline]);

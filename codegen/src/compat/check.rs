@@ -200,14 +200,17 @@ pub fn check_against_lock(
         };
         let ty = &new.types[event.type_id];
         for r in releases.iter().filter(|r| r.version == event.version.to_string()) {
-            for (span, message) in released_version_edits(lock, r, new, ty)? {
+            for c in released_version_edits(lock, r, new, ty)? {
                 out.push(CheckFinding {
                     finding: Finding {
                         rule: "EVENT_RELEASED_VERSION_EDITED",
-                        message,
-                        span: span.or(Some(event.span)),
+                        message: format!(
+                            "`{name}` {} was released with another schema: `{}` changed ({}); a released version never changes",
+                            r.version, c.type_name, c.what
+                        ),
+                        span: c.span.or(Some(event.span)),
                         old_span: None,
-                        type_name: Some(ty.full_name.clone()),
+                        type_name: Some(c.type_name),
                         hint: "bump the version (MINOR if compatible, MAJOR if not)",
                     },
                     severity: Severity::Error,
@@ -253,59 +256,52 @@ fn load_release(lock: &crate::lock::Lock, r: &crate::lock::Release) -> Result<Ev
 }
 
 /// How the current schema of a released version differs from what was released: nothing when
-/// the fingerprints agree, else each changed type of the event's closure (span in the new schema,
-/// span in the released one, message). A release an older herald recorded (fingerprint version
-/// 1, a proto message's own descriptor) is compared both ways: its recorded fingerprint with the
-/// current message's, and the closure rebuilt from its files with the current closure. (Spans in
-/// the released schema are not returned: they belong to a temporary copy.)
+/// the fingerprints agree, else each changed type of the event's closure. A proto release an older
+/// herald recorded (fingerprint version 1: the message's own descriptor) is judged by the current
+/// fingerprint of its files rebuilt from the lock; an Avro release is always compared with its
+/// files too (its fingerprint leaves out defaults and aliases). Old spans belong to a temporary
+/// copy: the caller drops them.
 fn released_version_edits(
     lock: &crate::lock::Lock,
     r: &crate::lock::Release,
     new: &EventSet,
     ty: &crate::model::TypeDef,
-) -> Result<Vec<(Option<Span>, String)>, String> {
-    let hex = |f: u64| format!("{f:016x}");
-    let recorded_matches = crate::fingerprint::event_fingerprint_v(new, ty, r.fingerprint_version)
-        .map(hex)
-        .ok()
-        == Some(r.fingerprint.clone());
-    let edited = |what: String| {
-        format!(
-            "`{}` {} was released with another schema: {what}; a released version never changes",
-            r.event, r.version
-        )
-    };
-    let upgrade = r.fingerprint_version < crate::fingerprint::VERSION && ty.format == Format::Proto;
-    // An Avro fingerprint is of the parsing canonical form, which leaves out defaults and
-    // aliases: the released closure is compared with the current one too.
-    let avro = ty.format == Format::Avro;
-    if recorded_matches && !upgrade && !avro {
-        return Ok(Vec::new());
-    }
-    let released = load_release(lock, r)?;
-    if recorded_matches && avro {
-        let changes = crate::fingerprint::changes(&released, &r.type_name, new, &ty.full_name);
-        return Ok(changes
-            .into_iter()
-            .map(|c| (c.span, edited(format!("`{}` changed ({})", c.type_name, c.what))))
-            .collect());
-    }
-    if recorded_matches {
-        let then = released
-            .type_named(&r.type_name)
-            .and_then(|t| crate::fingerprint::event_fingerprint(&released, t).ok());
-        if then.is_some() && crate::fingerprint::event_fingerprint(new, ty).ok() == then {
-            return Ok(Vec::new());
+) -> Result<Vec<crate::fingerprint::Change>, String> {
+    let now = crate::fingerprint::event_fingerprint(new, ty).ok();
+    let edited = match ty.format {
+        // An older herald's proto fingerprint covered the message alone: the release's own files,
+        // rebuilt from the lock, give its current fingerprint.
+        Format::Proto if r.fingerprint_version < crate::fingerprint::VERSION => {
+            let released = load_release(lock, r)?;
+            let then = released
+                .type_named(&r.type_name)
+                .and_then(|t| crate::fingerprint::event_fingerprint(&released, t).ok());
+            if then.is_some() && then == now {
+                return Ok(Vec::new());
+            }
+            Some(released)
         }
-    }
+        // An Avro fingerprint is of the parsing canonical form, which leaves out defaults and
+        // aliases: the release's types are compared with the current ones too.
+        Format::Avro => Some(load_release(lock, r)?),
+        Format::Proto if now.map(|f| format!("{f:016x}")) == Some(r.fingerprint.clone()) => None,
+        Format::Proto => Some(load_release(lock, r)?),
+    };
+    let Some(released) = edited else {
+        return Ok(Vec::new());
+    };
     let changes = crate::fingerprint::changes(&released, &r.type_name, new, &ty.full_name);
-    if changes.is_empty() {
-        return Ok(vec![(None, edited("its definition changed".to_owned()))]);
+    let recorded = now.map(|f| format!("{f:016x}")) == Some(r.fingerprint.clone());
+    if changes.is_empty() && !(ty.format == Format::Avro && recorded) {
+        // Something the model does not show (an option, say) changed in the event's own type.
+        return Ok(vec![crate::fingerprint::Change {
+            type_name: ty.full_name.clone(),
+            what: "its definition changed".to_owned(),
+            span: None,
+            old_span: None,
+        }]);
     }
-    Ok(changes
-        .into_iter()
-        .map(|c| (c.span, edited(format!("`{}` changed ({})", c.type_name, c.what))))
-        .collect())
+    Ok(changes)
 }
 
 /// Runs every check of `new` against `old`.
@@ -672,6 +668,8 @@ fn event_rules(old: &EventSet, new: &EventSet, options: &CheckOptions, out: &mut
             .collect()
     };
     let (old_events, new_events) = (by_key(old), by_key(new));
+    // Version findings on types an event uses (they name that type).
+    let mut closure_findings = Vec::new();
     let mut push = |rule: &'static str,
                     e: &Event,
                     span: Option<Span>,
@@ -753,17 +751,22 @@ fn event_rules(old: &EventSet, new: &EventSet, options: &CheckOptions, out: &mut
                     }
                     // A change in a type the event uses, in whatever file, is a change of the event.
                     for c in changes.iter().filter(|c| &c.type_name != new_root) {
-                        push(
-                            "EVENT_VERSION_NOT_BUMPED",
-                            ne,
-                            c.span,
-                            c.old_span,
-                            "bump MINOR for a compatible change, MAJOR for a breaking one",
-                            format!(
-                                "`{}` changed ({}), and event `{name}` uses it, but its version is still {}",
-                                c.type_name, c.what, ne.version
-                            ),
-                        );
+                        closure_findings.push(CheckFinding {
+                            finding: Finding {
+                                rule: "EVENT_VERSION_NOT_BUMPED",
+                                message: format!(
+                                    "`{}` changed ({}), and event `{name}` uses it, but its version is still {}",
+                                    c.type_name, c.what, ne.version
+                                ),
+                                span: c.span,
+                                old_span: c.old_span,
+                                type_name: Some(c.type_name.clone()),
+                                hint: "bump MINOR for a compatible change, MAJOR for a breaking one",
+                            },
+                            severity: Severity::Error,
+                            event: Some(ne.name.clone()),
+                            mode: Some(options.mode.unwrap_or(ne.compatibility)),
+                        });
                     }
                 }
                 if ne.partition_key != oe.partition_key {
@@ -820,6 +823,7 @@ fn event_rules(old: &EventSet, new: &EventSet, options: &CheckOptions, out: &mut
             }
         }
     }
+    out.append(&mut closure_findings);
     // Breaking format findings on an event whose MAJOR did not change.
     let breaking: Vec<(String, Mode)> = out
         .iter()
