@@ -101,7 +101,7 @@ fn a_byte_changed_in_a_file_an_event_reaches_is_caught_or_changes_nothing_releas
         std::cell::RefCell::new(Vec::new()),
     );
     let mut runner = TestRunner::new(Config {
-        cases: 96,
+        cases: 256,
         failure_persistence: None,
         ..Config::default()
     });

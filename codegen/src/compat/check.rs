@@ -139,6 +139,7 @@ pub fn check_against_lock(
         groups.entry((r.event.clone(), v.major)).or_default().push(r);
     }
     let mut out = Vec::new();
+    let mut released = Released::new();
     for ((name, major), mut releases) in groups {
         releases.sort_by_key(|r| r.version());
         let current: Vec<&Event> = new
@@ -200,7 +201,7 @@ pub fn check_against_lock(
         };
         let ty = &new.types[event.type_id];
         for r in releases.iter().filter(|r| r.version == event.version.to_string()) {
-            for c in released_version_edits(lock, r, new, ty)? {
+            for c in released_version_edits(&mut released, lock, r, new, ty)? {
                 out.push(CheckFinding {
                     finding: Finding {
                         rule: "EVENT_RELEASED_VERSION_EDITED",
@@ -220,12 +221,12 @@ pub fn check_against_lock(
             }
         }
         for r in against {
-            let old = load_release(lock, r)?;
+            let old = load_release(&mut released, lock, r)?;
             let per_release = CheckOptions {
                 mode: Some(mode),
                 ..options.clone()
             };
-            for mut f in check(&old, new, &per_release) {
+            for mut f in check(old, new, &per_release) {
                 // EVENT_RELEASED_VERSION_EDITED above says more than "not bumped" does.
                 if f.event.as_deref() != Some(name.as_str()) || f.finding.rule == "EVENT_VERSION_NOT_BUMPED" {
                     continue;
@@ -243,17 +244,31 @@ pub fn check_against_lock(
 }
 
 /// A released version rebuilt from the lock as a model.
-fn load_release(lock: &crate::lock::Lock, r: &crate::lock::Release) -> Result<EventSet, String> {
-    let dir = crate::lock::materialize(lock, r)?;
-    crate::load::load(dir.path()).map(|l| l.set).map_err(|_| {
-        format!(
-            "released `{}` {} cannot be rebuilt from {}",
-            r.event,
-            r.version,
-            crate::lock::LOCK_FILE
-        )
-    })
+fn load_release<'c>(
+    cache: &'c mut Released,
+    lock: &crate::lock::Lock,
+    r: &crate::lock::Release,
+) -> Result<&'c EventSet, String> {
+    let key = (r.event.clone(), r.version.clone());
+    if !cache.contains_key(&key) {
+        let dir = crate::lock::materialize(lock, r)?;
+        let set = crate::load::load(dir.path()).map(|l| l.set).map_err(|_| {
+            format!(
+                "released `{}` {} cannot be rebuilt from {}",
+                r.event,
+                r.version,
+                crate::lock::LOCK_FILE
+            )
+        })?;
+        cache.insert(key.clone(), set);
+    }
+    cache
+        .get(&key)
+        .ok_or_else(|| format!("released `{}` {} was not rebuilt", r.event, r.version))
 }
+
+/// Releases rebuilt from the lock, by (event, version), each loaded once per check.
+type Released = BTreeMap<(String, String), EventSet>;
 
 /// How the current schema of a released version differs from what was released: nothing when
 /// the fingerprints agree, else each changed type of the event's closure. A proto release an older
@@ -262,6 +277,7 @@ fn load_release(lock: &crate::lock::Lock, r: &crate::lock::Release) -> Result<Ev
 /// files too (its fingerprint leaves out defaults and aliases). Old spans belong to a temporary
 /// copy: the caller drops them.
 fn released_version_edits(
+    cache: &mut Released,
     lock: &crate::lock::Lock,
     r: &crate::lock::Release,
     new: &EventSet,
@@ -272,10 +288,10 @@ fn released_version_edits(
         // An older herald's proto fingerprint covered the message alone: the release's own files,
         // rebuilt from the lock, give its current fingerprint.
         Format::Proto if r.fingerprint_version < crate::fingerprint::VERSION => {
-            let released = load_release(lock, r)?;
+            let released = load_release(cache, lock, r)?;
             let then = released
                 .type_named(&r.type_name)
-                .and_then(|t| crate::fingerprint::event_fingerprint(&released, t).ok());
+                .and_then(|t| crate::fingerprint::event_fingerprint(released, t).ok());
             if then.is_some() && then == now {
                 return Ok(Vec::new());
             }
@@ -283,14 +299,14 @@ fn released_version_edits(
         }
         // An Avro fingerprint is of the parsing canonical form, which leaves out defaults and
         // aliases: the release's types are compared with the current ones too.
-        Format::Avro => Some(load_release(lock, r)?),
+        Format::Avro => Some(load_release(cache, lock, r)?),
         Format::Proto if now.map(|f| format!("{f:016x}")) == Some(r.fingerprint.clone()) => None,
-        Format::Proto => Some(load_release(lock, r)?),
+        Format::Proto => Some(load_release(cache, lock, r)?),
     };
     let Some(released) = edited else {
         return Ok(Vec::new());
     };
-    let changes = crate::fingerprint::changes(&released, &r.type_name, new, &ty.full_name);
+    let changes = crate::fingerprint::changes(released, &r.type_name, new, &ty.full_name);
     let recorded = now.map(|f| format!("{f:016x}")) == Some(r.fingerprint.clone());
     if changes.is_empty() && !(ty.format == Format::Avro && recorded) {
         // Something the model does not show (an option, say) changed in the event's own type.
