@@ -245,13 +245,30 @@ fn git_commit_all(dir: &Path) {
     }
 }
 
+/// Releases every event of the repo at `root` into a new herald.lock with the fingerprints of
+/// fingerprint version 1 (a proto message's own descriptor), as an older herald wrote it.
+fn write_old_format_lock(root: &Path) {
+    let set = herald_codegen::load::load(root).expect("loads").set;
+    let mut lock = herald_codegen::lock::Lock::default();
+    herald_codegen::lock::release(&set, &mut lock).expect("release");
+    for r in &mut lock.releases {
+        let ty = set.type_named(&r.type_name).expect("released type");
+        if r.format == "proto" {
+            r.fingerprint = format!("{:016x}", herald_codegen::rust::proto_fingerprint(&set, ty));
+        }
+        r.fingerprint_version = 1;
+    }
+    herald_codegen::lock::write(&lock, &root.join("herald.lock")).expect("write lock");
+}
+
 #[test]
 fn a_change_in_a_message_an_event_uses_from_another_file_is_a_change_of_that_event() {
-    // The example repo's lock was written by a herald whose proto fingerprints covered the
-    // event's own message only (no `fingerprint_version`): it must keep working.
+    // A lock as a herald whose proto fingerprints covered the event's own message only wrote it
+    // (no `fingerprint_version`): it must keep working.
     let repo = example_copy();
     let root = repo.path().display().to_string();
     let lock_path = repo.path().join("herald.lock");
+    write_old_format_lock(repo.path());
     assert!(!std::fs::read_to_string(&lock_path)
         .expect("lock")
         .contains("fingerprint_version"));
