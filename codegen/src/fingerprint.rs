@@ -92,7 +92,9 @@ fn proto_signature(set: &EventSet, descriptors: &mut Descriptors, ty: &TypeDef) 
     while let Some((name, m)) = messages.pop() {
         if name == ty.full_name {
             let mut own = m.clone();
-            own.nested_type.clear();
+            // Map fields' entry messages are part of the field, not nested definitions of their own.
+            own.nested_type
+                .retain(|n| n.options.as_ref().is_some_and(|o| o.map_entry()));
             own.enum_type.clear();
             own.extension.clear();
             // `deprecated` changes neither the wire nor the JSON form.

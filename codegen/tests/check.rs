@@ -402,6 +402,46 @@ fn a_widened_integer_in_a_used_message_is_a_finding_in_the_wire_category() {
 }
 
 #[test]
+fn a_map_value_widened_in_a_used_message_is_a_finding_in_the_wire_category() {
+    // The map's entry message is part of the field: its value type is part of the event's schema.
+    let side = |value: &str| {
+        let dir = tempfile::tempdir().expect("tmp");
+        std::fs::write(
+            dir.path().join("herald.toml"),
+            "[repo]\nname = \"shop\"\n\n[sources.orders]\nschemas = [\"*.proto\"]\n",
+        )
+        .expect("write");
+        std::fs::write(
+            dir.path().join("stock.proto"),
+            format!(
+                "syntax = \"proto3\";\npackage shop.v1;\n\nmessage Stock {{\n  map<string, {value}> units = 1;\n}}\n"
+            ),
+        )
+        .expect("write");
+        std::fs::write(
+            dir.path().join("counted.proto"),
+            "syntax = \"proto3\";\npackage shop.v1;\nimport \"herald/options.proto\";\nimport \"stock.proto\";\n\nmessage Counted {\n  option (herald.event) = { version: \"1.0\", kind: EVENT, partition_key: \"id\" };\n  string id = 1;\n  Stock stock = 2;\n}\n",
+        )
+        .expect("write");
+        dir
+    };
+    let (old, new) = (side("int32"), side("int64"));
+    let (code, _, stderr) = herald(&[
+        "check",
+        &new.path().display().to_string(),
+        "--against",
+        &old.path().display().to_string(),
+        "--categories",
+        "WIRE",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("error[EVENT_VERSION_NOT_BUMPED]") && stderr.contains("--> stock.proto:5:"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_lock_edited_into_invalid_text_is_a_located_usage_error() {
     let repo = example_copy();
     let root = repo.path().display().to_string();
