@@ -2,10 +2,11 @@
 //!
 //! An event's payload is written with its message or record and, transitively, every message,
 //! enum, record or fixed its fields refer to, in whatever file they are defined. [`closure`] lists
-//! them; [`type_signature`] is one type's own definition as the data sees it (nested definitions,
-//! docs and positions left out; proto field and message options kept, since `packed`, `jstype` and
-//! `json_name` change the wire or JSON form, except `deprecated`, and the file's syntax, which
-//! changes presence and packing); [`event_fingerprint`] is the CRC-64-AVRO of all of them, what `herald.lock` records
+//! them; [`type_signature`] is one type's own definition as the data sees it: nested definitions
+//! (except map entries, which belong to their field), docs and positions left out; proto field
+//! and message options kept (`packed`, `jstype` and `json_name` change the wire or JSON form),
+//! except `deprecated`; the file's syntax, which changes presence and packing.
+//! [`event_fingerprint`] is the CRC-64-AVRO of all of them, what `herald.lock` records
 //! (fingerprint version [`VERSION`]); [`changes`] says which types of the closure differ between
 //! two schema sets and where.
 //!
@@ -202,9 +203,10 @@ pub struct Change {
     pub old_span: Option<Span>,
 }
 
-/// The types reached by both `old_root` (in `old`) and `new_root` (in `new`), or by either, whose
-/// signatures differ, each located at its first changed field or value. A type only one side
-/// reaches is reported through the field that started or stopped referring to it.
+/// The types reached by both `old_root` (in `old`) and `new_root` (in `new`) whose signatures
+/// differ, each located at its first changed field or value (the roots are paired even when
+/// renamed). A type only one side reaches is reported through the field that started or stopped
+/// referring to it, which changed its own type's signature.
 pub fn changes(old: &EventSet, old_root: &str, new: &EventSet, new_root: &str) -> Vec<Change> {
     let (mut od, mut nd) = (Descriptors::default(), Descriptors::default());
     let old_closure = closure(old, old_root);
