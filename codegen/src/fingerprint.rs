@@ -100,10 +100,7 @@ fn proto_signature(set: &EventSet, descriptors: &mut Descriptors, ty: &TypeDef) 
             own.extension.clear();
             // `deprecated` changes neither the wire nor the JSON form.
             for f in &mut own.field {
-                if let Some(o) = f.options.as_mut() {
-                    o.deprecated = None;
-                }
-                f.options = f.options.take().filter(|o| *o != Default::default());
+                *f = own_field(f);
             }
             if let Some(o) = own.options.as_mut() {
                 o.deprecated = None;
@@ -121,6 +118,16 @@ fn proto_signature(set: &EventSet, descriptors: &mut Descriptors, ty: &TypeDef) 
         messages.extend(m.nested_type.iter().map(|n| (join_name(&name, n.name()), n)));
     }
     None
+}
+
+/// A field's descriptor without `deprecated` (it changes neither wire nor JSON form).
+fn own_field(f: &prost_types::FieldDescriptorProto) -> prost_types::FieldDescriptorProto {
+    let mut f = f.clone();
+    if let Some(o) = f.options.as_mut() {
+        o.deprecated = None;
+    }
+    f.options = f.options.take().filter(|o| *o != Default::default());
+    f
 }
 
 /// An enum's descriptor without `deprecated` options (they change neither wire nor JSON form).
@@ -223,9 +230,63 @@ pub fn changes(old: &EventSet, old_root: &str, new: &EventSet, new_root: &str) -
         let (Some(o), Some(n)) = (old.type_named(old_name), new.type_named(&name)) else {
             continue;
         };
-        out.push(locate(o, n));
+        let mut change = locate(o, n);
+        if change.what == DEFINITION_CHANGED {
+            // Nothing the model shows: a field option (`packed`, `jstype`, ...) may have changed.
+            if let Some(number) = option_changed(old, &mut od, o, new, &mut nd, n) {
+                if let TypeKind::Message(m) = &n.kind {
+                    if let Some(f) = m.fields.iter().find(|f| f.number == Some(number)) {
+                        change.what = format!("options of field `{}` changed", f.name);
+                        change.span = Some(f.span);
+                    }
+                }
+            }
+        }
+        out.push(change);
     }
     out
+}
+
+const DEFINITION_CHANGED: &str = "definition changed";
+
+/// The number of the first field of a proto message whose descriptor (options included) differs
+/// between the two sides.
+fn option_changed(
+    old: &EventSet,
+    od: &mut Descriptors,
+    o: &TypeDef,
+    new: &EventSet,
+    nd: &mut Descriptors,
+    n: &TypeDef,
+) -> Option<i32> {
+    let old_message = message_descriptor(old, od, o)?;
+    let new_message = message_descriptor(new, nd, n)?;
+    new_message.field.iter().find_map(|f| {
+        let before = old_message.field.iter().find(|b| b.number == f.number)?;
+        (own_field(before) != own_field(f)).then(|| f.number())
+    })
+}
+
+/// The descriptor of a proto message, by the type's full name.
+fn message_descriptor(
+    set: &EventSet,
+    descriptors: &mut Descriptors,
+    ty: &TypeDef,
+) -> Option<prost_types::DescriptorProto> {
+    let file = descriptors.file(set, &set.sources_map.get(ty.file).name)?;
+    let package = file.package().to_owned();
+    let mut messages: Vec<(String, &prost_types::DescriptorProto)> = file
+        .message_type
+        .iter()
+        .map(|m| (join_name(&package, m.name()), m))
+        .collect();
+    while let Some((name, m)) = messages.pop() {
+        if name == ty.full_name {
+            return Some(m.clone());
+        }
+        messages.extend(m.nested_type.iter().map(|n| (join_name(&name, n.name()), n)));
+    }
+    None
 }
 
 /// The first difference between two definitions of a type.
@@ -280,5 +341,5 @@ fn locate(old: &TypeDef, new: &TypeDef) -> Change {
         }
         _ => {}
     }
-    change("definition changed".to_owned(), Some(new.span), Some(old.span))
+    change(DEFINITION_CHANGED.to_owned(), Some(new.span), Some(old.span))
 }

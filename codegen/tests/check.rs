@@ -401,10 +401,10 @@ fn a_widened_integer_in_a_used_message_is_a_finding_in_the_wire_category() {
     );
 }
 
-#[test]
-fn a_map_value_widened_in_a_used_message_is_a_finding_in_the_wire_category() {
-    // The map's entry message is part of the field: its value type is part of the event's schema.
-    let side = |value: &str| {
+/// `herald check --categories WIRE` of two repos whose event `Counted` (counted.proto) uses
+/// `Stock` (stock.proto), whose one field is `old_field` before and `new_field` after.
+fn used_message_field_changed(old_field: &str, new_field: &str) -> (i32, String) {
+    let side = |field: &str| {
         let dir = tempfile::tempdir().expect("tmp");
         std::fs::write(
             dir.path().join("herald.toml"),
@@ -413,9 +413,7 @@ fn a_map_value_widened_in_a_used_message_is_a_finding_in_the_wire_category() {
         .expect("write");
         std::fs::write(
             dir.path().join("stock.proto"),
-            format!(
-                "syntax = \"proto3\";\npackage shop.v1;\n\nmessage Stock {{\n  map<string, {value}> units = 1;\n}}\n"
-            ),
+            format!("syntax = \"proto3\";\npackage shop.v1;\n\nmessage Stock {{\n  {field}\n}}\n"),
         )
         .expect("write");
         std::fs::write(
@@ -425,7 +423,7 @@ fn a_map_value_widened_in_a_used_message_is_a_finding_in_the_wire_category() {
         .expect("write");
         dir
     };
-    let (old, new) = (side("int32"), side("int64"));
+    let (old, new) = (side(old_field), side(new_field));
     let (code, _, stderr) = herald(&[
         "check",
         &new.path().display().to_string(),
@@ -434,11 +432,31 @@ fn a_map_value_widened_in_a_used_message_is_a_finding_in_the_wire_category() {
         "--categories",
         "WIRE",
     ]);
+    (code, stderr)
+}
+
+#[test]
+fn map_values_and_field_options_in_a_used_message_are_part_of_the_event() {
+    // The map's entry message is part of the field: its value type is part of the event's schema.
+    let (code, stderr) = used_message_field_changed("map<string, int32> units = 1;", "map<string, int64> units = 1;");
     assert_eq!(code, 1, "{stderr}");
     assert!(
         stderr.contains("error[EVENT_VERSION_NOT_BUMPED]") && stderr.contains("--> stock.proto:5:"),
         "{stderr}"
     );
+    // `packed` changes the wire form; the model does not show it, the descriptor does.
+    let (code, stderr) = used_message_field_changed(
+        "repeated int32 units = 1;",
+        "repeated int32 units = 1 [packed = false];",
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("options of field `units` changed") && stderr.contains("--> stock.proto:5:"),
+        "{stderr}"
+    );
+    // `deprecated` changes neither.
+    let (code, stderr) = used_message_field_changed("int32 units = 1;", "int32 units = 1 [deprecated = true];");
+    assert_eq!(code, 0, "{stderr}");
 }
 
 #[test]
