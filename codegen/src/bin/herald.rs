@@ -2,9 +2,44 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use herald_codegen::{diagnostic, lint};
+
+/// Writes to stdout; once its reader went away (`herald rules | head`), output is dropped.
+macro_rules! out {
+    ($($arg:tt)*) => { write_or_drop(&mut std::io::stdout().lock(), &STDOUT_CLOSED, format_args!($($arg)*)) };
+}
+macro_rules! outln {
+    () => { out!("\n") };
+    ($($arg:tt)*) => { out!("{}\n", format_args!($($arg)*)) };
+}
+/// Writes to stderr, where the human reports go; likewise dropped once its reader went away.
+macro_rules! err {
+    ($($arg:tt)*) => { write_or_drop(&mut std::io::stderr().lock(), &STDERR_CLOSED, format_args!($($arg)*)) };
+}
+macro_rules! errln {
+    () => { err!("\n") };
+    ($($arg:tt)*) => { err!("{}\n", format_args!($($arg)*)) };
+}
+
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+static STDERR_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Writes and flushes `args`. When the reader went away (a closed pipe), the rest of that
+/// stream's output is dropped quietly, as other command-line tools do, instead of panicking; the
+/// command still finishes and exits with its own code (so `herald check | head` still fails a
+/// pipeline with `pipefail` when something breaks).
+fn write_or_drop(w: &mut dyn std::io::Write, closed: &AtomicBool, args: std::fmt::Arguments) {
+    if closed.load(Ordering::Relaxed) {
+        return;
+    }
+    if w.write_fmt(args).and_then(|()| w.flush()).is_err() {
+        // Broken pipe or any other failure to write: nothing more can be shown there.
+        closed.store(true, Ordering::Relaxed);
+    }
+}
 
 #[derive(Parser)]
 #[command(
@@ -16,6 +51,25 @@ struct Cli {
     #[command(subcommand)]
     command: Command,
 }
+
+/// The modes and categories `herald check --help` explains, one line each.
+const CHECK_HELP: &str = "\
+Modes (--mode; default: herald.toml's `compatibility`, else BACKWARD):
+  BACKWARD             new readers can read data written with the previous version
+  BACKWARD_TRANSITIVE  new readers can read data written with every released version (lock)
+  FORWARD              old readers can read data written with the new version
+  FORWARD_TRANSITIVE   readers of every released version can read new data (lock)
+  FULL                 BACKWARD and FORWARD
+  FULL_TRANSITIVE      BACKWARD_TRANSITIVE and FORWARD_TRANSITIVE
+  NONE                 changes are not judged for compatibility
+
+Categories (--categories, proto rules, as buf's `breaking` categories; default WIRE_JSON):
+  FILE       generated code per file keeps compiling: no element moves or is deleted
+  PACKAGE    generated code per package keeps compiling: elements may move between files
+  WIRE_JSON  binary and JSON encodings stay readable (names matter for JSON)
+  WIRE       binary encoding stays readable (names may change)
+
+`herald rules` prints every rule with its categories.";
 
 #[derive(Subcommand)]
 enum Command {
@@ -30,8 +84,11 @@ enum Command {
         /// Print the table of lint rules and exit.
         #[arg(long)]
         rules: bool,
+        #[command(flatten)]
+        paths: PathDisplay,
     },
     /// Check every schema change against a baseline: format rules, then herald's event rules.
+    #[command(after_help = CHECK_HELP)]
     Check {
         /// The new schema repo, directory of schemas, or single file.
         #[arg(default_value = ".")]
@@ -49,6 +106,8 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
         format: CheckFormat,
+        #[command(flatten)]
+        paths: PathDisplay,
     },
     /// Print every compatibility rule: ID, categories, purpose.
     Rules,
@@ -90,6 +149,39 @@ enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+}
+
+/// How file paths are shown.
+#[derive(Args)]
+struct PathDisplay {
+    /// Show each file as PREFIX/<its path in the schema repo> instead of relative to the current
+    /// directory (for layouts where the two differ, e.g. a repo mounted elsewhere in a container).
+    #[arg(long, value_name = "PREFIX")]
+    path_prefix: Option<String>,
+}
+
+impl PathDisplay {
+    /// Shows the files of `sources`, loaded from `input` (a directory, or a file whose directory
+    /// is the root) as typed by the user, relative to the current directory or under
+    /// `--path-prefix`.
+    fn apply(&self, sources: &mut herald_codegen::span::SourceMap, input: &std::path::Path) {
+        match &self.path_prefix {
+            Some(p) => sources.prefix_names(&p.replace('\\', "/")),
+            None => sources.names_from_current_dir(&repo_root(input)),
+        }
+    }
+}
+
+/// The root the loader uses for `input`: the directory itself, or a file's directory.
+fn repo_root(input: &std::path::Path) -> PathBuf {
+    if input.is_file() {
+        match input.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    } else {
+        input.to_path_buf()
+    }
 }
 
 #[derive(Subcommand)]
@@ -166,7 +258,8 @@ fn main() -> ExitCode {
             mode,
             categories,
             format,
-        } => check(&new, against.as_deref(), mode.as_deref(), &categories, format),
+            paths,
+        } => check(&new, against.as_deref(), mode.as_deref(), &categories, format, &paths),
         Command::Release { dir } => release(&dir),
         Command::Init { dir } => init(&dir),
         Command::Completions { shell } => {
@@ -185,7 +278,7 @@ fn main() -> ExitCode {
                 } else {
                     r.categories.join(",")
                 };
-                println!("{:<44} {:<6} {:<28} {}", r.id, r.format, cats, r.purpose);
+                outln!("{:<44} {:<6} {:<28} {}", r.id, r.format, cats, r.purpose);
             }
             ExitCode::SUCCESS
         }
@@ -195,10 +288,15 @@ fn main() -> ExitCode {
             produce,
             consume,
         } => generate(&dir, &out, produce, consume),
-        Command::Lint { dir, format, rules } => {
+        Command::Lint {
+            dir,
+            format,
+            rules,
+            paths,
+        } => {
             if rules {
                 for r in lint::RULES {
-                    println!(
+                    outln!(
                         "{:<36} {:<7} {}",
                         r.id,
                         format!("{:?}", r.group).to_lowercase(),
@@ -207,11 +305,12 @@ fn main() -> ExitCode {
                 }
                 return ExitCode::SUCCESS;
             }
-            let report = lint::lint(&dir);
+            let mut report = lint::lint(&dir);
+            paths.apply(&mut report.sources, &dir);
             match format {
                 Format::Human => {
                     let text = diagnostic::render_human(&report.diagnostics, &report.sources);
-                    eprint!("{text}");
+                    err!("{text}");
                     let errors = report
                         .diagnostics
                         .iter()
@@ -219,12 +318,12 @@ fn main() -> ExitCode {
                         .count();
                     let warnings = report.diagnostics.len() - errors;
                     if report.diagnostics.is_empty() {
-                        eprintln!("herald lint: {} is clean", dir.display());
+                        errln!("herald lint: {} is clean", dir.display());
                     } else {
-                        eprintln!("herald lint: {errors} error(s), {warnings} warning(s)");
+                        errln!("herald lint: {errors} error(s), {warnings} warning(s)");
                     }
                 }
-                Format::Json => println!("{}", diagnostic::render_json(&report.diagnostics, &report.sources)),
+                Format::Json => outln!("{}", diagnostic::render_json(&report.diagnostics, &report.sources)),
             }
             ExitCode::from(report.exit_code() as u8)
         }
@@ -240,7 +339,7 @@ fn generate(
     let loaded = match herald_codegen::load::load(dir) {
         Ok(l) => l,
         Err(u) => {
-            eprint!("{}", diagnostic::render_human(&u.diagnostics, &u.sources));
+            err!("{}", diagnostic::render_human(&u.diagnostics, &u.sources));
             return ExitCode::from(2);
         }
     };
@@ -253,7 +352,7 @@ fn generate(
     let released = match herald_codegen::lock::avro_writers(dir) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             return ExitCode::from(2);
         }
     };
@@ -265,7 +364,7 @@ fn generate(
             .filter(|d| d.severity == herald_codegen::Severity::Error),
     );
     diagnostic::sort(&mut diags, &set.sources_map);
-    eprint!("{}", diagnostic::render_human(&diags, &set.sources_map));
+    err!("{}", diagnostic::render_human(&diags, &set.sources_map));
     let Some(code) = code.filter(|_| !diags.iter().any(|d| d.severity == herald_codegen::Severity::Error)) else {
         return ExitCode::from(1);
     };
@@ -287,11 +386,11 @@ fn generate(
     }
     match std::fs::write(&path, code) {
         Ok(()) => {
-            eprintln!("herald generate: wrote {}", path.display());
+            errln!("herald generate: wrote {}", path.display());
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("herald generate: cannot write {}: {e}", path.display());
+            errln!("herald generate: cannot write {}: {e}", path.display());
             ExitCode::from(2)
         }
     }
@@ -319,14 +418,20 @@ fn init(dir: &std::path::Path) -> ExitCode {
 }
 
 fn usage_error(message: String) -> ExitCode {
-    eprintln!("herald check: {message}");
+    errln!("herald check: {message}");
     ExitCode::from(2)
 }
 
-/// Loads a side of the check; errors in it are reported as that side's.
-fn load_side(path: &std::path::Path, what: &str) -> Result<herald_codegen::EventSet, String> {
+/// Loads a side of the check; errors in it are reported as that side's, each file shown as
+/// if it had been loaded from `shown_as`.
+fn load_side(
+    path: &std::path::Path,
+    what: &str,
+    paths: &PathDisplay,
+    shown_as: &std::path::Path,
+) -> Result<herald_codegen::EventSet, String> {
     match herald_codegen::load::load(path) {
-        Ok(l) => {
+        Ok(mut l) => {
             let errors: Vec<_> = l
                 .diagnostics
                 .iter()
@@ -336,12 +441,14 @@ fn load_side(path: &std::path::Path, what: &str) -> Result<herald_codegen::Event
             if errors.is_empty() {
                 Ok(l.set)
             } else {
-                eprint!("{}", diagnostic::render_human(&errors, &l.set.sources_map));
+                paths.apply(&mut l.set.sources_map, shown_as);
+                err!("{}", diagnostic::render_human(&errors, &l.set.sources_map));
                 Err(format!("the {what} schemas have errors (above); fix them first"))
             }
         }
-        Err(u) => {
-            eprint!("{}", diagnostic::render_human(&u.diagnostics, &u.sources));
+        Err(mut u) => {
+            paths.apply(&mut u.sources, shown_as);
+            err!("{}", diagnostic::render_human(&u.diagnostics, &u.sources));
             Err(format!("cannot load the {what} `{}`", path.display()))
         }
     }
@@ -353,6 +460,7 @@ fn check(
     mode: Option<&str>,
     categories: &str,
     format: CheckFormat,
+    paths: &PathDisplay,
 ) -> ExitCode {
     use herald_codegen::compat::{self, check::CheckOptions, Category};
     let mode = match mode.map(|m| herald_codegen::model::Mode::parse(&m.to_ascii_uppercase())) {
@@ -405,9 +513,19 @@ fn check(
     } else {
         Some(PathBuf::from(&against))
     };
+    // Paths are shown relative to the current directory, as typed: a git baseline's files as the
+    // new side's (same layout), a baseline directory's as its own.
+    let baseline_shown = match (&_git_dir, baseline_path.as_deref()) {
+        (None, Some(p)) => p.to_path_buf(),
+        _ => new.to_path_buf(),
+    };
     let (baseline, current) = std::thread::scope(|scope| {
-        let baseline = scope.spawn(|| baseline_path.as_deref().map(|p| load_side(p, "baseline")));
-        let current = load_side(new, "new");
+        let baseline = scope.spawn(|| {
+            baseline_path
+                .as_deref()
+                .map(|p| load_side(p, "baseline", paths, &baseline_shown))
+        });
+        let current = load_side(new, "new", paths, new);
         (
             baseline
                 .join()
@@ -415,7 +533,7 @@ fn check(
             current,
         )
     });
-    let current = match current {
+    let mut current = match current {
         Ok(s) => s,
         Err(e) => return usage_error(e),
     };
@@ -430,7 +548,8 @@ fn check(
             let lock = match herald_codegen::lock::read(&lock_path, &mut sources) {
                 Ok(l) => l,
                 Err(d) => {
-                    eprint!("{}", diagnostic::render_human(&[*d], &sources));
+                    paths.apply(&mut sources, new);
+                    err!("{}", diagnostic::render_human(&[*d], &sources));
                     return usage_error(format!("cannot use {} as the baseline", lock_path.display()));
                 }
             };
@@ -440,21 +559,17 @@ fn check(
             }
         }
     };
+    paths.apply(&mut current.sources_map, new);
+    let mut baseline_sources = baseline_sources;
+    if let Some(b) = &mut baseline_sources {
+        paths.apply(b, &baseline_shown);
+    }
     let empty = herald_codegen::span::SourceMap::new();
     match format {
         CheckFormat::Human => {
             let diags: Vec<_> = findings.iter().map(compat::check::to_diagnostic).collect();
-            eprint!("{}", diagnostic::render_human(&diags, &current.sources_map));
-            let errors = findings
-                .iter()
-                .filter(|f| f.severity == herald_codegen::Severity::Error)
-                .count();
-            let warnings = findings.len() - errors;
-            if errors == 0 {
-                eprintln!("herald check: no breaking changes ({warnings} warning(s))");
-            } else {
-                eprintln!("herald check: {errors} breaking change(s), {warnings} warning(s)");
-            }
+            err!("{}", diagnostic::render_human(&diags, &current.sources_map));
+            errln!("herald check: {}", check_summary(&findings));
         }
         CheckFormat::Json => {
             let report = compat::check::json_report(
@@ -462,11 +577,19 @@ fn check(
                 &current.sources_map,
                 baseline_sources.as_ref().unwrap_or(&empty),
             );
-            println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
         }
-        CheckFormat::Github => print!("{}", compat::check::github(&findings, &current.sources_map)),
-        CheckFormat::Sarif => println!("{}", compat::report::sarif(&findings, &current.sources_map)),
-        CheckFormat::Junit => println!("{}", compat::report::junit(&findings, &current.sources_map)),
+        CheckFormat::Github => out!("{}", compat::check::github(&findings, &current.sources_map)),
+        CheckFormat::Sarif => {
+            // Relative paths are relative to the current directory, unless --path-prefix says
+            // otherwise.
+            let cwd = std::env::current_dir().ok().filter(|_| paths.path_prefix.is_none());
+            outln!(
+                "{}",
+                compat::report::sarif(&findings, &current.sources_map, cwd.as_deref())
+            )
+        }
+        CheckFormat::Junit => outln!("{}", compat::report::junit(&findings, &current.sources_map)),
     }
     if findings.iter().any(|f| f.severity == herald_codegen::Severity::Error) {
         ExitCode::from(1)
@@ -475,12 +598,24 @@ fn check(
     }
 }
 
+/// The last line of `herald check`: breaking changes and versions not bumped counted apart.
+fn check_summary(findings: &[herald_codegen::compat::check::CheckFinding]) -> String {
+    let counts = herald_codegen::compat::check::JsonCounts::of(findings);
+    let (breaking, not_bumped, warnings) = (counts.breaking, counts.not_bumped, counts.warnings);
+    match (breaking, not_bumped) {
+        (0, 0) => format!("no breaking changes ({warnings} warning(s))"),
+        (_, 0) => format!("{breaking} breaking change(s), {warnings} warning(s)"),
+        (0, _) => format!("no breaking changes, but {not_bumped} version(s) not bumped ({warnings} warning(s))"),
+        _ => format!("{breaking} breaking change(s), {not_bumped} version(s) not bumped, {warnings} warning(s)"),
+    }
+}
+
 fn release(dir: &std::path::Path) -> ExitCode {
     use herald_codegen::compat::check::{check_against_lock, CheckOptions};
-    let current = match load_side(dir, "repo") {
+    let current = match load_side(dir, "repo", &PathDisplay { path_prefix: None }, dir) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("herald release: {e}");
+            errln!("herald release: {e}");
             return ExitCode::from(2);
         }
     };
@@ -490,7 +625,7 @@ fn release(dir: &std::path::Path) -> ExitCode {
         match herald_codegen::lock::read(&lock_path, &mut sources) {
             Ok(l) => l,
             Err(d) => {
-                eprint!("{}", diagnostic::render_human(&[*d], &sources));
+                err!("{}", diagnostic::render_human(&[*d], &sources));
                 return ExitCode::from(2);
             }
         }
@@ -500,7 +635,7 @@ fn release(dir: &std::path::Path) -> ExitCode {
     let findings = match check_against_lock(&lock, &current, &CheckOptions::default()) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("herald release: {e}");
+            errln!("herald release: {e}");
             return ExitCode::from(2);
         }
     };
@@ -508,9 +643,9 @@ fn release(dir: &std::path::Path) -> ExitCode {
         .iter()
         .map(herald_codegen::compat::check::to_diagnostic)
         .collect();
-    eprint!("{}", diagnostic::render_human(&diags, &current.sources_map));
+    err!("{}", diagnostic::render_human(&diags, &current.sources_map));
     if findings.iter().any(|f| f.severity == herald_codegen::Severity::Error) {
-        eprintln!(
+        errln!(
             "herald release: refused, {} breaking change(s) against {}",
             findings.len(),
             lock_path.display()
@@ -520,13 +655,13 @@ fn release(dir: &std::path::Path) -> ExitCode {
     match herald_codegen::lock::release(&current, &mut lock) {
         Ok(added) => {
             if let Err(e) = herald_codegen::lock::write(&lock, &lock_path) {
-                eprintln!("herald release: {e}");
+                errln!("herald release: {e}");
                 return ExitCode::from(2);
             }
             for r in &added {
-                eprintln!("released {} {}", r.event, r.version);
+                errln!("released {} {}", r.event, r.version);
             }
-            eprintln!(
+            errln!(
                 "herald release: {} new release(s) in {}",
                 added.len(),
                 lock_path.display()
@@ -534,7 +669,7 @@ fn release(dir: &std::path::Path) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("herald release: {e}");
+            errln!("herald release: {e}");
             ExitCode::from(2)
         }
     }
@@ -545,7 +680,7 @@ fn declared_topics(dir: &std::path::Path) -> Result<Vec<herald_codegen::topics::
     let (config, sources, diags) = match herald_codegen::load::load_config(dir) {
         Ok(c) => c,
         Err(u) => {
-            eprint!("{}", diagnostic::render_human(&u.diagnostics, &u.sources));
+            err!("{}", diagnostic::render_human(&u.diagnostics, &u.sources));
             return Err(ExitCode::from(2));
         }
     };
@@ -554,15 +689,15 @@ fn declared_topics(dir: &std::path::Path) -> Result<Vec<herald_codegen::topics::
         .filter(|d| d.severity == herald_codegen::Severity::Error)
         .collect();
     if !errors.is_empty() {
-        eprint!("{}", diagnostic::render_human(&errors, &sources));
-        eprintln!(
+        err!("{}", diagnostic::render_human(&errors, &sources));
+        errln!(
             "herald topics: fix {} first",
             dir.join(herald_codegen::config::CONFIG_FILE).display()
         );
         return Err(ExitCode::from(2));
     }
     let Some(config) = config else {
-        eprintln!(
+        errln!(
             "herald topics: no {} in `{}`; topics are declared by its [sources.<name>] tables (`topic`, `partitions`)",
             herald_codegen::config::CONFIG_FILE,
             dir.display()
@@ -571,7 +706,7 @@ fn declared_topics(dir: &std::path::Path) -> Result<Vec<herald_codegen::topics::
     };
     herald_codegen::topics::declared(&config).map_err(|mut diags| {
         diagnostic::sort(&mut diags, &sources);
-        eprint!("{}", diagnostic::render_human(&diags, &sources));
+        err!("{}", diagnostic::render_human(&diags, &sources));
         ExitCode::from(2)
     })
 }
@@ -579,8 +714,8 @@ fn declared_topics(dir: &std::path::Path) -> Result<Vec<herald_codegen::topics::
 fn topics_list(dir: &std::path::Path) -> ExitCode {
     match declared_topics(dir) {
         Ok(topics) => {
-            print!("{}", herald_codegen::topics::render_list(&topics));
-            eprintln!("herald topics: {} topic(s) declared", topics.len());
+            out!("{}", herald_codegen::topics::render_list(&topics));
+            errln!("herald topics: {} topic(s) declared", topics.len());
             ExitCode::SUCCESS
         }
         Err(code) => code,
@@ -629,12 +764,12 @@ fn topics_apply(dir: &std::path::Path, args: TopicsApply) -> ExitCode {
     let reports = match topics::apply(&declared, &options) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("herald topics apply: {e}");
+            errln!("herald topics apply: {e}");
             return ExitCode::from(2);
         }
     };
     for r in &reports {
-        println!("{r}");
+        outln!("{r}");
     }
     let count = |f: fn(&Status) -> bool| reports.iter().filter(|r| f(&r.status)).count();
     let failed = count(|s| matches!(s, Status::Failed(_)));
@@ -653,7 +788,7 @@ fn topics_apply(dir: &std::path::Path, args: TopicsApply) -> ExitCode {
             count(|s| matches!(s, Status::Exists)),
         )
     };
-    eprintln!("herald topics apply: {summary}");
+    errln!("herald topics apply: {summary}");
     if failed > 0 {
         ExitCode::from(1)
     } else {
@@ -667,7 +802,7 @@ fn topics_apply(dir: &std::path::Path, _args: TopicsApply) -> ExitCode {
     if let Err(code) = declared_topics(dir) {
         return code;
     }
-    eprintln!(
+    errln!(
         "herald topics apply: this herald was built without Kafka support; build it with \
          `--features kafka` (cargo install --path codegen --features kafka, or \
          cargo run -p herald-codegen --features kafka --bin herald -- topics apply ...). \
