@@ -35,7 +35,7 @@ impl Span {
 }
 
 /// One loaded file: its path as shown to users and its text.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SourceFile {
     /// Path relative to the repo root (or as given), with `/` separators.
     pub name: String,
@@ -115,7 +115,7 @@ pub(crate) fn clamp_to_char_boundary(text: &str, mut offset: usize) -> usize {
 }
 
 /// All files loaded in one run.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
 }

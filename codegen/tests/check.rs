@@ -681,3 +681,131 @@ fn check_help_lists_modes_and_categories() {
         );
     }
 }
+
+/// Runs git in `dir` with a throwaway identity; panics when it fails.
+fn git_in(dir: &Path, args: &[&str]) {
+    let ok = Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .output()
+        .expect("git")
+        .status
+        .success();
+    assert!(ok, "git {args:?}");
+}
+
+#[test]
+fn release_checks_what_it_releases_against_the_last_commit_without_a_lock() {
+    let repo = example_copy();
+    let root = repo.path().display().to_string();
+    let lock = repo.path().join("herald.lock");
+    std::fs::remove_file(&lock).expect("no lock yet");
+    git_in(repo.path(), &["init", "-q"]);
+    git_in(repo.path(), &["add", "-A"]);
+    git_in(repo.path(), &["commit", "-qm", "base"]);
+    let updated = repo.path().join("user/v1/user_updated.proto");
+    let original = std::fs::read_to_string(&updated).expect("read");
+
+    // An uncommitted breaking change with no new version is refused, and nothing is written.
+    edit(
+        &updated,
+        "google.protobuf.Timestamp updated_at = 2;",
+        "int64 updated_at = 2;",
+    );
+    let (code, _, stderr) = herald(&["release", &root]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("FIELD_WIRE_JSON_COMPATIBLE_TYPE"), "{stderr}");
+    assert!(
+        stderr.contains("herald release: refused") && stderr.contains("against git:HEAD"),
+        "{stderr}"
+    );
+    assert!(!lock.exists());
+
+    // A compatible change with a new MINOR: released with a warning that it is not committed,
+    // refused under --strict.
+    std::fs::write(&updated, &original).expect("restore");
+    edit(
+        &updated,
+        "map<string, string> attributes = 8;",
+        "map<string, string> attributes = 8;\n  string nickname = 9;",
+    );
+    edit(&updated, "version: \"1.2\"", "version: \"1.3\"");
+    let (code, _, stderr) = herald(&["release", &root, "--strict"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("refused (--strict)") && stderr.contains("user/v1/user_updated.proto"),
+        "{stderr}"
+    );
+    assert!(!lock.exists());
+    let (code, _, stderr) = herald(&["release", &root]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("warning: schema files with uncommitted changes"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("UserUpdated 1.3: first release of this event; git:HEAD had 1.2, checked compatible"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("UserCreated 1.0: first release of this event, unchanged since git:HEAD"),
+        "{stderr}"
+    );
+    assert!(lock.is_file());
+
+    // Committed, then a further MINOR: checked against the lock, which now exists.
+    git_in(repo.path(), &["add", "-A"]);
+    git_in(repo.path(), &["commit", "-qm", "1.3"]);
+    edit(
+        &updated,
+        "string nickname = 9;",
+        "string nickname = 9;\n  string motto = 10;",
+    );
+    edit(&updated, "version: \"1.3\"", "version: \"1.4\"");
+    let (code, _, stderr) = herald(&["release", &root, "--strict"]);
+    assert_eq!(code, 1, "{stderr}");
+    git_in(repo.path(), &["commit", "-qam", "1.4"]);
+    let (code, _, stderr) = herald(&["release", &root, "--strict"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("UserUpdated 1.4: new MINOR after released 1.3, checked compatible with the lock"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("uncommitted"), "{stderr}");
+    assert!(stderr.contains("1 new release(s)"), "{stderr}");
+}
+
+#[test]
+fn release_outside_git_without_a_lock_is_a_first_release_and_against_checks_a_directory() {
+    let repo = example_copy();
+    let root = repo.path().display().to_string();
+    std::fs::remove_file(repo.path().join("herald.lock")).expect("no lock yet");
+    let old = example_copy();
+    let updated = repo.path().join("user/v1/user_updated.proto");
+    edit(
+        &updated,
+        "google.protobuf.Timestamp updated_at = 2;",
+        "int64 updated_at = 2;",
+    );
+    edit(&updated, "version: \"1.2\"", "version: \"1.3\"");
+    // --against a directory: the breaking change is refused.
+    let (code, _, stderr) = herald(&["release", &root, "--against", &old.path().display().to_string()]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("EVENT_BREAKING_WITHOUT_MAJOR"), "{stderr}");
+    // Nothing to check against: said so, and released.
+    let (code, _, stderr) = herald(&["release", &root]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("no herald.lock and no git history"), "{stderr}");
+    assert!(
+        stderr.contains("UserUpdated 1.3: first release of this event"),
+        "{stderr}"
+    );
+}

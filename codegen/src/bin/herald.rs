@@ -111,11 +111,20 @@ enum Command {
     },
     /// Print every compatibility rule: ID, categories, purpose.
     Rules,
-    /// Record the current version of every event in herald.lock, refusing when the check fails.
+    /// Check the working tree against its baseline, then record the current version of every
+    /// event in herald.lock; refuses breaking changes without a new MAJOR and changes without a
+    /// new version.
     Release {
         /// The schema repo.
         #[arg(default_value = ".")]
         dir: PathBuf,
+        /// The baseline, as for `herald check`: default the repo's herald.lock, else `git:HEAD`
+        /// when the repo is in git (nothing for a first release outside git).
+        #[arg(long)]
+        against: Option<String>,
+        /// Refuse to release schema files with uncommitted changes (a warning otherwise).
+        #[arg(long)]
+        strict: bool,
     },
     /// Write the Rust code a build.rs would generate, for people who check generated code in.
     Generate {
@@ -260,11 +269,14 @@ fn main() -> ExitCode {
             format,
             paths,
         } => check(&new, against.as_deref(), mode.as_deref(), &categories, format, &paths),
-        Command::Release { dir } => release(&dir),
+        Command::Release { dir, against, strict } => release(&dir, against.as_deref(), strict),
         Command::Init { dir } => init(&dir),
         Command::Completions { shell } => {
             use clap::CommandFactory;
-            clap_complete::generate(shell, &mut Cli::command(), "herald", &mut std::io::stdout());
+            // Written whole through out!, so that a closed pipe is quiet here too.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "herald", &mut script);
+            out!("{}", String::from_utf8_lossy(&script));
             ExitCode::SUCCESS
         }
         Command::Topics { command } => match command {
@@ -380,7 +392,7 @@ fn generate(
     };
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         if let Err(e) = std::fs::create_dir_all(parent) {
-            eprintln!("herald generate: cannot create {}: {e}", parent.display());
+            errln!("herald generate: cannot create {}: {e}", parent.display());
             return ExitCode::from(2);
         }
     }
@@ -401,9 +413,9 @@ fn init(dir: &std::path::Path) -> ExitCode {
     match herald_codegen::init::init(dir) {
         Ok(files) => {
             for f in &files {
-                eprintln!("herald init: wrote {}", f.display());
+                errln!("herald init: wrote {}", f.display());
             }
-            eprintln!(
+            errln!(
                 "herald init: next, `herald lint {}`, then generate code from a build.rs with herald_codegen::Builder::new({:?})",
                 dir.display(),
                 dir.display().to_string()
@@ -411,7 +423,7 @@ fn init(dir: &std::path::Path) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("herald init: {e}");
+            errln!("herald init: {e}");
             ExitCode::from(2)
         }
     }
@@ -488,79 +500,26 @@ fn check(
             cats
         },
     };
-    let lock_path = new.join(herald_codegen::lock::LOCK_FILE);
     let against = match against {
         Some(a) => a.to_owned(),
-        None if lock_path.is_file() => "lock".to_owned(),
+        None if new.join(herald_codegen::lock::LOCK_FILE).is_file() => "lock".to_owned(),
         None => {
             return usage_error(
                 "no baseline: pass --against DIR, --against git:REV, or release first to create herald.lock".into(),
             )
         }
     };
-    // A git revision becomes a temporary directory holding that revision's files.
-    let mut _git_dir = None;
-    let baseline_path = if let Some(rev) = against.strip_prefix("git:") {
-        match herald_codegen::baseline::git_tree(new, rev) {
-            Ok((dir, path)) => {
-                _git_dir = Some(dir);
-                Some(path)
-            }
-            Err(e) => return usage_error(e),
-        }
-    } else if against == "lock" {
-        None
-    } else {
-        Some(PathBuf::from(&against))
-    };
-    // Paths are shown relative to the current directory, as typed: a git baseline's files as the
-    // new side's (same layout), a baseline directory's as its own.
-    let baseline_shown = match (&_git_dir, baseline_path.as_deref()) {
-        (None, Some(p)) => p.to_path_buf(),
-        _ => new.to_path_buf(),
-    };
-    let (baseline, current) = std::thread::scope(|scope| {
-        let baseline = scope.spawn(|| {
-            baseline_path
-                .as_deref()
-                .map(|p| load_side(p, "baseline", paths, &baseline_shown))
-        });
-        let current = load_side(new, "new", paths, new);
-        (
-            baseline
-                .join()
-                .unwrap_or_else(|_| Some(Err("loading the baseline failed".to_owned()))),
-            current,
-        )
-    });
-    let mut current = match current {
-        Ok(s) => s,
+    let Checked {
+        mut current,
+        findings,
+        mut baseline_sources,
+        baseline_shown,
+        ..
+    } = match run_check(new, &against, &options, paths) {
+        Ok(c) => c,
         Err(e) => return usage_error(e),
     };
-    let (findings, baseline_sources) = match baseline {
-        Some(Ok(baseline)) => (
-            compat::check::check(&baseline, &current, &options),
-            Some(baseline.sources_map),
-        ),
-        Some(Err(e)) => return usage_error(e),
-        None => {
-            let mut sources = herald_codegen::span::SourceMap::new();
-            let lock = match herald_codegen::lock::read(&lock_path, &mut sources) {
-                Ok(l) => l,
-                Err(d) => {
-                    paths.apply(&mut sources, new);
-                    err!("{}", diagnostic::render_human(&[*d], &sources));
-                    return usage_error(format!("cannot use {} as the baseline", lock_path.display()));
-                }
-            };
-            match compat::check::check_against_lock(&lock, &current, &options) {
-                Ok(f) => (f, None),
-                Err(e) => return usage_error(e),
-            }
-        }
-    };
     paths.apply(&mut current.sources_map, new);
-    let mut baseline_sources = baseline_sources;
     if let Some(b) = &mut baseline_sources {
         paths.apply(b, &baseline_shown);
     }
@@ -598,6 +557,95 @@ fn check(
     }
 }
 
+/// `herald check`'s result before printing: the new side (file names still the repo's), the
+/// findings, and the baseline's files (none for the lock) with the path to show them from.
+struct Checked {
+    current: herald_codegen::EventSet,
+    findings: Vec<herald_codegen::compat::check::CheckFinding>,
+    baseline_sources: Option<herald_codegen::span::SourceMap>,
+    baseline_shown: PathBuf,
+    /// Each event's versions in a baseline directory or revision (empty for the lock).
+    baseline_versions: Vec<(String, String)>,
+}
+
+/// Loads `new` and the baseline `against` (`lock`, `git:REV`, or a path) and checks one against
+/// the other. Problems loading either side are printed; `Err` says what failed.
+fn run_check(
+    new: &std::path::Path,
+    against: &str,
+    options: &herald_codegen::compat::check::CheckOptions,
+    paths: &PathDisplay,
+) -> Result<Checked, String> {
+    use herald_codegen::compat;
+    let lock_path = new.join(herald_codegen::lock::LOCK_FILE);
+    // A git revision becomes a temporary directory holding that revision's files.
+    let mut _git_dir = None;
+    let baseline_path = if let Some(rev) = against.strip_prefix("git:") {
+        let (dir, path) = herald_codegen::baseline::git_tree(new, rev)?;
+        _git_dir = Some(dir);
+        Some(path)
+    } else if against == "lock" {
+        None
+    } else {
+        Some(PathBuf::from(&against))
+    };
+    // Paths are shown relative to the current directory, as typed: a git baseline's files as the
+    // new side's (same layout), a baseline directory's as its own.
+    let baseline_shown = match (&_git_dir, baseline_path.as_deref()) {
+        (None, Some(p)) => p.to_path_buf(),
+        _ => new.to_path_buf(),
+    };
+    let (baseline, current) = std::thread::scope(|scope| {
+        let baseline = scope.spawn(|| {
+            baseline_path
+                .as_deref()
+                .map(|p| load_side(p, "baseline", paths, &baseline_shown))
+        });
+        let current = load_side(new, "new", paths, new);
+        (
+            baseline
+                .join()
+                .unwrap_or_else(|_| Some(Err("loading the baseline failed".to_owned()))),
+            current,
+        )
+    });
+    let current = current?;
+    let mut baseline_versions = Vec::new();
+    let (findings, baseline_sources) = match baseline {
+        Some(Ok(baseline)) => {
+            baseline_versions = baseline
+                .events
+                .iter()
+                .map(|e| (e.name.clone(), e.version.to_string()))
+                .collect();
+            (
+                compat::check::check(&baseline, &current, options),
+                Some(baseline.sources_map),
+            )
+        }
+        Some(Err(e)) => return Err(e),
+        None => {
+            let mut sources = herald_codegen::span::SourceMap::new();
+            let lock = match herald_codegen::lock::read(&lock_path, &mut sources) {
+                Ok(l) => l,
+                Err(d) => {
+                    paths.apply(&mut sources, new);
+                    err!("{}", diagnostic::render_human(&[*d], &sources));
+                    return Err(format!("cannot use {} as the baseline", lock_path.display()));
+                }
+            };
+            (compat::check::check_against_lock(&lock, &current, options)?, None)
+        }
+    };
+    Ok(Checked {
+        current,
+        findings,
+        baseline_sources,
+        baseline_shown,
+        baseline_versions,
+    })
+}
+
 /// The last line of `herald check`: breaking changes and versions not bumped counted apart.
 fn check_summary(findings: &[herald_codegen::compat::check::CheckFinding]) -> String {
     let counts = herald_codegen::compat::check::JsonCounts::of(findings);
@@ -610,21 +658,82 @@ fn check_summary(findings: &[herald_codegen::compat::check::CheckFinding]) -> St
     }
 }
 
-fn release(dir: &std::path::Path) -> ExitCode {
-    use herald_codegen::compat::check::{check_against_lock, CheckOptions};
-    let current = match load_side(dir, "repo", &PathDisplay { path_prefix: None }, dir) {
-        Ok(s) => s,
-        Err(e) => {
-            errln!("herald release: {e}");
-            return ExitCode::from(2);
-        }
+/// `herald release`: checks the working tree against its baseline, then records every event's
+/// current version in herald.lock.
+fn release(dir: &std::path::Path, against: Option<&str>, strict: bool) -> ExitCode {
+    use herald_codegen::compat::check::CheckOptions;
+    let fail = |code: u8, message: &str| {
+        errln!("herald release: {message}");
+        ExitCode::from(code)
     };
     let lock_path = dir.join(herald_codegen::lock::LOCK_FILE);
+    // The baseline: --against, else the lock, else the last commit.
+    let against = match against {
+        Some(a) => Some(a.to_owned()),
+        None if lock_path.is_file() => Some("lock".to_owned()),
+        None if herald_codegen::baseline::has_head(&repo_root(dir)) => Some("git:HEAD".to_owned()),
+        None => None,
+    };
+    let paths = PathDisplay { path_prefix: None };
+    let mut baseline_versions = Vec::new();
+    let current = match &against {
+        Some(against) => {
+            let checked = match run_check(dir, against, &CheckOptions::default(), &paths) {
+                Ok(c) => c,
+                Err(e) => return fail(2, &e),
+            };
+            baseline_versions = checked.baseline_versions;
+            let (current, findings) = (checked.current, checked.findings);
+            let mut shown = current.sources_map.clone();
+            paths.apply(&mut shown, dir);
+            let diags: Vec<_> = findings
+                .iter()
+                .map(herald_codegen::compat::check::to_diagnostic)
+                .collect();
+            err!("{}", diagnostic::render_human(&diags, &shown));
+            if findings.iter().any(|f| f.severity == herald_codegen::Severity::Error) {
+                return fail(
+                    1,
+                    &format!(
+                        "refused: {} against {against}; a breaking change needs a new MAJOR, any change a new version",
+                        check_summary(&findings)
+                    ),
+                );
+            }
+            errln!(
+                "herald release: checked against {against}: {}",
+                check_summary(&findings)
+            );
+            current
+        }
+        None => {
+            errln!(
+                "herald release: no {} and no git history to check against: this is the first release",
+                herald_codegen::lock::LOCK_FILE
+            );
+            match load_side(dir, "repo", &paths, dir) {
+                Ok(s) => s,
+                Err(e) => return fail(2, &e),
+            }
+        }
+    };
+    // Released files should be the committed ones: say which are not.
+    if let Some(dirty) = herald_codegen::baseline::uncommitted_schema_files(&repo_root(dir)) {
+        if !dirty.is_empty() {
+            let shown: Vec<String> = dirty.iter().map(|p| herald_codegen::span::display_path(p)).collect();
+            let what = format!("schema files with uncommitted changes: {}", shown.join(", "));
+            if strict {
+                return fail(1, &format!("refused (--strict): {what}; commit them first"));
+            }
+            errln!("herald release: warning: {what}; the release records them as they are now");
+        }
+    }
     let mut sources = herald_codegen::span::SourceMap::new();
     let mut lock = if lock_path.is_file() {
         match herald_codegen::lock::read(&lock_path, &mut sources) {
             Ok(l) => l,
             Err(d) => {
+                paths.apply(&mut sources, dir);
                 err!("{}", diagnostic::render_human(&[*d], &sources));
                 return ExitCode::from(2);
             }
@@ -632,45 +741,73 @@ fn release(dir: &std::path::Path) -> ExitCode {
     } else {
         herald_codegen::lock::Lock::default()
     };
-    let findings = match check_against_lock(&lock, &current, &CheckOptions::default()) {
-        Ok(f) => f,
-        Err(e) => {
-            errln!("herald release: {e}");
-            return ExitCode::from(2);
-        }
+    let before = lock.releases.clone();
+    let added = match herald_codegen::lock::release(&current, &mut lock) {
+        Ok(added) => added,
+        Err(e) => return fail(2, &e),
     };
-    let diags: Vec<_> = findings
-        .iter()
-        .map(herald_codegen::compat::check::to_diagnostic)
-        .collect();
-    err!("{}", diagnostic::render_human(&diags, &current.sources_map));
-    if findings.iter().any(|f| f.severity == herald_codegen::Severity::Error) {
-        errln!(
-            "herald release: refused, {} breaking change(s) against {}",
-            findings.len(),
-            lock_path.display()
-        );
-        return ExitCode::from(1);
+    if let Err(e) = herald_codegen::lock::write(&lock, &lock_path) {
+        return fail(2, &e);
     }
-    match herald_codegen::lock::release(&current, &mut lock) {
-        Ok(added) => {
-            if let Err(e) = herald_codegen::lock::write(&lock, &lock_path) {
-                errln!("herald release: {e}");
-                return ExitCode::from(2);
+    for r in &added {
+        errln!(
+            "released {} {}: {}",
+            r.event,
+            r.version,
+            release_reason(r, &before, against.as_deref(), &baseline_versions)
+        );
+    }
+    errln!(
+        "herald release: {} new release(s), {} event(s) already released at their version, in {}",
+        added.len(),
+        current.events.len() - added.len(),
+        herald_codegen::span::display_path(&lock_path)
+    );
+    ExitCode::SUCCESS
+}
+
+/// Why `r` is a new release, given the releases the lock had before.
+fn release_reason(
+    r: &herald_codegen::lock::Release,
+    before: &[herald_codegen::lock::Release],
+    against: Option<&str>,
+    baseline_versions: &[(String, String)],
+) -> String {
+    let version = r.version();
+    let mut earlier: Vec<&herald_codegen::lock::Release> = before.iter().filter(|b| b.event == r.event).collect();
+    earlier.sort_by_key(|b| b.version());
+    let same_major = earlier
+        .iter()
+        .rev()
+        .find(|b| b.version().map(|v| v.major) == version.map(|v| v.major));
+    let checked = against.map(|a| format!(", checked against {a}")).unwrap_or_default();
+    match (same_major, earlier.last()) {
+        (Some(prev), _) if against == Some("lock") => format!(
+            "new MINOR after released {}, checked compatible with the lock",
+            prev.version
+        ),
+        (Some(prev), _) => format!("new MINOR after released {}{checked}", prev.version),
+        (None, Some(latest)) => format!(
+            "new MAJOR alongside released {} (consumers of the old MAJOR keep it)",
+            latest.version
+        ),
+        (None, None) => {
+            let mut had: Vec<&str> = baseline_versions
+                .iter()
+                .filter(|(e, _)| *e == r.event)
+                .map(|(_, v)| v.as_str())
+                .collect();
+            had.sort_unstable();
+            match (had.as_slice(), against) {
+                ([], _) | (_, None) => format!("first release of this event{checked}"),
+                (had, Some(a)) if had.contains(&r.version.as_str()) => {
+                    format!("first release of this event, unchanged since {a}")
+                }
+                (had, Some(a)) => format!(
+                    "first release of this event; {a} had {}, checked compatible",
+                    had.join(", ")
+                ),
             }
-            for r in &added {
-                errln!("released {} {}", r.event, r.version);
-            }
-            errln!(
-                "herald release: {} new release(s) in {}",
-                added.len(),
-                lock_path.display()
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            errln!("herald release: {e}");
-            ExitCode::from(2)
         }
     }
 }
