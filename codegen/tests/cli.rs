@@ -48,3 +48,59 @@ fn a_closed_pipe_ends_herald_quietly() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).is_empty());
 }
+
+fn copy(from: &Path, to: &Path) {
+    for e in std::fs::read_dir(from).expect("read_dir").flatten() {
+        let target = to.join(e.file_name());
+        if e.path().is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+            copy(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn herald_toml_is_found_upward_from_the_current_directory() {
+    // top/.git bounds the walk; top/schemas is the example repo.
+    let top = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(top.path().join(".git")).expect("mkdir");
+    let repo = top.path().join("schemas");
+    std::fs::create_dir_all(&repo).expect("mkdir");
+    copy(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas"), &repo);
+    let sub = repo.join("user/v1");
+    std::fs::write(sub.join("bad.proto"), "syntax = \"proto3\";\nmessage {\n").expect("write");
+
+    // `cd user/v1 && herald lint` lints the whole repo, paths shown from where it runs.
+    let (code, _, stderr) = common::herald_in(&sub, &["lint"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("--> bad.proto:2:"), "{stderr}");
+    let (_, stdout, _) = common::herald_in(&sub, &["topics", "list"]);
+    assert!(
+        stdout.contains("user-service"),
+        "the repo's herald.toml was read: {stdout}"
+    );
+    std::fs::remove_file(sub.join("bad.proto")).expect("rm");
+    let (code, _, stderr) = common::herald_in(&sub, &["lint"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("herald lint: ../.. is clean"), "{stderr}");
+    // check finds the repo's lock as its default baseline.
+    let (code, _, stderr) = common::herald_in(&sub, &["check"]);
+    assert_eq!(code, 0, "{stderr}");
+    // Above the repo (up to the top of the git work tree) there is no herald.toml: `.` is linted.
+    let other = top.path().join("other");
+    std::fs::create_dir_all(&other).expect("mkdir");
+    std::fs::write(other.join("x.proto"), "syntax = \"proto3\";\nmessage {\n").expect("write");
+    let (code, _, stderr) = common::herald_in(&other, &["lint"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("--> x.proto:2:"), "{stderr}");
+    // A herald.toml above the top of the work tree is not picked up.
+    let outer = tempfile::tempdir().expect("tempdir");
+    std::fs::write(outer.path().join("herald.toml"), "[repo]\nname = \"outer\"\n").expect("write");
+    let inner = outer.path().join("work");
+    std::fs::create_dir_all(inner.join(".git")).expect("mkdir");
+    let (code, _, stderr) = common::herald_in(&inner, &["topics", "list"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("no herald.toml in `.`"), "{stderr}");
+}

@@ -75,9 +75,9 @@ Categories (--categories, proto rules, as buf's `breaking` categories; default W
 enum Command {
     /// Check a schema repo for syntax, reference, metadata and style problems.
     Lint {
-        /// The schema repo (directory with herald.toml) or any directory of .proto/.avsc files.
-        #[arg(default_value = ".")]
-        dir: PathBuf,
+        /// The schema repo (directory with herald.toml) or any directory of .proto/.avsc files. Default: the nearest directory
+        /// upward from the current one that holds herald.toml (as cargo finds Cargo.toml), else `.`.
+        dir: Option<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
@@ -90,9 +90,9 @@ enum Command {
     /// Check every schema change against a baseline: format rules, then herald's event rules.
     #[command(after_help = CHECK_HELP)]
     Check {
-        /// The new schema repo, directory of schemas, or single file.
-        #[arg(default_value = ".")]
-        new: PathBuf,
+        /// The new schema repo, directory of schemas, or single file. Default: the nearest directory
+        /// upward from the current one that holds herald.toml (as cargo finds Cargo.toml), else `.`.
+        new: Option<PathBuf>,
         /// The baseline: a directory or file of the same kind; `lock` (the repo's herald.lock, the
         /// default when it exists); or `git:REV` (the same paths at a git revision).
         #[arg(long)]
@@ -115,9 +115,9 @@ enum Command {
     /// event in herald.lock; refuses breaking changes without a new MAJOR and changes without a
     /// new version.
     Release {
-        /// The schema repo.
-        #[arg(default_value = ".")]
-        dir: PathBuf,
+        /// The schema repo. Default: the nearest directory
+        /// upward from the current one that holds herald.toml (as cargo finds Cargo.toml), else `.`.
+        dir: Option<PathBuf>,
         /// The baseline, as for `herald check`: default the repo's herald.lock, else `git:HEAD`
         /// when the repo is in git (nothing for a first release outside git).
         #[arg(long)]
@@ -128,9 +128,9 @@ enum Command {
     },
     /// Write the Rust code a build.rs would generate, for people who check generated code in.
     Generate {
-        /// The schema repo.
-        #[arg(default_value = ".")]
-        dir: PathBuf,
+        /// The schema repo. Default: the nearest directory
+        /// upward from the current one that holds herald.toml (as cargo finds Cargo.toml), else `.`.
+        dir: Option<PathBuf>,
         /// Output file (or directory, which gets herald_events.rs).
         #[arg(long)]
         out: PathBuf,
@@ -181,6 +181,31 @@ impl PathDisplay {
     }
 }
 
+/// The repo a command works on: `dir` when given, else the nearest directory upward from the
+/// current one that holds herald.toml, as a relative path (`.`, `..`, `../..`), else `.`. The
+/// walk stops at the top of a git work tree (a directory holding `.git`), so a herald.toml
+/// above the repository is never picked up.
+fn repo_or_found(dir: Option<PathBuf>) -> PathBuf {
+    if let Some(dir) = dir {
+        return dir;
+    }
+    let Ok(cwd) = std::env::current_dir() else {
+        return PathBuf::from(".");
+    };
+    for (ups, ancestor) in cwd.ancestors().enumerate() {
+        if ancestor.join(herald_codegen::config::CONFIG_FILE).is_file() {
+            return match ups {
+                0 => PathBuf::from("."),
+                n => std::iter::repeat_n("..", n).collect(),
+            };
+        }
+        if ancestor.join(".git").exists() {
+            break;
+        }
+    }
+    PathBuf::from(".")
+}
+
 /// The root the loader uses for `input`: the directory itself, or a file's directory.
 fn repo_root(input: &std::path::Path) -> PathBuf {
     if input.is_file() {
@@ -197,16 +222,16 @@ fn repo_root(input: &std::path::Path) -> PathBuf {
 enum TopicsCommand {
     /// Print every declared topic with its partition count and sources (no broker needed).
     List {
-        /// The schema repo.
-        #[arg(default_value = ".")]
-        dir: PathBuf,
+        /// The schema repo. Default: the nearest directory
+        /// upward from the current one that holds herald.toml (as cargo finds Cargo.toml), else `.`.
+        dir: Option<PathBuf>,
     },
     /// Create the declared topics a Kafka cluster lacks, through the admin API (idempotent).
     /// Needs herald built with `--features kafka`.
     Apply {
-        /// The schema repo.
-        #[arg(default_value = ".")]
-        dir: PathBuf,
+        /// The schema repo. Default: the nearest directory
+        /// upward from the current one that holds herald.toml (as cargo finds Cargo.toml), else `.`.
+        dir: Option<PathBuf>,
         #[command(flatten)]
         options: TopicsApply,
     },
@@ -268,8 +293,15 @@ fn main() -> ExitCode {
             categories,
             format,
             paths,
-        } => check(&new, against.as_deref(), mode.as_deref(), &categories, format, &paths),
-        Command::Release { dir, against, strict } => release(&dir, against.as_deref(), strict),
+        } => check(
+            &repo_or_found(new),
+            against.as_deref(),
+            mode.as_deref(),
+            &categories,
+            format,
+            &paths,
+        ),
+        Command::Release { dir, against, strict } => release(&repo_or_found(dir), against.as_deref(), strict),
         Command::Init { dir } => init(&dir),
         Command::Completions { shell } => {
             use clap::CommandFactory;
@@ -280,8 +312,8 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Topics { command } => match command {
-            TopicsCommand::List { dir } => topics_list(&dir),
-            TopicsCommand::Apply { dir, options } => topics_apply(&dir, options),
+            TopicsCommand::List { dir } => topics_list(&repo_or_found(dir)),
+            TopicsCommand::Apply { dir, options } => topics_apply(&repo_or_found(dir), options),
         },
         Command::Rules => {
             for r in herald_codegen::compat::all_rules() {
@@ -299,7 +331,7 @@ fn main() -> ExitCode {
             out,
             produce,
             consume,
-        } => generate(&dir, &out, produce, consume),
+        } => generate(&repo_or_found(dir), &out, produce, consume),
         Command::Lint {
             dir,
             format,
@@ -317,6 +349,7 @@ fn main() -> ExitCode {
                 }
                 return ExitCode::SUCCESS;
             }
+            let dir = repo_or_found(dir);
             let mut report = lint::lint(&dir);
             paths.apply(&mut report.sources, &dir);
             match format {
