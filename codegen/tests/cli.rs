@@ -104,3 +104,84 @@ fn herald_toml_is_found_upward_from_the_current_directory() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("no herald.toml in `.`"), "{stderr}");
 }
+
+/// `text` without ANSI escape sequences (`ESC [ ... letter`).
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[test]
+fn colour_on_request_and_on_a_terminal_never_in_a_pipe() {
+    let case = fixture("lint/proto_syntax_error");
+    let run = |args: &[&str], no_color: bool| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_herald"));
+        cmd.args(args).env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+        if no_color {
+            cmd.env("NO_COLOR", "1");
+        }
+        let out = cmd.output().expect("run herald");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let plain = run(&["lint", &case], false);
+    assert!(
+        plain.contains("error[PROTO_SYNTAX]") && !plain.contains('\u{1b}'),
+        "{plain}"
+    );
+    assert_eq!(run(&["lint", &case, "--color", "never"], false), plain);
+    assert_eq!(run(&["lint", &case, "--color", "auto"], true), plain);
+    let coloured = run(&["--color", "always", "lint", &case], true);
+    assert!(coloured.contains("\u{1b}["), "{coloured}");
+    // Colour adds escapes and nothing else.
+    assert_eq!(strip_ansi(&coloured), plain);
+    // check's report too.
+    let new = fixture("check/proto_field_renamed/new");
+    let old = fixture("check/proto_field_renamed/old");
+    let plain = run(&["check", &new, "--against", &old], false);
+    let coloured = run(&["check", &new, "--against", &old, "--color=always"], false);
+    assert!(coloured.contains("\u{1b}[") && !plain.contains('\u{1b}'));
+    assert_eq!(strip_ansi(&coloured), plain);
+}
+
+/// On a terminal (a pseudo-terminal from util-linux `script`), `auto` colours unless NO_COLOR.
+#[cfg(target_os = "linux")]
+#[test]
+fn auto_colours_a_terminal_unless_no_color() {
+    let case = fixture("lint/proto_syntax_error");
+    let on_tty = |no_color: bool| {
+        let mut cmd = Command::new("script");
+        cmd.args([
+            "-qec",
+            &format!("{} lint {case}", env!("CARGO_BIN_EXE_herald")),
+            "/dev/null",
+        ])
+        .env("TERM", "xterm")
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .stdin(Stdio::null());
+        if no_color {
+            cmd.env("NO_COLOR", "1");
+        }
+        let out = cmd.output().expect("run script (util-linux)");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let coloured = on_tty(false);
+    assert!(
+        coloured.contains("\u{1b}[") && coloured.contains("PROTO_SYNTAX"),
+        "{coloured}"
+    );
+    let plain = on_tty(true);
+    assert!(plain.contains("PROTO_SYNTAX") && !plain.contains('\u{1b}'), "{plain}");
+}

@@ -50,6 +50,24 @@ fn write_or_drop(w: &mut dyn std::io::Write, closed: &AtomicBool, args: std::fmt
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Colour in human reports: `auto` (on a terminal, unless NO_COLOR is set), `always`, `never`.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    color: ColorWhen,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Whether human reports (written to stderr) are coloured; set once from `--color`.
+static COLOR: AtomicBool = AtomicBool::new(false);
+
+/// Diagnostics as rustc shows them, coloured when [`COLOR`] says so.
+fn render_human(diagnostics: &[herald_codegen::Diagnostic], sources: &herald_codegen::span::SourceMap) -> String {
+    diagnostic::render_human_styled(diagnostics, sources, COLOR.load(Ordering::Relaxed))
 }
 
 /// The modes and categories `herald check --help` explains, one line each.
@@ -285,6 +303,12 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    let color = match cli.color {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never,
+    };
+    COLOR.store(color, Ordering::Relaxed);
     match cli.command {
         Command::Check {
             new,
@@ -354,7 +378,7 @@ fn main() -> ExitCode {
             paths.apply(&mut report.sources, &dir);
             match format {
                 Format::Human => {
-                    let text = diagnostic::render_human(&report.diagnostics, &report.sources);
+                    let text = render_human(&report.diagnostics, &report.sources);
                     err!("{text}");
                     let errors = report
                         .diagnostics
@@ -384,7 +408,7 @@ fn generate(
     let loaded = match herald_codegen::load::load(dir) {
         Ok(l) => l,
         Err(u) => {
-            err!("{}", diagnostic::render_human(&u.diagnostics, &u.sources));
+            err!("{}", render_human(&u.diagnostics, &u.sources));
             return ExitCode::from(2);
         }
     };
@@ -409,7 +433,7 @@ fn generate(
             .filter(|d| d.severity == herald_codegen::Severity::Error),
     );
     diagnostic::sort(&mut diags, &set.sources_map);
-    err!("{}", diagnostic::render_human(&diags, &set.sources_map));
+    err!("{}", render_human(&diags, &set.sources_map));
     let Some(code) = code.filter(|_| !diags.iter().any(|d| d.severity == herald_codegen::Severity::Error)) else {
         return ExitCode::from(1);
     };
@@ -487,13 +511,13 @@ fn load_side(
                 Ok(l.set)
             } else {
                 paths.apply(&mut l.set.sources_map, shown_as);
-                err!("{}", diagnostic::render_human(&errors, &l.set.sources_map));
+                err!("{}", render_human(&errors, &l.set.sources_map));
                 Err(format!("the {what} schemas have errors (above); fix them first"))
             }
         }
         Err(mut u) => {
             paths.apply(&mut u.sources, shown_as);
-            err!("{}", diagnostic::render_human(&u.diagnostics, &u.sources));
+            err!("{}", render_human(&u.diagnostics, &u.sources));
             Err(format!("cannot load the {what} `{}`", path.display()))
         }
     }
@@ -560,7 +584,7 @@ fn check(
     match format {
         CheckFormat::Human => {
             let diags: Vec<_> = findings.iter().map(compat::check::to_diagnostic).collect();
-            err!("{}", diagnostic::render_human(&diags, &current.sources_map));
+            err!("{}", render_human(&diags, &current.sources_map));
             errln!("herald check: {}", check_summary(&findings));
         }
         CheckFormat::Json => {
@@ -663,7 +687,7 @@ fn run_check(
                 Ok(l) => l,
                 Err(d) => {
                     paths.apply(&mut sources, new);
-                    err!("{}", diagnostic::render_human(&[*d], &sources));
+                    err!("{}", render_human(&[*d], &sources));
                     return Err(format!("cannot use {} as the baseline", lock_path.display()));
                 }
             };
@@ -723,7 +747,7 @@ fn release(dir: &std::path::Path, against: Option<&str>, strict: bool) -> ExitCo
                 .iter()
                 .map(herald_codegen::compat::check::to_diagnostic)
                 .collect();
-            err!("{}", diagnostic::render_human(&diags, &shown));
+            err!("{}", render_human(&diags, &shown));
             if findings.iter().any(|f| f.severity == herald_codegen::Severity::Error) {
                 return fail(
                     1,
@@ -767,7 +791,7 @@ fn release(dir: &std::path::Path, against: Option<&str>, strict: bool) -> ExitCo
             Ok(l) => l,
             Err(d) => {
                 paths.apply(&mut sources, dir);
-                err!("{}", diagnostic::render_human(&[*d], &sources));
+                err!("{}", render_human(&[*d], &sources));
                 return ExitCode::from(2);
             }
         }
@@ -850,7 +874,7 @@ fn declared_topics(dir: &std::path::Path) -> Result<Vec<herald_codegen::topics::
     let (config, sources, diags) = match herald_codegen::load::load_config(dir) {
         Ok(c) => c,
         Err(u) => {
-            err!("{}", diagnostic::render_human(&u.diagnostics, &u.sources));
+            err!("{}", render_human(&u.diagnostics, &u.sources));
             return Err(ExitCode::from(2));
         }
     };
@@ -859,7 +883,7 @@ fn declared_topics(dir: &std::path::Path) -> Result<Vec<herald_codegen::topics::
         .filter(|d| d.severity == herald_codegen::Severity::Error)
         .collect();
     if !errors.is_empty() {
-        err!("{}", diagnostic::render_human(&errors, &sources));
+        err!("{}", render_human(&errors, &sources));
         errln!(
             "herald topics: fix {} first",
             dir.join(herald_codegen::config::CONFIG_FILE).display()
@@ -876,7 +900,7 @@ fn declared_topics(dir: &std::path::Path) -> Result<Vec<herald_codegen::topics::
     };
     herald_codegen::topics::declared(&config).map_err(|mut diags| {
         diagnostic::sort(&mut diags, &sources);
-        err!("{}", diagnostic::render_human(&diags, &sources));
+        err!("{}", render_human(&diags, &sources));
         ExitCode::from(2)
     })
 }
