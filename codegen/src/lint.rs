@@ -360,7 +360,9 @@ fn style(set: &EventSet, diags: &mut Vec<Diagnostic>) {
                                 ),
                             )
                             .at(v.span)
-                            .help("the zero value is what readers see when the field is unset; name it UNSPECIFIED"),
+                            .help(format!(
+                                "rename it to `{prefix}UNSPECIFIED`: the zero value is what readers see when the field is unset"
+                            )),
                         );
                     }
                 }

@@ -20,7 +20,7 @@ use crate::model::{
     SchemaFile, TypeDef, TypeKind, TypeRef,
 };
 use crate::span::{FileId, SourceMap, Span};
-use scan::{FieldDecl, MessageDecl, Outline};
+use scan::{FieldDecl, MessageDecl, OptionDecl, OptionEntry, Outline};
 
 /// Text of the built-in `herald/options.proto`.
 pub const OPTIONS_PROTO: &str = include_str!("options.proto");
@@ -662,6 +662,9 @@ fn typecheck_diagnostic(sources: &SourceMap, st: &FileState, message: &str) -> D
         .and_then(|rest| rest.find("`: ").map(|i| &rest[i + 3..]))
         .unwrap_or(message)
         .to_owned();
+    if let Some(d) = herald_option_diagnostic(text, st, &detail) {
+        return d;
+    }
     let quoted: Vec<&str> = detail.split('`').skip(1).step_by(2).collect();
     let detail = match (detail.starts_with("object is not found by path"), quoted.as_slice()) {
         (true, [name, scope, ..]) => format!(
@@ -710,6 +713,75 @@ fn typecheck_diagnostic(sources: &SourceMap, st: &FileState, message: &str) -> D
     }
     let (s, e) = span.unwrap_or((0, 0));
     Diagnostic::error(rule, detail).at(Span::new(st.file, s, e)).help(help)
+}
+
+/// Type-check errors about the `(herald.event)` option, said in its terms and located at the
+/// option: the option used without importing its definition, and an entry of the wrong type
+/// (`version: 1`).
+fn herald_option_diagnostic(text: &str, st: &FileState, detail: &str) -> Option<Diagnostic> {
+    let options: Vec<&OptionDecl> = st
+        .outline
+        .options
+        .iter()
+        .filter(|o| o.name.starts_with("(herald."))
+        .collect();
+    let first = options.first()?;
+    if detail.contains("extension not found") && detail.contains("herald.") {
+        if st.outline.imports.iter().any(|i| i.path == OPTIONS_PATH) {
+            return None;
+        }
+        // The option's name, `(herald.event)`, inside `option (herald.event) = ...;`.
+        let (start, end) = first.span;
+        let at = text
+            .get(start..end)
+            .and_then(|o| o.find("(herald"))
+            .map(|i| start + i)
+            .unwrap_or(start);
+        let name_end = text
+            .get(at..end)
+            .and_then(|o| o.find(')'))
+            .map(|i| at + i + 1)
+            .unwrap_or(end);
+        let name = text.get(at..name_end).unwrap_or("(herald.event)");
+        return Some(
+            Diagnostic::error(
+                "PROTO_TYPE_UNRESOLVED",
+                format!("option `{name}` is defined in herald/options.proto, which this file does not import"),
+            )
+            .at(Span::new(st.file, at, name_end))
+            .label("not imported")
+            .help(format!("add `import \"{OPTIONS_PATH}\";` after the package line")),
+        );
+    }
+    if detail.starts_with("unsupported extension type") && detail.contains("(herald.") {
+        // The string entries written without quotes.
+        let text_of = |e: &OptionEntry| text.get(e.value_span.0..e.value_span.1).unwrap_or("").to_owned();
+        let entry = options.iter().flat_map(|o| &o.entries).find(|e| {
+            matches!(e.key.as_str(), "version" | "partition_key" | "name") && !text_of(e).starts_with(['"', '\''])
+        })?;
+        let raw = text_of(entry);
+        let span = Span::new(st.file, entry.value_span.0, entry.value_span.1);
+        return Some(if entry.key == "version" {
+            let suggestion = if raw.contains('.') {
+                raw.clone()
+            } else {
+                format!("{raw}.0")
+            };
+            Diagnostic::error("EVENT_BAD_VERSION", format!("version must be a string, found `{raw}`"))
+                .at(span)
+                .label("not a string")
+                .help(format!("version is a string: `version: \"{suggestion}\"`"))
+        } else {
+            Diagnostic::error(
+                "PROTO_OPTION_INVALID",
+                format!("`{}` must be a string, found `{raw}`", entry.key),
+            )
+            .at(span)
+            .label("not a string")
+            .help(format!("write it in quotes: `{}: \"{raw}\"`", entry.key))
+        });
+    }
+    None
 }
 
 /// The last word of an error message such as `unknown enum value: QUERY`.
