@@ -571,7 +571,10 @@ fn check_partition_key(
             .help(if names.is_empty() {
                 "the message has no fields".to_owned()
             } else {
-                format!("fields: {}", names.join(", "))
+                match crate::suggest::did_you_mean(&key.value, names.iter().copied()) {
+                    Some(suggestion) => format!("{suggestion} (fields: {})", names.join(", ")),
+                    None => format!("fields: {}", names.join(", ")),
+                }
             }),
         );
         return None;

@@ -185,3 +185,26 @@ fn auto_colours_a_terminal_unless_no_color() {
     let plain = on_tty(true);
     assert!(plain.contains("PROTO_SYNTAX") && !plain.contains('\u{1b}'), "{plain}");
 }
+
+#[test]
+fn unknown_sources_and_events_get_a_did_you_mean() {
+    let schemas = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../schemas")
+        .display()
+        .to_string();
+    let out = tempfile::tempdir().expect("tempdir");
+    let out = out.path().join("events.rs").display().to_string();
+    let (code, _, stderr) = common::herald(&["generate", &schemas, "--out", &out, "--produce", "user-servce"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("did you mean `user-service`?"), "{stderr}");
+    let (code, _, stderr) = common::herald(&[
+        "generate",
+        &schemas,
+        "--out",
+        &out,
+        "--consume",
+        "user-service=UserUpdatd",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("did you mean `UserUpdated`?"), "{stderr}");
+}

@@ -469,6 +469,18 @@ impl Walker<'_> {
             .keys()
             .find(|k| k.rsplit('.').next() == Some(name))
             .map(|k| format!("did you mean `{k}`?"))
+            .or_else(|| {
+                // A misspelling: of a full name, a short name, or a primitive.
+                let short_names = self.names.keys().map(|k| k.rsplit('.').next().unwrap_or(k));
+                let known: Vec<&str> = self
+                    .names
+                    .keys()
+                    .map(String::as_str)
+                    .chain(short_names)
+                    .chain(PRIMITIVES.iter().copied())
+                    .collect();
+                crate::suggest::did_you_mean(name, known)
+            })
             .unwrap_or_else(|| {
                 format!(
                     "primitive types are {}; named types must be defined in the repo",
@@ -1045,6 +1057,27 @@ impl Walker<'_> {
                     continue;
                 }
             };
+            const KNOWN: [&str; 5] = ["version", "kind", "partitionKey", "name", "compatibility"];
+            let key = match KNOWN.iter().find(|k| **k == key) {
+                Some(k) => *k,
+                None => {
+                    self.err(
+                        "EVENT_METADATA",
+                        format!("unknown herald metadata key \"{key}\""),
+                        (entry.range.start, entry.range.end),
+                    )
+                    .help = Some(match crate::suggest::did_you_mean(key, KNOWN) {
+                        Some(suggestion) => format!("{suggestion} (known keys: {})", KNOWN.join(", ")),
+                        None => format!("known keys: {}", KNOWN.join(", ")),
+                    });
+                    // The same key spelled another way (`partition_key`): reported above, and read
+                    // as meant, so that its value is checked too instead of reported missing.
+                    match KNOWN.iter().find(|k| crate::suggest::same_spelling(key, k)) {
+                        Some(k) => *k,
+                        None => continue,
+                    }
+                }
+            };
             match key {
                 "version" => meta.version = Some(value),
                 "kind" => {
@@ -1055,15 +1088,7 @@ impl Walker<'_> {
                 }
                 "partitionKey" => meta.partition_key = Some(value),
                 "name" => meta.name = Some(value),
-                "compatibility" => meta.compatibility = Some(value),
-                _ => {
-                    self.err(
-                        "EVENT_METADATA",
-                        format!("unknown herald metadata key \"{key}\""),
-                        (entry.range.start, entry.range.end),
-                    )
-                    .help = Some("known keys: version, kind, partitionKey, name, compatibility".into());
-                }
+                _ => meta.compatibility = Some(value),
             }
         }
         Some(meta)

@@ -204,6 +204,8 @@ pub fn load(root: &Path, sources: &mut SourceMap, inputs: &[ProtoInput], diags: 
     results.sort_by_key(|(i, _)| *i);
     let mut descriptors: BTreeMap<String, FileDescriptorProto> = BTreeMap::new();
     let mut reported: BTreeSet<String> = BTreeSet::new();
+    // Every type the files declare, for "did you mean" on an unknown one.
+    let known_types: Vec<String> = states.values().flat_map(|st| type_names(&st.outline)).collect();
     for (_, outcome) in results {
         for result in outcome {
             match result {
@@ -216,7 +218,7 @@ pub fn load(root: &Path, sources: &mut SourceMap, inputs: &[ProtoInput], diags: 
                     let culprit = blamed_file(&message, &states).unwrap_or(path.as_str()).to_owned();
                     if reported.insert(culprit.clone()) {
                         if let Some(st) = states.get(&culprit) {
-                            diags.push(typecheck_diagnostic(sources, st, &message));
+                            diags.push(typecheck_diagnostic(sources, st, &message, &known_types));
                         }
                     }
                 }
@@ -655,7 +657,7 @@ fn blamed_file<'a>(message: &str, states: &'a BTreeMap<String, FileState>) -> Op
 }
 
 /// Turns a type-check error into a diagnostic at the name it mentions.
-fn typecheck_diagnostic(sources: &SourceMap, st: &FileState, message: &str) -> Diagnostic {
+fn typecheck_diagnostic(sources: &SourceMap, st: &FileState, message: &str, known_types: &[String]) -> Diagnostic {
     let text = &sources.get(st.file).text;
     let detail = message
         .strip_prefix("error in `")
@@ -712,7 +714,50 @@ fn typecheck_diagnostic(sources: &SourceMap, st: &FileState, message: &str) -> D
         }
     }
     let (s, e) = span.unwrap_or((0, 0));
+    let suggestion = match (rule, quoted.first()) {
+        ("PROTO_TYPE_UNRESOLVED", Some(name)) => {
+            let name = name.trim_start_matches('.');
+            // Compare like with like: a qualified name with full names, a short one with short ones.
+            let candidates = known_types
+                .iter()
+                .map(String::as_str)
+                .filter(|k| k.contains('.') == name.contains('.'));
+            crate::suggest::did_you_mean(name, candidates)
+        }
+        _ => None,
+    };
+    let help = match suggestion {
+        Some(suggestion) => format!("{suggestion} ({help})"),
+        None => help.to_owned(),
+    };
     Diagnostic::error(rule, detail).at(Span::new(st.file, s, e)).help(help)
+}
+
+/// The messages and enums an outline declares, nested ones included, each by its name and by
+/// its full name (with the package).
+fn type_names(outline: &Outline) -> Vec<String> {
+    fn walk(prefix: &str, messages: &[MessageDecl], enums: &[scan::EnumDecl], out: &mut Vec<String>) {
+        for name in messages.iter().map(|m| &m.name).chain(enums.iter().map(|e| &e.name)) {
+            out.push(name.clone());
+            out.push(if prefix.is_empty() {
+                name.clone()
+            } else {
+                format!("{prefix}.{name}")
+            });
+        }
+        for m in messages {
+            let inner = if prefix.is_empty() {
+                m.name.clone()
+            } else {
+                format!("{prefix}.{}", m.name)
+            };
+            walk(&inner, &m.messages, &m.enums, out);
+        }
+    }
+    let mut out = Vec::new();
+    let package = outline.package.as_ref().map(|p| p.0.as_str()).unwrap_or("");
+    walk(package, &outline.messages, &outline.enums, &mut out);
+    out
 }
 
 /// Type-check errors about the `(herald.event)` option, said in its terms and located at the
@@ -751,6 +796,26 @@ fn herald_option_diagnostic(text: &str, st: &FileState, detail: &str) -> Option<
             .at(Span::new(st.file, at, name_end))
             .label("not imported")
             .help(format!("add `import \"{OPTIONS_PATH}\";` after the package line")),
+        );
+    }
+    if let Some(unknown) = detail.strip_prefix("unknown field name: ") {
+        // A key of the option misspelled (`partitionKey` for `partition_key`).
+        let entry = options
+            .iter()
+            .flat_map(|o| &o.entries)
+            .find(|e| e.key == unknown.trim())?;
+        const KEYS: [&str; 5] = ["version", "kind", "partition_key", "name", "compatibility"];
+        return Some(
+            Diagnostic::error(
+                "PROTO_OPTION_INVALID",
+                format!("`(herald.event)` has no key `{}`", entry.key),
+            )
+            .at(Span::new(st.file, entry.key_span.0, entry.key_span.1))
+            .label("unknown key")
+            .help(match crate::suggest::did_you_mean(&entry.key, KEYS) {
+                Some(suggestion) => format!("{suggestion} (keys: {})", KEYS.join(", ")),
+                None => format!("keys: {}", KEYS.join(", ")),
+            }),
         );
     }
     if detail.starts_with("unsupported extension type") && detail.contains("(herald.") {
