@@ -122,6 +122,15 @@ fn bad_baselines_are_usage_errors() {
         "{stderr}"
     );
     assert_eq!(check_case("unchanged", &["--mode", "SIDEWAYS"]).0, 2);
+    let (code, _, stderr) = check_case("unchanged", &["--mode", "backwards"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("unknown --mode `backwards`; did you mean `BACKWARD`?"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = check_case("unchanged", &["--categories", "WIRE_JSN"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("did you mean `WIRE_JSON`?"), "{stderr}");
     assert_eq!(
         herald(&[
             "check",

@@ -532,21 +532,35 @@ fn check(
     paths: &PathDisplay,
 ) -> ExitCode {
     use herald_codegen::compat::{self, check::CheckOptions, Category};
-    let mode = match mode.map(|m| herald_codegen::model::Mode::parse(&m.to_ascii_uppercase())) {
+    let mode = match mode {
         None => None,
-        Some(Some(m)) => Some(m),
-        Some(None) => {
-            return usage_error(format!(
-                "unknown --mode; use one of {}",
-                herald_codegen::model::Mode::names()
-            ))
-        }
+        Some(m) => match herald_codegen::model::Mode::parse(&m.to_ascii_uppercase()) {
+            Some(mode) => Some(mode),
+            None => {
+                let names = herald_codegen::model::Mode::ALL.map(|(n, _)| n);
+                let hint = herald_codegen::suggest::did_you_mean(&m.to_ascii_uppercase(), names)
+                    .map(|s| format!("{s} "))
+                    .unwrap_or_default();
+                return usage_error(format!(
+                    "unknown --mode `{m}`; {hint}use one of {}",
+                    herald_codegen::model::Mode::names()
+                ));
+            }
+        },
     };
     let mut cats = Vec::new();
     for c in categories.split(',').map(str::trim).filter(|c| !c.is_empty()) {
         match Category::parse(&c.to_ascii_uppercase()) {
             Some(cat) => cats.push(cat),
-            None => return usage_error(format!("unknown category `{c}`; use FILE, PACKAGE, WIRE_JSON or WIRE")),
+            None => {
+                let names = ["FILE", "PACKAGE", "WIRE_JSON", "WIRE"];
+                let hint = herald_codegen::suggest::did_you_mean(&c.to_ascii_uppercase(), names)
+                    .map(|s| format!("{s} "))
+                    .unwrap_or_default();
+                return usage_error(format!(
+                    "unknown category `{c}`; {hint}use FILE, PACKAGE, WIRE_JSON or WIRE"
+                ));
+            }
         }
     }
     let options = CheckOptions {
