@@ -65,6 +65,18 @@ enum ColorWhen {
 /// Whether human reports (written to stderr) are coloured; set once from `--color`.
 static COLOR: AtomicBool = AtomicBool::new(false);
 
+/// [`render_human`] for files of the repo at `dir` (as typed), shown relative to the current
+/// directory.
+fn render_from(
+    diagnostics: &[herald_codegen::Diagnostic],
+    sources: &herald_codegen::span::SourceMap,
+    dir: &std::path::Path,
+) -> String {
+    let mut shown = sources.clone();
+    shown.names_from_current_dir(&repo_root(dir));
+    render_human(diagnostics, &shown)
+}
+
 /// Diagnostics as rustc shows them, coloured when [`COLOR`] says so.
 fn render_human(diagnostics: &[herald_codegen::Diagnostic], sources: &herald_codegen::span::SourceMap) -> String {
     diagnostic::render_human_styled(diagnostics, sources, COLOR.load(Ordering::Relaxed))
@@ -408,7 +420,7 @@ fn generate(
     let loaded = match herald_codegen::load::load(dir) {
         Ok(l) => l,
         Err(u) => {
-            err!("{}", render_human(&u.diagnostics, &u.sources));
+            err!("{}", render_from(&u.diagnostics, &u.sources, dir));
             return ExitCode::from(2);
         }
     };
@@ -433,7 +445,7 @@ fn generate(
             .filter(|d| d.severity == herald_codegen::Severity::Error),
     );
     diagnostic::sort(&mut diags, &set.sources_map);
-    err!("{}", render_human(&diags, &set.sources_map));
+    err!("{}", render_from(&diags, &set.sources_map, dir));
     let Some(code) = code.filter(|_| !diags.iter().any(|d| d.severity == herald_codegen::Severity::Error)) else {
         return ExitCode::from(1);
     };
@@ -888,7 +900,7 @@ fn declared_topics(dir: &std::path::Path) -> Result<Vec<herald_codegen::topics::
     let (config, sources, diags) = match herald_codegen::load::load_config(dir) {
         Ok(c) => c,
         Err(u) => {
-            err!("{}", render_human(&u.diagnostics, &u.sources));
+            err!("{}", render_from(&u.diagnostics, &u.sources, dir));
             return Err(ExitCode::from(2));
         }
     };
@@ -897,7 +909,7 @@ fn declared_topics(dir: &std::path::Path) -> Result<Vec<herald_codegen::topics::
         .filter(|d| d.severity == herald_codegen::Severity::Error)
         .collect();
     if !errors.is_empty() {
-        err!("{}", render_human(&errors, &sources));
+        err!("{}", render_from(&errors, &sources, dir));
         errln!(
             "herald topics: fix {} first",
             dir.join(herald_codegen::config::CONFIG_FILE).display()
@@ -914,7 +926,7 @@ fn declared_topics(dir: &std::path::Path) -> Result<Vec<herald_codegen::topics::
     };
     herald_codegen::topics::declared(&config).map_err(|mut diags| {
         diagnostic::sort(&mut diags, &sources);
-        err!("{}", render_human(&diags, &sources));
+        err!("{}", render_from(&diags, &sources, dir));
         ExitCode::from(2)
     })
 }
