@@ -175,6 +175,15 @@ impl SourceMap {
     /// given `root`, the repo's directory as the user typed it; built-in files keep their names.
     /// Call it only for output, like [`SourceMap::prefix_names`].
     pub fn names_from_current_dir(&mut self, root: &Path) {
+        // The current directory is a physical path: so is an absolute root, once resolved (a
+        // temporary directory under a symbolic link, say). A relative root stays as typed.
+        let resolved;
+        let root = if root.is_absolute() {
+            resolved = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+            resolved.as_path()
+        } else {
+            root
+        };
         for file in self.files.iter_mut().filter(|f| f.path.is_some()) {
             file.name = display_path(&root.join(&file.name));
         }

@@ -251,7 +251,10 @@ fn a_lock_edited_into_invalid_text_is_a_located_usage_error() {
     assert_eq!(code, 2);
     // The repo is outside the current directory and was given as an absolute path.
     assert!(
-        stderr.contains(&format!("--> {}/herald.lock:3:", repo.path().display())),
+        stderr.contains(&format!(
+            "--> {}/herald.lock:3:",
+            repo.path().canonicalize().expect("canonical").display()
+        )),
         "{stderr}"
     );
 }
