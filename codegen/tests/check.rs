@@ -821,3 +821,22 @@ fn release_outside_git_without_a_lock_is_a_first_release_and_against_checks_a_di
         "{stderr}"
     );
 }
+
+#[test]
+fn a_lock_baseline_annotates_the_files_as_seen_from_where_herald_runs() {
+    let top = tempfile::tempdir().expect("tempdir");
+    let repo = top.path().join("schemas");
+    std::fs::create_dir_all(&repo).expect("mkdir");
+    copy(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas"), &repo);
+    edit(
+        &repo.join("user/v1/user_updated.proto"),
+        "string user_id = 1;",
+        "string user_id = 1;\n  string nickname = 9;",
+    );
+    let (code, stdout, stderr) = herald_in(top.path(), &["check", "schemas", "--format", "github"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stdout.contains("::error file=schemas/user/v1/user_updated.proto,line="),
+        "{stdout}"
+    );
+}
