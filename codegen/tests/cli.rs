@@ -30,7 +30,12 @@ fn with_closed(args: &[&str], stderr_closed: bool) -> std::process::Output {
 
 #[test]
 fn a_closed_pipe_ends_herald_quietly() {
-    for args in [vec!["rules"], vec!["lint", "--rules"], vec!["check", "--help"]] {
+    for args in [
+        vec!["rules"],
+        vec!["lint", "--rules"],
+        vec!["check", "--help"],
+        vec!["completions", "bash"],
+    ] {
         let out = with_closed(&args, false);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
