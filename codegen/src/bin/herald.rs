@@ -105,8 +105,9 @@ Categories (--categories, proto rules, as buf's `breaking` categories; default W
 enum Command {
     /// Check a schema repo for syntax, reference, metadata and style problems.
     Lint {
-        /// The schema repo (directory with herald.toml) or any directory of .proto/.avsc files. Default: the nearest directory
-        /// upward from the current one that holds herald.toml (as cargo finds Cargo.toml), else `.`.
+        /// The schema repo (directory with herald.toml) or any directory of .proto/.avsc files.
+        /// Default: the nearest directory upward from the current one that holds herald.toml (as
+        /// cargo finds Cargo.toml), else `.`.
         dir: Option<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -145,8 +146,8 @@ enum Command {
     /// event in herald.lock; refuses breaking changes without a new MAJOR and changes without a
     /// new version.
     Release {
-        /// The schema repo. Default: the nearest directory
-        /// upward from the current one that holds herald.toml (as cargo finds Cargo.toml), else `.`.
+        /// The schema repo. Default: the nearest directory upward from the current one that holds
+        /// herald.toml (as cargo finds Cargo.toml), else `.`.
         dir: Option<PathBuf>,
         /// The baseline, as for `herald check`: default the repo's herald.lock, else `git:HEAD`
         /// when the repo is in git (nothing for a first release outside git).
@@ -158,8 +159,8 @@ enum Command {
     },
     /// Write the Rust code a build.rs would generate, for people who check generated code in.
     Generate {
-        /// The schema repo. Default: the nearest directory
-        /// upward from the current one that holds herald.toml (as cargo finds Cargo.toml), else `.`.
+        /// The schema repo. Default: the nearest directory upward from the current one that holds
+        /// herald.toml (as cargo finds Cargo.toml), else `.`.
         dir: Option<PathBuf>,
         /// Output file (or directory, which gets herald_events.rs).
         #[arg(long)]
@@ -252,15 +253,15 @@ fn repo_root(input: &std::path::Path) -> PathBuf {
 enum TopicsCommand {
     /// Print every declared topic with its partition count and sources (no broker needed).
     List {
-        /// The schema repo. Default: the nearest directory
-        /// upward from the current one that holds herald.toml (as cargo finds Cargo.toml), else `.`.
+        /// The schema repo. Default: the nearest directory upward from the current one that holds
+        /// herald.toml (as cargo finds Cargo.toml), else `.`.
         dir: Option<PathBuf>,
     },
     /// Create the declared topics a Kafka cluster lacks, through the admin API (idempotent).
     /// Needs herald built with `--features kafka`.
     Apply {
-        /// The schema repo. Default: the nearest directory
-        /// upward from the current one that holds herald.toml (as cargo finds Cargo.toml), else `.`.
+        /// The schema repo. Default: the nearest directory upward from the current one that holds
+        /// herald.toml (as cargo finds Cargo.toml), else `.`.
         dir: Option<PathBuf>,
         #[command(flatten)]
         options: TopicsApply,
