@@ -772,11 +772,14 @@ fn herald_option_diagnostic(text: &str, st: &FileState, detail: &str) -> Option<
         .collect();
     let first = options.first()?;
     if detail.contains("extension not found") && detail.contains("herald.") {
-        if st.outline.imports.iter().any(|i| i.path == OPTIONS_PATH) {
-            return None;
-        }
+        let imported = st.outline.imports.iter().any(|i| i.path == OPTIONS_PATH);
+        // The option herald cannot find: a misspelled one when the import is there.
+        let option = match imported {
+            false => *first,
+            true => *options.iter().find(|o| !o.name.starts_with("(herald.event)"))?,
+        };
         // The option's name, `(herald.event)`, inside `option (herald.event) = ...;`.
-        let (start, end) = first.span;
+        let (start, end) = option.span;
         let at = text
             .get(start..end)
             .and_then(|o| o.find("(herald"))
@@ -788,12 +791,21 @@ fn herald_option_diagnostic(text: &str, st: &FileState, detail: &str) -> Option<
             .map(|i| at + i + 1)
             .unwrap_or(end);
         let name = text.get(at..name_end).unwrap_or("(herald.event)");
+        let span = Span::new(st.file, at, name_end);
+        if imported {
+            return Some(
+                Diagnostic::error("PROTO_TYPE_UNRESOLVED", format!("unknown option `{name}`"))
+                    .at(span)
+                    .label("not defined in herald/options.proto")
+                    .help("did you mean `(herald.event)`? (the one option herald/options.proto defines)"),
+            );
+        }
         return Some(
             Diagnostic::error(
                 "PROTO_TYPE_UNRESOLVED",
                 format!("option `{name}` is defined in herald/options.proto, which this file does not import"),
             )
-            .at(Span::new(st.file, at, name_end))
+            .at(span)
             .label("not imported")
             .help(format!("add `import \"{OPTIONS_PATH}\";` after the package line")),
         );
