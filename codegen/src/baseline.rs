@@ -105,3 +105,53 @@ pub fn git_tree(path: &Path, rev: &str) -> Result<(tempfile::TempDir, PathBuf), 
     }
     Ok((out, mapped))
 }
+
+/// Whether `dir` is inside a git work tree whose `HEAD` names a commit (a repository with
+/// history, which `git:HEAD` can be read from).
+pub fn has_head(dir: &Path) -> bool {
+    Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The schema files (`.proto`, `.avsc`, `herald.toml`) under `dir` that differ from git's `HEAD`
+/// (modified, added, deleted or untracked), as absolute paths; `None` when `dir` is not in a git
+/// work tree.
+pub fn uncommitted_schema_files(dir: &Path) -> Option<Vec<PathBuf>> {
+    let git = |args: &[&str]| -> Option<Vec<u8>> {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .stderr(Stdio::null())
+            .output()
+            .ok()?;
+        out.status.success().then_some(out.stdout)
+    };
+    let top = PathBuf::from(String::from_utf8_lossy(&git(&["rev-parse", "--show-toplevel"])?).trim());
+    let status = git(&[
+        "status",
+        "--porcelain=v1",
+        "-z",
+        "--untracked-files=all",
+        "--no-renames",
+        "--",
+        ".",
+    ])?;
+    // Each entry: "XY <path relative to the top>\0".
+    let mut files: Vec<PathBuf> = status
+        .split(|b| *b == 0)
+        .filter_map(|entry| entry.get(3..))
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .filter(|p| p.ends_with(".proto") || p.ends_with(".avsc") || p.ends_with(crate::config::CONFIG_FILE))
+        .map(|p| top.join(p))
+        .collect();
+    files.sort();
+    files.dedup();
+    Some(files)
+}

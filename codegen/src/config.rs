@@ -157,7 +157,12 @@ impl Ctx {
             )
             .at(self.span(key.span()))
             .label("not a herald setting")
-            .help(format!("known keys here: {}", known.join(", "))),
+            .help(
+                match crate::suggest::did_you_mean(key.get_ref(), known.iter().copied()) {
+                    Some(suggestion) => format!("{suggestion} (known keys here: {})", known.join(", ")),
+                    None => format!("known keys here: {}", known.join(", ")),
+                },
+            ),
         );
     }
 

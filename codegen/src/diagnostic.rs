@@ -104,9 +104,32 @@ pub fn sort(diagnostics: &mut Vec<Diagnostic>, sources: &SourceMap) {
 /// shown as four spaces (the column number still counts a tab as one), and lines longer than
 /// [`MAX_SHOWN_COLUMNS`] are cut to a window around the caret.
 pub fn render_human(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
+    render_human_styled(diagnostics, sources, false)
+}
+
+/// [`render_human`], with rustc's colours (ANSI escapes) when `color` is set: the severity and
+/// rule, the message in bold, the gutter and arrows in blue, the caret in the severity's colour.
+/// Without colour the text is exactly [`render_human`]'s; with it, the same text plus escapes.
+pub fn render_human_styled(diagnostics: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
+    use anstyle::{AnsiColor, Style};
+    let paint = |style: Style, text: &str| -> String {
+        if color && !text.is_empty() {
+            format!("{}{text}{}", style.render(), style.render_reset())
+        } else {
+            text.to_owned()
+        }
+    };
+    let bold = Style::new().bold();
+    let gutter = AnsiColor::BrightBlue.on_default().bold();
     let mut out = String::new();
     for d in diagnostics {
-        out.push_str(&format!("{}[{}]: {}\n", d.severity.word(), d.rule, d.message));
+        let level = match d.severity {
+            Severity::Error => AnsiColor::BrightRed.on_default().bold(),
+            Severity::Warning => AnsiColor::BrightYellow.on_default().bold(),
+        };
+        out.push_str(&paint(level, &format!("{}[{}]", d.severity.word(), d.rule)));
+        out.push_str(&paint(bold, &format!(": {}", d.message)));
+        out.push('\n');
         let mut blocks: Vec<(Span, Option<&str>, char)> = Vec::new();
         if let Some(span) = d.span {
             blocks.push((span, d.label.as_deref(), '^'));
@@ -120,29 +143,33 @@ pub fn render_human(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
             .max()
             .unwrap_or(1);
         let pad = " ".repeat(width);
+        let bar = paint(gutter, &format!("{pad} |"));
         for (i, (span, label, mark)) in blocks.iter().enumerate() {
             let file = sources.get(span.file);
             let (line, col) = file.line_col(span.start as usize);
             let arrow = if i == 0 { "-->" } else { ":::" };
-            out.push_str(&format!("{pad}{arrow} {}:{line}:{col}\n", file.name));
-            out.push_str(&format!("{pad} |\n"));
+            out.push_str(&format!("{pad}{} {}:{line}:{col}\n", paint(gutter, arrow), file.name));
+            out.push_str(&format!("{bar}\n"));
             let range = file.line_range(line - 1);
             let text = &file.text[range.clone()];
             let start = (span.start as usize).clamp(range.start, range.end) - range.start;
             let end = (span.end as usize).clamp(range.start, range.end) - range.start;
             let (shown, caret_at, caret_len) = window(text, start, end.max(start));
-            out.push_str(&format!("{line:>width$} | {shown}\n"));
+            out.push_str(&format!("{} {shown}\n", paint(gutter, &format!("{line:>width$} |"))));
             let caret = mark.to_string().repeat(caret_len.max(1));
             let label = label.map(|l| format!(" {l}")).unwrap_or_default();
-            let caret_line = format!("{pad} | {}{caret}{label}", " ".repeat(caret_at));
-            out.push_str(caret_line.trim_end());
+            // Trailing spaces are trimmed (an empty label), as in the plain text.
+            let marks = format!("{caret}{label}");
+            let marks = marks.trim_end();
+            let mark_style = if *mark == '^' { level } else { gutter };
+            out.push_str(&format!("{bar} {}{}", " ".repeat(caret_at), paint(mark_style, marks)));
             out.push('\n');
             if i + 1 < blocks.len() || d.help.is_some() {
-                out.push_str(&format!("{pad} |\n"));
+                out.push_str(&format!("{bar}\n"));
             }
         }
         if let Some(help) = &d.help {
-            out.push_str(&format!("{pad} = help: {help}\n"));
+            out.push_str(&format!("{pad} {} {help}\n", paint(gutter.bold(), "= help:")));
         }
         out.push('\n');
     }

@@ -20,6 +20,7 @@ pub mod model;
 pub mod proto;
 pub mod rust;
 pub mod span;
+pub mod suggest;
 pub mod topics;
 
 pub use builder::{BuildError, Builder, OUTPUT_FILE};

@@ -271,7 +271,10 @@ fn apply_config(set: &EventSet, diags: &mut Vec<Diagnostic>) {
             None => diags.push(
                 Diagnostic::warning("CONFIG_BAD_VALUE", format!("unknown lint rule `{id}`"))
                     .at(*span)
-                    .help("`herald lint --rules` lists every rule"),
+                    .help(match crate::suggest::did_you_mean(id, RULES.iter().map(|r| r.id)) {
+                        Some(suggestion) => format!("{suggestion} (`herald lint --rules` lists every rule)"),
+                        None => "`herald lint --rules` lists every rule".to_owned(),
+                    }),
             ),
             Some(r) if r.group == Group::Load => diags.push(
                 Diagnostic::warning("CONFIG_BAD_VALUE", format!("rule `{id}` cannot be disabled"))
@@ -360,7 +363,9 @@ fn style(set: &EventSet, diags: &mut Vec<Diagnostic>) {
                                 ),
                             )
                             .at(v.span)
-                            .help("the zero value is what readers see when the field is unset; name it UNSPECIFIED"),
+                            .help(format!(
+                                "rename it to `{prefix}UNSPECIFIED`: the zero value is what readers see when the field is unset"
+                            )),
                         );
                     }
                 }

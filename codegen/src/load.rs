@@ -357,6 +357,11 @@ fn compile_glob(glob: &str, span: Span, diags: &mut Vec<Diagnostic>) -> Option<G
     }
 }
 
+/// Whether `inner` lies inside `outer` (same file).
+fn within(inner: Span, outer: Span) -> bool {
+    inner.file == outer.file && inner.start >= outer.start && inner.end <= outer.end
+}
+
 /// Validates event metadata and builds [`EventSet::events`].
 fn build_events(set: &mut EventSet, diags: &mut Vec<Diagnostic>) {
     let mut names: BTreeMap<String, Span> = BTreeMap::new();
@@ -368,12 +373,27 @@ fn build_events(set: &mut EventSet, diags: &mut Vec<Diagnostic>) {
         }
         let anchor = meta.span.unwrap_or(ty.span);
         let mut ok = true;
+        // Help in the schema's own syntax.
+        let (version_help, kind_help) = match ty.format {
+            Format::Proto => ("add version: \"1.0\"", "add kind: EVENT or kind: COMMAND"),
+            Format::Avro => (
+                "add \"version\": \"1.0\" to \"herald\"",
+                "add \"kind\": \"event\" or \"kind\": \"command\" to \"herald\"",
+            ),
+        };
         let version = match &meta.version {
+            // A version that is there but not a string was reported where it is.
+            None if diags
+                .iter()
+                .any(|d| d.rule == "EVENT_BAD_VERSION" && d.span.is_some_and(|s| within(s, anchor))) =>
+            {
+                None
+            }
             None => {
                 diags.push(
                     Diagnostic::error("EVENT_BAD_VERSION", format!("event `{}` has no version", ty.full_name))
                         .at(anchor)
-                        .help("add version: \"1.0\""),
+                        .help(version_help),
                 );
                 None
             }
@@ -405,7 +425,7 @@ fn build_events(set: &mut EventSet, diags: &mut Vec<Diagnostic>) {
                 diags.push(
                     Diagnostic::error("EVENT_UNKNOWN_KIND", format!("event `{}` has no kind", ty.full_name))
                         .at(anchor)
-                        .help("add kind: EVENT or kind: COMMAND"),
+                        .help(kind_help),
                 );
                 None
             }
@@ -551,7 +571,10 @@ fn check_partition_key(
             .help(if names.is_empty() {
                 "the message has no fields".to_owned()
             } else {
-                format!("fields: {}", names.join(", "))
+                match crate::suggest::did_you_mean(&key.value, names.iter().copied()) {
+                    Some(suggestion) => format!("{suggestion} (fields: {})", names.join(", ")),
+                    None => format!("fields: {}", names.join(", ")),
+                }
             }),
         );
         return None;

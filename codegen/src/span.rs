@@ -5,7 +5,7 @@
 //! other character as one column (as rustc and editors do), with a leading BOM removed and CRLF
 //! treated as one line break.
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 /// Index of a file in a [`SourceMap`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -35,7 +35,7 @@ impl Span {
 }
 
 /// One loaded file: its path as shown to users and its text.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SourceFile {
     /// Path relative to the repo root (or as given), with `/` separators.
     pub name: String,
@@ -115,7 +115,7 @@ pub(crate) fn clamp_to_char_boundary(text: &str, mut offset: usize) -> usize {
 }
 
 /// All files loaded in one run.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
 }
@@ -157,6 +157,92 @@ impl SourceMap {
     }
 }
 
+impl SourceMap {
+    /// Shows every file read from disk as `prefix/<name>` instead of its name in the repo; built-in
+    /// files keep their names. An empty prefix changes nothing. Call it only for output: proto
+    /// imports and lock entries are matched by repo name.
+    pub fn prefix_names(&mut self, prefix: &str) {
+        let prefix = prefix.trim_end_matches('/');
+        if prefix.is_empty() {
+            return;
+        }
+        for file in self.files.iter_mut().filter(|f| f.path.is_some()) {
+            file.name = format!("{prefix}/{}", file.name);
+        }
+    }
+
+    /// Shows every file read from disk relative to the current directory ([`display_path`]),
+    /// given `root`, the repo's directory as the user typed it; built-in files keep their names.
+    /// Call it only for output, like [`SourceMap::prefix_names`].
+    pub fn names_from_current_dir(&mut self, root: &Path) {
+        // The current directory is a physical path: so is an absolute root, once resolved (a
+        // temporary directory under a symbolic link, say). A relative root stays as typed.
+        let resolved;
+        let root = if root.is_absolute() {
+            resolved = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+            resolved.as_path()
+        } else {
+            root
+        };
+        for file in self.files.iter_mut().filter(|f| f.path.is_some()) {
+            file.name = display_path(&root.join(&file.name));
+        }
+    }
+}
+
+/// `path` (as the user typed it: relative to the current directory, or absolute) relative to the
+/// current directory, with `/` separators: `schemas/a.proto` for `./schemas/a.proto`,
+/// `a.proto` for `../orders/a.proto` run in `orders`, `../x/a.proto` from a sibling directory.
+/// An absolute path outside the current directory stays absolute.
+pub fn display_path(path: &Path) -> String {
+    let Ok(cwd) = std::env::current_dir() else {
+        return slash_path(&normalize(path));
+    };
+    let cwd = normalize(&cwd);
+    let target = normalize(&cwd.join(path));
+    let cwd_parts: Vec<Component> = cwd.components().collect();
+    let target_parts: Vec<Component> = target.components().collect();
+    let common = cwd_parts.iter().zip(&target_parts).take_while(|(a, b)| a == b).count();
+    let ups = cwd_parts.len() - common;
+    if path.is_absolute() && ups > 0 {
+        return slash_path(&target);
+    }
+    let mut parts: Vec<String> = vec!["..".to_owned(); ups];
+    parts.extend(
+        target_parts[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    if parts.is_empty() {
+        ".".to_owned()
+    } else {
+        parts.join("/")
+    }
+}
+
+/// `path` without `.` components and with `dir/..` pairs folded (lexically, as the user wrote it).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out: Vec<Component> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match out.last() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(c),
+            },
+            _ => out.push(c),
+        }
+    }
+    out.iter().collect()
+}
+
+fn slash_path(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
 /// Display name of `path` relative to `root`, with `/` separators.
 pub fn display_name(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
@@ -182,5 +268,33 @@ mod tests {
         assert_eq!(file.line_col(y), (2, 6));
         assert_eq!(file.line_range(0), 0..2);
         assert_eq!(file.offset_of(2, 6), y);
+    }
+
+    #[test]
+    fn display_paths_are_relative_to_the_current_directory() {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        assert_eq!(display_path(Path::new(".")), ".");
+        assert_eq!(display_path(Path::new("./schemas/a.proto")), "schemas/a.proto");
+        assert_eq!(display_path(Path::new("x/../schemas/a.proto")), "schemas/a.proto");
+        assert_eq!(display_path(Path::new("../x/a.proto")), "../x/a.proto");
+        let here = cwd
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        assert_eq!(display_path(&Path::new("..").join(&here).join("a.proto")), "a.proto");
+        assert_eq!(display_path(&cwd.join("schemas/a.proto")), "schemas/a.proto");
+        if let Some(parent) = cwd.parent().filter(|p| p.parent().is_some()) {
+            let outside = parent.join("elsewhere");
+            assert_eq!(display_path(&outside), slash_path(&outside));
+        }
+        let mut map = SourceMap::new();
+        let disk = map.add("orders/a.proto", Some(PathBuf::from("x")), String::new());
+        let builtin = map.add("herald/options.proto", None, String::new());
+        map.names_from_current_dir(Path::new("./schemas"));
+        assert_eq!(map.get(disk).name, "schemas/orders/a.proto");
+        assert_eq!(map.get(builtin).name, "herald/options.proto");
+        map.prefix_names("repo/");
+        assert_eq!(map.get(disk).name, "repo/schemas/orders/a.proto");
+        assert_eq!(map.get(builtin).name, "herald/options.proto");
     }
 }

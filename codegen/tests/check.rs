@@ -7,7 +7,7 @@ use std::process::Command;
 use herald_codegen::compat::check::{self, CheckOptions};
 
 mod common;
-use common::herald;
+use common::{herald, herald_in};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check")
@@ -72,7 +72,10 @@ fn exit_codes_and_formats() {
         "{stderr}"
     );
     assert!(stderr.contains("error[EVENT_VERSION_NOT_BUMPED]"), "{stderr}");
-    assert!(stderr.contains("--> orders/order_placed.proto:"), "{stderr}");
+    assert!(
+        stderr.contains("--> tests/fixtures/check/proto_field_deleted_no_bump/new/orders/order_placed.proto:"),
+        "paths relative to the current directory: {stderr}"
+    );
 
     let (code, stdout, _) = check_case("proto_field_deleted_no_bump", &["--format", "github"]);
     assert_eq!(code, 1);
@@ -83,7 +86,10 @@ fn exit_codes_and_formats() {
         "{stdout}"
     );
     assert!(stdout.lines().any(|l| l.starts_with("::error")), "{stdout}");
-    assert!(stdout.contains("file=orders/order_placed.proto,line="), "{stdout}");
+    assert!(
+        stdout.contains("file=tests/fixtures/check/proto_field_deleted_no_bump/new/orders/order_placed.proto,line="),
+        "{stdout}"
+    );
 
     let (code, stdout, _) = check_case("partition_key_changed", &["--format", "json"]);
     assert_eq!(code, 1);
@@ -116,6 +122,15 @@ fn bad_baselines_are_usage_errors() {
         "{stderr}"
     );
     assert_eq!(check_case("unchanged", &["--mode", "SIDEWAYS"]).0, 2);
+    let (code, _, stderr) = check_case("unchanged", &["--mode", "backwards"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("unknown --mode `backwards`; did you mean `BACKWARD`?"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = check_case("unchanged", &["--categories", "WIRE_JSN"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("did you mean `WIRE_JSON`?"), "{stderr}");
     assert_eq!(
         herald(&[
             "check",
@@ -289,7 +304,7 @@ fn a_change_in_a_message_an_event_uses_from_another_file_is_a_change_of_that_eve
             };
             // Reported on the new field, once per event that reaches it, naming the event.
             assert_eq!(stderr.matches(rule).count(), 2, "{baseline}: {stderr}");
-            assert_eq!(stderr.matches("--> user/v1/common.proto:24:8").count(), 2, "{stderr}");
+            assert_eq!(stderr.matches("/user/v1/common.proto:24:8").count(), 2, "{stderr}");
             assert!(
                 stderr.contains("acme.user.v1.UserUpdated") && stderr.contains("acme.user.v1.UserCreated"),
                 "{stderr}"
@@ -382,7 +397,7 @@ fn comments_and_deprecation_change_no_released_version_but_json_names_and_avro_d
     assert!(
         stderr.contains("error[EVENT_RELEASED_VERSION_EDITED]")
             && stderr.contains("field `severity` changed")
-            && stderr.contains("--> accounting/bank_error.avsc:24:"),
+            && stderr.contains("/accounting/bank_error.avsc:24:"),
         "{stderr}"
     );
 }
@@ -394,7 +409,7 @@ fn a_widened_integer_in_a_used_message_is_a_finding_in_the_wire_category() {
     let (code, _, stderr) = check_case("proto_used_message_widened", &["--categories", "WIRE"]);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("error[EVENT_VERSION_NOT_BUMPED]"), "{stderr}");
-    assert!(stderr.contains("--> orders/line.proto:13:9"), "{stderr}");
+    assert!(stderr.contains("/orders/line.proto:13:9"), "{stderr}");
     assert!(
         stderr.contains("`shop.common.v1.Quantity` changed (field `units` changed)"),
         "{stderr}"
@@ -441,7 +456,7 @@ fn map_values_and_field_options_in_a_used_message_are_part_of_the_event() {
     let (code, stderr) = used_message_field_changed("map<string, int32> units = 1;", "map<string, int64> units = 1;");
     assert_eq!(code, 1, "{stderr}");
     assert!(
-        stderr.contains("error[EVENT_VERSION_NOT_BUMPED]") && stderr.contains("--> stock.proto:5:"),
+        stderr.contains("error[EVENT_VERSION_NOT_BUMPED]") && stderr.contains("/stock.proto:5:"),
         "{stderr}"
     );
     // `packed` changes the wire form; the model does not show it, the descriptor does.
@@ -451,7 +466,7 @@ fn map_values_and_field_options_in_a_used_message_are_part_of_the_event() {
     );
     assert_eq!(code, 1, "{stderr}");
     assert!(
-        stderr.contains("options of field `units` changed") && stderr.contains("--> stock.proto:5:"),
+        stderr.contains("options of field `units` changed") && stderr.contains("/stock.proto:5:"),
         "{stderr}"
     );
     // `deprecated` changes neither.
@@ -471,7 +486,14 @@ fn a_lock_edited_into_invalid_text_is_a_located_usage_error() {
     .expect("write");
     let (code, _, stderr) = herald(&["check", &root]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("--> herald.lock:3:"), "{stderr}");
+    // The repo is outside the current directory and was given as an absolute path.
+    assert!(
+        stderr.contains(&format!(
+            "--> {}/herald.lock:3:",
+            repo.path().canonicalize().expect("canonical").display()
+        )),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -551,7 +573,7 @@ fn sarif_and_junit_reports() {
     assert!(results.iter().all(|r| r["level"] == "error"));
     assert_eq!(
         results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-        "orders/order_placed.proto"
+        "tests/fixtures/check/proto_field_deleted_no_bump/new/orders/order_placed.proto"
     );
     let (code, stdout, _) = check_case(case, &["--format", "junit"]);
     assert_eq!(code, 1);
@@ -721,12 +743,12 @@ mod check_table {
             stderr.contains("unknown compatibility rule `FIELD_NO_DELTE`"),
             "{stderr}"
         );
-        assert!(stderr.contains("--> herald.toml:13:11"), "{stderr}");
+        assert!(stderr.contains("/herald.toml:13:11"), "{stderr}");
         assert!(stderr.contains("did you mean `FIELD_NO_DELETE`?"), "{stderr}");
 
         let (code, stderr) = run("[check.ignore_only]\nFIELD_SAME_TYP = [\"orders\"]\n", &[]);
         assert_eq!(code, 2, "{stderr}");
-        assert!(stderr.contains("--> herald.toml:13:1"), "{stderr}");
+        assert!(stderr.contains("/herald.toml:13:1\n"), "{stderr}");
         assert!(stderr.contains("did you mean `FIELD_SAME_TYPE`?"), "{stderr}");
 
         let (code, stderr) = run("[check]\nignore = [\"../elsewhere\"]\n", &[]);
@@ -795,7 +817,7 @@ mod avro_renames {
         let (code, stderr) = files("\"long\"", "\"int\"", "FORWARD");
         assert_eq!(code, 1, "{stderr}");
         assert!(
-            stderr.contains("AVRO_TYPE_MISMATCH") && stderr.contains("--> new.avsc:1:1"),
+            stderr.contains("AVRO_TYPE_MISMATCH") && stderr.contains("/new.avsc:1:1"),
             "{stderr}"
         );
         assert_eq!(files("\"int\"", "\"long\"", "BACKWARD").0, 1);
@@ -839,4 +861,435 @@ mod avro_renames {
         assert_eq!(code, 1, "{stderr}");
         assert!(stderr.contains("AVRO_NAME_MISMATCH"), "{stderr}");
     }
+}
+
+/// A git-root-like directory holding `schemas/` (the new side of `case`) and `old/` (its old side).
+fn nested_repo(case: &str) -> tempfile::TempDir {
+    let root = tempfile::tempdir().expect("tempdir");
+    for (from, to) in [("new", "schemas"), ("old", "old")] {
+        std::fs::create_dir_all(root.path().join(to)).expect("mkdir");
+        copy(&fixtures().join(case).join(from), &root.path().join(to));
+    }
+    root
+}
+
+#[test]
+fn paths_are_relative_to_the_current_directory_in_every_format() {
+    let root = nested_repo("proto_field_deleted_no_bump");
+    let file = "orders/order_placed.proto";
+    // (where herald runs, the new side and the baseline as typed there, the path a finding shows)
+    let top = root.path().parent().expect("parent");
+    let from_above = root.path().file_name().and_then(|n| n.to_str()).expect("name");
+    let cases = [
+        (
+            root.path().to_path_buf(),
+            "schemas".to_owned(),
+            "old".to_owned(),
+            format!("schemas/{file}"),
+        ),
+        (
+            root.path().join("schemas"),
+            ".".into(),
+            "../old".into(),
+            file.to_owned(),
+        ),
+        (
+            root.path().join("old"),
+            "../schemas/".into(),
+            ".".into(),
+            format!("../schemas/{file}"),
+        ),
+        (
+            top.to_path_buf(),
+            format!("{from_above}/schemas"),
+            format!("{from_above}/old"),
+            format!("{from_above}/schemas/{file}"),
+        ),
+        (
+            root.path().to_path_buf(),
+            root.path().join("schemas").display().to_string(),
+            "old".into(),
+            format!("schemas/{file}"),
+        ),
+    ];
+    for (cwd, new, old, shown) in &cases {
+        let run = |format: &str| herald_in(cwd, &["check", new, "--against", old, "--format", format]);
+        let (code, _, stderr) = run("human");
+        assert_eq!(code, 1, "{stderr}");
+        assert!(stderr.contains(&format!("--> {shown}:9:3")), "{shown}: {stderr}");
+        let (_, stdout, _) = run("github");
+        assert!(stdout.contains(&format!("file={shown},line=9,col=3,")), "{stdout}");
+        let (_, stdout, _) = run("json");
+        let v: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+        assert_eq!(v["findings"][0]["file"], shown.as_str(), "{stdout}");
+        assert!(
+            v["findings"]
+                .as_array()
+                .expect("findings")
+                .iter()
+                .any(|f| f["old_file"] != serde_json::Value::Null),
+            "{stdout}"
+        );
+        let (_, stdout, _) = run("junit");
+        assert!(stdout.contains(&format!("file=\"{shown}\"")), "{stdout}");
+        assert!(stdout.contains(&format!("{shown}:9:3: ")), "{stdout}");
+        let (_, stdout, _) = run("sarif");
+        let v: serde_json::Value = serde_json::from_str(&stdout).expect("sarif");
+        let run0 = &v["runs"][0];
+        let location = &run0["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+        assert_eq!(location["uri"], shown.as_str(), "{stdout}");
+        assert_eq!(location["uriBaseId"], "SRCROOT", "{stdout}");
+        let base = run0["originalUriBaseIds"]["SRCROOT"]["uri"].as_str().expect("base uri");
+        let cwd_uri = format!("file://{}/", cwd.canonicalize().expect("canonical").display());
+        assert_eq!(base, cwd_uri);
+    }
+    // The baseline directory's own paths, relative to where herald runs.
+    let (_, stdout, _) = herald_in(
+        root.path(),
+        &["check", "schemas", "--against", "./old", "--format", "json"],
+    );
+    assert!(stdout.contains(&format!("\"old_file\": \"old/{file}\"")), "{stdout}");
+    // --path-prefix replaces the computed prefix; SARIF's base then has no fixed location.
+    let (_, stdout, _) = herald_in(
+        root.path(),
+        &[
+            "check",
+            "schemas",
+            "--against",
+            "old",
+            "--format",
+            "sarif",
+            "--path-prefix",
+            "repo/",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("sarif");
+    assert_eq!(
+        v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        format!("repo/{file}")
+    );
+    assert_eq!(v["runs"][0]["originalUriBaseIds"]["SRCROOT"].get("uri"), None);
+    let (_, stdout, _) = herald_in(
+        root.path(),
+        &[
+            "check",
+            "schemas",
+            "--against",
+            "old",
+            "--format",
+            "github",
+            "--path-prefix",
+            "",
+        ],
+    );
+    assert!(stdout.contains(&format!("file={file},line=9")), "{stdout}");
+    // herald lint shows the same paths.
+    let (_, _, stderr) = herald_in(root.path(), &["lint", "schemas"]);
+    assert!(!stderr.contains("--> orders/"), "{stderr}");
+    std::fs::write(
+        root.path().join("schemas/orders/bad.proto"),
+        "syntax = \"proto3\";\nmessage {\n",
+    )
+    .expect("write");
+    let (code, _, stderr) = herald_in(root.path(), &["lint", "schemas"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("--> schemas/orders/bad.proto:"), "{stderr}");
+    let (_, stdout, _) = herald_in(&root.path().join("schemas/orders"), &["lint", "..", "--format", "json"]);
+    assert!(stdout.contains("\"file\": \"bad.proto\""), "{stdout}");
+    // Errors in a side are shown with the same paths.
+    let (code, _, stderr) = herald_in(root.path(), &["check", "schemas", "--against", "old"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--> schemas/orders/bad.proto:"), "{stderr}");
+}
+
+#[test]
+fn a_git_baseline_annotates_the_files_as_seen_from_the_git_root() {
+    let root = nested_repo("proto_field_deleted_no_bump");
+    let git = |args: &[&str]| {
+        let ok = Command::new("git")
+            .current_dir(root.path())
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "-c",
+                "commit.gpgsign=false",
+            ])
+            .args(args)
+            .output()
+            .expect("git")
+            .status
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    // The old side committed at schemas/, then the new side written over it.
+    std::fs::rename(root.path().join("schemas"), root.path().join("new")).expect("mv");
+    std::fs::rename(root.path().join("old"), root.path().join("schemas")).expect("mv");
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "base"]);
+    std::fs::copy(
+        root.path().join("new/orders/order_placed.proto"),
+        root.path().join("schemas/orders/order_placed.proto"),
+    )
+    .expect("cp");
+    let (code, stdout, stderr) = herald_in(
+        root.path(),
+        &["check", "schemas", "--against", "git:HEAD", "--format", "github"],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stdout.contains("::error file=schemas/orders/order_placed.proto,line=9,col=3,"),
+        "{stdout}"
+    );
+    let (_, stdout, _) = herald_in(
+        root.path(),
+        &["check", "schemas", "--against", "git:HEAD", "--format", "json"],
+    );
+    assert!(
+        stdout.contains("\"old_file\": \"schemas/orders/order_placed.proto\""),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn each_events_causes_come_before_its_summary() {
+    // A rename: the field findings first, then what they mean for the event.
+    let (code, _, stderr) = check_case("proto_field_renamed", &[]);
+    assert_eq!(code, 1, "{stderr}");
+    let at = |rule: &str| {
+        stderr
+            .find(&format!("[{rule}]"))
+            .unwrap_or_else(|| panic!("{rule}: {stderr}"))
+    };
+    let first_summary = at("EVENT_BREAKING_WITHOUT_MAJOR").min(at("EVENT_VERSION_NOT_BUMPED"));
+    assert!(at("FIELD_SAME_NAME") < first_summary, "{stderr}");
+    assert!(at("FIELD_SAME_JSON_NAME") < first_summary, "{stderr}");
+    // A type shared by two events: each event's copy of the cause, then that event's summary.
+    let (_, stdout, _) = check_case("shared_type_changed", &["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    let order: Vec<(String, String)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or_default().to_owned(),
+                f["event"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .rsplit('.')
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = [
+        ("FIELD_WIRE_JSON_COMPATIBLE_TYPE", "OrderPlaced"),
+        ("EVENT_BREAKING_WITHOUT_MAJOR", "OrderPlaced"),
+        ("FIELD_WIRE_JSON_COMPATIBLE_TYPE", "RefundIssued"),
+        // Money, which RefundIssued uses, changed and RefundIssued kept its version.
+        ("EVENT_VERSION_NOT_BUMPED", "RefundIssued"),
+        ("EVENT_BREAKING_WITHOUT_MAJOR", "RefundIssued"),
+    ]
+    .iter()
+    .map(|(r, e)| ((*r).to_owned(), (*e).to_owned()))
+    .collect();
+    assert_eq!(order, expected);
+}
+
+#[test]
+fn a_compatible_change_without_a_bump_is_not_called_breaking() {
+    let (code, stdout, stderr) = check_case("proto_field_added_no_bump", &[]);
+    assert_eq!(code, 1, "the version must still be bumped: {stdout}{stderr}");
+    assert!(stderr.contains("error[EVENT_VERSION_NOT_BUMPED]"), "{stderr}");
+    assert!(stderr.contains("^ version not bumped"), "{stderr}");
+    assert!(!stderr.contains("breaks BACKWARD"), "{stderr}");
+    assert!(
+        stderr.contains("herald check: no breaking changes, but 1 version(s) not bumped (0 warning(s))"),
+        "{stderr}"
+    );
+    let (_, stdout, _) = check_case("proto_field_added_no_bump", &["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    assert_eq!(
+        v["counts"],
+        serde_json::json!({"breaking": 0, "not_bumped": 1, "warnings": 0})
+    );
+    // With a breaking change too, both are counted, apart.
+    let (_, _, stderr) = check_case("proto_field_renamed", &[]);
+    assert!(
+        stderr.contains("^ version not bumped") && stderr.contains("breaks BACKWARD"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("herald check: 3 breaking change(s), 1 version(s) not bumped, 0 warning(s)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn check_help_lists_modes_and_categories() {
+    let (code, stdout, _) = herald(&["check", "--help"]);
+    assert_eq!(code, 0);
+    for name in herald_codegen::model::Mode::ALL.iter().map(|(n, _)| *n) {
+        assert!(
+            stdout.lines().any(|l| l.trim_start().starts_with(&format!("{name} "))),
+            "mode {name}: {stdout}"
+        );
+    }
+    for name in ["FILE", "PACKAGE", "WIRE_JSON", "WIRE"] {
+        assert!(
+            stdout.lines().any(|l| l.trim_start().starts_with(&format!("{name} "))),
+            "category {name}: {stdout}"
+        );
+    }
+}
+
+/// Runs git in `dir` with a throwaway identity; panics when it fails.
+fn git_in(dir: &Path, args: &[&str]) {
+    let ok = Command::new("git")
+        .current_dir(dir)
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .output()
+        .expect("git")
+        .status
+        .success();
+    assert!(ok, "git {args:?}");
+}
+
+#[test]
+fn release_checks_what_it_releases_against_the_last_commit_without_a_lock() {
+    let repo = example_copy();
+    let root = repo.path().display().to_string();
+    let lock = repo.path().join("herald.lock");
+    std::fs::remove_file(&lock).expect("no lock yet");
+    git_in(repo.path(), &["init", "-q"]);
+    git_in(repo.path(), &["add", "-A"]);
+    git_in(repo.path(), &["commit", "-qm", "base"]);
+    let updated = repo.path().join("user/v1/user_updated.proto");
+    let original = std::fs::read_to_string(&updated).expect("read");
+
+    // An uncommitted breaking change with no new version is refused, and nothing is written.
+    edit(
+        &updated,
+        "google.protobuf.Timestamp updated_at = 2;",
+        "int64 updated_at = 2;",
+    );
+    let (code, _, stderr) = herald(&["release", &root]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("FIELD_WIRE_JSON_COMPATIBLE_TYPE"), "{stderr}");
+    assert!(
+        stderr.contains("herald release: refused") && stderr.contains("against git:HEAD"),
+        "{stderr}"
+    );
+    assert!(!lock.exists());
+
+    // A compatible change with a new MINOR: released with a warning that it is not committed,
+    // refused under --strict.
+    std::fs::write(&updated, &original).expect("restore");
+    edit(
+        &updated,
+        "map<string, string> attributes = 8;",
+        "map<string, string> attributes = 8;\n  string nickname = 9;",
+    );
+    edit(&updated, "version: \"1.2\"", "version: \"1.3\"");
+    let (code, _, stderr) = herald(&["release", &root, "--strict"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("refused (--strict)") && stderr.contains("user/v1/user_updated.proto"),
+        "{stderr}"
+    );
+    assert!(!lock.exists());
+    let (code, _, stderr) = herald(&["release", &root]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("warning: schema files with uncommitted changes"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("UserUpdated 1.3: first release of this event; git:HEAD had 1.2, checked compatible"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("UserCreated 1.0: first release of this event, unchanged since git:HEAD"),
+        "{stderr}"
+    );
+    assert!(lock.is_file());
+
+    // Committed, then a further MINOR: checked against the lock, which now exists.
+    git_in(repo.path(), &["add", "-A"]);
+    git_in(repo.path(), &["commit", "-qm", "1.3"]);
+    edit(
+        &updated,
+        "string nickname = 9;",
+        "string nickname = 9;\n  string motto = 10;",
+    );
+    edit(&updated, "version: \"1.3\"", "version: \"1.4\"");
+    let (code, _, stderr) = herald(&["release", &root, "--strict"]);
+    assert_eq!(code, 1, "{stderr}");
+    git_in(repo.path(), &["commit", "-qam", "1.4"]);
+    let (code, _, stderr) = herald(&["release", &root, "--strict"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("UserUpdated 1.4: new MINOR after released 1.3, checked compatible with the lock"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("uncommitted"), "{stderr}");
+    assert!(stderr.contains("1 new release(s)"), "{stderr}");
+}
+
+#[test]
+fn release_outside_git_without_a_lock_is_a_first_release_and_against_checks_a_directory() {
+    let repo = example_copy();
+    let root = repo.path().display().to_string();
+    std::fs::remove_file(repo.path().join("herald.lock")).expect("no lock yet");
+    let old = example_copy();
+    let updated = repo.path().join("user/v1/user_updated.proto");
+    edit(
+        &updated,
+        "google.protobuf.Timestamp updated_at = 2;",
+        "int64 updated_at = 2;",
+    );
+    edit(&updated, "version: \"1.2\"", "version: \"1.3\"");
+    // --against a directory: the breaking change is refused.
+    let (code, _, stderr) = herald(&["release", &root, "--against", &old.path().display().to_string()]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("EVENT_BREAKING_WITHOUT_MAJOR"), "{stderr}");
+    // Nothing to check against: said so, and released.
+    let (code, _, stderr) = herald(&["release", &root]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("no herald.lock and no git history"), "{stderr}");
+    assert!(
+        stderr.contains("UserUpdated 1.3: first release of this event"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_lock_baseline_annotates_the_files_as_seen_from_where_herald_runs() {
+    let top = tempfile::tempdir().expect("tempdir");
+    let repo = top.path().join("schemas");
+    std::fs::create_dir_all(&repo).expect("mkdir");
+    copy(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas"), &repo);
+    edit(
+        &repo.join("user/v1/user_updated.proto"),
+        "string user_id = 1;",
+        "string user_id = 1;\n  string nickname = 9;",
+    );
+    let (code, stdout, stderr) = herald_in(top.path(), &["check", "schemas", "--format", "github"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stdout.contains("::error file=schemas/user/v1/user_updated.proto,line="),
+        "{stdout}"
+    );
 }

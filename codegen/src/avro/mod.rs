@@ -35,10 +35,15 @@ pub struct Loaded {
 pub fn load(sources: &SourceMap, files: &[FileId], diags: &mut Vec<Diagnostic>) -> Loaded {
     let mut loaded = Loaded::default();
     let mut parsed: Vec<(FileId, Value<'_>)> = Vec::new();
+    // Files with a JSON error jsonc-parser read past (a missing comma): their names still count,
+    // so that files referring to them are not blamed for the error.
+    let mut names_only: Vec<(FileId, Value<'_>)> = Vec::new();
     for &file in files {
         let text = &sources.get(file).text;
-        if let Some(value) = parse_json(file, text, diags) {
-            parsed.push((file, value));
+        match parse_json(file, text, diags) {
+            Some((value, true)) => parsed.push((file, value)),
+            Some((value, false)) => names_only.push((file, value)),
+            None => {}
         }
         loaded.files.push(SchemaFile {
             id: file,
@@ -52,7 +57,7 @@ pub fn load(sources: &SourceMap, files: &[FileId], diags: &mut Vec<Diagnostic>) 
 
     // Pass 1: every named type's full name, so that references resolve across files and in any order.
     let mut names: BTreeMap<String, Span> = BTreeMap::new();
-    for (file, value) in &parsed {
+    for (file, value) in parsed.iter().chain(&names_only) {
         for top in top_level(value) {
             collect_names(*file, top, "", &mut names, 0);
         }
@@ -143,8 +148,10 @@ pub fn load(sources: &SourceMap, files: &[FileId], diags: &mut Vec<Diagnostic>) 
     }
     check_recursion(&loaded.types, diags);
 
-    // Second opinion from apache-avro, when herald found nothing wrong itself.
-    if diags.len() == before && !loaded.schemas.is_empty() {
+    // Second opinion from apache-avro, when herald found nothing wrong itself (and every name is
+    // defined in a schema it gets: a file with a JSON error is left out, and the files referring
+    // to its names are fine).
+    if diags.len() == before && !loaded.schemas.is_empty() && names_only.is_empty() {
         let texts: Vec<&str> = loaded.schemas.iter().map(|(t, _)| t.as_str()).collect();
         if with_big_stack(|| apache_avro::Schema::parse_list(texts.iter().copied()).is_err()).unwrap_or(true) {
             for (i, (text, span)) in loaded.schemas.iter().enumerate() {
@@ -187,7 +194,9 @@ pub fn with_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Option<T> {
     })
 }
 
-fn parse_json<'a>(file: FileId, text: &'a str, diags: &mut Vec<Diagnostic>) -> Option<Value<'a>> {
+/// The file's JSON, and whether it is strict JSON (false: an error was reported, and the value
+/// is only good for finding the names it defines).
+fn parse_json<'a>(file: FileId, text: &'a str, diags: &mut Vec<Diagnostic>) -> Option<(Value<'a>, bool)> {
     if text.trim().is_empty() {
         diags.push(
             Diagnostic::error("AVRO_JSON_SYNTAX", "empty .avsc file")
@@ -218,7 +227,12 @@ fn parse_json<'a>(file: FileId, text: &'a str, diags: &mut Vec<Diagnostic>) -> O
     };
     match jsonc_parser::parse_to_ast(text, &CollectOptions::default(), &options) {
         Ok(result) => match result.value {
-            Some(v) => Some(v),
+            // jsonc-parser accepts some input strict JSON does not (a missing comma between two
+            // values): serde_json has the last word, located at the token it stopped on.
+            Some(v) => {
+                let strict = !strict_json_error(file, text, diags);
+                Some((v, strict))
+            }
             None => {
                 diags.push(Diagnostic::error("AVRO_JSON_SYNTAX", "no JSON value in file").at(Span::file_start(file)));
                 None
@@ -234,6 +248,38 @@ fn parse_json<'a>(file: FileId, text: &'a str, diags: &mut Vec<Diagnostic>) -> O
             None
         }
     }
+}
+
+/// Checks `text` with serde_json (strict JSON); on an error, reports it at the line and column
+/// serde_json stopped at and returns true.
+fn strict_json_error(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> bool {
+    let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) else {
+        return false;
+    };
+    // serde_json counts lines from 1 and columns in bytes from 1 (0 at the start of a line).
+    let line_start = text
+        .split_inclusive('\n')
+        .take(e.line().saturating_sub(1))
+        .map(str::len)
+        .sum::<usize>();
+    let mut at = (line_start + e.column().saturating_sub(1)).min(text.len());
+    while at > 0 && !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let full = e.to_string();
+    let what = full.rsplit_once(" at line ").map(|(w, _)| w.to_owned()).unwrap_or(full);
+    let end = text[at..].chars().next().map(|c| at + c.len_utf8()).unwrap_or(at);
+    let help = if what.starts_with("expected `,`") {
+        "a `,` is missing before this value: separate the members of an object or array with commas"
+    } else {
+        "an .avsc file must be strict JSON (no comments, no trailing commas)"
+    };
+    diags.push(
+        Diagnostic::error("AVRO_JSON_SYNTAX", format!("invalid JSON: {what}"))
+            .at(Span::new(file, at, end))
+            .help(help),
+    );
+    true
 }
 
 /// Offset of the first bracket that exceeds [`MAX_DEPTH`], ignoring strings.
@@ -449,6 +495,18 @@ impl Walker<'_> {
             .keys()
             .find(|k| k.rsplit('.').next() == Some(name))
             .map(|k| format!("did you mean `{k}`?"))
+            .or_else(|| {
+                // A misspelling: of a full name, a short name, or a primitive.
+                let short_names = self.names.keys().map(|k| k.rsplit('.').next().unwrap_or(k));
+                let known: Vec<&str> = self
+                    .names
+                    .keys()
+                    .map(String::as_str)
+                    .chain(short_names)
+                    .chain(PRIMITIVES.iter().copied())
+                    .collect();
+                crate::suggest::did_you_mean(name, known)
+            })
             .unwrap_or_else(|| {
                 format!(
                     "primitive types are {}; named types must be defined in the repo",
@@ -783,12 +841,13 @@ impl Walker<'_> {
         let default = prop(fo, "default").map(|p| (range_of(&p.value), to_json(&p.value)));
         if let Some((dat, value)) = &default {
             if let Err(why) = self.check_default(&ty, value, 0) {
+                let help = default_help(&ty);
                 self.err(
                     "AVRO_BAD_DEFAULT",
                     format!("default of field `{name}` does not match its type: {why}"),
                     *dat,
                 )
-                .help = Some("for a union, the default must match the first branch".into());
+                .help = Some(help);
             }
         }
         let aliases = match prop(fo, "aliases").map(|p| &p.value) {
@@ -1001,9 +1060,48 @@ impl Walker<'_> {
                     value: s.value.to_string(),
                     span: self.span((s.range.start, s.range.end)),
                 },
-                other => {
-                    self.err("EVENT_METADATA", format!("\"{key}\" must be a string"), range_of(other));
+                Value::NumberLit(n) if key == "version" => {
+                    // One error, saying what to write (the missing version is not reported again).
+                    self.err(
+                        "EVENT_BAD_VERSION",
+                        format!("version must be a string, found the number {}", n.value),
+                        (n.range.start, n.range.end),
+                    )
+                    .help = Some(format!(
+                        "version is a string: \"version\": \"{}\"",
+                        if n.value.contains('.') {
+                            n.value.to_string()
+                        } else {
+                            format!("{}.0", n.value)
+                        }
+                    ));
                     continue;
+                }
+                other => {
+                    self.err("EVENT_METADATA", format!("\"{key}\" must be a string"), range_of(other))
+                        .help = Some(format!("write it in quotes: \"{key}\": \"...\""));
+                    continue;
+                }
+            };
+            const KNOWN: [&str; 5] = ["version", "kind", "partitionKey", "name", "compatibility"];
+            let key = match KNOWN.iter().find(|k| **k == key) {
+                Some(k) => *k,
+                None => {
+                    self.err(
+                        "EVENT_METADATA",
+                        format!("unknown herald metadata key \"{key}\""),
+                        (entry.range.start, entry.range.end),
+                    )
+                    .help = Some(match crate::suggest::did_you_mean(key, KNOWN) {
+                        Some(suggestion) => format!("{suggestion} (known keys: {})", KNOWN.join(", ")),
+                        None => format!("known keys: {}", KNOWN.join(", ")),
+                    });
+                    // The same key spelled another way (`partition_key`): reported above, and read
+                    // as meant, so that its value is checked too instead of reported missing.
+                    match KNOWN.iter().find(|k| crate::suggest::same_spelling(key, k)) {
+                        Some(k) => *k,
+                        None => continue,
+                    }
                 }
             };
             match key {
@@ -1016,18 +1114,48 @@ impl Walker<'_> {
                 }
                 "partitionKey" => meta.partition_key = Some(value),
                 "name" => meta.name = Some(value),
-                "compatibility" => meta.compatibility = Some(value),
-                _ => {
-                    self.err(
-                        "EVENT_METADATA",
-                        format!("unknown herald metadata key \"{key}\""),
-                        (entry.range.start, entry.range.end),
-                    )
-                    .help = Some("known keys: version, kind, partitionKey, name, compatibility".into());
-                }
+                _ => meta.compatibility = Some(value),
             }
         }
         Some(meta)
+    }
+}
+
+/// What a default of type `ty` looks like, for AVRO_BAD_DEFAULT's help line.
+fn default_help(ty: &TypeRef) -> String {
+    let short = |name: &str| name.rsplit('.').next().unwrap_or(name).to_owned();
+    match ty {
+        TypeRef::Union(branches) => {
+            let first = branches.first().map(type_label).unwrap_or_default();
+            format!("for a union, the default must match the first branch (`{first}`); put the branch the default belongs to first")
+        }
+        TypeRef::Logical(_, inner) => default_help(inner),
+        TypeRef::Scalar(Scalar::Null) => "a \"null\" field's default is null".to_owned(),
+        TypeRef::Scalar(Scalar::Bool) => "write true or false".to_owned(),
+        TypeRef::Scalar(Scalar::Float | Scalar::Double) => "write a JSON number, e.g. 0.0".to_owned(),
+        TypeRef::Scalar(Scalar::String) => "write a JSON string, e.g. \"\"".to_owned(),
+        TypeRef::Scalar(Scalar::Bytes) => {
+            "write a JSON string whose characters are the bytes (\\u0000 to \\u00ff), e.g. \"\"".to_owned()
+        }
+        TypeRef::Scalar(_) => "write a whole JSON number, e.g. 0".to_owned(),
+        TypeRef::Array(_) => "write a JSON array, e.g. []".to_owned(),
+        TypeRef::Map(..) => "write a JSON object, e.g. {}".to_owned(),
+        TypeRef::Named(name) => format!(
+            "write a value of `{}`: an object with its fields (record), one of its symbols (enum) or a string of its size (fixed)",
+            short(name)
+        ),
+    }
+}
+
+/// A type as a schema would name it, for messages.
+fn type_label(ty: &TypeRef) -> String {
+    match ty {
+        TypeRef::Scalar(s) => s.name(Format::Avro).to_owned(),
+        TypeRef::Named(n) => n.rsplit('.').next().unwrap_or(n).to_owned(),
+        TypeRef::Array(_) => "array".to_owned(),
+        TypeRef::Map(..) => "map".to_owned(),
+        TypeRef::Union(_) => "union".to_owned(),
+        TypeRef::Logical(_, inner) => type_label(inner),
     }
 }
 

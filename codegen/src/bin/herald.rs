@@ -2,9 +2,44 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use herald_codegen::{diagnostic, lint};
+
+/// Writes to stdout; once its reader went away (`herald rules | head`), output is dropped.
+macro_rules! out {
+    ($($arg:tt)*) => { write_or_drop(&mut std::io::stdout().lock(), &STDOUT_CLOSED, format_args!($($arg)*)) };
+}
+macro_rules! outln {
+    () => { out!("\n") };
+    ($($arg:tt)*) => { out!("{}\n", format_args!($($arg)*)) };
+}
+/// Writes to stderr, where the human reports go; likewise dropped once its reader went away.
+macro_rules! err {
+    ($($arg:tt)*) => { write_or_drop(&mut std::io::stderr().lock(), &STDERR_CLOSED, format_args!($($arg)*)) };
+}
+macro_rules! errln {
+    () => { err!("\n") };
+    ($($arg:tt)*) => { err!("{}\n", format_args!($($arg)*)) };
+}
+
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+static STDERR_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Writes and flushes `args`. When the reader went away (a closed pipe), the rest of that
+/// stream's output is dropped quietly, as other command-line tools do, instead of panicking; the
+/// command still finishes and exits with its own code (so `herald check | head` still fails a
+/// pipeline with `pipefail` when something breaks).
+fn write_or_drop(w: &mut dyn std::io::Write, closed: &AtomicBool, args: std::fmt::Arguments) {
+    if closed.load(Ordering::Relaxed) {
+        return;
+    }
+    if w.write_fmt(args).and_then(|()| w.flush()).is_err() {
+        // Broken pipe or any other failure to write: nothing more can be shown there.
+        closed.store(true, Ordering::Relaxed);
+    }
+}
 
 #[derive(Parser)]
 #[command(
@@ -15,27 +50,80 @@ use herald_codegen::{diagnostic, lint};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Colour in human reports: `auto` (on a terminal, unless NO_COLOR is set), `always`, `never`.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    color: ColorWhen,
 }
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Whether human reports (written to stderr) are coloured; set once from `--color`.
+static COLOR: AtomicBool = AtomicBool::new(false);
+
+/// [`render_human`] for files of the repo at `dir` (as typed), shown relative to the current
+/// directory.
+fn render_from(
+    diagnostics: &[herald_codegen::Diagnostic],
+    sources: &herald_codegen::span::SourceMap,
+    dir: &std::path::Path,
+) -> String {
+    let mut shown = sources.clone();
+    shown.names_from_current_dir(&repo_root(dir));
+    render_human(diagnostics, &shown)
+}
+
+/// Diagnostics as rustc shows them, coloured when [`COLOR`] says so.
+fn render_human(diagnostics: &[herald_codegen::Diagnostic], sources: &herald_codegen::span::SourceMap) -> String {
+    diagnostic::render_human_styled(diagnostics, sources, COLOR.load(Ordering::Relaxed))
+}
+
+/// The modes and categories `herald check --help` explains, one line each.
+const CHECK_HELP: &str = "\
+Modes (--mode; default: herald.toml's `compatibility`, else BACKWARD):
+  BACKWARD             new readers can read data written with the previous version
+  BACKWARD_TRANSITIVE  new readers can read data written with every released version (lock)
+  FORWARD              old readers can read data written with the new version
+  FORWARD_TRANSITIVE   readers of every released version can read new data (lock)
+  FULL                 BACKWARD and FORWARD
+  FULL_TRANSITIVE      BACKWARD_TRANSITIVE and FORWARD_TRANSITIVE
+  NONE                 changes are not judged for compatibility
+
+Categories (--categories, proto rules, as buf's `breaking` categories; default WIRE_JSON):
+  FILE       generated code per file keeps compiling: no element moves or is deleted
+  PACKAGE    generated code per package keeps compiling: elements may move between files
+  WIRE_JSON  binary and JSON encodings stay readable (names matter for JSON)
+  WIRE       binary encoding stays readable (names may change)
+
+`herald rules` prints every rule with its categories.";
 
 #[derive(Subcommand)]
 enum Command {
     /// Check a schema repo for syntax, reference, metadata and style problems.
     Lint {
         /// The schema repo (directory with herald.toml) or any directory of .proto/.avsc files.
-        #[arg(default_value = ".")]
-        dir: PathBuf,
+        /// Default: the nearest directory upward from the current one that holds herald.toml (as
+        /// cargo finds Cargo.toml), else `.`.
+        dir: Option<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
         /// Print the table of lint rules and exit.
         #[arg(long)]
         rules: bool,
+        #[command(flatten)]
+        paths: PathDisplay,
     },
     /// Check every schema change against a baseline: format rules, then herald's event rules.
+    #[command(after_help = CHECK_HELP)]
     Check {
-        /// The new schema repo, directory of schemas, or single file.
-        #[arg(default_value = ".")]
-        new: PathBuf,
+        /// The new schema repo, directory of schemas, or single file. Default: the nearest directory
+        /// upward from the current one that holds herald.toml (as cargo finds Cargo.toml), else `.`.
+        new: Option<PathBuf>,
         /// The baseline: a directory or file of the same kind; `lock` (the repo's herald.lock, the
         /// default when it exists); or `git:REV` (the same paths at a git revision).
         #[arg(long)]
@@ -52,20 +140,31 @@ enum Command {
         /// A rule ID not to report (repeatable), besides herald.toml's `[check] except`.
         #[arg(long, value_name = "RULE")]
         except: Vec<String>,
+        #[command(flatten)]
+        paths: PathDisplay,
     },
     /// Print every compatibility rule: ID, categories, purpose.
     Rules,
-    /// Record the current version of every event in herald.lock, refusing when the check fails.
+    /// Check the working tree against its baseline, then record the current version of every
+    /// event in herald.lock; refuses breaking changes without a new MAJOR and changes without a
+    /// new version.
     Release {
-        /// The schema repo.
-        #[arg(default_value = ".")]
-        dir: PathBuf,
+        /// The schema repo. Default: the nearest directory upward from the current one that holds
+        /// herald.toml (as cargo finds Cargo.toml), else `.`.
+        dir: Option<PathBuf>,
+        /// The baseline, as for `herald check`: default the repo's herald.lock, else `git:HEAD`
+        /// when the repo is in git (nothing for a first release outside git).
+        #[arg(long)]
+        against: Option<String>,
+        /// Refuse to release schema files with uncommitted changes (a warning otherwise).
+        #[arg(long)]
+        strict: bool,
     },
     /// Write the Rust code a build.rs would generate, for people who check generated code in.
     Generate {
-        /// The schema repo.
-        #[arg(default_value = ".")]
-        dir: PathBuf,
+        /// The schema repo. Default: the nearest directory upward from the current one that holds
+        /// herald.toml (as cargo finds Cargo.toml), else `.`.
+        dir: Option<PathBuf>,
         /// Output file (or directory, which gets herald_events.rs).
         #[arg(long)]
         out: PathBuf,
@@ -95,20 +194,78 @@ enum Command {
     },
 }
 
+/// How file paths are shown.
+#[derive(Args)]
+struct PathDisplay {
+    /// Show each file as PREFIX/<its path in the schema repo> instead of relative to the current
+    /// directory (for layouts where the two differ, e.g. a repo mounted elsewhere in a container).
+    #[arg(long, value_name = "PREFIX")]
+    path_prefix: Option<String>,
+}
+
+impl PathDisplay {
+    /// Shows the files of `sources`, loaded from `input` (a directory, or a file whose directory
+    /// is the root) as typed by the user, relative to the current directory or under
+    /// `--path-prefix`.
+    fn apply(&self, sources: &mut herald_codegen::span::SourceMap, input: &std::path::Path) {
+        match &self.path_prefix {
+            Some(p) => sources.prefix_names(&p.replace('\\', "/")),
+            None => sources.names_from_current_dir(&repo_root(input)),
+        }
+    }
+}
+
+/// The repo a command works on: `dir` when given, else the nearest directory upward from the
+/// current one that holds herald.toml, as a relative path (`.`, `..`, `../..`), else `.`. The
+/// walk stops at the top of a git work tree (a directory holding `.git`), so a herald.toml
+/// above the repository is never picked up.
+fn repo_or_found(dir: Option<PathBuf>) -> PathBuf {
+    if let Some(dir) = dir {
+        return dir;
+    }
+    let Ok(cwd) = std::env::current_dir() else {
+        return PathBuf::from(".");
+    };
+    for (ups, ancestor) in cwd.ancestors().enumerate() {
+        if ancestor.join(herald_codegen::config::CONFIG_FILE).is_file() {
+            return match ups {
+                0 => PathBuf::from("."),
+                n => std::iter::repeat_n("..", n).collect(),
+            };
+        }
+        if ancestor.join(".git").exists() {
+            break;
+        }
+    }
+    PathBuf::from(".")
+}
+
+/// The root the loader uses for `input`: the directory itself, or a file's directory.
+fn repo_root(input: &std::path::Path) -> PathBuf {
+    if input.is_file() {
+        match input.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    } else {
+        input.to_path_buf()
+    }
+}
+
 #[derive(Subcommand)]
 enum TopicsCommand {
     /// Print every declared topic with its partition count and sources (no broker needed).
     List {
-        /// The schema repo.
-        #[arg(default_value = ".")]
-        dir: PathBuf,
+        /// The schema repo. Default: the nearest directory upward from the current one that holds
+        /// herald.toml (as cargo finds Cargo.toml), else `.`.
+        dir: Option<PathBuf>,
     },
     /// Create the declared topics a Kafka cluster lacks, through the admin API (idempotent).
     /// Needs herald built with `--features kafka`.
     Apply {
-        /// The schema repo.
-        #[arg(default_value = ".")]
-        dir: PathBuf,
+        /// The schema repo. Default: the nearest directory upward from the current one that holds
+        /// herald.toml (as cargo finds Cargo.toml), else `.`.
+        dir: Option<PathBuf>,
         #[command(flatten)]
         options: TopicsApply,
     },
@@ -162,6 +319,12 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    let color = match cli.color {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never,
+    };
+    COLOR.store(color, Ordering::Relaxed);
     match cli.command {
         Command::Check {
             new,
@@ -170,17 +333,29 @@ fn main() -> ExitCode {
             categories,
             format,
             except,
-        } => check(&new, against.as_deref(), mode.as_deref(), &categories, format, &except),
-        Command::Release { dir } => release(&dir),
+            paths,
+        } => check(
+            &repo_or_found(new),
+            against.as_deref(),
+            mode.as_deref(),
+            &categories,
+            format,
+            &except,
+            &paths,
+        ),
+        Command::Release { dir, against, strict } => release(&repo_or_found(dir), against.as_deref(), strict),
         Command::Init { dir } => init(&dir),
         Command::Completions { shell } => {
             use clap::CommandFactory;
-            clap_complete::generate(shell, &mut Cli::command(), "herald", &mut std::io::stdout());
+            // Written whole through out!, so that a closed pipe is quiet here too.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "herald", &mut script);
+            out!("{}", String::from_utf8_lossy(&script));
             ExitCode::SUCCESS
         }
         Command::Topics { command } => match command {
-            TopicsCommand::List { dir } => topics_list(&dir),
-            TopicsCommand::Apply { dir, options } => topics_apply(&dir, options),
+            TopicsCommand::List { dir } => topics_list(&repo_or_found(dir)),
+            TopicsCommand::Apply { dir, options } => topics_apply(&repo_or_found(dir), options),
         },
         Command::Rules => {
             for r in herald_codegen::compat::all_rules() {
@@ -189,7 +364,7 @@ fn main() -> ExitCode {
                 } else {
                     r.categories.join(",")
                 };
-                println!("{:<44} {:<6} {:<28} {}", r.id, r.format, cats, r.purpose);
+                outln!("{:<44} {:<6} {:<28} {}", r.id, r.format, cats, r.purpose);
             }
             ExitCode::SUCCESS
         }
@@ -198,11 +373,16 @@ fn main() -> ExitCode {
             out,
             produce,
             consume,
-        } => generate(&dir, &out, produce, consume),
-        Command::Lint { dir, format, rules } => {
+        } => generate(&repo_or_found(dir), &out, produce, consume),
+        Command::Lint {
+            dir,
+            format,
+            rules,
+            paths,
+        } => {
             if rules {
                 for r in lint::RULES {
-                    println!(
+                    outln!(
                         "{:<36} {:<7} {}",
                         r.id,
                         format!("{:?}", r.group).to_lowercase(),
@@ -211,11 +391,13 @@ fn main() -> ExitCode {
                 }
                 return ExitCode::SUCCESS;
             }
-            let report = lint::lint(&dir);
+            let dir = repo_or_found(dir);
+            let mut report = lint::lint(&dir);
+            paths.apply(&mut report.sources, &dir);
             match format {
                 Format::Human => {
-                    let text = diagnostic::render_human(&report.diagnostics, &report.sources);
-                    eprint!("{text}");
+                    let text = render_human(&report.diagnostics, &report.sources);
+                    err!("{text}");
                     let errors = report
                         .diagnostics
                         .iter()
@@ -223,12 +405,12 @@ fn main() -> ExitCode {
                         .count();
                     let warnings = report.diagnostics.len() - errors;
                     if report.diagnostics.is_empty() {
-                        eprintln!("herald lint: {} is clean", dir.display());
+                        errln!("herald lint: {} is clean", dir.display());
                     } else {
-                        eprintln!("herald lint: {errors} error(s), {warnings} warning(s)");
+                        errln!("herald lint: {errors} error(s), {warnings} warning(s)");
                     }
                 }
-                Format::Json => println!("{}", diagnostic::render_json(&report.diagnostics, &report.sources)),
+                Format::Json => outln!("{}", diagnostic::render_json(&report.diagnostics, &report.sources)),
             }
             ExitCode::from(report.exit_code() as u8)
         }
@@ -244,7 +426,7 @@ fn generate(
     let loaded = match herald_codegen::load::load(dir) {
         Ok(l) => l,
         Err(u) => {
-            eprint!("{}", diagnostic::render_human(&u.diagnostics, &u.sources));
+            err!("{}", render_from(&u.diagnostics, &u.sources, dir));
             return ExitCode::from(2);
         }
     };
@@ -257,7 +439,7 @@ fn generate(
     let released = match herald_codegen::lock::avro_writers(dir) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             return ExitCode::from(2);
         }
     };
@@ -269,7 +451,7 @@ fn generate(
             .filter(|d| d.severity == herald_codegen::Severity::Error),
     );
     diagnostic::sort(&mut diags, &set.sources_map);
-    eprint!("{}", diagnostic::render_human(&diags, &set.sources_map));
+    err!("{}", render_from(&diags, &set.sources_map, dir));
     let Some(code) = code.filter(|_| !diags.iter().any(|d| d.severity == herald_codegen::Severity::Error)) else {
         return ExitCode::from(1);
     };
@@ -285,17 +467,17 @@ fn generate(
     };
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         if let Err(e) = std::fs::create_dir_all(parent) {
-            eprintln!("herald generate: cannot create {}: {e}", parent.display());
+            errln!("herald generate: cannot create {}: {e}", parent.display());
             return ExitCode::from(2);
         }
     }
     match std::fs::write(&path, code) {
         Ok(()) => {
-            eprintln!("herald generate: wrote {}", path.display());
+            errln!("herald generate: wrote {}", path.display());
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("herald generate: cannot write {}: {e}", path.display());
+            errln!("herald generate: cannot write {}: {e}", path.display());
             ExitCode::from(2)
         }
     }
@@ -306,9 +488,9 @@ fn init(dir: &std::path::Path) -> ExitCode {
     match herald_codegen::init::init(dir) {
         Ok(files) => {
             for f in &files {
-                eprintln!("herald init: wrote {}", f.display());
+                errln!("herald init: wrote {}", f.display());
             }
-            eprintln!(
+            errln!(
                 "herald init: next, `herald lint {}`, then generate code from a build.rs with herald_codegen::Builder::new({:?})",
                 dir.display(),
                 dir.display().to_string()
@@ -316,21 +498,27 @@ fn init(dir: &std::path::Path) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("herald init: {e}");
+            errln!("herald init: {e}");
             ExitCode::from(2)
         }
     }
 }
 
 fn usage_error(message: String) -> ExitCode {
-    eprintln!("herald check: {message}");
+    errln!("herald check: {message}");
     ExitCode::from(2)
 }
 
-/// Loads a side of the check; errors in it are reported as that side's.
-fn load_side(path: &std::path::Path, what: &str) -> Result<herald_codegen::EventSet, String> {
+/// Loads a side of the check; errors in it are reported as that side's, each file shown as
+/// if it had been loaded from `shown_as`.
+fn load_side(
+    path: &std::path::Path,
+    what: &str,
+    paths: &PathDisplay,
+    shown_as: &std::path::Path,
+) -> Result<herald_codegen::EventSet, String> {
     match herald_codegen::load::load(path) {
-        Ok(l) => {
+        Ok(mut l) => {
             let errors: Vec<_> = l
                 .diagnostics
                 .iter()
@@ -340,12 +528,14 @@ fn load_side(path: &std::path::Path, what: &str) -> Result<herald_codegen::Event
             if errors.is_empty() {
                 Ok(l.set)
             } else {
-                eprint!("{}", diagnostic::render_human(&errors, &l.set.sources_map));
+                paths.apply(&mut l.set.sources_map, shown_as);
+                err!("{}", render_human(&errors, &l.set.sources_map));
                 Err(format!("the {what} schemas have errors (above); fix them first"))
             }
         }
-        Err(u) => {
-            eprint!("{}", diagnostic::render_human(&u.diagnostics, &u.sources));
+        Err(mut u) => {
+            paths.apply(&mut u.sources, shown_as);
+            err!("{}", render_human(&u.diagnostics, &u.sources));
             Err(format!("cannot load the {what} `{}`", path.display()))
         }
     }
@@ -358,23 +548,38 @@ fn check(
     categories: &str,
     format: CheckFormat,
     except: &[String],
+    paths: &PathDisplay,
 ) -> ExitCode {
     use herald_codegen::compat::{self, check::CheckOptions, Category};
-    let mode = match mode.map(|m| herald_codegen::model::Mode::parse(&m.to_ascii_uppercase())) {
+    let mode = match mode {
         None => None,
-        Some(Some(m)) => Some(m),
-        Some(None) => {
-            return usage_error(format!(
-                "unknown --mode; use one of {}",
-                herald_codegen::model::Mode::names()
-            ))
-        }
+        Some(m) => match herald_codegen::model::Mode::parse(&m.to_ascii_uppercase()) {
+            Some(mode) => Some(mode),
+            None => {
+                let names = herald_codegen::model::Mode::ALL.map(|(n, _)| n);
+                let hint = herald_codegen::suggest::did_you_mean(&m.to_ascii_uppercase(), names)
+                    .map(|s| format!("{s} "))
+                    .unwrap_or_default();
+                return usage_error(format!(
+                    "unknown --mode `{m}`; {hint}use one of {}",
+                    herald_codegen::model::Mode::names()
+                ));
+            }
+        },
     };
     let mut cats = Vec::new();
     for c in categories.split(',').map(str::trim).filter(|c| !c.is_empty()) {
         match Category::parse(&c.to_ascii_uppercase()) {
             Some(cat) => cats.push(cat),
-            None => return usage_error(format!("unknown category `{c}`; use FILE, PACKAGE, WIRE_JSON or WIRE")),
+            None => {
+                let names = ["FILE", "PACKAGE", "WIRE_JSON", "WIRE"];
+                let hint = herald_codegen::suggest::did_you_mean(&c.to_ascii_uppercase(), names)
+                    .map(|s| format!("{s} "))
+                    .unwrap_or_default();
+                return usage_error(format!(
+                    "unknown category `{c}`; {hint}use FILE, PACKAGE, WIRE_JSON or WIRE"
+                ));
+            }
         }
     }
     let mut excepted = Vec::new();
@@ -393,81 +598,35 @@ fn check(
         },
         except: excepted,
     };
-    let lock_path = new.join(herald_codegen::lock::LOCK_FILE);
     let against = match against {
         Some(a) => a.to_owned(),
-        None if lock_path.is_file() => "lock".to_owned(),
+        None if new.join(herald_codegen::lock::LOCK_FILE).is_file() => "lock".to_owned(),
         None => {
             return usage_error(
                 "no baseline: pass --against DIR, --against git:REV, or release first to create herald.lock".into(),
             )
         }
     };
-    // A git revision becomes a temporary directory holding that revision's files.
-    let mut _git_dir = None;
-    let baseline_path = if let Some(rev) = against.strip_prefix("git:") {
-        match herald_codegen::baseline::git_tree(new, rev) {
-            Ok((dir, path)) => {
-                _git_dir = Some(dir);
-                Some(path)
-            }
-            Err(e) => return usage_error(e),
-        }
-    } else if against == "lock" {
-        None
-    } else {
-        Some(PathBuf::from(&against))
-    };
-    let (baseline, current) = std::thread::scope(|scope| {
-        let baseline = scope.spawn(|| baseline_path.as_deref().map(|p| load_side(p, "baseline")));
-        let current = load_side(new, "new");
-        (
-            baseline
-                .join()
-                .unwrap_or_else(|_| Some(Err("loading the baseline failed".to_owned()))),
-            current,
-        )
-    });
-    let current = match current {
-        Ok(s) => s,
+    let Checked {
+        mut current,
+        findings,
+        mut baseline_sources,
+        baseline_shown,
+        ..
+    } = match run_check(new, &against, &options, paths) {
+        Ok(c) => c,
         Err(e) => return usage_error(e),
     };
-    let (findings, baseline_sources) = match baseline {
-        Some(Ok(baseline)) => (
-            compat::check::check(&baseline, &current, &options),
-            Some(baseline.sources_map),
-        ),
-        Some(Err(e)) => return usage_error(e),
-        None => {
-            let mut sources = herald_codegen::span::SourceMap::new();
-            let lock = match herald_codegen::lock::read(&lock_path, &mut sources) {
-                Ok(l) => l,
-                Err(d) => {
-                    eprint!("{}", diagnostic::render_human(&[*d], &sources));
-                    return usage_error(format!("cannot use {} as the baseline", lock_path.display()));
-                }
-            };
-            match compat::check::check_against_lock(&lock, &current, &options) {
-                Ok(f) => (f, None),
-                Err(e) => return usage_error(e),
-            }
-        }
-    };
+    paths.apply(&mut current.sources_map, new);
+    if let Some(b) = &mut baseline_sources {
+        paths.apply(b, &baseline_shown);
+    }
     let empty = herald_codegen::span::SourceMap::new();
     match format {
         CheckFormat::Human => {
             let diags: Vec<_> = findings.iter().map(compat::check::to_diagnostic).collect();
-            eprint!("{}", diagnostic::render_human(&diags, &current.sources_map));
-            let errors = findings
-                .iter()
-                .filter(|f| f.severity == herald_codegen::Severity::Error)
-                .count();
-            let warnings = findings.len() - errors;
-            if errors == 0 {
-                eprintln!("herald check: no breaking changes ({warnings} warning(s))");
-            } else {
-                eprintln!("herald check: {errors} breaking change(s), {warnings} warning(s)");
-            }
+            err!("{}", render_human(&diags, &current.sources_map));
+            errln!("herald check: {}", check_summary(&findings));
         }
         CheckFormat::Json => {
             let report = compat::check::json_report(
@@ -475,11 +634,19 @@ fn check(
                 &current.sources_map,
                 baseline_sources.as_ref().unwrap_or(&empty),
             );
-            println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+            outln!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
         }
-        CheckFormat::Github => print!("{}", compat::check::github(&findings, &current.sources_map)),
-        CheckFormat::Sarif => println!("{}", compat::report::sarif(&findings, &current.sources_map)),
-        CheckFormat::Junit => println!("{}", compat::report::junit(&findings, &current.sources_map)),
+        CheckFormat::Github => out!("{}", compat::check::github(&findings, &current.sources_map)),
+        CheckFormat::Sarif => {
+            // Relative paths are relative to the current directory, unless --path-prefix says
+            // otherwise.
+            let cwd = std::env::current_dir().ok().filter(|_| paths.path_prefix.is_none());
+            outln!(
+                "{}",
+                compat::report::sarif(&findings, &current.sources_map, cwd.as_deref())
+            )
+        }
+        CheckFormat::Junit => outln!("{}", compat::report::junit(&findings, &current.sources_map)),
     }
     if findings.iter().any(|f| f.severity == herald_codegen::Severity::Error) {
         ExitCode::from(1)
@@ -488,83 +655,270 @@ fn check(
     }
 }
 
-fn release(dir: &std::path::Path) -> ExitCode {
-    use herald_codegen::compat::check::{check_against_lock, CheckOptions};
-    let current = match load_side(dir, "repo") {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("herald release: {e}");
-            return ExitCode::from(2);
+/// `herald check`'s result before printing: the new side (file names still the repo's), the
+/// findings, and the baseline's files (none for the lock) with the path to show them from.
+struct Checked {
+    current: herald_codegen::EventSet,
+    findings: Vec<herald_codegen::compat::check::CheckFinding>,
+    baseline_sources: Option<herald_codegen::span::SourceMap>,
+    baseline_shown: PathBuf,
+    /// Each event's versions in a baseline directory or revision (empty for the lock).
+    baseline_versions: Vec<(String, String)>,
+}
+
+/// Loads `new` and the baseline `against` (`lock`, `git:REV`, or a path) and checks one against
+/// the other. Problems loading either side are printed; `Err` says what failed.
+fn run_check(
+    new: &std::path::Path,
+    against: &str,
+    options: &herald_codegen::compat::check::CheckOptions,
+    paths: &PathDisplay,
+) -> Result<Checked, String> {
+    use herald_codegen::compat;
+    let lock_path = new.join(herald_codegen::lock::LOCK_FILE);
+    // A git revision becomes a temporary directory holding that revision's files.
+    let mut _git_dir = None;
+    let baseline_path = if let Some(rev) = against.strip_prefix("git:") {
+        let (dir, path) = herald_codegen::baseline::git_tree(new, rev)?;
+        _git_dir = Some(dir);
+        Some(path)
+    } else if against == "lock" {
+        None
+    } else {
+        Some(PathBuf::from(&against))
+    };
+    // Paths are shown relative to the current directory, as typed: a git baseline's files as the
+    // new side's (same layout), a baseline directory's as its own.
+    let baseline_shown = match (&_git_dir, baseline_path.as_deref()) {
+        (None, Some(p)) => p.to_path_buf(),
+        _ => new.to_path_buf(),
+    };
+    let (baseline, current) = std::thread::scope(|scope| {
+        let baseline = scope.spawn(|| {
+            baseline_path
+                .as_deref()
+                .map(|p| load_side(p, "baseline", paths, &baseline_shown))
+        });
+        let current = load_side(new, "new", paths, new);
+        (
+            baseline
+                .join()
+                .unwrap_or_else(|_| Some(Err("loading the baseline failed".to_owned()))),
+            current,
+        )
+    });
+    let current = current?;
+    let mut baseline_versions = Vec::new();
+    let (findings, baseline_sources) = match baseline {
+        Some(Ok(baseline)) => {
+            baseline_versions = baseline
+                .events
+                .iter()
+                .map(|e| (e.name.clone(), e.version.to_string()))
+                .collect();
+            (
+                compat::check::check(&baseline, &current, options),
+                Some(baseline.sources_map),
+            )
+        }
+        Some(Err(e)) => return Err(e),
+        None => {
+            let mut sources = herald_codegen::span::SourceMap::new();
+            let lock = match herald_codegen::lock::read(&lock_path, &mut sources) {
+                Ok(l) => l,
+                Err(d) => {
+                    paths.apply(&mut sources, new);
+                    err!("{}", render_human(&[*d], &sources));
+                    return Err(format!("cannot use {} as the baseline", lock_path.display()));
+                }
+            };
+            (compat::check::check_against_lock(&lock, &current, options)?, None)
         }
     };
+    Ok(Checked {
+        current,
+        findings,
+        baseline_sources,
+        baseline_shown,
+        baseline_versions,
+    })
+}
+
+/// The last line of `herald check`: breaking changes and versions not bumped counted apart.
+fn check_summary(findings: &[herald_codegen::compat::check::CheckFinding]) -> String {
+    let counts = herald_codegen::compat::check::JsonCounts::of(findings);
+    let (breaking, not_bumped, warnings) = (counts.breaking, counts.not_bumped, counts.warnings);
+    match (breaking, not_bumped) {
+        (0, 0) => format!("no breaking changes ({warnings} warning(s))"),
+        (_, 0) => format!("{breaking} breaking change(s), {warnings} warning(s)"),
+        (0, _) => format!("no breaking changes, but {not_bumped} version(s) not bumped ({warnings} warning(s))"),
+        _ => format!("{breaking} breaking change(s), {not_bumped} version(s) not bumped, {warnings} warning(s)"),
+    }
+}
+
+/// `herald release`: checks the working tree against its baseline, then records every event's
+/// current version in herald.lock.
+fn release(dir: &std::path::Path, against: Option<&str>, strict: bool) -> ExitCode {
+    use herald_codegen::compat::check::CheckOptions;
+    let fail = |code: u8, message: &str| {
+        errln!("herald release: {message}");
+        ExitCode::from(code)
+    };
     let lock_path = dir.join(herald_codegen::lock::LOCK_FILE);
+    // The baseline: --against, else the lock, else the last commit.
+    let against = match against {
+        Some(a) => Some(a.to_owned()),
+        None if lock_path.is_file() => Some("lock".to_owned()),
+        None if herald_codegen::baseline::has_head(&repo_root(dir)) => Some("git:HEAD".to_owned()),
+        None => None,
+    };
+    let paths = PathDisplay { path_prefix: None };
+    let mut baseline_versions = Vec::new();
+    let current = match &against {
+        Some(against) => {
+            let checked = match run_check(dir, against, &CheckOptions::default(), &paths) {
+                Ok(c) => c,
+                Err(e) => return fail(2, &e),
+            };
+            baseline_versions = checked.baseline_versions;
+            let (current, findings) = (checked.current, checked.findings);
+            let mut shown = current.sources_map.clone();
+            paths.apply(&mut shown, dir);
+            let diags: Vec<_> = findings
+                .iter()
+                .map(herald_codegen::compat::check::to_diagnostic)
+                .collect();
+            err!("{}", render_human(&diags, &shown));
+            if findings.iter().any(|f| f.severity == herald_codegen::Severity::Error) {
+                return fail(
+                    1,
+                    &format!(
+                        "refused: {} against {against}; a breaking change needs a new MAJOR, any change a new version",
+                        check_summary(&findings)
+                    ),
+                );
+            }
+            errln!(
+                "herald release: checked against {against}: {}",
+                check_summary(&findings)
+            );
+            current
+        }
+        None => {
+            errln!(
+                "herald release: no {} and no git history to check against: this is the first release",
+                herald_codegen::lock::LOCK_FILE
+            );
+            match load_side(dir, "repo", &paths, dir) {
+                Ok(s) => s,
+                Err(e) => return fail(2, &e),
+            }
+        }
+    };
+    // Released files should be the committed ones: say which are not.
+    if let Some(dirty) = herald_codegen::baseline::uncommitted_schema_files(&repo_root(dir)) {
+        if !dirty.is_empty() {
+            let shown: Vec<String> = dirty.iter().map(|p| herald_codegen::span::display_path(p)).collect();
+            let what = format!("schema files with uncommitted changes: {}", shown.join(", "));
+            if strict {
+                return fail(1, &format!("refused (--strict): {what}; commit them first"));
+            }
+            errln!("herald release: warning: {what}; the release records them as they are now");
+        }
+    }
     let mut sources = herald_codegen::span::SourceMap::new();
     let mut lock = if lock_path.is_file() {
         match herald_codegen::lock::read(&lock_path, &mut sources) {
             Ok(l) => l,
             Err(d) => {
-                eprint!("{}", diagnostic::render_human(&[*d], &sources));
+                paths.apply(&mut sources, dir);
+                err!("{}", render_human(&[*d], &sources));
                 return ExitCode::from(2);
             }
         }
     } else {
         herald_codegen::lock::Lock::default()
     };
-    let findings = match check_against_lock(&lock, &current, &CheckOptions::default()) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("herald release: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let diags: Vec<_> = findings
-        .iter()
-        .map(herald_codegen::compat::check::to_diagnostic)
-        .collect();
-    eprint!("{}", diagnostic::render_human(&diags, &current.sources_map));
-    if findings.iter().any(|f| f.severity == herald_codegen::Severity::Error) {
-        eprintln!(
-            "herald release: refused, {} breaking change(s) against {}",
-            findings.len(),
-            lock_path.display()
-        );
-        return ExitCode::from(1);
-    }
     // Releases an older herald recorded get fingerprints that cover every type their event uses.
     let refingerprinted = match herald_codegen::lock::refingerprint(&mut lock) {
         Ok(updated) => updated,
-        Err(e) => {
-            eprintln!("herald release: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return fail(2, &e),
     };
-    match herald_codegen::lock::release(&current, &mut lock) {
-        Ok(added) => {
-            if !refingerprinted.is_empty() {
-                eprintln!(
-                    "note: re-fingerprinted {} release(s) recorded by an older herald (fingerprint version {}: \
-                     every type an event uses, in any file)",
-                    refingerprinted.len(),
-                    herald_codegen::fingerprint::VERSION
-                );
+    let before = lock.releases.clone();
+    let added = match herald_codegen::lock::release(&current, &mut lock) {
+        Ok(added) => added,
+        Err(e) => return fail(2, &e),
+    };
+    if let Err(e) = herald_codegen::lock::write(&lock, &lock_path) {
+        return fail(2, &e);
+    }
+    if !refingerprinted.is_empty() {
+        errln!(
+            "note: re-fingerprinted {} release(s) recorded by an older herald (fingerprint version {}: \
+             every type an event uses, in any file)",
+            refingerprinted.len(),
+            herald_codegen::fingerprint::VERSION
+        );
+    }
+    for r in &added {
+        errln!(
+            "released {} {}: {}",
+            r.event,
+            r.version,
+            release_reason(r, &before, against.as_deref(), &baseline_versions)
+        );
+    }
+    errln!(
+        "herald release: {} new release(s), {} event(s) already released at their version, in {}",
+        added.len(),
+        current.events.len() - added.len(),
+        herald_codegen::span::display_path(&lock_path)
+    );
+    ExitCode::SUCCESS
+}
+
+/// Why `r` is a new release, given the releases the lock had before.
+fn release_reason(
+    r: &herald_codegen::lock::Release,
+    before: &[herald_codegen::lock::Release],
+    against: Option<&str>,
+    baseline_versions: &[(String, String)],
+) -> String {
+    let version = r.version();
+    let mut earlier: Vec<&herald_codegen::lock::Release> = before.iter().filter(|b| b.event == r.event).collect();
+    earlier.sort_by_key(|b| b.version());
+    let same_major = earlier
+        .iter()
+        .rev()
+        .find(|b| b.version().map(|v| v.major) == version.map(|v| v.major));
+    let checked = against.map(|a| format!(", checked against {a}")).unwrap_or_default();
+    match (same_major, earlier.last()) {
+        (Some(prev), _) if against == Some("lock") => format!(
+            "new MINOR after released {}, checked compatible with the lock",
+            prev.version
+        ),
+        (Some(prev), _) => format!("new MINOR after released {}{checked}", prev.version),
+        (None, Some(latest)) => format!(
+            "new MAJOR alongside released {} (consumers of the old MAJOR keep it)",
+            latest.version
+        ),
+        (None, None) => {
+            let mut had: Vec<&str> = baseline_versions
+                .iter()
+                .filter(|(e, _)| *e == r.event)
+                .map(|(_, v)| v.as_str())
+                .collect();
+            had.sort_unstable();
+            match (had.as_slice(), against) {
+                ([], _) | (_, None) => format!("first release of this event{checked}"),
+                (had, Some(a)) if had.contains(&r.version.as_str()) => {
+                    format!("first release of this event, unchanged since {a}")
+                }
+                (had, Some(a)) => format!(
+                    "first release of this event; {a} had {}, checked compatible",
+                    had.join(", ")
+                ),
             }
-            if let Err(e) = herald_codegen::lock::write(&lock, &lock_path) {
-                eprintln!("herald release: {e}");
-                return ExitCode::from(2);
-            }
-            for r in &added {
-                eprintln!("released {} {}", r.event, r.version);
-            }
-            eprintln!(
-                "herald release: {} new release(s) in {}",
-                added.len(),
-                lock_path.display()
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("herald release: {e}");
-            ExitCode::from(2)
         }
     }
 }
@@ -574,7 +928,7 @@ fn declared_topics(dir: &std::path::Path) -> Result<Vec<herald_codegen::topics::
     let (config, sources, diags) = match herald_codegen::load::load_config(dir) {
         Ok(c) => c,
         Err(u) => {
-            eprint!("{}", diagnostic::render_human(&u.diagnostics, &u.sources));
+            err!("{}", render_from(&u.diagnostics, &u.sources, dir));
             return Err(ExitCode::from(2));
         }
     };
@@ -583,15 +937,15 @@ fn declared_topics(dir: &std::path::Path) -> Result<Vec<herald_codegen::topics::
         .filter(|d| d.severity == herald_codegen::Severity::Error)
         .collect();
     if !errors.is_empty() {
-        eprint!("{}", diagnostic::render_human(&errors, &sources));
-        eprintln!(
+        err!("{}", render_from(&errors, &sources, dir));
+        errln!(
             "herald topics: fix {} first",
             dir.join(herald_codegen::config::CONFIG_FILE).display()
         );
         return Err(ExitCode::from(2));
     }
     let Some(config) = config else {
-        eprintln!(
+        errln!(
             "herald topics: no {} in `{}`; topics are declared by its [sources.<name>] tables (`topic`, `partitions`)",
             herald_codegen::config::CONFIG_FILE,
             dir.display()
@@ -600,7 +954,7 @@ fn declared_topics(dir: &std::path::Path) -> Result<Vec<herald_codegen::topics::
     };
     herald_codegen::topics::declared(&config).map_err(|mut diags| {
         diagnostic::sort(&mut diags, &sources);
-        eprint!("{}", diagnostic::render_human(&diags, &sources));
+        err!("{}", render_from(&diags, &sources, dir));
         ExitCode::from(2)
     })
 }
@@ -608,8 +962,8 @@ fn declared_topics(dir: &std::path::Path) -> Result<Vec<herald_codegen::topics::
 fn topics_list(dir: &std::path::Path) -> ExitCode {
     match declared_topics(dir) {
         Ok(topics) => {
-            print!("{}", herald_codegen::topics::render_list(&topics));
-            eprintln!("herald topics: {} topic(s) declared", topics.len());
+            out!("{}", herald_codegen::topics::render_list(&topics));
+            errln!("herald topics: {} topic(s) declared", topics.len());
             ExitCode::SUCCESS
         }
         Err(code) => code,
@@ -658,12 +1012,12 @@ fn topics_apply(dir: &std::path::Path, args: TopicsApply) -> ExitCode {
     let reports = match topics::apply(&declared, &options) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("herald topics apply: {e}");
+            errln!("herald topics apply: {e}");
             return ExitCode::from(2);
         }
     };
     for r in &reports {
-        println!("{r}");
+        outln!("{r}");
     }
     let count = |f: fn(&Status) -> bool| reports.iter().filter(|r| f(&r.status)).count();
     let failed = count(|s| matches!(s, Status::Failed(_)));
@@ -682,7 +1036,7 @@ fn topics_apply(dir: &std::path::Path, args: TopicsApply) -> ExitCode {
             count(|s| matches!(s, Status::Exists)),
         )
     };
-    eprintln!("herald topics apply: {summary}");
+    errln!("herald topics apply: {summary}");
     if failed > 0 {
         ExitCode::from(1)
     } else {
@@ -696,7 +1050,7 @@ fn topics_apply(dir: &std::path::Path, _args: TopicsApply) -> ExitCode {
     if let Err(code) = declared_topics(dir) {
         return code;
     }
-    eprintln!(
+    errln!(
         "herald topics apply: this herald was built without Kafka support; build it with \
          `--features kafka` (cargo install --path codegen --features kafka, or \
          cargo run -p herald-codegen --features kafka --bin herald -- topics apply ...). \

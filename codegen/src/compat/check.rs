@@ -240,6 +240,7 @@ pub fn check_against_lock(
     out.dedup_by(|a, b| a.finding == b.finding);
     let filter = Filter::new(options, new);
     out.retain(|f| !filter.hides(f, &new.sources_map, None));
+    causes_first(&mut out);
     Ok(out)
 }
 
@@ -493,6 +494,7 @@ pub fn check(old: &EventSet, new: &EventSet, options: &CheckOptions) -> Vec<Chec
         key(a).cmp(&key(b))
     });
     out.dedup_by(|a, b| a.finding == b.finding);
+    causes_first(&mut out);
     out
 }
 
@@ -874,6 +876,61 @@ fn event_rules(old: &EventSet, new: &EventSet, options: &CheckOptions, out: &mut
     }
 }
 
+/// Event-level verdicts that sum up other findings on the same event (the changes that cause
+/// them): printed after those causes.
+const SUMMARY_RULES: &[&str] = &[
+    "EVENT_BREAKING_WITHOUT_MAJOR",
+    "EVENT_VERSION_NOT_BUMPED",
+    "EVENT_RELEASED_VERSION_EDITED",
+];
+
+/// Rules that say a version was not bumped: the check fails, but nothing breaks a consumer by
+/// itself (a breaking change is reported by its own finding). Counted apart from breaking changes.
+pub const NOT_BUMPED_RULES: &[&str] = &["EVENT_VERSION_NOT_BUMPED", "EVENT_RELEASED_VERSION_EDITED"];
+
+/// Whether `f` is a breaking change (an error other than a version not bumped).
+pub fn is_breaking(f: &CheckFinding) -> bool {
+    f.severity == Severity::Error && !NOT_BUMPED_RULES.contains(&f.finding.rule)
+}
+
+/// Moves each event's summary findings ([`SUMMARY_RULES`]) right after the last finding that
+/// causes them (the other findings on that event), keeping every other finding where it is: a
+/// reader sees an event's changes first, then what they mean for the event.
+pub fn causes_first(findings: &mut Vec<CheckFinding>) {
+    let is_summary = |f: &CheckFinding| SUMMARY_RULES.contains(&f.finding.rule);
+    let mut last_cause: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        if let (false, Some(event)) = (is_summary(f), f.event.as_deref()) {
+            last_cause.insert(event, i);
+        }
+    }
+    let mut summaries: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        if let (true, Some(event)) = (is_summary(f), f.event.as_deref()) {
+            summaries.entry(event).or_default().push(i);
+        }
+    }
+    let mut order = Vec::with_capacity(findings.len());
+    for (i, f) in findings.iter().enumerate() {
+        let event = f.event.as_deref();
+        match event.and_then(|e| last_cause.get(e)) {
+            // Placed after the last cause, below.
+            Some(_) if is_summary(f) => {}
+            Some(&last) if last == i => {
+                order.push(i);
+                order.extend(event.and_then(|e| summaries.get(e)).into_iter().flatten());
+            }
+            _ => order.push(i),
+        }
+    }
+    let mut slots: Vec<Option<CheckFinding>> = std::mem::take(findings).into_iter().map(Some).collect();
+    findings.extend(
+        order
+            .into_iter()
+            .filter_map(|i| slots.get_mut(i).and_then(Option::take)),
+    );
+}
+
 /// One finding as a diagnostic (for the human format).
 pub fn to_diagnostic(f: &CheckFinding) -> Diagnostic {
     let mut d = Diagnostic::error(f.finding.rule, f.finding.message.clone()).help(f.finding.hint);
@@ -882,6 +939,7 @@ pub fn to_diagnostic(f: &CheckFinding) -> Diagnostic {
         d = d.at(span);
     }
     match (f.severity, f.mode) {
+        (Severity::Error, _) if NOT_BUMPED_RULES.contains(&f.finding.rule) => d = d.label("version not bumped"),
         (Severity::Error, Some(mode)) => d = d.label(format!("breaks {mode}")),
         (Severity::Warning, _) => d = d.label("harmless today; breaks when the number is reused"),
         _ => {}
@@ -889,11 +947,34 @@ pub fn to_diagnostic(f: &CheckFinding) -> Diagnostic {
     d
 }
 
-/// `--format json`: `{"breaking": bool, "findings": [...]}`.
+/// `--format json`: `{"breaking": bool, "counts": {...}, "findings": [...]}`.
 #[derive(Debug, Serialize)]
 pub struct JsonReport {
+    /// The check fails (any error, a version not bumped included): exit code 1.
     pub breaking: bool,
+    pub counts: JsonCounts,
     pub findings: Vec<JsonFinding>,
+}
+
+/// Findings by kind: breaking changes, versions not bumped (errors that break no consumer by
+/// themselves) and warnings.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct JsonCounts {
+    pub breaking: usize,
+    pub not_bumped: usize,
+    pub warnings: usize,
+}
+
+impl JsonCounts {
+    pub fn of(findings: &[CheckFinding]) -> JsonCounts {
+        let breaking = findings.iter().filter(|f| is_breaking(f)).count();
+        let warnings = findings.iter().filter(|f| f.severity == Severity::Warning).count();
+        JsonCounts {
+            breaking,
+            not_bumped: findings.len() - breaking - warnings,
+            warnings,
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -922,6 +1003,7 @@ pub fn json_report(findings: &[CheckFinding], new: &SourceMap, old: &SourceMap) 
     };
     JsonReport {
         breaking: findings.iter().any(|f| f.severity == Severity::Error),
+        counts: JsonCounts::of(findings),
         findings: findings
             .iter()
             .map(|f| {

@@ -341,18 +341,13 @@ pub fn expand_rule(id: &str) -> Result<Vec<&'static str>, String> {
     if let Some(r) = rules.iter().find(|r| r.id == id) {
         return Ok(vec![r.id]);
     }
-    let upper = id.to_ascii_uppercase();
-    let best = rules
-        .iter()
-        .map(|r| r.id)
-        .chain(DEPRECATED.iter().map(|(old, _)| *old))
-        .map(|r| (strsim::jaro_winkler(&upper, r), r))
-        .filter(|(score, _)| *score >= 0.85)
-        .max_by(|a, b| a.0.total_cmp(&b.0));
-    Err(match best {
-        Some((_, r)) => format!("did you mean `{r}`? (`herald rules` lists every rule)"),
-        None => "`herald rules` lists every rule".to_owned(),
-    })
+    let candidates = rules.iter().map(|r| r.id).chain(DEPRECATED.iter().map(|(old, _)| *old));
+    Err(
+        match crate::suggest::did_you_mean(&id.to_ascii_uppercase(), candidates) {
+            Some(hint) => format!("{hint} (`herald rules` lists every rule)"),
+            None => "`herald rules` lists every rule".to_owned(),
+        },
+    )
 }
 
 /// The rule IDs in any of `categories`.

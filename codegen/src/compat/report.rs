@@ -5,8 +5,11 @@ use super::check::CheckFinding;
 use crate::diagnostic::Severity;
 use crate::span::SourceMap;
 
-/// SARIF 2.1.0: one run, one rule per rule ID, one result per finding.
-pub fn sarif(findings: &[CheckFinding], sources: &SourceMap) -> String {
+/// SARIF 2.1.0: one run, one rule per rule ID, one result per finding. File names (relative to
+/// the current directory, see [`crate::span::display_prefix`]) are URIs relative to the base
+/// `SRCROOT`, whose location `srcroot` (the current directory) is given when known; absolute
+/// names become `file://` URIs.
+pub fn sarif(findings: &[CheckFinding], sources: &SourceMap, srcroot: Option<&std::path::Path>) -> String {
     let mut rule_ids: Vec<&str> = findings.iter().map(|f| f.finding.rule).collect();
     rule_ids.sort_unstable();
     rule_ids.dedup();
@@ -35,9 +38,14 @@ pub fn sarif(findings: &[CheckFinding], sources: &SourceMap) -> String {
                 let file = sources.get(span.file);
                 let (line, col) = file.line_col(span.start as usize);
                 let (end_line, end_col) = file.line_col(span.end as usize);
+                let artifact = if file.name.starts_with('/') {
+                    serde_json::json!({"uri": format!("file://{}", uri_escape(&file.name))})
+                } else {
+                    serde_json::json!({"uri": uri_escape(&file.name), "uriBaseId": SRCROOT})
+                };
                 result["locations"] = serde_json::json!([{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": file.name},
+                        "artifactLocation": artifact,
                         "region": {"startLine": line, "startColumn": col, "endLine": end_line, "endColumn": end_col}
                     }
                 }]);
@@ -45,15 +53,42 @@ pub fn sarif(findings: &[CheckFinding], sources: &SourceMap) -> String {
             result
         })
         .collect();
+    let base = match srcroot {
+        Some(dir) => {
+            let mut uri = format!("file://{}", uri_escape(&dir.to_string_lossy().replace('\\', "/")));
+            if !uri.ends_with('/') {
+                uri.push('/');
+            }
+            serde_json::json!({"uri": uri, "description": {"text": "the directory herald ran in"}})
+        }
+        None => serde_json::json!({"description": {"text": "the directory --path-prefix is relative to"}}),
+    };
     let doc = serde_json::json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
             "tool": {"driver": {"name": "herald", "version": env!("CARGO_PKG_VERSION"), "rules": rules}},
+            "originalUriBaseIds": {SRCROOT: base},
             "results": results
         }]
     });
     serde_json::to_string_pretty(&doc).unwrap_or_default()
+}
+
+/// The base every relative SARIF location is relative to.
+const SRCROOT: &str = "SRCROOT";
+
+/// A path as URI text: everything but unreserved characters and `/` percent-encoded.
+fn uri_escape(path: &str) -> String {
+    let mut out = String::new();
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 fn xml_escape(s: &str) -> String {

@@ -20,7 +20,7 @@ use crate::model::{
     SchemaFile, TypeDef, TypeKind, TypeRef,
 };
 use crate::span::{FileId, SourceMap, Span};
-use scan::{FieldDecl, MessageDecl, Outline};
+use scan::{FieldDecl, MessageDecl, OptionDecl, OptionEntry, Outline};
 
 /// Text of the built-in `herald/options.proto`.
 pub const OPTIONS_PROTO: &str = include_str!("options.proto");
@@ -204,6 +204,8 @@ pub fn load(root: &Path, sources: &mut SourceMap, inputs: &[ProtoInput], diags: 
     results.sort_by_key(|(i, _)| *i);
     let mut descriptors: BTreeMap<String, FileDescriptorProto> = BTreeMap::new();
     let mut reported: BTreeSet<String> = BTreeSet::new();
+    // Every type the files declare, for "did you mean" on an unknown one.
+    let known_types: Vec<String> = states.values().flat_map(|st| type_names(&st.outline)).collect();
     for (_, outcome) in results {
         for result in outcome {
             match result {
@@ -216,7 +218,7 @@ pub fn load(root: &Path, sources: &mut SourceMap, inputs: &[ProtoInput], diags: 
                     let culprit = blamed_file(&message, &states).unwrap_or(path.as_str()).to_owned();
                     if reported.insert(culprit.clone()) {
                         if let Some(st) = states.get(&culprit) {
-                            diags.push(typecheck_diagnostic(sources, st, &message));
+                            diags.push(typecheck_diagnostic(sources, st, &message, &known_types));
                         }
                     }
                 }
@@ -657,13 +659,16 @@ fn blamed_file<'a>(message: &str, states: &'a BTreeMap<String, FileState>) -> Op
 }
 
 /// Turns a type-check error into a diagnostic at the name it mentions.
-fn typecheck_diagnostic(sources: &SourceMap, st: &FileState, message: &str) -> Diagnostic {
+fn typecheck_diagnostic(sources: &SourceMap, st: &FileState, message: &str, known_types: &[String]) -> Diagnostic {
     let text = &sources.get(st.file).text;
     let detail = message
         .strip_prefix("error in `")
         .and_then(|rest| rest.find("`: ").map(|i| &rest[i + 3..]))
         .unwrap_or(message)
         .to_owned();
+    if let Some(d) = herald_option_diagnostic(text, st, &detail) {
+        return d;
+    }
     let quoted: Vec<&str> = detail.split('`').skip(1).step_by(2).collect();
     let detail = match (detail.starts_with("object is not found by path"), quoted.as_slice()) {
         (true, [name, scope, ..]) => format!(
@@ -711,7 +716,151 @@ fn typecheck_diagnostic(sources: &SourceMap, st: &FileState, message: &str) -> D
         }
     }
     let (s, e) = span.unwrap_or((0, 0));
+    let suggestion = match (rule, quoted.first()) {
+        ("PROTO_TYPE_UNRESOLVED", Some(name)) => {
+            let name = name.trim_start_matches('.');
+            // Compare like with like: a qualified name with full names, a short one with short ones.
+            let candidates = known_types
+                .iter()
+                .map(String::as_str)
+                .filter(|k| k.contains('.') == name.contains('.'));
+            crate::suggest::did_you_mean(name, candidates)
+        }
+        _ => None,
+    };
+    let help = match suggestion {
+        Some(suggestion) => format!("{suggestion} ({help})"),
+        None => help.to_owned(),
+    };
     Diagnostic::error(rule, detail).at(Span::new(st.file, s, e)).help(help)
+}
+
+/// The messages and enums an outline declares, nested ones included, each by its name and by
+/// its full name (with the package).
+fn type_names(outline: &Outline) -> Vec<String> {
+    fn walk(prefix: &str, messages: &[MessageDecl], enums: &[scan::EnumDecl], out: &mut Vec<String>) {
+        for name in messages.iter().map(|m| &m.name).chain(enums.iter().map(|e| &e.name)) {
+            out.push(name.clone());
+            out.push(if prefix.is_empty() {
+                name.clone()
+            } else {
+                format!("{prefix}.{name}")
+            });
+        }
+        for m in messages {
+            let inner = if prefix.is_empty() {
+                m.name.clone()
+            } else {
+                format!("{prefix}.{}", m.name)
+            };
+            walk(&inner, &m.messages, &m.enums, out);
+        }
+    }
+    let mut out = Vec::new();
+    let package = outline.package.as_ref().map(|p| p.0.as_str()).unwrap_or("");
+    walk(package, &outline.messages, &outline.enums, &mut out);
+    out
+}
+
+/// Type-check errors about the `(herald.event)` option, said in its terms and located at the
+/// option: the option used without importing its definition, and an entry of the wrong type
+/// (`version: 1`).
+fn herald_option_diagnostic(text: &str, st: &FileState, detail: &str) -> Option<Diagnostic> {
+    let options: Vec<&OptionDecl> = st
+        .outline
+        .options
+        .iter()
+        .filter(|o| o.name.starts_with("(herald."))
+        .collect();
+    let first = options.first()?;
+    if detail.contains("extension not found") && detail.contains("herald.") {
+        let imported = st.outline.imports.iter().any(|i| i.path == OPTIONS_PATH);
+        // The option herald cannot find: a misspelled one when the import is there.
+        let option = match imported {
+            false => *first,
+            true => *options.iter().find(|o| !o.name.starts_with("(herald.event)"))?,
+        };
+        // The option's name, `(herald.event)`, inside `option (herald.event) = ...;`.
+        let (start, end) = option.span;
+        let at = text
+            .get(start..end)
+            .and_then(|o| o.find("(herald"))
+            .map(|i| start + i)
+            .unwrap_or(start);
+        let name_end = text
+            .get(at..end)
+            .and_then(|o| o.find(')'))
+            .map(|i| at + i + 1)
+            .unwrap_or(end);
+        let name = text.get(at..name_end).unwrap_or("(herald.event)");
+        let span = Span::new(st.file, at, name_end);
+        if imported {
+            return Some(
+                Diagnostic::error("PROTO_TYPE_UNRESOLVED", format!("unknown option `{name}`"))
+                    .at(span)
+                    .label("not defined in herald/options.proto")
+                    .help("did you mean `(herald.event)`? (the one option herald/options.proto defines)"),
+            );
+        }
+        return Some(
+            Diagnostic::error(
+                "PROTO_TYPE_UNRESOLVED",
+                format!("option `{name}` is defined in herald/options.proto, which this file does not import"),
+            )
+            .at(span)
+            .label("not imported")
+            .help(format!("add `import \"{OPTIONS_PATH}\";` after the package line")),
+        );
+    }
+    if let Some(unknown) = detail.strip_prefix("unknown field name: ") {
+        // A key of the option misspelled (`partitionKey` for `partition_key`).
+        let entry = options
+            .iter()
+            .flat_map(|o| &o.entries)
+            .find(|e| e.key == unknown.trim())?;
+        const KEYS: [&str; 5] = ["version", "kind", "partition_key", "name", "compatibility"];
+        return Some(
+            Diagnostic::error(
+                "PROTO_OPTION_INVALID",
+                format!("`(herald.event)` has no key `{}`", entry.key),
+            )
+            .at(Span::new(st.file, entry.key_span.0, entry.key_span.1))
+            .label("unknown key")
+            .help(match crate::suggest::did_you_mean(&entry.key, KEYS) {
+                Some(suggestion) => format!("{suggestion} (keys: {})", KEYS.join(", ")),
+                None => format!("keys: {}", KEYS.join(", ")),
+            }),
+        );
+    }
+    if detail.starts_with("unsupported extension type") && detail.contains("(herald.") {
+        // The string entries written without quotes.
+        let text_of = |e: &OptionEntry| text.get(e.value_span.0..e.value_span.1).unwrap_or("").to_owned();
+        let entry = options.iter().flat_map(|o| &o.entries).find(|e| {
+            matches!(e.key.as_str(), "version" | "partition_key" | "name") && !text_of(e).starts_with(['"', '\''])
+        })?;
+        let raw = text_of(entry);
+        let span = Span::new(st.file, entry.value_span.0, entry.value_span.1);
+        return Some(if entry.key == "version" {
+            let suggestion = if raw.contains('.') {
+                raw.clone()
+            } else {
+                format!("{raw}.0")
+            };
+            Diagnostic::error("EVENT_BAD_VERSION", format!("version must be a string, found `{raw}`"))
+                .at(span)
+                .label("not a string")
+                .help(format!("version is a string: `version: \"{suggestion}\"`"))
+        } else {
+            Diagnostic::error(
+                "PROTO_OPTION_INVALID",
+                format!("`{}` must be a string, found `{raw}`", entry.key),
+            )
+            .at(span)
+            .label("not a string")
+            .help(format!("write it in quotes: `{}: \"{raw}\"`", entry.key))
+        });
+    }
+    None
 }
 
 /// The last word of an error message such as `unknown enum value: QUERY`.

@@ -89,8 +89,15 @@ pub fn generate_with(
                     .map(|e| e.name.as_str())
                     .collect();
                 diags.push(
-                    Diagnostic::error("CODEGEN_UNKNOWN_EVENT", format!("source `{name}` has no event `{w}`"))
-                        .help(format!("its events: {}", known.join(", "))),
+                    Diagnostic::error("CODEGEN_UNKNOWN_EVENT", format!("source `{name}` has no event `{w}`")).help({
+                        let short = |n: &'_ str| n.rsplit('.').next().unwrap_or(n).to_owned();
+                        let shorts: Vec<String> = known.iter().map(|n| short(n)).collect();
+                        let candidates = known.iter().copied().chain(shorts.iter().map(String::as_str));
+                        match crate::suggest::did_you_mean(w, candidates) {
+                            Some(suggestion) => format!("{suggestion} (its events: {})", known.join(", ")),
+                            None => format!("its events: {}", known.join(", ")),
+                        }
+                    }),
                 );
             }
             events.extend(found);
@@ -251,7 +258,10 @@ fn unknown_source(set: &EventSet, name: &str) -> Diagnostic {
         if known.is_empty() {
             "herald.toml declares no sources".to_owned()
         } else {
-            format!("sources: {}", known.join(", "))
+            match crate::suggest::did_you_mean(name, known.iter().copied()) {
+                Some(suggestion) => format!("{suggestion} (sources: {})", known.join(", ")),
+                None => format!("sources: {}", known.join(", ")),
+            }
         },
     )
 }

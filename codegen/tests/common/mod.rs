@@ -24,6 +24,20 @@ pub fn herald(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// Like [`herald`], run in the directory `cwd`.
+pub fn herald_in(cwd: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_herald"))
+        .current_dir(cwd)
+        .args(args)
+        .output()
+        .expect("run herald");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// Exit code of `herald <args>`, and a transcript of the run for snapshots: `exit <code>`, then
 /// stdout and stderr under `--- stdout` and `--- stderr`.
 pub fn transcript(args: &[&str]) -> (i32, String) {
