@@ -1,7 +1,6 @@
 //! The Kafka transport against a real broker (`scripts/broker.sh start` runs tansu on
 //! 127.0.0.1:9092; `HERALD_KAFKA_BOOTSTRAP` points elsewhere). Without a broker they fail: they
 //! never pass by skipping.
-#![cfg(feature = "kafka")]
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -16,6 +15,7 @@ use rdkafka::consumer::{BaseConsumer, Consumer as _};
 use rdkafka::message::{Headers as _, Message};
 use rdkafka::{Offset, TopicPartitionList};
 
+#[path = "../../../runtime/tests/support/mod.rs"]
 mod support;
 
 fn bootstrap() -> String {

@@ -13,7 +13,6 @@
 //! lost nothing (0 to 3 duplicates), so that is how this test runs (acks=all stays: an
 //! acknowledged record is on the broker); `HERALD_RESTART_IDEMPOTENCE=true` runs it idempotent,
 //! to show tansu's loss. The failure message lists the lost ids and when each was acknowledged.
-#![cfg(feature = "kafka")]
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -35,6 +34,7 @@ const IN_FLIGHT: usize = 16;
 /// Partitions of the topic.
 const PARTITIONS: i32 = 3;
 
+#[path = "../../../runtime/tests/support/mod.rs"]
 mod support;
 
 fn durable_port() -> String {
@@ -55,7 +55,7 @@ fn bootstrap() -> String {
 /// `scripts/broker.sh restart --durable` (it inherits `HERALD_KAFKA_DURABLE_PORT` and
 /// `HERALD_S3_PORT`); returns what it printed, panics when it fails.
 fn restart_broker() -> String {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/broker.sh");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/broker.sh");
     let out = std::process::Command::new("bash")
         .args([script, "restart", "--durable"])
         .output()
