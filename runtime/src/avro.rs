@@ -82,26 +82,16 @@ pub fn fingerprint(schema: &Schema) -> u64 {
     crc64_avro(schema.canonical_form().as_bytes())
 }
 
-/// The CRC-64-AVRO function of the Avro specification.
+/// The CRC-64-AVRO function of the Avro specification: apache-avro's `Rabin` digest (the one
+/// herald-codegen fingerprints with too), as a number.
 pub fn crc64_avro(bytes: &[u8]) -> u64 {
-    const EMPTY: u64 = 0xc15d_213a_a4d7_a795;
-    static TABLE: OnceLock<[u64; 256]> = OnceLock::new();
-    let table = TABLE.get_or_init(|| {
-        let mut table = [0u64; 256];
-        for (i, slot) in table.iter_mut().enumerate() {
-            let mut fp = i as u64;
-            for _ in 0..8 {
-                fp = (fp >> 1) ^ (EMPTY & 0u64.wrapping_sub(fp & 1));
-            }
-            *slot = fp;
-        }
-        table
-    });
-    let mut fp = EMPTY;
-    for b in bytes {
-        fp = (fp >> 8) ^ table[((fp ^ u64::from(*b)) & 0xff) as usize];
+    use digest::Digest;
+    let out = apache_avro::rabin::Rabin::digest(bytes);
+    let mut le = [0u8; 8];
+    for (slot, b) in le.iter_mut().zip(out.iter()) {
+        *slot = *b;
     }
-    fp
+    u64::from_le_bytes(le)
 }
 
 /// Encodes `value` with `schema` as a single object.

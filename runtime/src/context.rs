@@ -1,7 +1,8 @@
 //! What a handler knows about its event: the [`Context`], the record it came in with its envelope
 //! read once, in place.
 
-use crate::envelope::{header_value, locate, media_type, time_of, Envelope, EnvelopeError, Located, Payload, Slot};
+use crate::cloudevents::binary::{header_value, locate, time_of, Located, Payload, Slot};
+use crate::envelope::{media_type, Envelope, EnvelopeError};
 use crate::event::Version;
 use crate::transport::Record;
 

@@ -4,7 +4,8 @@
 //! values typical, empty, with whitespace, not UTF-8, times and versions good and bad) must be
 //! read to the same attributes or refused for the same attribute with the same words.
 
-use herald_runtime::transport::{headers as h, Headers, Record};
+use herald_runtime::cloudevents::headers as h;
+use herald_runtime::transport::{Headers, Record};
 use herald_runtime::{Context, Version};
 use proptest::prelude::*;
 

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use herald_runtime::{dead_letter, Consumer, ConsumerConfig, InMemoryTransport, Metrics, Publisher, Reliability};
 
-use herald_runtime::transport::{headers, Acks, Headers, Record, Transport};
+use herald_runtime::cloudevents::headers;
+use herald_runtime::transport::{Acks, Headers, Record, Transport};
 use herald_runtime::{Context, DispatchError, Envelope, Event, HandlerResult, Publish, Version};
 use herald_runtime_bench::accounting::types::BankError;
 use herald_runtime_bench::avro::acme::accounting as avro_types;
@@ -266,7 +267,7 @@ fn a_structured_mode_record_reaches_the_handler_and_bad_json_is_located() {
     let content_type = || {
         [(
             headers::CONTENT_TYPE,
-            herald_runtime::json::CONTENT_TYPE_CLOUDEVENTS_JSON.as_bytes(),
+            herald_runtime::cloudevents::CONTENT_TYPE_CLOUDEVENTS_JSON.as_bytes(),
         )]
         .into_iter()
         .collect()

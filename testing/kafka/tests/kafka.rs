@@ -6,8 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use herald_runtime::cloudevents::headers;
 use herald_runtime::kafka::{KafkaConfig, KafkaTransport};
-use herald_runtime::transport::{headers, partition_for, Acks, Headers, StartFrom, Subscription, Transport};
+use herald_runtime::transport::{partition_for, Acks, Headers, StartFrom, Subscription, Transport};
 use herald_runtime::{dead_letter, Consumer, ConsumerConfig, Metrics, Publisher, Reliability};
 use herald_runtime::{Context, Dispatch, DispatchError, Envelope, HandlerError, Publish, Version};
 use rdkafka::config::ClientConfig;

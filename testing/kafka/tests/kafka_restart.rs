@@ -18,8 +18,8 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use herald_runtime::cloudevents::headers;
 use herald_runtime::kafka::{KafkaConfig, KafkaTransport};
-use herald_runtime::transport::headers;
 use herald_runtime::{Envelope, Publish};
 use herald_runtime::{Publisher, Reliability};
 use rdkafka::config::ClientConfig;

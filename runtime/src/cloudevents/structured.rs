@@ -31,11 +31,7 @@ impl Envelope {
         put("id", Some(self.id.clone()));
         put("source", Some(self.source.clone()));
         put("type", Some(self.event_type.clone()));
-        put(
-            "time",
-            self.time
-                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
-        );
+        put("time", self.time.map(super::time::format));
         put("datacontenttype", self.data_content_type.clone());
         put("dataschema", self.data_schema.clone());
         put("subject", self.subject.clone());
