@@ -628,6 +628,28 @@ mod bad_input {
         );
     }
 
+    /// A map's value type changing is the entry message's field changing, as buf reports it: at
+    /// the map field; a key or value type that stays is no finding.
+    #[test]
+    fn a_map_value_type_change_is_found_at_the_map_field() {
+        let (old, new) = (tempfile::tempdir().expect("tmp"), tempfile::tempdir().expect("tmp"));
+        let text = |value: &str| {
+            format!("syntax = \"proto3\";\npackage a.v1;\nmessage M {{\n  map<string, {value}> attrs = 1;\n  map<int32, string> same = 2;\n}}\n")
+        };
+        write(old.path(), "m.proto", &text("string"));
+        write(new.path(), "m.proto", &text("int64"));
+        assert_eq!(
+            findings(old.path(), new.path(), vec![Category::WireJson]),
+            ["FIELD_WIRE_JSON_COMPATIBLE_TYPE"]
+        );
+        assert_eq!(
+            findings(old.path(), new.path(), vec![Category::Wire]),
+            ["FIELD_WIRE_COMPATIBLE_TYPE"]
+        );
+        write(new.path(), "m.proto", &text("string"));
+        assert!(findings(old.path(), new.path(), vec![Category::WireJson]).is_empty());
+    }
+
     #[test]
     fn renaming_every_file_breaks_only_the_file_category() {
         let (old, new) = (tempfile::tempdir().expect("tmp"), tempfile::tempdir().expect("tmp"));

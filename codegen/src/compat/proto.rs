@@ -478,6 +478,7 @@ impl Checker<'_, '_> {
                 continue;
             };
             if om.desc.options.as_ref().is_some_and(|o| o.map_entry()) {
+                self.map_entry(om, nm, name);
                 continue;
             }
             let msg_span = self.new.span(nm.file, &nm.path);
@@ -494,7 +495,7 @@ impl Checker<'_, '_> {
                     None => self.deleted_field(nm, of, name, msg_span),
                     Some((i, nf)) => {
                         let fpath = subpath(&nm.path, &[2, *i as i32]);
-                        self.field_pair(om, nm, of, nf, &fpath, name);
+                        self.field_pair(om, nm, of, nf, &fpath, name, name);
                     }
                 }
             }
@@ -649,6 +650,27 @@ impl Checker<'_, '_> {
         }
     }
 
+    /// A map field's entry message (`key` = 1, `value` = 2), compared as buf compares it: its
+    /// fields' types, reported at the map field of the message that holds it.
+    fn map_entry(&mut self, om: &Msg<'_>, nm: &Msg<'_>, name: &str) {
+        let Some((owner, _)) = name.rsplit_once('.') else {
+            return;
+        };
+        let Some(parent) = self.new.messages.get(owner) else {
+            return;
+        };
+        let entry_ref = format!(".{name}");
+        let Some(at) = parent.desc.field.iter().position(|f| f.type_name() == entry_ref) else {
+            return;
+        };
+        let fpath = subpath(&parent.path, &[2, at as i32]);
+        for of in &om.desc.field {
+            if let Some(nf) = nm.desc.field.iter().find(|f| f.number() == of.number()) {
+                self.field_pair(om, nm, of, nf, &fpath, name, owner);
+            }
+        }
+    }
+
     fn field_pair(
         &mut self,
         om: &Msg<'_>,
@@ -657,6 +679,7 @@ impl Checker<'_, '_> {
         nf: &FieldDescriptorProto,
         fpath: &[i32],
         msg: &str,
+        owner: &str,
     ) {
         let short = short_name(msg);
         let desc = format!(
@@ -671,7 +694,7 @@ impl Checker<'_, '_> {
                 "FIELD_SAME_NAME",
                 self.new.span(file, &subpath(fpath, &[1])),
                 None,
-                Some(msg),
+                Some(owner),
                 "keep the name: JSON and text formats use it",
                 format!(
                     "Field \"{}\" on message \"{short}\" changed name from \"{}\" to \"{}\".",
@@ -689,7 +712,7 @@ impl Checker<'_, '_> {
                 "FIELD_SAME_JSON_NAME",
                 self.new.span(file, &subpath(fpath, &[10])).or(field_span),
                 None,
-                Some(msg),
+                Some(owner),
                 "keep the JSON name",
                 format!("{desc} changed option \"json_name\" from \"{oj}\" to \"{nj}\"."),
             );
@@ -706,7 +729,7 @@ impl Checker<'_, '_> {
                 "FIELD_SAME_CARDINALITY",
                 field_span,
                 None,
-                Some(msg),
+                Some(owner),
                 "add a new field instead",
                 message.clone(),
             );
@@ -715,7 +738,7 @@ impl Checker<'_, '_> {
                     "FIELD_WIRE_COMPATIBLE_CARDINALITY",
                     field_span,
                     None,
-                    Some(msg),
+                    Some(owner),
                     "add a new field instead",
                     message.clone(),
                 );
@@ -725,7 +748,7 @@ impl Checker<'_, '_> {
                     "FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY",
                     field_span,
                     None,
-                    Some(msg),
+                    Some(owner),
                     "add a new field instead",
                     message,
                 );
@@ -740,7 +763,7 @@ impl Checker<'_, '_> {
                 "FIELD_SAME_TYPE",
                 type_span,
                 None,
-                Some(msg),
+                Some(owner),
                 "add a new field with the new type",
                 message.clone(),
             );
@@ -753,7 +776,7 @@ impl Checker<'_, '_> {
                         "FIELD_WIRE_COMPATIBLE_TYPE",
                         type_span,
                         None,
-                        Some(msg),
+                        Some(owner),
                         "add a new field with the new type",
                         message.clone(),
                     );
@@ -763,7 +786,7 @@ impl Checker<'_, '_> {
                     "FIELD_WIRE_COMPATIBLE_TYPE",
                     type_span,
                     None,
-                    Some(msg),
+                    Some(owner),
                     "add a new field with the new type",
                     message.clone(),
                 );
@@ -776,7 +799,7 @@ impl Checker<'_, '_> {
                     "FIELD_WIRE_JSON_COMPATIBLE_TYPE",
                     type_span,
                     None,
-                    Some(msg),
+                    Some(owner),
                     "add a new field with the new type",
                     message,
                 );
@@ -802,7 +825,7 @@ impl Checker<'_, '_> {
                 "FIELD_SAME_ONEOF",
                 field_span,
                 None,
-                Some(msg),
+                Some(owner),
                 "add a new field instead",
                 format!("{desc} {change}."),
             );
@@ -817,7 +840,7 @@ impl Checker<'_, '_> {
                 "FIELD_SAME_DEFAULT",
                 self.new.span(file, &subpath(fpath, &[7])).or(field_span),
                 None,
-                Some(msg),
+                Some(owner),
                 "keep the default: readers fill it in for absent fields",
                 format!(
                     "{desc} changed default value from \"{}\" to \"{}\".",
@@ -833,7 +856,7 @@ impl Checker<'_, '_> {
                 "FIELD_SAME_JSTYPE",
                 self.new.span(file, &subpath(fpath, &[8, 6])).or(field_span),
                 None,
-                Some(msg),
+                Some(owner),
                 "keep the jstype option",
                 format!(
                     "{desc} changed option \"jstype\" from \"{:?}\" to \"{:?}\".",
@@ -848,7 +871,7 @@ impl Checker<'_, '_> {
                 "FIELD_SAME_CPP_STRING_TYPE",
                 self.new.span(file, &subpath(fpath, &[8, 1])).or(field_span),
                 None,
-                Some(msg),
+                Some(owner),
                 "keep the ctype option",
                 format!(
                     "{desc} changed C++ string type from \"{:?}\" to \"{:?}\".",
