@@ -495,7 +495,7 @@ impl Checker<'_, '_> {
                     None => self.deleted_field(nm, of, name, msg_span),
                     Some((i, nf)) => {
                         let fpath = subpath(&nm.path, &[2, *i as i32]);
-                        self.field_pair(om, nm, of, nf, &fpath, name, name);
+                        self.field_pair(om, nm, of, nf, &fpath, (name, name));
                     }
                 }
             }
@@ -666,7 +666,7 @@ impl Checker<'_, '_> {
         let fpath = subpath(&parent.path, &[2, at as i32]);
         for of in &om.desc.field {
             if let Some(nf) = nm.desc.field.iter().find(|f| f.number() == of.number()) {
-                self.field_pair(om, nm, of, nf, &fpath, name, owner);
+                self.field_pair(om, nm, of, nf, &fpath, (name, owner));
             }
         }
     }
@@ -678,8 +678,9 @@ impl Checker<'_, '_> {
         of: &FieldDescriptorProto,
         nf: &FieldDescriptorProto,
         fpath: &[i32],
-        msg: &str,
-        owner: &str,
+        // The message the field is on, and the one findings are reported for (a map entry's
+        // owner; else the message itself).
+        (msg, owner): (&str, &str),
     ) {
         let short = short_name(msg);
         let desc = format!(
