@@ -1,5 +1,6 @@
 //! herald's proto rules against buf's own verdicts: the 56 cases of buf's breaking-change suite
-//! in `../shared/conformance/buf-breaking` (see its README). For each case herald runs the rules
+//! vendored in `tests/data/buf-breaking` (with buf's LICENSE; see its README). For each case
+//! herald runs the rules
 //! the case's `buf.yaml` names and compares (file, line, rule) with `expected.jsonl`, then runs
 //! `herald check` with only those rules (the others through `--except`) and compares its verdict
 //! with buf's: every finding an error, exit code 1 exactly when buf exits 100.
@@ -17,7 +18,7 @@ use herald_codegen::compat::{self, Category};
 mod common;
 
 fn suite() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/buf-breaking")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/buf-breaking")
 }
 
 /// Rule IDs a case's buf.yaml enables (`use:` entries, categories expanded).
