@@ -99,7 +99,23 @@ fn files_of(set: &EventSet, type_id: usize) -> Vec<(String, String)> {
     let ty = &set.types[type_id];
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
+    // The files of every type the event reaches (an Avro file names types of other files without
+    // importing them), then (below) what each proto file imports.
     let mut stack = vec![ty.file];
+    let mut types = vec![ty.full_name.clone()];
+    let mut reached = BTreeSet::new();
+    while let Some(name) = types.pop() {
+        if !reached.insert(name.clone()) {
+            continue;
+        }
+        let Some(t) = set.type_named(&name) else { continue };
+        stack.push(t.file);
+        if let crate::model::TypeKind::Message(m) = &t.kind {
+            for f in &m.fields {
+                f.ty.named_refs(&mut types);
+            }
+        }
+    }
     while let Some(id) = stack.pop() {
         if !seen.insert(id) {
             continue;
