@@ -76,22 +76,119 @@ impl ConsumerConfig {
     }
 }
 
-/// Why a consumer stopped early.
+/// Why a consumer stopped early. Every record from the one at fault on stays uncommitted, so the
+/// group gets it again.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ConsumerError {
-    pub message: String,
+#[non_exhaustive]
+pub enum ConsumerError {
+    /// Joining the group failed.
+    Subscribe(TransportError),
+    /// Marking an offset as processed failed.
+    Commit(TransportError),
+    /// Reading the subscription failed.
+    Subscription(TransportError),
+    /// Pausing or resuming the subscription (back-pressure) failed.
+    PauseResume(TransportError),
+    /// A record that could not be handled met [`Policy::Stop`].
+    Stopped {
+        topic: String,
+        partition: u32,
+        offset: u64,
+        /// Why it could not be handled.
+        reason: String,
+    },
+    /// A record that could not be handled could not be sent to its dead-letter topic either.
+    DeadLetter {
+        topic: String,
+        partition: u32,
+        offset: u64,
+        dead_letter_topic: String,
+        /// Why the send failed.
+        error: TransportError,
+        /// Why the record could not be handled.
+        reason: String,
+    },
 }
 
 impl std::fmt::Display for ConsumerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConsumerError::Subscribe(e) => write!(f, "cannot subscribe: {e}"),
+            ConsumerError::Commit(e) => write!(f, "commit failed: {e}"),
+            ConsumerError::Subscription(e) => write!(f, "subscription failed: {e}"),
+            ConsumerError::PauseResume(e) => write!(f, "cannot pause or resume the subscription: {e}"),
+            ConsumerError::Stopped {
+                topic,
+                partition,
+                offset,
+                reason,
+            } => write!(f, "stopped at {topic}/{partition}@{offset}: {reason}"),
+            ConsumerError::DeadLetter {
+                topic,
+                partition,
+                offset,
+                dead_letter_topic,
+                error,
+                reason,
+            } => write!(
+                f,
+                "cannot dead-letter {topic}/{partition}@{offset} to `{dead_letter_topic}` ({error}); it stays \
+                 uncommitted: {reason}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ConsumerError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ConsumerError::Subscribe(e)
+            | ConsumerError::Commit(e)
+            | ConsumerError::Subscription(e)
+            | ConsumerError::PauseResume(e)
+            | ConsumerError::DeadLetter { error: e, .. } => Some(e),
+            ConsumerError::Stopped { .. } => None,
+        }
+    }
+}
+
+/// Why an upcaster could not convert an envelope; the record is then undecodable
+/// ([`ConsumerConfig::on_undecodable`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpcastError {
+    pub message: String,
+}
+
+impl UpcastError {
+    pub fn msg(message: impl std::fmt::Display) -> UpcastError {
+        UpcastError {
+            message: message.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for UpcastError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)
     }
 }
 
-impl std::error::Error for ConsumerError {}
+impl std::error::Error for UpcastError {}
+
+impl From<String> for UpcastError {
+    fn from(message: String) -> UpcastError {
+        UpcastError { message }
+    }
+}
+
+impl From<&str> for UpcastError {
+    fn from(message: &str) -> UpcastError {
+        UpcastError::msg(message)
+    }
+}
 
 /// Turns an envelope of an older MAJOR into the current one.
-pub type Upcaster = Arc<dyn Fn(Envelope) -> Result<Envelope, String> + Send + Sync>;
+pub type Upcaster = Arc<dyn Fn(Envelope) -> Result<Envelope, UpcastError> + Send + Sync>;
 
 /// Runs a dispatcher for one consumer group over a transport.
 pub struct Consumer<T: Transport, D> {
@@ -111,7 +208,7 @@ struct Done {
     offset: u64,
     /// The [`Progress::epoch`] the record was read in.
     epoch: u64,
-    result: Result<(), String>,
+    result: Result<(), ConsumerError>,
 }
 
 /// Per partition, since it was assigned: offsets in flight or done, to commit only contiguous
@@ -182,7 +279,7 @@ impl<T: Transport, D: Dispatch + 'static> Consumer<T, D> {
         mut self,
         event_type: &str,
         from_major: u32,
-        f: impl Fn(Envelope) -> Result<Envelope, String> + Send + Sync + 'static,
+        f: impl Fn(Envelope) -> Result<Envelope, UpcastError> + Send + Sync + 'static,
     ) -> Self {
         self.upcasters.insert((event_type.to_owned(), from_major), Arc::new(f));
         self
@@ -193,16 +290,15 @@ impl<T: Transport, D: Dispatch + 'static> Consumer<T, D> {
     }
 
     /// Consumes until `shutdown` completes (then finishes the records in flight and commits) or
-    /// the subscription ends. An error means a record could not be handled, dead-lettered or
-    /// skipped; it stays uncommitted.
+    /// the subscription ends. An error says why it stopped early ([`ConsumerError`]): the
+    /// subscription failed, or a record could not be handled, dead-lettered or skipped (it stays
+    /// uncommitted).
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send) -> Result<(), ConsumerError> {
         let sub = self
             .transport
             .subscribe(&self.config.group, &self.config.topics, self.config.start)
             .await
-            .map_err(|e| ConsumerError {
-                message: format!("cannot subscribe: {e}"),
-            })?;
+            .map_err(ConsumerError::Subscribe)?;
         let transport = Arc::new(self.transport);
         let shared = Arc::new(Shared {
             dispatcher: self.dispatcher,
@@ -263,7 +359,7 @@ struct Run<S> {
     polling: bool,
     /// The first failure: the consumer stops reading and returns it once the running records
     /// are done.
-    failure: Option<String>,
+    failure: Option<ConsumerError>,
 }
 
 impl<S: Subscription> Run<S> {
@@ -287,7 +383,7 @@ impl<S: Subscription> Run<S> {
     }
 
     /// Stops reading because of `failure` (the first one is kept); records running finish.
-    fn fail(&mut self, failure: String) {
+    fn fail(&mut self, failure: ConsumerError) {
         self.failure.get_or_insert(failure);
         self.reading = false;
     }
@@ -327,7 +423,7 @@ impl<S: Subscription> Run<S> {
                     tracing::debug!(waiting = self.pending.len(), "every handler busy: subscription paused");
                 }
             }
-            Err(e) => self.fail(format!("cannot pause or resume the subscription: {e}")),
+            Err(e) => self.fail(ConsumerError::PauseResume(e)),
         }
     }
 
@@ -400,7 +496,7 @@ impl<S: Subscription> Run<S> {
         entry.done.insert(done.offset);
         if let Some(offset) = entry.committable() {
             if let Err(e) = self.sub.commit(&key.0, key.1, offset).await {
-                self.fail(format!("commit failed: {e}"));
+                self.fail(ConsumerError::Commit(e));
             }
         }
     }
@@ -418,7 +514,7 @@ impl<S: Subscription> Run<S> {
             }
             Err(e) => {
                 if self.reading {
-                    self.fail(format!("subscription failed: {e}"));
+                    self.fail(ConsumerError::Subscription(e));
                 }
                 self.polling = false;
                 return;
@@ -439,10 +535,7 @@ impl<S: Subscription> Run<S> {
     /// Closes the subscription (making its commits durable) and returns the first failure.
     async fn finish(self) -> Result<(), ConsumerError> {
         self.sub.close().await;
-        match self.failure {
-            Some(message) => Err(ConsumerError { message }),
-            None => Ok(()),
-        }
+        self.failure.map_or(Ok(()), Err)
     }
 }
 
@@ -499,7 +592,7 @@ enum Failure {
 
 impl<D: Dispatch + 'static> Shared<D> {
     /// Handles one record to the end: handled, skipped, dead-lettered, or an error (stop).
-    async fn process<T: Transport>(&self, transport: &T, record: Record) -> Result<(), String> {
+    async fn process<T: Transport>(&self, transport: &T, record: Record) -> Result<(), ConsumerError> {
         // Read once, in place: the context keeps the record as it arrived, for a dead letter.
         let ctx = match Context::read(record) {
             Ok(ctx) => Arc::new(ctx),
@@ -549,17 +642,19 @@ impl<D: Dispatch + 'static> Shared<D> {
         policy: Policy,
         reason: String,
         attempts: u32,
-    ) -> Result<(), String> {
+    ) -> Result<(), ConsumerError> {
         match policy {
             Policy::Skip => {
                 Metrics::bump(&self.metrics.skipped);
                 tracing::warn!(%reason, "record skipped");
                 Ok(())
             }
-            Policy::Stop => Err(format!(
-                "stopped at {}/{}@{}: {reason}",
-                record.topic, record.partition, record.offset
-            )),
+            Policy::Stop => Err(ConsumerError::Stopped {
+                topic: record.topic,
+                partition: record.partition,
+                offset: record.offset,
+                reason,
+            }),
             Policy::DeadLetter => {
                 let topic = dead_letter::topic(self.config.dead_letter_topic.as_deref(), &record.topic);
                 match dead_letter::send(transport, &topic, &self.config.group, &record, &reason, attempts).await {
@@ -568,10 +663,14 @@ impl<D: Dispatch + 'static> Shared<D> {
                         tracing::warn!(%reason, dead_letter_topic = %topic, "record dead-lettered");
                         Ok(())
                     }
-                    Err(e) => Err(format!(
-                        "cannot dead-letter {}/{}@{} to `{topic}` ({e}); it stays uncommitted: {reason}",
-                        record.topic, record.partition, record.offset
-                    )),
+                    Err(error) => Err(ConsumerError::DeadLetter {
+                        topic: record.topic,
+                        partition: record.partition,
+                        offset: record.offset,
+                        dead_letter_topic: topic,
+                        error,
+                        reason,
+                    }),
                 }
             }
         }
@@ -655,7 +754,7 @@ mod tests {
     use std::sync::{Arc, Mutex};
     use std::time::Duration;
 
-    use super::{Done, Progress, Run, PAUSE_AFTER, READ_AHEAD_PER_SLOT};
+    use super::{ConsumerError, Done, Progress, Run, UpcastError, PAUSE_AFTER, READ_AHEAD_PER_SLOT};
     use crate::metrics::Metrics;
     use crate::transport::{Record, Subscription, TransportError};
 
@@ -757,6 +856,15 @@ mod tests {
             offset,
             epoch,
             result: Ok(()),
+        }
+    }
+
+    fn stopped(offset: u64, reason: &str) -> ConsumerError {
+        ConsumerError::Stopped {
+            topic: "t".into(),
+            partition: 0,
+            offset,
+            reason: reason.into(),
         }
     }
 
@@ -949,10 +1057,15 @@ mod tests {
         tokio::time::advance(PAUSE_AFTER).await;
         run.backpressure();
         assert!(!run.reading && !run.paused);
+        let failure = run.failure.as_ref().map(ToString::to_string);
         assert_eq!(
-            run.failure.as_deref(),
+            failure.as_deref(),
             Some("cannot pause or resume the subscription: broker error: pause refused")
         );
+        assert!(matches!(
+            run.failure,
+            Some(ConsumerError::PauseResume(TransportError::Broker(_)))
+        ));
     }
 
     #[test]
@@ -986,20 +1099,21 @@ mod tests {
         read_and_start(&mut run, 0, [0, 1]);
         read_and_start(&mut run, 1, [0]);
         let mut failed = done(0, 0, 0);
-        failed.result = Err("stopped at t/0@0: bad".into());
+        failed.result = Err(stopped(0, "bad"));
         run.on_done(failed).await;
         assert!(!run.reading && run.polling);
         assert_eq!(run.in_flight, 2, "the others still run");
         // A later failure does not replace the first.
         let mut second = done(0, 1, 0);
-        second.result = Err("second".into());
+        second.result = Err(stopped(1, "second"));
         run.on_done(second).await;
         // A record finishing on another partition is still committed.
         run.on_done(done(1, 0, 0)).await;
         assert_eq!(calls(&calls_made), [commit(1, 1)], "nothing of partition 0");
         assert_eq!(run.in_flight, 0);
         let result = run.finish().await;
-        assert_eq!(result.map_err(|e| e.message), Err("stopped at t/0@0: bad".to_owned()));
+        assert_eq!(result, Err(stopped(0, "bad")));
+        assert_eq!(stopped(0, "bad").to_string(), "stopped at t/0@0: bad");
         assert_eq!(calls(&calls_made), [Call::Close]);
     }
 
@@ -1012,7 +1126,7 @@ mod tests {
         assert!(!run.reading);
         let result = run.finish().await;
         assert_eq!(
-            result.map_err(|e| e.message),
+            result.map_err(|e| e.to_string()),
             Err("commit failed: broker error: commit refused".to_owned())
         );
     }
@@ -1022,7 +1136,10 @@ mod tests {
         let (mut reading, _) = run(1);
         reading.on_record(Err(TransportError::Closed));
         assert!(!reading.reading && !reading.polling);
-        assert_eq!(reading.failure.as_deref(), Some("subscription failed: closed"));
+        assert_eq!(
+            reading.failure,
+            Some(ConsumerError::Subscription(TransportError::Closed))
+        );
         // While draining, an error only ends polling.
         let (mut draining, _) = run(1);
         draining.reading = false;
@@ -1036,5 +1153,38 @@ mod tests {
         let (run, calls_made) = run(1);
         assert_eq!(run.finish().await, Ok(()));
         assert_eq!(calls(&calls_made), [Call::Close]);
+    }
+
+    #[test]
+    fn consumer_errors_read_as_before_and_name_their_cause() {
+        use std::error::Error as _;
+        let dead_letter = ConsumerError::DeadLetter {
+            topic: "t".into(),
+            partition: 2,
+            offset: 9,
+            dead_letter_topic: "t.dlq".into(),
+            error: TransportError::Rejected("read-only".into()),
+            reason: "handler failed".into(),
+        };
+        assert_eq!(
+            dead_letter.to_string(),
+            "cannot dead-letter t/2@9 to `t.dlq` (record rejected: read-only); it stays uncommitted: handler failed"
+        );
+        assert_eq!(
+            dead_letter.source().map(ToString::to_string).as_deref(),
+            Some("record rejected: read-only")
+        );
+        let subscribe = ConsumerError::Subscribe(TransportError::UnknownTopic("x".into()));
+        assert_eq!(subscribe.to_string(), "cannot subscribe: unknown topic `x`");
+        assert!(subscribe.source().is_some());
+        assert!(stopped(0, "bad").source().is_none());
+    }
+
+    #[test]
+    fn upcast_errors_come_from_text() {
+        let from_string: UpcastError = format!("no field {}", 3).into();
+        let from_str: UpcastError = "no field 3".into();
+        assert_eq!(from_string, from_str);
+        assert_eq!(UpcastError::msg(3).to_string(), "3");
     }
 }
