@@ -6,8 +6,9 @@ use std::future::Future;
 use std::sync::Mutex;
 
 use crate::context::Context;
-use crate::envelope::Envelope;
+use crate::envelope::{Envelope, EnvelopeError};
 use crate::event::{CodecError, Event};
+use crate::transport::TransportError;
 
 /// A handler's failure; the consumer retries or dead-letters the event.
 #[derive(Debug)]
@@ -79,21 +80,67 @@ impl fmt::Display for DispatchError {
 
 impl std::error::Error for DispatchError {}
 
-/// Publishing failed.
+/// Why an envelope was not published.
 #[derive(Debug)]
-pub struct PublishError(pub String);
+#[non_exhaustive]
+pub enum PublishError {
+    /// The event could not be encoded into a payload.
+    Encode(CodecError),
+    /// The envelope is not a valid CloudEvent (a required attribute missing or malformed); not
+    /// sent.
+    Envelope(EnvelopeError),
+    /// The transport refused or failed the record, and it was not retried (a refusal, which
+    /// would be refused again, or a publisher that does not retry).
+    Transport(TransportError),
+    /// The transport failed the record on every attempt.
+    RetriesExhausted {
+        /// Attempts made, the first included.
+        attempts: u32,
+        /// The failure of the last attempt.
+        error: TransportError,
+    },
+    /// Anything else, in the publisher's words (a [`Publish`] implementation of its own).
+    Other(String),
+}
 
 impl fmt::Display for PublishError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            PublishError::Encode(e) => write!(f, "cannot encode: {e}"),
+            PublishError::Envelope(e) => e.fmt(f),
+            // The transport's words, as when nothing is retried.
+            PublishError::Transport(e) | PublishError::RetriesExhausted { error: e, .. } => e.fmt(f),
+            PublishError::Other(why) => f.write_str(why),
+        }
     }
 }
 
-impl std::error::Error for PublishError {}
+impl std::error::Error for PublishError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            PublishError::Encode(e) => Some(e),
+            PublishError::Envelope(e) => Some(e),
+            PublishError::Transport(e) | PublishError::RetriesExhausted { error: e, .. } => Some(e),
+            PublishError::Other(_) => None,
+        }
+    }
+}
 
 impl From<CodecError> for PublishError {
     fn from(e: CodecError) -> PublishError {
-        PublishError(format!("cannot encode: {e}"))
+        PublishError::Encode(e)
+    }
+}
+
+impl From<EnvelopeError> for PublishError {
+    fn from(e: EnvelopeError) -> PublishError {
+        PublishError::Envelope(e)
+    }
+}
+
+impl From<TransportError> for PublishError {
+    fn from(e: TransportError) -> PublishError {
+        PublishError::Transport(e)
     }
 }
 
@@ -239,7 +286,7 @@ impl Publish for RecordingPublisher {
             .sent
             .lock()
             .map(|mut s| s.push((topic.to_owned(), envelope)))
-            .map_err(|_| PublishError("recording publisher poisoned".into()));
+            .map_err(|_| PublishError::Other("recording publisher poisoned".into()));
         async move { result }
     }
 }
@@ -298,5 +345,42 @@ impl<E: TryFrom<i32> + Into<i32>> OpenEnum<E> {
             OpenEnum::Known(e) => Some(e),
             OpenEnum::Unknown(_) => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::PublishError;
+    use crate::envelope::EnvelopeError;
+    use crate::event::CodecError;
+    use crate::transport::TransportError;
+
+    #[test]
+    fn publish_errors_read_as_before_and_name_their_cause() {
+        let encode = PublishError::from(CodecError {
+            message: "field too large".into(),
+        });
+        assert_eq!(encode.to_string(), "cannot encode: field too large");
+        assert_eq!(
+            encode.source().map(ToString::to_string).as_deref(),
+            Some("field too large")
+        );
+        let envelope = PublishError::from(EnvelopeError {
+            attribute: "id",
+            problem: "missing".into(),
+        });
+        assert_eq!(envelope.to_string(), "envelope attribute `id`: missing");
+        let refused = PublishError::from(TransportError::Rejected("too large".into()));
+        assert!(matches!(refused, PublishError::Transport(TransportError::Rejected(_))));
+        assert_eq!(refused.to_string(), "record rejected: too large");
+        let exhausted = PublishError::RetriesExhausted {
+            attempts: 3,
+            error: TransportError::Closed,
+        };
+        assert_eq!(exhausted.to_string(), "closed");
+        assert!(exhausted.source().is_some());
+        assert!(PublishError::Other("poisoned".into()).source().is_none());
     }
 }

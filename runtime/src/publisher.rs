@@ -88,7 +88,7 @@ impl<T: Transport> Publish for Publisher<T> {
                 e.failed
                     .into_iter()
                     .next()
-                    .map_or_else(|| PublishError("not published".to_owned()), |(_, e)| e)
+                    .map_or_else(|| PublishError::Other("not published".to_owned()), |(_, e)| e)
             })
         }
         .instrument(span)
@@ -107,7 +107,7 @@ impl<T: Transport> Publish for Publisher<T> {
             let mut records = Vec::with_capacity(envelopes.len());
             for (i, envelope) in envelopes.into_iter().enumerate() {
                 match envelope.validate() {
-                    Err(e) => failed.push((i, PublishError(e.to_string()))),
+                    Err(e) => failed.push((i, PublishError::Envelope(e))),
                     Ok(()) => {
                         indexes.push(i);
                         records.push(envelope.into_outgoing());
@@ -125,7 +125,14 @@ impl<T: Transport> Publish for Publisher<T> {
                             again.0.push(i);
                             again.1.push(record);
                         }
-                        Err(e) => failed.push((i, PublishError(e.to_string()))),
+                        Err(e) if retryable(&e) && retries > 0 => failed.push((
+                            i,
+                            PublishError::RetriesExhausted {
+                                attempts: attempt + 1,
+                                error: e,
+                            },
+                        )),
+                        Err(e) => failed.push((i, PublishError::Transport(e))),
                     }
                 }
                 (indexes, records) = again;

@@ -6,8 +6,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use herald_runtime::memory::{InMemoryTransport, MemoryConfig};
-use herald_runtime::transport::{Acks, Headers, StartFrom, Subscription, Transport};
-use herald_runtime::{dead_letter, Consumer, ConsumerConfig, Metrics, Policy, Publisher, Reliability};
+use herald_runtime::transport::{Acks, Headers, StartFrom, Subscription, Transport, TransportError};
+use herald_runtime::{
+    dead_letter, Consumer, ConsumerConfig, ConsumerError, Metrics, Policy, PublishError, Publisher, Reliability,
+    UpcastError,
+};
 use herald_runtime::{CodecError, Context, Dispatch, DispatchError, Envelope, HandlerError, Publish, Version};
 
 mod support;
@@ -290,7 +293,11 @@ async fn a_dead_letter_topic_that_rejects_writes_stops_the_consumer_and_loses_no
         .await
         .expect("stops by itself");
     let err = result.expect_err("stops");
-    assert!(err.message.contains("cannot dead-letter"), "{err}");
+    assert!(err.to_string().contains("cannot dead-letter"), "{err}");
+    assert!(
+        matches!(&err, ConsumerError::DeadLetter { dead_letter_topic, offset: 0, .. } if dead_letter_topic == "events.dlq"),
+        "{err:?}"
+    );
     assert_eq!(committed_total(&t, "g"), 0, "uncommitted");
     // The next member of the group gets it again.
     let mut again = t
@@ -313,7 +320,11 @@ async fn stop_policy_leaves_the_record_uncommitted() {
         .expect("publish");
     let consumer = Consumer::new(t.clone(), Script::default(), c);
     let err = consumer.run(std::future::pending()).await.expect_err("stops");
-    assert!(err.message.contains("stopped at events/"), "{err}");
+    assert!(err.to_string().contains("stopped at events/"), "{err}");
+    assert!(
+        matches!(&err, ConsumerError::Stopped { topic, offset: 0, .. } if topic == "events"),
+        "{err:?}"
+    );
     assert_eq!(committed_total(&t, "g"), 0);
 }
 
@@ -373,6 +384,27 @@ async fn older_majors_are_upcast_when_the_consumer_provides_the_conversion() {
 }
 
 #[tokio::test]
+async fn a_failed_upcast_counts_as_undecodable() {
+    let t = InMemoryTransport::default();
+    let mut old = envelope("k", "ok");
+    old.version = Version::new(0, 9);
+    let publisher = Publisher::new(t.clone(), Reliability::AtLeastOnce { retries: 0 });
+    publisher.send("events", old).await.expect("publish");
+    let mut c = config();
+    c.on_undecodable = Policy::Stop;
+    let script = Script::default();
+    let consumer = Consumer::new(t.clone(), script.clone(), c)
+        .upcaster("test.Happened", 0, |_| Err(UpcastError::msg("no amount in 0.x")));
+    let err = consumer.run(std::future::pending()).await.expect_err("stops");
+    assert!(
+        matches!(&err, ConsumerError::Stopped { reason, .. } if reason == "upcast failed: no amount in 0.x"),
+        "{err:?}"
+    );
+    assert!(script.seen.lock().expect("lock").is_empty(), "never dispatched");
+    assert_eq!(committed_total(&t, "g"), 0);
+}
+
+#[tokio::test]
 async fn oversized_payloads_are_refused_at_publish() {
     let t = InMemoryTransport::new(MemoryConfig {
         max_record_bytes: 16,
@@ -383,7 +415,46 @@ async fn oversized_payloads_are_refused_at_publish() {
         .send("events", envelope("k", &"x".repeat(100)))
         .await
         .expect_err("refused");
-    assert!(err.0.contains("exceeds"), "{err}");
+    assert!(err.to_string().contains("exceeds"), "{err}");
+    // A refusal is not retried.
+    assert!(
+        matches!(err, PublishError::Transport(TransportError::Rejected(_))),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_transient_failure_on_every_attempt_is_reported_as_retries_exhausted() {
+    // Room for one record that a group has not committed; the next send waits 10 ms, then fails.
+    let t = InMemoryTransport::new(MemoryConfig {
+        capacity: 1,
+        max_block: Duration::from_millis(10),
+        default_partitions: 1,
+        ..MemoryConfig::default()
+    });
+    let _lagging = t
+        .subscribe("slow", &["events".into()], StartFrom::Earliest)
+        .await
+        .expect("sub");
+    let publisher = Publisher::new(t, Reliability::AtLeastOnce { retries: 1 });
+    publisher
+        .send("events", envelope("k", "ok"))
+        .await
+        .expect("room for one");
+    let err = publisher.send("events", envelope("k", "ok")).await.expect_err("full");
+    assert!(
+        matches!(
+            err,
+            PublishError::RetriesExhausted {
+                attempts: 2,
+                error: TransportError::Full(_)
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().starts_with("broker full"), "{err}");
+    let source = std::error::Error::source(&err).map(ToString::to_string);
+    assert_eq!(source, Some(err.to_string()), "the transport's error is the cause");
 }
 
 #[tokio::test]
@@ -401,8 +472,18 @@ async fn a_batch_is_published_in_order_and_every_failure_is_reported_by_index() 
     let err = publisher.send_all("events", batch).await.expect_err("two refused");
     let failed: Vec<usize> = err.failed.iter().map(|(i, _)| *i).collect();
     assert_eq!(failed, [7, 42]);
-    assert!(err.failed[0].1 .0.contains("`id`"), "{}", err.failed[0].1);
-    assert!(err.failed[1].1 .0.contains("exceeds"), "{}", err.failed[1].1);
+    assert!(err.failed[0].1.to_string().contains("`id`"), "{}", err.failed[0].1);
+    assert!(
+        matches!(&err.failed[0].1, PublishError::Envelope(e) if e.attribute == "id"),
+        "{:?}",
+        err.failed[0].1
+    );
+    assert!(err.failed[1].1.to_string().contains("exceeds"), "{}", err.failed[1].1);
+    assert!(
+        matches!(err.failed[1].1, PublishError::Transport(TransportError::Rejected(_))),
+        "{:?}",
+        err.failed[1].1
+    );
     assert_eq!(Metrics::get(&publisher.metrics().published), 98);
     let records = t.records("events");
     assert_eq!(records.len(), 98);

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use herald_runtime::cloudevents::headers;
 use herald_runtime::kafka::{KafkaConfig, KafkaTransport};
-use herald_runtime::transport::{partition_for, Acks, Headers, StartFrom, Subscription, Transport};
-use herald_runtime::{dead_letter, Consumer, ConsumerConfig, Metrics, Publisher, Reliability};
+use herald_runtime::transport::{partition_for, Acks, Headers, StartFrom, Subscription, Transport, TransportError};
+use herald_runtime::{dead_letter, Consumer, ConsumerConfig, Metrics, PublishError, Publisher, Reliability};
 use herald_runtime::{Context, Dispatch, DispatchError, Envelope, HandlerError, Publish, Version};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer as _};
@@ -846,7 +846,12 @@ async fn a_batch_publishes_every_record_in_key_order_and_reports_the_refused_one
     let err = publisher.send_all(&topic, batch).await.expect_err("one refused");
     assert_eq!(err.failed.len(), 1, "{err}");
     assert_eq!(err.failed[0].0, 1234);
-    assert!(err.failed[0].1 .0.contains("rejected"), "{}", err.failed[0].1);
+    assert!(err.failed[0].1.to_string().contains("rejected"), "{}", err.failed[0].1);
+    assert!(
+        matches!(err.failed[0].1, PublishError::Transport(TransportError::Rejected(_))),
+        "{:?}",
+        err.failed[0].1
+    );
     assert_eq!(Metrics::get(&publisher.metrics().published), total as u64 - 1);
 
     let records = read_raw(&bootstrap(), &topic, 4, total - 1);
