@@ -117,8 +117,18 @@ impl<T: Transport> Publish for Publisher<T> {
             let mut attempt = 0;
             while !records.is_empty() {
                 let results = self.transport.send_batch(topic, &records, acks).await;
+                // One result per record is the transport's contract; a record it gave none for is
+                // reported (not retried: it may have been sent), never dropped.
+                let results = results.into_iter().map(Some).chain(std::iter::repeat_with(|| None));
                 let mut again = (Vec::new(), Vec::new());
                 for ((i, record), result) in indexes.into_iter().zip(records).zip(results) {
+                    let Some(result) = result else {
+                        failed.push((
+                            i,
+                            PublishError::Other("the transport reported no delivery for this record".into()),
+                        ));
+                        continue;
+                    };
                     match result {
                         Ok(_) => Metrics::bump(&self.metrics.published),
                         Err(e) if retryable(&e) && attempt < retries => {
@@ -145,5 +155,77 @@ impl<T: Transport> Publish for Publisher<T> {
             BatchError::of(failed)
         }
         .instrument(span)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::InMemoryTransport;
+    use crate::transport::{Delivery, Headers, Outgoing, StartFrom};
+
+    /// A transport that loses the delivery report of a batch's last record.
+    struct LosesLastReport(InMemoryTransport);
+
+    impl Transport for LosesLastReport {
+        type Subscription = <InMemoryTransport as Transport>::Subscription;
+
+        fn send(
+            &self,
+            topic: &str,
+            key: Option<&[u8]>,
+            headers: Headers,
+            value: Vec<u8>,
+            acks: Acks,
+        ) -> impl Future<Output = Result<Delivery, TransportError>> + Send {
+            self.0.send(topic, key, headers, value, acks)
+        }
+
+        async fn send_batch(
+            &self,
+            topic: &str,
+            records: &[Outgoing],
+            acks: Acks,
+        ) -> Vec<Result<Delivery, TransportError>> {
+            let mut results = self.0.send_batch(topic, records, acks).await;
+            results.pop();
+            results
+        }
+
+        fn subscribe(
+            &self,
+            group: &str,
+            topics: &[String],
+            start: StartFrom,
+        ) -> impl Future<Output = Result<Self::Subscription, TransportError>> + Send {
+            self.0.subscribe(group, topics, start)
+        }
+    }
+
+    fn envelope(id: &str) -> Envelope {
+        Envelope {
+            id: id.into(),
+            source: "svc".into(),
+            event_type: "a.B".into(),
+            spec_version: "1.0".into(),
+            version: crate::Version::new(1, 0),
+            partition_key: Some(id.into()),
+            ..Envelope::empty()
+        }
+    }
+
+    /// A record the transport gave no result for is reported by its index, not lost.
+    #[tokio::test]
+    async fn a_record_without_a_delivery_report_is_reported() {
+        let publisher = Publisher::new(
+            LosesLastReport(InMemoryTransport::default()),
+            Reliability::AtLeastOnce { retries: 2 },
+        );
+        let batch = vec![envelope("1"), envelope("2"), envelope("3")];
+        let err = publisher.send_all("t", batch).await.err().map(|e| e.failed);
+        let failed = err.unwrap_or_default();
+        assert_eq!(failed.iter().map(|(i, _)| *i).collect::<Vec<_>>(), [2]);
+        assert!(failed[0].1.to_string().contains("no delivery"), "{}", failed[0].1);
+        assert_eq!(Metrics::get(&publisher.metrics().published), 2);
     }
 }
