@@ -6,7 +6,8 @@ use std::sync::Mutex;
 
 use herald_runtime::{Context, Envelope, HandlerResult};
 
-herald_runtime::include_events!(mod events);
+// The bare form: `mod events`.
+herald_runtime::include_events!();
 
 use events::user_service;
 use events::user_service::types::{Profile, UserUpdated};
