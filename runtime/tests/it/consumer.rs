@@ -13,7 +13,7 @@ use herald_runtime::{
 };
 use herald_runtime::{CodecError, Context, Dispatch, DispatchError, Envelope, HandlerError, Publish, Version};
 
-mod support;
+use super::support;
 
 /// What the scripted handler does with a payload: "ok", "fail:N" (fail N times), "fail", "panic",
 /// "hang", "slow" (400 ms), "garbage" (decode error).
