@@ -55,7 +55,7 @@ fn render(found: &[CheckFinding], set: &herald_codegen::EventSet) -> String {
                 .unwrap_or_else(|| "-".to_owned());
             format!("{} {at} {:?}", f.finding.rule, f.severity)
                 .to_lowercase()
-                .replacen(&f.finding.rule.to_lowercase(), f.finding.rule, 1)
+                .replacen(&f.finding.rule.id.to_lowercase(), f.finding.rule.id, 1)
         })
         .collect();
     lines.sort();

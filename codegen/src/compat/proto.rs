@@ -16,6 +16,7 @@ use prost_types::{
 use super::Finding;
 use crate::model::{join_name, EventSet};
 use crate::proto::locate::subpath;
+use crate::rules::{self, Rule};
 use crate::span::Span;
 
 struct Msg<'a> {
@@ -224,14 +225,14 @@ struct Checker<'a, 'b> {
 impl Checker<'_, '_> {
     fn add(
         &mut self,
-        rule: &'static str,
+        rule: &'static Rule,
         span: Option<Span>,
         old_span: Option<Span>,
         type_name: Option<&str>,
         hint: &'static str,
         message: String,
     ) {
-        if (self.enabled)(rule) {
+        if (self.enabled)(rule.id) {
             self.out.push(Finding {
                 rule,
                 message,
@@ -247,7 +248,7 @@ impl Checker<'_, '_> {
         for (name, ofd) in &self.old.files {
             let Some(nfd) = self.new.files.get(name) else {
                 self.add(
-                    "FILE_NO_DELETE",
+                    rules::FILE_NO_DELETE,
                     None,
                     self.old.span(name, &[]),
                     None,
@@ -259,7 +260,7 @@ impl Checker<'_, '_> {
             if ofd.package() != nfd.package() {
                 let span = self.new.span(name, &[2]);
                 self.add(
-                    "FILE_SAME_PACKAGE",
+                    rules::FILE_SAME_PACKAGE,
                     span,
                     self.old.span(name, &[2]),
                     None,
@@ -280,7 +281,7 @@ impl Checker<'_, '_> {
             };
             if syntax(ofd) != syntax(nfd) {
                 self.add(
-                    "FILE_SAME_SYNTAX",
+                    rules::FILE_SAME_SYNTAX,
                     self.new.span(name, &[12]),
                     self.old.span(name, &[12]),
                     None,
@@ -292,9 +293,9 @@ impl Checker<'_, '_> {
             // Elements deleted from this file.
             let (op, np) = (ofd.package(), nfd.package());
             for (kind, rule, what) in [
-                (0u8, "MESSAGE_NO_DELETE", "message"),
-                (1, "ENUM_NO_DELETE", "enum"),
-                (2, "SERVICE_NO_DELETE", "service"),
+                (0u8, rules::MESSAGE_NO_DELETE, "message"),
+                (1, rules::ENUM_NO_DELETE, "enum"),
+                (2, rules::SERVICE_NO_DELETE, "service"),
             ] {
                 for gone in self
                     .old
@@ -331,47 +332,59 @@ impl Checker<'_, '_> {
         /// The option's effective value, as the finding shows it.
         type Value = fn(&FileOptions) -> String;
         // Rule, option name, field number in FileOptions, value.
-        let checks: [(&'static str, &str, i32, Value); 16] = [
-            ("FILE_SAME_JAVA_PACKAGE", "java_package", 1, |f| text(&f.java_package)),
-            ("FILE_SAME_JAVA_OUTER_CLASSNAME", "java_outer_classname", 8, |f| {
+        let checks: [(&'static Rule, &str, i32, Value); 16] = [
+            (rules::FILE_SAME_JAVA_PACKAGE, "java_package", 1, |f| {
+                text(&f.java_package)
+            }),
+            (rules::FILE_SAME_JAVA_OUTER_CLASSNAME, "java_outer_classname", 8, |f| {
                 text(&f.java_outer_classname)
             }),
-            ("FILE_SAME_OPTIMIZE_FOR", "optimize_for", 9, |f| {
+            (rules::FILE_SAME_OPTIMIZE_FOR, "optimize_for", 9, |f| {
                 format!("{:?}", f.optimize_for())
             }),
-            ("FILE_SAME_JAVA_MULTIPLE_FILES", "java_multiple_files", 10, |f| {
+            (rules::FILE_SAME_JAVA_MULTIPLE_FILES, "java_multiple_files", 10, |f| {
                 flag(f.java_multiple_files)
             }),
-            ("FILE_SAME_GO_PACKAGE", "go_package", 11, |f| text(&f.go_package)),
-            ("FILE_SAME_CC_GENERIC_SERVICES", "cc_generic_services", 16, |f| {
+            (rules::FILE_SAME_GO_PACKAGE, "go_package", 11, |f| text(&f.go_package)),
+            (rules::FILE_SAME_CC_GENERIC_SERVICES, "cc_generic_services", 16, |f| {
                 flag(f.cc_generic_services)
             }),
-            ("FILE_SAME_JAVA_GENERIC_SERVICES", "java_generic_services", 17, |f| {
-                flag(f.java_generic_services)
-            }),
-            ("FILE_SAME_PY_GENERIC_SERVICES", "py_generic_services", 18, |f| {
+            (
+                rules::FILE_SAME_JAVA_GENERIC_SERVICES,
+                "java_generic_services",
+                17,
+                |f| flag(f.java_generic_services),
+            ),
+            (rules::FILE_SAME_PY_GENERIC_SERVICES, "py_generic_services", 18, |f| {
                 flag(f.py_generic_services)
             }),
-            ("FILE_SAME_CC_ENABLE_ARENAS", "cc_enable_arenas", 31, |f| {
+            (rules::FILE_SAME_CC_ENABLE_ARENAS, "cc_enable_arenas", 31, |f| {
                 f.cc_enable_arenas.unwrap_or(true).to_string()
             }),
-            ("FILE_SAME_OBJC_CLASS_PREFIX", "objc_class_prefix", 36, |f| {
+            (rules::FILE_SAME_OBJC_CLASS_PREFIX, "objc_class_prefix", 36, |f| {
                 text(&f.objc_class_prefix)
             }),
-            ("FILE_SAME_CSHARP_NAMESPACE", "csharp_namespace", 37, |f| {
+            (rules::FILE_SAME_CSHARP_NAMESPACE, "csharp_namespace", 37, |f| {
                 text(&f.csharp_namespace)
             }),
-            ("FILE_SAME_SWIFT_PREFIX", "swift_prefix", 39, |f| text(&f.swift_prefix)),
-            ("FILE_SAME_PHP_CLASS_PREFIX", "php_class_prefix", 40, |f| {
+            (rules::FILE_SAME_SWIFT_PREFIX, "swift_prefix", 39, |f| {
+                text(&f.swift_prefix)
+            }),
+            (rules::FILE_SAME_PHP_CLASS_PREFIX, "php_class_prefix", 40, |f| {
                 text(&f.php_class_prefix)
             }),
-            ("FILE_SAME_PHP_NAMESPACE", "php_namespace", 41, |f| {
+            (rules::FILE_SAME_PHP_NAMESPACE, "php_namespace", 41, |f| {
                 text(&f.php_namespace)
             }),
-            ("FILE_SAME_PHP_METADATA_NAMESPACE", "php_metadata_namespace", 44, |f| {
-                text(&f.php_metadata_namespace)
+            (
+                rules::FILE_SAME_PHP_METADATA_NAMESPACE,
+                "php_metadata_namespace",
+                44,
+                |f| text(&f.php_metadata_namespace),
+            ),
+            (rules::FILE_SAME_RUBY_PACKAGE, "ruby_package", 45, |f| {
+                text(&f.ruby_package)
             }),
-            ("FILE_SAME_RUBY_PACKAGE", "ruby_package", 45, |f| text(&f.ruby_package)),
         ];
         for (rule, option, number, value) in checks {
             let (before, after) = (value(&o), value(&n));
@@ -408,7 +421,7 @@ impl Checker<'_, '_> {
         let (old_pkgs, new_pkgs) = (pkgs(self.old), pkgs(self.new));
         for gone in old_pkgs.difference(&new_pkgs) {
             self.add(
-                "PACKAGE_NO_DELETE",
+                rules::PACKAGE_NO_DELETE,
                 None,
                 None,
                 None,
@@ -418,19 +431,19 @@ impl Checker<'_, '_> {
         }
         for (rule, what, old_names, new_names) in [
             (
-                "PACKAGE_MESSAGE_NO_DELETE",
+                rules::PACKAGE_MESSAGE_NO_DELETE,
                 "message",
                 self.old.messages.keys().cloned().collect::<BTreeSet<_>>(),
                 self.new.messages.keys().cloned().collect::<BTreeSet<_>>(),
             ),
             (
-                "PACKAGE_ENUM_NO_DELETE",
+                rules::PACKAGE_ENUM_NO_DELETE,
                 "enum",
                 self.old.enums.keys().cloned().collect(),
                 self.new.enums.keys().cloned().collect(),
             ),
             (
-                "PACKAGE_SERVICE_NO_DELETE",
+                rules::PACKAGE_SERVICE_NO_DELETE,
                 "service",
                 self.old.services.keys().cloned().collect(),
                 self.new.services.keys().cloned().collect(),
@@ -516,7 +529,7 @@ impl Checker<'_, '_> {
             };
             for gone in real_oneofs(om.desc).difference(&real_oneofs(nm.desc)) {
                 self.add(
-                    "ONEOF_NO_DELETE",
+                    rules::ONEOF_NO_DELETE,
                     msg_span,
                     None,
                     Some(name),
@@ -525,7 +538,7 @@ impl Checker<'_, '_> {
                 );
             }
             self.reserved_deleted(
-                "RESERVED_MESSAGE_NO_DELETE",
+                rules::RESERVED_MESSAGE_NO_DELETE,
                 "message",
                 name,
                 msg_span,
@@ -543,7 +556,7 @@ impl Checker<'_, '_> {
             let (oreq, nreq) = (required(om.desc), required(nm.desc));
             for n in oreq.difference(&nreq) {
                 self.add(
-                    "MESSAGE_SAME_REQUIRED_FIELDS",
+                    rules::MESSAGE_SAME_REQUIRED_FIELDS,
                     msg_span,
                     None,
                     Some(name),
@@ -557,7 +570,7 @@ impl Checker<'_, '_> {
                     .and_then(|(i, _)| self.new.span(nm.file, &subpath(&nm.path, &[2, *i as i32])))
                     .or(msg_span);
                 self.add(
-                    "MESSAGE_SAME_REQUIRED_FIELDS",
+                    rules::MESSAGE_SAME_REQUIRED_FIELDS,
                     span,
                     None,
                     Some(name),
@@ -576,7 +589,7 @@ impl Checker<'_, '_> {
             of.name()
         );
         self.add(
-            "FIELD_NO_DELETE",
+            rules::FIELD_NO_DELETE,
             span,
             None,
             Some(name),
@@ -590,7 +603,7 @@ impl Checker<'_, '_> {
             .any(|r| r.start() <= of.number() && of.number() < r.end());
         if !number_reserved {
             self.add(
-                "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED",
+                rules::FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED,
                 span,
                 None,
                 Some(name),
@@ -600,7 +613,7 @@ impl Checker<'_, '_> {
         }
         if !nm.desc.reserved_name.iter().any(|r| r == of.name()) {
             self.add(
-                "FIELD_NO_DELETE_UNLESS_NAME_RESERVED",
+                rules::FIELD_NO_DELETE_UNLESS_NAME_RESERVED,
                 span,
                 None,
                 Some(name),
@@ -614,7 +627,7 @@ impl Checker<'_, '_> {
         let short = short_name(name);
         let what = format!("Previously present enum value \"{number}\" on enum \"{short}\"");
         self.add(
-            "ENUM_VALUE_NO_DELETE",
+            rules::ENUM_VALUE_NO_DELETE,
             span,
             None,
             Some(name),
@@ -628,7 +641,7 @@ impl Checker<'_, '_> {
             .any(|r| r.start() <= number && number <= r.end())
         {
             self.add(
-                "ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED",
+                rules::ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED,
                 span,
                 None,
                 Some(name),
@@ -639,7 +652,7 @@ impl Checker<'_, '_> {
         for oname in names {
             if !ne.desc.reserved_name.iter().any(|r| r == oname) {
                 self.add(
-                    "ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED",
+                    rules::ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED,
                     span,
                     None,
                     Some(name),
@@ -692,7 +705,7 @@ impl Checker<'_, '_> {
         let field_span = self.new.span(file, fpath);
         if of.name() != nf.name() {
             self.add(
-                "FIELD_SAME_NAME",
+                rules::FIELD_SAME_NAME,
                 self.new.span(file, &subpath(fpath, &[1])),
                 None,
                 Some(owner),
@@ -710,7 +723,7 @@ impl Checker<'_, '_> {
         let (oj, nj) = (json(of), json(nf));
         if oj != nj {
             self.add(
-                "FIELD_SAME_JSON_NAME",
+                rules::FIELD_SAME_JSON_NAME,
                 self.new.span(file, &subpath(fpath, &[10])).or(field_span),
                 None,
                 Some(owner),
@@ -727,7 +740,7 @@ impl Checker<'_, '_> {
                 nc.name()
             );
             self.add(
-                "FIELD_SAME_CARDINALITY",
+                rules::FIELD_SAME_CARDINALITY,
                 field_span,
                 None,
                 Some(owner),
@@ -736,7 +749,7 @@ impl Checker<'_, '_> {
             );
             if oc.wire_group() != nc.wire_group() {
                 self.add(
-                    "FIELD_WIRE_COMPATIBLE_CARDINALITY",
+                    rules::FIELD_WIRE_COMPATIBLE_CARDINALITY,
                     field_span,
                     None,
                     Some(owner),
@@ -746,7 +759,7 @@ impl Checker<'_, '_> {
             }
             if oc.wire_json_group() != nc.wire_json_group() {
                 self.add(
-                    "FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY",
+                    rules::FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY,
                     field_span,
                     None,
                     Some(owner),
@@ -761,7 +774,7 @@ impl Checker<'_, '_> {
         if ot != nt {
             let message = format!("{desc} changed type from \"{ot}\" to \"{nt}\".");
             self.add(
-                "FIELD_SAME_TYPE",
+                rules::FIELD_SAME_TYPE,
                 type_span,
                 None,
                 Some(owner),
@@ -774,7 +787,7 @@ impl Checker<'_, '_> {
                 let allowed = of.r#type() == Type::String && nf.r#type() == Type::Bytes;
                 if !allowed {
                     self.add(
-                        "FIELD_WIRE_COMPATIBLE_TYPE",
+                        rules::FIELD_WIRE_COMPATIBLE_TYPE,
                         type_span,
                         None,
                         Some(owner),
@@ -784,7 +797,7 @@ impl Checker<'_, '_> {
                 }
             } else if named_changed && !self.enum_wire_compatible(of.type_name(), nf.type_name(), false) {
                 self.add(
-                    "FIELD_WIRE_COMPATIBLE_TYPE",
+                    rules::FIELD_WIRE_COMPATIBLE_TYPE,
                     type_span,
                     None,
                     Some(owner),
@@ -797,7 +810,7 @@ impl Checker<'_, '_> {
                 || (named_changed && !self.enum_wire_compatible(of.type_name(), nf.type_name(), true));
             if json_incompatible {
                 self.add(
-                    "FIELD_WIRE_JSON_COMPATIBLE_TYPE",
+                    rules::FIELD_WIRE_JSON_COMPATIBLE_TYPE,
                     type_span,
                     None,
                     Some(owner),
@@ -823,7 +836,7 @@ impl Checker<'_, '_> {
                 _ => "moved from outside to inside a oneof".to_owned(),
             };
             self.add(
-                "FIELD_SAME_ONEOF",
+                rules::FIELD_SAME_ONEOF,
                 field_span,
                 None,
                 Some(owner),
@@ -838,7 +851,7 @@ impl Checker<'_, '_> {
             )
         {
             self.add(
-                "FIELD_SAME_DEFAULT",
+                rules::FIELD_SAME_DEFAULT,
                 self.new.span(file, &subpath(fpath, &[7])).or(field_span),
                 None,
                 Some(owner),
@@ -854,7 +867,7 @@ impl Checker<'_, '_> {
         let jstype = |f: &FieldDescriptorProto| f.options.as_ref().map(|o| o.jstype()).unwrap_or_default();
         if jstype(of) != jstype(nf) {
             self.add(
-                "FIELD_SAME_JSTYPE",
+                rules::FIELD_SAME_JSTYPE,
                 self.new.span(file, &subpath(fpath, &[8, 6])).or(field_span),
                 None,
                 Some(owner),
@@ -869,7 +882,7 @@ impl Checker<'_, '_> {
         let ctype = |f: &FieldDescriptorProto| f.options.as_ref().map(|o| o.ctype()).unwrap_or_default();
         if ctype(of) != ctype(nf) {
             self.add(
-                "FIELD_SAME_CPP_STRING_TYPE",
+                rules::FIELD_SAME_CPP_STRING_TYPE,
                 self.new.span(file, &subpath(fpath, &[8, 1])).or(field_span),
                 None,
                 Some(owner),
@@ -908,7 +921,7 @@ impl Checker<'_, '_> {
             if oe.proto3 != ne.proto3 {
                 let kind = |p3: bool| if p3 { "open" } else { "closed" };
                 self.add(
-                    "ENUM_SAME_TYPE",
+                    rules::ENUM_SAME_TYPE,
                     span,
                     None,
                     Some(name),
@@ -942,7 +955,7 @@ impl Checker<'_, '_> {
                         if !onames.is_subset(&nnames) {
                             let vpath = subpath(&ne.path, &[2, nvalues[0].0 as i32, 2]);
                             self.add(
-                                "ENUM_VALUE_SAME_NAME",
+                                rules::ENUM_VALUE_SAME_NAME,
                                 self.new.span(ne.file, &vpath),
                                 None,
                                 Some(name),
@@ -958,7 +971,7 @@ impl Checker<'_, '_> {
                 }
             }
             self.reserved_deleted(
-                "RESERVED_ENUM_NO_DELETE",
+                rules::RESERVED_ENUM_NO_DELETE,
                 "enum",
                 name,
                 span,
@@ -972,7 +985,7 @@ impl Checker<'_, '_> {
     /// that the new one no longer reserves.
     fn reserved_deleted(
         &mut self,
-        rule: &'static str,
+        rule: &'static Rule,
         what: &str,
         name: &str,
         span: Option<Span>,
@@ -1016,7 +1029,7 @@ impl Checker<'_, '_> {
             for om in &os.desc.method {
                 let Some((index, nm)) = ns.desc.method.iter().enumerate().find(|(_, m)| m.name() == om.name()) else {
                     self.add(
-                        "RPC_NO_DELETE",
+                        rules::RPC_NO_DELETE,
                         span,
                         None,
                         Some(name),
@@ -1039,33 +1052,33 @@ impl Checker<'_, '_> {
                         new.trim_start_matches('.')
                     )
                 };
-                let checks: [(&'static str, bool, String, Option<Span>); 5] = [
+                let checks: [(&'static Rule, bool, String, Option<Span>); 5] = [
                     (
-                        "RPC_SAME_CLIENT_STREAMING",
+                        rules::RPC_SAME_CLIENT_STREAMING,
                         om.client_streaming() != nm.client_streaming(),
                         "client streaming".into(),
                         span,
                     ),
                     (
-                        "RPC_SAME_SERVER_STREAMING",
+                        rules::RPC_SAME_SERVER_STREAMING,
                         om.server_streaming() != nm.server_streaming(),
                         "server streaming".into(),
                         span,
                     ),
                     (
-                        "RPC_SAME_REQUEST_TYPE",
+                        rules::RPC_SAME_REQUEST_TYPE,
                         om.input_type() != nm.input_type(),
                         type_change("request", om.input_type(), nm.input_type()),
                         span,
                     ),
                     (
-                        "RPC_SAME_RESPONSE_TYPE",
+                        rules::RPC_SAME_RESPONSE_TYPE,
                         om.output_type() != nm.output_type(),
                         type_change("response", om.output_type(), nm.output_type()),
                         span,
                     ),
                     (
-                        "RPC_SAME_IDEMPOTENCY_LEVEL",
+                        rules::RPC_SAME_IDEMPOTENCY_LEVEL,
                         om.options.as_ref().map(|o| o.idempotency_level())
                             != nm.options.as_ref().map(|o| o.idempotency_level()),
                         "idempotency level".into(),
