@@ -68,12 +68,23 @@ pub fn lint(root: &std::path::Path) -> Report {
     }
 }
 
-/// Drops diagnostics of rules disabled in herald.toml, and checks the disable list itself.
+/// Drops diagnostics of rules disabled in herald.toml, and checks the disable list itself: an
+/// unknown ID is a warning, and a registered rule that cannot be disabled (a load error, wherever
+/// it is found) is an error and stays reported.
 fn apply_config(set: &EventSet, diags: &mut Vec<Diagnostic>) {
     let Some(config) = &set.config else { return };
     for (id, span) in &config.lint_disable {
-        match find_rule(id) {
-            None => diags.push(
+        match rules::Rule::find(id) {
+            Some(r) if !r.can_disable => diags.push(
+                Diagnostic::error(
+                    rules::CONFIG_BAD_VALUE,
+                    format!("`{id}` is an error that cannot be disabled"),
+                )
+                .at(*span)
+                .help("it reports input herald cannot load; fix the input instead"),
+            ),
+            Some(r) if RULES.contains(&r) => {}
+            _ => diags.push(
                 Diagnostic::warning(rules::CONFIG_BAD_VALUE, format!("unknown lint rule `{id}`"))
                     .at(*span)
                     .help(match crate::suggest::did_you_mean(id, RULES.iter().map(|r| r.id)) {
@@ -81,15 +92,9 @@ fn apply_config(set: &EventSet, diags: &mut Vec<Diagnostic>) {
                         None => "`herald lint --rules` lists every rule".to_owned(),
                     }),
             ),
-            Some(r) if r.group == Group::Load => diags.push(
-                Diagnostic::warning(rules::CONFIG_BAD_VALUE, format!("rule `{id}` cannot be disabled"))
-                    .at(*span)
-                    .help("it reports input herald cannot load"),
-            ),
-            Some(_) => {}
         }
     }
-    diags.retain(|d| find_rule(d.rule.id).is_some_and(|r| r.group == Group::Load) || !config.is_disabled(d.rule.id));
+    diags.retain(|d| !d.rule.can_disable || !config.is_disabled(d.rule.id));
 }
 
 /// Protobuf style guide naming rules over every user proto type.
