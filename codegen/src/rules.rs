@@ -109,6 +109,39 @@ struct Registered;
 /// group, purpose, default severity and whether `[lint] disable` can turn it off.
 ///
 /// Not `Clone`: the only `Rule`s are the registry's, reached through `&'static Rule`.
+///
+/// A rule ID written as a string is not a rule, so it cannot be reported:
+///
+/// ```compile_fail
+/// let _ = herald_codegen::Diagnostic::error("SOME_RULE", "message");
+/// ```
+///
+/// and a `Rule` cannot be made outside this module (nor copied from a registered one):
+///
+/// ```compile_fail
+/// use herald_codegen::rules::*;
+/// static MINE: Rule = Rule {
+///     id: "MINE",
+///     format: Format::Any,
+///     categories: &[],
+///     group: Group::Style,
+///     purpose: "",
+///     severity: Severity::Warning,
+///     can_disable: true,
+/// };
+/// ```
+///
+/// ```compile_fail
+/// let mut copy = *herald_codegen::rules::FIELD_SAME_NAME;
+/// copy.id = "MINE";
+/// ```
+///
+/// while a registered one can:
+///
+/// ```
+/// let d = herald_codegen::Diagnostic::error(herald_codegen::rules::FIELD_SAME_NAME, "message");
+/// assert_eq!(d.rule.id, "FIELD_SAME_NAME");
+/// ```
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct Rule {
     pub id: &'static str,
