@@ -1,6 +1,7 @@
 //! `herald.toml`: the repo name, default compatibility, sources and their schema globs, lint
 //! settings. Parsed with spans so that every problem points at its key.
 
+use crate::rules;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
@@ -68,7 +69,7 @@ pub fn parse(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Option<Co
             let range = e.span().unwrap_or(0..0);
             diags.push(
                 Diagnostic::error(
-                    "CONFIG_SYNTAX",
+                    rules::CONFIG_SYNTAX,
                     format!("{CONFIG_FILE} is not valid TOML: {}", e.message()),
                 )
                 .at(span(range))
@@ -152,7 +153,7 @@ impl Ctx {
     fn unknown(&self, key: &Key<'_>, table: &str, known: &[&str], diags: &mut Vec<Diagnostic>) {
         diags.push(
             Diagnostic::error(
-                "CONFIG_UNKNOWN_KEY",
+                rules::CONFIG_UNKNOWN_KEY,
                 format!("unknown key `{}` in {table}", key.get_ref()),
             )
             .at(self.span(key.span()))
@@ -169,7 +170,7 @@ impl Ctx {
     fn wrong_type(&self, key: &Key<'_>, value: &Spanned<DeValue<'_>>, expected: &str, diags: &mut Vec<Diagnostic>) {
         diags.push(
             Diagnostic::error(
-                "CONFIG_BAD_VALUE",
+                rules::CONFIG_BAD_VALUE,
                 format!(
                     "`{}` must be {expected}, found {}",
                     key.get_ref(),
@@ -225,7 +226,7 @@ impl Ctx {
         let mode = Mode::parse(&text);
         if mode.is_none() {
             diags.push(
-                Diagnostic::error("CONFIG_BAD_VALUE", format!("unknown compatibility mode `{text}`"))
+                Diagnostic::error(rules::CONFIG_BAD_VALUE, format!("unknown compatibility mode `{text}`"))
                     .at(self.span(value.span()))
                     .help(format!("use one of {}", Mode::names())),
             );
@@ -256,7 +257,7 @@ impl Ctx {
                     Some("error") | None => {}
                     Some("warning") => check.deletions_warning = true,
                     Some(other) => diags.push(
-                        Diagnostic::error("CONFIG_BAD_VALUE", format!("unknown `deletions` setting `{other}`"))
+                        Diagnostic::error(rules::CONFIG_BAD_VALUE, format!("unknown `deletions` setting `{other}`"))
                             .at(self.span(v.span()))
                             .help("use \"error\" (buf's verdict, the default) or \"warning\" (harmless until the number or name is reused)"),
                     ),
@@ -274,7 +275,7 @@ impl Ctx {
             match crate::compat::expand_rule(&id) {
                 Ok(rules) => out.extend(rules.into_iter().map(|r| (r.to_owned(), span))),
                 Err(help) => diags.push(
-                    Diagnostic::error("CONFIG_BAD_VALUE", format!("unknown compatibility rule `{id}`"))
+                    Diagnostic::error(rules::CONFIG_BAD_VALUE, format!("unknown compatibility rule `{id}`"))
                         .at(span)
                         .label("not a rule ID")
                         .help(help),
@@ -294,9 +295,12 @@ impl Ctx {
                 || p.components().any(|c| matches!(c, std::path::Component::ParentDir))
             {
                 diags.push(
-                    Diagnostic::error("CONFIG_BAD_VALUE", format!("`{path}` is not a path inside the repo"))
-                        .at(span)
-                        .help("write a file or directory relative to the repo root, e.g. \"orders/v1\""),
+                    Diagnostic::error(
+                        rules::CONFIG_BAD_VALUE,
+                        format!("`{path}` is not a path inside the repo"),
+                    )
+                    .at(span)
+                    .help("write a file or directory relative to the repo root, e.g. \"orders/v1\""),
                 );
                 continue;
             }
@@ -332,7 +336,7 @@ impl Ctx {
                     DeValue::Integer(i) => match i.as_str().parse::<u32>() {
                         Ok(n) if n > 0 => source.partitions = Some(n),
                         _ => diags.push(
-                            Diagnostic::error("CONFIG_BAD_VALUE", "`partitions` must be a whole number from 1")
+                            Diagnostic::error(rules::CONFIG_BAD_VALUE, "`partitions` must be a whole number from 1")
                                 .at(self.span(v.span())),
                         ),
                     },
@@ -349,7 +353,7 @@ impl Ctx {
         if !has_schemas {
             diags.push(
                 Diagnostic::error(
-                    "CONFIG_BAD_VALUE",
+                    rules::CONFIG_BAD_VALUE,
                     format!("source `{}` has no `schemas` globs", source.name),
                 )
                 .at(source.span)

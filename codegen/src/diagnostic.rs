@@ -4,29 +4,14 @@ use serde::Serialize;
 
 use crate::span::{clamp_to_char_boundary, SourceMap, Span};
 
-/// How serious a diagnostic is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Warning,
-    Error,
-}
-
-impl Severity {
-    /// `error` or `warning`, as the renderings spell it.
-    pub fn word(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        }
-    }
-}
+use crate::rules::Rule;
+pub use crate::rules::Severity;
 
 /// A problem found in the input, located in a source file when it can be.
 #[derive(Debug, Clone)]
 pub struct Diagnostic {
-    /// Stable rule ID, e.g. `PROTO_SYNTAX` or `FIELD_LOWER_SNAKE_CASE`.
-    pub rule: &'static str,
+    /// The registered rule, e.g. [`crate::rules::PROTO_SYNTAX`]; its `id` is what the renderings print.
+    pub rule: &'static Rule,
     pub severity: Severity,
     pub message: String,
     /// Where the problem is; `None` only for problems with no file (a missing directory).
@@ -40,7 +25,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn error(rule: &'static str, message: impl Into<String>) -> Diagnostic {
+    pub fn error(rule: &'static Rule, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             rule,
             severity: Severity::Error,
@@ -52,7 +37,7 @@ impl Diagnostic {
         }
     }
 
-    pub fn warning(rule: &'static str, message: impl Into<String>) -> Diagnostic {
+    pub fn warning(rule: &'static Rule, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(rule, message)
@@ -85,10 +70,10 @@ impl Diagnostic {
             Some(span) => (
                 sources.get(span.file).name.clone(),
                 span.start,
-                self.rule,
+                self.rule.id,
                 self.message.clone(),
             ),
-            None => (String::new(), 0, self.rule, self.message.clone()),
+            None => (String::new(), 0, self.rule.id, self.message.clone()),
         }
     }
 }
@@ -243,7 +228,7 @@ impl JsonDiagnostic {
             None => (None, None, None),
         };
         JsonDiagnostic {
-            rule: d.rule,
+            rule: d.rule.id,
             severity: d.severity,
             message: d.message.clone(),
             file,
@@ -275,6 +260,7 @@ pub fn render_json(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules;
     use crate::span::SourceMap;
 
     #[test]
@@ -282,7 +268,7 @@ mod tests {
         let mut map = SourceMap::new();
         let id = map.add("a.proto", None, "message A {\n\tstring BadName = 1;\n}\n".to_owned());
         let start = map.get(id).text.find("BadName").unwrap_or(0);
-        let d = Diagnostic::warning("FIELD_LOWER_SNAKE_CASE", "bad")
+        let d = Diagnostic::warning(rules::FIELD_LOWER_SNAKE_CASE, "bad")
             .at(Span::new(id, start, start + 7))
             .help("rename it");
         let text = render_human(&[d], &map);
@@ -292,7 +278,7 @@ mod tests {
         );
         let long = format!("{}X{}", "a".repeat(500), "b".repeat(500));
         let id = map.add("b.avsc", None, long);
-        let d = Diagnostic::error("AVRO_SCHEMA", "x").at(Span::new(id, 500, 501));
+        let d = Diagnostic::error(rules::AVRO_SCHEMA, "x").at(Span::new(id, 500, 501));
         let text = render_human(&[d], &map);
         let shown = text.lines().nth(3).unwrap_or_default();
         assert!(shown.len() < 140, "{shown}");

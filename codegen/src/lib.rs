@@ -18,6 +18,7 @@ pub mod load;
 pub mod lock;
 pub mod model;
 pub mod proto;
+pub mod rules;
 pub mod rust;
 pub mod span;
 pub mod suggest;

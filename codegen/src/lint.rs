@@ -1,215 +1,20 @@
 //! `herald lint`: the rule table, the style rules, and the filter that applies `[lint] disable`.
 //!
 //! Load problems (syntax, imports, metadata) are found by the loader; this module adds style
-//! rules over the model and owns the one table of every rule ID herald's lint can report.
+//! rules over the model. Its rule table ([`RULES`]) is the lint section of the one registry
+//! ([`crate::rules`]).
 
 use crate::diagnostic::{self, Diagnostic};
 use crate::load::{self, LoadResult, Unusable};
 use crate::model::{EventSet, Format, TypeKind};
+use crate::rules;
 use crate::span::SourceMap;
 
-/// What a rule is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Group {
-    /// The input cannot be loaded as written; cannot be disabled.
-    Load,
-    Config,
-    Event,
-    Style,
-}
+pub use crate::rules::{Group, Rule, LINT_RULES as RULES};
 
-/// One lint rule: stable ID, group, one-line purpose.
-#[derive(Debug, Clone, Copy)]
-pub struct Rule {
-    pub id: &'static str,
-    pub group: Group,
-    pub purpose: &'static str,
-}
-
-const fn rule(id: &'static str, group: Group, purpose: &'static str) -> Rule {
-    Rule { id, group, purpose }
-}
-
-/// Every rule `herald lint` reports.
-pub const RULES: &[Rule] = &[
-    rule(
-        "INPUT_MISSING",
-        Group::Load,
-        "the path given does not exist or cannot be read",
-    ),
-    rule(
-        "FILE_UNREADABLE",
-        Group::Load,
-        "a file or directory cannot be read, or a symlink loops",
-    ),
-    rule(
-        "FILE_TOO_LARGE",
-        Group::Load,
-        "a schema file is larger than herald reads",
-    ),
-    rule("FILE_NOT_UTF8", Group::Load, "a schema file is not UTF-8 text"),
-    rule("PROTO_SYNTAX", Group::Load, "a .proto file does not parse"),
-    rule(
-        "PROTO_IMPORT_UNRESOLVED",
-        Group::Load,
-        "an import names no file under the repo root",
-    ),
-    rule(
-        "PROTO_IMPORT_CYCLE",
-        Group::Load,
-        "files import each other, or a file imports itself",
-    ),
-    rule(
-        "PROTO_IMPORT_BROKEN",
-        Group::Load,
-        "a file is not checked because a file it imports has errors",
-    ),
-    rule(
-        "PROTO_TYPE_UNRESOLVED",
-        Group::Load,
-        "a field's type names no known message or enum",
-    ),
-    rule(
-        "PROTO_OPTION_INVALID",
-        Group::Load,
-        "an option's value does not fit the option",
-    ),
-    rule(
-        "PROTO_TYPECHECK",
-        Group::Load,
-        "any other error the proto type checker reports",
-    ),
-    rule("DUPLICATE_DEFINITION", Group::Load, "two types share one full name"),
-    rule("AVRO_JSON_SYNTAX", Group::Load, "an .avsc file is not valid JSON"),
-    rule(
-        "AVRO_SCHEMA",
-        Group::Load,
-        "an .avsc file is JSON but not a valid Avro schema",
-    ),
-    rule(
-        "AVRO_TYPE_UNRESOLVED",
-        Group::Load,
-        "a type name is neither primitive nor defined",
-    ),
-    rule(
-        "AVRO_INVALID_NAME",
-        Group::Load,
-        "a name, namespace or symbol breaks the Avro naming rules",
-    ),
-    rule(
-        "AVRO_DUPLICATE_FIELD",
-        Group::Load,
-        "a record declares a field name twice",
-    ),
-    rule("AVRO_DUPLICATE_SYMBOL", Group::Load, "an enum lists a symbol twice"),
-    rule(
-        "AVRO_BAD_DEFAULT",
-        Group::Load,
-        "a field default does not match the field's type",
-    ),
-    rule(
-        "AVRO_ENUM_BAD_DEFAULT",
-        Group::Load,
-        "an enum default is not one of its symbols",
-    ),
-    rule(
-        "AVRO_UNBOUNDED_RECURSION",
-        Group::Load,
-        "a record contains itself with no null, array or map to stop",
-    ),
-    rule(
-        "AVRO_LOGICAL_TYPE_IGNORED",
-        Group::Style,
-        "a logical type is invalid or does not fit its type, so readers ignore it",
-    ),
-    rule("CONFIG_SYNTAX", Group::Load, "herald.toml is not valid TOML"),
-    rule(
-        "CONFIG_UNKNOWN_KEY",
-        Group::Config,
-        "herald.toml has a key herald does not know",
-    ),
-    rule(
-        "CONFIG_BAD_VALUE",
-        Group::Config,
-        "a herald.toml value has the wrong type or an unknown value",
-    ),
-    rule(
-        "GLOB_NO_MATCH",
-        Group::Config,
-        "a source's schemas glob matches no file",
-    ),
-    rule(
-        "GLOB_ESCAPES_REPO",
-        Group::Config,
-        "a schemas glob reaches outside the repo",
-    ),
-    rule("EVENT_METADATA", Group::Event, "the herald event metadata is malformed"),
-    rule(
-        "EVENT_BAD_VERSION",
-        Group::Event,
-        "an event's version is missing or not MAJOR.MINOR",
-    ),
-    rule(
-        "EVENT_UNKNOWN_KIND",
-        Group::Event,
-        "an event's kind is missing or not EVENT/COMMAND",
-    ),
-    rule(
-        "EVENT_MISSING_PARTITION_KEY",
-        Group::Event,
-        "an event names no partition key",
-    ),
-    rule(
-        "EVENT_PARTITION_KEY_UNKNOWN_FIELD",
-        Group::Event,
-        "the partition key names no field of the event",
-    ),
-    rule(
-        "EVENT_PARTITION_KEY_NOT_SCALAR",
-        Group::Event,
-        "the partition key is a repeated, map, message or union field",
-    ),
-    rule("EVENT_DUPLICATE_NAME", Group::Event, "two events share one type name"),
-    rule(
-        "EVENT_BAD_COMPATIBILITY",
-        Group::Event,
-        "an event's compatibility mode is unknown",
-    ),
-    rule(
-        "EVENT_NOT_IN_SOURCE",
-        Group::Event,
-        "an event's file is covered by no source (or by several)",
-    ),
-    rule(
-        "MESSAGE_PASCAL_CASE",
-        Group::Style,
-        "proto message names are PascalCase",
-    ),
-    rule("ENUM_PASCAL_CASE", Group::Style, "proto enum names are PascalCase"),
-    rule(
-        "FIELD_LOWER_SNAKE_CASE",
-        Group::Style,
-        "proto field names are lower_snake_case",
-    ),
-    rule(
-        "ENUM_VALUE_UPPER_SNAKE_CASE",
-        Group::Style,
-        "proto enum values are UPPER_SNAKE_CASE",
-    ),
-    rule(
-        "ENUM_VALUE_PREFIX",
-        Group::Style,
-        "proto enum values start with the enum's name in UPPER_SNAKE_CASE",
-    ),
-    rule(
-        "ENUM_ZERO_VALUE_SUFFIX",
-        Group::Style,
-        "the zero value of a proto enum is named <ENUM>_UNSPECIFIED",
-    ),
-];
-
+/// The lint rule with this ID (the IDs `[lint] disable` accepts).
 pub fn find_rule(id: &str) -> Option<&'static Rule> {
-    RULES.iter().find(|r| r.id == id)
+    RULES.iter().copied().find(|r| r.id == id)
 }
 
 /// The outcome of `herald lint`.
@@ -263,28 +68,33 @@ pub fn lint(root: &std::path::Path) -> Report {
     }
 }
 
-/// Drops diagnostics of rules disabled in herald.toml, and checks the disable list itself.
+/// Drops diagnostics of rules disabled in herald.toml, and checks the disable list itself: an
+/// unknown ID is a warning, and a registered rule that cannot be disabled (a load error, wherever
+/// it is found) is an error and stays reported.
 fn apply_config(set: &EventSet, diags: &mut Vec<Diagnostic>) {
     let Some(config) = &set.config else { return };
     for (id, span) in &config.lint_disable {
-        match find_rule(id) {
-            None => diags.push(
-                Diagnostic::warning("CONFIG_BAD_VALUE", format!("unknown lint rule `{id}`"))
+        match rules::Rule::find(id) {
+            Some(r) if !r.can_disable => diags.push(
+                Diagnostic::error(
+                    rules::CONFIG_BAD_VALUE,
+                    format!("`{id}` is an error that cannot be disabled"),
+                )
+                .at(*span)
+                .help("it reports input herald cannot load; fix the input instead"),
+            ),
+            Some(r) if RULES.contains(&r) => {}
+            _ => diags.push(
+                Diagnostic::warning(rules::CONFIG_BAD_VALUE, format!("unknown lint rule `{id}`"))
                     .at(*span)
                     .help(match crate::suggest::did_you_mean(id, RULES.iter().map(|r| r.id)) {
                         Some(suggestion) => format!("{suggestion} (`herald lint --rules` lists every rule)"),
                         None => "`herald lint --rules` lists every rule".to_owned(),
                     }),
             ),
-            Some(r) if r.group == Group::Load => diags.push(
-                Diagnostic::warning("CONFIG_BAD_VALUE", format!("rule `{id}` cannot be disabled"))
-                    .at(*span)
-                    .help("it reports input herald cannot load"),
-            ),
-            Some(_) => {}
         }
     }
-    diags.retain(|d| find_rule(d.rule).is_some_and(|r| r.group == Group::Load) || !config.is_disabled(d.rule));
+    diags.retain(|d| !d.rule.can_disable || !config.is_disabled(d.rule.id));
 }
 
 /// Protobuf style guide naming rules over every user proto type.
@@ -298,7 +108,7 @@ fn style(set: &EventSet, diags: &mut Vec<Diagnostic>) {
                 if !is_pascal(&ty.name) {
                     diags.push(
                         Diagnostic::warning(
-                            "MESSAGE_PASCAL_CASE",
+                            rules::MESSAGE_PASCAL_CASE,
                             format!("message name `{}` is not PascalCase", ty.name),
                         )
                         .at(ty.span)
@@ -309,7 +119,7 @@ fn style(set: &EventSet, diags: &mut Vec<Diagnostic>) {
                     if !is_lower_snake(&f.name) {
                         diags.push(
                             Diagnostic::warning(
-                                "FIELD_LOWER_SNAKE_CASE",
+                                rules::FIELD_LOWER_SNAKE_CASE,
                                 format!("field name `{}` is not lower_snake_case", f.name),
                             )
                             .at(f.span)
@@ -324,9 +134,12 @@ fn style(set: &EventSet, diags: &mut Vec<Diagnostic>) {
             TypeKind::Enum(e) => {
                 if !is_pascal(&ty.name) {
                     diags.push(
-                        Diagnostic::warning("ENUM_PASCAL_CASE", format!("enum name `{}` is not PascalCase", ty.name))
-                            .at(ty.span)
-                            .help(format!("rename it to `{}`", to_pascal(&ty.name))),
+                        Diagnostic::warning(
+                            rules::ENUM_PASCAL_CASE,
+                            format!("enum name `{}` is not PascalCase", ty.name),
+                        )
+                        .at(ty.span)
+                        .help(format!("rename it to `{}`", to_pascal(&ty.name))),
                     );
                 }
                 let prefix = format!("{}_", to_snake(&ty.name).to_uppercase());
@@ -334,7 +147,7 @@ fn style(set: &EventSet, diags: &mut Vec<Diagnostic>) {
                     if !is_upper_snake(&v.name) {
                         diags.push(
                             Diagnostic::warning(
-                                "ENUM_VALUE_UPPER_SNAKE_CASE",
+                                rules::ENUM_VALUE_UPPER_SNAKE_CASE,
                                 format!("enum value `{}` is not UPPER_SNAKE_CASE", v.name),
                             )
                             .at(v.span)
@@ -343,7 +156,7 @@ fn style(set: &EventSet, diags: &mut Vec<Diagnostic>) {
                     } else if !v.name.starts_with(&prefix) {
                         diags.push(
                             Diagnostic::warning(
-                                "ENUM_VALUE_PREFIX",
+                                rules::ENUM_VALUE_PREFIX,
                                 format!("enum value `{}` does not start with `{prefix}`", v.name),
                             )
                             .at(v.span)
@@ -355,8 +168,7 @@ fn style(set: &EventSet, diags: &mut Vec<Diagnostic>) {
                     }
                     if v.number == 0 && v.name != format!("{prefix}UNSPECIFIED") {
                         diags.push(
-                            Diagnostic::warning(
-                                "ENUM_ZERO_VALUE_SUFFIX",
+                            Diagnostic::warning(rules::ENUM_ZERO_VALUE_SUFFIX,
                                 format!(
                                     "the zero value of `{}` is `{}`, not `{prefix}UNSPECIFIED`",
                                     ty.name, v.name

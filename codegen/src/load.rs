@@ -1,6 +1,7 @@
 //! Loading a schema repo: find its files (herald.toml globs or a plain walk), read them safely,
 //! run both front ends and assemble one [`EventSet`] with the events validated.
 
+use crate::rules;
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
@@ -38,7 +39,7 @@ pub fn load(root: &Path) -> Result<LoadResult, Box<Unusable>> {
         Ok(m) => m,
         Err(e) => {
             diags.push(
-                Diagnostic::error("INPUT_MISSING", format!("cannot read `{}`: {e}", root.display()))
+                Diagnostic::error(rules::INPUT_MISSING, format!("cannot read `{}`: {e}", root.display()))
                     .help("pass the directory that holds herald.toml (or any directory of .proto/.avsc files)"),
             );
             return Err(unusable(sources, diags));
@@ -120,7 +121,7 @@ pub fn load(root: &Path) -> Result<LoadResult, Box<Unusable>> {
                 }
                 if covered.len() == before && !files.iter().any(|(_, n)| matcher.is_match(n)) {
                     diags.push(
-                        Diagnostic::warning("GLOB_NO_MATCH", format!("glob `{glob}` matches no schema file"))
+                        Diagnostic::warning(rules::GLOB_NO_MATCH, format!("glob `{glob}` matches no schema file"))
                             .at(*span)
                             .help("globs are relative to the repo root, e.g. \"user/**/*.proto\""),
                     );
@@ -163,7 +164,7 @@ pub fn load(root: &Path) -> Result<LoadResult, Box<Unusable>> {
                 if first.format == Format::Proto || ty.format == Format::Proto {
                     diags.push(
                         Diagnostic::error(
-                            "DUPLICATE_DEFINITION",
+                            rules::DUPLICATE_DEFINITION,
                             format!("`{}` is defined more than once", ty.full_name),
                         )
                         .at(ty.span)
@@ -215,7 +216,7 @@ pub fn load_config(root: &Path) -> Result<(Option<Config>, SourceMap, Vec<Diagno
     let mut diags = Vec::new();
     if !root.is_dir() {
         diags.push(
-            Diagnostic::error("INPUT_MISSING", format!("`{}` is not a directory", root.display()))
+            Diagnostic::error(rules::INPUT_MISSING, format!("`{}` is not a directory", root.display()))
                 .help("pass the schema repo: the directory that holds herald.toml"),
         );
         return Err(Box::new(Unusable {
@@ -239,7 +240,7 @@ fn read_text(path: &Path, root: &Path, sources: &mut SourceMap) -> Result<FileId
         let id = sources.add(name.clone(), Some(path.to_path_buf()), String::new());
         return Err(Box::new(
             Diagnostic::error(
-                "FILE_TOO_LARGE",
+                rules::FILE_TOO_LARGE,
                 format!("`{name}` is {size} bytes; herald reads schema files up to {MAX_FILE_BYTES}"),
             )
             .at(Span::file_start(id)),
@@ -250,7 +251,8 @@ fn read_text(path: &Path, root: &Path, sources: &mut SourceMap) -> Result<FileId
         Err(e) => {
             let id = sources.add(name.clone(), Some(path.to_path_buf()), String::new());
             return Err(Box::new(
-                Diagnostic::error("FILE_UNREADABLE", format!("cannot read `{name}`: {e}")).at(Span::file_start(id)),
+                Diagnostic::error(rules::FILE_UNREADABLE, format!("cannot read `{name}`: {e}"))
+                    .at(Span::file_start(id)),
             ));
         }
     };
@@ -264,7 +266,7 @@ fn read_text(path: &Path, root: &Path, sources: &mut SourceMap) -> Result<FileId
             // Offsets in the stored text are after the BOM, which the prefix up to the bad byte shares.
             let at = valid_up_to.saturating_sub(if bom { 3 } else { 0 });
             Err(Box::new(
-                Diagnostic::error("FILE_NOT_UTF8", format!("`{name}` is not valid UTF-8"))
+                Diagnostic::error(rules::FILE_NOT_UTF8, format!("`{name}` is not valid UTF-8"))
                     .at(Span::new(id, at, at + 3))
                     .label("invalid byte here")
                     .help("schema files must be UTF-8 text; re-save the file as UTF-8"),
@@ -325,7 +327,7 @@ fn walk(root: &Path, sources: &mut SourceMap, diags: &mut Vec<Diagnostic>) -> Ve
                 // The path itself is the location: an empty source entry so that it renders as one.
                 let id = sources.add(path, None, String::new());
                 diags.push(
-                    Diagnostic::warning("FILE_UNREADABLE", message)
+                    Diagnostic::warning(rules::FILE_UNREADABLE, message)
                         .at(Span::file_start(id))
                         .help("remove the link or point it outside the schema tree"),
                 );
@@ -340,7 +342,7 @@ fn compile_glob(glob: &str, span: Span, diags: &mut Vec<Diagnostic>) -> Option<G
     if path.is_absolute() || glob.starts_with('/') || path.components().any(|c| matches!(c, Component::ParentDir)) {
         diags.push(
             Diagnostic::error(
-                "GLOB_ESCAPES_REPO",
+                rules::GLOB_ESCAPES_REPO,
                 format!("glob `{glob}` reaches outside the schema repo"),
             )
             .at(span)
@@ -351,7 +353,9 @@ fn compile_glob(glob: &str, span: Span, diags: &mut Vec<Diagnostic>) -> Option<G
     match GlobBuilder::new(glob).literal_separator(true).build() {
         Ok(g) => Some(g.compile_matcher()),
         Err(e) => {
-            diags.push(Diagnostic::error("CONFIG_BAD_VALUE", format!("invalid glob `{glob}`: {}", e.kind())).at(span));
+            diags.push(
+                Diagnostic::error(rules::CONFIG_BAD_VALUE, format!("invalid glob `{glob}`: {}", e.kind())).at(span),
+            );
             None
         }
     }
@@ -385,15 +389,18 @@ fn build_events(set: &mut EventSet, diags: &mut Vec<Diagnostic>) {
             // A version that is there but not a string was reported where it is.
             None if diags
                 .iter()
-                .any(|d| d.rule == "EVENT_BAD_VERSION" && d.span.is_some_and(|s| within(s, anchor))) =>
+                .any(|d| d.rule == rules::EVENT_BAD_VERSION && d.span.is_some_and(|s| within(s, anchor))) =>
             {
                 None
             }
             None => {
                 diags.push(
-                    Diagnostic::error("EVENT_BAD_VERSION", format!("event `{}` has no version", ty.full_name))
-                        .at(anchor)
-                        .help(version_help),
+                    Diagnostic::error(
+                        rules::EVENT_BAD_VERSION,
+                        format!("event `{}` has no version", ty.full_name),
+                    )
+                    .at(anchor)
+                    .help(version_help),
                 );
                 None
             }
@@ -401,9 +408,12 @@ fn build_events(set: &mut EventSet, diags: &mut Vec<Diagnostic>) {
                 Some(version) => Some(version),
                 None => {
                     diags.push(
-                        Diagnostic::error("EVENT_BAD_VERSION", format!("version `{}` is not MAJOR.MINOR", v.value))
-                            .at(v.span)
-                            .help("write two whole numbers, e.g. \"1.2\""),
+                        Diagnostic::error(
+                            rules::EVENT_BAD_VERSION,
+                            format!("version `{}` is not MAJOR.MINOR", v.value),
+                        )
+                        .at(v.span)
+                        .help("write two whole numbers, e.g. \"1.2\""),
                     );
                     None
                 }
@@ -415,7 +425,7 @@ fn build_events(set: &mut EventSet, diags: &mut Vec<Diagnostic>) {
             Some(other) => {
                 let span = meta.kind.as_ref().map(|k| k.span).unwrap_or(anchor);
                 diags.push(
-                    Diagnostic::error("EVENT_UNKNOWN_KIND", format!("unknown kind `{other}`"))
+                    Diagnostic::error(rules::EVENT_UNKNOWN_KIND, format!("unknown kind `{other}`"))
                         .at(span)
                         .help("kind is EVENT (a fact, to any number of subscribers) or COMMAND (a request to one service)"),
                 );
@@ -423,9 +433,12 @@ fn build_events(set: &mut EventSet, diags: &mut Vec<Diagnostic>) {
             }
             None => {
                 diags.push(
-                    Diagnostic::error("EVENT_UNKNOWN_KIND", format!("event `{}` has no kind", ty.full_name))
-                        .at(anchor)
-                        .help(kind_help),
+                    Diagnostic::error(
+                        rules::EVENT_UNKNOWN_KIND,
+                        format!("event `{}` has no kind", ty.full_name),
+                    )
+                    .at(anchor)
+                    .help(kind_help),
                 );
                 None
             }
@@ -438,7 +451,7 @@ fn build_events(set: &mut EventSet, diags: &mut Vec<Diagnostic>) {
             None => {
                 diags.push(
                     Diagnostic::error(
-                        "EVENT_MISSING_PARTITION_KEY",
+                        rules::EVENT_MISSING_PARTITION_KEY,
                         format!("event `{}` has no partition key", ty.full_name),
                     )
                     .at(anchor)
@@ -464,7 +477,7 @@ fn build_events(set: &mut EventSet, diags: &mut Vec<Diagnostic>) {
         if let Some(first) = names.get(&key) {
             diags.push(
                 Diagnostic::error(
-                    "EVENT_DUPLICATE_NAME",
+                    rules::EVENT_DUPLICATE_NAME,
                     format!("event type name `{name}` is used twice for one MAJOR version"),
                 )
                 .at(name_span)
@@ -481,7 +494,7 @@ fn build_events(set: &mut EventSet, diags: &mut Vec<Diagnostic>) {
             if mode.is_none() {
                 diags.push(
                     Diagnostic::error(
-                        "EVENT_BAD_COMPATIBILITY",
+                        rules::EVENT_BAD_COMPATIBILITY,
                         format!("unknown compatibility mode `{}`", c.value),
                     )
                     .at(c.span)
@@ -502,7 +515,7 @@ fn build_events(set: &mut EventSet, diags: &mut Vec<Diagnostic>) {
             [] => {
                 diags.push(
                     Diagnostic::error(
-                        "EVENT_NOT_IN_SOURCE",
+                        rules::EVENT_NOT_IN_SOURCE,
                         format!(
                             "event `{}` is in a file that no source's `schemas` globs cover",
                             ty.full_name
@@ -518,7 +531,7 @@ fn build_events(set: &mut EventSet, diags: &mut Vec<Diagnostic>) {
                 let names: Vec<&str> = many.iter().map(|i| set.sources[*i].name.as_str()).collect();
                 diags.push(
                     Diagnostic::error(
-                        "EVENT_NOT_IN_SOURCE",
+                        rules::EVENT_NOT_IN_SOURCE,
                         format!(
                             "event `{}` is claimed by more than one source: {}",
                             ty.full_name,
@@ -564,7 +577,7 @@ fn check_partition_key(
         let names: Vec<&str> = m.fields.iter().map(|f| f.name.as_str()).collect();
         diags.push(
             Diagnostic::error(
-                "EVENT_PARTITION_KEY_UNKNOWN_FIELD",
+                rules::EVENT_PARTITION_KEY_UNKNOWN_FIELD,
                 format!("partition key `{}` names no field of `{}`", key.value, ty.full_name),
             )
             .at(key.span)
@@ -604,7 +617,7 @@ fn check_partition_key(
     if let Some(what) = what {
         diags.push(
             Diagnostic::error(
-                "EVENT_PARTITION_KEY_NOT_SCALAR",
+                rules::EVENT_PARTITION_KEY_NOT_SCALAR,
                 format!("partition key `{}` is {what}", key.value),
             )
             .at(key.span)

@@ -5,6 +5,7 @@
 //! version can be rebuilt as a model from the lock alone: transitive checks compare against every
 //! one of them.
 
+use crate::rules;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -64,7 +65,7 @@ impl Release {
 pub fn read(path: &Path, sources: &mut SourceMap) -> Result<Lock, Box<Diagnostic>> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         Box::new(Diagnostic::error(
-            "LOCK_INVALID",
+            rules::LOCK_INVALID,
             format!("cannot read {}: {e}", path.display()),
         ))
     })?;
@@ -73,7 +74,7 @@ pub fn read(path: &Path, sources: &mut SourceMap) -> Result<Lock, Box<Diagnostic
         let range = e.span().unwrap_or(0..0);
         Box::new(
             Diagnostic::error(
-                "LOCK_INVALID",
+                rules::LOCK_INVALID,
                 format!("{LOCK_FILE} is not a valid lock file: {}", e.message()),
             )
             .at(Span::new(id, range.start, range.end))

@@ -15,6 +15,7 @@
 //! *Invariant: without the `kafka` feature this module reads herald.toml only; nothing here
 //! pulls a Kafka client into a build script.*
 
+use crate::rules;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -76,7 +77,7 @@ pub fn declared(config: &Config) -> Result<Vec<DeclaredTopic>, Vec<Diagnostic>> 
         if let Some(reason) = invalid_topic_name(&source.topic) {
             diags.push(
                 Diagnostic::error(
-                    "TOPIC_NAME_INVALID",
+                    rules::TOPIC_NAME_INVALID,
                     format!(
                         "source `{}` publishes to `{}`, which cannot be a Kafka topic: {reason}",
                         source.name, source.topic
@@ -109,7 +110,7 @@ pub fn declared(config: &Config) -> Result<Vec<DeclaredTopic>, Vec<Diagnostic>> 
         } else if topic.partitions != partitions {
             diags.push(
                 Diagnostic::error(
-                    "TOPIC_PARTITIONS_CONFLICT",
+                    rules::TOPIC_PARTITIONS_CONFLICT,
                     format!(
                         "source `{}` declares {partitions} partitions for topic `{}`, source `{first_name}` {}",
                         source.name, topic.name, topic.partitions

@@ -37,7 +37,7 @@ fn enabled_rules(case: &Path) -> BTreeSet<String> {
                 Some(item) => match Category::parse(item) {
                     Some(c) => ids.extend(compat::rules_in(&[c]).into_iter().map(str::to_owned)),
                     None => match compat::DEPRECATED.iter().find(|(old, _)| *old == item) {
-                        Some((_, replacements)) => ids.extend(replacements.iter().map(|r| (*r).to_owned())),
+                        Some((_, replacements)) => ids.extend(replacements.iter().map(|r| r.id.to_owned())),
                         None => {
                             ids.insert(item.to_owned());
                         }

@@ -604,7 +604,7 @@ mod bad_input {
         };
         check::check(&old, &new, &options)
             .iter()
-            .map(|f| f.finding.rule)
+            .map(|f| f.finding.rule.id)
             .collect()
     }
 

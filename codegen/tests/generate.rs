@@ -67,7 +67,7 @@ fn consume_filters_events_and_unknown_names_are_errors() {
     };
     let (code, diags) = rust::generate(&set, &wrong);
     assert!(code.is_none());
-    let rules: Vec<&str> = diags.iter().map(|d| d.rule).collect();
+    let rules: Vec<&str> = diags.iter().map(|d| d.rule.id).collect();
     assert_eq!(rules, ["CODEGEN_UNKNOWN_SOURCE", "CODEGEN_UNKNOWN_EVENT"]);
 }
 

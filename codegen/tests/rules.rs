@@ -55,7 +55,7 @@ fn render(found: &[CheckFinding], set: &herald_codegen::EventSet) -> String {
                 .unwrap_or_else(|| "-".to_owned());
             format!("{} {at} {:?}", f.finding.rule, f.severity)
                 .to_lowercase()
-                .replacen(&f.finding.rule.to_lowercase(), f.finding.rule, 1)
+                .replacen(&f.finding.rule.id.to_lowercase(), f.finding.rule.id, 1)
         })
         .collect();
     lines.sort();
@@ -98,4 +98,83 @@ fn every_rule_has_a_fixture_that_triggers_it() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Every rule ID a snapshot or a fixture's expectation names is in the one registry, and the
+/// registry's IDs are unique: an ID printed anywhere is one herald can report and `herald rules` /
+/// `herald lint --rules` (or the registry's other sections) describe.
+#[test]
+fn every_rule_id_in_snapshots_and_expectations_is_registered() {
+    use herald_codegen::rules::{Rule, ALL};
+    let mut ids: Vec<&str> = ALL.iter().map(|r| r.id).collect();
+    ids.sort_unstable();
+    let registered = ids.len();
+    ids.dedup();
+    assert_eq!(ids.len(), registered, "a rule ID is registered twice");
+
+    let tests = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let files = |dir: PathBuf| -> Vec<PathBuf> {
+        let mut out: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        out.sort();
+        out
+    };
+    // (where, rule ID) for every mention.
+    let mut mentions: Vec<(String, String)> = Vec::new();
+    let mut after = |text: &str, marker: &str, end: char, at: &Path| {
+        for (i, _) in text.match_indices(marker) {
+            let rest = &text[i + marker.len()..];
+            if let Some(id) = rest.split(end).next() {
+                mentions.push((at.display().to_string(), id.to_owned()));
+            }
+        }
+    };
+    for snap in files(tests.join("snapshots")) {
+        let text = String::from_utf8_lossy(&std::fs::read(&snap).expect("read snapshot")).into_owned();
+        after(&text, "error[", ']', &snap);
+        after(&text, "warning[", ']', &snap);
+        after(&text, "\"rule\": \"", '"', &snap);
+    }
+    for dir in files(tests.join("fixtures/rules")).into_iter().filter(|p| p.is_dir()) {
+        let path = dir.join("expected.txt");
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        for line in text.lines().filter(|l| !l.is_empty()) {
+            let id = line.split(' ').next().unwrap_or_default();
+            mentions.push((path.display().to_string(), id.to_owned()));
+        }
+    }
+    for dir in files(tests.join("fixtures/lint")).into_iter().filter(|p| p.is_dir()) {
+        let path = dir.join("CASE.md");
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        // A case that expects one rule starts with `RULE_ID:`.
+        if let Some((head, _)) = text.split_once(':') {
+            if !head.is_empty() && head.chars().all(|c| c.is_ascii_uppercase() || c == '_') {
+                mentions.push((path.display().to_string(), head.to_owned()));
+            }
+        }
+    }
+    let unregistered: Vec<String> = mentions
+        .iter()
+        .filter(|(_, id)| Rule::find(id).is_none())
+        .map(|(at, id)| format!("{at}: `{id}` is not registered"))
+        .collect();
+    assert!(unregistered.is_empty(), "{}", unregistered.join("\n"));
+    let mut distinct: Vec<&str> = mentions.iter().map(|(_, id)| id.as_str()).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert!(
+        distinct.len() >= 80,
+        "only {} distinct rule IDs found: {distinct:?}",
+        distinct.len()
+    );
+    for id in [
+        "PROTO_ENUM_VALUES",
+        "PROTO_FIELD_NUMBER",
+        "TOPIC_NAME_INVALID",
+        "CONFIG_BAD_VALUE",
+    ] {
+        assert!(distinct.contains(&id), "{id} not found in any snapshot");
+    }
 }

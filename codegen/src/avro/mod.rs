@@ -5,6 +5,7 @@
 //! and defaults itself, then asks apache-avro's own parser for a second opinion so that nothing
 //! it accepts is rejected at run time.
 
+use crate::rules;
 use std::collections::{BTreeMap, BTreeSet};
 
 use jsonc_parser::ast::{Array, Object, ObjectProp, Value};
@@ -84,8 +85,7 @@ pub fn load(sources: &SourceMap, files: &[FileId], diags: &mut Vec<Diagnostic>) 
         }
         if tops.is_empty() || !matches!(value, Value::Object(_) | Value::Array(_)) {
             diags.push(
-                Diagnostic::error(
-                    "AVRO_SCHEMA",
+                Diagnostic::error(rules::AVRO_SCHEMA,
                     format!("an .avsc file must hold a named schema or an array of them, found {}", kind_of(value)),
                 )
                 .at(span_of(*file, value))
@@ -111,7 +111,7 @@ pub fn load(sources: &SourceMap, files: &[FileId], diags: &mut Vec<Diagnostic>) 
                     } else {
                         walker.diags.push(
                             Diagnostic::error(
-                                "AVRO_SCHEMA",
+                                rules::AVRO_SCHEMA,
                                 "a top-level schema must be a named type (record, enum or fixed)",
                             )
                             .at(span_of(*file, top))
@@ -123,7 +123,7 @@ pub fn load(sources: &SourceMap, files: &[FileId], diags: &mut Vec<Diagnostic>) 
                 _ => {
                     walker.diags.push(
                         Diagnostic::error(
-                            "AVRO_SCHEMA",
+                            rules::AVRO_SCHEMA,
                             format!("expected a named schema definition, found {}", kind_of(top)),
                         )
                         .at(span_of(*file, top)),
@@ -168,7 +168,7 @@ pub fn load(sources: &SourceMap, files: &[FileId], diags: &mut Vec<Diagnostic>) 
                 });
                 if let Some(e) = result.unwrap_or_else(|| Some("apache-avro failed on this schema".to_owned())) {
                     diags.push(
-                        Diagnostic::error("AVRO_SCHEMA", format!("apache-avro rejects this schema: {e}"))
+                        Diagnostic::error(rules::AVRO_SCHEMA, format!("apache-avro rejects this schema: {e}"))
                             .at(Span::new(span.file, span.start as usize, span.start as usize + 1)),
                     );
                 }
@@ -199,7 +199,7 @@ pub fn with_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Option<T> {
 fn parse_json<'a>(file: FileId, text: &'a str, diags: &mut Vec<Diagnostic>) -> Option<(Value<'a>, bool)> {
     if text.trim().is_empty() {
         diags.push(
-            Diagnostic::error("AVRO_JSON_SYNTAX", "empty .avsc file")
+            Diagnostic::error(rules::AVRO_JSON_SYNTAX, "empty .avsc file")
                 .at(Span::file_start(file))
                 .help("an .avsc file holds one JSON schema; delete the file if it is not needed"),
         );
@@ -208,7 +208,7 @@ fn parse_json<'a>(file: FileId, text: &'a str, diags: &mut Vec<Diagnostic>) -> O
     if let Some(at) = too_deep(text) {
         diags.push(
             Diagnostic::error(
-                "AVRO_JSON_SYNTAX",
+                rules::AVRO_JSON_SYNTAX,
                 format!("JSON nested deeper than {MAX_DEPTH} levels"),
             )
             .at(Span::new(file, at, at + 1))
@@ -234,14 +234,16 @@ fn parse_json<'a>(file: FileId, text: &'a str, diags: &mut Vec<Diagnostic>) -> O
                 Some((v, strict))
             }
             None => {
-                diags.push(Diagnostic::error("AVRO_JSON_SYNTAX", "no JSON value in file").at(Span::file_start(file)));
+                diags.push(
+                    Diagnostic::error(rules::AVRO_JSON_SYNTAX, "no JSON value in file").at(Span::file_start(file)),
+                );
                 None
             }
         },
         Err(e) => {
             let r = e.range();
             diags.push(
-                Diagnostic::error("AVRO_JSON_SYNTAX", format!("invalid JSON: {}", e.kind()))
+                Diagnostic::error(rules::AVRO_JSON_SYNTAX, format!("invalid JSON: {}", e.kind()))
                     .at(Span::new(file, r.start, r.end))
                     .help("an .avsc file must be strict JSON (no comments, no trailing commas)"),
             );
@@ -275,7 +277,7 @@ fn strict_json_error(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> b
         "an .avsc file must be strict JSON (no comments, no trailing commas)"
     };
     diags.push(
-        Diagnostic::error("AVRO_JSON_SYNTAX", format!("invalid JSON: {what}"))
+        Diagnostic::error(rules::AVRO_JSON_SYNTAX, format!("invalid JSON: {what}"))
             .at(Span::new(file, at, end))
             .help(help),
     );
@@ -454,7 +456,7 @@ impl Walker<'_> {
         Span::new(self.file, r.0, r.1)
     }
 
-    fn err(&mut self, rule: &'static str, message: impl Into<String>, at: (usize, usize)) -> &mut Diagnostic {
+    fn err(&mut self, rule: &'static rules::Rule, message: impl Into<String>, at: (usize, usize)) -> &mut Diagnostic {
         let d = Diagnostic::error(rule, message).at(self.span(at));
         self.diags.push(d);
         let last = self.diags.len() - 1;
@@ -469,8 +471,12 @@ impl Walker<'_> {
             Value::Object(o) => self.complex(o, enclosing, depth),
             other => {
                 let r = range_of(other);
-                self.err("AVRO_SCHEMA", format!("expected a schema, found {}", kind_of(other)), r)
-                    .help = Some("a schema is a type name string, an object, or an array (union)".into());
+                self.err(
+                    rules::AVRO_SCHEMA,
+                    format!("expected a schema, found {}", kind_of(other)),
+                    r,
+                )
+                .help = Some("a schema is a type name string, an object, or an array (union)".into());
                 TypeRef::Scalar(Scalar::Null)
             }
         }
@@ -513,7 +519,7 @@ impl Walker<'_> {
                     PRIMITIVES.join(", ")
                 )
             });
-        self.err("AVRO_TYPE_UNRESOLVED", format!("unknown type `{name}`"), at)
+        self.err(rules::AVRO_TYPE_UNRESOLVED, format!("unknown type `{name}`"), at)
             .help = Some(suggestion);
         TypeRef::Named(candidates.into_iter().next().unwrap_or_default())
     }
@@ -524,7 +530,7 @@ impl Walker<'_> {
         for v in &a.elements {
             if let Value::Array(inner) = v {
                 self.err(
-                    "AVRO_SCHEMA",
+                    rules::AVRO_SCHEMA,
                     "a union may not directly contain another union",
                     (inner.range.start, inner.range.end),
                 );
@@ -534,7 +540,7 @@ impl Walker<'_> {
             let key = union_key(&t);
             if seen.contains(&key) {
                 self.err(
-                    "AVRO_SCHEMA",
+                    rules::AVRO_SCHEMA,
                     format!("union has more than one branch of type `{key}`"),
                     range_of(v),
                 );
@@ -543,7 +549,7 @@ impl Walker<'_> {
             branches.push(t);
         }
         if branches.is_empty() {
-            self.err("AVRO_SCHEMA", "empty union", (a.range.start, a.range.end));
+            self.err(rules::AVRO_SCHEMA, "empty union", (a.range.start, a.range.end));
         }
         TypeRef::Union(branches)
     }
@@ -551,7 +557,7 @@ impl Walker<'_> {
     fn complex(&mut self, o: &Object<'_>, enclosing: &str, depth: usize) -> TypeRef {
         let Some(type_prop) = prop(o, "type") else {
             self.err(
-                "AVRO_SCHEMA",
+                rules::AVRO_SCHEMA,
                 "schema object has no \"type\"",
                 (o.range.start, o.range.end),
             );
@@ -572,7 +578,7 @@ impl Walker<'_> {
                 Some(p) => TypeRef::Array(Box::new(self.schema(&p.value, enclosing, depth + 1))),
                 None => {
                     self.err(
-                        "AVRO_SCHEMA",
+                        rules::AVRO_SCHEMA,
                         "array schema has no \"items\"",
                         (o.range.start, o.range.end),
                     );
@@ -586,7 +592,7 @@ impl Walker<'_> {
                 ),
                 None => {
                     self.err(
-                        "AVRO_SCHEMA",
+                        rules::AVRO_SCHEMA,
                         "map schema has no \"values\"",
                         (o.range.start, o.range.end),
                     );
@@ -642,7 +648,7 @@ impl Walker<'_> {
                     _ => {
                         self.diags.push(
                             Diagnostic::warning(
-                                "AVRO_LOGICAL_TYPE_IGNORED",
+                                rules::AVRO_LOGICAL_TYPE_IGNORED,
                                 "decimal needs a positive \"precision\" and a \"scale\" between 0 and the precision",
                             )
                             .at(self.span(at))
@@ -666,7 +672,7 @@ impl Walker<'_> {
             other => {
                 self.diags.push(
                     Diagnostic::warning(
-                        "AVRO_LOGICAL_TYPE_IGNORED",
+                        rules::AVRO_LOGICAL_TYPE_IGNORED,
                         format!("logical type `{other}` does not apply to this type and is ignored"),
                     )
                     .at(self.span(at))
@@ -685,7 +691,7 @@ impl Walker<'_> {
     fn named(&mut self, o: &Object<'_>, enclosing: &str, what: &str) -> Option<(String, String, Span, Vec<String>)> {
         let Some((at, name)) = str_prop(o, "name") else {
             self.err(
-                "AVRO_SCHEMA",
+                rules::AVRO_SCHEMA,
                 format!("{what} has no \"name\""),
                 (o.range.start, o.range.end),
             );
@@ -694,18 +700,22 @@ impl Walker<'_> {
         let ns = str_prop(o, "namespace");
         if let Some((nat, ns)) = &ns {
             if !valid_namespace(ns) {
-                self.err("AVRO_INVALID_NAME", format!("invalid namespace `{ns}`"), *nat)
+                self.err(rules::AVRO_INVALID_NAME, format!("invalid namespace `{ns}`"), *nat)
                     .help = Some("namespaces are dot-separated names, each [A-Za-z_][A-Za-z0-9_]*".into());
             }
         }
         let full = full_name(&name, ns.as_ref().map(|n| n.1.as_str()), enclosing);
         let short = full.rsplit('.').next().unwrap_or(&full).to_owned();
         if !valid_namespace(namespace_of(&full)) || !valid_name(&short) {
-            self.err("AVRO_INVALID_NAME", format!("invalid {what} name `{name}`"), at)
+            self.err(rules::AVRO_INVALID_NAME, format!("invalid {what} name `{name}`"), at)
                 .help = Some("Avro names start with a letter or `_` and hold only letters, digits and `_`".into());
         }
         if PRIMITIVES.contains(&short.as_str()) && !full.contains('.') {
-            self.err("AVRO_INVALID_NAME", format!("`{name}` is a primitive type name"), at);
+            self.err(
+                rules::AVRO_INVALID_NAME,
+                format!("`{name}` is a primitive type name"),
+                at,
+            );
         }
         let mut aliases = Vec::new();
         if let Some(p) = prop(o, "aliases") {
@@ -715,14 +725,14 @@ impl Walker<'_> {
                         match v {
                             Value::StringLit(s) => aliases.push(full_name(&s.value, None, namespace_of(&full))),
                             other => {
-                                self.err("AVRO_SCHEMA", "aliases must be strings", range_of(other));
+                                self.err(rules::AVRO_SCHEMA, "aliases must be strings", range_of(other));
                             }
                         }
                     }
                 }
                 other => {
                     self.err(
-                        "AVRO_SCHEMA",
+                        rules::AVRO_SCHEMA,
                         "\"aliases\" must be an array of strings",
                         range_of(other),
                     );
@@ -733,10 +743,13 @@ impl Walker<'_> {
         if let Some(first) = self.types.iter().find(|t| t.full_name == full) {
             let first_span = first.span;
             self.diags.push(
-                Diagnostic::error("DUPLICATE_DEFINITION", format!("`{full}` is defined more than once"))
-                    .at(self.span(at))
-                    .related(first_span, "first defined here")
-                    .help("define a named type once and refer to it by name elsewhere"),
+                Diagnostic::error(
+                    rules::DUPLICATE_DEFINITION,
+                    format!("`{full}` is defined more than once"),
+                )
+                .at(self.span(at))
+                .related(first_span, "first defined here")
+                .help("define a named type once and refer to it by name elsewhere"),
             );
             return None;
         }
@@ -781,7 +794,7 @@ impl Walker<'_> {
                 let mut seen: BTreeMap<String, Span> = BTreeMap::new();
                 for f in &a.elements {
                     let Value::Object(fo) = f else {
-                        self.err("AVRO_SCHEMA", "a field must be an object", range_of(f));
+                        self.err(rules::AVRO_SCHEMA, "a field must be an object", range_of(f));
                         continue;
                     };
                     if let Some(field) = self.field(fo, &ns, depth) {
@@ -789,7 +802,7 @@ impl Walker<'_> {
                             let first = *first;
                             self.diags.push(
                                 Diagnostic::error(
-                                    "AVRO_DUPLICATE_FIELD",
+                                    rules::AVRO_DUPLICATE_FIELD,
                                     format!("field `{}` is declared twice in `{full}`", field.name),
                                 )
                                 .at(field.span)
@@ -803,11 +816,11 @@ impl Walker<'_> {
                 }
             }
             Some(other) => {
-                self.err("AVRO_SCHEMA", "\"fields\" must be an array", range_of(other));
+                self.err(rules::AVRO_SCHEMA, "\"fields\" must be an array", range_of(other));
             }
             None => {
                 self.err(
-                    "AVRO_SCHEMA",
+                    rules::AVRO_SCHEMA,
                     format!("record `{full}` has no \"fields\""),
                     (o.range.start, o.range.end),
                 );
@@ -826,15 +839,19 @@ impl Walker<'_> {
 
     fn field(&mut self, fo: &Object<'_>, ns: &str, depth: usize) -> Option<Field> {
         let Some((at, name)) = str_prop(fo, "name") else {
-            self.err("AVRO_SCHEMA", "field has no \"name\"", (fo.range.start, fo.range.end));
+            self.err(
+                rules::AVRO_SCHEMA,
+                "field has no \"name\"",
+                (fo.range.start, fo.range.end),
+            );
             return None;
         };
         if !valid_name(&name) {
-            self.err("AVRO_INVALID_NAME", format!("invalid field name `{name}`"), at)
+            self.err(rules::AVRO_INVALID_NAME, format!("invalid field name `{name}`"), at)
                 .help = Some("Avro names start with a letter or `_` and hold only letters, digits and `_`".into());
         }
         let Some(type_prop) = prop(fo, "type") else {
-            self.err("AVRO_SCHEMA", format!("field `{name}` has no \"type\""), at);
+            self.err(rules::AVRO_SCHEMA, format!("field `{name}` has no \"type\""), at);
             return None;
         };
         let ty = self.schema(&type_prop.value, ns, depth + 1);
@@ -843,7 +860,7 @@ impl Walker<'_> {
             if let Err(why) = self.check_default(&ty, value, 0) {
                 let help = default_help(&ty);
                 self.err(
-                    "AVRO_BAD_DEFAULT",
+                    rules::AVRO_BAD_DEFAULT,
                     format!("default of field `{name}` does not match its type: {why}"),
                     *dat,
                 )
@@ -959,20 +976,23 @@ impl Walker<'_> {
             Some(Value::Array(a)) => {
                 for (i, v) in a.elements.iter().enumerate() {
                     let Value::StringLit(s) = v else {
-                        self.err("AVRO_SCHEMA", "enum symbols must be strings", range_of(v));
+                        self.err(rules::AVRO_SCHEMA, "enum symbols must be strings", range_of(v));
                         continue;
                     };
                     let at = (s.range.start, s.range.end);
                     if !valid_name(&s.value) {
-                        self.err("AVRO_INVALID_NAME", format!("invalid enum symbol `{}`", s.value), at)
-                            .help =
-                            Some("symbols start with a letter or `_` and hold only letters, digits and `_`".into());
+                        self.err(
+                            rules::AVRO_INVALID_NAME,
+                            format!("invalid enum symbol `{}`", s.value),
+                            at,
+                        )
+                        .help = Some("symbols start with a letter or `_` and hold only letters, digits and `_`".into());
                     }
                     if let Some(first) = values.iter().find(|x| x.name == s.value) {
                         let first = first.span;
                         self.diags.push(
                             Diagnostic::error(
-                                "AVRO_DUPLICATE_SYMBOL",
+                                rules::AVRO_DUPLICATE_SYMBOL,
                                 format!("symbol `{}` appears twice in `{full}`", s.value),
                             )
                             .at(self.span(at))
@@ -990,7 +1010,7 @@ impl Walker<'_> {
             }
             _ => {
                 self.err(
-                    "AVRO_SCHEMA",
+                    rules::AVRO_SCHEMA,
                     format!("enum `{full}` needs a \"symbols\" array"),
                     (o.range.start, o.range.end),
                 );
@@ -1002,7 +1022,7 @@ impl Walker<'_> {
                 Value::StringLit(s) if values.iter().any(|v| v.name == s.value) => default = Some(s.value.to_string()),
                 other => {
                     self.err(
-                        "AVRO_ENUM_BAD_DEFAULT",
+                        rules::AVRO_ENUM_BAD_DEFAULT,
                         format!("enum default of `{full}` is not one of its symbols"),
                         range_of(other),
                     )
@@ -1029,7 +1049,7 @@ impl Walker<'_> {
             Some(s) => s,
             None => {
                 self.err(
-                    "AVRO_SCHEMA",
+                    rules::AVRO_SCHEMA,
                     format!("fixed `{full}` needs a non-negative integer \"size\""),
                     (o.range.start, o.range.end),
                 );
@@ -1044,8 +1064,12 @@ impl Walker<'_> {
     fn event_meta(&mut self, o: &Object<'_>) -> Option<EventMeta> {
         let p = prop(o, "herald")?;
         let Value::Object(h) = &p.value else {
-            self.err("EVENT_METADATA", "\"herald\" must be an object", range_of(&p.value))
-                .help =
+            self.err(
+                rules::EVENT_METADATA,
+                "\"herald\" must be an object",
+                range_of(&p.value),
+            )
+            .help =
                 Some("e.g. \"herald\": {\"version\": \"1.0\", \"kind\": \"event\", \"partitionKey\": \"id\"}".into());
             return None;
         };
@@ -1063,7 +1087,7 @@ impl Walker<'_> {
                 Value::NumberLit(n) if key == "version" => {
                     // One error, saying what to write (the missing version is not reported again).
                     self.err(
-                        "EVENT_BAD_VERSION",
+                        rules::EVENT_BAD_VERSION,
                         format!("version must be a string, found the number {}", n.value),
                         (n.range.start, n.range.end),
                     )
@@ -1078,8 +1102,12 @@ impl Walker<'_> {
                     continue;
                 }
                 other => {
-                    self.err("EVENT_METADATA", format!("\"{key}\" must be a string"), range_of(other))
-                        .help = Some(format!("write it in quotes: \"{key}\": \"...\""));
+                    self.err(
+                        rules::EVENT_METADATA,
+                        format!("\"{key}\" must be a string"),
+                        range_of(other),
+                    )
+                    .help = Some(format!("write it in quotes: \"{key}\": \"...\""));
                     continue;
                 }
             };
@@ -1088,7 +1116,7 @@ impl Walker<'_> {
                 Some(k) => *k,
                 None => {
                     self.err(
-                        "EVENT_METADATA",
+                        rules::EVENT_METADATA,
                         format!("unknown herald metadata key \"{key}\""),
                         (entry.range.start, entry.range.end),
                     )
@@ -1269,7 +1297,7 @@ fn check_recursion(types: &[TypeDef], diags: &mut Vec<Diagnostic>) {
         if t.format == Format::Avro && !finite.contains(t.full_name.as_str()) {
             diags.push(
                 Diagnostic::error(
-                    "AVRO_UNBOUNDED_RECURSION",
+                    rules::AVRO_UNBOUNDED_RECURSION,
                     format!(
                         "record `{}` contains itself with no way to stop: no value of it can ever be written",
                         t.full_name

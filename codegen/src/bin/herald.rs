@@ -362,9 +362,9 @@ fn main() -> ExitCode {
                 let cats = if r.categories.is_empty() {
                     "-".to_owned()
                 } else {
-                    r.categories.join(",")
+                    r.categories.iter().map(|c| c.name()).collect::<Vec<_>>().join(",")
                 };
-                outln!("{:<44} {:<6} {:<28} {}", r.id, r.format, cats, r.purpose);
+                outln!("{:<44} {:<6} {:<28} {}", r.id, r.format.name(), cats, r.purpose);
             }
             ExitCode::SUCCESS
         }

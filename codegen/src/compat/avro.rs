@@ -50,13 +50,14 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::model::{EventSet, Field, Logical, Scalar, TypeDef, TypeId, TypeKind, TypeRef};
+use crate::rules::{self, Rule};
 use crate::span::Span;
 
 /// One way a reader cannot read data written with a writer schema.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AvroIssue {
-    /// Stable rule ID, e.g. "AVRO_READER_FIELD_MISSING_DEFAULT".
-    pub rule: &'static str,
+    /// The registered rule, e.g. [`rules::AVRO_READER_FIELD_MISSING_DEFAULT`].
+    pub rule: &'static Rule,
     /// Path to the offending element, e.g. "record acme.Invoice / field amount / union branch 1".
     pub path: String,
     pub message: String,
@@ -68,60 +69,28 @@ pub struct AvroIssue {
 }
 
 /// The reader's type cannot read the writer's, and no promotion applies.
-pub const TYPE_MISMATCH: &str = "AVRO_TYPE_MISMATCH";
+pub const TYPE_MISMATCH: &Rule = rules::AVRO_TYPE_MISMATCH;
 /// Named types (record, enum, fixed) whose names differ, with no reader alias for the writer's name.
-pub const NAME_MISMATCH: &str = "AVRO_NAME_MISMATCH";
+pub const NAME_MISMATCH: &Rule = rules::AVRO_NAME_MISMATCH;
 /// A reader field the writer does not have, with no default.
-pub const READER_FIELD_MISSING_DEFAULT: &str = "AVRO_READER_FIELD_MISSING_DEFAULT";
+pub const READER_FIELD_MISSING_DEFAULT: &Rule = rules::AVRO_READER_FIELD_MISSING_DEFAULT;
 /// A reader field that matches two writer fields (one by name, one by alias, or two aliases).
-pub const READER_FIELD_AMBIGUOUS: &str = "AVRO_READER_FIELD_AMBIGUOUS";
+pub const READER_FIELD_AMBIGUOUS: &Rule = rules::AVRO_READER_FIELD_AMBIGUOUS;
 /// Writer enum symbols the reader lacks, with no reader enum default.
-pub const ENUM_SYMBOL_MISSING: &str = "AVRO_ENUM_SYMBOL_MISSING";
+pub const ENUM_SYMBOL_MISSING: &Rule = rules::AVRO_ENUM_SYMBOL_MISSING;
 /// Fixed types of different sizes.
-pub const FIXED_SIZE_MISMATCH: &str = "AVRO_FIXED_SIZE_MISMATCH";
+pub const FIXED_SIZE_MISMATCH: &Rule = rules::AVRO_FIXED_SIZE_MISMATCH;
 /// A reader union with no branch that can read the writer's type.
-pub const UNION_BRANCH_MISSING: &str = "AVRO_UNION_BRANCH_MISSING";
+pub const UNION_BRANCH_MISSING: &Rule = rules::AVRO_UNION_BRANCH_MISSING;
 /// Two decimals with a different precision or scale (the specification's rule; see the module doc).
-pub const DECIMAL_CHANGED: &str = "AVRO_DECIMAL_CHANGED";
+pub const DECIMAL_CHANGED: &Rule = rules::AVRO_DECIMAL_CHANGED;
 /// A type named in the check or in a schema that the model does not define.
-pub const TYPE_NOT_FOUND: &str = "AVRO_TYPE_NOT_FOUND";
+pub const TYPE_NOT_FOUND: &Rule = rules::AVRO_TYPE_NOT_FOUND;
 /// Schemas nested deeper than herald follows.
-pub const CHECK_TOO_DEEP: &str = "AVRO_CHECK_TOO_DEEP";
+pub const CHECK_TOO_DEEP: &Rule = rules::AVRO_CHECK_TOO_DEEP;
 
 /// Every rule ID [`can_read`] reports, with its one-line purpose.
-pub const RULES: &[(&str, &str)] = &[
-    (
-        TYPE_MISMATCH,
-        "the reader's type cannot read the writer's and no promotion applies",
-    ),
-    (
-        NAME_MISMATCH,
-        "a record, enum or fixed was renamed without a reader alias for the writer's name",
-    ),
-    (
-        READER_FIELD_MISSING_DEFAULT,
-        "a reader field the writer lacks has no default",
-    ),
-    (
-        READER_FIELD_AMBIGUOUS,
-        "a reader field matches two writer fields through its name and aliases",
-    ),
-    (
-        ENUM_SYMBOL_MISSING,
-        "writer enum symbols are missing from a reader enum without a default",
-    ),
-    (FIXED_SIZE_MISMATCH, "a fixed type changed size"),
-    (
-        UNION_BRANCH_MISSING,
-        "no branch of a reader union can read the writer's type",
-    ),
-    (
-        DECIMAL_CHANGED,
-        "a decimal changed precision or scale (the specification's rule, stricter than the reference)",
-    ),
-    (TYPE_NOT_FOUND, "a type is not defined in the loaded schemas"),
-    (CHECK_TOO_DEEP, "the schemas nest deeper than herald checks"),
-];
+pub use crate::rules::AVRO_RULES as RULES;
 
 /// Deepest nesting (types within types, named or not) that the check follows.
 pub const MAX_DEPTH: usize = 400;
@@ -155,7 +124,7 @@ pub fn can_read_type(reader: &EventSet, r: &TypeRef, writer: &EventSet, w: &Type
             issue.path = format!("type {reader_type}");
         }
     }
-    let top = |rule: &'static str, message: String, hint: &'static str| AvroIssue {
+    let top = |rule: &'static Rule, message: String, hint: &'static str| AvroIssue {
         rule,
         path: format!("type {reader_type}"),
         message,
@@ -363,7 +332,7 @@ struct Ctx {
 }
 
 impl Ctx {
-    fn issue(&self, rule: &'static str, message: String, hint: &'static str) -> AvroIssue {
+    fn issue(&self, rule: &'static Rule, message: String, hint: &'static str) -> AvroIssue {
         AvroIssue {
             rule,
             path: self.path.join(" / "),
@@ -814,7 +783,7 @@ mod tests {
         for issue in &issues {
             assert!(!issue.path.is_empty(), "{issue:?}");
             assert!(!issue.hint.is_empty(), "{issue:?}");
-            assert!(RULES.iter().any(|(id, _)| *id == issue.rule), "{issue:?}");
+            assert!(RULES.contains(&issue.rule), "{issue:?}");
         }
         issues
     }
@@ -829,7 +798,7 @@ mod tests {
         record(&format!(r#"{{"name": "v", "type": {ty}}}"#))
     }
 
-    fn rules(issues: &[AvroIssue]) -> Vec<&'static str> {
+    fn rules(issues: &[AvroIssue]) -> Vec<&'static Rule> {
         issues.iter().map(|i| i.rule).collect()
     }
 
@@ -1442,14 +1411,14 @@ mod tests {
 
     #[test]
     fn rule_ids_are_unique_and_prefixed() {
-        let mut ids: Vec<&str> = RULES.iter().map(|(id, _)| *id).collect();
+        let mut ids: Vec<&str> = RULES.iter().map(|r| r.id).collect();
         assert!(ids.iter().all(|id| id.starts_with("AVRO_")));
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), RULES.len());
         // Distinct from the loader's and lint's rule IDs (which are also AVRO_*).
-        for (id, _) in RULES {
-            assert!(crate::lint::find_rule(id).is_none(), "{id} is also a lint rule");
+        for r in RULES {
+            assert!(crate::lint::find_rule(r.id).is_none(), "{} is also a lint rule", r.id);
         }
     }
 

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::{avro, proto, Category, Finding};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{Event, EventSet, Format, Mode, TypeKind};
+use crate::rules::{self, Rule};
 use crate::span::{SourceMap, Span};
 
 /// What to check.
@@ -61,7 +62,7 @@ impl<'a> Filter<'a> {
     /// Whether `f` is hidden: its rule is excepted, or the file it is reported in (the new
     /// side's, else the baseline's) is ignored, for every rule or for its rule.
     fn hides(&self, f: &CheckFinding, new: &SourceMap, old: Option<&SourceMap>) -> bool {
-        let rule = f.finding.rule;
+        let rule = f.finding.rule.id;
         if self.except.contains(&rule) {
             return true;
         }
@@ -88,36 +89,7 @@ pub struct CheckFinding {
 }
 
 /// Event-level rules herald adds to the format rules.
-pub const EVENT_RULES: &[(&str, &str)] = &[
-    (
-        "EVENT_VERSION_NOT_BUMPED",
-        "the schema of an event changed but its version did not",
-    ),
-    (
-        "EVENT_BREAKING_WITHOUT_MAJOR",
-        "a breaking change to an event without a new MAJOR version",
-    ),
-    ("EVENT_VERSION_DECREASED", "an event's version went down"),
-    (
-        "EVENT_PARTITION_KEY_CHANGED",
-        "an event's partition key changed or was removed: per-key order silently breaks",
-    ),
-    ("EVENT_KIND_CHANGED", "an event became a command or the reverse"),
-    ("EVENT_TOPIC_CHANGED", "an event moved to another source or topic"),
-    (
-        "EVENT_REMOVED",
-        "an event was removed while its source is still declared",
-    ),
-    (
-        "EVENT_MAJOR_WITHOUT_PREDECESSOR",
-        "a new MAJOR version replaced the old one instead of living alongside it",
-    ),
-    ("EVENT_FORMAT_CHANGED", "an event moved between protobuf and Avro"),
-    (
-        "EVENT_RELEASED_VERSION_EDITED",
-        "a released version's schema was edited in place instead of bumping the version",
-    ),
-];
+pub use crate::rules::EVENT_RULES;
 
 /// Checks `new` against every released version the mode asks for: the latest release of each
 /// (event, MAJOR), or all of them for a transitive mode. Each finding names the release it breaks.
@@ -155,7 +127,7 @@ pub fn check_against_lock(
                 .is_some_and(|r| new.sources.iter().any(|s| s.name == r.source));
             let (rule, span, hint, message) = match newer {
                 Some(n) => (
-                    "EVENT_MAJOR_WITHOUT_PREDECESSOR",
+                    rules::EVENT_MAJOR_WITHOUT_PREDECESSOR,
                     Some(n.span),
                     "keep the old MAJOR's schema alongside the new one until every consumer moved",
                     format!(
@@ -164,7 +136,7 @@ pub fn check_against_lock(
                     ),
                 ),
                 None if source_kept => (
-                    "EVENT_REMOVED",
+                    rules::EVENT_REMOVED,
                     None,
                     "keep the event (deprecated) while its source still declares it",
                     format!("released event `{name}` {latest} was removed"),
@@ -204,7 +176,7 @@ pub fn check_against_lock(
             for c in released_version_edits(&mut released, lock, r, new, ty)? {
                 out.push(CheckFinding {
                     finding: Finding {
-                        rule: "EVENT_RELEASED_VERSION_EDITED",
+                        rule: rules::EVENT_RELEASED_VERSION_EDITED,
                         message: format!(
                             "`{name}` {} was released with another schema: `{}` changed ({}); a released version never changes",
                             r.version, c.type_name, c.what
@@ -228,7 +200,7 @@ pub fn check_against_lock(
             };
             for mut f in check(old, new, &per_release) {
                 // EVENT_RELEASED_VERSION_EDITED above says more than "not bumped" does.
-                if f.event.as_deref() != Some(name.as_str()) || f.finding.rule == "EVENT_VERSION_NOT_BUMPED" {
+                if f.event.as_deref() != Some(name.as_str()) || f.finding.rule == rules::EVENT_VERSION_NOT_BUMPED {
                     continue;
                 }
                 f.finding.message = format!("{} (against released {})", f.finding.message, r.version);
@@ -487,7 +459,7 @@ pub fn check(old: &EventSet, new: &EventSet, options: &CheckOptions) -> Vec<Chec
         let key = |f: &CheckFinding| {
             (
                 f.finding.span.map(|s| (s.file, s.start)),
-                f.finding.rule,
+                f.finding.rule.id,
                 f.finding.message.clone(),
             )
         };
@@ -605,17 +577,17 @@ fn top_record(set: &EventSet, file: crate::span::FileId) -> Option<usize> {
 
 /// Error, as in buf; with `deletions_warning`, a warning for deletions (harmless to readers in
 /// both directions; reuse is what breaks).
-fn deletion_severity(rule: &str, deletions_warning: bool) -> Severity {
+fn deletion_severity(rule: &Rule, deletions_warning: bool) -> Severity {
     if !deletions_warning {
         return Severity::Error;
     }
     match rule {
-        "FIELD_NO_DELETE"
-        | "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED"
-        | "FIELD_NO_DELETE_UNLESS_NAME_RESERVED"
-        | "ENUM_VALUE_NO_DELETE"
-        | "ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED"
-        | "ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED" => Severity::Warning,
+        rules::FIELD_NO_DELETE
+        | rules::FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED
+        | rules::FIELD_NO_DELETE_UNLESS_NAME_RESERVED
+        | rules::ENUM_VALUE_NO_DELETE
+        | rules::ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED
+        | rules::ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED => Severity::Warning,
         _ => Severity::Error,
     }
 }
@@ -688,7 +660,7 @@ fn event_rules(old: &EventSet, new: &EventSet, options: &CheckOptions, out: &mut
     let (old_events, new_events) = (by_key(old), by_key(new));
     // Version findings on types an event uses (they name that type).
     let mut closure_findings = Vec::new();
-    let mut push = |rule: &'static str,
+    let mut push = |rule: &'static Rule,
                     e: &Event,
                     span: Option<Span>,
                     old_span: Option<Span>,
@@ -719,7 +691,7 @@ fn event_rules(old: &EventSet, new: &EventSet, options: &CheckOptions, out: &mut
                     .is_some_and(|s| new.sources.iter().any(|n| n.name == s.name));
                 match newer {
                     Some(ne) => push(
-                        "EVENT_MAJOR_WITHOUT_PREDECESSOR",
+                        rules::EVENT_MAJOR_WITHOUT_PREDECESSOR,
                         ne,
                         Some(ne.span),
                         Some(oe.span),
@@ -730,7 +702,7 @@ fn event_rules(old: &EventSet, new: &EventSet, options: &CheckOptions, out: &mut
                         ),
                     ),
                     None if source_kept => push(
-                        "EVENT_REMOVED",
+                        rules::EVENT_REMOVED,
                         oe,
                         None,
                         Some(oe.span),
@@ -744,7 +716,7 @@ fn event_rules(old: &EventSet, new: &EventSet, options: &CheckOptions, out: &mut
                 let ne = &new.events[ni];
                 if ne.version < oe.version {
                     push(
-                        "EVENT_VERSION_DECREASED",
+                        rules::EVENT_VERSION_DECREASED,
                         ne,
                         Some(ne.span),
                         Some(oe.span),
@@ -759,7 +731,7 @@ fn event_rules(old: &EventSet, new: &EventSet, options: &CheckOptions, out: &mut
                         || changes.iter().any(|c| &c.type_name == new_root);
                     if root_changed {
                         push(
-                            "EVENT_VERSION_NOT_BUMPED",
+                            rules::EVENT_VERSION_NOT_BUMPED,
                             ne,
                             Some(ne.span),
                             Some(oe.span),
@@ -771,7 +743,7 @@ fn event_rules(old: &EventSet, new: &EventSet, options: &CheckOptions, out: &mut
                     for c in changes.iter().filter(|c| &c.type_name != new_root) {
                         closure_findings.push(CheckFinding {
                             finding: Finding {
-                                rule: "EVENT_VERSION_NOT_BUMPED",
+                                rule: rules::EVENT_VERSION_NOT_BUMPED,
                                 message: format!(
                                     "`{}` changed ({}), and event `{name}` uses it, but its version is still {}",
                                     c.type_name, c.what, ne.version
@@ -789,7 +761,7 @@ fn event_rules(old: &EventSet, new: &EventSet, options: &CheckOptions, out: &mut
                 }
                 if ne.partition_key != oe.partition_key {
                     push(
-                        "EVENT_PARTITION_KEY_CHANGED",
+                        rules::EVENT_PARTITION_KEY_CHANGED,
                         ne,
                         Some(ne.span),
                         Some(oe.span),
@@ -803,7 +775,7 @@ fn event_rules(old: &EventSet, new: &EventSet, options: &CheckOptions, out: &mut
                 let (ofmt, nfmt) = (old.types[oe.type_id].format, new.types[ne.type_id].format);
                 if ofmt != nfmt {
                     push(
-                        "EVENT_FORMAT_CHANGED",
+                        rules::EVENT_FORMAT_CHANGED,
                         ne,
                         Some(ne.span),
                         Some(oe.span),
@@ -813,7 +785,7 @@ fn event_rules(old: &EventSet, new: &EventSet, options: &CheckOptions, out: &mut
                 }
                 if ne.kind != oe.kind {
                     push(
-                        "EVENT_KIND_CHANGED",
+                        rules::EVENT_KIND_CHANGED,
                         ne,
                         Some(ne.span),
                         Some(oe.span),
@@ -829,7 +801,7 @@ fn event_rules(old: &EventSet, new: &EventSet, options: &CheckOptions, out: &mut
                 if let (Some((os, ot)), Some((ns, nt))) = (where_(old, oe), where_(new, ne)) {
                     if os != ns || ot != nt {
                         push(
-                            "EVENT_TOPIC_CHANGED",
+                            rules::EVENT_TOPIC_CHANGED,
                             ne,
                             Some(ne.span),
                             Some(oe.span),
@@ -845,7 +817,7 @@ fn event_rules(old: &EventSet, new: &EventSet, options: &CheckOptions, out: &mut
     // Breaking format findings on an event whose MAJOR did not change.
     let breaking: Vec<(String, Mode)> = out
         .iter()
-        .filter(|f| !f.finding.rule.starts_with("EVENT_") && f.severity == Severity::Error)
+        .filter(|f| !f.finding.rule.id.starts_with("EVENT_") && f.severity == Severity::Error)
         .filter_map(|f| f.event.clone().map(|e| (e, f.mode.unwrap_or(Mode::Backward))))
         .collect();
     let mut seen = std::collections::BTreeSet::new();
@@ -857,7 +829,7 @@ fn event_rules(old: &EventSet, new: &EventSet, options: &CheckOptions, out: &mut
             if old_events.contains_key(&(name.clone(), ne.version.major)) {
                 out.push(CheckFinding {
                     finding: Finding {
-                        rule: "EVENT_BREAKING_WITHOUT_MAJOR",
+                        rule: rules::EVENT_BREAKING_WITHOUT_MAJOR,
                         message: format!(
                             "`{name}` has breaking changes but keeps MAJOR version {}",
                             ne.version.major
@@ -878,15 +850,15 @@ fn event_rules(old: &EventSet, new: &EventSet, options: &CheckOptions, out: &mut
 
 /// Event-level verdicts that sum up other findings on the same event (the changes that cause
 /// them): printed after those causes.
-const SUMMARY_RULES: &[&str] = &[
-    "EVENT_BREAKING_WITHOUT_MAJOR",
-    "EVENT_VERSION_NOT_BUMPED",
-    "EVENT_RELEASED_VERSION_EDITED",
+const SUMMARY_RULES: &[&Rule] = &[
+    rules::EVENT_BREAKING_WITHOUT_MAJOR,
+    rules::EVENT_VERSION_NOT_BUMPED,
+    rules::EVENT_RELEASED_VERSION_EDITED,
 ];
 
 /// Rules that say a version was not bumped: the check fails, but nothing breaks a consumer by
 /// itself (a breaking change is reported by its own finding). Counted apart from breaking changes.
-pub const NOT_BUMPED_RULES: &[&str] = &["EVENT_VERSION_NOT_BUMPED", "EVENT_RELEASED_VERSION_EDITED"];
+pub const NOT_BUMPED_RULES: &[&Rule] = &[rules::EVENT_VERSION_NOT_BUMPED, rules::EVENT_RELEASED_VERSION_EDITED];
 
 /// Whether `f` is a breaking change (an error other than a version not bumped).
 pub fn is_breaking(f: &CheckFinding) -> bool {
@@ -979,7 +951,7 @@ impl JsonCounts {
 
 #[derive(Debug, Serialize)]
 pub struct JsonFinding {
-    pub rule: &'static str,
+    pub rule: &'static Rule,
     pub severity: Severity,
     pub message: String,
     pub file: Option<String>,

@@ -16,6 +16,7 @@ use prost_types::{
 use super::Finding;
 use crate::model::{join_name, EventSet};
 use crate::proto::locate::subpath;
+use crate::rules::{self, Rule};
 use crate::span::Span;
 
 struct Msg<'a> {
@@ -224,14 +225,14 @@ struct Checker<'a, 'b> {
 impl Checker<'_, '_> {
     fn add(
         &mut self,
-        rule: &'static str,
+        rule: &'static Rule,
         span: Option<Span>,
         old_span: Option<Span>,
         type_name: Option<&str>,
         hint: &'static str,
         message: String,
     ) {
-        if (self.enabled)(rule) {
+        if (self.enabled)(rule.id) {
             self.out.push(Finding {
                 rule,
                 message,
@@ -247,7 +248,7 @@ impl Checker<'_, '_> {
         for (name, ofd) in &self.old.files {
             let Some(nfd) = self.new.files.get(name) else {
                 self.add(
-                    "FILE_NO_DELETE",
+                    rules::FILE_NO_DELETE,
                     None,
                     self.old.span(name, &[]),
                     None,
@@ -259,7 +260,7 @@ impl Checker<'_, '_> {
             if ofd.package() != nfd.package() {
                 let span = self.new.span(name, &[2]);
                 self.add(
-                    "FILE_SAME_PACKAGE",
+                    rules::FILE_SAME_PACKAGE,
                     span,
                     self.old.span(name, &[2]),
                     None,
@@ -280,7 +281,7 @@ impl Checker<'_, '_> {
             };
             if syntax(ofd) != syntax(nfd) {
                 self.add(
-                    "FILE_SAME_SYNTAX",
+                    rules::FILE_SAME_SYNTAX,
                     self.new.span(name, &[12]),
                     self.old.span(name, &[12]),
                     None,
@@ -292,9 +293,9 @@ impl Checker<'_, '_> {
             // Elements deleted from this file.
             let (op, np) = (ofd.package(), nfd.package());
             for (kind, rule, what) in [
-                (0u8, "MESSAGE_NO_DELETE", "message"),
-                (1, "ENUM_NO_DELETE", "enum"),
-                (2, "SERVICE_NO_DELETE", "service"),
+                (0u8, rules::MESSAGE_NO_DELETE, "message"),
+                (1, rules::ENUM_NO_DELETE, "enum"),
+                (2, rules::SERVICE_NO_DELETE, "service"),
             ] {
                 for gone in self
                     .old
@@ -331,47 +332,59 @@ impl Checker<'_, '_> {
         /// The option's effective value, as the finding shows it.
         type Value = fn(&FileOptions) -> String;
         // Rule, option name, field number in FileOptions, value.
-        let checks: [(&'static str, &str, i32, Value); 16] = [
-            ("FILE_SAME_JAVA_PACKAGE", "java_package", 1, |f| text(&f.java_package)),
-            ("FILE_SAME_JAVA_OUTER_CLASSNAME", "java_outer_classname", 8, |f| {
+        let checks: [(&'static Rule, &str, i32, Value); 16] = [
+            (rules::FILE_SAME_JAVA_PACKAGE, "java_package", 1, |f| {
+                text(&f.java_package)
+            }),
+            (rules::FILE_SAME_JAVA_OUTER_CLASSNAME, "java_outer_classname", 8, |f| {
                 text(&f.java_outer_classname)
             }),
-            ("FILE_SAME_OPTIMIZE_FOR", "optimize_for", 9, |f| {
+            (rules::FILE_SAME_OPTIMIZE_FOR, "optimize_for", 9, |f| {
                 format!("{:?}", f.optimize_for())
             }),
-            ("FILE_SAME_JAVA_MULTIPLE_FILES", "java_multiple_files", 10, |f| {
+            (rules::FILE_SAME_JAVA_MULTIPLE_FILES, "java_multiple_files", 10, |f| {
                 flag(f.java_multiple_files)
             }),
-            ("FILE_SAME_GO_PACKAGE", "go_package", 11, |f| text(&f.go_package)),
-            ("FILE_SAME_CC_GENERIC_SERVICES", "cc_generic_services", 16, |f| {
+            (rules::FILE_SAME_GO_PACKAGE, "go_package", 11, |f| text(&f.go_package)),
+            (rules::FILE_SAME_CC_GENERIC_SERVICES, "cc_generic_services", 16, |f| {
                 flag(f.cc_generic_services)
             }),
-            ("FILE_SAME_JAVA_GENERIC_SERVICES", "java_generic_services", 17, |f| {
-                flag(f.java_generic_services)
-            }),
-            ("FILE_SAME_PY_GENERIC_SERVICES", "py_generic_services", 18, |f| {
+            (
+                rules::FILE_SAME_JAVA_GENERIC_SERVICES,
+                "java_generic_services",
+                17,
+                |f| flag(f.java_generic_services),
+            ),
+            (rules::FILE_SAME_PY_GENERIC_SERVICES, "py_generic_services", 18, |f| {
                 flag(f.py_generic_services)
             }),
-            ("FILE_SAME_CC_ENABLE_ARENAS", "cc_enable_arenas", 31, |f| {
+            (rules::FILE_SAME_CC_ENABLE_ARENAS, "cc_enable_arenas", 31, |f| {
                 f.cc_enable_arenas.unwrap_or(true).to_string()
             }),
-            ("FILE_SAME_OBJC_CLASS_PREFIX", "objc_class_prefix", 36, |f| {
+            (rules::FILE_SAME_OBJC_CLASS_PREFIX, "objc_class_prefix", 36, |f| {
                 text(&f.objc_class_prefix)
             }),
-            ("FILE_SAME_CSHARP_NAMESPACE", "csharp_namespace", 37, |f| {
+            (rules::FILE_SAME_CSHARP_NAMESPACE, "csharp_namespace", 37, |f| {
                 text(&f.csharp_namespace)
             }),
-            ("FILE_SAME_SWIFT_PREFIX", "swift_prefix", 39, |f| text(&f.swift_prefix)),
-            ("FILE_SAME_PHP_CLASS_PREFIX", "php_class_prefix", 40, |f| {
+            (rules::FILE_SAME_SWIFT_PREFIX, "swift_prefix", 39, |f| {
+                text(&f.swift_prefix)
+            }),
+            (rules::FILE_SAME_PHP_CLASS_PREFIX, "php_class_prefix", 40, |f| {
                 text(&f.php_class_prefix)
             }),
-            ("FILE_SAME_PHP_NAMESPACE", "php_namespace", 41, |f| {
+            (rules::FILE_SAME_PHP_NAMESPACE, "php_namespace", 41, |f| {
                 text(&f.php_namespace)
             }),
-            ("FILE_SAME_PHP_METADATA_NAMESPACE", "php_metadata_namespace", 44, |f| {
-                text(&f.php_metadata_namespace)
+            (
+                rules::FILE_SAME_PHP_METADATA_NAMESPACE,
+                "php_metadata_namespace",
+                44,
+                |f| text(&f.php_metadata_namespace),
+            ),
+            (rules::FILE_SAME_RUBY_PACKAGE, "ruby_package", 45, |f| {
+                text(&f.ruby_package)
             }),
-            ("FILE_SAME_RUBY_PACKAGE", "ruby_package", 45, |f| text(&f.ruby_package)),
         ];
         for (rule, option, number, value) in checks {
             let (before, after) = (value(&o), value(&n));
@@ -408,7 +421,7 @@ impl Checker<'_, '_> {
         let (old_pkgs, new_pkgs) = (pkgs(self.old), pkgs(self.new));
         for gone in old_pkgs.difference(&new_pkgs) {
             self.add(
-                "PACKAGE_NO_DELETE",
+                rules::PACKAGE_NO_DELETE,
                 None,
                 None,
                 None,
@@ -418,19 +431,19 @@ impl Checker<'_, '_> {
         }
         for (rule, what, old_names, new_names) in [
             (
-                "PACKAGE_MESSAGE_NO_DELETE",
+                rules::PACKAGE_MESSAGE_NO_DELETE,
                 "message",
                 self.old.messages.keys().cloned().collect::<BTreeSet<_>>(),
                 self.new.messages.keys().cloned().collect::<BTreeSet<_>>(),
             ),
             (
-                "PACKAGE_ENUM_NO_DELETE",
+                rules::PACKAGE_ENUM_NO_DELETE,
                 "enum",
                 self.old.enums.keys().cloned().collect(),
                 self.new.enums.keys().cloned().collect(),
             ),
             (
-                "PACKAGE_SERVICE_NO_DELETE",
+                rules::PACKAGE_SERVICE_NO_DELETE,
                 "service",
                 self.old.services.keys().cloned().collect(),
                 self.new.services.keys().cloned().collect(),
@@ -516,7 +529,7 @@ impl Checker<'_, '_> {
             };
             for gone in real_oneofs(om.desc).difference(&real_oneofs(nm.desc)) {
                 self.add(
-                    "ONEOF_NO_DELETE",
+                    rules::ONEOF_NO_DELETE,
                     msg_span,
                     None,
                     Some(name),
@@ -525,7 +538,7 @@ impl Checker<'_, '_> {
                 );
             }
             self.reserved_deleted(
-                "RESERVED_MESSAGE_NO_DELETE",
+                rules::RESERVED_MESSAGE_NO_DELETE,
                 "message",
                 name,
                 msg_span,
@@ -543,7 +556,7 @@ impl Checker<'_, '_> {
             let (oreq, nreq) = (required(om.desc), required(nm.desc));
             for n in oreq.difference(&nreq) {
                 self.add(
-                    "MESSAGE_SAME_REQUIRED_FIELDS",
+                    rules::MESSAGE_SAME_REQUIRED_FIELDS,
                     msg_span,
                     None,
                     Some(name),
@@ -557,7 +570,7 @@ impl Checker<'_, '_> {
                     .and_then(|(i, _)| self.new.span(nm.file, &subpath(&nm.path, &[2, *i as i32])))
                     .or(msg_span);
                 self.add(
-                    "MESSAGE_SAME_REQUIRED_FIELDS",
+                    rules::MESSAGE_SAME_REQUIRED_FIELDS,
                     span,
                     None,
                     Some(name),
@@ -576,7 +589,7 @@ impl Checker<'_, '_> {
             of.name()
         );
         self.add(
-            "FIELD_NO_DELETE",
+            rules::FIELD_NO_DELETE,
             span,
             None,
             Some(name),
@@ -590,7 +603,7 @@ impl Checker<'_, '_> {
             .any(|r| r.start() <= of.number() && of.number() < r.end());
         if !number_reserved {
             self.add(
-                "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED",
+                rules::FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED,
                 span,
                 None,
                 Some(name),
@@ -600,7 +613,7 @@ impl Checker<'_, '_> {
         }
         if !nm.desc.reserved_name.iter().any(|r| r == of.name()) {
             self.add(
-                "FIELD_NO_DELETE_UNLESS_NAME_RESERVED",
+                rules::FIELD_NO_DELETE_UNLESS_NAME_RESERVED,
                 span,
                 None,
                 Some(name),
@@ -614,7 +627,7 @@ impl Checker<'_, '_> {
         let short = short_name(name);
         let what = format!("Previously present enum value \"{number}\" on enum \"{short}\"");
         self.add(
-            "ENUM_VALUE_NO_DELETE",
+            rules::ENUM_VALUE_NO_DELETE,
             span,
             None,
             Some(name),
@@ -628,7 +641,7 @@ impl Checker<'_, '_> {
             .any(|r| r.start() <= number && number <= r.end())
         {
             self.add(
-                "ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED",
+                rules::ENUM_VALUE_NO_DELETE_UNLESS_NUMBER_RESERVED,
                 span,
                 None,
                 Some(name),
@@ -639,7 +652,7 @@ impl Checker<'_, '_> {
         for oname in names {
             if !ne.desc.reserved_name.iter().any(|r| r == oname) {
                 self.add(
-                    "ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED",
+                    rules::ENUM_VALUE_NO_DELETE_UNLESS_NAME_RESERVED,
                     span,
                     None,
                     Some(name),
@@ -671,6 +684,8 @@ impl Checker<'_, '_> {
         }
     }
 
+    /// Runs every field rule ([`FIELD_PAIR_RULES`]) enabled on one pair of fields matched by
+    /// number: the one place field pairs are judged.
     fn field_pair(
         &mut self,
         om: &Msg<'_>,
@@ -683,204 +698,33 @@ impl Checker<'_, '_> {
         (msg, owner): (&str, &str),
     ) {
         let short = short_name(msg);
-        let desc = format!(
-            "Field \"{}\" with name \"{}\" on message \"{short}\"",
-            nf.number(),
-            nf.name()
-        );
-        let file = nm.file;
-        let field_span = self.new.span(file, fpath);
-        if of.name() != nf.name() {
-            self.add(
-                "FIELD_SAME_NAME",
-                self.new.span(file, &subpath(fpath, &[1])),
-                None,
-                Some(owner),
-                "keep the name: JSON and text formats use it",
-                format!(
-                    "Field \"{}\" on message \"{short}\" changed name from \"{}\" to \"{}\".",
-                    nf.number(),
-                    of.name(),
-                    nf.name()
-                ),
-            );
-        }
-        // The effective JSON name: the written json_name, else the default the parser derived.
-        let json = |f: &FieldDescriptorProto| f.json_name.clone().unwrap_or_default();
-        let (oj, nj) = (json(of), json(nf));
-        if oj != nj {
-            self.add(
-                "FIELD_SAME_JSON_NAME",
-                self.new.span(file, &subpath(fpath, &[10])).or(field_span),
-                None,
-                Some(owner),
-                "keep the JSON name",
-                format!("{desc} changed option \"json_name\" from \"{oj}\" to \"{nj}\"."),
-            );
-        }
-        // Cardinality.
-        let (oc, nc) = (cardinality(of, om.proto3, om.desc), cardinality(nf, nm.proto3, nm.desc));
-        if oc != nc && !om.desc.options.as_ref().is_some_and(|o| o.map_entry()) {
-            let message = format!(
-                "{desc} changed cardinality from \"{}\" to \"{}\".",
-                oc.name(),
-                nc.name()
-            );
-            self.add(
-                "FIELD_SAME_CARDINALITY",
-                field_span,
-                None,
-                Some(owner),
-                "add a new field instead",
-                message.clone(),
-            );
-            if oc.wire_group() != nc.wire_group() {
-                self.add(
-                    "FIELD_WIRE_COMPATIBLE_CARDINALITY",
-                    field_span,
-                    None,
-                    Some(owner),
-                    "add a new field instead",
-                    message.clone(),
-                );
-            }
-            if oc.wire_json_group() != nc.wire_json_group() {
-                self.add(
-                    "FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY",
-                    field_span,
-                    None,
-                    Some(owner),
-                    "add a new field instead",
-                    message,
-                );
-            }
-        }
-        // Type.
-        let type_span = self.new.span(file, &subpath(fpath, &[5])).or(field_span);
-        let (ot, nt) = (type_string(of), type_string(nf));
-        if ot != nt {
-            let message = format!("{desc} changed type from \"{ot}\" to \"{nt}\".");
-            self.add(
-                "FIELD_SAME_TYPE",
-                type_span,
-                None,
-                Some(owner),
-                "add a new field with the new type",
-                message.clone(),
-            );
-            let named_changed =
-                matches!(nf.r#type(), Type::Message | Type::Group | Type::Enum) && of.r#type() == nf.r#type();
-            if wire_group(of.r#type()) != wire_group(nf.r#type()) || (named_changed && nf.r#type() != Type::Enum) {
-                let allowed = of.r#type() == Type::String && nf.r#type() == Type::Bytes;
-                if !allowed {
-                    self.add(
-                        "FIELD_WIRE_COMPATIBLE_TYPE",
-                        type_span,
-                        None,
-                        Some(owner),
-                        "add a new field with the new type",
-                        message.clone(),
-                    );
-                }
-            } else if named_changed && !self.enum_wire_compatible(of.type_name(), nf.type_name(), false) {
-                self.add(
-                    "FIELD_WIRE_COMPATIBLE_TYPE",
-                    type_span,
-                    None,
-                    Some(owner),
-                    "add a new field with the new type",
-                    message.clone(),
-                );
-            }
-            let json_incompatible = wire_json_group(of.r#type()) != wire_json_group(nf.r#type())
-                || (named_changed && nf.r#type() != Type::Enum)
-                || (named_changed && !self.enum_wire_compatible(of.type_name(), nf.type_name(), true));
-            if json_incompatible {
-                self.add(
-                    "FIELD_WIRE_JSON_COMPATIBLE_TYPE",
-                    type_span,
-                    None,
-                    Some(owner),
-                    "add a new field with the new type",
-                    message,
-                );
-            }
-        }
-        // Oneof membership.
-        let oneof = |m: &DescriptorProto, f: &FieldDescriptorProto| -> Option<String> {
-            if f.proto3_optional() {
-                return None;
-            }
-            f.oneof_index
-                .and_then(|i| m.oneof_decl.get(i as usize))
-                .map(|o| o.name().to_owned())
+        let pair = FieldPair {
+            om,
+            nm,
+            of,
+            nf,
+            fpath,
+            short,
+            desc: format!(
+                "Field \"{}\" with name \"{}\" on message \"{short}\"",
+                nf.number(),
+                nf.name()
+            ),
+            span: self.new.span(nm.file, fpath),
         };
-        let (oo, no) = (oneof(om.desc, of), oneof(nm.desc, nf));
-        if oo != no {
-            let change = match (&oo, &no) {
-                (Some(a), Some(b)) => format!("moved from oneof \"{a}\" to oneof \"{b}\""),
-                (Some(_), None) => "moved from inside to outside a oneof".to_owned(),
-                _ => "moved from outside to inside a oneof".to_owned(),
-            };
-            self.add(
-                "FIELD_SAME_ONEOF",
-                field_span,
-                None,
-                Some(owner),
-                "add a new field instead",
-                format!("{desc} {change}."),
-            );
+        for (rule, handler) in FIELD_PAIR_RULES {
+            if !(self.enabled)(rule.id) {
+                continue;
+            }
+            if let Some(Change { span, hint, message }) = handler(self, &pair) {
+                self.add(rule, span, None, Some(owner), hint, message);
+            }
         }
-        if of.default_value != nf.default_value
-            && matches!(
-                cardinality(nf, nm.proto3, nm.desc),
-                Cardinality::Explicit | Cardinality::Required
-            )
-        {
-            self.add(
-                "FIELD_SAME_DEFAULT",
-                self.new.span(file, &subpath(fpath, &[7])).or(field_span),
-                None,
-                Some(owner),
-                "keep the default: readers fill it in for absent fields",
-                format!(
-                    "{desc} changed default value from \"{}\" to \"{}\".",
-                    of.default_value.clone().unwrap_or_default(),
-                    nf.default_value.clone().unwrap_or_default()
-                ),
-            );
-        }
-        // Options.
-        let jstype = |f: &FieldDescriptorProto| f.options.as_ref().map(|o| o.jstype()).unwrap_or_default();
-        if jstype(of) != jstype(nf) {
-            self.add(
-                "FIELD_SAME_JSTYPE",
-                self.new.span(file, &subpath(fpath, &[8, 6])).or(field_span),
-                None,
-                Some(owner),
-                "keep the jstype option",
-                format!(
-                    "{desc} changed option \"jstype\" from \"{:?}\" to \"{:?}\".",
-                    jstype(of),
-                    jstype(nf)
-                ),
-            );
-        }
-        let ctype = |f: &FieldDescriptorProto| f.options.as_ref().map(|o| o.ctype()).unwrap_or_default();
-        if ctype(of) != ctype(nf) {
-            self.add(
-                "FIELD_SAME_CPP_STRING_TYPE",
-                self.new.span(file, &subpath(fpath, &[8, 1])).or(field_span),
-                None,
-                Some(owner),
-                "keep the ctype option",
-                format!(
-                    "{desc} changed C++ string type from \"{:?}\" to \"{:?}\".",
-                    ctype(of),
-                    ctype(nf)
-                ),
-            );
-        }
+    }
+
+    /// The span of the new field's element at `sub` (e.g. `[5]` its type), else the field's.
+    fn field_span(&self, pair: &FieldPair<'_, '_>, sub: &[i32]) -> Option<Span> {
+        self.new.span(pair.nm.file, &subpath(pair.fpath, sub)).or(pair.span)
     }
 
     /// Two enums (by full name) are wire compatible when every old number still exists; JSON
@@ -908,7 +752,7 @@ impl Checker<'_, '_> {
             if oe.proto3 != ne.proto3 {
                 let kind = |p3: bool| if p3 { "open" } else { "closed" };
                 self.add(
-                    "ENUM_SAME_TYPE",
+                    rules::ENUM_SAME_TYPE,
                     span,
                     None,
                     Some(name),
@@ -942,7 +786,7 @@ impl Checker<'_, '_> {
                         if !onames.is_subset(&nnames) {
                             let vpath = subpath(&ne.path, &[2, nvalues[0].0 as i32, 2]);
                             self.add(
-                                "ENUM_VALUE_SAME_NAME",
+                                rules::ENUM_VALUE_SAME_NAME,
                                 self.new.span(ne.file, &vpath),
                                 None,
                                 Some(name),
@@ -958,7 +802,7 @@ impl Checker<'_, '_> {
                 }
             }
             self.reserved_deleted(
-                "RESERVED_ENUM_NO_DELETE",
+                rules::RESERVED_ENUM_NO_DELETE,
                 "enum",
                 name,
                 span,
@@ -972,7 +816,7 @@ impl Checker<'_, '_> {
     /// that the new one no longer reserves.
     fn reserved_deleted(
         &mut self,
-        rule: &'static str,
+        rule: &'static Rule,
         what: &str,
         name: &str,
         span: Option<Span>,
@@ -1016,7 +860,7 @@ impl Checker<'_, '_> {
             for om in &os.desc.method {
                 let Some((index, nm)) = ns.desc.method.iter().enumerate().find(|(_, m)| m.name() == om.name()) else {
                     self.add(
-                        "RPC_NO_DELETE",
+                        rules::RPC_NO_DELETE,
                         span,
                         None,
                         Some(name),
@@ -1039,33 +883,33 @@ impl Checker<'_, '_> {
                         new.trim_start_matches('.')
                     )
                 };
-                let checks: [(&'static str, bool, String, Option<Span>); 5] = [
+                let checks: [(&'static Rule, bool, String, Option<Span>); 5] = [
                     (
-                        "RPC_SAME_CLIENT_STREAMING",
+                        rules::RPC_SAME_CLIENT_STREAMING,
                         om.client_streaming() != nm.client_streaming(),
                         "client streaming".into(),
                         span,
                     ),
                     (
-                        "RPC_SAME_SERVER_STREAMING",
+                        rules::RPC_SAME_SERVER_STREAMING,
                         om.server_streaming() != nm.server_streaming(),
                         "server streaming".into(),
                         span,
                     ),
                     (
-                        "RPC_SAME_REQUEST_TYPE",
+                        rules::RPC_SAME_REQUEST_TYPE,
                         om.input_type() != nm.input_type(),
                         type_change("request", om.input_type(), nm.input_type()),
                         span,
                     ),
                     (
-                        "RPC_SAME_RESPONSE_TYPE",
+                        rules::RPC_SAME_RESPONSE_TYPE,
                         om.output_type() != nm.output_type(),
                         type_change("response", om.output_type(), nm.output_type()),
                         span,
                     ),
                     (
-                        "RPC_SAME_IDEMPOTENCY_LEVEL",
+                        rules::RPC_SAME_IDEMPOTENCY_LEVEL,
                         om.options.as_ref().map(|o| o.idempotency_level())
                             != nm.options.as_ref().map(|o| o.idempotency_level()),
                         "idempotency level".into(),
@@ -1126,6 +970,222 @@ impl Cardinality {
             Cardinality::Map => 4,
         }
     }
+}
+
+/// One field of a message in the baseline and the field with its number in the new message: the
+/// pair buf's field rules judge.
+struct FieldPair<'p, 'a> {
+    om: &'p Msg<'a>,
+    nm: &'p Msg<'a>,
+    of: &'p FieldDescriptorProto,
+    nf: &'p FieldDescriptorProto,
+    /// The new field's descriptor path (for a map entry's field, the map field's).
+    fpath: &'p [i32],
+    /// The message's short name.
+    short: &'p str,
+    /// `Field "N" with name "x" on message "M"`, as buf's messages start.
+    desc: String,
+    /// The new field.
+    span: Option<Span>,
+}
+
+/// What a field rule reports: where, the compatible alternative, buf's message.
+struct Change {
+    span: Option<Span>,
+    hint: &'static str,
+    message: String,
+}
+
+/// A field rule: the change it finds in one pair, if any.
+type FieldRule = fn(&Checker<'_, '_>, &FieldPair<'_, '_>) -> Option<Change>;
+
+/// Every field rule with its handler, in the order findings are reported.
+const FIELD_PAIR_RULES: &[(&Rule, FieldRule)] = &[
+    (rules::FIELD_SAME_NAME, field_same_name),
+    (rules::FIELD_SAME_JSON_NAME, field_same_json_name),
+    (rules::FIELD_SAME_CARDINALITY, field_same_cardinality),
+    (
+        rules::FIELD_WIRE_COMPATIBLE_CARDINALITY,
+        field_wire_compatible_cardinality,
+    ),
+    (
+        rules::FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY,
+        field_wire_json_compatible_cardinality,
+    ),
+    (rules::FIELD_SAME_TYPE, field_same_type),
+    (rules::FIELD_WIRE_COMPATIBLE_TYPE, field_wire_compatible_type),
+    (rules::FIELD_WIRE_JSON_COMPATIBLE_TYPE, field_wire_json_compatible_type),
+    (rules::FIELD_SAME_ONEOF, field_same_oneof),
+    (rules::FIELD_SAME_DEFAULT, field_same_default),
+    (rules::FIELD_SAME_JSTYPE, field_same_jstype),
+    (rules::FIELD_SAME_CPP_STRING_TYPE, field_same_cpp_string_type),
+];
+
+fn field_same_name(c: &Checker<'_, '_>, p: &FieldPair<'_, '_>) -> Option<Change> {
+    let (of, nf) = (p.of, p.nf);
+    (of.name() != nf.name()).then(|| Change {
+        span: c.new.span(p.nm.file, &subpath(p.fpath, &[1])),
+        hint: "keep the name: JSON and text formats use it",
+        message: format!(
+            "Field \"{}\" on message \"{}\" changed name from \"{}\" to \"{}\".",
+            nf.number(),
+            p.short,
+            of.name(),
+            nf.name()
+        ),
+    })
+}
+
+fn field_same_json_name(c: &Checker<'_, '_>, p: &FieldPair<'_, '_>) -> Option<Change> {
+    // The effective JSON name: the written json_name, else the default the parser derived.
+    let json = |f: &FieldDescriptorProto| f.json_name.clone().unwrap_or_default();
+    let (oj, nj) = (json(p.of), json(p.nf));
+    (oj != nj).then(|| Change {
+        span: c.field_span(p, &[10]),
+        hint: "keep the JSON name",
+        message: format!("{} changed option \"json_name\" from \"{oj}\" to \"{nj}\".", p.desc),
+    })
+}
+
+/// The old and new cardinality when they differ (map entries' fields are judged as the map).
+fn cardinality_change(p: &FieldPair<'_, '_>) -> Option<(Cardinality, Cardinality)> {
+    let (oc, nc) = (
+        cardinality(p.of, p.om.proto3, p.om.desc),
+        cardinality(p.nf, p.nm.proto3, p.nm.desc),
+    );
+    (oc != nc && !p.om.desc.options.as_ref().is_some_and(|o| o.map_entry())).then_some((oc, nc))
+}
+
+fn cardinality_finding(p: &FieldPair<'_, '_>, (oc, nc): (Cardinality, Cardinality)) -> Change {
+    Change {
+        span: p.span,
+        hint: "add a new field instead",
+        message: format!(
+            "{} changed cardinality from \"{}\" to \"{}\".",
+            p.desc,
+            oc.name(),
+            nc.name()
+        ),
+    }
+}
+
+fn field_same_cardinality(_: &Checker<'_, '_>, p: &FieldPair<'_, '_>) -> Option<Change> {
+    cardinality_change(p).map(|change| cardinality_finding(p, change))
+}
+
+fn field_wire_compatible_cardinality(_: &Checker<'_, '_>, p: &FieldPair<'_, '_>) -> Option<Change> {
+    cardinality_change(p)
+        .filter(|(oc, nc)| oc.wire_group() != nc.wire_group())
+        .map(|change| cardinality_finding(p, change))
+}
+
+fn field_wire_json_compatible_cardinality(_: &Checker<'_, '_>, p: &FieldPair<'_, '_>) -> Option<Change> {
+    cardinality_change(p)
+        .filter(|(oc, nc)| oc.wire_json_group() != nc.wire_json_group())
+        .map(|change| cardinality_finding(p, change))
+}
+
+/// The finding of a type rule, when the type (as buf spells it) changed.
+fn type_change(c: &Checker<'_, '_>, p: &FieldPair<'_, '_>) -> Option<Change> {
+    let (ot, nt) = (type_string(p.of), type_string(p.nf));
+    (ot != nt).then(|| Change {
+        span: c.field_span(p, &[5]),
+        hint: "add a new field with the new type",
+        message: format!("{} changed type from \"{ot}\" to \"{nt}\".", p.desc),
+    })
+}
+
+/// A message, group or enum field whose named type changed (the kind stayed the same).
+fn named_type_changed(p: &FieldPair<'_, '_>) -> bool {
+    matches!(p.nf.r#type(), Type::Message | Type::Group | Type::Enum) && p.of.r#type() == p.nf.r#type()
+}
+
+fn field_same_type(c: &Checker<'_, '_>, p: &FieldPair<'_, '_>) -> Option<Change> {
+    type_change(c, p)
+}
+
+fn field_wire_compatible_type(c: &Checker<'_, '_>, p: &FieldPair<'_, '_>) -> Option<Change> {
+    let (ot, nt) = (p.of.r#type(), p.nf.r#type());
+    let named = named_type_changed(p);
+    let incompatible = if wire_group(ot) != wire_group(nt) || (named && nt != Type::Enum) {
+        // string → bytes reads the same bytes.
+        !(ot == Type::String && nt == Type::Bytes)
+    } else {
+        named && !c.enum_wire_compatible(p.of.type_name(), p.nf.type_name(), false)
+    };
+    type_change(c, p).filter(|_| incompatible)
+}
+
+fn field_wire_json_compatible_type(c: &Checker<'_, '_>, p: &FieldPair<'_, '_>) -> Option<Change> {
+    let (ot, nt) = (p.of.r#type(), p.nf.r#type());
+    let named = named_type_changed(p);
+    let incompatible = wire_json_group(ot) != wire_json_group(nt)
+        || (named && nt != Type::Enum)
+        || (named && !c.enum_wire_compatible(p.of.type_name(), p.nf.type_name(), true));
+    type_change(c, p).filter(|_| incompatible)
+}
+
+fn field_same_oneof(_: &Checker<'_, '_>, p: &FieldPair<'_, '_>) -> Option<Change> {
+    let oneof = |m: &DescriptorProto, f: &FieldDescriptorProto| -> Option<String> {
+        if f.proto3_optional() {
+            return None;
+        }
+        f.oneof_index
+            .and_then(|i| m.oneof_decl.get(i as usize))
+            .map(|o| o.name().to_owned())
+    };
+    let (oo, no) = (oneof(p.om.desc, p.of), oneof(p.nm.desc, p.nf));
+    if oo == no {
+        return None;
+    }
+    let change = match (&oo, &no) {
+        (Some(a), Some(b)) => format!("moved from oneof \"{a}\" to oneof \"{b}\""),
+        (Some(_), None) => "moved from inside to outside a oneof".to_owned(),
+        _ => "moved from outside to inside a oneof".to_owned(),
+    };
+    Some(Change {
+        span: p.span,
+        hint: "add a new field instead",
+        message: format!("{} {change}.", p.desc),
+    })
+}
+
+fn field_same_default(c: &Checker<'_, '_>, p: &FieldPair<'_, '_>) -> Option<Change> {
+    let (of, nf) = (p.of, p.nf);
+    let explicit = matches!(
+        cardinality(nf, p.nm.proto3, p.nm.desc),
+        Cardinality::Explicit | Cardinality::Required
+    );
+    (of.default_value != nf.default_value && explicit).then(|| Change {
+        span: c.field_span(p, &[7]),
+        hint: "keep the default: readers fill it in for absent fields",
+        message: format!(
+            "{} changed default value from \"{}\" to \"{}\".",
+            p.desc,
+            of.default_value.clone().unwrap_or_default(),
+            nf.default_value.clone().unwrap_or_default()
+        ),
+    })
+}
+
+fn field_same_jstype(c: &Checker<'_, '_>, p: &FieldPair<'_, '_>) -> Option<Change> {
+    let jstype = |f: &FieldDescriptorProto| f.options.as_ref().map(|o| o.jstype()).unwrap_or_default();
+    let (oj, nj) = (jstype(p.of), jstype(p.nf));
+    (oj != nj).then(|| Change {
+        span: c.field_span(p, &[8, 6]),
+        hint: "keep the jstype option",
+        message: format!("{} changed option \"jstype\" from \"{oj:?}\" to \"{nj:?}\".", p.desc),
+    })
+}
+
+fn field_same_cpp_string_type(c: &Checker<'_, '_>, p: &FieldPair<'_, '_>) -> Option<Change> {
+    let ctype = |f: &FieldDescriptorProto| f.options.as_ref().map(|o| o.ctype()).unwrap_or_default();
+    let (oc, nc) = (ctype(p.of), ctype(p.nf));
+    (oc != nc).then(|| Change {
+        span: c.field_span(p, &[8, 1]),
+        hint: "keep the ctype option",
+        message: format!("{} changed C++ string type from \"{oc:?}\" to \"{nc:?}\".", p.desc),
+    })
 }
 
 fn cardinality(f: &FieldDescriptorProto, proto3: bool, owner: &DescriptorProto) -> Cardinality {
@@ -1198,5 +1258,23 @@ fn wire_json_group(t: Type) -> u8 {
         Type::Group => 12,
         Type::Message => 13,
         Type::Enum => 14,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_field_rule_has_one_handler_and_is_a_registered_proto_rule() {
+        let mut ids: Vec<&str> = FIELD_PAIR_RULES.iter().map(|(r, _)| r.id).collect();
+        assert_eq!(ids.len(), 12);
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), FIELD_PAIR_RULES.len(), "a field rule has two handlers");
+        for (rule, _) in FIELD_PAIR_RULES {
+            assert!(crate::rules::PROTO_RULES.contains(rule), "{}", rule.id);
+            assert!(rule.id.starts_with("FIELD_"), "{}", rule.id);
+        }
     }
 }

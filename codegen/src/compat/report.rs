@@ -10,21 +10,12 @@ use crate::span::SourceMap;
 /// `SRCROOT`, whose location `srcroot` (the current directory) is given when known; absolute
 /// names become `file://` URIs.
 pub fn sarif(findings: &[CheckFinding], sources: &SourceMap, srcroot: Option<&std::path::Path>) -> String {
-    let mut rule_ids: Vec<&str> = findings.iter().map(|f| f.finding.rule).collect();
-    rule_ids.sort_unstable();
-    rule_ids.dedup();
-    let rules: Vec<serde_json::Value> = rule_ids
+    let mut rules: Vec<&crate::rules::Rule> = findings.iter().map(|f| f.finding.rule).collect();
+    rules.sort_unstable_by_key(|r| r.id);
+    rules.dedup_by_key(|r| r.id);
+    let rules: Vec<serde_json::Value> = rules
         .iter()
-        .map(|id| {
-            let purpose = super::RULES
-                .iter()
-                .find(|r| r.id == *id)
-                .map(|r| r.purpose)
-                .or_else(|| super::check::EVENT_RULES.iter().find(|(r, _)| r == id).map(|(_, p)| *p))
-                .or_else(|| super::avro::RULES.iter().find(|(r, _)| r == id).map(|(_, p)| *p))
-                .unwrap_or("");
-            serde_json::json!({"id": id, "shortDescription": {"text": purpose}})
-        })
+        .map(|r| serde_json::json!({"id": r.id, "shortDescription": {"text": r.purpose}}))
         .collect();
     let results: Vec<serde_json::Value> = findings
         .iter()
@@ -124,7 +115,7 @@ pub fn junit(findings: &[CheckFinding], sources: &SourceMap) -> String {
         if f.severity == Severity::Warning {
             out.push_str(&format!(
                 "    <testcase classname=\"herald.check.{}\" name=\"{}\">\n      <system-out>warning: {}</system-out>\n    </testcase>\n",
-                xml_escape(f.finding.rule),
+                xml_escape(f.finding.rule.id),
                 xml_escape(&format!("{} {location}", f.event.as_deref().unwrap_or("schema"))),
                 xml_escape(&format!("{location}: {} (help: {})", f.finding.message, f.finding.hint))
             ));
@@ -132,10 +123,10 @@ pub fn junit(findings: &[CheckFinding], sources: &SourceMap) -> String {
         }
         out.push_str(&format!(
             "    <testcase classname=\"herald.check.{}\" name=\"{}\" file=\"{}\">\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>\n",
-            xml_escape(f.finding.rule),
+            xml_escape(f.finding.rule.id),
             xml_escape(&format!("{} {location}", f.event.as_deref().unwrap_or("schema"))),
             xml_escape(location.split(':').next().unwrap_or_default()),
-            xml_escape(f.finding.rule),
+            xml_escape(f.finding.rule.id),
             xml_escape(&f.finding.message),
             xml_escape(&format!("{location}: {} (help: {})", f.finding.message, f.finding.hint))
         ));

@@ -7,6 +7,7 @@
 pub mod locate;
 pub mod scan;
 
+use crate::rules;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -105,7 +106,7 @@ pub fn load(root: &Path, sources: &mut SourceMap, inputs: &[ProtoInput], diags: 
         };
         match scan::tokenize(text) {
             Err(e) => {
-                let mut d = Diagnostic::error("PROTO_SYNTAX", e.message).at(span(e.start, e.end));
+                let mut d = Diagnostic::error(rules::PROTO_SYNTAX, e.message).at(span(e.start, e.end));
                 if let Some(help) = e.help {
                     d = d.help(help);
                 }
@@ -123,8 +124,7 @@ pub fn load(root: &Path, sources: &mut SourceMap, inputs: &[ProtoInput], diags: 
                         .map(|m| m.span)
                         .unwrap_or((0, 0));
                     diags.push(
-                        Diagnostic::error(
-                            "FILE_TOO_LARGE",
+                        Diagnostic::error(rules::FILE_TOO_LARGE,
                             format!("{count} top-level definitions in one file; herald checks up to {MAX_TOP_LEVEL_DEFINITIONS}"),
                         )
                         .at(span(at.0, at.1))
@@ -139,7 +139,7 @@ pub fn load(root: &Path, sources: &mut SourceMap, inputs: &[ProtoInput], diags: 
                     let offset = file.offset_of(e.line as usize, e.col as usize);
                     let (s, end) = token_at(&tokens, offset);
                     diags.push(
-                        Diagnostic::error("PROTO_SYNTAX", format!("syntax error: {:#}", e.error))
+                        Diagnostic::error(rules::PROTO_SYNTAX, format!("syntax error: {:#}", e.error))
                             .at(span(s, end))
                             .help("see https://protobuf.dev/reference/protobuf/proto3-spec/ for the grammar"),
                     );
@@ -165,7 +165,7 @@ pub fn load(root: &Path, sources: &mut SourceMap, inputs: &[ProtoInput], diags: 
         Ok(dir) => dir,
         Err(e) => {
             diags.push(Diagnostic::error(
-                "FILE_UNREADABLE",
+                rules::FILE_UNREADABLE,
                 format!("cannot stage proto files for the parser: {e}"),
             ));
             return Loaded::default();
@@ -311,7 +311,7 @@ fn check_outline(file: FileId, outline: &Outline, diags: &mut Vec<Diagnostic>) -
             if let Some(first) = seen.get(name) {
                 diags.push(
                     Diagnostic::error(
-                        "PROTO_DUPLICATE_NAME",
+                        rules::PROTO_DUPLICATE_NAME,
                         format!("{what} `{name}` is declared twice in {scope}"),
                     )
                     .at(span(at))
@@ -333,13 +333,13 @@ fn check_outline(file: FileId, outline: &Outline, diags: &mut Vec<Diagnostic>) -
         let span = |r: (usize, usize)| Span::new(file, r.0, r.1);
         match e.values.first() {
             None => diags.push(
-                Diagnostic::error("PROTO_ENUM_VALUES", format!("enum `{}` has no values", e.name))
+                Diagnostic::error(rules::PROTO_ENUM_VALUES, format!("enum `{}` has no values", e.name))
                     .at(span(e.span))
                     .help(format!("add `{}_UNSPECIFIED = 0;`", lint_upper(&e.name))),
             ),
             Some(first) if proto3 && first.number.is_some_and(|(n, _)| n != 0) => diags.push(
                 Diagnostic::error(
-                    "PROTO_ENUM_VALUES",
+                    rules::PROTO_ENUM_VALUES,
                     format!("the first value of proto3 enum `{}` must be zero", e.name),
                 )
                 .at(span(first.number.map(|n| n.1).unwrap_or(first.span)))
@@ -352,7 +352,7 @@ fn check_outline(file: FileId, outline: &Outline, diags: &mut Vec<Diagnostic>) -
             if let Some(first) = seen.get(v.name.as_str()) {
                 diags.push(
                     Diagnostic::error(
-                        "PROTO_DUPLICATE_NAME",
+                        rules::PROTO_DUPLICATE_NAME,
                         format!("enum value `{}` is declared twice in `{}`", v.name, e.name),
                     )
                     .at(span(v.span))
@@ -371,7 +371,7 @@ fn check_outline(file: FileId, outline: &Outline, diags: &mut Vec<Diagnostic>) -
             if let Some(first) = names.get(f.name.as_str()) {
                 diags.push(
                     Diagnostic::error(
-                        "PROTO_DUPLICATE_NAME",
+                        rules::PROTO_DUPLICATE_NAME,
                         format!("field `{}` is declared twice in `{}`", f.name, m.name),
                     )
                     .at(span(f.span))
@@ -384,7 +384,7 @@ fn check_outline(file: FileId, outline: &Outline, diags: &mut Vec<Diagnostic>) -
             if !(1..=MAX_FIELD_NUMBER).contains(&n) {
                 diags.push(
                     Diagnostic::error(
-                        "PROTO_FIELD_NUMBER",
+                        rules::PROTO_FIELD_NUMBER,
                         format!("field number {n} of `{}` is out of range", f.name),
                     )
                     .at(span(at))
@@ -393,7 +393,7 @@ fn check_outline(file: FileId, outline: &Outline, diags: &mut Vec<Diagnostic>) -
             } else if (19_000..=19_999).contains(&n) {
                 diags.push(
                     Diagnostic::error(
-                        "PROTO_FIELD_NUMBER",
+                        rules::PROTO_FIELD_NUMBER,
                         format!(
                             "field number {n} of `{}` is reserved for the protobuf implementation",
                             f.name
@@ -405,7 +405,7 @@ fn check_outline(file: FileId, outline: &Outline, diags: &mut Vec<Diagnostic>) -
             } else if let Some((other, _)) = numbers.get(&n) {
                 diags.push(
                     Diagnostic::error(
-                        "PROTO_FIELD_NUMBER",
+                        rules::PROTO_FIELD_NUMBER,
                         format!("field number {n} is used by both `{other}` and `{}`", f.name),
                     )
                     .at(span(at))
@@ -455,9 +455,12 @@ fn check_imports(sources: &SourceMap, states: &mut BTreeMap<String, FileState>, 
     for (path, st) in states.iter() {
         for import in &st.outline.imports {
             if !known(&import.path, states) {
-                let mut d = Diagnostic::error("PROTO_IMPORT_UNRESOLVED", format!("import `{}` not found", import.path))
-                    .at(Span::new(st.file, import.span.0, import.span.1))
-                    .label("no such file under the repo root");
+                let mut d = Diagnostic::error(
+                    rules::PROTO_IMPORT_UNRESOLVED,
+                    format!("import `{}` not found", import.path),
+                )
+                .at(Span::new(st.file, import.span.0, import.span.1))
+                .label("no such file under the repo root");
                 d = d.help(if import.path.starts_with("herald/") {
                     format!("herald ships only `{OPTIONS_PATH}`")
                 } else {
@@ -518,7 +521,7 @@ fn check_imports(sources: &SourceMap, states: &mut BTreeMap<String, FileState>, 
             format!("import cycle: {}", path.join(" → "))
         };
         diags.push(
-            Diagnostic::error("PROTO_IMPORT_CYCLE", message)
+            Diagnostic::error(rules::PROTO_IMPORT_CYCLE, message)
                 .at(Span::new(st.file, import.span.0, import.span.1))
                 .help("move the shared types into a file that both import"),
         );
@@ -552,7 +555,7 @@ fn check_imports(sources: &SourceMap, states: &mut BTreeMap<String, FileState>, 
                 if let Some(import) = broken_import {
                     diags.push(
                         Diagnostic::warning(
-                            "PROTO_IMPORT_BROKEN",
+                            rules::PROTO_IMPORT_BROKEN,
                             format!("not checked: imported file `{}` has errors", import.path),
                         )
                         .at(Span::new(st.file, import.span.0, import.span.1))
@@ -680,7 +683,7 @@ fn typecheck_diagnostic(sources: &SourceMap, st: &FileState, message: &str, know
     };
     let (rule, help) = if detail.starts_with("unknown type") || detail.contains("not found") {
         (
-            "PROTO_TYPE_UNRESOLVED",
+            rules::PROTO_TYPE_UNRESOLVED,
             "check the type name, the package, and that its file is imported",
         )
     } else if detail.contains("unknown enum value")
@@ -688,15 +691,15 @@ fn typecheck_diagnostic(sources: &SourceMap, st: &FileState, message: &str, know
     {
         let value = quoted_or_tail(&detail);
         if let Some(at) = herald_kind_entry(&st.outline, &value) {
-            return Diagnostic::error("EVENT_UNKNOWN_KIND", format!("unknown kind `{value}`"))
+            return Diagnostic::error(rules::EVENT_UNKNOWN_KIND, format!("unknown kind `{value}`"))
                 .at(Span::new(st.file, at.0, at.1))
                 .help("kind is EVENT (a fact, to any number of subscribers) or COMMAND (a request to one service)");
         }
-        ("PROTO_OPTION_INVALID", "use one of the enum's values")
+        (rules::PROTO_OPTION_INVALID, "use one of the enum's values")
     } else if detail.contains("unknown enum value") {
-        ("PROTO_OPTION_INVALID", "use one of the enum's values")
+        (rules::PROTO_OPTION_INVALID, "use one of the enum's values")
     } else {
-        ("PROTO_TYPECHECK", "fix the declaration")
+        (rules::PROTO_TYPECHECK, "fix the declaration")
     };
     // Where: the field whose type is the unresolved name, else any token with the name.
     let mut span = None;
@@ -717,7 +720,7 @@ fn typecheck_diagnostic(sources: &SourceMap, st: &FileState, message: &str, know
     }
     let (s, e) = span.unwrap_or((0, 0));
     let suggestion = match (rule, quoted.first()) {
-        ("PROTO_TYPE_UNRESOLVED", Some(name)) => {
+        (rules::PROTO_TYPE_UNRESOLVED, Some(name)) => {
             let name = name.trim_start_matches('.');
             // Compare like with like: a qualified name with full names, a short one with short ones.
             let candidates = known_types
@@ -796,7 +799,7 @@ fn herald_option_diagnostic(text: &str, st: &FileState, detail: &str) -> Option<
         let span = Span::new(st.file, at, name_end);
         if imported {
             return Some(
-                Diagnostic::error("PROTO_TYPE_UNRESOLVED", format!("unknown option `{name}`"))
+                Diagnostic::error(rules::PROTO_TYPE_UNRESOLVED, format!("unknown option `{name}`"))
                     .at(span)
                     .label("not defined in herald/options.proto")
                     .help("did you mean `(herald.event)`? (the one option herald/options.proto defines)"),
@@ -804,7 +807,7 @@ fn herald_option_diagnostic(text: &str, st: &FileState, detail: &str) -> Option<
         }
         return Some(
             Diagnostic::error(
-                "PROTO_TYPE_UNRESOLVED",
+                rules::PROTO_TYPE_UNRESOLVED,
                 format!("option `{name}` is defined in herald/options.proto, which this file does not import"),
             )
             .at(span)
@@ -821,7 +824,7 @@ fn herald_option_diagnostic(text: &str, st: &FileState, detail: &str) -> Option<
         const KEYS: [&str; 5] = ["version", "kind", "partition_key", "name", "compatibility"];
         return Some(
             Diagnostic::error(
-                "PROTO_OPTION_INVALID",
+                rules::PROTO_OPTION_INVALID,
                 format!("`(herald.event)` has no key `{}`", entry.key),
             )
             .at(Span::new(st.file, entry.key_span.0, entry.key_span.1))
@@ -846,13 +849,16 @@ fn herald_option_diagnostic(text: &str, st: &FileState, detail: &str) -> Option<
             } else {
                 format!("{raw}.0")
             };
-            Diagnostic::error("EVENT_BAD_VERSION", format!("version must be a string, found `{raw}`"))
-                .at(span)
-                .label("not a string")
-                .help(format!("version is a string: `version: \"{suggestion}\"`"))
+            Diagnostic::error(
+                rules::EVENT_BAD_VERSION,
+                format!("version must be a string, found `{raw}`"),
+            )
+            .at(span)
+            .label("not a string")
+            .help(format!("version is a string: `version: \"{suggestion}\"`"))
         } else {
             Diagnostic::error(
-                "PROTO_OPTION_INVALID",
+                rules::PROTO_OPTION_INVALID,
                 format!("`{}` must be a string, found `{raw}`", entry.key),
             )
             .at(span)

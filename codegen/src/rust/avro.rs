@@ -8,6 +8,7 @@
 //! `Decimal<P, S>`. Inside arrays, maps and multi-branch unions a logical type is its underlying
 //! type (bytes as `Bytes`).
 
+use crate::rules;
 use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::TokenStream;
@@ -85,7 +86,7 @@ pub fn generate(set: &EventSet, names: &[String], diags: &mut Vec<Diagnostic>) -
         if let Some(other) = idents.insert((parts.clone(), id.clone()), name.clone()) {
             diags.push(
                 Diagnostic::error(
-                    "CODEGEN_NAME_COLLISION",
+                    rules::CODEGEN_NAME_COLLISION,
                     format!("`{name}` and `{other}` both become the Rust type `{id}`"),
                 )
                 .at(ty.span)
@@ -157,7 +158,7 @@ impl Gen<'_> {
                     if let Some(other) = variant_names.insert(vid.clone(), v.name.clone()) {
                         self.diags.push(
                             Diagnostic::error(
-                                "CODEGEN_NAME_COLLISION",
+                                rules::CODEGEN_NAME_COLLISION,
                                 format!("symbols `{other}` and `{}` both become the variant `{vid}`", v.name),
                             )
                             .at(v.span),
@@ -211,7 +212,7 @@ impl Gen<'_> {
                     if let Some(other) = seen.insert(fid.clone(), f.name.clone()) {
                         self.diags.push(
                             Diagnostic::error(
-                                "CODEGEN_NAME_COLLISION",
+                                rules::CODEGEN_NAME_COLLISION,
                                 format!(
                                     "fields `{other}` and `{}` of `{}` both become `{fid}`",
                                     f.name, ty.full_name

@@ -1,6 +1,7 @@
 //! What herald adds around the DTOs: an `Event` impl per event and command, and per source a
 //! module with the subscribed-events enum, the handler trait, the dispatcher and typed publishers.
 
+use crate::rules;
 use std::collections::BTreeMap;
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
@@ -178,7 +179,7 @@ pub fn source_module(
                 if prev.to_string() != quote!(super::super::#path).to_string() {
                     diags.push(
                         Diagnostic::error(
-                            "CODEGEN_NAME_COLLISION",
+                            rules::CODEGEN_NAME_COLLISION,
                             format!("two types named `{id}` in source `{source}`"),
                         )
                         .at(s.ty.span)
@@ -282,7 +283,7 @@ fn supporting_types(
         let names: Vec<String> = types.iter().map(|(full, _, _)| format!("`{full}`")).collect();
         diags.push(
             Diagnostic::warning(
-                "CODEGEN_NAME_COLLISION",
+                rules::CODEGEN_NAME_COLLISION,
                 format!(
                     "`{source}::types::{id}` is not exported: the name is shared by {}{}",
                     names.join(", "),
@@ -333,7 +334,7 @@ fn handling(enum_base: &str, prefix: &str, events: &[&Selected<'_>], diags: &mut
         if let Some(other) = seen.insert(variant.clone(), s.event.name.as_str()) {
             diags.push(
                 Diagnostic::error(
-                    "CODEGEN_NAME_COLLISION",
+                    rules::CODEGEN_NAME_COLLISION,
                     format!(
                         "events `{other}` and `{}` both become `{variant}` in one handler",
                         s.event.name

@@ -12,6 +12,7 @@ mod format;
 pub mod ident;
 pub mod proto;
 
+use crate::rules;
 use std::collections::BTreeMap;
 
 use apache_avro::rabin::Rabin;
@@ -89,7 +90,11 @@ pub fn generate_with(
                     .map(|e| e.name.as_str())
                     .collect();
                 diags.push(
-                    Diagnostic::error("CODEGEN_UNKNOWN_EVENT", format!("source `{name}` has no event `{w}`")).help({
+                    Diagnostic::error(
+                        rules::CODEGEN_UNKNOWN_EVENT,
+                        format!("source `{name}` has no event `{w}`"),
+                    )
+                    .help({
                         let short = |n: &'_ str| n.rsplit('.').next().unwrap_or(n).to_owned();
                         let shorts: Vec<String> = known.iter().map(|n| short(n)).collect();
                         let candidates = known.iter().copied().chain(shorts.iter().map(String::as_str));
@@ -124,7 +129,7 @@ pub fn generate_with(
             Format::Avro => match avro_schema(set, &ty.full_name) {
                 Ok((fp, text)) => (fp, Some(text)),
                 Err(message) => {
-                    diags.push(Diagnostic::error("CODEGEN_AVRO_SCHEMA", message).at(ty.span));
+                    diags.push(Diagnostic::error(rules::CODEGEN_AVRO_SCHEMA, message).at(ty.span));
                     continue;
                 }
             },
@@ -238,7 +243,7 @@ pub fn generate_with(
             (Some(out), diags)
         }
         Err(e) => {
-            diags.push(Diagnostic::error("CODEGEN_INTERNAL", e));
+            diags.push(Diagnostic::error(rules::CODEGEN_INTERNAL, e));
             (None, diags)
         }
     }
@@ -254,16 +259,18 @@ enum Layout {
 
 fn unknown_source(set: &EventSet, name: &str) -> Diagnostic {
     let known: Vec<&str> = set.sources.iter().map(|s| s.name.as_str()).collect();
-    Diagnostic::error("CODEGEN_UNKNOWN_SOURCE", format!("no source `{name}` in herald.toml")).help(
-        if known.is_empty() {
-            "herald.toml declares no sources".to_owned()
-        } else {
-            match crate::suggest::did_you_mean(name, known.iter().copied()) {
-                Some(suggestion) => format!("{suggestion} (sources: {})", known.join(", ")),
-                None => format!("sources: {}", known.join(", ")),
-            }
-        },
+    Diagnostic::error(
+        rules::CODEGEN_UNKNOWN_SOURCE,
+        format!("no source `{name}` in herald.toml"),
     )
+    .help(if known.is_empty() {
+        "herald.toml declares no sources".to_owned()
+    } else {
+        match crate::suggest::did_you_mean(name, known.iter().copied()) {
+            Some(suggestion) => format!("{suggestion} (sources: {})", known.join(", ")),
+            None => format!("sources: {}", known.join(", ")),
+        }
+    })
 }
 
 /// The standalone schema text of an Avro type and its CRC-64-AVRO fingerprint.

@@ -2,6 +2,7 @@
 //! with the comments herald recovered handed over as `SourceCodeInfo` so that the generated
 //! structs keep their documentation. herald adds typed accessors for enum fields.
 
+use crate::rules;
 use std::collections::{BTreeMap, BTreeSet};
 
 use proc_macro2::TokenStream;
@@ -66,7 +67,7 @@ fn check_names(set: &EventSet, files: &[String], diags: &mut Vec<Diagnostic>) {
         if let Some(first) = types.insert((scope, rust.clone()), ty) {
             diags.push(
                 Diagnostic::error(
-                    "CODEGEN_NAME_COLLISION",
+                    rules::CODEGEN_NAME_COLLISION,
                     format!(
                         "`{}` and `{}` both become the Rust type `{rust}`",
                         first.full_name, ty.full_name
@@ -84,7 +85,7 @@ fn check_names(set: &EventSet, files: &[String], diags: &mut Vec<Diagnostic>) {
                 if let Some(first) = fields.insert(rust.clone(), f) {
                     diags.push(
                         Diagnostic::error(
-                            "CODEGEN_NAME_COLLISION",
+                            rules::CODEGEN_NAME_COLLISION,
                             format!(
                                 "fields `{}` and `{}` of `{}` both become `{rust}`",
                                 first.name, f.name, ty.full_name
@@ -111,7 +112,7 @@ pub fn generate(set: &EventSet, files: &[String], diags: &mut Vec<Diagnostic>) -
     for path in files {
         let Some(mut fd) = descriptor(set, path) else {
             diags.push(Diagnostic::error(
-                "CODEGEN_INPUT",
+                rules::CODEGEN_INPUT,
                 format!("no descriptor for `{path}`: the file did not type-check"),
             ));
             continue;
@@ -129,7 +130,10 @@ pub fn generate(set: &EventSet, files: &[String], diags: &mut Vec<Diagnostic>) -
     let modules = match config.generate(requests) {
         Ok(m) => m,
         Err(e) => {
-            diags.push(Diagnostic::error("CODEGEN_PROST", format!("prost-build failed: {e}")));
+            diags.push(Diagnostic::error(
+                rules::CODEGEN_PROST,
+                format!("prost-build failed: {e}"),
+            ));
             return String::new();
         }
     };
@@ -147,7 +151,7 @@ pub fn generate(set: &EventSet, files: &[String], diags: &mut Vec<Diagnostic>) -
     let formatted = match super::format::format_all(tree.into_values().collect()) {
         Ok(f) => f,
         Err(e) => {
-            diags.push(Diagnostic::error("CODEGEN_INTERNAL", e));
+            diags.push(Diagnostic::error(rules::CODEGEN_INTERNAL, e));
             return String::new();
         }
     };
@@ -331,7 +335,7 @@ pub fn enum_accessors(set: &EventSet, files: &[String], diags: &mut Vec<Diagnost
             {
                 diags.push(
                     Diagnostic::warning(
-                        "CODEGEN_NAME_COLLISION",
+                        rules::CODEGEN_NAME_COLLISION,
                         format!(
                             "no typed accessor for `{}`: a field is already named `{getter}`",
                             f.name
