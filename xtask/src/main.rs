@@ -78,11 +78,11 @@ fn ci() -> Result<(), String> {
             "-p",
             "herald-runtime-bench",
             "-p",
-            "herald-codegen",
+            "herald-cli",
             "-p",
             "herald-kafka-tests",
             "--features",
-            "herald-runtime/kafka,herald-runtime-bench/kafka,herald-codegen/kafka",
+            "herald-runtime/kafka,herald-runtime-bench/kafka,herald-cli/kafka",
             "--all-targets",
             "--",
             "-D",
@@ -131,7 +131,7 @@ fn tests_with_broker(python: &str, buf: &str) -> Result<(), String> {
         &[
             "test",
             "-p",
-            "herald-codegen",
+            "herald-cli",
             "--features",
             "kafka",
             "--test",
@@ -172,9 +172,7 @@ fn lint_schemas() -> Result<(), String> {
             "run",
             "--quiet",
             "-p",
-            "herald-codegen",
-            "--features",
-            "cli",
+            "herald-cli",
             "--bin",
             "herald",
             "--",
@@ -317,19 +315,7 @@ fn bench_check() -> Result<(), String> {
             ],
         )?;
     }
-    run(
-        "cargo",
-        &[
-            "build",
-            "--release",
-            "-p",
-            "herald-codegen",
-            "--features",
-            "cli",
-            "--bin",
-            "herald",
-        ],
-    )?;
+    run("cargo", &["build", "--release", "-p", "herald-cli", "--bin", "herald"])?;
     for side in ["old", "new"] {
         let dir = root.join(side).join("proto");
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;

@@ -7,6 +7,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use herald_codegen::{diagnostic, lint};
 
+#[cfg(feature = "kafka")]
+mod topics_apply;
+
 /// Writes to stdout; once its reader went away (`herald rules | head`), output is dropped.
 macro_rules! out {
     ($($arg:tt)*) => { write_or_drop(&mut std::io::stdout().lock(), &STDOUT_CLOSED, format_args!($($arg)*)) };
@@ -996,12 +999,12 @@ struct TopicsApply {
 
 #[cfg(feature = "kafka")]
 fn topics_apply(dir: &std::path::Path, args: TopicsApply) -> ExitCode {
-    use herald_codegen::topics::{self, Status};
+    use herald_codegen::topics::Status;
     let declared = match declared_topics(dir) {
         Ok(t) => t,
         Err(code) => return code,
     };
-    let options = topics::ApplyOptions {
+    let options = topics_apply::ApplyOptions {
         bootstrap: args.bootstrap,
         properties: args.config,
         replication: args.replication,
@@ -1009,7 +1012,7 @@ fn topics_apply(dir: &std::path::Path, args: TopicsApply) -> ExitCode {
         dry_run: args.dry_run,
         timeout: std::time::Duration::from_secs(args.timeout),
     };
-    let reports = match topics::apply(&declared, &options) {
+    let reports = match topics_apply::apply(&declared, &options) {
         Ok(r) => r,
         Err(e) => {
             errln!("herald topics apply: {e}");
