@@ -1055,8 +1055,8 @@ fn topics_apply(dir: &std::path::Path, _args: TopicsApply) -> ExitCode {
     }
     errln!(
         "herald topics apply: this herald was built without Kafka support; build it with \
-         `--features kafka` (cargo install --path codegen --features kafka, or \
-         cargo run -p herald-codegen --features kafka --bin herald -- topics apply ...). \
+         `--features kafka` (cargo install --path cli --features kafka, or \
+         cargo run -p herald-cli --features kafka -- topics apply ...). \
          `herald topics list` prints the declared topics without a broker"
     );
     ExitCode::from(2)
