@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use herald_codegen::{diagnostic, lint};
 
+mod report;
 #[cfg(feature = "kafka")]
 mod topics_apply;
 
@@ -644,12 +645,9 @@ fn check(
             // Relative paths are relative to the current directory, unless --path-prefix says
             // otherwise.
             let cwd = std::env::current_dir().ok().filter(|_| paths.path_prefix.is_none());
-            outln!(
-                "{}",
-                compat::report::sarif(&findings, &current.sources_map, cwd.as_deref())
-            )
+            outln!("{}", report::sarif(&findings, &current.sources_map, cwd.as_deref()))
         }
-        CheckFormat::Junit => outln!("{}", compat::report::junit(&findings, &current.sources_map)),
+        CheckFormat::Junit => outln!("{}", report::junit(&findings, &current.sources_map)),
     }
     if findings.iter().any(|f| f.severity == herald_codegen::Severity::Error) {
         ExitCode::from(1)
