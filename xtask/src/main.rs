@@ -401,3 +401,51 @@ fn bench_check() -> Result<(), String> {
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    /// ARCHITECTURE.md's invariant: herald-codegen, every service's build-dependency, compiles no
+    /// CLI dependency and no Kafka client (they are herald-cli's), and has no features that could
+    /// add them.
+    #[test]
+    fn herald_codegen_compiles_no_cli_dependency() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let out = std::process::Command::new(cargo)
+            .current_dir(&root)
+            .args([
+                "tree",
+                "-p",
+                "herald-codegen",
+                "-e",
+                "normal,build",
+                "--prefix",
+                "none",
+                "-f",
+                "{p} [{f}]",
+            ])
+            .output()
+            .expect("run cargo tree");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let tree = String::from_utf8_lossy(&out.stdout);
+        let names: Vec<&str> = tree.lines().filter_map(|l| l.split(' ').next()).collect();
+        for forbidden in [
+            "clap",
+            "clap_complete",
+            "anstream",
+            "rdkafka",
+            "herald-runtime",
+            "herald-cli",
+        ] {
+            assert!(
+                !names.contains(&forbidden),
+                "herald-codegen depends on {forbidden}:\n{tree}"
+            );
+        }
+        let manifest = std::fs::read_to_string(root.join("codegen/Cargo.toml")).expect("read codegen/Cargo.toml");
+        assert!(
+            !manifest.lines().any(|l| l.trim() == "[features]"),
+            "herald-codegen has features; a feature could give a build script a CLI dependency"
+        );
+    }
+}
