@@ -6,12 +6,18 @@
 //! [`lint::lint`] read the model and report [`diagnostic::Diagnostic`]s located by [`span::Span`].
 
 pub mod avro;
+// Only the command line (herald-cli) uses this module, for `herald check --against git:REV`
+// and `herald release`: not part of the documented surface a build script needs.
+#[doc(hidden)]
 pub mod baseline;
 mod builder;
 pub mod compat;
 pub mod config;
 pub mod diagnostic;
 pub mod fingerprint;
+// Only the command line (herald-cli) uses this module, for `herald init`: not part of the
+// documented surface a build script needs.
+#[doc(hidden)]
 pub mod init;
 pub mod lint;
 pub mod load;
@@ -22,6 +28,9 @@ pub mod rules;
 pub mod rust;
 pub mod span;
 pub mod suggest;
+// Only the command line (herald-cli) uses this module, for `herald topics`: not part of the
+// documented surface a build script needs.
+#[doc(hidden)]
 pub mod topics;
 
 pub use builder::{BuildError, Builder, OUTPUT_FILE};

@@ -78,11 +78,11 @@ fn ci() -> Result<(), String> {
             "-p",
             "herald-runtime-bench",
             "-p",
-            "herald-codegen",
+            "herald-cli",
             "-p",
             "herald-kafka-tests",
             "--features",
-            "herald-runtime/kafka,herald-runtime-bench/kafka,herald-codegen/kafka",
+            "herald-runtime/kafka,herald-runtime-bench/kafka,herald-cli/kafka",
             "--all-targets",
             "--",
             "-D",
@@ -131,7 +131,7 @@ fn tests_with_broker(python: &str, buf: &str) -> Result<(), String> {
         &[
             "test",
             "-p",
-            "herald-codegen",
+            "herald-cli",
             "--features",
             "kafka",
             "--test",
@@ -172,9 +172,7 @@ fn lint_schemas() -> Result<(), String> {
             "run",
             "--quiet",
             "-p",
-            "herald-codegen",
-            "--features",
-            "cli",
+            "herald-cli",
             "--bin",
             "herald",
             "--",
@@ -317,19 +315,7 @@ fn bench_check() -> Result<(), String> {
             ],
         )?;
     }
-    run(
-        "cargo",
-        &[
-            "build",
-            "--release",
-            "-p",
-            "herald-codegen",
-            "--features",
-            "cli",
-            "--bin",
-            "herald",
-        ],
-    )?;
+    run("cargo", &["build", "--release", "-p", "herald-cli", "--bin", "herald"])?;
     for side in ["old", "new"] {
         let dir = root.join(side).join("proto");
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
@@ -414,4 +400,52 @@ fn bench_check() -> Result<(), String> {
         100.0 * h_kb as f64 / b_kb as f64
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    /// ARCHITECTURE.md's invariant: herald-codegen, every service's build-dependency, compiles no
+    /// CLI dependency and no Kafka client (they are herald-cli's), and has no features that could
+    /// add them.
+    #[test]
+    fn herald_codegen_compiles_no_cli_dependency() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let out = std::process::Command::new(cargo)
+            .current_dir(&root)
+            .args([
+                "tree",
+                "-p",
+                "herald-codegen",
+                "-e",
+                "normal,build",
+                "--prefix",
+                "none",
+                "-f",
+                "{p} [{f}]",
+            ])
+            .output()
+            .expect("run cargo tree");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let tree = String::from_utf8_lossy(&out.stdout);
+        let names: Vec<&str> = tree.lines().filter_map(|l| l.split(' ').next()).collect();
+        for forbidden in [
+            "clap",
+            "clap_complete",
+            "anstream",
+            "rdkafka",
+            "herald-runtime",
+            "herald-cli",
+        ] {
+            assert!(
+                !names.contains(&forbidden),
+                "herald-codegen depends on {forbidden}:\n{tree}"
+            );
+        }
+        let manifest = std::fs::read_to_string(root.join("codegen/Cargo.toml")).expect("read codegen/Cargo.toml");
+        assert!(
+            !manifest.lines().any(|l| l.trim() == "[features]"),
+            "herald-codegen has features; a feature could give a build script a CLI dependency"
+        );
+    }
 }

@@ -7,7 +7,6 @@
 pub mod avro;
 pub mod check;
 pub mod proto;
-pub mod report;
 
 use crate::span::Span;
 

@@ -1,49 +1,14 @@
-//! Helpers the integration tests share: running the `herald` binary, throwaway schema repos, a
-//! deterministic value generator, herald's verdict on an Avro corpus case, and the
-//! `rule file:line` keys the buf comparisons use.
+//! Helpers the integration tests share: throwaway schema repos, a deterministic value generator,
+//! herald's verdict on an Avro corpus case, and the `rule file:line` keys the buf comparisons use.
+//! herald-cli's tests include this file too (`cli/tests/common/mod.rs`).
 // Each test binary uses some of these helpers, not all.
 #![allow(dead_code)]
 
 use std::path::Path;
-use std::process::Command;
 
 use herald_codegen::compat::Finding;
 use herald_codegen::span::SourceMap;
 use herald_codegen::EventSet;
-
-/// Exit code, stdout and stderr of the `herald` binary run with `args`.
-pub fn herald(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_herald"))
-        .args(args)
-        .output()
-        .expect("run herald");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-/// Like [`herald`], run in the directory `cwd`.
-pub fn herald_in(cwd: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_herald"))
-        .current_dir(cwd)
-        .args(args)
-        .output()
-        .expect("run herald");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-/// Exit code of `herald <args>`, and a transcript of the run for snapshots: `exit <code>`, then
-/// stdout and stderr under `--- stdout` and `--- stderr`.
-pub fn transcript(args: &[&str]) -> (i32, String) {
-    let (code, out, err) = herald(args);
-    (code, format!("exit {code}\n--- stdout\n{out}--- stderr\n{err}"))
-}
 
 /// A schema repo holding only a herald.toml whose text is `config`.
 pub fn repo(config: &str) -> tempfile::TempDir {

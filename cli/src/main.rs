@@ -7,6 +7,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use herald_codegen::{diagnostic, lint};
 
+mod report;
+#[cfg(feature = "kafka")]
+mod topics_apply;
+
 /// Writes to stdout; once its reader went away (`herald rules | head`), output is dropped.
 macro_rules! out {
     ($($arg:tt)*) => { write_or_drop(&mut std::io::stdout().lock(), &STDOUT_CLOSED, format_args!($($arg)*)) };
@@ -641,12 +645,9 @@ fn check(
             // Relative paths are relative to the current directory, unless --path-prefix says
             // otherwise.
             let cwd = std::env::current_dir().ok().filter(|_| paths.path_prefix.is_none());
-            outln!(
-                "{}",
-                compat::report::sarif(&findings, &current.sources_map, cwd.as_deref())
-            )
+            outln!("{}", report::sarif(&findings, &current.sources_map, cwd.as_deref()))
         }
-        CheckFormat::Junit => outln!("{}", compat::report::junit(&findings, &current.sources_map)),
+        CheckFormat::Junit => outln!("{}", report::junit(&findings, &current.sources_map)),
     }
     if findings.iter().any(|f| f.severity == herald_codegen::Severity::Error) {
         ExitCode::from(1)
@@ -996,12 +997,12 @@ struct TopicsApply {
 
 #[cfg(feature = "kafka")]
 fn topics_apply(dir: &std::path::Path, args: TopicsApply) -> ExitCode {
-    use herald_codegen::topics::{self, Status};
+    use herald_codegen::topics::Status;
     let declared = match declared_topics(dir) {
         Ok(t) => t,
         Err(code) => return code,
     };
-    let options = topics::ApplyOptions {
+    let options = topics_apply::ApplyOptions {
         bootstrap: args.bootstrap,
         properties: args.config,
         replication: args.replication,
@@ -1009,7 +1010,7 @@ fn topics_apply(dir: &std::path::Path, args: TopicsApply) -> ExitCode {
         dry_run: args.dry_run,
         timeout: std::time::Duration::from_secs(args.timeout),
     };
-    let reports = match topics::apply(&declared, &options) {
+    let reports = match topics_apply::apply(&declared, &options) {
         Ok(r) => r,
         Err(e) => {
             errln!("herald topics apply: {e}");
@@ -1052,8 +1053,8 @@ fn topics_apply(dir: &std::path::Path, _args: TopicsApply) -> ExitCode {
     }
     errln!(
         "herald topics apply: this herald was built without Kafka support; build it with \
-         `--features kafka` (cargo install --path codegen --features kafka, or \
-         cargo run -p herald-codegen --features kafka --bin herald -- topics apply ...). \
+         `--features kafka` (cargo install --path cli --features kafka, or \
+         cargo run -p herald-cli --features kafka -- topics apply ...). \
          `herald topics list` prints the declared topics without a broker"
     );
     ExitCode::from(2)

@@ -1,5 +1,5 @@
 //! herald's Avro verdicts against the Apache Avro reference checker (PyPI `avro`,
-//! `avro.compatibility`) on the corpus in `tests/fixtures/compat/avro`, both the checker's on the
+//! `avro.compatibility`) on the corpus in `codegen/tests/fixtures/compat/avro`, both the checker's on the
 //! two top-level schemas and `herald check reader.avsc --against writer.avsc --mode BACKWARD`
 //! (renamed records included: two single files are paired whatever their records are called, and
 //! judged by name and alias as the reference does): herald must agree on every
@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 mod common;
 
 fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/compat/avro")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../codegen/tests/fixtures/compat/avro")
 }
 
 fn herald_verdict(case: &Path) -> &'static str {
@@ -42,7 +42,7 @@ fn herald_check_verdict(case: &Path) -> String {
 fn agrees_with_the_apache_avro_reference() {
     let python = std::env::var("HERALD_AVRO_PYTHON").unwrap_or_else(|_| "python3".to_owned());
     let out = std::process::Command::new(&python)
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/avro_reference.py"))
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../codegen/tests/avro_reference.py"))
         .arg(corpus())
         .output()
         .unwrap_or_else(|e| panic!("cannot run {python}: {e}; run `cargo xtask ci`, which installs the reference"));

@@ -1,16 +1,16 @@
 //! SARIF 2.1.0 and JUnit XML renderings of `herald check` findings, for code-scanning and test
-//! report consumers.
+//! report consumers. Only the command line writes these formats, so they live with it.
 
-use super::check::CheckFinding;
-use crate::diagnostic::Severity;
-use crate::span::SourceMap;
+use herald_codegen::compat::check::CheckFinding;
+use herald_codegen::diagnostic::Severity;
+use herald_codegen::span::SourceMap;
 
 /// SARIF 2.1.0: one run, one rule per rule ID, one result per finding. File names (relative to
-/// the current directory, see [`crate::span::display_prefix`]) are URIs relative to the base
+/// the current directory, as the command line shows them) are URIs relative to the base
 /// `SRCROOT`, whose location `srcroot` (the current directory) is given when known; absolute
 /// names become `file://` URIs.
 pub fn sarif(findings: &[CheckFinding], sources: &SourceMap, srcroot: Option<&std::path::Path>) -> String {
-    let mut rules: Vec<&crate::rules::Rule> = findings.iter().map(|f| f.finding.rule).collect();
+    let mut rules: Vec<&herald_codegen::rules::Rule> = findings.iter().map(|f| f.finding.rule).collect();
     rules.sort_unstable_by_key(|r| r.id);
     rules.dedup_by_key(|r| r.id);
     let rules: Vec<serde_json::Value> = rules

@@ -8,7 +8,7 @@ mod common;
 
 fn fixture(path: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
+        .join("../codegen/tests/fixtures")
         .join(path)
         .display()
         .to_string()

@@ -1,14 +1,14 @@
 //! herald's proto rules against buf's own verdicts: the 56 cases of buf's breaking-change suite
-//! vendored in `tests/data/buf-breaking` (with buf's LICENSE; see its README). For each case
+//! vendored in `codegen/tests/data/buf-breaking` (with buf's LICENSE; see its README). For each case
 //! herald runs the rules
 //! the case's `buf.yaml` names and compares (file, line, rule) with `expected.jsonl`, then runs
 //! `herald check` with only those rules (the others through `--except`) and compares its verdict
 //! with buf's: every finding an error, exit code 1 exactly when buf exits 100.
 //!
-//! Every difference must be listed in `tests/buf_conformance_differences.txt` (and explained in
+//! Every difference must be listed in `codegen/tests/buf_conformance_differences.txt` (and explained in
 //! ARCHITECTURE.md); the test fails on any difference not listed and on any listed one that no
 //! longer occurs, so the list stays exact. Regenerate it after a deliberate change with
-//! `HERALD_UPDATE_DIFFERENCES=1 cargo test -p herald-codegen --test buf_conformance`.
+//! `HERALD_UPDATE_DIFFERENCES=1 cargo test -p herald-cli --test buf_conformance`.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -18,7 +18,7 @@ use herald_codegen::compat::{self, Category};
 mod common;
 
 fn suite() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/buf-breaking")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../codegen/tests/data/buf-breaking")
 }
 
 /// Rule IDs a case's buf.yaml enables (`use:` entries, categories expanded).
@@ -153,7 +153,7 @@ fn agrees_with_buf_except_for_listed_differences() {
             differences.push(format!("{name} severity: {key} {severity}, buf error"));
         }
     }
-    let listed_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/buf_conformance_differences.txt");
+    let listed_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../codegen/tests/buf_conformance_differences.txt");
     let body = differences.join("\n");
     if std::env::var_os("HERALD_UPDATE_DIFFERENCES").is_some() {
         let header = format!(
