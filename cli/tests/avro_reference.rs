@@ -45,10 +45,14 @@ fn agrees_with_the_apache_avro_reference() {
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../codegen/tests/avro_reference.py"))
         .arg(corpus())
         .output()
-        .unwrap_or_else(|e| panic!("cannot run {python}: {e}; run `cargo xtask ci`, which installs the reference"));
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run {python}: {e}; install it with `cargo xtask peers` and set HERALD_AVRO_PYTHON as it says"
+            )
+        });
     assert!(
         out.status.success(),
-        "the Avro reference checker did not run ({}); run `cargo xtask ci`, which installs it:\n{}",
+        "the Avro reference checker did not run ({}); install it with `cargo xtask peers` and set HERALD_AVRO_PYTHON as it says:\n{}",
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );

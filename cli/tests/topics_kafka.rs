@@ -24,7 +24,11 @@ fn bootstrap() -> String {
 /// The broker's address; panics when no broker listens.
 fn broker() -> String {
     let bootstrap = bootstrap();
-    support::require_broker(&bootstrap, "HERALD_KAFKA_BOOTSTRAP", "scripts/broker.sh start");
+    support::require_broker(
+        &bootstrap,
+        "HERALD_KAFKA_BOOTSTRAP",
+        "`cargo xtask peers && bash scripts/broker.sh start`",
+    );
     bootstrap
 }
 

@@ -21,7 +21,9 @@ fn buf_findings(buf: &str, case: &Path) -> BTreeSet<String> {
         .args(["breaking", ".", "--against", "../old", "--error-format", "json"])
         .current_dir(case.join("new"))
         .output()
-        .unwrap_or_else(|e| panic!("cannot run buf ({buf}): {e}; run `cargo xtask ci`, which installs it"));
+        .unwrap_or_else(|e| {
+            panic!("cannot run buf ({buf}): {e}; install it with `cargo xtask peers` and set HERALD_BUF as it says")
+        });
     common::buf_keys(&String::from_utf8_lossy(&out.stdout), 1)
 }
 
@@ -40,7 +42,7 @@ fn agrees_with_buf_breaking_run_live() {
     let version = std::process::Command::new(&buf).arg("--version").output();
     assert!(
         version.as_ref().is_ok_and(|o| o.status.success()),
-        "buf is not available ({buf}); run `cargo xtask ci`, which installs it"
+        "buf is not available ({buf}); install it with `cargo xtask peers` and set HERALD_BUF as it says"
     );
     let mut cases: Vec<(PathBuf, Vec<&str>)> = std::fs::read_dir(corpus())
         .expect("corpus")

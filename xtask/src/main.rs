@@ -15,6 +15,8 @@ tasks:
           whether it is present
   quickstart  the README's quickstart: same files as examples/quickstart, builds and runs outside
           the workspace, a broken schema fails its build with located diagnostics (part of ci)
+  peers   installs the peers the tests compare against (the Avro reference, buf, the Kafka
+          broker and its S3 storage) and prints the variables that point the tests at them
   deps    installs the system packages the build and tests need (apt-get; the first step of ci)
   bench   the benchmarks (cargo bench), figures go in BENCHMARKS.md
   lint    herald lint on the example schema repo
@@ -28,6 +30,7 @@ fn main() -> ExitCode {
         "ci" => ci(),
         "doctor" => doctor(),
         "quickstart" => quickstart::run(),
+        "peers" => peers(),
         "deps" => system::install(system::CI),
         "bench" => bench(),
         "bench-check" => bench_check(),
@@ -105,6 +108,19 @@ fn ci() -> Result<(), String> {
     for example in EXAMPLES {
         run("cargo", &["run", "--quiet", "-p", example])?;
     }
+    Ok(())
+}
+
+/// Installs every peer a test needs and says how to point the tests at them (`cargo xtask peers`):
+/// the one command a failing peer test names outside CI.
+fn peers() -> Result<(), String> {
+    system::install(system::CI)?;
+    let python = avro_reference()?;
+    let buf = buf_peer()?;
+    run("bash", &["scripts/broker.sh", "install"])?;
+    println!("export HERALD_AVRO_PYTHON={python}");
+    println!("export HERALD_BUF={buf}");
+    println!("# a broker for the Kafka tests: bash scripts/broker.sh start (HERALD_KAFKA_BOOTSTRAP={KAFKA_BOOTSTRAP})");
     Ok(())
 }
 

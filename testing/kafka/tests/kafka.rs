@@ -26,7 +26,11 @@ fn bootstrap() -> String {
 /// The broker's settings; panics when no broker listens.
 fn broker() -> KafkaConfig {
     let bootstrap = bootstrap();
-    support::require_broker(&bootstrap, "HERALD_KAFKA_BOOTSTRAP", "scripts/broker.sh start");
+    support::require_broker(
+        &bootstrap,
+        "HERALD_KAFKA_BOOTSTRAP",
+        "`cargo xtask peers && bash scripts/broker.sh start`",
+    );
     // tansu answers a waiting fetch only at `fetch.wait.max.ms` steps: keep it low. Its group
     // join takes about half the session timeout (23 s at librdkafka's default 45 s, 3 s at 6 s).
     KafkaConfig::new(&bootstrap)

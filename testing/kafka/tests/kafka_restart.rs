@@ -47,7 +47,7 @@ fn bootstrap() -> String {
     support::require_broker(
         &bootstrap,
         "HERALD_KAFKA_DURABLE_PORT",
-        "scripts/broker.sh start --durable",
+        "`cargo xtask peers && bash scripts/broker.sh start --durable`",
     );
     bootstrap
 }
