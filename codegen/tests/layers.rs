@@ -28,8 +28,6 @@ const ALLOWED_UPWARD: &[(&str, &str)] = &[
     ("fingerprint", "rust"),
     // `[check]` rule IDs are expanded with the compatibility rule table.
     ("config", "compat"),
-    // The proto front end names enum value prefixes with lint's case conversion.
-    ("proto", "lint"),
     // load reads herald.lock's file name to skip it.
     ("load", "lock"),
     // The lock comparison in `herald check` takes lock types and materializes releases.
