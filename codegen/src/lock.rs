@@ -92,7 +92,7 @@ pub fn write(lock: &Lock, path: &Path) -> Result<(), String> {
 }
 
 fn hash(text: &str) -> String {
-    format!("{:016x}", crate::rust::crc64(text.as_bytes()))
+    format!("{:016x}", crate::fingerprint::crc64(text.as_bytes()))
 }
 
 /// The files an event's schema needs: its own file and (proto) every file it imports.
@@ -290,7 +290,8 @@ pub fn avro_writers(root: &Path) -> Result<Vec<AvroWriter>, String> {
                 crate::diagnostic::render_human(&u.diagnostics, &u.sources)
             ))
         })?;
-        let (fingerprint, schema) = crate::rust::avro_schema(&loaded.set, &release.type_name).map_err(context)?;
+        let (fingerprint, schema) =
+            crate::fingerprint::avro_schema(&loaded.set, &release.type_name).map_err(context)?;
         let recorded = u64::from_str_radix(&release.fingerprint, 16)
             .map_err(|_| context(format!("fingerprint `{}` is not hexadecimal", release.fingerprint)))?;
         if recorded != fingerprint {

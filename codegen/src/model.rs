@@ -391,6 +391,10 @@ pub struct Source {
     pub files: Vec<FileId>,
 }
 
+/// Deepest JSON nesting herald accepts in an `.avsc` file (the Avro front end refuses deeper
+/// files), so no `avro_json` in the model nests deeper.
+pub const AVRO_MAX_DEPTH: usize = 128;
+
 /// Everything loaded from one schema repo.
 #[derive(Debug, Default)]
 pub struct EventSet {

@@ -24,8 +24,6 @@ const LAYERS: &[(&str, &[&str])] = &[
 const ALLOWED_UPWARD: &[(&str, &str)] = &[
     // The model carries the parsed herald.toml (`EventSet::config`).
     ("model", "config"),
-    // Avro fingerprints and CRC-64 are computed in the Rust generator.
-    ("fingerprint", "rust"),
     // `[check]` rule IDs are expanded with the compatibility rule table.
     ("config", "compat"),
     // load reads herald.lock's file name to skip it.
