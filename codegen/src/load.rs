@@ -275,6 +275,9 @@ fn read_text(path: &Path, root: &Path, sources: &mut SourceMap) -> Result<FileId
     }
 }
 
+/// The lock file's name at the repo root (`herald release` writes it; [`crate::lock`] reads it).
+pub const LOCK_FILE: &str = "herald.lock";
+
 /// Every file a build of `root` reads (herald.toml, herald.lock and the schema files): what a
 /// build script watches and hashes.
 pub fn input_files(root: &Path) -> Vec<PathBuf> {
@@ -285,7 +288,7 @@ pub fn input_files(root: &Path) -> Vec<PathBuf> {
     if config.is_file() {
         files.push(config);
     }
-    let lock = root.join(crate::lock::LOCK_FILE);
+    let lock = root.join(LOCK_FILE);
     if lock.is_file() {
         files.push(lock);
     }

@@ -15,8 +15,9 @@ use crate::diagnostic::Diagnostic;
 use crate::model::{EventSet, Version};
 use crate::span::{SourceMap, Span};
 
-/// The lock file's name at the repo root.
-pub const LOCK_FILE: &str = "herald.lock";
+/// The lock file's name at the repo root (declared by [`crate::load`], which lists it among
+/// the inputs).
+pub use crate::load::LOCK_FILE;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -26,8 +26,6 @@ const ALLOWED_UPWARD: &[(&str, &str)] = &[
     ("model", "config"),
     // `[check]` rule IDs are expanded with the compatibility rule table.
     ("config", "compat"),
-    // load reads herald.lock's file name to skip it.
-    ("load", "lock"),
     // The lock comparison in `herald check` takes lock types and materializes releases.
     ("compat", "lock"),
     // The generator takes the lock's released Avro writer schemas.
