@@ -259,15 +259,8 @@ pub fn materialize(lock: &Lock, release: &Release) -> Result<tempfile::TempDir, 
     Ok(dir)
 }
 
-/// A released Avro writer schema: what generated decoders accept besides the current schema.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AvroWriter {
-    pub event: String,
-    pub version: Version,
-    pub fingerprint: u64,
-    /// The standalone schema JSON, as the generated code embeds it.
-    pub schema: String,
-}
+/// A released Avro writer schema (the generator's input type, declared by [`crate::rust`]).
+pub use crate::rust::AvroWriter;
 
 /// Every released Avro schema in `root`'s lock (none without a lock), each rebuilt from the lock's
 /// blobs. A lock whose recorded fingerprint does not match the rebuilt schema is an error.

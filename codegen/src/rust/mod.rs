@@ -42,6 +42,17 @@ impl Selection {
     }
 }
 
+/// A released Avro writer schema: what generated decoders accept besides the current schema
+/// ([`crate::lock::avro_writers`] rebuilds them from `herald.lock`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AvroWriter {
+    pub event: String,
+    pub version: crate::model::Version,
+    pub fingerprint: u64,
+    /// The standalone schema JSON, as the generated code embeds it.
+    pub schema: String,
+}
+
 /// Generates the Rust file. Errors (and warnings) are diagnostics; the text is returned only when
 /// there is no error.
 pub fn generate(set: &EventSet, selection: &Selection) -> (Option<String>, Vec<Diagnostic>) {
@@ -53,7 +64,7 @@ pub fn generate(set: &EventSet, selection: &Selection) -> (Option<String>, Vec<D
 pub fn generate_with(
     set: &EventSet,
     selection: &Selection,
-    released: &[crate::lock::AvroWriter],
+    released: &[AvroWriter],
 ) -> (Option<String>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     // Which events, in which role, per source.
