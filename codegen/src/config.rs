@@ -272,7 +272,7 @@ impl Ctx {
     fn rules(&self, ids: Vec<(String, Span)>, diags: &mut Vec<Diagnostic>) -> Vec<(String, Span)> {
         let mut out = Vec::new();
         for (id, span) in ids {
-            match crate::compat::expand_rule(&id) {
+            match rules::expand_rule(&id) {
                 Ok(rules) => out.extend(rules.into_iter().map(|r| (r.to_owned(), span))),
                 Err(help) => diags.push(
                     Diagnostic::error(rules::CONFIG_BAD_VALUE, format!("unknown compatibility rule `{id}`"))

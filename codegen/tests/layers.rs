@@ -24,8 +24,6 @@ const LAYERS: &[(&str, &[&str])] = &[
 const ALLOWED_UPWARD: &[(&str, &str)] = &[
     // The model carries the parsed herald.toml (`EventSet::config`).
     ("model", "config"),
-    // `[check]` rule IDs are expanded with the compatibility rule table.
-    ("config", "compat"),
     // The lock comparison in `herald check` takes lock types and materializes releases.
     ("compat", "lock"),
 ];
