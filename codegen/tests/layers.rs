@@ -3,7 +3,8 @@
 //! `herald` binary in `src/bin` excepted: it is the edge that uses everything), collects the
 //! `crate::X` paths each top-level module names outside comments and its `#[cfg(test)]` module,
 //! and compares the upward ones with `ALLOWED_UPWARD`. A new upward edge fails; so does an
-//! allowlisted edge that no longer exists, so that the list only shrinks.
+//! allowlisted edge that no longer exists, so that the list only shrinks. Modules of one layer may
+//! name each other, but not in a cycle.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -181,6 +182,37 @@ fn no_module_imports_upward() {
         problems.push_str(&format!("edges gone: delete them from ALLOWED_UPWARD: {gone:?}\n"));
     }
     assert!(problems.is_empty(), "{problems}");
+}
+
+/// Within a layer, modules may name each other, but never in a cycle (`a → b → a`).
+#[test]
+fn no_cycle_within_a_layer() {
+    let edges = edges();
+    let same_layer = |a: &str, b: &str| layer_of(a).is_some() && layer_of(a) == layer_of(b);
+    let mut cycles = Vec::new();
+    for start in edges.keys() {
+        // Depth-first from `start` along same-layer edges; reaching `start` again is a cycle.
+        let mut stack: Vec<Vec<String>> = vec![vec![start.clone()]];
+        let mut seen = BTreeSet::new();
+        while let Some(path) = stack.pop() {
+            let Some(last) = path.last() else { continue };
+            for next in edges.get(last).into_iter().flatten() {
+                if !same_layer(last, next) {
+                    continue;
+                }
+                if next == start {
+                    let mut cycle = path.clone();
+                    cycle.push(next.clone());
+                    cycles.push(cycle.join(" → "));
+                } else if seen.insert(next.clone()) {
+                    let mut longer = path.clone();
+                    longer.push(next.clone());
+                    stack.push(longer);
+                }
+            }
+        }
+    }
+    assert!(cycles.is_empty(), "cycles within a layer: {cycles:?}");
 }
 
 #[test]
