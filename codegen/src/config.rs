@@ -12,52 +12,8 @@ use crate::span::{FileId, Span};
 /// The name of the configuration file at a schema repo's root.
 pub const CONFIG_FILE: &str = "herald.toml";
 
-#[derive(Debug, Clone)]
-pub struct Config {
-    pub file: FileId,
-    pub name: Option<String>,
-    /// Repo-wide default; `BACKWARD` (as in schema registries) when not set.
-    pub compatibility: Mode,
-    pub sources: Vec<SourceConfig>,
-    /// Lint rule IDs turned off, with where they were written.
-    pub lint_disable: Vec<(String, Span)>,
-    /// `[check]`: what `herald check` does not report.
-    pub check: CheckConfig,
-}
-
-/// A string as written in herald.toml, with where.
-pub type Written = (String, Span);
-
-/// `[check]`: findings a team has decided to accept (buf's `breaking.except`, `ignore` and
-/// `ignore_only`), and the opt-in reading of deletions.
-#[derive(Debug, Clone, Default)]
-pub struct CheckConfig {
-    /// Compatibility rule IDs never reported (buf's deprecated IDs expanded).
-    pub except: Vec<(String, Span)>,
-    /// Paths (files or directories, relative to the repo root) whose findings are not reported.
-    pub ignore: Vec<(String, Span)>,
-    /// Rule ID → paths where that rule is not reported.
-    pub ignore_only: Vec<(String, Span, Vec<Written>)>,
-    /// `deletions = "warning"`: deleting a field or enum value is a warning (harmless to readers
-    /// until its number or name is reused) instead of buf's error.
-    pub deletions_warning: bool,
-}
-
-#[derive(Debug, Clone)]
-pub struct SourceConfig {
-    pub name: String,
-    pub span: Span,
-    pub topic: String,
-    pub partitions: Option<u32>,
-    pub schemas: Vec<(String, Span)>,
-    pub compatibility: Option<Mode>,
-}
-
-impl Config {
-    pub fn is_disabled(&self, rule: &str) -> bool {
-        self.lint_disable.iter().any(|(r, _)| r == rule)
-    }
-}
+/// The settings this module parses are model data, declared by [`crate::model`].
+pub use crate::model::{CheckConfig, Config, SourceConfig, Written};
 
 /// Parses `herald.toml`. `None` means the text is not usable TOML (the diagnostic says where);
 /// otherwise every problem with keys or values is a diagnostic and the rest is kept.
@@ -272,7 +228,7 @@ impl Ctx {
     fn rules(&self, ids: Vec<(String, Span)>, diags: &mut Vec<Diagnostic>) -> Vec<(String, Span)> {
         let mut out = Vec::new();
         for (id, span) in ids {
-            match crate::compat::expand_rule(&id) {
+            match rules::expand_rule(&id) {
                 Ok(rules) => out.extend(rules.into_iter().map(|r| (r.to_owned(), span))),
                 Err(help) => diags.push(
                     Diagnostic::error(rules::CONFIG_BAD_VALUE, format!("unknown compatibility rule `{id}`"))

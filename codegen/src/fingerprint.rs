@@ -11,11 +11,17 @@
 //! two schema sets and where.
 //!
 //! Version 1 (locks written before the closure was covered) fingerprinted a proto message's own
-//! descriptor only ([`crate::rust::proto_fingerprint`]); Avro fingerprints are the same in both
+//! descriptor only ([`proto_fingerprint`]); Avro fingerprints are the same in both
 //! versions (the standalone schema inlines every referenced type already).
+//!
+//! The primitives live here too, below the front ends and the passes that use them: [`crc64`]
+//! (CRC-64-AVRO), [`proto_fingerprint`] (one message's descriptor, what generated proto `Event`
+//! impls carry), [`standalone_schema`] and [`avro_schema`] (an Avro type's schema with every type
+//! it references inlined, and its fingerprint), and [`with_big_stack`] for apache-avro's parser.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use apache_avro::rabin::Rabin;
 use prost::Message as _;
 
 use crate::model::{join_name, EventSet, Field, Format, TypeDef, TypeKind};
@@ -183,7 +189,7 @@ pub(crate) fn without_positions(kind: &TypeKind) -> TypeKind {
 /// proto, the CRC-64-AVRO of the signatures of every type in its [`closure`], by full name.
 pub fn event_fingerprint(set: &EventSet, ty: &TypeDef) -> Result<u64, String> {
     if ty.format == Format::Avro {
-        return crate::rust::avro_schema(set, &ty.full_name).map(|(fp, _)| fp);
+        return avro_schema(set, &ty.full_name).map(|(fp, _)| fp);
     }
     let mut descriptors = Descriptors::default();
     let mut bytes = Vec::new();
@@ -194,7 +200,7 @@ pub fn event_fingerprint(set: &EventSet, ty: &TypeDef) -> Result<u64, String> {
         bytes.extend((sig.len() as u64).to_le_bytes());
         bytes.extend(sig);
     }
-    Ok(crate::rust::crc64(&bytes))
+    Ok(crc64(&bytes))
 }
 
 /// One type of an event's closure that differs between two schema sets.
@@ -342,4 +348,179 @@ fn locate(old: &TypeDef, new: &TypeDef) -> Change {
         _ => {}
     }
     change(DEFINITION_CHANGED.to_owned(), Some(new.span), Some(old.span))
+}
+
+/// The standalone schema text of an Avro type and its CRC-64-AVRO fingerprint.
+pub fn avro_schema(set: &EventSet, full: &str) -> Result<(u64, String), String> {
+    let json = standalone_schema(set, full).ok_or_else(|| format!("no Avro definition for `{full}`"))?;
+    let text = serde_json::to_string(&json).map_err(|e| e.to_string())?;
+    let fp = with_big_stack(|| {
+        apache_avro::Schema::parse_str(&text)
+            .map(|schema| schema.fingerprint::<Rabin>())
+            .map_err(|e| format!("the schema of `{full}` does not stand alone: {e}"))
+    })
+    .unwrap_or_else(|| Err(format!("apache-avro failed on the schema of `{full}`")))?;
+    let mut bytes = [0u8; 8];
+    for (slot, b) in bytes.iter_mut().zip(fp.bytes.iter()) {
+        *slot = *b;
+    }
+    Ok((u64::from_le_bytes(bytes), text))
+}
+
+/// CRC-64-AVRO of the message's serialized descriptor (nested types included).
+pub fn proto_fingerprint(set: &EventSet, ty: &TypeDef) -> u64 {
+    let file = &set.sources_map.get(ty.file).name;
+    let Some(bytes) = set.proto_descriptors.get(file) else {
+        return 0;
+    };
+    let Ok(fd) = prost_types::FileDescriptorProto::decode(bytes.as_slice()) else {
+        return 0;
+    };
+    let package = fd.package().to_owned();
+    let mut found = None;
+    let mut stack: Vec<(String, &prost_types::DescriptorProto)> = fd
+        .message_type
+        .iter()
+        .map(|m| (join_name(&package, m.name()), m))
+        .collect();
+    while let Some((name, m)) = stack.pop() {
+        if name == ty.full_name {
+            found = Some(m);
+            break;
+        }
+        stack.extend(m.nested_type.iter().map(|n| (join_name(&name, n.name()), n)));
+    }
+    let Some(m) = found else { return 0 };
+    crc64(&m.encode_to_vec())
+}
+
+/// CRC-64-AVRO through apache-avro's Rabin digest.
+pub fn crc64(bytes: &[u8]) -> u64 {
+    use digest::Digest;
+    let out = Rabin::digest(bytes);
+    let mut le = [0u8; 8];
+    for (slot, b) in le.iter_mut().zip(out.iter()) {
+        *slot = *b;
+    }
+    u64::from_le_bytes(le)
+}
+
+/// A schema that stands alone: the named type's definition with every type it references and
+/// that is defined elsewhere inlined at its first use.
+pub fn standalone_schema(set: &EventSet, full: &str) -> Option<serde_json::Value> {
+    let mut defined: BTreeSet<String> = BTreeSet::new();
+    let root = set.type_named(full)?.avro_json.clone()?;
+    Some(inline(set, root, "", &mut defined, 0))
+}
+
+fn inline(
+    set: &EventSet,
+    v: serde_json::Value,
+    enclosing: &str,
+    defined: &mut BTreeSet<String>,
+    depth: usize,
+) -> serde_json::Value {
+    use serde_json::Value as J;
+    if depth > crate::model::AVRO_MAX_DEPTH {
+        return v;
+    }
+    match v {
+        J::String(s) => {
+            const PRIMITIVES: &[&str] = &["null", "boolean", "int", "long", "float", "double", "bytes", "string"];
+            if PRIMITIVES.contains(&s.as_str()) {
+                return J::String(s);
+            }
+            let candidates = if s.contains('.') || enclosing.is_empty() {
+                vec![s.clone()]
+            } else {
+                vec![format!("{enclosing}.{s}"), s.clone()]
+            };
+            let Some(full) = candidates.into_iter().find(|c| set.type_named(c).is_some()) else {
+                return J::String(s);
+            };
+            if defined.contains(&full) {
+                return J::String(full);
+            }
+            match set.type_named(&full).and_then(|t| t.avro_json.clone()) {
+                Some(def) => inline(set, def, enclosing, defined, depth + 1),
+                None => J::String(full),
+            }
+        }
+        J::Array(items) => J::Array(
+            items
+                .into_iter()
+                .map(|x| inline(set, x, enclosing, defined, depth + 1))
+                .collect(),
+        ),
+        J::Object(mut o) => {
+            let ty = o.get("type").and_then(|t| t.as_str()).map(str::to_owned);
+            let mut inner_ns = enclosing.to_owned();
+            if matches!(
+                ty.as_deref(),
+                Some("record") | Some("error") | Some("enum") | Some("fixed")
+            ) {
+                if let Some(name) = o.get("name").and_then(|n| n.as_str()) {
+                    let ns = o.get("namespace").and_then(|n| n.as_str());
+                    let full = if name.contains('.') {
+                        name.to_owned()
+                    } else {
+                        match ns.unwrap_or(enclosing) {
+                            "" => name.to_owned(),
+                            ns => format!("{ns}.{name}"),
+                        }
+                    };
+                    inner_ns = full.rsplit_once('.').map(|(n, _)| n.to_owned()).unwrap_or_default();
+                    defined.insert(full);
+                }
+            }
+            // The herald metadata is not part of the wire schema.
+            o.remove("herald");
+            for key in ["type", "items", "values"] {
+                if let Some(x) = o.remove(key) {
+                    let x = match (key, &x) {
+                        ("type", J::String(s))
+                            if matches!(s.as_str(), "record" | "error" | "enum" | "fixed" | "array" | "map") =>
+                        {
+                            x
+                        }
+                        _ => inline(set, x, &inner_ns, defined, depth + 1),
+                    };
+                    o.insert(key.to_owned(), x);
+                }
+            }
+            if let Some(J::Array(fields)) = o.remove("fields") {
+                let fields = fields
+                    .into_iter()
+                    .map(|f| match f {
+                        J::Object(mut fo) => {
+                            if let Some(t) = fo.remove("type") {
+                                fo.insert("type".into(), inline(set, t, &inner_ns, defined, depth + 1));
+                            }
+                            J::Object(fo)
+                        }
+                        other => other,
+                    })
+                    .collect();
+                o.insert("fields".into(), J::Array(fields));
+            }
+            J::Object(o)
+        }
+        other => other,
+    }
+}
+
+/// Stack for apache-avro's parser, which recurses once per named reference: a chain of a few
+/// hundred records referring to each other exhausts an ordinary thread's stack.
+const APACHE_AVRO_STACK: usize = 512 * 1024 * 1024;
+
+/// Runs `f` on a thread with [`APACHE_AVRO_STACK`] bytes of stack (reserved, not committed);
+/// `None` if the thread could not be started or panicked.
+pub fn with_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Option<T> {
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .stack_size(APACHE_AVRO_STACK)
+            .spawn_scoped(scope, f)
+            .ok()
+            .and_then(|h| h.join().ok())
+    })
 }

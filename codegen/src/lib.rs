@@ -23,6 +23,7 @@ pub mod lint;
 pub mod load;
 pub mod lock;
 pub mod model;
+pub mod naming;
 pub mod proto;
 pub mod rules;
 pub mod rust;

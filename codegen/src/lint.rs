@@ -7,6 +7,7 @@
 use crate::diagnostic::{self, Diagnostic};
 use crate::load::{self, LoadResult, Unusable};
 use crate::model::{EventSet, Format, TypeKind};
+use crate::naming::{to_pascal, to_snake};
 use crate::rules;
 use crate::span::SourceMap;
 
@@ -209,55 +210,12 @@ fn is_upper_snake(name: &str) -> bool {
         && !name.ends_with('_')
 }
 
-/// `userId` / `UserID` / `user-id` → `user_Id`-style words joined by `_` (case kept).
-pub fn to_snake(name: &str) -> String {
-    let mut out = String::new();
-    let chars: Vec<char> = name.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
-        if c == '_' || c == '-' || c == ' ' {
-            if !out.ends_with('_') && !out.is_empty() {
-                out.push('_');
-            }
-            continue;
-        }
-        if c.is_uppercase() && i > 0 {
-            let prev = chars[i - 1];
-            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            if (prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_lower))
-                && !out.ends_with('_')
-            {
-                out.push('_');
-            }
-        }
-        out.push(c);
-    }
-    out.trim_end_matches('_').to_owned()
-}
-
-/// `user_updated` → `UserUpdated`.
-pub fn to_pascal(name: &str) -> String {
-    to_snake(name)
-        .split('_')
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            let mut cs = w.chars();
-            match cs.next() {
-                Some(first) => first.to_uppercase().collect::<String>() + &cs.as_str().to_lowercase(),
-                None => String::new(),
-            }
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn case_conversion() {
-        assert_eq!(to_snake("userId").to_lowercase(), "user_id");
-        assert_eq!(to_snake("HTTPServer").to_lowercase(), "http_server");
-        assert_eq!(to_pascal("user_updated"), "UserUpdated");
+    fn style_predicates() {
         assert!(is_lower_snake("user_id2"));
         assert!(!is_lower_snake("userId"));
         assert!(is_upper_snake("COLOR_RED"));

@@ -275,6 +275,96 @@ fn read_text(path: &Path, root: &Path, sources: &mut SourceMap) -> Result<FileId
     }
 }
 
+/// The lock file's name at the repo root (`herald release` writes it; [`crate::lock`] reads it).
+pub const LOCK_FILE: &str = "herald.lock";
+
+/// `herald.lock`'s content: every release with its files, content-addressed ([`crate::lock`]
+/// reads, writes and records it).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lock {
+    #[serde(default, rename = "release")]
+    pub releases: Vec<Release>,
+    /// File contents by hash.
+    #[serde(default)]
+    pub blobs: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Release {
+    pub event: String,
+    pub version: String,
+    pub format: String,
+    #[serde(rename = "type")]
+    pub type_name: String,
+    pub source: String,
+    pub topic: String,
+    pub fingerprint: String,
+    /// How `fingerprint` was computed ([`crate::fingerprint::VERSION`]); 1 (absent) in locks
+    /// written before proto fingerprints covered every type an event uses.
+    #[serde(default = "fingerprint_v1", skip_serializing_if = "is_v1")]
+    pub fingerprint_version: u32,
+    /// `path@hash` of every file the event's schema needs.
+    pub files: Vec<String>,
+}
+
+fn fingerprint_v1() -> u32 {
+    1
+}
+
+fn is_v1(version: &u32) -> bool {
+    *version == 1
+}
+
+impl Release {
+    pub fn version(&self) -> Option<Version> {
+        Version::parse(&self.version)
+    }
+}
+
+/// Rebuilds a released version as a schema repo in a temporary directory (with a herald.toml
+/// declaring its source, topic and exactly its files), ready to load.
+pub fn materialize(lock: &Lock, release: &Release) -> Result<tempfile::TempDir, String> {
+    let dir = tempfile::Builder::new()
+        .prefix("herald-release-")
+        .tempdir()
+        .map_err(|e| e.to_string())?;
+    for entry in &release.files {
+        let (path, h) = entry
+            .rsplit_once('@')
+            .ok_or_else(|| format!("malformed file entry `{entry}` in {LOCK_FILE}"))?;
+        let text = lock
+            .blobs
+            .get(h)
+            .ok_or_else(|| format!("{LOCK_FILE} has no blob {h} for `{path}`"))?;
+        let rel = Path::new(path);
+        if rel.is_absolute() || rel.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
+            return Err(format!("{LOCK_FILE} names a file outside the repo: `{path}`"));
+        }
+        let target = dir.path().join(rel);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+        }
+        std::fs::write(&target, text).map_err(|e| e.to_string())?;
+    }
+    let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+    let globs: Vec<String> = release
+        .files
+        .iter()
+        .filter_map(|f| f.rsplit_once('@'))
+        .map(|(p, _)| quote(p))
+        .collect();
+    let config = format!(
+        "[repo]\nname = \"released\"\n\n[sources.{}]\ntopic = {}\nschemas = [{}]\n",
+        quote(&release.source),
+        quote(&release.topic),
+        globs.join(", ")
+    );
+    std::fs::write(dir.path().join(CONFIG_FILE), config).map_err(|e| e.to_string())?;
+    Ok(dir)
+}
+
 /// Every file a build of `root` reads (herald.toml, herald.lock and the schema files): what a
 /// build script watches and hashes.
 pub fn input_files(root: &Path) -> Vec<PathBuf> {
@@ -285,7 +375,7 @@ pub fn input_files(root: &Path) -> Vec<PathBuf> {
     if config.is_file() {
         files.push(config);
     }
-    let lock = root.join(crate::lock::LOCK_FILE);
+    let lock = root.join(LOCK_FILE);
     if lock.is_file() {
         files.push(lock);
     }

@@ -6,60 +6,20 @@
 //! one of them.
 
 use crate::rules;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
-
 use crate::diagnostic::Diagnostic;
-use crate::model::{EventSet, Version};
+use crate::model::EventSet;
 use crate::span::{SourceMap, Span};
 
-/// The lock file's name at the repo root.
-pub const LOCK_FILE: &str = "herald.lock";
+/// The lock file's name at the repo root (declared by [`crate::load`], which lists it among
+/// the inputs).
+pub use crate::load::LOCK_FILE;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Lock {
-    #[serde(default, rename = "release")]
-    pub releases: Vec<Release>,
-    /// File contents by hash.
-    #[serde(default)]
-    pub blobs: BTreeMap<String, String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Release {
-    pub event: String,
-    pub version: String,
-    pub format: String,
-    #[serde(rename = "type")]
-    pub type_name: String,
-    pub source: String,
-    pub topic: String,
-    pub fingerprint: String,
-    /// How `fingerprint` was computed ([`crate::fingerprint::VERSION`]); 1 (absent) in locks
-    /// written before proto fingerprints covered every type an event uses.
-    #[serde(default = "fingerprint_v1", skip_serializing_if = "is_v1")]
-    pub fingerprint_version: u32,
-    /// `path@hash` of every file the event's schema needs.
-    pub files: Vec<String>,
-}
-
-fn fingerprint_v1() -> u32 {
-    1
-}
-
-fn is_v1(version: &u32) -> bool {
-    *version == 1
-}
-
-impl Release {
-    pub fn version(&self) -> Option<Version> {
-        Version::parse(&self.version)
-    }
-}
+/// The lock's data and the rebuilding of a release as a repo to load are declared by
+/// [`crate::load`], which compat reads releases through.
+pub use crate::load::{materialize, Lock, Release};
 
 /// Reads a lock file; a malformed one is a located diagnostic (in `sources`).
 pub fn read(path: &Path, sources: &mut SourceMap) -> Result<Lock, Box<Diagnostic>> {
@@ -92,7 +52,7 @@ pub fn write(lock: &Lock, path: &Path) -> Result<(), String> {
 }
 
 fn hash(text: &str) -> String {
-    format!("{:016x}", crate::rust::crc64(text.as_bytes()))
+    format!("{:016x}", crate::fingerprint::crc64(text.as_bytes()))
 }
 
 /// The files an event's schema needs: its own file and (proto) every file it imports.
@@ -216,57 +176,8 @@ pub fn released_fingerprint(lock: &Lock, release: &Release) -> Result<u64, Strin
     crate::fingerprint::event_fingerprint(&loaded.set, ty).map_err(context)
 }
 
-/// Rebuilds a released version as a schema repo in a temporary directory (with a herald.toml
-/// declaring its source, topic and exactly its files), ready to load.
-pub fn materialize(lock: &Lock, release: &Release) -> Result<tempfile::TempDir, String> {
-    let dir = tempfile::Builder::new()
-        .prefix("herald-release-")
-        .tempdir()
-        .map_err(|e| e.to_string())?;
-    for entry in &release.files {
-        let (path, h) = entry
-            .rsplit_once('@')
-            .ok_or_else(|| format!("malformed file entry `{entry}` in {LOCK_FILE}"))?;
-        let text = lock
-            .blobs
-            .get(h)
-            .ok_or_else(|| format!("{LOCK_FILE} has no blob {h} for `{path}`"))?;
-        let rel = Path::new(path);
-        if rel.is_absolute() || rel.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
-            return Err(format!("{LOCK_FILE} names a file outside the repo: `{path}`"));
-        }
-        let target = dir.path().join(rel);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
-        }
-        std::fs::write(&target, text).map_err(|e| e.to_string())?;
-    }
-    let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
-    let globs: Vec<String> = release
-        .files
-        .iter()
-        .filter_map(|f| f.rsplit_once('@'))
-        .map(|(p, _)| quote(p))
-        .collect();
-    let config = format!(
-        "[repo]\nname = \"released\"\n\n[sources.{}]\ntopic = {}\nschemas = [{}]\n",
-        quote(&release.source),
-        quote(&release.topic),
-        globs.join(", ")
-    );
-    std::fs::write(dir.path().join(crate::config::CONFIG_FILE), config).map_err(|e| e.to_string())?;
-    Ok(dir)
-}
-
-/// A released Avro writer schema: what generated decoders accept besides the current schema.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AvroWriter {
-    pub event: String,
-    pub version: Version,
-    pub fingerprint: u64,
-    /// The standalone schema JSON, as the generated code embeds it.
-    pub schema: String,
-}
+/// A released Avro writer schema (the generator's input type, declared by [`crate::rust`]).
+pub use crate::rust::AvroWriter;
 
 /// Every released Avro schema in `root`'s lock (none without a lock), each rebuilt from the lock's
 /// blobs. A lock whose recorded fingerprint does not match the rebuilt schema is an error.
@@ -290,7 +201,8 @@ pub fn avro_writers(root: &Path) -> Result<Vec<AvroWriter>, String> {
                 crate::diagnostic::render_human(&u.diagnostics, &u.sources)
             ))
         })?;
-        let (fingerprint, schema) = crate::rust::avro_schema(&loaded.set, &release.type_name).map_err(context)?;
+        let (fingerprint, schema) =
+            crate::fingerprint::avro_schema(&loaded.set, &release.type_name).map_err(context)?;
         let recorded = u64::from_str_radix(&release.fingerprint, 16)
             .map_err(|_| context(format!("fingerprint `{}` is not hexadecimal", release.fingerprint)))?;
         if recorded != fingerprint {

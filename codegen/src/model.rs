@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::config::Config;
 use crate::span::{FileId, SourceMap, Span};
 
 /// Schema language of a file or type.
@@ -390,6 +389,59 @@ pub struct Source {
     pub compatibility: Mode,
     pub files: Vec<FileId>,
 }
+
+/// The repo's settings from `herald.toml` ([`crate::config`] parses them, with spans): the
+/// repo name, default compatibility, sources and their globs, `[lint]` and `[check]`.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub file: FileId,
+    pub name: Option<String>,
+    /// Repo-wide default; `BACKWARD` (as in schema registries) when not set.
+    pub compatibility: Mode,
+    pub sources: Vec<SourceConfig>,
+    /// Lint rule IDs turned off, with where they were written.
+    pub lint_disable: Vec<(String, Span)>,
+    /// `[check]`: what `herald check` does not report.
+    pub check: CheckConfig,
+}
+
+/// A string as written in herald.toml, with where.
+pub type Written = (String, Span);
+
+/// `[check]`: findings a team has decided to accept (buf's `breaking.except`, `ignore` and
+/// `ignore_only`), and the opt-in reading of deletions.
+#[derive(Debug, Clone, Default)]
+pub struct CheckConfig {
+    /// Compatibility rule IDs never reported (buf's deprecated IDs expanded).
+    pub except: Vec<(String, Span)>,
+    /// Paths (files or directories, relative to the repo root) whose findings are not reported.
+    pub ignore: Vec<(String, Span)>,
+    /// Rule ID → paths where that rule is not reported.
+    pub ignore_only: Vec<(String, Span, Vec<Written>)>,
+    /// `deletions = "warning"`: deleting a field or enum value is a warning (harmless to readers
+    /// until its number or name is reused) instead of buf's error.
+    pub deletions_warning: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct SourceConfig {
+    pub name: String,
+    pub span: Span,
+    pub topic: String,
+    pub partitions: Option<u32>,
+    pub schemas: Vec<(String, Span)>,
+    pub compatibility: Option<Mode>,
+}
+
+impl Config {
+    pub fn is_disabled(&self, rule: &str) -> bool {
+        self.lint_disable.iter().any(|(r, _)| r == rule)
+    }
+}
+
+/// Deepest JSON nesting herald accepts in an `.avsc` file (the Avro front end refuses deeper
+/// files), so no `avro_json` in the model nests deeper.
+pub const AVRO_MAX_DEPTH: usize = 128;
 
 /// Everything loaded from one schema repo.
 #[derive(Debug, Default)]

@@ -431,6 +431,38 @@ pub fn check_rules() -> impl Iterator<Item = &'static Rule> {
     PROTO_RULES.iter().chain(AVRO_RULES).chain(EVENT_RULES).copied()
 }
 
+/// buf's deprecated rule IDs and the rules that replace them (accepted wherever IDs are).
+pub const DEPRECATED: &[(&str, &[&Rule])] = &[
+    ("FIELD_SAME_CTYPE", &[FIELD_SAME_CPP_STRING_TYPE]),
+    (
+        "FIELD_SAME_LABEL",
+        &[
+            FIELD_SAME_CARDINALITY,
+            FIELD_WIRE_COMPATIBLE_CARDINALITY,
+            FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY,
+        ],
+    ),
+];
+
+/// The rule IDs a rule ID written by a user stands for: itself, or a deprecated buf ID's
+/// replacements. An unknown ID is `Err` with a help line ("did you mean ...").
+pub fn expand_rule(id: &str) -> Result<Vec<&'static str>, String> {
+    if let Some((_, replacements)) = DEPRECATED.iter().find(|(old, _)| *old == id) {
+        return Ok(replacements.iter().map(|r| r.id).collect());
+    }
+    let rules: Vec<&'static Rule> = check_rules().collect();
+    if let Some(r) = rules.iter().find(|r| r.id == id) {
+        return Ok(vec![r.id]);
+    }
+    let candidates = rules.iter().map(|r| r.id).chain(DEPRECATED.iter().map(|(old, _)| *old));
+    Err(
+        match crate::suggest::did_you_mean(&id.to_ascii_uppercase(), candidates) {
+            Some(hint) => format!("{hint} (`herald rules` lists every rule)"),
+            None => "`herald rules` lists every rule".to_owned(),
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,7 @@ use jsonc_parser::ast::{Array, Object, ObjectProp, Value};
 use jsonc_parser::{CollectOptions, ParseOptions};
 
 use crate::diagnostic::Diagnostic;
+use crate::fingerprint::with_big_stack;
 use crate::model::{
     Cardinality, Doc, Enum, EnumValue, EventMeta, Field, Format, Located, Logical, Message, Scalar, SchemaFile,
     TypeDef, TypeKind, TypeRef,
@@ -19,7 +20,7 @@ use crate::model::{
 use crate::span::{FileId, SourceMap, Span};
 
 /// Deepest JSON nesting herald accepts in an `.avsc` file.
-pub const MAX_DEPTH: usize = 128;
+pub use crate::model::AVRO_MAX_DEPTH as MAX_DEPTH;
 
 const PRIMITIVES: &[&str] = &["null", "boolean", "int", "long", "float", "double", "bytes", "string"];
 
@@ -176,22 +177,6 @@ pub fn load(sources: &SourceMap, files: &[FileId], diags: &mut Vec<Diagnostic>) 
         }
     }
     loaded
-}
-
-/// Stack for apache-avro's parser, which recurses once per named reference: a chain of a few
-/// hundred records referring to each other exhausts an ordinary thread's stack.
-const APACHE_AVRO_STACK: usize = 512 * 1024 * 1024;
-
-/// Runs `f` on a thread with [`APACHE_AVRO_STACK`] bytes of stack (reserved, not committed);
-/// `None` if the thread could not be started or panicked.
-pub fn with_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Option<T> {
-    std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .stack_size(APACHE_AVRO_STACK)
-            .spawn_scoped(scope, f)
-            .ok()
-            .and_then(|h| h.join().ok())
-    })
 }
 
 /// The file's JSON, and whether it is strict JSON (false: an error was reported, and the value

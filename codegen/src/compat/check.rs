@@ -94,16 +94,16 @@ pub use crate::rules::EVENT_RULES;
 /// Checks `new` against every released version the mode asks for: the latest release of each
 /// (event, MAJOR), or all of them for a transitive mode. Each finding names the release it breaks.
 pub fn check_against_lock(
-    lock: &crate::lock::Lock,
+    lock: &crate::load::Lock,
     new: &EventSet,
     options: &CheckOptions,
 ) -> Result<Vec<CheckFinding>, String> {
-    let mut groups: BTreeMap<(String, u32), Vec<&crate::lock::Release>> = BTreeMap::new();
+    let mut groups: BTreeMap<(String, u32), Vec<&crate::load::Release>> = BTreeMap::new();
     for r in &lock.releases {
         let Some(v) = r.version() else {
             return Err(format!(
                 "{}: release of `{}` has an invalid version `{}`",
-                crate::lock::LOCK_FILE,
+                crate::load::LOCK_FILE,
                 r.event,
                 r.version
             ));
@@ -166,7 +166,7 @@ pub fn check_against_lock(
             mode,
             Mode::BackwardTransitive | Mode::ForwardTransitive | Mode::FullTransitive
         );
-        let against: Vec<&crate::lock::Release> = if transitive {
+        let against: Vec<&crate::load::Release> = if transitive {
             releases.clone()
         } else {
             releases.last().copied().into_iter().collect()
@@ -219,18 +219,18 @@ pub fn check_against_lock(
 /// A released version rebuilt from the lock as a model.
 fn load_release<'c>(
     cache: &'c mut Released,
-    lock: &crate::lock::Lock,
-    r: &crate::lock::Release,
+    lock: &crate::load::Lock,
+    r: &crate::load::Release,
 ) -> Result<&'c EventSet, String> {
     let key = (r.event.clone(), r.version.clone());
     if !cache.contains_key(&key) {
-        let dir = crate::lock::materialize(lock, r)?;
+        let dir = crate::load::materialize(lock, r)?;
         let set = crate::load::load(dir.path()).map(|l| l.set).map_err(|_| {
             format!(
                 "released `{}` {} cannot be rebuilt from {}",
                 r.event,
                 r.version,
-                crate::lock::LOCK_FILE
+                crate::load::LOCK_FILE
             )
         })?;
         cache.insert(key.clone(), set);
@@ -251,8 +251,8 @@ type Released = BTreeMap<(String, String), EventSet>;
 /// copy: the caller drops them.
 fn released_version_edits(
     cache: &mut Released,
-    lock: &crate::lock::Lock,
-    r: &crate::lock::Release,
+    lock: &crate::load::Lock,
+    r: &crate::load::Release,
     new: &EventSet,
     ty: &crate::model::TypeDef,
 ) -> Result<Vec<crate::fingerprint::Change>, String> {

@@ -10,7 +10,7 @@ pub mod proto;
 
 use crate::span::Span;
 
-pub use crate::rules::{Category, Rule, PROTO_RULES as RULES};
+pub use crate::rules::{expand_rule, Category, Rule, DEPRECATED, PROTO_RULES as RULES};
 
 /// One breaking change.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,38 +26,6 @@ pub struct Finding {
     pub type_name: Option<String>,
     /// A one-line hint of the compatible alternative.
     pub hint: &'static str,
-}
-
-/// buf's deprecated rule IDs and the rules that replace them (accepted wherever IDs are).
-pub const DEPRECATED: &[(&str, &[&Rule])] = &[
-    ("FIELD_SAME_CTYPE", &[crate::rules::FIELD_SAME_CPP_STRING_TYPE]),
-    (
-        "FIELD_SAME_LABEL",
-        &[
-            crate::rules::FIELD_SAME_CARDINALITY,
-            crate::rules::FIELD_WIRE_COMPATIBLE_CARDINALITY,
-            crate::rules::FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY,
-        ],
-    ),
-];
-
-/// The rule IDs a rule ID written by a user stands for: itself, or a deprecated buf ID's
-/// replacements. An unknown ID is `Err` with a help line ("did you mean ...").
-pub fn expand_rule(id: &str) -> Result<Vec<&'static str>, String> {
-    if let Some((_, replacements)) = DEPRECATED.iter().find(|(old, _)| *old == id) {
-        return Ok(replacements.iter().map(|r| r.id).collect());
-    }
-    let rules = all_rules();
-    if let Some(r) = rules.iter().find(|r| r.id == id) {
-        return Ok(vec![r.id]);
-    }
-    let candidates = rules.iter().map(|r| r.id).chain(DEPRECATED.iter().map(|(old, _)| *old));
-    Err(
-        match crate::suggest::did_you_mean(&id.to_ascii_uppercase(), candidates) {
-            Some(hint) => format!("{hint} (`herald rules` lists every rule)"),
-            None => "`herald rules` lists every rule".to_owned(),
-        },
-    )
 }
 
 /// The rule IDs in any of `categories`.

@@ -434,7 +434,7 @@ fn check_outline(file: FileId, outline: &Outline, diags: &mut Vec<Diagnostic>) -
 }
 
 fn lint_upper(name: &str) -> String {
-    crate::lint::to_snake(name).to_uppercase()
+    crate::naming::to_snake(name).to_uppercase()
 }
 
 /// Start and end of the token that contains or follows `offset`.

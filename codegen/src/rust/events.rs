@@ -4,13 +4,13 @@
 use crate::rules;
 use std::collections::BTreeMap;
 
-use heck::{ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::{avro, ident, proto};
 use crate::diagnostic::Diagnostic;
 use crate::model::{Event, EventKind, EventSet, Format, Logical, Scalar, TypeDef, TypeKind, TypeRef};
+use crate::naming::{snake_case, upper_camel_case};
 
 /// An event chosen for generation, with what the generated code needs to know about it.
 pub struct Selected<'a> {
@@ -202,7 +202,7 @@ pub fn source_module(
         /// The topic its events (and the commands it handles) travel on.
         pub const TOPIC: &str = #topic;
     });
-    let enum_base = source.to_upper_camel_case();
+    let enum_base = upper_camel_case(source);
     for (role, events) in roles {
         let (handled, sent): (Vec<&Selected<'_>>, Vec<&Selected<'_>>) = match role {
             Role::Produce => events.iter().partition(|s| s.event.kind == EventKind::Command),
@@ -316,11 +316,11 @@ fn names(events: &[&Selected<'_>]) -> Vec<(String, String)> {
             if count.get(s.event.name.as_str()).copied().unwrap_or(0) > 1 {
                 let major = s.event.version.major;
                 (
-                    format!("{}V{major}", short.to_upper_camel_case()),
-                    format!("{}_v{major}", short.to_snake_case()),
+                    format!("{}V{major}", upper_camel_case(short)),
+                    format!("{}_v{major}", snake_case(short)),
                 )
             } else {
-                (short.to_upper_camel_case(), short.to_snake_case())
+                (upper_camel_case(short), snake_case(short))
             }
         })
         .collect()

@@ -1,10 +1,10 @@
 //! Naming and escaping for everything herald generates: one place, used by every generator.
 //!
-//! Case conversion is heck's, as prost-build's is, so that herald computes the same field and
-//! type names prost-build generates. Keywords become raw identifiers; the few that cannot be raw
+//! Case conversion is heck's ([`crate::naming`]), as prost-build's is, so that herald computes
+//! the same field and type names prost-build generates. Keywords become raw identifiers; the few that cannot be raw
 //! (`self`, `super`, `crate`, `Self`, `extern`, `_`) get a trailing underscore.
 
-use heck::{ToSnakeCase, ToUpperCamelCase};
+use crate::naming::{snake_case, upper_camel_case};
 use proc_macro2::{Ident, Span};
 
 const RAW_KEYWORDS: &[&str] = &[
@@ -27,12 +27,12 @@ pub fn sanitize(name: &str) -> String {
 
 /// `userId` → `user_id` (escaped), as prost-build names fields.
 pub fn snake(name: &str) -> String {
-    sanitize(&name.to_snake_case())
+    sanitize(&snake_case(name))
 }
 
 /// `user_updated` → `UserUpdated` (escaped), as prost-build names types.
 pub fn upper_camel(name: &str) -> String {
-    sanitize(&name.to_upper_camel_case())
+    sanitize(&upper_camel_case(name))
 }
 
 /// A `proc_macro2::Ident` for already-sanitized text (raw when it starts with `r#`).

@@ -15,13 +15,13 @@ pub mod proto;
 use crate::rules;
 use std::collections::BTreeMap;
 
-use apache_avro::rabin::Rabin;
-use prost::Message as _;
 use quote::quote;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{join_name, EventSet, Format, TypeKind};
+use crate::model::{EventSet, Format, TypeKind};
 use events::{Role, Selected};
+
+pub use crate::fingerprint::{avro_schema, crc64, proto_fingerprint};
 
 /// Which sources a service produces and which events it consumes.
 #[derive(Debug, Clone, Default)]
@@ -42,6 +42,17 @@ impl Selection {
     }
 }
 
+/// A released Avro writer schema: what generated decoders accept besides the current schema
+/// ([`crate::lock::avro_writers`] rebuilds them from `herald.lock`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AvroWriter {
+    pub event: String,
+    pub version: crate::model::Version,
+    pub fingerprint: u64,
+    /// The standalone schema JSON, as the generated code embeds it.
+    pub schema: String,
+}
+
 /// Generates the Rust file. Errors (and warnings) are diagnostics; the text is returned only when
 /// there is no error.
 pub fn generate(set: &EventSet, selection: &Selection) -> (Option<String>, Vec<Diagnostic>) {
@@ -53,7 +64,7 @@ pub fn generate(set: &EventSet, selection: &Selection) -> (Option<String>, Vec<D
 pub fn generate_with(
     set: &EventSet,
     selection: &Selection,
-    released: &[crate::lock::AvroWriter],
+    released: &[AvroWriter],
 ) -> (Option<String>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     // Which events, in which role, per source.
@@ -271,61 +282,6 @@ fn unknown_source(set: &EventSet, name: &str) -> Diagnostic {
             None => format!("sources: {}", known.join(", ")),
         }
     })
-}
-
-/// The standalone schema text of an Avro type and its CRC-64-AVRO fingerprint.
-pub fn avro_schema(set: &EventSet, full: &str) -> Result<(u64, String), String> {
-    let json = avro::standalone_schema(set, full).ok_or_else(|| format!("no Avro definition for `{full}`"))?;
-    let text = serde_json::to_string(&json).map_err(|e| e.to_string())?;
-    let fp = crate::avro::with_big_stack(|| {
-        apache_avro::Schema::parse_str(&text)
-            .map(|schema| schema.fingerprint::<Rabin>())
-            .map_err(|e| format!("the schema of `{full}` does not stand alone: {e}"))
-    })
-    .unwrap_or_else(|| Err(format!("apache-avro failed on the schema of `{full}`")))?;
-    let mut bytes = [0u8; 8];
-    for (slot, b) in bytes.iter_mut().zip(fp.bytes.iter()) {
-        *slot = *b;
-    }
-    Ok((u64::from_le_bytes(bytes), text))
-}
-
-/// CRC-64-AVRO of the message's serialized descriptor (nested types included).
-pub fn proto_fingerprint(set: &EventSet, ty: &crate::model::TypeDef) -> u64 {
-    let file = &set.sources_map.get(ty.file).name;
-    let Some(bytes) = set.proto_descriptors.get(file) else {
-        return 0;
-    };
-    let Ok(fd) = prost_types::FileDescriptorProto::decode(bytes.as_slice()) else {
-        return 0;
-    };
-    let package = fd.package().to_owned();
-    let mut found = None;
-    let mut stack: Vec<(String, &prost_types::DescriptorProto)> = fd
-        .message_type
-        .iter()
-        .map(|m| (join_name(&package, m.name()), m))
-        .collect();
-    while let Some((name, m)) = stack.pop() {
-        if name == ty.full_name {
-            found = Some(m);
-            break;
-        }
-        stack.extend(m.nested_type.iter().map(|n| (join_name(&name, n.name()), n)));
-    }
-    let Some(m) = found else { return 0 };
-    crc64(&m.encode_to_vec())
-}
-
-/// CRC-64-AVRO through apache-avro's Rabin digest.
-pub fn crc64(bytes: &[u8]) -> u64 {
-    use digest::Digest;
-    let out = Rabin::digest(bytes);
-    let mut le = [0u8; 8];
-    for (slot, b) in le.iter_mut().zip(out.iter()) {
-        *slot = *b;
-    }
-    u64::from_le_bytes(le)
 }
 
 /// The schema fingerprint of an event's type, as the generated `Event` impl carries it.
