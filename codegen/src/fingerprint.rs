@@ -513,7 +513,7 @@ fn inline(
 /// hundred records referring to each other exhausts an ordinary thread's stack.
 const APACHE_AVRO_STACK: usize = 512 * 1024 * 1024;
 
-/// Runs `f` on a thread with [`APACHE_AVRO_STACK`] bytes of stack (reserved, not committed);
+/// Runs `f` on a thread with `APACHE_AVRO_STACK` bytes of stack (reserved, not committed);
 /// `None` if the thread could not be started or panicked.
 pub fn with_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Option<T> {
     std::thread::scope(|scope| {

@@ -92,6 +92,12 @@ fn ci() -> Result<(), String> {
             "warnings",
         ],
     )?;
+    // The libraries' documentation builds without a broken link.
+    run_with_env(
+        "cargo",
+        &["doc", "--no-deps", "-p", "herald-codegen", "-p", "herald-runtime"],
+        &[("RUSTDOCFLAGS", "-D warnings")],
+    )?;
     let python = avro_reference()?;
     let buf = buf_peer()?;
     // A Kafka-protocol broker (tansu) for the Kafka transport's tests.

@@ -865,7 +865,7 @@ pub fn is_breaking(f: &CheckFinding) -> bool {
     f.severity == Severity::Error && !NOT_BUMPED_RULES.contains(&f.finding.rule)
 }
 
-/// Moves each event's summary findings ([`SUMMARY_RULES`]) right after the last finding that
+/// Moves each event's summary findings (`SUMMARY_RULES`) right after the last finding that
 /// causes them (the other findings on that event), keeping every other finding where it is: a
 /// reader sees an event's changes first, then what they mean for the event.
 pub fn causes_first(findings: &mut Vec<CheckFinding>) {

@@ -478,7 +478,7 @@ fn direct_refs(t: &TypeRef, out: &mut Vec<String>) {
 }
 
 /// The Rust names of the union enums a record's fields generate, in the record's module: the
-/// same names [`Generator::rust_type`] gives them (`{Record}{Field}`, then `Item`, `Value` and the
+/// same names `Gen::rust_type` gives them (`{Record}{Field}`, then `Item`, `Value` and the
 /// branch's variant name for unions inside arrays, maps and unions).
 pub fn union_enums(set: &EventSet, record: &TypeDef) -> Vec<String> {
     fn walk(set: &EventSet, t: &TypeRef, name: &str, out: &mut Vec<String>) {

@@ -1,11 +1,11 @@
 //! CloudEvents 1.0, both directions of each binding herald speaks:
 //!
-//! - [`binary`] mode (the Kafka protocol binding): attributes as `ce_*` headers, the payload as the
+//! - `binary` mode (the Kafka protocol binding): attributes as `ce_*` headers, the payload as the
 //!   record's value. The writer turns an [`Envelope`](crate::Envelope) into headers; the reader
 //!   finds and checks a record's attributes in place, without copying.
 //! - [`structured`] mode (JSON): the whole envelope as one JSON object, for humans, debugging and
 //!   HTTP peers.
-//! - [`time`]: the `time` attribute's RFC 3339 form, as written and as read.
+//! - `time`: the `time` attribute's RFC 3339 form, as written and as read.
 //!
 //! The header names are in [`headers`], once: the writer writes them, the reader recognises them.
 
