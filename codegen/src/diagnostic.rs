@@ -22,6 +22,9 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// Other places involved (the first definition of a duplicate, the other end of a cycle).
     pub related: Vec<(Span, String)>,
+    /// What it concerns when that is more than its file, e.g. the event of a `herald check`
+    /// finding; the JUnit rendering names its case by it.
+    pub subject: Option<String>,
 }
 
 impl Diagnostic {
@@ -34,6 +37,7 @@ impl Diagnostic {
             label: None,
             help: None,
             related: Vec::new(),
+            subject: None,
         }
     }
 

@@ -903,10 +903,12 @@ pub fn causes_first(findings: &mut Vec<CheckFinding>) {
     );
 }
 
-/// One finding as a diagnostic (for the human format).
+/// One finding as a diagnostic, for every rendering but JSON (`crate::render` and the human
+/// one): its hint is the help, its event the subject, its mode or kind the label.
 pub fn to_diagnostic(f: &CheckFinding) -> Diagnostic {
     let mut d = Diagnostic::error(f.finding.rule, f.finding.message.clone()).help(f.finding.hint);
     d.severity = f.severity;
+    d.subject = f.event.clone();
     if let Some(span) = f.finding.span {
         d = d.at(span);
     }
@@ -997,29 +999,4 @@ pub fn json_report(findings: &[CheckFinding], new: &SourceMap, old: &SourceMap) 
             })
             .collect(),
     }
-}
-
-/// `--format github`: workflow annotations.
-pub fn github(findings: &[CheckFinding], new: &SourceMap) -> String {
-    let escape = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
-    let mut out = String::new();
-    for f in findings {
-        let level = f.severity.word();
-        let location = f
-            .finding
-            .span
-            .map(|s| {
-                let file = new.get(s.file);
-                let (line, col) = file.line_col(s.start as usize);
-                format!(" file={},line={line},col={col},", file.name.replace(',', "%2C"))
-            })
-            .unwrap_or_else(|| " ".to_owned());
-        out.push_str(&format!(
-            "::{level}{location}title={}::{} (help: {})\n",
-            f.finding.rule,
-            escape(&f.finding.message),
-            escape(f.finding.hint)
-        ));
-    }
-    out
 }
