@@ -774,7 +774,7 @@ fn run_check(
 
 /// The last line of `herald check`: breaking changes and versions not bumped counted apart.
 fn check_summary(findings: &[herald_codegen::compat::check::CheckFinding]) -> String {
-    let counts = herald_codegen::compat::check::JsonCounts::of(findings);
+    let counts = herald_codegen::compat::check::counts(findings);
     let (breaking, not_bumped, warnings) = (counts.breaking, counts.not_bumped, counts.warnings);
     match (breaking, not_bumped) {
         (0, 0) => format!("no breaking changes ({warnings} warning(s))"),

@@ -25,6 +25,22 @@ pub struct Diagnostic {
     /// What it concerns when that is more than its file, e.g. the event of a `herald check`
     /// finding; the JUnit rendering names its case by it.
     pub subject: Option<String>,
+    /// What a `herald check` finding adds (`None` for every other diagnostic); check's JSON report
+    /// shows it.
+    pub check: Option<Box<CheckData>>,
+}
+
+/// The parts of a `herald check` finding a [`Diagnostic`] has no other place for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckData {
+    /// Where the element was in the baseline (a span of the baseline's source map).
+    pub old_span: Option<Span>,
+    /// The type (message, record, enum) concerned, if any.
+    pub type_name: Option<String>,
+    /// The name of the compatibility mode that made it an error, if any.
+    pub mode: Option<String>,
+    /// An error that breaks no consumer by itself: a version not bumped.
+    pub not_bumped: bool,
 }
 
 impl Diagnostic {
@@ -38,6 +54,7 @@ impl Diagnostic {
             help: None,
             related: Vec::new(),
             subject: None,
+            check: None,
         }
     }
 

@@ -4,8 +4,11 @@
 //! `--path-prefix`). A check finding becomes a `Diagnostic` (its hint the help, its event the
 //! subject) before it is rendered, so both commands print the same shapes.
 
+use serde::Serialize;
+
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::span::SourceMap;
+use crate::rules::Rule;
+use crate::span::{SourceMap, Span};
 
 /// What differs between the commands in a rendering: the command's name and the text of the one
 /// passing JUnit case when there is nothing to report.
@@ -184,4 +187,92 @@ pub fn junit(diagnostics: &[Diagnostic], sources: &SourceMap, tool: Tool) -> Str
     }
     out.push_str("  </testsuite>\n</testsuites>");
     out
+}
+
+/// `herald check --format json`: `{"breaking": bool, "counts": {...}, "findings": [...]}`.
+#[derive(Debug, Serialize)]
+pub struct JsonReport {
+    /// The check fails (any error, a version not bumped included): exit code 1.
+    pub breaking: bool,
+    pub counts: JsonCounts,
+    pub findings: Vec<JsonFinding>,
+}
+
+/// Findings by kind: breaking changes, versions not bumped (errors that break no consumer by
+/// themselves) and warnings.
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct JsonCounts {
+    pub breaking: usize,
+    pub not_bumped: usize,
+    pub warnings: usize,
+}
+
+impl JsonCounts {
+    pub fn of(diagnostics: &[Diagnostic]) -> JsonCounts {
+        let not_bumped = |d: &Diagnostic| d.check.as_ref().is_some_and(|c| c.not_bumped);
+        let breaking = diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error && !not_bumped(d))
+            .count();
+        let warnings = diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
+        JsonCounts {
+            breaking,
+            not_bumped: diagnostics.len() - breaking - warnings,
+            warnings,
+        }
+    }
+}
+
+/// One finding of [`JsonReport`].
+#[derive(Debug, Serialize)]
+pub struct JsonFinding {
+    pub rule: &'static Rule,
+    pub severity: Severity,
+    pub message: String,
+    pub file: Option<String>,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub old_file: Option<String>,
+    pub old_line: Option<usize>,
+    #[serde(rename = "type")]
+    pub type_name: Option<String>,
+    pub event: Option<String>,
+    pub mode: Option<String>,
+}
+
+/// Check's JSON report over its findings as diagnostics (with their [`crate::diagnostic::CheckData`]),
+/// located in `new` and, for the baseline locations, in `old`.
+pub fn check_json(diagnostics: &[Diagnostic], new: &SourceMap, old: &SourceMap) -> JsonReport {
+    let at = |map: &SourceMap, span: Option<Span>| {
+        span.map(|s| {
+            let f = map.get(s.file);
+            let (line, col) = f.line_col(s.start as usize);
+            (f.name.clone(), line, col)
+        })
+    };
+    JsonReport {
+        breaking: diagnostics.iter().any(|d| d.severity == Severity::Error),
+        counts: JsonCounts::of(diagnostics),
+        findings: diagnostics
+            .iter()
+            .map(|d| {
+                let check = d.check.as_deref().cloned().unwrap_or_default();
+                let here = at(new, d.span);
+                let there = at(old, check.old_span);
+                JsonFinding {
+                    rule: d.rule,
+                    severity: d.severity,
+                    message: d.message.clone(),
+                    file: here.as_ref().map(|h| h.0.clone()),
+                    line: here.as_ref().map(|h| h.1),
+                    column: here.as_ref().map(|h| h.2),
+                    old_file: there.as_ref().map(|t| t.0.clone()),
+                    old_line: there.as_ref().map(|t| t.1),
+                    type_name: check.type_name,
+                    event: d.subject.clone(),
+                    mode: check.mode,
+                }
+            })
+            .collect(),
+    }
 }
