@@ -82,7 +82,7 @@ fn render_from(
 
 /// Diagnostics as rustc shows them, coloured when [`COLOR`] says so.
 fn render_human(diagnostics: &[herald_codegen::Diagnostic], sources: &herald_codegen::span::SourceMap) -> String {
-    diagnostic::render_human_styled(diagnostics, sources, COLOR.load(Ordering::Relaxed))
+    render::human_styled(diagnostics, sources, COLOR.load(Ordering::Relaxed))
 }
 
 /// The modes and categories `herald check --help` explains, one line each.
@@ -432,7 +432,7 @@ fn main() -> ExitCode {
                         errln!("herald lint: {errors} error(s), {warnings} warning(s)");
                     }
                 }
-                Format::Json => outln!("{}", diagnostic::render_json(&report.diagnostics, &report.sources)),
+                Format::Json => outln!("{}", render::json(&report.diagnostics, &report.sources)),
                 Format::Github | Format::Sarif | Format::Junit => {
                     let tool = render::Tool {
                         command: "lint",
