@@ -480,4 +480,45 @@ mod tests {
         let x = shown.find('X').unwrap_or(0);
         assert_eq!(caret.find('^'), Some(x), "{text}");
     }
+
+    const TOOL: Tool = Tool {
+        command: "lint",
+        all_clear: "no problems",
+        version: "0.0.0",
+    };
+
+    /// A diagnostic without help (most of lint's) and one without a file: the machine formats
+    /// leave out the help and the location rather than printing empty ones.
+    #[test]
+    fn machine_formats_without_help_or_file() {
+        let mut map = SourceMap::new();
+        let id = map.add("dir, with comma/a.proto", None, "message A {}\n".to_owned());
+        let at = Diagnostic::error(rules::PROTO_SYNTAX, "50% <bad>\nline").at(Span::new(id, 8, 9));
+        let mut nowhere = Diagnostic::warning(rules::FIELD_LOWER_SNAKE_CASE, "w").help("h");
+        nowhere.subject = Some("orders.Placed".to_owned());
+        let diags = [at, nowhere];
+        assert_eq!(
+            github(&diags, &map),
+            "::error file=dir%2C with comma/a.proto,line=1,col=9,title=PROTO_SYNTAX::50%25 <bad>%0Aline\n::warning title=FIELD_LOWER_SNAKE_CASE::w (help: h)\n"
+        );
+        let xml = junit(&diags, &map, TOOL);
+        assert!(
+            xml.contains("<testsuites name=\"herald lint\" tests=\"2\" failures=\"1\">"),
+            "{xml}"
+        );
+        assert!(xml.contains("message=\"50% &lt;bad&gt;\nline\""), "{xml}");
+        assert!(xml.contains("name=\"orders.Placed \""), "{xml}");
+        let sarif: serde_json::Value = serde_json::from_str(&sarif(&diags, &map, None, TOOL)).unwrap_or_default();
+        let results = &sarif["runs"][0]["results"];
+        assert_eq!(
+            results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "dir%2C%20with%20comma/a.proto"
+        );
+        assert!(results[1].get("locations").is_none(), "{sarif}");
+        assert_eq!(
+            sarif["runs"][0]["tool"]["driver"]["rules"].as_array().map(Vec::len),
+            Some(2)
+        );
+        assert!(junit(&[], &map, TOOL).contains("<testcase classname=\"herald.lint\" name=\"no problems\"/>"));
+    }
 }
