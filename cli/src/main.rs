@@ -5,9 +5,8 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use herald_codegen::{diagnostic, lint};
+use herald_codegen::{diagnostic, lint, render};
 
-mod report;
 #[cfg(feature = "kafka")]
 mod topics_apply;
 
@@ -83,7 +82,7 @@ fn render_from(
 
 /// Diagnostics as rustc shows them, coloured when [`COLOR`] says so.
 fn render_human(diagnostics: &[herald_codegen::Diagnostic], sources: &herald_codegen::span::SourceMap) -> String {
-    diagnostic::render_human_styled(diagnostics, sources, COLOR.load(Ordering::Relaxed))
+    render::human_styled(diagnostics, sources, COLOR.load(Ordering::Relaxed))
 }
 
 /// The modes and categories `herald check --help` explains, one line each.
@@ -139,8 +138,8 @@ enum Command {
         #[arg(long, default_value = "WIRE_JSON")]
         categories: String,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
-        format: CheckFormat,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
         /// A rule ID not to report (repeatable), besides herald.toml's `[check] except`.
         #[arg(long, value_name = "RULE")]
         except: Vec<String>,
@@ -216,6 +215,29 @@ impl PathDisplay {
             Some(p) => sources.prefix_names(&p.replace('\\', "/")),
             None => sources.names_from_current_dir(&repo_root(input)),
         }
+    }
+}
+
+/// Writes `diagnostics` to stdout as GitHub annotations, SARIF or JUnit (the renderings lint and
+/// check share); file names in `sources` are already shown as `paths` says.
+fn machine_report(
+    format: Format,
+    diagnostics: &[herald_codegen::Diagnostic],
+    sources: &herald_codegen::span::SourceMap,
+    paths: &PathDisplay,
+    tool: render::Tool,
+) {
+    match format {
+        Format::Github => out!("{}", render::github(diagnostics, sources)),
+        Format::Sarif => {
+            // Relative paths are relative to the current directory, unless --path-prefix says
+            // otherwise.
+            let cwd = std::env::current_dir().ok().filter(|_| paths.path_prefix.is_none());
+            outln!("{}", render::sarif(diagnostics, sources, cwd.as_deref(), tool))
+        }
+        Format::Junit => outln!("{}", render::junit(diagnostics, sources, tool)),
+        // Not machine renderings: the callers write these themselves.
+        Format::Human | Format::Json => {}
     }
 }
 
@@ -299,19 +321,15 @@ fn parse_consume(text: &str) -> Result<(String, Vec<String>), String> {
     }
 }
 
+/// `--format` of `herald lint` and `herald check`: human (rustc-style, to stderr), JSON (each
+/// command's own shape), and the shapes `herald_codegen::render` writes for both.
 #[derive(Clone, Copy, ValueEnum)]
-enum CheckFormat {
+enum Format {
     Human,
     Json,
     Github,
     Sarif,
     Junit,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    Human,
-    Json,
 }
 
 fn main() -> ExitCode {
@@ -414,7 +432,15 @@ fn main() -> ExitCode {
                         errln!("herald lint: {errors} error(s), {warnings} warning(s)");
                     }
                 }
-                Format::Json => outln!("{}", diagnostic::render_json(&report.diagnostics, &report.sources)),
+                Format::Json => outln!("{}", render::json(&report.diagnostics, &report.sources)),
+                Format::Github | Format::Sarif | Format::Junit => {
+                    let tool = render::Tool {
+                        command: "lint",
+                        all_clear: "no problems",
+                        version: env!("CARGO_PKG_VERSION"),
+                    };
+                    machine_report(format, &report.diagnostics, &report.sources, &paths, tool);
+                }
             }
             ExitCode::from(report.exit_code() as u8)
         }
@@ -550,7 +576,7 @@ fn check(
     against: Option<&str>,
     mode: Option<&str>,
     categories: &str,
-    format: CheckFormat,
+    format: Format,
     except: &[String],
     paths: &PathDisplay,
 ) -> ExitCode {
@@ -627,12 +653,12 @@ fn check(
     }
     let empty = herald_codegen::span::SourceMap::new();
     match format {
-        CheckFormat::Human => {
+        Format::Human => {
             let diags: Vec<_> = findings.iter().map(compat::check::to_diagnostic).collect();
             err!("{}", render_human(&diags, &current.sources_map));
             errln!("herald check: {}", check_summary(&findings));
         }
-        CheckFormat::Json => {
+        Format::Json => {
             let report = compat::check::json_report(
                 &findings,
                 &current.sources_map,
@@ -640,14 +666,15 @@ fn check(
             );
             outln!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
         }
-        CheckFormat::Github => out!("{}", compat::check::github(&findings, &current.sources_map)),
-        CheckFormat::Sarif => {
-            // Relative paths are relative to the current directory, unless --path-prefix says
-            // otherwise.
-            let cwd = std::env::current_dir().ok().filter(|_| paths.path_prefix.is_none());
-            outln!("{}", report::sarif(&findings, &current.sources_map, cwd.as_deref()))
+        Format::Github | Format::Sarif | Format::Junit => {
+            let diags: Vec<_> = findings.iter().map(compat::check::to_diagnostic).collect();
+            let tool = render::Tool {
+                command: "check",
+                all_clear: "no breaking changes",
+                version: env!("CARGO_PKG_VERSION"),
+            };
+            machine_report(format, &diags, &current.sources_map, paths, tool);
         }
-        CheckFormat::Junit => outln!("{}", report::junit(&findings, &current.sources_map)),
     }
     if findings.iter().any(|f| f.severity == herald_codegen::Severity::Error) {
         ExitCode::from(1)
@@ -747,7 +774,7 @@ fn run_check(
 
 /// The last line of `herald check`: breaking changes and versions not bumped counted apart.
 fn check_summary(findings: &[herald_codegen::compat::check::CheckFinding]) -> String {
-    let counts = herald_codegen::compat::check::JsonCounts::of(findings);
+    let counts = herald_codegen::compat::check::counts(findings);
     let (breaking, not_bumped, warnings) = (counts.breaking, counts.not_bumped, counts.warnings);
     match (breaking, not_bumped) {
         (0, 0) => format!("no breaking changes ({warnings} warning(s))"),

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use herald_codegen::diagnostic;
+use herald_codegen::render;
 use herald_codegen::rust::{self, Selection};
 
 fn manifest() -> PathBuf {
@@ -14,7 +14,7 @@ fn generate(root: &Path) -> (Option<String>, String) {
     let loaded = herald_codegen::load::load(root).expect("loads");
     let set = loaded.set;
     let (code, diags) = rust::generate(&set, &Selection::everything(&set));
-    (code, diagnostic::render_human(&diags, &set.sources_map))
+    (code, render::human(&diags, &set.sources_map))
 }
 
 /// protoc is never needed: generation works with an empty PATH.

@@ -39,6 +39,80 @@ mod cli {
         assert_eq!(value["diagnostics"][0]["column"], 10);
     }
 
+    /// `herald lint --format FORMAT` on a fixture with errors and a warning, run in herald-codegen's
+    /// directory so that file names are relative to it: exit code and stdout.
+    fn lint_as(format: &str) -> (i32, String) {
+        let (code, stdout, _) = crate::common::herald_in(
+            &crate::common::codegen_dir(),
+            &["lint", "tests/fixtures/lint/did_you_mean_avro", "--format", format],
+        );
+        (code, stdout)
+    }
+
+    /// The same shapes as `herald check --format github|sarif|junit`, from the shared renderers.
+    #[test]
+    fn machine_formats_match_checks_shapes() {
+        let (code, github) = lint_as("github");
+        assert_eq!(code, 1);
+        insta::assert_snapshot!("lint_github", github);
+        let (code, junit) = lint_as("junit");
+        assert_eq!(code, 1);
+        insta::assert_snapshot!("lint_junit", junit);
+        let (code, sarif) = lint_as("sarif");
+        assert_eq!(code, 1);
+        // The base URI is the directory the test ran in; show it as a placeholder.
+        let dir = crate::common::codegen_dir();
+        let cwd = std::fs::canonicalize(&dir)
+            .unwrap_or(dir)
+            .display()
+            .to_string()
+            .replace('\\', "/");
+        let sarif = sarif.replace(&format!("file://{cwd}/"), "file://[CODEGEN]/");
+        insta::assert_snapshot!("lint_sarif", sarif);
+    }
+
+    #[test]
+    fn sarif_is_valid_json_with_relative_locations() {
+        let (_, stdout) = lint_as("sarif");
+        let v: serde_json::Value = serde_json::from_str(&stdout).expect("sarif json");
+        assert_eq!(v["version"], "2.1.0");
+        let run = &v["runs"][0];
+        assert_eq!(run["tool"]["driver"]["name"], "herald");
+        let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+        let ids: Vec<&str> = rules.iter().filter_map(|r| r["id"].as_str()).collect();
+        assert!(
+            ids.contains(&"AVRO_TYPE_UNRESOLVED") && ids.contains(&"CONFIG_BAD_VALUE"),
+            "{ids:?}"
+        );
+        assert!(run["originalUriBaseIds"]["SRCROOT"]["uri"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("file://")));
+        let results = run["results"].as_array().expect("results");
+        assert_eq!(results.len(), 6);
+        for r in results {
+            let id = r["ruleId"].as_str().expect("ruleId");
+            assert!(ids.contains(&id), "{id} is not among the driver's rules");
+            let artifact = &r["locations"][0]["physicalLocation"]["artifactLocation"];
+            let uri = artifact["uri"].as_str().expect("uri");
+            assert!(uri.starts_with("tests/fixtures/lint/did_you_mean_avro/"), "{uri}");
+            assert_eq!(artifact["uriBaseId"], "SRCROOT");
+        }
+        assert!(results.iter().any(|r| r["level"] == "warning"));
+        assert!(results.iter().any(|r| r["level"] == "error"));
+    }
+
+    #[test]
+    fn machine_formats_of_a_clean_repo() {
+        let (code, stdout, _) = herald(&["lint", "--format", "github", &case("clean_proto")]);
+        assert_eq!((code, stdout.as_str()), (0, ""));
+        let (code, stdout, _) = herald(&["lint", "--format", "junit", &case("clean_proto")]);
+        assert_eq!(code, 0);
+        assert!(
+            stdout.contains("<testcase classname=\"herald.lint\" name=\"no problems\"/>"),
+            "{stdout}"
+        );
+    }
+
     #[test]
     fn rules_table_lists_every_rule() {
         let (code, stdout, _) = herald(&["lint", "--rules"]);

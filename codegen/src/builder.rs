@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{self, Severity};
 use crate::load;
+use crate::render;
 use crate::rust::{self, Selection};
 
 /// Name of the generated file in the output directory.
@@ -135,7 +136,7 @@ impl Builder {
             Ok(l) => l,
             Err(unusable) => {
                 return Err(BuildError {
-                    rendered: diagnostic::render_human(&unusable.diagnostics, &unusable.sources),
+                    rendered: render::human(&unusable.diagnostics, &unusable.sources),
                 })
             }
         };
@@ -147,7 +148,7 @@ impl Builder {
         diagnostic::sort(&mut diags, &set.sources_map);
         let (errors, warnings): (Vec<_>, Vec<_>) = diags.into_iter().partition(|d| d.severity == Severity::Error);
         if self.cargo {
-            for line in diagnostic::render_human(&warnings, &set.sources_map)
+            for line in render::human(&warnings, &set.sources_map)
                 .lines()
                 .filter(|l| !l.trim().is_empty())
             {
@@ -158,7 +159,7 @@ impl Builder {
             (Some(code), true) => code,
             _ => {
                 return Err(BuildError {
-                    rendered: diagnostic::render_human(&errors, &set.sources_map),
+                    rendered: render::human(&errors, &set.sources_map),
                 })
             }
         };

@@ -25,6 +25,7 @@ pub mod lock;
 pub mod model;
 pub mod naming;
 pub mod proto;
+pub mod render;
 pub mod rules;
 pub mod rust;
 pub mod span;

@@ -187,7 +187,7 @@ pub fn avro_writers(root: &Path) -> Result<Vec<AvroWriter>, String> {
         return Ok(Vec::new());
     }
     let mut sources = SourceMap::new();
-    let lock = read(&path, &mut sources).map_err(|d| crate::diagnostic::render_human(&[*d], &sources))?;
+    let lock = read(&path, &mut sources).map_err(|d| crate::render::human(&[*d], &sources))?;
     let mut out = Vec::new();
     for release in lock.releases.iter().filter(|r| r.format == "avro") {
         let context = |e: String| format!("{LOCK_FILE}: release {} {}: {e}", release.event, release.version);
@@ -198,7 +198,7 @@ pub fn avro_writers(root: &Path) -> Result<Vec<AvroWriter>, String> {
         let loaded = crate::load::load(dir.path()).map_err(|u| {
             context(format!(
                 "the released schema does not load:\n{}",
-                crate::diagnostic::render_human(&u.diagnostics, &u.sources)
+                crate::render::human(&u.diagnostics, &u.sources)
             ))
         })?;
         let (fingerprint, schema) =

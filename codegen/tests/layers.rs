@@ -11,7 +11,10 @@ use std::path::{Path, PathBuf};
 
 /// The layers, lowest first. ARCHITECTURE.md ("Layers") states the same order.
 const LAYERS: &[(&str, &[&str])] = &[
-    ("foundation", &["span", "diagnostic", "rules", "suggest", "naming"]),
+    (
+        "foundation",
+        &["span", "diagnostic", "render", "rules", "suggest", "naming"],
+    ),
     ("model", &["model"]),
     ("fingerprints", &["fingerprint"]),
     ("front ends", &["config", "proto", "avro"]),

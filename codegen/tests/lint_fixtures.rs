@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use herald_codegen::{diagnostic, lint};
+use herald_codegen::{lint, render};
 
 mod common;
 
@@ -13,8 +13,8 @@ fn render(dir: &Path) -> String {
     format!(
         "exit code: {}\n\n{}\n{}\n",
         report.exit_code(),
-        diagnostic::render_human(&report.diagnostics, &report.sources),
-        diagnostic::render_json(&report.diagnostics, &report.sources)
+        render::human(&report.diagnostics, &report.sources),
+        render::json(&report.diagnostics, &report.sources)
     )
 }
 
@@ -50,7 +50,7 @@ fn example_schema_repo_is_clean() {
     assert!(
         report.diagnostics.is_empty(),
         "{}",
-        diagnostic::render_human(&report.diagnostics, &report.sources)
+        render::human(&report.diagnostics, &report.sources)
     );
     let set = herald_codegen::load::load(&root).expect("loads").set;
     let names: Vec<&str> = set.events.iter().map(|e| e.name.as_str()).collect();

@@ -4,11 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
 use super::{avro, proto, Category, Finding};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{CheckData, Diagnostic, Severity};
 use crate::model::{Event, EventSet, Format, Mode, TypeKind};
+pub use crate::render::{JsonCounts, JsonFinding, JsonReport};
 use crate::rules::{self, Rule};
 use crate::span::{SourceMap, Span};
 
@@ -903,10 +902,18 @@ pub fn causes_first(findings: &mut Vec<CheckFinding>) {
     );
 }
 
-/// One finding as a diagnostic (for the human format).
+/// One finding as a diagnostic, for every rendering but JSON (`crate::render` and the human
+/// one): its hint is the help, its event the subject, its mode or kind the label.
 pub fn to_diagnostic(f: &CheckFinding) -> Diagnostic {
     let mut d = Diagnostic::error(f.finding.rule, f.finding.message.clone()).help(f.finding.hint);
     d.severity = f.severity;
+    d.subject = f.event.clone();
+    d.check = Some(Box::new(CheckData {
+        old_span: f.finding.old_span,
+        type_name: f.finding.type_name.clone(),
+        mode: f.mode.map(|m| m.name().to_owned()),
+        not_bumped: NOT_BUMPED_RULES.contains(&f.finding.rule),
+    }));
     if let Some(span) = f.finding.span {
         d = d.at(span);
     }
@@ -919,107 +926,15 @@ pub fn to_diagnostic(f: &CheckFinding) -> Diagnostic {
     d
 }
 
-/// `--format json`: `{"breaking": bool, "counts": {...}, "findings": [...]}`.
-#[derive(Debug, Serialize)]
-pub struct JsonReport {
-    /// The check fails (any error, a version not bumped included): exit code 1.
-    pub breaking: bool,
-    pub counts: JsonCounts,
-    pub findings: Vec<JsonFinding>,
-}
-
-/// Findings by kind: breaking changes, versions not bumped (errors that break no consumer by
-/// themselves) and warnings.
-#[derive(Debug, Serialize, PartialEq, Eq)]
-pub struct JsonCounts {
-    pub breaking: usize,
-    pub not_bumped: usize,
-    pub warnings: usize,
-}
-
-impl JsonCounts {
-    pub fn of(findings: &[CheckFinding]) -> JsonCounts {
-        let breaking = findings.iter().filter(|f| is_breaking(f)).count();
-        let warnings = findings.iter().filter(|f| f.severity == Severity::Warning).count();
-        JsonCounts {
-            breaking,
-            not_bumped: findings.len() - breaking - warnings,
-            warnings,
-        }
-    }
-}
-
-#[derive(Debug, Serialize)]
-pub struct JsonFinding {
-    pub rule: &'static Rule,
-    pub severity: Severity,
-    pub message: String,
-    pub file: Option<String>,
-    pub line: Option<usize>,
-    pub column: Option<usize>,
-    pub old_file: Option<String>,
-    pub old_line: Option<usize>,
-    #[serde(rename = "type")]
-    pub type_name: Option<String>,
-    pub event: Option<String>,
-    pub mode: Option<String>,
-}
-
+/// `--format json` (`crate::render::check_json`) over the findings, their files in `new` and
+/// their baseline locations in `old`.
 pub fn json_report(findings: &[CheckFinding], new: &SourceMap, old: &SourceMap) -> JsonReport {
-    let at = |map: &SourceMap, span: Option<Span>| {
-        span.map(|s| {
-            let f = map.get(s.file);
-            let (line, col) = f.line_col(s.start as usize);
-            (f.name.clone(), line, col)
-        })
-    };
-    JsonReport {
-        breaking: findings.iter().any(|f| f.severity == Severity::Error),
-        counts: JsonCounts::of(findings),
-        findings: findings
-            .iter()
-            .map(|f| {
-                let here = at(new, f.finding.span);
-                let there = at(old, f.finding.old_span);
-                JsonFinding {
-                    rule: f.finding.rule,
-                    severity: f.severity,
-                    message: f.finding.message.clone(),
-                    file: here.as_ref().map(|h| h.0.clone()),
-                    line: here.as_ref().map(|h| h.1),
-                    column: here.as_ref().map(|h| h.2),
-                    old_file: there.as_ref().map(|t| t.0.clone()),
-                    old_line: there.as_ref().map(|t| t.1),
-                    type_name: f.finding.type_name.clone(),
-                    event: f.event.clone(),
-                    mode: f.mode.map(|m| m.name().to_owned()),
-                }
-            })
-            .collect(),
-    }
+    let diagnostics: Vec<Diagnostic> = findings.iter().map(to_diagnostic).collect();
+    crate::render::check_json(&diagnostics, new, old)
 }
 
-/// `--format github`: workflow annotations.
-pub fn github(findings: &[CheckFinding], new: &SourceMap) -> String {
-    let escape = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
-    let mut out = String::new();
-    for f in findings {
-        let level = f.severity.word();
-        let location = f
-            .finding
-            .span
-            .map(|s| {
-                let file = new.get(s.file);
-                let (line, col) = file.line_col(s.start as usize);
-                format!(" file={},line={line},col={col},", file.name.replace(',', "%2C"))
-            })
-            .unwrap_or_else(|| " ".to_owned());
-        out.push_str(&format!(
-            "::{level}{location}title={}::{} (help: {})\n",
-            f.finding.rule,
-            escape(&f.finding.message),
-            escape(f.finding.hint)
-        ));
-    }
-    out
+/// The counts of [`JsonReport`] for `findings`.
+pub fn counts(findings: &[CheckFinding]) -> JsonCounts {
+    let diagnostics: Vec<Diagnostic> = findings.iter().map(to_diagnostic).collect();
+    JsonCounts::of(&diagnostics)
 }
