@@ -15,6 +15,7 @@ pub mod compat;
 pub mod config;
 pub mod diagnostic;
 pub mod fingerprint;
+pub mod fmt;
 // Only the command line (herald-cli) uses this module, for `herald init`: not part of the
 // documented surface a build script needs.
 #[doc(hidden)]

@@ -19,7 +19,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("fingerprints", &["fingerprint"]),
     ("front ends", &["config", "proto", "avro"]),
     ("load", &["load"]),
-    ("passes", &["lint", "compat", "rust"]),
+    ("passes", &["lint", "compat", "rust", "fmt"]),
     ("orchestration", &["lock", "baseline", "builder", "topics", "init"]),
 ];
 
