@@ -542,12 +542,16 @@ fn usage_error(message: String) -> ExitCode {
 /// Loads a side of the check; errors in it are reported as that side's, each file shown as
 /// if it had been loaded from `shown_as`.
 fn load_side(
-    path: &std::path::Path,
+    side: &Side,
     what: &str,
     paths: &PathDisplay,
     shown_as: &std::path::Path,
 ) -> Result<herald_codegen::EventSet, String> {
-    match herald_codegen::load::load(path) {
+    let loaded = match side {
+        Side::Path(path) => herald_codegen::load::load(path),
+        Side::Files(files) => herald_codegen::load::load_files(files),
+    };
+    match loaded {
         Ok(mut l) => {
             let errors: Vec<_> = l
                 .diagnostics
@@ -566,7 +570,22 @@ fn load_side(
         Err(mut u) => {
             paths.apply(&mut u.sources, shown_as);
             err!("{}", render_human(&u.diagnostics, &u.sources));
-            Err(format!("cannot load the {what} `{}`", path.display()))
+            Err(format!("cannot load the {what} `{}`", side.path().display()))
+        }
+    }
+}
+
+/// One side of a check: a directory or file on disk, or files held in memory (a git revision).
+enum Side {
+    Path(PathBuf),
+    Files(herald_codegen::files::FileSet),
+}
+
+impl Side {
+    fn path(&self) -> &std::path::Path {
+        match self {
+            Side::Path(p) => p,
+            Side::Files(f) => f.root(),
         }
     }
 }
@@ -704,30 +723,27 @@ fn run_check(
 ) -> Result<Checked, String> {
     use herald_codegen::compat;
     let lock_path = new.join(herald_codegen::lock::LOCK_FILE);
-    // A git revision becomes a temporary directory holding that revision's files.
-    let mut _git_dir = None;
-    let baseline_path = if let Some(rev) = against.strip_prefix("git:") {
-        let (dir, path) = herald_codegen::baseline::git_tree(new, rev)?;
-        _git_dir = Some(dir);
-        Some(path)
+    // A git revision's files are read into memory; a baseline directory is read from disk.
+    let baseline_side = if let Some(rev) = against.strip_prefix("git:") {
+        Some(Side::Files(herald_codegen::baseline::git_files(new, rev)?))
     } else if against == "lock" {
         None
     } else {
-        Some(PathBuf::from(&against))
+        Some(Side::Path(PathBuf::from(&against)))
     };
     // Paths are shown relative to the current directory, as typed: a git baseline's files as the
     // new side's (same layout), a baseline directory's as its own.
-    let baseline_shown = match (&_git_dir, baseline_path.as_deref()) {
-        (None, Some(p)) => p.to_path_buf(),
+    let baseline_shown = match &baseline_side {
+        Some(Side::Path(p)) => p.clone(),
         _ => new.to_path_buf(),
     };
     let (baseline, current) = std::thread::scope(|scope| {
         let baseline = scope.spawn(|| {
-            baseline_path
-                .as_deref()
-                .map(|p| load_side(p, "baseline", paths, &baseline_shown))
+            baseline_side
+                .as_ref()
+                .map(|side| load_side(side, "baseline", paths, &baseline_shown))
         });
-        let current = load_side(new, "new", paths, new);
+        let current = load_side(&Side::Path(new.to_path_buf()), "new", paths, new);
         (
             baseline
                 .join()
@@ -837,7 +853,7 @@ fn release(dir: &std::path::Path, against: Option<&str>, strict: bool) -> ExitCo
                 "herald release: no {} and no git history to check against: this is the first release",
                 herald_codegen::lock::LOCK_FILE
             );
-            match load_side(dir, "repo", &paths, dir) {
+            match load_side(&Side::Path(dir.to_path_buf()), "repo", &paths, dir) {
                 Ok(s) => s,
                 Err(e) => return fail(2, &e),
             }

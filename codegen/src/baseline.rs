@@ -1,18 +1,25 @@
 //! Baselines for `herald check`: a directory or file, or a git revision read straight from the
-//! object database (no checkout: blobs are streamed with `git cat-file --batch`).
+//! object database into a [`FileSet`] (no checkout, no temporary directory: blobs are streamed
+//! with `git cat-file --batch`).
 
 use std::io::Write;
+
+use crate::config::CONFIG_FILE;
+use crate::files::{is_schema_file, skipped_name, FileSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// The tree of `path` (a directory or file inside a git work tree) at `rev`, written to a
-/// temporary directory. Returns the directory and the path in it that corresponds to `path`.
-pub fn git_tree(path: &Path, rev: &str) -> Result<(tempfile::TempDir, PathBuf), String> {
+/// The schema files of `path` (a directory or a file inside a git work tree) at `rev`, read into
+/// memory straight from git's object database: `herald.toml` and every `.proto`/`.avsc` file under
+/// `path` (hidden and `target` directories skipped, as a walk of the disk skips them), named and
+/// shown as the files under `path` are. A file `path` gives a set of that one file.
+pub fn git_files(path: &Path, rev: &str) -> Result<FileSet, String> {
     let abs = std::path::absolute(path).map_err(|e| e.to_string())?;
-    let dir = if abs.is_dir() {
-        abs.clone()
-    } else {
+    let single = abs.is_file();
+    let dir = if single {
         abs.parent().map(Path::to_path_buf).unwrap_or_default()
+    } else {
+        abs.clone()
     };
     let git = |args: &[&str]| -> Result<Vec<u8>, String> {
         let out = Command::new("git")
@@ -39,71 +46,81 @@ pub fn git_tree(path: &Path, rev: &str) -> Result<(tempfile::TempDir, PathBuf), 
     let commit = String::from_utf8_lossy(&commit).trim().to_owned();
     let rel = abs
         .strip_prefix(&top)
-        .map_err(|_| format!("`{}` is outside the git work tree", path.display()))?
-        .to_path_buf();
+        .map_err(|_| format!("`{}` is outside the git work tree", path.display()))?;
     let prefix = rel.to_string_lossy().replace('\\', "/");
+    // The directory the set's names are relative to, as a path under the top of the work tree.
+    let base = if single {
+        prefix.rsplit_once('/').map(|(d, _)| d.to_owned()).unwrap_or_default()
+    } else {
+        prefix.clone()
+    };
     // Paths relative to the top of the work tree, whatever directory git runs in.
     let listing = git(&["ls-tree", "-r", "-z", "--full-tree", "--name-only", &commit])?;
-    let names: Vec<String> = listing
+    let names: Vec<(String, String)> = listing
         .split(|b| *b == 0)
         .filter(|n| !n.is_empty())
         .map(|n| String::from_utf8_lossy(n).into_owned())
-        .filter(|n| prefix.is_empty() || n.starts_with(&format!("{prefix}/")) || *n == prefix)
-        .filter(|n| {
-            n.ends_with(".proto") || n.ends_with(".avsc") || n.ends_with("herald.toml") || n.ends_with("herald.lock")
+        .filter_map(|n| {
+            let name = if single {
+                (n == prefix).then(|| n.rsplit('/').next().unwrap_or(&n).to_owned())?
+            } else if base.is_empty() {
+                n.clone()
+            } else {
+                n.strip_prefix(&format!("{base}/"))?.to_owned()
+            };
+            let wanted = if single {
+                true
+            } else {
+                (is_schema_file(&name) && !skipped_name(&name)) || name == CONFIG_FILE
+            };
+            wanted.then_some((n, name))
         })
         .collect();
-    let out = tempfile::Builder::new()
-        .prefix("herald-git-")
-        .tempdir()
+    let mut files = if single {
+        FileSet::for_file(&abs)
+    } else {
+        FileSet::new(path)
+    };
+    if names.is_empty() {
+        return Ok(files);
+    }
+    let mut child = Command::new("git")
+        .arg("-C")
+        .arg(&top)
+        .args(["cat-file", "--batch"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    let mut stdin = child.stdin.take().ok_or("git cat-file has no stdin")?;
+    let requests: String = names.iter().map(|(n, _)| format!("{commit}:{n}\n")).collect();
+    let writer = std::thread::spawn(move || stdin.write_all(requests.as_bytes()));
+    let output = child.wait_with_output().map_err(|e| e.to_string())?;
+    writer
+        .join()
+        .map_err(|_| "git cat-file writer failed")?
         .map_err(|e| e.to_string())?;
-    if !names.is_empty() {
-        let mut child = Command::new("git")
-            .arg("-C")
-            .arg(&top)
-            .args(["cat-file", "--batch"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("cannot run git: {e}"))?;
-        let mut stdin = child.stdin.take().ok_or("git cat-file has no stdin")?;
-        let requests: String = names.iter().map(|n| format!("{commit}:{n}\n")).collect();
-        let writer = std::thread::spawn(move || stdin.write_all(requests.as_bytes()));
-        let output = child.wait_with_output().map_err(|e| e.to_string())?;
-        writer
-            .join()
-            .map_err(|_| "git cat-file writer failed")?
-            .map_err(|e| e.to_string())?;
-        // Each object: "<sha> blob <size>\n<content>\n".
-        let mut rest = output.stdout.as_slice();
-        for name in &names {
-            let header_end = rest
-                .iter()
-                .position(|b| *b == b'\n')
-                .ok_or("truncated git cat-file output")?;
-            let header = String::from_utf8_lossy(&rest[..header_end]).into_owned();
-            let size: usize = header
-                .split_whitespace()
-                .nth(2)
-                .and_then(|s| s.parse().ok())
-                .ok_or_else(|| format!("unexpected git cat-file header `{header}`"))?;
-            let body_start = header_end + 1;
-            let body = rest
-                .get(body_start..body_start + size)
-                .ok_or("truncated git cat-file output")?;
-            let target = out.path().join(name);
-            if let Some(parent) = target.parent() {
-                std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
-            }
-            std::fs::write(&target, body).map_err(|e| e.to_string())?;
-            rest = rest.get(body_start + size + 1..).unwrap_or_default();
-        }
+    // Each object: "<sha> blob <size>\n<content>\n".
+    let mut rest = output.stdout.as_slice();
+    for (_, name) in &names {
+        let header_end = rest
+            .iter()
+            .position(|b| *b == b'\n')
+            .ok_or("truncated git cat-file output")?;
+        let header = String::from_utf8_lossy(&rest[..header_end]).into_owned();
+        let size: usize = header
+            .split_whitespace()
+            .nth(2)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| format!("unexpected git cat-file header `{header}`"))?;
+        let body_start = header_end + 1;
+        let body = rest
+            .get(body_start..body_start + size)
+            .ok_or("truncated git cat-file output")?;
+        files.insert(name.clone(), body);
+        rest = rest.get(body_start + size + 1..).unwrap_or_default();
     }
-    let mapped = out.path().join(&rel);
-    if !mapped.exists() {
-        std::fs::create_dir_all(&mapped).map_err(|e| e.to_string())?;
-    }
-    Ok((out, mapped))
+    Ok(files)
 }
 
 /// Whether `dir` is inside a git work tree whose `HEAD` names a commit (a repository with

@@ -14,6 +14,7 @@ mod builder;
 pub mod compat;
 pub mod config;
 pub mod diagnostic;
+pub mod files;
 pub mod fingerprint;
 pub mod fmt;
 // Only the command line (herald-cli) uses this module, for `herald init`: not part of the

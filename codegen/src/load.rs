@@ -9,12 +9,13 @@ use globset::{GlobBuilder, GlobMatcher};
 
 use crate::config::{self, Config, CONFIG_FILE};
 use crate::diagnostic::Diagnostic;
+use crate::files::{Content, File, FileSet};
 use crate::model::{Cardinality, Event, EventKind, EventSet, Format, Mode, Scalar, Source, TypeKind, TypeRef, Version};
-use crate::span::{display_name, FileId, SourceMap, Span};
+use crate::span::{FileId, SourceMap, Span};
 use crate::{avro, proto};
 
 /// Largest schema file herald reads.
-pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+pub use crate::files::MAX_FILE_BYTES;
 
 /// A repo that could not be loaded at all (missing directory, unreadable or invalid herald.toml).
 #[derive(Debug)]
@@ -30,61 +31,65 @@ pub struct LoadResult {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Loads the schema repo (or plain tree of schema files) at `root`.
+/// Loads the schema repo (or plain tree of schema files, or one schema file) at `root` from
+/// disk: the edge that reads files ([`FileSet::read_dir`]) before [`load_files`].
 pub fn load(root: &Path) -> Result<LoadResult, Box<Unusable>> {
+    match std::fs::metadata(root) {
+        Ok(meta) if meta.is_file() => load_files(&FileSet::read_file(root)),
+        Ok(_) => load_files(&FileSet::read_dir(root)),
+        Err(e) => {
+            let diagnostics =
+                vec![
+                    Diagnostic::error(rules::INPUT_MISSING, format!("cannot read `{}`: {e}", root.display()))
+                        .help("pass the directory that holds herald.toml (or any directory of .proto/.avsc files)"),
+                ];
+            Err(Box::new(Unusable {
+                sources: SourceMap::new(),
+                diagnostics,
+            }))
+        }
+    }
+}
+
+/// Loads a repo held in memory: its `herald.toml` (unless the set is a single file) and every
+/// `.proto` and `.avsc` file in it. Reads nothing from disk.
+pub fn load_files(files: &FileSet) -> Result<LoadResult, Box<Unusable>> {
     let mut sources = SourceMap::new();
     let mut diags = Vec::new();
     let unusable = |sources: SourceMap, diagnostics: Vec<Diagnostic>| Box::new(Unusable { sources, diagnostics });
-    let meta = match std::fs::metadata(root) {
-        Ok(m) => m,
-        Err(e) => {
-            diags.push(
-                Diagnostic::error(rules::INPUT_MISSING, format!("cannot read `{}`: {e}", root.display()))
-                    .help("pass the directory that holds herald.toml (or any directory of .proto/.avsc files)"),
-            );
-            return Err(unusable(sources, diags));
-        }
-    };
-    let (root, only): (PathBuf, Option<PathBuf>) = if meta.is_file() {
-        let parent = root
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        (parent.to_path_buf(), Some(root.to_path_buf()))
-    } else {
-        (root.to_path_buf(), None)
-    };
 
     // herald.toml
-    let config = if only.is_none() {
-        match read_config(&root, &mut sources, &mut diags) {
-            Ok(c) => c,
-            Err(()) => return Err(unusable(sources, diags)),
-        }
-    } else {
-        None
+    let config = match read_config(files, &mut sources, &mut diags) {
+        Ok(c) => c,
+        Err(()) => return Err(unusable(sources, diags)),
     };
+    for problem in files.problems() {
+        // The path itself is the location: an empty source entry so that it renders as one.
+        let id = sources.add(problem.name.clone(), None, String::new());
+        diags.push(
+            Diagnostic::warning(rules::FILE_UNREADABLE, problem.message.clone())
+                .at(Span::file_start(id))
+                .help("remove the link or point it outside the schema tree"),
+        );
+    }
 
     // Schema files.
-    let paths = match &only {
-        Some(file) => vec![file.clone()],
-        None => walk(&root, &mut sources, &mut diags),
-    };
     let mut proto_inputs = Vec::new();
     let mut avro_files = Vec::new();
     // Every schema file found, readable or not, for matching source globs.
     let mut found: Vec<(FileId, String)> = Vec::new();
-    for path in paths {
-        let format = match path.extension().and_then(|e| e.to_str()) {
-            Some("proto") => Format::Proto,
-            Some("avsc") => Format::Avro,
-            _ => continue,
+    for file in files.schema_files() {
+        let format = if file.name.ends_with(".proto") {
+            Format::Proto
+        } else {
+            Format::Avro
         };
-        match read_text(&path, &root, &mut sources) {
+        match decode(file, &mut sources) {
             Ok(id) => match format {
                 Format::Proto => proto_inputs.push(proto::ProtoInput {
                     file: id,
                     import_path: sources.get(id).name.clone(),
+                    on_disk: file.on_disk,
                 }),
                 Format::Avro => avro_files.push(id),
             },
@@ -137,7 +142,7 @@ pub fn load(root: &Path) -> Result<LoadResult, Box<Unusable>> {
         }
     }
 
-    let protos = proto::load(&root, &mut sources, &proto_inputs, &mut diags);
+    let protos = proto::load(files.root(), &mut sources, &proto_inputs, &mut diags);
     let avros = avro::load(&sources, &avro_files, &mut diags);
     for (name, fd) in &protos.descriptors {
         if let Ok(bytes) = protobuf::Message::write_to_bytes(fd) {
@@ -188,15 +193,13 @@ pub fn load(root: &Path) -> Result<LoadResult, Box<Unusable>> {
     })
 }
 
-/// Reads a file as text: refuses huge files, reports invalid UTF-8 at the offending byte.
-/// `herald.toml` at `root`, `None` when there is none; `Err` when it is unreadable or not TOML
+/// `herald.toml` of the set, `None` when it has none; `Err` when it is unreadable or not TOML
 /// (the diagnostic says why).
-fn read_config(root: &Path, sources: &mut SourceMap, diags: &mut Vec<Diagnostic>) -> Result<Option<Config>, ()> {
-    let config_path = root.join(CONFIG_FILE);
-    if !config_path.is_file() {
+fn read_config(files: &FileSet, sources: &mut SourceMap, diags: &mut Vec<Diagnostic>) -> Result<Option<Config>, ()> {
+    let Some(file) = files.config() else {
         return Ok(None);
-    }
-    match read_text(&config_path, root, sources) {
+    };
+    match decode(file, sources) {
         Ok(id) => {
             let text = sources.get(id).text.clone();
             config::parse(id, &text, diags).map(Some).ok_or(())
@@ -224,7 +227,25 @@ pub fn load_config(root: &Path) -> Result<(Option<Config>, SourceMap, Vec<Diagno
             diagnostics: diags,
         }));
     }
-    match read_config(root, &mut sources, &mut diags) {
+    let mut files = FileSet::new(root);
+    let path = root.join(CONFIG_FILE);
+    if path.is_file() {
+        match std::fs::read(&path) {
+            Ok(bytes) => files.insert(CONFIG_FILE, bytes),
+            Err(e) => {
+                let id = sources.add(CONFIG_FILE, Some(path), String::new());
+                diags.push(
+                    Diagnostic::error(rules::FILE_UNREADABLE, format!("cannot read `{CONFIG_FILE}`: {e}"))
+                        .at(Span::file_start(id)),
+                );
+                return Err(Box::new(Unusable {
+                    sources,
+                    diagnostics: diags,
+                }));
+            }
+        }
+    }
+    match read_config(&files, &mut sources, &mut diags) {
         Ok(config) => Ok((config, sources, diags)),
         Err(()) => Err(Box::new(Unusable {
             sources,
@@ -233,36 +254,37 @@ pub fn load_config(root: &Path) -> Result<(Option<Config>, SourceMap, Vec<Diagno
     }
 }
 
-fn read_text(path: &Path, root: &Path, sources: &mut SourceMap) -> Result<FileId, Box<Diagnostic>> {
-    let name = display_name(root, path);
-    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    if size > MAX_FILE_BYTES {
-        let id = sources.add(name.clone(), Some(path.to_path_buf()), String::new());
-        return Err(Box::new(
-            Diagnostic::error(
-                rules::FILE_TOO_LARGE,
-                format!("`{name}` is {size} bytes; herald reads schema files up to {MAX_FILE_BYTES}"),
-            )
-            .at(Span::file_start(id)),
-        ));
-    }
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => {
-            let id = sources.add(name.clone(), Some(path.to_path_buf()), String::new());
+/// A file's content as text in the source map: refuses huge and unreadable files, reports
+/// invalid UTF-8 at the offending byte.
+fn decode(file: File, sources: &mut SourceMap) -> Result<FileId, Box<Diagnostic>> {
+    let (name, path) = (file.name, Some(file.path.to_path_buf()));
+    let bytes = match file.content {
+        Content::Bytes(bytes) => bytes,
+        Content::TooLarge(size) => {
+            let id = sources.add(name, path, String::new());
+            return Err(Box::new(
+                Diagnostic::error(
+                    rules::FILE_TOO_LARGE,
+                    format!("`{name}` is {size} bytes; herald reads schema files up to {MAX_FILE_BYTES}"),
+                )
+                .at(Span::file_start(id)),
+            ));
+        }
+        Content::Unreadable(e) => {
+            let id = sources.add(name, path, String::new());
             return Err(Box::new(
                 Diagnostic::error(rules::FILE_UNREADABLE, format!("cannot read `{name}`: {e}"))
                     .at(Span::file_start(id)),
             ));
         }
     };
-    match String::from_utf8(bytes) {
-        Ok(text) => Ok(sources.add(name, Some(path.to_path_buf()), text)),
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(sources.add(name, path, text.to_owned())),
         Err(e) => {
-            let valid_up_to = e.utf8_error().valid_up_to();
-            let bom = e.as_bytes().starts_with(&[0xEF, 0xBB, 0xBF]);
-            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            let id = sources.add(name.clone(), Some(path.to_path_buf()), text);
+            let valid_up_to = e.valid_up_to();
+            let bom = bytes.starts_with(&[0xEF, 0xBB, 0xBF]);
+            let text = String::from_utf8_lossy(bytes).into_owned();
+            let id = sources.add(name, path, text);
             // Offsets in the stored text are after the BOM, which the prefix up to the bad byte shares.
             let at = valid_up_to.saturating_sub(if bom { 3 } else { 0 });
             Err(Box::new(
@@ -323,13 +345,10 @@ impl Release {
     }
 }
 
-/// Rebuilds a released version as a schema repo in a temporary directory (with a herald.toml
-/// declaring its source, topic and exactly its files), ready to load.
-pub fn materialize(lock: &Lock, release: &Release) -> Result<tempfile::TempDir, String> {
-    let dir = tempfile::Builder::new()
-        .prefix("herald-release-")
-        .tempdir()
-        .map_err(|e| e.to_string())?;
+/// A released version as a schema repo in memory (a herald.toml declaring its source, topic and
+/// exactly its files, and the files from the lock's blobs), ready for [`load_files`].
+pub fn release_files(lock: &Lock, release: &Release) -> Result<FileSet, String> {
+    let mut files = FileSet::new(LOCK_FILE);
     for entry in &release.files {
         let (path, h) = entry
             .rsplit_once('@')
@@ -342,11 +361,7 @@ pub fn materialize(lock: &Lock, release: &Release) -> Result<tempfile::TempDir, 
         if rel.is_absolute() || rel.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
             return Err(format!("{LOCK_FILE} names a file outside the repo: `{path}`"));
         }
-        let target = dir.path().join(rel);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
-        }
-        std::fs::write(&target, text).map_err(|e| e.to_string())?;
+        files.insert(path, text.as_bytes());
     }
     let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
     let globs: Vec<String> = release
@@ -361,15 +376,13 @@ pub fn materialize(lock: &Lock, release: &Release) -> Result<tempfile::TempDir, 
         quote(&release.topic),
         globs.join(", ")
     );
-    std::fs::write(dir.path().join(CONFIG_FILE), config).map_err(|e| e.to_string())?;
-    Ok(dir)
+    files.insert(CONFIG_FILE, config);
+    Ok(files)
 }
 
 /// Every file a build of `root` reads (herald.toml, herald.lock and the schema files): what a
 /// build script watches and hashes.
 pub fn input_files(root: &Path) -> Vec<PathBuf> {
-    let mut sources = SourceMap::new();
-    let mut ignored = Vec::new();
     let mut files = Vec::new();
     let config = root.join(CONFIG_FILE);
     if config.is_file() {
@@ -379,52 +392,8 @@ pub fn input_files(root: &Path) -> Vec<PathBuf> {
     if lock.is_file() {
         files.push(lock);
     }
-    files.extend(walk(root, &mut sources, &mut ignored));
+    files.extend(crate::files::walk(root).0);
     files
-}
-
-/// All `.proto`/`.avsc` files under `root`, sorted, skipping hidden directories and `target`.
-/// Symbolic links are followed; loops are reported, not followed forever.
-fn walk(root: &Path, sources: &mut SourceMap, diags: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let walker = walkdir::WalkDir::new(root)
-        .follow_links(true)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
-            e.depth() == 0 || {
-                let name = e.file_name().to_string_lossy();
-                !(name.starts_with('.') || (e.file_type().is_dir() && name == "target"))
-            }
-        });
-    for entry in walker {
-        match entry {
-            Ok(e) => {
-                if e.file_type().is_file() {
-                    let ext = e.path().extension().and_then(|x| x.to_str());
-                    if matches!(ext, Some("proto") | Some("avsc")) {
-                        out.push(e.into_path());
-                    }
-                }
-            }
-            Err(e) => {
-                let path = e.path().map(|p| display_name(root, p)).unwrap_or_default();
-                let message = if e.loop_ancestor().is_some() {
-                    format!("symbolic link loop at `{path}`: not followed")
-                } else {
-                    format!("cannot read `{path}`: {e}")
-                };
-                // The path itself is the location: an empty source entry so that it renders as one.
-                let id = sources.add(path, None, String::new());
-                diags.push(
-                    Diagnostic::warning(rules::FILE_UNREADABLE, message)
-                        .at(Span::file_start(id))
-                        .help("remove the link or point it outside the schema tree"),
-                );
-            }
-        }
-    }
-    out
 }
 
 fn compile_glob(glob: &str, span: Span, diags: &mut Vec<Diagnostic>) -> Option<GlobMatcher> {
@@ -717,4 +686,79 @@ fn check_partition_key(
         return None;
     }
     Some(key.value.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every file under `root` as an in-memory set, none of it marked as on disk.
+    fn in_memory(root: &Path) -> FileSet {
+        let on_disk = FileSet::read_dir(root);
+        let mut set = FileSet::new(root);
+        for file in on_disk.iter() {
+            if let Content::Bytes(bytes) = file.content {
+                set.insert(file.name, bytes.clone());
+            }
+        }
+        set
+    }
+
+    fn summary(loaded: &LoadResult) -> (String, Vec<String>) {
+        let diags = loaded
+            .diagnostics
+            .iter()
+            .map(|d| format!("{} {} {:?}", d.rule, d.message, d.span))
+            .collect();
+        (format!("{:?}", loaded.set.events), diags)
+    }
+
+    #[test]
+    fn the_same_files_load_the_same_from_memory_as_from_disk() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+        let from_disk = load(&root).expect("the example repo loads");
+        let from_memory = load_files(&in_memory(&root)).expect("the example repo loads from memory");
+        assert!(!from_disk.set.events.is_empty());
+        assert_eq!(summary(&from_disk), summary(&from_memory));
+        assert_eq!(from_disk.set.proto_descriptors, from_memory.set.proto_descriptors);
+    }
+
+    #[test]
+    fn a_buffer_is_loaded_instead_of_the_file_on_disk() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+        let mut files = FileSet::read_dir(&root);
+        let name = files
+            .schema_files()
+            .find(|f| f.name.ends_with(".proto"))
+            .map(|f| f.name.to_owned())
+            .expect("the example repo has a .proto file");
+        files.insert(name.clone(), "syntax = \"proto3\";\nmessage {\n");
+        let loaded = load_files(&files).expect("loads with diagnostics");
+        let broken: Vec<&Diagnostic> = loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.span.is_some_and(|s| loaded.set.sources_map.get(s.file).name == name))
+            .collect();
+        assert!(
+            broken.iter().any(|d| d.rule == rules::PROTO_SYNTAX),
+            "{:?}",
+            loaded.diagnostics
+        );
+    }
+
+    #[test]
+    fn a_release_loads_from_the_lock_without_touching_the_disk() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+        let text = std::fs::read_to_string(root.join(LOCK_FILE)).expect("the example repo has a lock");
+        let lock: Lock = toml::from_str(&text).expect("the lock parses");
+        let release = lock.releases.first().expect("the lock has a release");
+        let files = release_files(&lock, release).expect("the release's files are in the lock");
+        assert!(files.iter().all(|f| !f.on_disk));
+        let loaded = load_files(&files).expect("the release loads");
+        assert!(
+            loaded.set.type_named(&release.type_name).is_some(),
+            "{:?}",
+            loaded.diagnostics
+        );
+    }
 }

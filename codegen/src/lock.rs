@@ -19,7 +19,7 @@ pub use crate::load::LOCK_FILE;
 
 /// The lock's data and the rebuilding of a release as a repo to load are declared by
 /// [`crate::load`], which compat reads releases through.
-pub use crate::load::{materialize, Lock, Release};
+pub use crate::load::{release_files, Lock, Release};
 
 /// Reads a lock file; a malformed one is a located diagnostic (in `sources`).
 pub fn read(path: &Path, sources: &mut SourceMap) -> Result<Lock, Box<Diagnostic>> {
@@ -167,8 +167,9 @@ pub fn refingerprint(lock: &mut Lock) -> Result<Vec<Release>, String> {
 /// files in the lock.
 pub fn released_fingerprint(lock: &Lock, release: &Release) -> Result<u64, String> {
     let context = |e: String| format!("{LOCK_FILE}: release {} {}: {e}", release.event, release.version);
-    let dir = materialize(lock, release).map_err(context)?;
-    let loaded = crate::load::load(dir.path()).map_err(|_| context("the released schema does not load".to_owned()))?;
+    let files = release_files(lock, release).map_err(context)?;
+    let loaded =
+        crate::load::load_files(&files).map_err(|_| context("the released schema does not load".to_owned()))?;
     let ty = loaded
         .set
         .type_named(&release.type_name)
@@ -194,8 +195,8 @@ pub fn avro_writers(root: &Path) -> Result<Vec<AvroWriter>, String> {
         let version = release
             .version()
             .ok_or_else(|| context(format!("`{}` is not a MAJOR.MINOR version", release.version)))?;
-        let dir = materialize(&lock, release).map_err(context)?;
-        let loaded = crate::load::load(dir.path()).map_err(|u| {
+        let files = release_files(&lock, release).map_err(context)?;
+        let loaded = crate::load::load_files(&files).map_err(|u| {
             context(format!(
                 "the released schema does not load:\n{}",
                 crate::render::human(&u.diagnostics, &u.sources)

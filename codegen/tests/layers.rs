@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, &[&str])] = &[
     (
         "foundation",
-        &["span", "diagnostic", "render", "rules", "suggest", "naming"],
+        &["span", "files", "diagnostic", "render", "rules", "suggest", "naming"],
     ),
     ("model", &["model"]),
     ("fingerprints", &["fingerprint"]),

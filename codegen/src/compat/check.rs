@@ -223,8 +223,8 @@ fn load_release<'c>(
 ) -> Result<&'c EventSet, String> {
     let key = (r.event.clone(), r.version.clone());
     if !cache.contains_key(&key) {
-        let dir = crate::load::materialize(lock, r)?;
-        let set = crate::load::load(dir.path()).map(|l| l.set).map_err(|_| {
+        let files = crate::load::release_files(lock, r)?;
+        let set = crate::load::load_files(&files).map(|l| l.set).map_err(|_| {
             format!(
                 "released `{}` {} cannot be rebuilt from {}",
                 r.event,
@@ -246,8 +246,8 @@ type Released = BTreeMap<(String, String), EventSet>;
 /// the fingerprints agree, else each changed type of the event's closure. A proto release an older
 /// herald recorded (fingerprint version 1: the message's own descriptor) is judged by the current
 /// fingerprint of its files rebuilt from the lock; an Avro release is always compared with its
-/// files too (its fingerprint leaves out defaults and aliases). Old spans belong to a temporary
-/// copy: the caller drops them.
+/// files too (its fingerprint leaves out defaults and aliases). Old spans belong to the release
+/// rebuilt from the lock: the caller drops them.
 fn released_version_edits(
     cache: &mut Released,
     lock: &crate::load::Lock,

@@ -73,6 +73,8 @@ struct EventOptionsWire {
 pub struct ProtoInput {
     pub file: FileId,
     pub import_path: String,
+    /// Its bytes are those of `root/import_path` on disk (else the parser gets a copy).
+    pub on_disk: bool,
 }
 
 /// What the proto front end produced.
@@ -88,6 +90,7 @@ pub struct Loaded {
 
 struct FileState {
     file: FileId,
+    on_disk: bool,
     outline: Outline,
     /// Stopped by a syntax, import or cycle error of its own.
     broken: bool,
@@ -101,6 +104,7 @@ pub fn load(root: &Path, sources: &mut SourceMap, inputs: &[ProtoInput], diags: 
         let span = |s: usize, e: usize| Span::new(input.file, s, e);
         let mut state = FileState {
             file: input.file,
+            on_disk: input.on_disk,
             outline: Outline::default(),
             broken: false,
         };
@@ -153,9 +157,10 @@ pub fn load(root: &Path, sources: &mut SourceMap, inputs: &[ProtoInput], diags: 
     check_imports(sources, &mut states, diags);
 
     // Type-check what is left in one pass; on failure, file by file so that one broken file
-    // does not hide the others. protobuf-parse reads files from include directories: the repo
-    // root, behind a small private overlay holding the built-in options file and any file whose
-    // text differs from its bytes on disk (a BOM removed).
+    // does not hide the others. protobuf-parse reads files only from include directories (3.7
+    // keeps its resolver trait private, so it cannot be served from memory): the repo root for
+    // files whose bytes on disk are their text, behind a small private overlay holding the
+    // built-in options file and every other file (held only in memory, a BOM removed).
     let good: Vec<String> = states
         .iter()
         .filter(|(_, s)| !s.broken)
@@ -576,7 +581,8 @@ struct Roots {
     staged: BTreeSet<String>,
 }
 
-/// Writes `herald/options.proto`, and the files whose text is not their bytes on disk, into the overlay.
+/// Writes `herald/options.proto`, and the files whose text is not their bytes on disk (held only in
+/// memory, or a BOM removed), into the overlay.
 fn stage(
     root: &Path,
     sources: &SourceMap,
@@ -596,7 +602,7 @@ fn stage(
     for path in good {
         if let Some(st) = states.get(path) {
             let file = sources.get(st.file);
-            if file.had_bom || file.path.is_none() {
+            if file.had_bom || !st.on_disk {
                 write(path, &file.text)?;
                 staged.insert(path.clone());
             }
