@@ -7,7 +7,7 @@
 use crate::diagnostic::{self, Diagnostic};
 use crate::load::{self, LoadResult, Unusable};
 use crate::model::{EventSet, Format, TypeKind};
-use crate::naming::{to_pascal, to_snake};
+use crate::naming::{shouty_snake_case, snake_case, upper_camel_case};
 use crate::rules;
 use crate::span::SourceMap;
 
@@ -113,7 +113,7 @@ fn style(set: &EventSet, diags: &mut Vec<Diagnostic>) {
                             format!("message name `{}` is not PascalCase", ty.name),
                         )
                         .at(ty.span)
-                        .help(format!("rename it to `{}`", to_pascal(&ty.name))),
+                        .help(format!("rename it to `{}`", upper_camel_case(&ty.name))),
                     );
                 }
                 for f in &m.fields {
@@ -126,7 +126,7 @@ fn style(set: &EventSet, diags: &mut Vec<Diagnostic>) {
                             .at(f.span)
                             .help(format!(
                                 "rename it to `{}` (the number, not the name, is on the wire)",
-                                to_snake(&f.name).to_lowercase()
+                                snake_case(&f.name)
                             )),
                         );
                     }
@@ -140,10 +140,10 @@ fn style(set: &EventSet, diags: &mut Vec<Diagnostic>) {
                             format!("enum name `{}` is not PascalCase", ty.name),
                         )
                         .at(ty.span)
-                        .help(format!("rename it to `{}`", to_pascal(&ty.name))),
+                        .help(format!("rename it to `{}`", upper_camel_case(&ty.name))),
                     );
                 }
-                let prefix = format!("{}_", to_snake(&ty.name).to_uppercase());
+                let prefix = format!("{}_", shouty_snake_case(&ty.name));
                 for v in &e.values {
                     if !is_upper_snake(&v.name) {
                         diags.push(
@@ -152,7 +152,7 @@ fn style(set: &EventSet, diags: &mut Vec<Diagnostic>) {
                                 format!("enum value `{}` is not UPPER_SNAKE_CASE", v.name),
                             )
                             .at(v.span)
-                            .help(format!("rename it to `{}`", to_snake(&v.name).to_uppercase())),
+                            .help(format!("rename it to `{}`", shouty_snake_case(&v.name))),
                         );
                     } else if !v.name.starts_with(&prefix) {
                         diags.push(

@@ -1,14 +1,10 @@
 //! Case conversion, in one place below every module that names things: the lint's style help
 //! and enum value prefixes (the proto front end computes the same prefixes), and the Rust
-//! generator's identifiers.
-//!
-//! Two conversions still live here. [`snake_case`] and [`upper_camel_case`] are heck's, as
-//! prost-build's are, so that herald computes the names prost-build generates. [`to_snake`] and
-//! [`to_pascal`] are the lint's own, which split words differently after a digit (`A2B`: `A2_B`
-//! here, `a2b` for heck); making the lint use heck would change what it reports for such names,
-//! so it is a decision of its own (see the test below).
+//! generator's identifiers. Every conversion is heck's, as prost-build's are, so that herald
+//! computes the names prost-build generates and the lint suggests the same words; an uppercase
+//! letter right after a digit starts no new word (`A2B` → `a2b`, `A2B`), as in buf's lint.
 
-use heck::{ToSnakeCase, ToUpperCamelCase};
+use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 
 /// `userId` → `user_id`, heck's (and prost-build's) snake case, not escaped.
 pub fn snake_case(name: &str) -> String {
@@ -20,44 +16,9 @@ pub fn upper_camel_case(name: &str) -> String {
     name.to_upper_camel_case()
 }
 
-/// `userId` / `UserID` / `user-id` → `user_Id`-style words joined by `_` (case kept).
-pub fn to_snake(name: &str) -> String {
-    let mut out = String::new();
-    let chars: Vec<char> = name.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
-        if c == '_' || c == '-' || c == ' ' {
-            if !out.ends_with('_') && !out.is_empty() {
-                out.push('_');
-            }
-            continue;
-        }
-        if c.is_uppercase() && i > 0 {
-            let prev = chars[i - 1];
-            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            if (prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_lower))
-                && !out.ends_with('_')
-            {
-                out.push('_');
-            }
-        }
-        out.push(c);
-    }
-    out.trim_end_matches('_').to_owned()
-}
-
-/// `user_updated` → `UserUpdated`.
-pub fn to_pascal(name: &str) -> String {
-    to_snake(name)
-        .split('_')
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            let mut cs = w.chars();
-            match cs.next() {
-                Some(first) => first.to_uppercase().collect::<String>() + &cs.as_str().to_lowercase(),
-                None => String::new(),
-            }
-        })
-        .collect()
+/// `UserStatus` → `USER_STATUS`, heck's shouty snake case: enum value prefixes.
+pub fn shouty_snake_case(name: &str) -> String {
+    name.to_shouty_snake_case()
 }
 
 #[cfg(test)]
@@ -66,20 +27,21 @@ mod tests {
 
     #[test]
     fn case_conversion() {
-        assert_eq!(to_snake("userId").to_lowercase(), "user_id");
-        assert_eq!(to_snake("HTTPServer").to_lowercase(), "http_server");
-        assert_eq!(to_pascal("user_updated"), "UserUpdated");
         assert_eq!(snake_case("userId"), "user_id");
         assert_eq!(snake_case("HTTPServer"), "http_server");
+        assert_eq!(snake_case("user-id"), "user_id");
         assert_eq!(upper_camel_case("user_updated"), "UserUpdated");
+        assert_eq!(upper_camel_case("HTTPServer"), "HttpServer");
+        assert_eq!(shouty_snake_case("UserStatus"), "USER_STATUS");
+        assert_eq!(shouty_snake_case("HTTP2Status"), "HTTP2_STATUS");
     }
 
-    /// Where the lint's conversion and heck's still disagree: an uppercase letter after a digit.
+    /// After a digit an uppercase letter starts no new word, as in buf's lint (`A2B` is its own
+    /// enum value prefix `A2B_`).
     #[test]
-    fn lint_and_heck_differ_after_digits() {
-        assert_eq!(to_snake("A2B"), "A2_B");
+    fn digits_join_the_next_letter() {
         assert_eq!(snake_case("A2B"), "a2b");
-        assert_eq!(to_snake("aB1C"), "a_B1_C");
+        assert_eq!(shouty_snake_case("A2B"), "A2B");
         assert_eq!(snake_case("aB1C"), "a_b1c");
     }
 }

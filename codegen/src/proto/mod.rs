@@ -439,7 +439,7 @@ fn check_outline(file: FileId, outline: &Outline, diags: &mut Vec<Diagnostic>) -
 }
 
 fn lint_upper(name: &str) -> String {
-    crate::naming::to_snake(name).to_uppercase()
+    crate::naming::shouty_snake_case(name)
 }
 
 /// Start and end of the token that contains or follows `offset`.
