@@ -648,6 +648,173 @@ fn schema_signature(set: &EventSet, e: &Event) -> String {
     }
 }
 
+/// One event in both versions of the repo: the same name and MAJOR version.
+struct EventPair<'a> {
+    old: &'a EventSet,
+    new: &'a EventSet,
+    oe: &'a Event,
+    ne: &'a Event,
+    /// The types of the event's closure that changed, when the version stayed the same.
+    changes: Vec<crate::fingerprint::Change>,
+}
+
+/// An event-level finding: rule, where (now and in the baseline), hint, message. It is reported
+/// on the new event.
+struct EventFinding {
+    rule: &'static Rule,
+    span: Option<Span>,
+    old_span: Option<Span>,
+    hint: &'static str,
+    message: String,
+    /// The type of the event's closure the finding is about, when not the event's own.
+    type_name: Option<String>,
+}
+
+impl EventPair<'_> {
+    /// A finding at the event, now and in the baseline.
+    fn at_event(&self, rule: &'static Rule, hint: &'static str, message: String) -> Option<EventFinding> {
+        Some(EventFinding {
+            rule,
+            span: Some(self.ne.span),
+            old_span: Some(self.oe.span),
+            hint,
+            message,
+            type_name: None,
+        })
+    }
+}
+
+/// The rules judging one event pair, each a function of the pair, in report order.
+const PAIR_RULES: &[fn(&EventPair) -> Option<EventFinding>] = &[
+    version_decreased,
+    version_not_bumped,
+    partition_key_changed,
+    format_changed,
+    kind_changed,
+    topic_changed,
+];
+
+fn version_decreased(p: &EventPair) -> Option<EventFinding> {
+    (p.ne.version < p.oe.version).then(|| {
+        let message = format!("`{}` went from {} down to {}", p.ne.name, p.oe.version, p.ne.version);
+        p.at_event(rules::EVENT_VERSION_DECREASED, "versions only go up", message)
+    })?
+}
+
+/// The event's own schema changed but its version did not (its closure's types are judged by
+/// [`closure_not_bumped`]).
+fn version_not_bumped(p: &EventPair) -> Option<EventFinding> {
+    if p.ne.version != p.oe.version {
+        return None;
+    }
+    let new_root = &p.new.types[p.ne.type_id].full_name;
+    let root_changed = schema_signature(p.old, p.oe) != schema_signature(p.new, p.ne)
+        || p.changes.iter().any(|c| &c.type_name == new_root);
+    root_changed.then(|| {
+        let message = format!(
+            "the schema of `{}` changed but its version is still {}",
+            p.ne.name, p.ne.version
+        );
+        p.at_event(rules::EVENT_VERSION_NOT_BUMPED, NOT_BUMPED_HINT, message)
+    })?
+}
+
+const NOT_BUMPED_HINT: &str = "bump MINOR for a compatible change, MAJOR for a breaking one";
+
+/// A change in a type the event uses, in whatever file, is a change of the event: one finding per
+/// changed type, at that type.
+fn closure_not_bumped(p: &EventPair) -> Vec<EventFinding> {
+    let new_root = &p.new.types[p.ne.type_id].full_name;
+    p.changes
+        .iter()
+        .filter(|c| &c.type_name != new_root)
+        .map(|c| EventFinding {
+            rule: rules::EVENT_VERSION_NOT_BUMPED,
+            span: c.span,
+            old_span: c.old_span,
+            hint: NOT_BUMPED_HINT,
+            message: format!(
+                "`{}` changed ({}), and event `{}` uses it, but its version is still {}",
+                c.type_name, c.what, p.ne.name, p.ne.version
+            ),
+            type_name: Some(c.type_name.clone()),
+        })
+        .collect()
+}
+
+fn partition_key_changed(p: &EventPair) -> Option<EventFinding> {
+    (p.ne.partition_key != p.oe.partition_key).then(|| {
+        let message = format!(
+            "partition key of `{}` changed from `{}` to `{}`: events of one key no longer stay in order",
+            p.ne.name, p.oe.partition_key, p.ne.partition_key
+        );
+        let hint = "keep the key; a new key is a new MAJOR on a new stream";
+        p.at_event(rules::EVENT_PARTITION_KEY_CHANGED, hint, message)
+    })?
+}
+
+fn format_changed(p: &EventPair) -> Option<EventFinding> {
+    let (ofmt, nfmt) = (p.old.types[p.oe.type_id].format, p.new.types[p.ne.type_id].format);
+    (ofmt != nfmt).then(|| {
+        let message = format!("`{}` changed schema format from {ofmt} to {nfmt}", p.ne.name);
+        let hint = "consumers decode with the old format's codec; publish the new format as a new MAJOR";
+        p.at_event(rules::EVENT_FORMAT_CHANGED, hint, message)
+    })?
+}
+
+fn kind_changed(p: &EventPair) -> Option<EventFinding> {
+    (p.ne.kind != p.oe.kind).then(|| {
+        let message = format!("`{}` changed from {} to {}", p.ne.name, p.oe.kind, p.ne.kind);
+        let hint = "add a new type instead of changing what an existing one means";
+        p.at_event(rules::EVENT_KIND_CHANGED, hint, message)
+    })?
+}
+
+fn topic_changed(p: &EventPair) -> Option<EventFinding> {
+    let where_ = |set: &EventSet, e: &Event| {
+        e.source
+            .and_then(|s| set.sources.get(s))
+            .map(|s| (s.name.clone(), s.topic.clone()))
+    };
+    let ((os, ot), (ns, nt)) = (where_(p.old, p.oe)?, where_(p.new, p.ne)?);
+    (os != ns || ot != nt).then(|| {
+        let message = format!(
+            "`{}` moved from source `{os}` (topic `{ot}`) to `{ns}` (topic `{nt}`)",
+            p.ne.name
+        );
+        let hint = "consumers subscribe to the old topic; publish to both during a migration";
+        p.at_event(rules::EVENT_TOPIC_CHANGED, hint, message)
+    })?
+}
+
+/// An event of the baseline whose MAJOR is gone, replaced by a newer MAJOR instead of living
+/// alongside it: reported on the newer one.
+fn major_gone<'a>(new: &'a EventSet, oe: &Event) -> Option<(&'a Event, EventFinding)> {
+    let name = &oe.name;
+    let newer = new
+        .events
+        .iter()
+        .find(|e| &e.name == name && e.version.major > oe.version.major);
+    if let Some(ne) = newer {
+        let finding = EventFinding {
+            rule: rules::EVENT_MAJOR_WITHOUT_PREDECESSOR,
+            span: Some(ne.span),
+            old_span: Some(oe.span),
+            hint: "keep the old MAJOR's schema alongside the new one until every consumer moved",
+            message: format!(
+                "`{name}` {} replaced {} instead of living alongside it",
+                ne.version, oe.version
+            ),
+            type_name: None,
+        };
+        return Some((ne, finding));
+    }
+    None
+}
+
+/// The event-level rules: each event of the baseline paired with the same name and MAJOR now
+/// ([`PAIR_RULES`], then [`closure_not_bumped`]), MAJORs gone ([`major_gone`], a removed event),
+/// and, last, [`breaking_without_major`] over the format findings already in `out`.
 fn event_rules(old: &EventSet, new: &EventSet, options: &CheckOptions, out: &mut Vec<CheckFinding>) {
     let by_key = |set: &EventSet| -> BTreeMap<(String, u32), usize> {
         set.events
@@ -657,163 +824,75 @@ fn event_rules(old: &EventSet, new: &EventSet, options: &CheckOptions, out: &mut
             .collect()
     };
     let (old_events, new_events) = (by_key(old), by_key(new));
-    // Version findings on types an event uses (they name that type).
-    let mut closure_findings = Vec::new();
-    let mut push = |rule: &'static Rule,
-                    e: &Event,
-                    span: Option<Span>,
-                    old_span: Option<Span>,
-                    hint: &'static str,
-                    message: String| {
-        out.push(CheckFinding {
-            finding: Finding {
-                rule,
-                message,
-                span,
-                old_span,
-                type_name: None,
-                hint,
-            },
-            severity: Severity::Error,
-            event: Some(e.name.clone()),
-            mode: Some(options.mode.unwrap_or(e.compatibility)),
-        });
+    let report = |e: &Event, f: EventFinding| CheckFinding {
+        finding: Finding {
+            rule: f.rule,
+            message: f.message,
+            span: f.span,
+            old_span: f.old_span,
+            type_name: f.type_name,
+            hint: f.hint,
+        },
+        severity: Severity::Error,
+        event: Some(e.name.clone()),
+        mode: Some(options.mode.unwrap_or(e.compatibility)),
     };
-    for ((name, major), &oi) in &old_events {
+    // Findings on types an event uses (they name that type) come after the events' own.
+    let mut closure_findings = Vec::new();
+    for (key, &oi) in &old_events {
         let oe = &old.events[oi];
-        match new_events.get(&(name.clone(), *major)) {
-            None => {
-                let newer = new.events.iter().find(|e| &e.name == name && e.version.major > *major);
-                let source_kept = oe
-                    .source
-                    .and_then(|s| old.sources.get(s))
-                    .is_some_and(|s| new.sources.iter().any(|n| n.name == s.name));
-                match newer {
-                    Some(ne) => push(
-                        rules::EVENT_MAJOR_WITHOUT_PREDECESSOR,
-                        ne,
-                        Some(ne.span),
-                        Some(oe.span),
-                        "keep the old MAJOR's schema alongside the new one until every consumer moved",
-                        format!(
-                            "`{name}` {} replaced {} instead of living alongside it",
-                            ne.version, oe.version
-                        ),
-                    ),
-                    None if source_kept => push(
-                        rules::EVENT_REMOVED,
-                        oe,
-                        None,
-                        Some(oe.span),
-                        "keep the event (deprecated) while its source still declares it",
-                        format!("event `{name}` {} was removed", oe.version),
-                    ),
-                    None => {}
-                }
-            }
-            Some(&ni) => {
-                let ne = &new.events[ni];
-                if ne.version < oe.version {
-                    push(
-                        rules::EVENT_VERSION_DECREASED,
-                        ne,
-                        Some(ne.span),
-                        Some(oe.span),
-                        "versions only go up",
-                        format!("`{name}` went from {} down to {}", oe.version, ne.version),
-                    );
-                }
-                if ne.version == oe.version {
-                    let (old_root, new_root) = (&old.types[oe.type_id].full_name, &new.types[ne.type_id].full_name);
-                    let changes = crate::fingerprint::changes(old, old_root, new, new_root);
-                    let root_changed = schema_signature(old, oe) != schema_signature(new, ne)
-                        || changes.iter().any(|c| &c.type_name == new_root);
-                    if root_changed {
-                        push(
-                            rules::EVENT_VERSION_NOT_BUMPED,
-                            ne,
-                            Some(ne.span),
-                            Some(oe.span),
-                            "bump MINOR for a compatible change, MAJOR for a breaking one",
-                            format!("the schema of `{name}` changed but its version is still {}", ne.version),
-                        );
-                    }
-                    // A change in a type the event uses, in whatever file, is a change of the event.
-                    for c in changes.iter().filter(|c| &c.type_name != new_root) {
-                        closure_findings.push(CheckFinding {
-                            finding: Finding {
-                                rule: rules::EVENT_VERSION_NOT_BUMPED,
-                                message: format!(
-                                    "`{}` changed ({}), and event `{name}` uses it, but its version is still {}",
-                                    c.type_name, c.what, ne.version
-                                ),
-                                span: c.span,
-                                old_span: c.old_span,
-                                type_name: Some(c.type_name.clone()),
-                                hint: "bump MINOR for a compatible change, MAJOR for a breaking one",
-                            },
-                            severity: Severity::Error,
-                            event: Some(ne.name.clone()),
-                            mode: Some(options.mode.unwrap_or(ne.compatibility)),
-                        });
-                    }
-                }
-                if ne.partition_key != oe.partition_key {
-                    push(
-                        rules::EVENT_PARTITION_KEY_CHANGED,
-                        ne,
-                        Some(ne.span),
-                        Some(oe.span),
-                        "keep the key; a new key is a new MAJOR on a new stream",
-                        format!(
-                            "partition key of `{name}` changed from `{}` to `{}`: events of one key no longer stay in order",
-                            oe.partition_key, ne.partition_key
-                        ),
-                    );
-                }
-                let (ofmt, nfmt) = (old.types[oe.type_id].format, new.types[ne.type_id].format);
-                if ofmt != nfmt {
-                    push(
-                        rules::EVENT_FORMAT_CHANGED,
-                        ne,
-                        Some(ne.span),
-                        Some(oe.span),
-                        "consumers decode with the old format's codec; publish the new format as a new MAJOR",
-                        format!("`{name}` changed schema format from {ofmt} to {nfmt}"),
-                    );
-                }
-                if ne.kind != oe.kind {
-                    push(
-                        rules::EVENT_KIND_CHANGED,
-                        ne,
-                        Some(ne.span),
-                        Some(oe.span),
-                        "add a new type instead of changing what an existing one means",
-                        format!("`{name}` changed from {} to {}", oe.kind, ne.kind),
-                    );
-                }
-                let where_ = |set: &EventSet, e: &Event| {
-                    e.source
-                        .and_then(|s| set.sources.get(s))
-                        .map(|s| (s.name.clone(), s.topic.clone()))
+        let Some(&ni) = new_events.get(key) else {
+            if let Some((ne, f)) = major_gone(new, oe) {
+                out.push(report(ne, f));
+            } else if removed_while_declared(old, new, oe) {
+                let f = EventFinding {
+                    rule: rules::EVENT_REMOVED,
+                    span: None,
+                    old_span: Some(oe.span),
+                    hint: "keep the event (deprecated) while its source still declares it",
+                    message: format!("event `{}` {} was removed", oe.name, oe.version),
+                    type_name: None,
                 };
-                if let (Some((os, ot)), Some((ns, nt))) = (where_(old, oe), where_(new, ne)) {
-                    if os != ns || ot != nt {
-                        push(
-                            rules::EVENT_TOPIC_CHANGED,
-                            ne,
-                            Some(ne.span),
-                            Some(oe.span),
-                            "consumers subscribe to the old topic; publish to both during a migration",
-                            format!("`{name}` moved from source `{os}` (topic `{ot}`) to `{ns}` (topic `{nt}`)"),
-                        );
-                    }
-                }
+                out.push(report(oe, f));
+            }
+            continue;
+        };
+        let ne = &new.events[ni];
+        let changes = if ne.version == oe.version {
+            let (old_root, new_root) = (&old.types[oe.type_id].full_name, &new.types[ne.type_id].full_name);
+            crate::fingerprint::changes(old, old_root, new, new_root)
+        } else {
+            Vec::new()
+        };
+        let pair = EventPair {
+            old,
+            new,
+            oe,
+            ne,
+            changes,
+        };
+        for rule in PAIR_RULES {
+            if let Some(f) = rule(&pair) {
+                out.push(report(ne, f));
             }
         }
+        closure_findings.extend(closure_not_bumped(&pair).into_iter().map(|f| report(ne, f)));
     }
     out.append(&mut closure_findings);
-    // Breaking format findings on an event whose MAJOR did not change.
+    breaking_without_major(new, &old_events, out);
+}
+
+/// An event removed from a source that is still declared (a removed source takes its events with
+/// it, which the source's own consumers see anyway).
+fn removed_while_declared(old: &EventSet, new: &EventSet, oe: &Event) -> bool {
+    oe.source
+        .and_then(|s| old.sources.get(s))
+        .is_some_and(|s| new.sources.iter().any(|n| n.name == s.name))
+}
+
+/// Breaking format findings (already in `out`) on an event whose MAJOR did not change: one
+/// finding per such event and MAJOR.
+fn breaking_without_major(new: &EventSet, old_events: &BTreeMap<(String, u32), usize>, out: &mut Vec<CheckFinding>) {
     let breaking: Vec<(String, Mode)> = out
         .iter()
         .filter(|f| !f.finding.rule.id.starts_with("EVENT_") && f.severity == Severity::Error)
