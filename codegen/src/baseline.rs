@@ -84,16 +84,27 @@ pub fn git_files(path: &Path, rev: &str) -> Result<FileSet, String> {
     if names.is_empty() {
         return Ok(files);
     }
+    let blobs = cat_blobs(&top, &commit, names.iter().map(|(n, _)| n.as_str()))?;
+    for ((_, name), body) in names.iter().zip(blobs) {
+        files.insert(name.clone(), body);
+    }
+    Ok(files)
+}
+
+/// The content of each of `names` (paths from the top of the work tree `top`) at `commit`, in
+/// order, streamed through one `git cat-file --batch`.
+fn cat_blobs<'a>(top: &Path, commit: &str, names: impl Iterator<Item = &'a str>) -> Result<Vec<Vec<u8>>, String> {
+    let requests: String = names.map(|n| format!("{commit}:{n}\n")).collect();
+    let count = requests.lines().count();
     let mut child = Command::new("git")
         .arg("-C")
-        .arg(&top)
+        .arg(top)
         .args(["cat-file", "--batch"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .map_err(|e| format!("cannot run git: {e}"))?;
     let mut stdin = child.stdin.take().ok_or("git cat-file has no stdin")?;
-    let requests: String = names.iter().map(|(n, _)| format!("{commit}:{n}\n")).collect();
     let writer = std::thread::spawn(move || stdin.write_all(requests.as_bytes()));
     let output = child.wait_with_output().map_err(|e| e.to_string())?;
     writer
@@ -102,7 +113,8 @@ pub fn git_files(path: &Path, rev: &str) -> Result<FileSet, String> {
         .map_err(|e| e.to_string())?;
     // Each object: "<sha> blob <size>\n<content>\n".
     let mut rest = output.stdout.as_slice();
-    for (_, name) in &names {
+    let mut out = Vec::with_capacity(count);
+    for _ in 0..count {
         let header_end = rest
             .iter()
             .position(|b| *b == b'\n')
@@ -117,10 +129,10 @@ pub fn git_files(path: &Path, rev: &str) -> Result<FileSet, String> {
         let body = rest
             .get(body_start..body_start + size)
             .ok_or("truncated git cat-file output")?;
-        files.insert(name.clone(), body);
+        out.push(body.to_vec());
         rest = rest.get(body_start + size + 1..).unwrap_or_default();
     }
-    Ok(files)
+    Ok(out)
 }
 
 /// Whether `dir` is inside a git work tree whose `HEAD` names a commit (a repository with

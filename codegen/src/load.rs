@@ -105,41 +105,14 @@ pub fn load_files(files: &FileSet) -> Result<LoadResult, Box<Unusable>> {
     // Sources: which files each one's globs cover.
     let mut set = EventSet::default();
     if let Some(cfg) = &config {
-        let mut files: Vec<(FileId, String)> = proto_inputs
+        let mut names: Vec<(FileId, String)> = proto_inputs
             .iter()
             .map(|p| p.file)
             .chain(avro_files.iter().copied())
             .map(|id| (id, sources.get(id).name.clone()))
             .collect();
-        files.extend(found.iter().cloned());
-        for sc in &cfg.sources {
-            let mut covered = Vec::new();
-            for (glob, span) in &sc.schemas {
-                let Some(matcher) = compile_glob(glob, *span, &mut diags) else {
-                    continue;
-                };
-                let before = covered.len();
-                for (id, name) in &files {
-                    if matcher.is_match(name) && !covered.contains(id) {
-                        covered.push(*id);
-                    }
-                }
-                if covered.len() == before && !files.iter().any(|(_, n)| matcher.is_match(n)) {
-                    diags.push(
-                        Diagnostic::warning(rules::GLOB_NO_MATCH, format!("glob `{glob}` matches no schema file"))
-                            .at(*span)
-                            .help("globs are relative to the repo root, e.g. \"user/**/*.proto\""),
-                    );
-                }
-            }
-            covered.sort();
-            set.sources.push(Source {
-                name: sc.name.clone(),
-                topic: sc.topic.clone(),
-                compatibility: sc.compatibility.unwrap_or(cfg.compatibility),
-                files: covered,
-            });
-        }
+        names.extend(found.iter().cloned());
+        set.sources = declared_sources(cfg, &names, &mut diags);
     }
 
     let protos = proto::load(files.root(), &mut sources, &proto_inputs, &mut diags);
@@ -162,28 +135,7 @@ pub fn load_files(files: &FileSet) -> Result<LoadResult, Box<Unusable>> {
     set.files.extend(protos.files);
     set.files.extend(avros.files);
     set.files.sort_by_key(|f| f.id);
-    for ty in protos.types.into_iter().chain(avros.types) {
-        match set.by_name.get(&ty.full_name) {
-            Some(&first) => {
-                let first = &set.types[first];
-                if first.format == Format::Proto || ty.format == Format::Proto {
-                    diags.push(
-                        Diagnostic::error(
-                            rules::DUPLICATE_DEFINITION,
-                            format!("`{}` is defined more than once", ty.full_name),
-                        )
-                        .at(ty.span)
-                        .related(first.span, "first defined here")
-                        .help("rename one of them or move it to another package"),
-                    );
-                }
-            }
-            None => {
-                set.by_name.insert(ty.full_name.clone(), set.types.len());
-                set.types.push(ty);
-            }
-        }
-    }
+    add_types(&mut set, protos.types.into_iter().chain(avros.types), &mut diags);
     set.config = config;
     set.sources_map = sources;
     build_events(&mut set, &mut diags);
@@ -394,6 +346,68 @@ pub fn input_files(root: &Path) -> Vec<PathBuf> {
     }
     files.extend(crate::files::walk(root).0);
     files
+}
+
+/// Adds the front ends' types to the set, each full name once: a second definition involving a
+/// proto type is an error here (the Avro front end reports its own duplicates).
+fn add_types(set: &mut EventSet, types: impl Iterator<Item = crate::model::TypeDef>, diags: &mut Vec<Diagnostic>) {
+    for ty in types {
+        match set.by_name.get(&ty.full_name) {
+            Some(&first) => {
+                let first = &set.types[first];
+                if first.format == Format::Proto || ty.format == Format::Proto {
+                    diags.push(
+                        Diagnostic::error(
+                            rules::DUPLICATE_DEFINITION,
+                            format!("`{}` is defined more than once", ty.full_name),
+                        )
+                        .at(ty.span)
+                        .related(first.span, "first defined here")
+                        .help("rename one of them or move it to another package"),
+                    );
+                }
+            }
+            None => {
+                set.by_name.insert(ty.full_name.clone(), set.types.len());
+                set.types.push(ty);
+            }
+        }
+    }
+}
+
+/// Each source of `herald.toml` with the files (of `names`: every schema file found, readable or
+/// not) its globs cover; a glob that matches nothing is a warning.
+fn declared_sources(cfg: &Config, names: &[(FileId, String)], diags: &mut Vec<Diagnostic>) -> Vec<Source> {
+    let mut out = Vec::new();
+    for sc in &cfg.sources {
+        let mut covered = Vec::new();
+        for (glob, span) in &sc.schemas {
+            let Some(matcher) = compile_glob(glob, *span, diags) else {
+                continue;
+            };
+            let before = covered.len();
+            for (id, name) in names {
+                if matcher.is_match(name) && !covered.contains(id) {
+                    covered.push(*id);
+                }
+            }
+            if covered.len() == before && !names.iter().any(|(_, n)| matcher.is_match(n)) {
+                diags.push(
+                    Diagnostic::warning(rules::GLOB_NO_MATCH, format!("glob `{glob}` matches no schema file"))
+                        .at(*span)
+                        .help("globs are relative to the repo root, e.g. \"user/**/*.proto\""),
+                );
+            }
+        }
+        covered.sort();
+        out.push(Source {
+            name: sc.name.clone(),
+            topic: sc.topic.clone(),
+            compatibility: sc.compatibility.unwrap_or(cfg.compatibility),
+            files: covered,
+        });
+    }
+    out
 }
 
 fn compile_glob(glob: &str, span: Span, diags: &mut Vec<Diagnostic>) -> Option<GlobMatcher> {

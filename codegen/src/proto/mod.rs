@@ -96,8 +96,21 @@ struct FileState {
     broken: bool,
 }
 
-/// Loads proto files. Every problem becomes a located diagnostic; what can be loaded is.
+/// Loads proto files. Every problem becomes a located diagnostic; what can be loaded is: each file
+/// is scanned ([`scan_inputs`]), its imports checked, the good ones type-checked
+/// ([`typecheck_all`]) and lowered into the model ([`lower_all`]).
 pub fn load(root: &Path, sources: &mut SourceMap, inputs: &[ProtoInput], diags: &mut Vec<Diagnostic>) -> Loaded {
+    let mut states = scan_inputs(sources, inputs, diags);
+    check_imports(sources, &mut states, diags);
+    let Some(descriptors) = typecheck_all(root, sources, &states, diags) else {
+        return Loaded::default();
+    };
+    lower_all(sources, &states, descriptors)
+}
+
+/// Scans every input: tokens, outline, the checks on the outline and protobuf-parse's own
+/// syntax check. A file stopped by a problem of its own is marked broken.
+fn scan_inputs(sources: &SourceMap, inputs: &[ProtoInput], diags: &mut Vec<Diagnostic>) -> BTreeMap<String, FileState> {
     let mut states: BTreeMap<String, FileState> = BTreeMap::new();
     for input in inputs {
         let text = &sources.get(input.file).text;
@@ -153,9 +166,17 @@ pub fn load(root: &Path, sources: &mut SourceMap, inputs: &[ProtoInput], diags: 
         }
         states.insert(input.import_path.clone(), state);
     }
+    states
+}
 
-    check_imports(sources, &mut states, diags);
-
+/// Type-checks the files that are not broken, by import path; `None` when the parser could not be
+/// set up at all (reported).
+fn typecheck_all(
+    root: &Path,
+    sources: &SourceMap,
+    states: &BTreeMap<String, FileState>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<BTreeMap<String, FileDescriptorProto>> {
     // Type-check what is left in one pass; on failure, file by file so that one broken file
     // does not hide the others. protobuf-parse reads files only from include directories (3.7
     // keeps its resolver trait private, so it cannot be served from memory): the repo root for
@@ -166,14 +187,14 @@ pub fn load(root: &Path, sources: &mut SourceMap, inputs: &[ProtoInput], diags: 
         .filter(|(_, s)| !s.broken)
         .map(|(p, _)| p.clone())
         .collect();
-    let staging = match stage(root, sources, &states, &good) {
+    let staging = match stage(root, sources, states, &good) {
         Ok(dir) => dir,
         Err(e) => {
             diags.push(Diagnostic::error(
                 rules::FILE_UNREADABLE,
                 format!("cannot stage proto files for the parser: {e}"),
             ));
-            return Loaded::default();
+            return None;
         }
     };
     let resolver = &staging;
@@ -231,6 +252,16 @@ pub fn load(root: &Path, sources: &mut SourceMap, inputs: &[ProtoInput], diags: 
         }
     }
 
+    Some(descriptors)
+}
+
+/// Lowers every type-checked file (the user's and the built-in ones they import) into the model;
+/// files that failed still belong to the repo, without types.
+fn lower_all(
+    sources: &mut SourceMap,
+    states: &BTreeMap<String, FileState>,
+    descriptors: BTreeMap<String, FileDescriptorProto>,
+) -> Loaded {
     // Built-in files that were imported get a source entry so that spans can point into them.
     let mut builtin_ids: BTreeMap<String, FileId> = BTreeMap::new();
     for name in descriptors.keys() {
