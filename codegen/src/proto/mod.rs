@@ -241,7 +241,7 @@ fn typecheck_all(
                     }
                 }
                 Err((path, message)) => {
-                    let culprit = blamed_file(&message, &states).unwrap_or(path.as_str()).to_owned();
+                    let culprit = blamed_file(&message, states).unwrap_or(path.as_str()).to_owned();
                     if reported.insert(culprit.clone()) {
                         if let Some(st) = states.get(&culprit) {
                             diags.push(typecheck_diagnostic(sources, st, &message, &known_types));
