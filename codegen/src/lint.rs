@@ -42,7 +42,17 @@ impl Report {
 
 /// Loads the repo at `root` and runs every lint rule.
 pub fn lint(root: &std::path::Path) -> Report {
-    match load::load(root) {
+    lint_loaded(load::load(root))
+}
+
+/// Runs every lint rule over a repo held in memory (an editor's buffers over the disk, say).
+pub fn lint_files(files: &crate::files::FileSet) -> Report {
+    lint_loaded(load::load_files(files))
+}
+
+/// Every lint rule over the outcome of a load.
+fn lint_loaded(loaded: Result<LoadResult, Box<Unusable>>) -> Report {
+    match loaded {
         Err(unusable) => {
             let Unusable {
                 sources,
