@@ -10,7 +10,10 @@ use globset::{GlobBuilder, GlobMatcher};
 use crate::config::{self, Config, CONFIG_FILE};
 use crate::diagnostic::Diagnostic;
 use crate::files::{Content, File, FileSet};
-use crate::model::{Cardinality, Event, EventKind, EventSet, Format, Mode, Scalar, Source, TypeKind, TypeRef, Version};
+use crate::model::{
+    Cardinality, Event, EventKind, EventMeta, EventSet, Format, Mode, Scalar, Source, TypeDef, TypeKind, TypeRef,
+    Version,
+};
 use crate::span::{FileId, SourceMap, Span};
 use crate::{avro, proto};
 
@@ -449,79 +452,14 @@ fn build_events(set: &mut EventSet, diags: &mut Vec<Diagnostic>) {
             continue;
         }
         let anchor = meta.span.unwrap_or(ty.span);
-        let mut ok = true;
-        // Help in the schema's own syntax.
-        let (version_help, kind_help) = match ty.format {
-            Format::Proto => ("add version: \"1.0\"", "add kind: EVENT or kind: COMMAND"),
-            Format::Avro => (
-                "add \"version\": \"1.0\" to \"herald\"",
-                "add \"kind\": \"event\" or \"kind\": \"command\" to \"herald\"",
-            ),
-        };
-        let version = match &meta.version {
-            // A version that is there but not a string was reported where it is.
-            None if diags
-                .iter()
-                .any(|d| d.rule == rules::EVENT_BAD_VERSION && d.span.is_some_and(|s| within(s, anchor))) =>
-            {
-                None
-            }
-            None => {
-                diags.push(
-                    Diagnostic::error(
-                        rules::EVENT_BAD_VERSION,
-                        format!("event `{}` has no version", ty.full_name),
-                    )
-                    .at(anchor)
-                    .help(version_help),
-                );
-                None
-            }
-            Some(v) => match Version::parse(&v.value) {
-                Some(version) => Some(version),
-                None => {
-                    diags.push(
-                        Diagnostic::error(
-                            rules::EVENT_BAD_VERSION,
-                            format!("version `{}` is not MAJOR.MINOR", v.value),
-                        )
-                        .at(v.span)
-                        .help("write two whole numbers, e.g. \"1.2\""),
-                    );
-                    None
-                }
-            },
-        };
-        let kind = match meta.kind.as_ref().map(|k| k.value.as_str()) {
-            Some("EVENT") => Some(EventKind::Event),
-            Some("COMMAND") => Some(EventKind::Command),
-            Some(other) => {
-                let span = meta.kind.as_ref().map(|k| k.span).unwrap_or(anchor);
-                diags.push(
-                    Diagnostic::error(rules::EVENT_UNKNOWN_KIND, format!("unknown kind `{other}`"))
-                        .at(span)
-                        .help("kind is EVENT (a fact, to any number of subscribers) or COMMAND (a request to one service)"),
-                );
-                None
-            }
-            None => {
-                diags.push(
-                    Diagnostic::error(
-                        rules::EVENT_UNKNOWN_KIND,
-                        format!("event `{}` has no kind", ty.full_name),
-                    )
-                    .at(anchor)
-                    .help(kind_help),
-                );
-                None
-            }
-        };
-        let key_name = match ty.format {
-            Format::Proto => "partition_key",
-            Format::Avro => "partitionKey",
-        };
+        let version = event_version(ty, meta, anchor, diags);
+        let kind = event_kind(ty, meta, anchor, diags);
         let partition_key = match &meta.partition_key {
             None => {
+                let key_name = match ty.format {
+                    Format::Proto => "partition_key",
+                    Format::Avro => "partitionKey",
+                };
                 diags.push(
                     Diagnostic::error(
                         rules::EVENT_MISSING_PARTITION_KEY,
@@ -547,6 +485,7 @@ fn build_events(set: &mut EventSet, diags: &mut Vec<Diagnostic>) {
             Some(v) => format!("{name} {}", v.major),
             None => name.clone(),
         };
+        let mut ok = true;
         if let Some(first) = names.get(&key) {
             diags.push(
                 Diagnostic::error(
@@ -561,67 +500,31 @@ fn build_events(set: &mut EventSet, diags: &mut Vec<Diagnostic>) {
         } else {
             names.insert(key, name_span);
         }
-        let mut mode = None;
-        if let Some(c) = &meta.compatibility {
-            mode = Mode::parse(&c.value);
-            if mode.is_none() {
-                diags.push(
-                    Diagnostic::error(
-                        rules::EVENT_BAD_COMPATIBILITY,
-                        format!("unknown compatibility mode `{}`", c.value),
-                    )
-                    .at(c.span)
-                    .help(format!("use one of {}", Mode::names())),
-                );
-                ok = false;
-            }
-        }
-        let Some(config) = &set.config else { continue };
-        let owners: Vec<usize> = set
-            .sources
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.files.contains(&ty.file))
-            .map(|(i, _)| i)
-            .collect();
-        let source = match owners.as_slice() {
-            [] => {
-                diags.push(
-                    Diagnostic::error(
-                        rules::EVENT_NOT_IN_SOURCE,
-                        format!(
-                            "event `{}` is in a file that no source's `schemas` globs cover",
-                            ty.full_name
-                        ),
-                    )
-                    .at(ty.span)
-                    .help("add the file to a [sources.NAME] schemas glob in herald.toml"),
-                );
-                None
-            }
-            [one] => Some(*one),
-            many => {
-                let names: Vec<&str> = many.iter().map(|i| set.sources[*i].name.as_str()).collect();
-                diags.push(
-                    Diagnostic::error(
-                        rules::EVENT_NOT_IN_SOURCE,
-                        format!(
-                            "event `{}` is claimed by more than one source: {}",
-                            ty.full_name,
-                            names.join(", ")
-                        ),
-                    )
-                    .at(ty.span)
-                    .help("each event belongs to exactly one source; narrow the globs"),
-                );
-                None
-            }
+        let mode = match &meta.compatibility {
+            Some(c) => match Mode::parse(&c.value) {
+                Some(mode) => Some(mode),
+                None => {
+                    diags.push(
+                        Diagnostic::error(
+                            rules::EVENT_BAD_COMPATIBILITY,
+                            format!("unknown compatibility mode `{}`", c.value),
+                        )
+                        .at(c.span)
+                        .help(format!("use one of {}", Mode::names())),
+                    );
+                    ok = false;
+                    None
+                }
+            },
+            None => None,
         };
+        if set.config.is_none() {
+            continue;
+        }
+        let source = event_source(set, ty, diags);
         if let (true, Some(version), Some(kind), Some(partition_key), Some(source)) =
             (ok, version, kind, partition_key, source)
         {
-            let compatibility = mode.unwrap_or_else(|| set.sources[source].compatibility);
-            let _ = config;
             events.push(Event {
                 name,
                 type_id: id,
@@ -629,12 +532,128 @@ fn build_events(set: &mut EventSet, diags: &mut Vec<Diagnostic>) {
                 kind,
                 partition_key,
                 source: Some(source),
-                compatibility,
+                compatibility: mode.unwrap_or_else(|| set.sources[source].compatibility),
                 span: anchor,
             });
         }
     }
     set.events = events;
+}
+
+/// An event's version, reported when missing or not `MAJOR.MINOR`.
+fn event_version(ty: &TypeDef, meta: &EventMeta, anchor: Span, diags: &mut Vec<Diagnostic>) -> Option<Version> {
+    let Some(v) = &meta.version else {
+        // A version that is there but not a string was reported where it is.
+        let reported = diags
+            .iter()
+            .any(|d| d.rule == rules::EVENT_BAD_VERSION && d.span.is_some_and(|s| within(s, anchor)));
+        if !reported {
+            // Help in the schema's own syntax.
+            let help = match ty.format {
+                Format::Proto => "add version: \"1.0\"",
+                Format::Avro => "add \"version\": \"1.0\" to \"herald\"",
+            };
+            diags.push(
+                Diagnostic::error(
+                    rules::EVENT_BAD_VERSION,
+                    format!("event `{}` has no version", ty.full_name),
+                )
+                .at(anchor)
+                .help(help),
+            );
+        }
+        return None;
+    };
+    let version = Version::parse(&v.value);
+    if version.is_none() {
+        diags.push(
+            Diagnostic::error(
+                rules::EVENT_BAD_VERSION,
+                format!("version `{}` is not MAJOR.MINOR", v.value),
+            )
+            .at(v.span)
+            .help("write two whole numbers, e.g. \"1.2\""),
+        );
+    }
+    version
+}
+
+/// An event's kind, reported when missing or unknown.
+fn event_kind(ty: &TypeDef, meta: &EventMeta, anchor: Span, diags: &mut Vec<Diagnostic>) -> Option<EventKind> {
+    match meta.kind.as_ref().map(|k| k.value.as_str()) {
+        Some("EVENT") => Some(EventKind::Event),
+        Some("COMMAND") => Some(EventKind::Command),
+        Some(other) => {
+            let span = meta.kind.as_ref().map(|k| k.span).unwrap_or(anchor);
+            diags.push(
+                Diagnostic::error(rules::EVENT_UNKNOWN_KIND, format!("unknown kind `{other}`"))
+                    .at(span)
+                    .help("kind is EVENT (a fact, to any number of subscribers) or COMMAND (a request to one service)"),
+            );
+            None
+        }
+        None => {
+            // Help in the schema's own syntax.
+            let help = match ty.format {
+                Format::Proto => "add kind: EVENT or kind: COMMAND",
+                Format::Avro => "add \"kind\": \"event\" or \"kind\": \"command\" to \"herald\"",
+            };
+            diags.push(
+                Diagnostic::error(
+                    rules::EVENT_UNKNOWN_KIND,
+                    format!("event `{}` has no kind", ty.full_name),
+                )
+                .at(anchor)
+                .help(help),
+            );
+            None
+        }
+    }
+}
+
+/// The one source whose globs cover the event's file (an index into `set.sources`), reported
+/// when none or several do.
+fn event_source(set: &EventSet, ty: &TypeDef, diags: &mut Vec<Diagnostic>) -> Option<usize> {
+    let owners: Vec<usize> = set
+        .sources
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.files.contains(&ty.file))
+        .map(|(i, _)| i)
+        .collect();
+    match owners.as_slice() {
+        [] => {
+            diags.push(
+                Diagnostic::error(
+                    rules::EVENT_NOT_IN_SOURCE,
+                    format!(
+                        "event `{}` is in a file that no source's `schemas` globs cover",
+                        ty.full_name
+                    ),
+                )
+                .at(ty.span)
+                .help("add the file to a [sources.NAME] schemas glob in herald.toml"),
+            );
+            None
+        }
+        [one] => Some(*one),
+        many => {
+            let names: Vec<&str> = many.iter().map(|i| set.sources[*i].name.as_str()).collect();
+            diags.push(
+                Diagnostic::error(
+                    rules::EVENT_NOT_IN_SOURCE,
+                    format!(
+                        "event `{}` is claimed by more than one source: {}",
+                        ty.full_name,
+                        names.join(", ")
+                    ),
+                )
+                .at(ty.span)
+                .help("each event belongs to exactly one source; narrow the globs"),
+            );
+            None
+        }
+    }
 }
 
 fn check_partition_key(
