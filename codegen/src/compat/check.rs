@@ -295,28 +295,56 @@ fn released_version_edits(
 /// Runs every check of `new` against `old`.
 pub fn check(old: &EventSet, new: &EventSet, options: &CheckOptions) -> Vec<CheckFinding> {
     let mut out = Vec::new();
-    let default_mode = |set: &EventSet| set.config.as_ref().map(|c| c.compatibility).unwrap_or(Mode::Backward);
-    let mode_of = |name: &str| -> Mode {
-        if let Some(m) = options.mode {
-            return m;
-        }
-        event_for(new, name)
-            .map(|e| e.compatibility)
-            .unwrap_or_else(|| default_mode(new))
-    };
+    proto_findings(old, new, options, &mut out);
+    avro_findings(old, new, options, &mut out);
+    avro_root_findings(old, new, options, &mut out);
+    // What the team accepted is dropped before the event rules judge what is left.
+    let filter = Filter::new(options, new);
+    out.retain(|f| !filter.hides(f, &new.sources_map, Some(&old.sources_map)));
+    event_rules(old, new, options, &mut out);
+    out.retain(|f| !filter.hides(f, &new.sources_map, Some(&old.sources_map)));
+    out.sort_by(|a, b| {
+        let key = |f: &CheckFinding| {
+            (
+                f.finding.span.map(|s| (s.file, s.start)),
+                f.finding.rule.id,
+                f.finding.message.clone(),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+    out.dedup_by(|a, b| a.finding == b.finding);
+    causes_first(&mut out);
+    out
+}
 
-    // Proto: buf's rules for the chosen categories, errors as in buf. With `[check] deletions =
-    // "warning"`, deleting a field or an enum value is a warning: it breaks no reader in either
-    // direction on the wire (a new reader ignores it, an old one sees its default) until the
-    // number is reused, which shows up as a changed type, name or cardinality (errors).
+/// The repo's default mode: `herald.toml`'s, else `BACKWARD`.
+fn default_mode(set: &EventSet) -> Mode {
+    set.config.as_ref().map(|c| c.compatibility).unwrap_or(Mode::Backward)
+}
+
+/// The mode a type is judged in: `--mode`, else its event's, else the repo's default.
+fn mode_of(options: &CheckOptions, new: &EventSet, type_name: &str) -> Mode {
+    if let Some(m) = options.mode {
+        return m;
+    }
+    event_for(new, type_name)
+        .map(|e| e.compatibility)
+        .unwrap_or_else(|| default_mode(new))
+}
+
+/// Proto: buf's rules for the chosen categories, errors as in buf. With `[check] deletions =
+/// "warning"`, deleting a field or an enum value is a warning: it breaks no reader in either
+/// direction on the wire (a new reader ignores it, an old one sees its default) until the number
+/// is reused, which shows up as a changed type, name or cardinality (errors).
+fn proto_findings(old: &EventSet, new: &EventSet, options: &CheckOptions, out: &mut Vec<CheckFinding>) {
     let deletions_warning = new.config.as_ref().is_some_and(|c| c.check.deletions_warning);
     let enabled = super::rules_in(&options.categories);
-    let proto_findings = proto::check(old, new, &|id| enabled.contains(&id));
-    for f in proto_findings {
+    for f in proto::check(old, new, &|id| enabled.contains(&id)) {
         let mode = f
             .type_name
             .as_deref()
-            .map(&mode_of)
+            .map(|t| mode_of(options, new, t))
             .unwrap_or_else(|| options.mode.unwrap_or_else(|| default_mode(new)));
         if mode == Mode::None {
             continue;
@@ -359,114 +387,101 @@ pub fn check(old: &EventSet, new: &EventSet, options: &CheckOptions) -> Vec<Chec
             });
         }
     }
+}
 
-    // Avro: schema resolution in the directions the mode asks for.
+/// Schema resolution issues in the directions `mode` asks for, each with whether the new schema
+/// is the reader; `read(new_is_reader)` resolves one direction.
+fn resolution_issues(mode: Mode, read: impl Fn(bool) -> Vec<avro::AvroIssue>) -> Vec<(avro::AvroIssue, bool)> {
+    let (backward, forward) = directions(mode);
+    let mut issues = Vec::new();
+    if backward {
+        issues.extend(read(true).into_iter().map(|i| (i, true)));
+    }
+    if forward {
+        issues.extend(read(false).into_iter().map(|i| (i, false)));
+    }
+    issues
+}
+
+/// A resolution issue as a finding, at the new side's element (`fallback` when it has none).
+fn resolution_finding(
+    issue: avro::AvroIssue,
+    new_is_reader: bool,
+    fallback: Span,
+    type_name: Option<String>,
+    event: Option<String>,
+    mode: Mode,
+) -> CheckFinding {
+    let (span, old_span, direction) = if new_is_reader {
+        (issue.reader_span, issue.writer_span, "new readers cannot read old data")
+    } else {
+        (issue.writer_span, issue.reader_span, "old readers cannot read new data")
+    };
+    CheckFinding {
+        finding: Finding {
+            rule: issue.rule,
+            message: format!("{}: {} ({direction})", issue.path, issue.message),
+            span: span.or(Some(fallback)),
+            old_span,
+            type_name,
+            hint: issue.hint,
+        },
+        severity: Severity::Error,
+        event,
+        mode: Some(mode),
+    }
+}
+
+/// Avro: schema resolution of each paired named type in the directions the mode asks for.
+fn avro_findings(old: &EventSet, new: &EventSet, options: &CheckOptions, out: &mut Vec<CheckFinding>) {
     for (old_name, ty) in avro_pairs(old, new) {
         let event = event_for(new, &ty.full_name).map(|e| e.name.clone());
-        let mode = mode_of(&ty.full_name);
-        let (backward, forward) = directions(mode);
-        let mut issues = Vec::new();
-        if backward {
-            issues.extend(
+        let mode = mode_of(options, new, &ty.full_name);
+        let issues = resolution_issues(mode, |new_is_reader| {
+            if new_is_reader {
                 avro::can_read(new, &ty.full_name, old, old_name)
-                    .into_iter()
-                    .map(|i| (i, true)),
-            );
-        }
-        if forward {
-            issues.extend(
+            } else {
                 avro::can_read(old, old_name, new, &ty.full_name)
-                    .into_iter()
-                    .map(|i| (i, false)),
-            );
-        }
+            }
+        });
         for (issue, new_is_reader) in issues {
-            let (span, old_span) = if new_is_reader {
-                (issue.reader_span, issue.writer_span)
-            } else {
-                (issue.writer_span, issue.reader_span)
-            };
-            let direction = if new_is_reader {
-                "new readers cannot read old data"
-            } else {
-                "old readers cannot read new data"
-            };
-            out.push(CheckFinding {
-                finding: Finding {
-                    rule: issue.rule,
-                    message: format!("{}: {} ({direction})", issue.path, issue.message),
-                    span: span.or(Some(ty.span)),
-                    old_span,
-                    type_name: Some(ty.full_name.clone()),
-                    hint: issue.hint,
-                },
-                severity: Severity::Error,
-                event: event.clone(),
-                mode: Some(mode),
-            });
+            let type_name = Some(ty.full_name.clone());
+            out.push(resolution_finding(
+                issue,
+                new_is_reader,
+                ty.span,
+                type_name,
+                event.clone(),
+                mode,
+            ));
         }
     }
+}
 
-    // Two single .avsc files of which one (or both) is an unnamed schema (`"int"`, an array, a
-    // map): their root types, compared the same way.
-    if let Some((old_root, new_root, new_file)) = avro_file_roots(old, new) {
-        let mode = options.mode.unwrap_or_else(|| default_mode(new));
-        let (backward, forward) = directions(mode);
-        let mut issues = Vec::new();
-        if backward {
-            issues.extend(
-                avro::can_read_type(new, &new_root, old, &old_root)
-                    .into_iter()
-                    .map(|i| (i, true)),
-            );
+/// Two single .avsc files of which one (or both) is an unnamed schema (`"int"`, an array, a map):
+/// their root types, compared the same way.
+fn avro_root_findings(old: &EventSet, new: &EventSet, options: &CheckOptions, out: &mut Vec<CheckFinding>) {
+    let Some((old_root, new_root, new_file)) = avro_file_roots(old, new) else {
+        return;
+    };
+    let mode = options.mode.unwrap_or_else(|| default_mode(new));
+    let issues = resolution_issues(mode, |new_is_reader| {
+        if new_is_reader {
+            avro::can_read_type(new, &new_root, old, &old_root)
+        } else {
+            avro::can_read_type(old, &old_root, new, &new_root)
         }
-        if forward {
-            issues.extend(
-                avro::can_read_type(old, &old_root, new, &new_root)
-                    .into_iter()
-                    .map(|i| (i, false)),
-            );
-        }
-        for (issue, new_is_reader) in issues {
-            let (span, old_span, direction) = if new_is_reader {
-                (issue.reader_span, issue.writer_span, "new readers cannot read old data")
-            } else {
-                (issue.writer_span, issue.reader_span, "old readers cannot read new data")
-            };
-            out.push(CheckFinding {
-                finding: Finding {
-                    rule: issue.rule,
-                    message: format!("{}: {} ({direction})", issue.path, issue.message),
-                    span: span.or(Some(Span::file_start(new_file))),
-                    old_span,
-                    type_name: None,
-                    hint: issue.hint,
-                },
-                severity: Severity::Error,
-                event: None,
-                mode: Some(mode),
-            });
-        }
-    }
-
-    // What the team accepted is dropped before the event rules judge what is left.
-    let filter = Filter::new(options, new);
-    out.retain(|f| !filter.hides(f, &new.sources_map, Some(&old.sources_map)));
-    event_rules(old, new, options, &mut out);
-    out.retain(|f| !filter.hides(f, &new.sources_map, Some(&old.sources_map)));
-    out.sort_by(|a, b| {
-        let key = |f: &CheckFinding| {
-            (
-                f.finding.span.map(|s| (s.file, s.start)),
-                f.finding.rule.id,
-                f.finding.message.clone(),
-            )
-        };
-        key(a).cmp(&key(b))
     });
-    out.dedup_by(|a, b| a.finding == b.finding);
-    causes_first(&mut out);
-    out
+    for (issue, new_is_reader) in issues {
+        out.push(resolution_finding(
+            issue,
+            new_is_reader,
+            Span::file_start(new_file),
+            None,
+            None,
+            mode,
+        ));
+    }
 }
 
 /// The Avro records to compare, as (baseline full name, new type): the roots only (events, or
