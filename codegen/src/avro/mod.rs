@@ -34,6 +34,9 @@ pub struct Loaded {
 }
 
 /// Loads `.avsc` files; every problem is a located diagnostic.
+/// Long because Avro names resolve across files: every file is parsed first, then every name
+/// registered, then the types built and checked against all names, then apache-avro's second
+/// opinion; the passes share the parsed trees (which borrow the source text) and the name table.
 pub fn load(sources: &SourceMap, files: &[FileId], diags: &mut Vec<Diagnostic>) -> Loaded {
     let mut loaded = Loaded::default();
     let mut parsed: Vec<(FileId, Value<'_>)> = Vec::new();

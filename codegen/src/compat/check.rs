@@ -92,6 +92,9 @@ pub use crate::rules::EVENT_RULES;
 
 /// Checks `new` against every released version the mode asks for: the latest release of each
 /// (event, MAJOR), or all of them for a transitive mode. Each finding names the release it breaks.
+/// Long because the releases of one (event, MAJOR) are judged in one place: grouped, the ones the
+/// mode asks for rebuilt once each (cached), edits of released versions found first, then the
+/// ordinary check against each, every finding labelled with the release it breaks.
 pub fn check_against_lock(
     lock: &crate::load::Lock,
     new: &EventSet,
