@@ -337,8 +337,9 @@ const MAX_FIELD_NUMBER: i64 = 536_870_911;
 /// Structural checks protobuf-parse reports poorly or not at all: duplicate names, field numbers
 /// out of range, duplicated or in the implementation-reserved range, enums with no values or a
 /// nonzero first value in proto3. Returns whether the file passed.
-/// One pass over the outline with a check per construct; the nested functions hold the per-enum and
-/// per-message checks, and the rest is the file-level part (their shared counters and spans).
+/// Long because it is one pass over the outline with a check per construct; the nested functions
+/// hold the per-enum and per-message checks, and the rest is the file-level part (their shared
+/// counters and spans).
 fn check_outline(file: FileId, outline: &Outline, diags: &mut Vec<Diagnostic>) -> bool {
     let before = diags.len();
     let span = |r: (usize, usize)| Span::new(file, r.0, r.1);
@@ -485,9 +486,9 @@ fn token_at(tokens: &[scan::Token], offset: usize) -> (usize, usize) {
 }
 
 /// Marks files with unresolved imports or in import cycles as broken, with diagnostics.
-/// Long because the import-cycle search is an iterative depth-first search (no recursion: a chain of
-/// thousands of imports must not overflow the stack) whose stack, colours and reported edges stay
-/// inline, after the unresolved-import pass that feeds it.
+/// Long because the import-cycle search is an iterative depth-first search (no recursion: a chain
+/// of thousands of imports must not overflow the stack) whose stack, colours and reported edges
+/// stay inline, after the unresolved-import pass that feeds it.
 fn check_imports(sources: &SourceMap, states: &mut BTreeMap<String, FileState>, diags: &mut Vec<Diagnostic>) {
     let known = |path: &str, states: &BTreeMap<String, FileState>| {
         states.contains_key(path) || path == OPTIONS_PATH || WELL_KNOWN.contains(&path)

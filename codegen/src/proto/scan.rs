@@ -39,8 +39,9 @@ pub struct ScanError {
 }
 
 /// Splits source into tokens, attaching comments.
-/// One loop over the bytes with one arm per token kind: the arms share the lexer's state (position,
-/// line, pending comments, nesting depth), which splitting them would only pass around.
+/// Long because it is one loop over the bytes with one arm per token kind: the arms share the
+/// lexer's state (position, line, pending comments, nesting depth), which splitting them would only
+/// pass around.
 pub fn tokenize(text: &str) -> Result<Vec<Token>, ScanError> {
     let bytes = text.as_bytes();
     let mut tokens: Vec<Token> = Vec::new();
@@ -362,8 +363,8 @@ pub struct OptionDecl {
 }
 
 /// Builds the outline. Never fails: constructs it does not understand are skipped.
-/// The top-level loop of a small recursive-descent parser: one arm per top-level statement, each
-/// delegating nested bodies to the parser's methods.
+/// Long because it is the top-level loop of a small recursive-descent parser: one arm per top-level
+/// statement, each delegating nested bodies to the parser's methods.
 pub fn outline(text: &str, tokens: &[Token]) -> Outline {
     let mut p = OutlineParser { text, tokens, pos: 0 };
     let mut out = Outline::default();

@@ -143,8 +143,9 @@ struct Gen<'a> {
 }
 
 impl Gen<'_> {
-    /// One arm per kind of named type (enum, fixed, record), each a `quote!` template with its serde
-    /// attributes; they share the name, docs and derive list computed first.
+    /// Long because it has one arm per kind of named type (enum, fixed, record), each a `quote!`
+    /// template with its serde attributes; they share the name, docs and derive list computed
+    /// first.
     fn type_def(mut self) -> TokenStream {
         let ty = self.owner;
         let name = ident::ident(&type_ident(ty));
@@ -276,8 +277,8 @@ impl Gen<'_> {
 
     /// The Rust type for a field type, and the serde `with` module it needs, if any. Unions with
     /// more than one non-null branch add an enum to `extra`.
-    /// One arm per Avro type (primitives, logical types, named, array, map, union): the mapping table
-    /// of Avro to Rust types, easier to audit whole than split.
+    /// Long because it has one arm per Avro type (primitives, logical types, named, array, map,
+    /// union): the mapping table of Avro to Rust types, easier to audit whole than split.
     fn rust_type(
         &mut self,
         t: &TypeRef,

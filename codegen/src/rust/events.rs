@@ -328,7 +328,8 @@ fn names(events: &[&Selected<'_>]) -> Vec<(String, String)> {
 
 /// Enum, handler trait, decode function and dispatcher for the events (or commands) a service handles.
 /// Long because it is four `quote!` templates (the enum, the handler trait, the decode function,
-/// the dispatcher) over the same per-event names, kept side by side so that they cannot drift apart.
+/// the dispatcher) over the same per-event names, kept side by side so that they cannot drift
+/// apart.
 fn handling(enum_base: &str, prefix: &str, events: &[&Selected<'_>], diags: &mut Vec<Diagnostic>) -> TokenStream {
     let names = names(events);
     let mut seen: BTreeMap<String, &str> = BTreeMap::new();

@@ -61,10 +61,10 @@ pub fn generate(set: &EventSet, selection: &Selection) -> (Option<String>, Vec<D
 
 /// [`generate`], with the released Avro writer schemas (from `herald.lock`) that each Avro event's
 /// decoder accepts besides its current schema: those of the same MAJOR version.
-/// Long on purpose: the generator's phases in output order (roles per source, the selected events,
-/// DTOs through prost-build, Avro types, `Event` impls, source modules, formatting). Each phase's
-/// work is a function of its own; what stays here is the data handed from one phase to the next,
-/// which splitting would only move into a struct with no other use.
+/// Long because it holds the generator's phases in output order (roles per source, the selected
+/// events, DTOs through prost-build, Avro types, `Event` impls, source modules, formatting). Each
+/// phase's work is a function of its own; what stays here is the data handed from one phase to the
+/// next, which splitting would only move into a struct with no other use.
 pub fn generate_with(
     set: &EventSet,
     selection: &Selection,
