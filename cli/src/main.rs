@@ -332,6 +332,8 @@ enum Format {
     Junit,
 }
 
+/// Long because it is the table of commands: one arm per subcommand, each handing its parsed
+/// arguments to the function that runs it.
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -590,6 +592,8 @@ impl Side {
     }
 }
 
+/// `herald check`. Long because it is the command's edge: each argument validated with its own
+/// did-you-mean message, then the run, then the output in the chosen format and the exit code.
 fn check(
     new: &std::path::Path,
     against: Option<&str>,
@@ -801,7 +805,9 @@ fn check_summary(findings: &[herald_codegen::compat::check::CheckFinding]) -> St
 }
 
 /// `herald release`: checks the working tree against its baseline, then records every event's
-/// current version in herald.lock.
+/// current version in herald.lock. Long because it is a sequence of refusals a release must pass
+/// (a baseline to check against, no breaking change, with `--strict` no uncommitted schema file), each printed with
+/// its own message before the lock is written.
 fn release(dir: &std::path::Path, against: Option<&str>, strict: bool) -> ExitCode {
     use herald_codegen::compat::check::CheckOptions;
     let fail = |code: u8, message: &str| {

@@ -5,6 +5,8 @@ use std::process::{Command, ExitCode};
 
 mod quickstart;
 mod system;
+#[cfg(test)]
+mod tidy;
 
 const USAGE: &str = "usage: cargo xtask <task>
 
@@ -318,7 +320,8 @@ fn run(program: &str, args: &[&str]) -> Result<(), String> {
 
 /// `herald check --categories WIRE_JSON` against `buf breaking` with the same category, on a
 /// generated repo of 1,000 proto files where 5% changed; wall time (median of 5) and peak memory
-/// of each, measured by GNU time in the same run.
+/// of each, measured by GNU time in the same run. Long because it is a script read top to bottom:
+/// generate both sides, run each tool five times, print the table.
 fn bench_check() -> Result<(), String> {
     system::install(system::BENCH)?;
     let root = std::path::Path::new("target/bench-check");
