@@ -12,10 +12,10 @@ use herald_runtime::{dead_letter, Consumer, ConsumerConfig, InMemoryTransport, M
 use herald_runtime::cloudevents::headers;
 use herald_runtime::transport::{Acks, Headers, Record, Transport};
 use herald_runtime::{Context, DispatchError, Envelope, Event, HandlerResult, Publish, Version};
-use herald_runtime_bench::accounting::types::BankError;
-use herald_runtime_bench::avro::acme::accounting as avro_types;
-use herald_runtime_bench::user_service;
-use herald_runtime_bench::user_service::types::UserUpdated;
+use herald_generated_tests::accounting::types::BankError;
+use herald_generated_tests::avro::acme::accounting as avro_types;
+use herald_generated_tests::user_service;
+use herald_generated_tests::user_service::types::UserUpdated;
 
 #[derive(Clone, Default)]
 struct Counting(Arc<AtomicUsize>);
