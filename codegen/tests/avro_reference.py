@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# Python on purpose: the peer it drives, the Apache Avro reference checker, is the package `avro`.
 """Runs the Apache Avro Python reference compatibility checker over herald's Avro corpus.
 
 Usage: avro_reference.py CORPUS_DIR   (codegen/tests/fixtures/compat/avro)

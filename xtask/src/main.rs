@@ -159,6 +159,7 @@ fn tests_with_broker(python: &str, buf: &str) -> Result<(), String> {
             "--features",
             "kafka",
             "--test",
+            "it",
             "topics_kafka",
         ],
         &[("HERALD_KAFKA_BOOTSTRAP", KAFKA_BOOTSTRAP)],

@@ -13,7 +13,7 @@ use proptest::test_runner::{Config, TestRunner};
 use prost::Message as _;
 use prost_reflect::{DescriptorPool, DynamicMessage, Kind, MessageDescriptor, Value};
 
-mod common;
+use crate::common;
 use common::Gen;
 
 fn corpus() -> PathBuf {

@@ -3,10 +3,10 @@
 //! field set, each of its truncations and each of its single-bit corruptions, both give the same
 //! event or both refuse with the same reason.
 
+use herald_generated_tests::proto::acme::user::v1 as proto;
+use herald_generated_tests::user_service::types::UserUpdated;
 use herald_runtime::prost::Message;
 use herald_runtime::Event;
-use herald_runtime_bench::proto::acme::user::v1 as proto;
-use herald_runtime_bench::user_service::types::UserUpdated;
 
 /// A `UserUpdated` with every field set: strings, a timestamp, a repeated enum, nested messages,
 /// a repeated message, a oneof and a map.

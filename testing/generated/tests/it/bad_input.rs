@@ -9,13 +9,13 @@ use std::time::Duration;
 
 use herald_runtime::{dead_letter, Consumer, ConsumerConfig, InMemoryTransport, Metrics, Publisher, Reliability};
 
+use herald_generated_tests::accounting::types::BankError;
+use herald_generated_tests::avro::acme::accounting as avro_types;
+use herald_generated_tests::user_service;
+use herald_generated_tests::user_service::types::UserUpdated;
 use herald_runtime::cloudevents::headers;
 use herald_runtime::transport::{Acks, Headers, Record, Transport};
 use herald_runtime::{Context, DispatchError, Envelope, Event, HandlerResult, Publish, Version};
-use herald_runtime_bench::accounting::types::BankError;
-use herald_runtime_bench::avro::acme::accounting as avro_types;
-use herald_runtime_bench::user_service;
-use herald_runtime_bench::user_service::types::UserUpdated;
 
 #[derive(Clone, Default)]
 struct Counting(Arc<AtomicUsize>);

@@ -1,12 +1,12 @@
 //! Every lint fixture (a small schema repo under `tests/fixtures/lint/<case>`) against its
 //! snapshot of the human and JSON output. Review changes with `cargo insta review`, or accept
-//! them with `INSTA_UPDATE=always cargo test -p herald-codegen --test lint_fixtures`.
+//! them with `INSTA_UPDATE=always cargo test -p herald-codegen --test it lint_fixtures`.
 
 use std::path::{Path, PathBuf};
 
 use herald_codegen::{lint, render};
 
-mod common;
+use crate::common;
 
 fn render(dir: &Path) -> String {
     let report = lint::lint(dir);
@@ -35,6 +35,7 @@ fn lint_fixtures() {
         "expected the fixture corpus, found {} cases",
         cases.len()
     );
+    let _snapshots = common::snapshots().bind_to_scope();
     for case in cases {
         let name = case.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
         insta::with_settings!({ snapshot_suffix => name.clone(), prepend_module_to_snapshot => false, omit_expression => true }, {
@@ -77,17 +78,22 @@ mod generated {
 
     #[test]
     fn deeply_nested_proto_is_refused_with_a_location() {
+        let _snapshots = common::snapshots().bind_to_scope();
         let mut text = String::from("syntax = \"proto3\";\n");
         for i in 0..1000 {
             text.push_str(&format!("message M{i} {{\n"));
         }
         text.push_str(&"}\n".repeat(1000));
         let dir = repo(&[("deep.proto", text.into_bytes())]);
-        insta::assert_snapshot!(render(dir.path()));
+        insta::assert_snapshot!(
+            "lint_fixtures__generated__deeply_nested_proto_is_refused_with_a_location",
+            render(dir.path())
+        );
     }
 
     #[test]
     fn deeply_nested_avro_is_refused_with_a_location() {
+        let _snapshots = common::snapshots().bind_to_scope();
         let mut text = String::new();
         for i in 0..1000 {
             text.push_str(&format!(
@@ -97,7 +103,10 @@ mod generated {
         text.push_str("\"int\"");
         text.push_str(&"}]}".repeat(1000));
         let dir = repo(&[("deep.avsc", text.into_bytes())]);
-        insta::assert_snapshot!(render(dir.path()));
+        insta::assert_snapshot!(
+            "lint_fixtures__generated__deeply_nested_avro_is_refused_with_a_location",
+            render(dir.path())
+        );
     }
 
     /// apache-avro's parser recurses per named reference; herald must not overflow on a long chain,
@@ -129,6 +138,7 @@ mod generated {
 
     #[test]
     fn ten_megabyte_file_is_read_and_located() {
+        let _snapshots = common::snapshots().bind_to_scope();
         let mut text = String::from("syntax = \"proto3\";\npackage big.v1;\n");
         let mut i = 0;
         while text.len() < 10 * 1024 * 1024 {
@@ -142,28 +152,39 @@ mod generated {
         // One problem at the very end: its line number proves the whole file was read.
         text.push_str("message Last {\n  string badName = 1;\n}\n");
         let dir = repo(&[("big.proto", text.into_bytes())]);
-        insta::assert_snapshot!(render(dir.path()));
+        insta::assert_snapshot!(
+            "lint_fixtures__generated__ten_megabyte_file_is_read_and_located",
+            render(dir.path())
+        );
     }
 
     #[test]
     fn too_many_definitions_in_one_file_is_refused_with_a_location() {
+        let _snapshots = common::snapshots().bind_to_scope();
         let mut text = String::from("syntax = \"proto3\";\npackage many.v1;\n");
         for i in 0..10_050 {
             text.push_str(&format!("message M{i} {{}}\n"));
         }
         let dir = repo(&[("many.proto", text.into_bytes())]);
-        insta::assert_snapshot!(render(dir.path()));
+        insta::assert_snapshot!(
+            "lint_fixtures__generated__too_many_definitions_in_one_file_is_refused_with_a_location",
+            render(dir.path())
+        );
     }
 
     #[cfg(unix)]
     #[test]
     fn symlink_loop_is_reported_not_followed() {
+        let _snapshots = common::snapshots().bind_to_scope();
         let dir = repo(&[(
             "a/ok.proto",
             b"syntax = \"proto3\";\npackage a;\nmessage Ok {}\n".to_vec(),
         )]);
         std::os::unix::fs::symlink("..", dir.path().join("a/loop")).expect("symlink");
-        insta::assert_snapshot!(render(dir.path()));
+        insta::assert_snapshot!(
+            "lint_fixtures__generated__symlink_loop_is_reported_not_followed",
+            render(dir.path())
+        );
     }
 
     #[test]

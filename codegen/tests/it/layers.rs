@@ -153,7 +153,7 @@ fn every_module_has_a_layer() {
     let unplaced: Vec<String> = edges().into_keys().filter(|m| layer_of(m).is_none()).collect();
     assert!(
         unplaced.is_empty(),
-        "modules with no layer in tests/layers.rs's LAYERS: {unplaced:?}"
+        "modules with no layer in tests/it/layers.rs's LAYERS: {unplaced:?}"
     );
 }
 

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-mod common;
+use crate::common;
 use common::{herald, herald_in};
 
 fn fixtures() -> PathBuf {

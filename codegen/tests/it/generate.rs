@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 use herald_codegen::render;
 use herald_codegen::rust::{self, Selection};
 
+use crate::common;
+
 fn manifest() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -19,23 +21,29 @@ fn generate(root: &Path) -> (Option<String>, String) {
 
 #[test]
 fn example_repo_generated_code() {
+    let _snapshots = common::snapshots().bind_to_scope();
     let (code, diags) = generate(&manifest().join("../schemas"));
     assert_eq!(diags, "");
-    insta::assert_snapshot!(code.unwrap_or_default());
+    insta::assert_snapshot!("generate__example_repo_generated_code", code.unwrap_or_default());
 }
 
 #[test]
 fn odd_names_generated_code() {
+    let _snapshots = common::snapshots().bind_to_scope();
     let (code, diags) = generate(&manifest().join("tests/fixtures/codegen/odd"));
     assert_eq!(diags, "");
-    insta::assert_snapshot!(code.unwrap_or_default());
+    insta::assert_snapshot!("generate__odd_names_generated_code", code.unwrap_or_default());
 }
 
 #[test]
 fn names_that_collide_in_rust_are_diagnostics_at_the_schema() {
+    let _snapshots = common::snapshots().bind_to_scope();
     let (code, diags) = generate(&manifest().join("tests/fixtures/codegen/collisions"));
     assert!(code.is_none());
-    insta::assert_snapshot!(diags);
+    insta::assert_snapshot!(
+        "generate__names_that_collide_in_rust_are_diagnostics_at_the_schema",
+        diags
+    );
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! One fixture folder per compatibility rule (`tests/fixtures/rules/<RULE_ID>/{old,new}`, written
 //! by its `generate.py`): every rule `herald rules` lists has a folder, the folder's change makes
 //! herald report that rule, and the full findings equal the folder's `expected.txt` (rewrite them
-//! after review with `HERALD_UPDATE_RULES=1 cargo test -p herald-codegen --test rules`).
+//! after review with `HERALD_UPDATE_RULES=1 cargo test -p herald-codegen --test it rules`).
 
 use std::path::{Path, PathBuf};
 

@@ -2,7 +2,7 @@
 //! 127.0.0.1:9092; `HERALD_KAFKA_BOOTSTRAP` points elsewhere): the real `herald` binary on a
 //! temporary schema repo with unique topic names, partition counts read back with plain rdkafka
 //! metadata (not through herald). Without a broker these tests fail: they never pass by skipping.
-#![cfg(feature = "kafka")]
+//! Built only with the `kafka` feature (see `main.rs`).
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -12,8 +12,8 @@ use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 
-mod common;
-#[path = "../../runtime/tests/support/mod.rs"]
+use crate::common;
+#[path = "../../../runtime/tests/support/mod.rs"]
 mod support;
 use common::{repo, transcript};
 
@@ -100,6 +100,7 @@ fn default_partitions_match_the_in_memory_transport() {
 
 #[test]
 fn apply_creates_declared_topics_then_is_a_no_op() {
+    let _snapshots = common::snapshots().bind_to_scope();
     let bootstrap = broker();
     let p = unique();
     let dir = repo(&format!(
@@ -123,13 +124,13 @@ schemas = ["audit/*.avsc"]
     // A dry run reads the cluster and changes nothing.
     let (code, out) = apply(&dir, &bootstrap, &p, &["--dry-run"]);
     assert_eq!(code, 0, "{out}");
-    insta::assert_snapshot!("dry_run", out);
+    insta::assert_snapshot!("topics_kafka__dry_run", out);
     let now = partitions(&bootstrap);
     assert!(!now.contains_key(&orders) && !now.contains_key(&audit), "{now:?}");
 
     let (code, out) = apply(&dir, &bootstrap, &p, &[]);
     assert_eq!(code, 0, "{out}");
-    insta::assert_snapshot!("first_run", out);
+    insta::assert_snapshot!("topics_kafka__first_run", out);
     let now = partitions(&bootstrap);
     assert_eq!(now.get(&orders), Some(&3), "{now:?}");
     assert_eq!(now.get(&audit), Some(&4), "the default partitions: {now:?}");
@@ -137,13 +138,14 @@ schemas = ["audit/*.avsc"]
     // Idempotent: nothing left to do.
     let (code, out) = apply(&dir, &bootstrap, &p, &[]);
     assert_eq!(code, 0, "{out}");
-    insta::assert_snapshot!("second_run", out);
+    insta::assert_snapshot!("topics_kafka__second_run", out);
     let after = partitions(&bootstrap);
     assert_eq!((after.get(&orders), after.get(&audit)), (Some(&3), Some(&4)));
 }
 
 #[test]
 fn existing_topics_with_other_partition_counts() {
+    let _snapshots = common::snapshots().bind_to_scope();
     let bootstrap = broker();
     let p = unique();
     let (fewer, more, missing) = (format!("{p}-fewer"), format!("{p}-more"), format!("{p}-missing"));
@@ -171,7 +173,7 @@ partitions = 2
     // Neither can be brought in line without asking; the missing one is still created.
     let (code, out) = apply(&dir, &bootstrap, &p, &[]);
     assert_eq!(code, 1, "{out}");
-    insta::assert_snapshot!("not_allowed", out);
+    insta::assert_snapshot!("topics_kafka__not_allowed", out);
     let now = partitions(&bootstrap);
     assert_eq!(
         (now.get(&fewer), now.get(&more), now.get(&missing)),
@@ -205,6 +207,7 @@ partitions = 2
 
 #[test]
 fn librdkafka_properties_pass_through() {
+    let _snapshots = common::snapshots().bind_to_scope();
     let bootstrap = broker();
     let p = unique();
     let dir = repo(&format!(
@@ -227,7 +230,7 @@ partitions = 1
 
     let (code, out) = apply(&dir, &bootstrap, &p, &["--config", "no.such.property=1"]);
     assert_eq!(code, 2, "{out}");
-    insta::assert_snapshot!("unknown_property", out);
+    insta::assert_snapshot!("topics_kafka__unknown_property", out);
 }
 
 #[test]

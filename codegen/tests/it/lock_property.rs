@@ -11,7 +11,7 @@ use herald_codegen::compat::check::{self, CheckOptions};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
-mod common;
+use crate::common;
 use common::Gen;
 
 fn example() -> PathBuf {

@@ -1,10 +1,12 @@
 //! `herald check`'s library side: each fixture under `tests/fixtures/check/<case>/{old,new}`
 //! against its snapshot (JSON report), and inputs at scale. The command line's exit codes and
-//! formats are herald-cli's `tests/check.rs`.
+//! formats are herald-cli's `tests/it/check.rs`.
 
 use std::path::{Path, PathBuf};
 
 use herald_codegen::compat::check::{self, CheckOptions};
+
+use crate::common;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/check")
@@ -27,6 +29,7 @@ fn check_fixtures() {
         .collect();
     cases.sort();
     assert!(cases.len() >= 15);
+    let _snapshots = common::snapshots().bind_to_scope();
     for case in cases {
         let name = case.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
         insta::with_settings!({ snapshot_suffix => name, prepend_module_to_snapshot => false, omit_expression => true }, {

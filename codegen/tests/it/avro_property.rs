@@ -10,7 +10,7 @@ use apache_avro::types::Value;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
-mod common;
+use crate::common;
 use common::Gen;
 
 fn corpus() -> PathBuf {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use herald_codegen::compat::{self, Category};
 
-mod common;
+use crate::common;
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/compat/proto")

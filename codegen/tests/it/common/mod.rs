@@ -1,7 +1,7 @@
 //! Helpers the integration tests share: throwaway schema repos, a deterministic value generator,
-//! herald's verdict on an Avro corpus case, and the `rule file:line` keys the buf comparisons use.
-//! herald-cli's tests include this file too (`cli/tests/common/mod.rs`).
-// Each test binary uses some of these helpers, not all.
+//! herald's verdict on an Avro corpus case, the `rule file:line` keys the buf comparisons use, and
+//! where snapshots are kept. herald-cli's tests include this file too (`cli/tests/it/common/mod.rs`).
+// Each crate's tests use some of these helpers, not all.
 #![allow(dead_code)]
 
 use std::path::Path;
@@ -9,6 +9,17 @@ use std::path::Path;
 use herald_codegen::compat::Finding;
 use herald_codegen::span::SourceMap;
 use herald_codegen::EventSet;
+
+/// insta's settings for a test's snapshots, bound with `common::snapshots().bind_to_scope()`:
+/// kept in `tests/snapshots` (not beside the test binary's modules in `tests/it`) and named by
+/// the name the assertion gives in full, `<module>__<test>` as when each module was a test binary
+/// of its own, rather than from the module path (which now starts with the binary, `it::`).
+pub fn snapshots() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    settings
+}
 
 /// A schema repo holding only a herald.toml whose text is `config`.
 pub fn repo(config: &str) -> tempfile::TempDir {

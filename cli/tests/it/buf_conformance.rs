@@ -8,14 +8,14 @@
 //! Every difference must be listed in `codegen/tests/buf_conformance_differences.txt` (and explained in
 //! ARCHITECTURE.md); the test fails on any difference not listed and on any listed one that no
 //! longer occurs, so the list stays exact. Regenerate it after a deliberate change with
-//! `HERALD_UPDATE_DIFFERENCES=1 cargo test -p herald-cli --test buf_conformance`.
+//! `HERALD_UPDATE_DIFFERENCES=1 cargo test -p herald-cli --test it buf_conformance`.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use herald_codegen::compat::{self, Category};
 
-mod common;
+use crate::common;
 
 fn suite() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../codegen/tests/data/buf-breaking")

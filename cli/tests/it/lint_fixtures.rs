@@ -5,8 +5,6 @@ use std::path::{Path, PathBuf};
 
 use herald_codegen::lint;
 
-mod common;
-
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../codegen/tests/fixtures/lint")
 }
@@ -14,7 +12,7 @@ fn fixtures() -> PathBuf {
 /// The binary: exit codes and formats as CI scripts see them.
 mod cli {
     use super::*;
-    use crate::common::herald;
+    use crate::common::{self, herald};
 
     fn case(name: &str) -> String {
         fixtures().join(name).display().to_string()
@@ -52,12 +50,13 @@ mod cli {
     /// The same shapes as `herald check --format github|sarif|junit`, from the shared renderers.
     #[test]
     fn machine_formats_match_checks_shapes() {
+        let _snapshots = common::snapshots().bind_to_scope();
         let (code, github) = lint_as("github");
         assert_eq!(code, 1);
-        insta::assert_snapshot!("lint_github", github);
+        insta::assert_snapshot!("lint_fixtures__cli__lint_github", github);
         let (code, junit) = lint_as("junit");
         assert_eq!(code, 1);
-        insta::assert_snapshot!("lint_junit", junit);
+        insta::assert_snapshot!("lint_fixtures__cli__lint_junit", junit);
         let (code, sarif) = lint_as("sarif");
         assert_eq!(code, 1);
         // The base URI is the directory the test ran in; show it as a placeholder.
@@ -68,7 +67,7 @@ mod cli {
             .to_string()
             .replace('\\', "/");
         let sarif = sarif.replace(&format!("file://{cwd}/"), "file://[CODEGEN]/");
-        insta::assert_snapshot!("lint_sarif", sarif);
+        insta::assert_snapshot!("lint_fixtures__cli__lint_sarif", sarif);
     }
 
     #[test]

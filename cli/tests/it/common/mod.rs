@@ -1,13 +1,13 @@
 //! Helpers the command line's integration tests share: running the `herald` binary, and
 //! herald-codegen's test helpers (throwaway schema repos, herald's verdict on an Avro corpus case,
 //! the `rule file:line` keys the buf comparisons use), included from its tests rather than copied.
-// Each test binary uses some of these helpers, not all.
+// Each crate's tests use some of these helpers, not all.
 #![allow(dead_code, unused_imports)]
 
 use std::path::Path;
 use std::process::Command;
 
-#[path = "../../../codegen/tests/common/mod.rs"]
+#[path = "../../../../codegen/tests/it/common/mod.rs"]
 mod library;
 pub use library::*;
 

@@ -1,0 +1,10 @@
+//! The same generated code as herald-runtime-bench's (benches/runtime/build.rs): the example
+//! schema repo's user service and accounting events, with a `UserUpdated` handler.
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    herald_codegen::Builder::new("../../schemas")
+        .produce("user-service")
+        .produce("accounting")
+        .consume("user-service", ["UserUpdated"])
+        .compile()?;
+    Ok(())
+}
