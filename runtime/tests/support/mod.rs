@@ -1,4 +1,4 @@
-//! What the transport and consumer tests (here, and herald-codegen's `topics_kafka`) share. Each
+//! What the transport and consumer tests (here, and herald-cli's `topics_kafka`) share. Each
 //! test file uses part of it.
 #![allow(dead_code)]
 
