@@ -1,0 +1,500 @@
+//! Requests: what the server advertises and how each request is answered, over the last analysis
+//! of the document's workspace (symbols of a `.proto` file come from the tolerant scanner, so they
+//! survive a file that does not load).
+
+use herald_codegen::model::{EventSet, Format, TypeDef, TypeKind, TypeRef};
+use herald_codegen::proto::scan;
+use herald_codegen::span::{SourceFile, SourceMap, Span};
+use lsp_server::{ErrorCode, Request, Response};
+use lsp_types as lsp;
+use lsp_types::request::Request as _;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::analysis::{Analysis, Workspace};
+use crate::text::{offset_in, path_to_uri, range_in, Encoding, Lines};
+use crate::Server;
+
+/// The capabilities the server implements, and only those.
+pub fn capabilities(encoding: Encoding) -> lsp::ServerCapabilities {
+    lsp::ServerCapabilities {
+        position_encoding: Some(match encoding {
+            Encoding::Utf8 => lsp::PositionEncodingKind::UTF8,
+            Encoding::Utf16 => lsp::PositionEncodingKind::UTF16,
+        }),
+        text_document_sync: Some(lsp::TextDocumentSyncCapability::Options(lsp::TextDocumentSyncOptions {
+            open_close: Some(true),
+            change: Some(lsp::TextDocumentSyncKind::INCREMENTAL),
+            ..lsp::TextDocumentSyncOptions::default()
+        })),
+        document_symbol_provider: Some(lsp::OneOf::Left(true)),
+        workspace_symbol_provider: Some(lsp::OneOf::Left(true)),
+        hover_provider: Some(lsp::HoverProviderCapability::Simple(true)),
+        definition_provider: Some(lsp::OneOf::Left(true)),
+        references_provider: Some(lsp::OneOf::Left(true)),
+        document_formatting_provider: Some(lsp::OneOf::Left(true)),
+        ..lsp::ServerCapabilities::default()
+    }
+}
+
+/// Answers one request (not `shutdown`, which the loop handles).
+pub fn handle(server: &Server, r: Request) -> Response {
+    use lsp::request as req;
+    match r.method.as_str() {
+        req::DocumentSymbolRequest::METHOD => answer(r, |p: lsp::DocumentSymbolParams| {
+            Ok(document_symbols(server, &p.text_document.uri).map(lsp::DocumentSymbolResponse::Nested))
+        }),
+        req::WorkspaceSymbolRequest::METHOD => answer(r, |p: lsp::WorkspaceSymbolParams| {
+            Ok(Some(lsp::WorkspaceSymbolResponse::Flat(workspace_symbols(
+                server, &p.query,
+            ))))
+        }),
+        req::HoverRequest::METHOD => answer(r, |p: lsp::HoverParams| {
+            Ok(hover(server, &p.text_document_position_params))
+        }),
+        req::GotoDefinition::METHOD => answer(r, |p: lsp::GotoDefinitionParams| {
+            Ok(definition(server, &p.text_document_position_params).map(lsp::GotoDefinitionResponse::Scalar))
+        }),
+        req::References::METHOD => answer(r, |p: lsp::ReferenceParams| Ok(references(server, &p))),
+        req::Formatting::METHOD => answer(r, |p: lsp::DocumentFormattingParams| {
+            formatting(server, &p.text_document.uri)
+        }),
+        _ => Response::new_err(
+            r.id,
+            ErrorCode::MethodNotFound as i32,
+            format!("unknown method {}", r.method),
+        ),
+    }
+}
+
+/// Decodes the parameters, runs `f`, encodes its result or error.
+fn answer<P: DeserializeOwned, R: Serialize>(r: Request, f: impl FnOnce(P) -> Result<R, String>) -> Response {
+    let params = match serde_json::from_value::<P>(r.params) {
+        Ok(p) => p,
+        Err(e) => return Response::new_err(r.id, ErrorCode::InvalidParams as i32, e.to_string()),
+    };
+    match f(params) {
+        Ok(result) => Response::new_ok(r.id, result),
+        Err(message) => Response::new_err(r.id, ErrorCode::RequestFailed as i32, message),
+    }
+}
+
+/// The analysis of a document's workspace, its loaded model, and the document's file in it.
+struct At<'a> {
+    ws: &'a Workspace,
+    analysis: &'a Analysis,
+    set: &'a EventSet,
+    file: herald_codegen::span::FileId,
+    /// The byte offset of the request's position in the analysed text.
+    offset: usize,
+}
+
+fn at<'a>(server: &'a Server, pos: &lsp::TextDocumentPositionParams) -> Option<At<'a>> {
+    let (doc, ws) = server.doc(&pos.text_document.uri)?;
+    let analysis = ws.analysis.as_ref()?;
+    let set = analysis.set.as_ref()?;
+    let name = ws.name_of(&doc.path)?;
+    let file = set.sources_map.find(&name)?;
+    let offset = offset_in(set.sources_map.get(file), pos.position, server.encoding);
+    Some(At {
+        ws,
+        analysis,
+        set,
+        file,
+        offset,
+    })
+}
+
+fn contains(span: Span, file: herald_codegen::span::FileId, offset: usize) -> bool {
+    span.file == file && (span.start as usize) <= offset && offset <= span.end as usize
+}
+
+fn location(sources: &SourceMap, span: Span, enc: Encoding) -> Option<lsp::Location> {
+    let file = sources.get(span.file);
+    let uri = path_to_uri(file.path.as_deref()?)?;
+    Some(lsp::Location::new(
+        uri,
+        range_in(file, span.start as usize, span.end as usize, enc),
+    ))
+}
+
+/// What the position points at: a named type (its definition, or a reference to it).
+enum Target<'a> {
+    Type(&'a TypeDef),
+    /// A proto import: the imported file's path in the repo.
+    Import(String),
+    /// A span to jump to (a partition key's field).
+    Span(Span),
+}
+
+fn target<'a>(at: &At<'a>) -> Option<Target<'a>> {
+    let set = at.set;
+    let sf = set.file(at.file)?;
+    for import in &sf.imports {
+        if contains(import.span, at.file, at.offset) {
+            return Some(Target::Import(import.path.clone()));
+        }
+    }
+    for ty in &set.types {
+        if contains(ty.span, at.file, at.offset) {
+            return Some(Target::Type(ty));
+        }
+        if let Some(Some(key)) = ty.event.as_ref().map(|e| e.partition_key.as_ref()) {
+            if contains(key.span, at.file, at.offset) {
+                if let TypeKind::Message(m) = &ty.kind {
+                    return m
+                        .fields
+                        .iter()
+                        .find(|f| f.name == key.value)
+                        .map(|f| Target::Span(f.span));
+                }
+            }
+        }
+        let TypeKind::Message(m) = &ty.kind else { continue };
+        for field in &m.fields {
+            if !contains(field.type_span, at.file, at.offset) {
+                continue;
+            }
+            let mut names = Vec::new();
+            field.ty.named_refs(&mut names);
+            let word = word_at(&set.sources_map.get(at.file).text, at.offset);
+            let pick = names
+                .iter()
+                .find(|n| word.is_empty() || **n == word || n.ends_with(&format!(".{word}")))
+                .or(names.first())?;
+            return set.type_named(pick).map(Target::Type);
+        }
+    }
+    None
+}
+
+/// The dotted identifier around `offset` (without quotes or a leading dot).
+fn word_at(text: &str, offset: usize) -> String {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.';
+    let offset = offset.min(text.len());
+    let (Some(before), Some(after)) = (text.get(..offset), text.get(offset..)) else {
+        return String::new();
+    };
+    let start = before.rfind(|c| !is_word(c)).map(|i| i + 1).unwrap_or(0);
+    let end = after.find(|c| !is_word(c)).map(|i| offset + i).unwrap_or(text.len());
+    text.get(start..end).unwrap_or("").trim_matches('.').to_owned()
+}
+
+fn definition(server: &Server, pos: &lsp::TextDocumentPositionParams) -> Option<lsp::Location> {
+    let at = at(server, pos)?;
+    match target(&at)? {
+        Target::Type(ty) => location(&at.set.sources_map, ty.span, server.encoding),
+        Target::Span(span) => location(&at.set.sources_map, span, server.encoding),
+        Target::Import(path) => {
+            let uri = path_to_uri(&at.ws.root.join(path))?;
+            Some(lsp::Location::new(uri, lsp::Range::default()))
+        }
+    }
+}
+
+/// Every place a named type is used (field types), and its definition when asked for.
+fn references(server: &Server, p: &lsp::ReferenceParams) -> Option<Vec<lsp::Location>> {
+    let at = at(server, &p.text_document_position)?;
+    let Target::Type(wanted) = target(&at)? else {
+        return None;
+    };
+    let mut out = Vec::new();
+    if p.context.include_declaration {
+        out.extend(location(&at.set.sources_map, wanted.span, server.encoding));
+    }
+    for ty in &at.set.types {
+        let TypeKind::Message(m) = &ty.kind else { continue };
+        for field in &m.fields {
+            let mut names = Vec::new();
+            field.ty.named_refs(&mut names);
+            if names.contains(&wanted.full_name) {
+                out.extend(location(&at.set.sources_map, field.type_span, server.encoding));
+            }
+        }
+    }
+    Some(out)
+}
+
+fn kind_name(ty: &TypeDef) -> &'static str {
+    match (&ty.kind, ty.format) {
+        (TypeKind::Message(_), Format::Proto) => "message",
+        (TypeKind::Message(_), Format::Avro) => "record",
+        (TypeKind::Enum(_), _) => "enum",
+        (TypeKind::Fixed { .. }, _) => "fixed",
+    }
+}
+
+fn hover(server: &Server, pos: &lsp::TextDocumentPositionParams) -> Option<lsp::Hover> {
+    let at = at(server, pos)?;
+    let Target::Type(ty) = target(&at)? else { return None };
+    let mut text = format!("```text\n{} {}\n```\n", kind_name(ty), ty.full_name);
+    if let Some(id) = at.set.by_name.get(&ty.full_name) {
+        if let Some(event) = at.set.events.iter().find(|e| e.type_id == *id) {
+            text.push_str(&format!(
+                "\n**{}** `{}` version {}\n\n- partition key: `{}`\n",
+                event.kind, event.name, event.version, event.partition_key
+            ));
+            if let Some(source) = event.source.and_then(|i| at.set.sources.get(i)) {
+                text.push_str(&format!("- source: `{}`, topic `{}`\n", source.name, source.topic));
+            }
+            let released: Vec<&str> = at
+                .analysis
+                .lock
+                .iter()
+                .flat_map(|l| &l.releases)
+                .filter(|r| r.event == event.name)
+                .map(|r| r.version.as_str())
+                .collect();
+            if released.is_empty() {
+                text.push_str("- never released\n");
+            } else {
+                text.push_str(&format!("- released: {}\n", released.join(", ")));
+            }
+        }
+    }
+    for doc in [&ty.doc.leading, &ty.doc.trailing].into_iter().flatten() {
+        text.push('\n');
+        text.push_str(doc.trim());
+        text.push('\n');
+    }
+    Some(lsp::Hover {
+        contents: lsp::HoverContents::Markup(lsp::MarkupContent {
+            kind: lsp::MarkupKind::Markdown,
+            value: text,
+        }),
+        range: location(&at.set.sources_map, ty.span, server.encoding)
+            .filter(|l| l.uri == pos.text_document.uri)
+            .map(|l| l.range),
+    })
+}
+
+#[allow(deprecated)] // DocumentSymbol::deprecated has no default and must be written
+fn symbol(
+    name: &str,
+    detail: Option<String>,
+    kind: lsp::SymbolKind,
+    range: lsp::Range,
+    selection: lsp::Range,
+    children: Vec<lsp::DocumentSymbol>,
+) -> lsp::DocumentSymbol {
+    lsp::DocumentSymbol {
+        name: if name.is_empty() {
+            "?".to_owned()
+        } else {
+            name.to_owned()
+        },
+        detail,
+        kind,
+        tags: None,
+        deprecated: None,
+        range,
+        selection_range: selection,
+        children: (!children.is_empty()).then_some(children),
+    }
+}
+
+fn document_symbols(server: &Server, uri: &lsp::Uri) -> Option<Vec<lsp::DocumentSymbol>> {
+    let (doc, ws) = server.doc(uri)?;
+    let enc = server.encoding;
+    if doc.path.extension().is_some_and(|e| e == "proto") {
+        let lines = Lines::new(&doc.text);
+        let tokens = scan::tokenize(lines.text()).ok()?;
+        let outline = scan::outline(lines.text(), &tokens);
+        let file = lines.file();
+        let mut out: Vec<lsp::DocumentSymbol> = outline.messages.iter().map(|m| proto_message(file, m, enc)).collect();
+        out.extend(outline.enums.iter().map(|e| proto_enum(file, e, enc)));
+        for s in &outline.services {
+            let rpcs = s
+                .rpcs
+                .iter()
+                .map(|(name, decl)| {
+                    let r = range_in(file, decl.0, decl.1, enc);
+                    symbol(name, None, lsp::SymbolKind::METHOD, r, r, Vec::new())
+                })
+                .collect();
+            let r = range_in(file, s.decl.0, s.decl.1, enc);
+            out.push(symbol(&s.name, None, lsp::SymbolKind::INTERFACE, r, r, rpcs));
+        }
+        return Some(out);
+    }
+    // Avro: from the model of the last analysis that loaded.
+    let set = ws.analysis.as_ref()?.set.as_ref()?;
+    let id = set.sources_map.find(&ws.name_of(&doc.path)?)?;
+    let file = set.sources_map.get(id);
+    let mut out = Vec::new();
+    for ty in set.types.iter().filter(|t| t.file == id) {
+        let sel = range_in(file, ty.span.start as usize, ty.span.end as usize, enc);
+        let (kind, children) = match &ty.kind {
+            TypeKind::Message(m) => (
+                lsp::SymbolKind::STRUCT,
+                m.fields
+                    .iter()
+                    .map(|f| {
+                        let r = range_in(file, f.span.start as usize, f.span.end as usize, enc);
+                        symbol(
+                            &f.name,
+                            Some(type_text(&f.ty)),
+                            lsp::SymbolKind::FIELD,
+                            r,
+                            r,
+                            Vec::new(),
+                        )
+                    })
+                    .collect(),
+            ),
+            TypeKind::Enum(e) => (
+                lsp::SymbolKind::ENUM,
+                e.values
+                    .iter()
+                    .map(|v| {
+                        let r = range_in(file, v.span.start as usize, v.span.end as usize, enc);
+                        symbol(&v.name, None, lsp::SymbolKind::ENUM_MEMBER, r, r, Vec::new())
+                    })
+                    .collect(),
+            ),
+            TypeKind::Fixed { size } => (lsp::SymbolKind::STRUCT, {
+                let _ = size;
+                Vec::new()
+            }),
+        };
+        let detail = match &ty.kind {
+            TypeKind::Fixed { size } => format!("fixed({size})"),
+            _ => kind_name(ty).to_owned(),
+        };
+        out.push(symbol(&ty.name, Some(detail), kind, sel, sel, children));
+    }
+    Some(out)
+}
+
+fn type_text(ty: &TypeRef) -> String {
+    match ty {
+        TypeRef::Scalar(s) => s.name(Format::Avro).to_owned(),
+        TypeRef::Named(n) => n.clone(),
+        TypeRef::Array(t) => format!("array<{}>", type_text(t)),
+        TypeRef::Map(k, v) => format!("map<{}, {}>", type_text(k), type_text(v)),
+        TypeRef::Union(b) => b.iter().map(type_text).collect::<Vec<_>>().join(" | "),
+        TypeRef::Logical(l, t) => format!("{l:?}({})", type_text(t)),
+    }
+}
+
+fn proto_message(file: &SourceFile, m: &scan::MessageDecl, enc: Encoding) -> lsp::DocumentSymbol {
+    let mut children: Vec<lsp::DocumentSymbol> = m
+        .fields
+        .iter()
+        .map(|f| {
+            let r = range_in(file, f.decl.0, f.decl.1, enc);
+            let sel = range_in(file, f.span.0, f.span.1, enc);
+            symbol(
+                &f.name,
+                Some(f.type_text.clone()),
+                lsp::SymbolKind::FIELD,
+                r,
+                sel,
+                Vec::new(),
+            )
+        })
+        .collect();
+    children.extend(m.messages.iter().map(|n| proto_message(file, n, enc)));
+    children.extend(m.enums.iter().map(|e| proto_enum(file, e, enc)));
+    let r = range_in(file, m.decl.0, m.decl.1, enc);
+    let sel = range_in(file, m.span.0, m.span.1, enc);
+    symbol(&m.name, None, lsp::SymbolKind::STRUCT, cover(r, sel), sel, children)
+}
+
+fn proto_enum(file: &SourceFile, e: &scan::EnumDecl, enc: Encoding) -> lsp::DocumentSymbol {
+    let values = e
+        .values
+        .iter()
+        .map(|v| {
+            let r = range_in(file, v.decl.0, v.decl.1, enc);
+            let sel = range_in(file, v.span.0, v.span.1, enc);
+            symbol(
+                &v.name,
+                None,
+                lsp::SymbolKind::ENUM_MEMBER,
+                cover(r, sel),
+                sel,
+                Vec::new(),
+            )
+        })
+        .collect();
+    let r = range_in(file, e.decl.0, e.decl.1, enc);
+    let sel = range_in(file, e.span.0, e.span.1, enc);
+    symbol(&e.name, None, lsp::SymbolKind::ENUM, cover(r, sel), sel, values)
+}
+
+/// `range` grown to contain `inner` (the protocol requires the selection inside the range).
+fn cover(range: lsp::Range, inner: lsp::Range) -> lsp::Range {
+    let key = |p: lsp::Position| (p.line, p.character);
+    lsp::Range::new(
+        if key(inner.start) < key(range.start) {
+            inner.start
+        } else {
+            range.start
+        },
+        if key(inner.end) > key(range.end) {
+            inner.end
+        } else {
+            range.end
+        },
+    )
+}
+
+#[allow(deprecated)] // SymbolInformation::deprecated has no default and must be written
+fn workspace_symbols(server: &Server, query: &str) -> Vec<lsp::SymbolInformation> {
+    let query = query.to_lowercase();
+    let mut out = Vec::new();
+    for ws in server.workspaces.values() {
+        let Some(set) = ws.analysis.as_ref().and_then(|a| a.set.as_ref()) else {
+            continue;
+        };
+        for ty in &set.types {
+            if set.is_builtin(ty) || !ty.full_name.to_lowercase().contains(&query) {
+                continue;
+            }
+            let Some(location) = location(&set.sources_map, ty.span, server.encoding) else {
+                continue;
+            };
+            let is_event = set
+                .by_name
+                .get(&ty.full_name)
+                .is_some_and(|id| set.events.iter().any(|e| e.type_id == *id));
+            out.push(lsp::SymbolInformation {
+                name: ty.full_name.clone(),
+                kind: match (&ty.kind, is_event) {
+                    (_, true) => lsp::SymbolKind::EVENT,
+                    (TypeKind::Enum(_), _) => lsp::SymbolKind::ENUM,
+                    _ => lsp::SymbolKind::STRUCT,
+                },
+                tags: None,
+                deprecated: None,
+                location,
+                container_name: Some(kind_name(ty).to_owned()),
+            });
+        }
+    }
+    out
+}
+
+/// The whole document replaced by [`herald_codegen::fmt::format`]'s output; its error as the
+/// request's error.
+fn formatting(server: &Server, uri: &lsp::Uri) -> Result<Option<Vec<lsp::TextEdit>>, String> {
+    let Some((doc, _)) = server.doc(uri) else {
+        return Ok(None);
+    };
+    let format = match doc.path.extension().and_then(|e| e.to_str()) {
+        Some("proto") => Format::Proto,
+        Some("avsc") => Format::Avro,
+        _ => return Ok(None),
+    };
+    let formatted = herald_codegen::fmt::format(format, &doc.text).map_err(|e| e.message)?;
+    if formatted == doc.text {
+        return Ok(Some(Vec::new()));
+    }
+    let lines = Lines::new(&doc.text);
+    let end = range_in(lines.file(), 0, doc.text.len(), server.encoding).end;
+    Ok(Some(vec![lsp::TextEdit::new(
+        lsp::Range::new(lsp::Position::new(0, 0), end),
+        formatted,
+    )]))
+}
