@@ -199,6 +199,14 @@ impl Client {
         self.diagnostics.get(uri).cloned().unwrap_or_default()
     }
 
+    /// Waits for diagnostics of `uri` published for document version `version`.
+    pub fn wait_version(&mut self, uri: &str, version: i32) {
+        let deadline = Instant::now() + TIMEOUT;
+        while self.versions.get(uri) != Some(&Some(version)) {
+            self.next(deadline);
+        }
+    }
+
     /// Waits for the server thread to end; its exit code.
     pub fn join(mut self) -> u8 {
         self.server.take().expect("server").join().expect("server thread")

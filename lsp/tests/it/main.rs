@@ -4,5 +4,6 @@
 mod core;
 mod diagnostics;
 mod harness;
+mod latency;
 mod navigation;
 mod robustness;
