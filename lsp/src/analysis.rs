@@ -19,6 +19,12 @@ use crate::text::{path_to_uri, range_in, Encoding};
 /// The configuration file that marks a workspace's root.
 pub const CONFIG_FILE: &str = "herald.toml";
 
+/// Whether the server analyses a file of this path: `.proto`, `.avsc`, `herald.toml`.
+pub fn is_relevant(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    name == CONFIG_FILE || herald_codegen::files::is_schema_file(name)
+}
+
 /// A schema repo as the editor sees it.
 pub struct Workspace {
     pub root: PathBuf,
@@ -60,10 +66,11 @@ impl Workspace {
 
     /// Lays an open buffer over the disk's copy.
     pub fn set_buffer(&mut self, path: &Path, text: &str) {
+        if !is_relevant(path) {
+            return;
+        }
         if let Some(name) = self.name_of(path) {
-            if name != LOCK_FILE {
-                self.files.insert(name, text.as_bytes());
-            }
+            self.files.insert(name, text.as_bytes());
             self.dirty = true;
         }
     }

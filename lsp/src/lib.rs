@@ -241,7 +241,7 @@ impl Server {
         }
         let mut published = Vec::new();
         let mut targets: Vec<(lsp::Uri, Option<i32>, Vec<lsp::Diagnostic>)> = Vec::new();
-        for (uri, doc) in &self.docs {
+        for (uri, doc) in self.docs.iter().filter(|(_, d)| analysis::is_relevant(&d.path)) {
             let diagnostics = by_path.remove(&doc.path).unwrap_or_default();
             targets.push((uri.clone(), Some(doc.version), diagnostics));
         }
@@ -325,9 +325,14 @@ impl Server {
             );
             return;
         };
-        let ws = self.workspace_for(&path);
-        ws.set_buffer(&path, &p.text_document.text);
-        let root = ws.root.clone();
+        // Other files (a JSON or TOML file the editor attached the server to) are kept, not analysed.
+        let root = if analysis::is_relevant(&path) {
+            let ws = self.workspace_for(&path);
+            ws.set_buffer(&path, &p.text_document.text);
+            ws.root.clone()
+        } else {
+            PathBuf::new()
+        };
         self.docs.insert(
             uri,
             Document {

@@ -168,3 +168,19 @@ fn herald_toml_that_is_not_toml() {
     assert_eq!(client.diagnostics_of(&toml_uri), []);
     assert_eq!(client.stop(), 0);
 }
+
+#[test]
+fn other_files_are_not_analysed() {
+    let dir = repo(&[
+        ("a.proto", "syntax = \"proto3\";\npackage p;\nmessage A {}\n"),
+        ("x.json", "{}"),
+    ]);
+    let (mut client, _) = Client::start(Some(dir.path()), false);
+    let json_uri = client.open_file(&path_of(dir.path(), "x.json"));
+    client.change_full(&json_uri, 2, "{\"a\": 1}");
+    let proto_uri = client.open_file(&path_of(dir.path(), "a.proto"));
+    assert_eq!(client.diagnostics_of(&proto_uri), []);
+    assert_eq!(client.publishes.get(&json_uri), None);
+    assert!(client.logs.iter().all(|l| !l.contains("not open")), "{:?}", client.logs);
+    assert_eq!(client.stop(), 0);
+}
