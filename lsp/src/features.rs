@@ -33,6 +33,10 @@ pub fn capabilities(encoding: Encoding) -> lsp::ServerCapabilities {
         definition_provider: Some(lsp::OneOf::Left(true)),
         references_provider: Some(lsp::OneOf::Left(true)),
         document_formatting_provider: Some(lsp::OneOf::Left(true)),
+        completion_provider: Some(lsp::CompletionOptions {
+            trigger_characters: Some(vec![".".to_owned(), "\"".to_owned(), ":".to_owned()]),
+            ..lsp::CompletionOptions::default()
+        }),
         ..lsp::ServerCapabilities::default()
     }
 }
@@ -56,6 +60,9 @@ pub fn handle(server: &Server, r: Request) -> Response {
             Ok(definition(server, &p.text_document_position_params).map(lsp::GotoDefinitionResponse::Scalar))
         }),
         req::References::METHOD => answer(r, |p: lsp::ReferenceParams| Ok(references(server, &p))),
+        req::Completion::METHOD => answer(r, |p: lsp::CompletionParams| {
+            Ok(completion(server, &p.text_document_position).map(lsp::CompletionResponse::Array))
+        }),
         req::Formatting::METHOD => answer(r, |p: lsp::DocumentFormattingParams| {
             formatting(server, &p.text_document.uri)
         }),
@@ -497,4 +504,119 @@ fn formatting(server: &Server, uri: &lsp::Uri) -> Result<Option<Vec<lsp::TextEdi
         lsp::Range::new(lsp::Position::new(0, 0), end),
         formatted,
     )]))
+}
+
+const PROTO_SCALARS: &[&str] = &[
+    "double", "float", "int32", "int64", "uint32", "uint64", "sint32", "sint64", "fixed32", "fixed64", "sfixed32",
+    "sfixed64", "bool", "string", "bytes",
+];
+const AVRO_PRIMITIVES: &[&str] = &["null", "boolean", "int", "long", "float", "double", "bytes", "string"];
+const AVRO_LOGICAL: &[&str] = &[
+    "decimal",
+    "uuid",
+    "date",
+    "time-millis",
+    "time-micros",
+    "timestamp-millis",
+    "timestamp-micros",
+    "timestamp-nanos",
+    "local-timestamp-millis",
+    "local-timestamp-micros",
+    "local-timestamp-nanos",
+    "duration",
+];
+/// herald.toml's tables and keys (as `config.rs` reads them).
+const TOML_KEYS: &[(&str, &str)] = &[
+    ("[repo]", "the repo's settings"),
+    ("name", "[repo] the repo's name"),
+    ("compatibility", "[repo] / [sources.NAME] the compatibility mode"),
+    ("[sources.NAME]", "a service that publishes events and handles commands"),
+    ("topic", "[sources.NAME] the Kafka topic (default: the source's name)"),
+    ("schemas", "[sources.NAME] globs of the source's schema files"),
+    ("partitions", "[sources.NAME] the topic's partition count"),
+    ("[lint]", "lint settings"),
+    ("disable", "[lint] rule IDs not reported"),
+    ("[check]", "herald check settings"),
+    ("except", "[check] rule IDs not reported"),
+    ("ignore", "[check] paths not checked"),
+    ("ignore_only", "[check] paths not checked by one rule"),
+    ("deletions", "[check] \"error\" or \"warning\""),
+];
+
+fn item(label: &str, kind: lsp::CompletionItemKind, detail: Option<String>) -> lsp::CompletionItem {
+    lsp::CompletionItem {
+        label: label.to_owned(),
+        kind: Some(kind),
+        detail,
+        ..lsp::CompletionItem::default()
+    }
+}
+
+/// Names that fit where the cursor is: for `.proto`, `kind:` values after `kind:`, else scalar
+/// types and the repo's proto types (by simple name in the file's package, else full name); for
+/// `.avsc`, primitives, logical types and the repo's Avro named types; for herald.toml, its keys.
+fn completion(server: &Server, pos: &lsp::TextDocumentPositionParams) -> Option<Vec<lsp::CompletionItem>> {
+    let (doc, ws) = server.doc(&pos.text_document.uri)?;
+    let lines = Lines::new(&doc.text);
+    let offset = lines.offset(pos.position, server.encoding);
+    let line_start = lines.text().get(..offset)?.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let before = lines.text().get(line_start..offset)?;
+    let set = ws.analysis.as_ref().and_then(|a| a.set.as_ref());
+    let name = doc.path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let mut out = Vec::new();
+    if name == crate::analysis::CONFIG_FILE {
+        for (key, detail) in TOML_KEYS {
+            out.push(item(key, lsp::CompletionItemKind::PROPERTY, Some((*detail).to_owned())));
+        }
+        return Some(out);
+    }
+    let format = if name.ends_with(".proto") {
+        Format::Proto
+    } else {
+        Format::Avro
+    };
+    if format == Format::Proto && before.trim_end().ends_with("kind:") {
+        for kind in ["EVENT", "COMMAND"] {
+            out.push(item(kind, lsp::CompletionItemKind::ENUM_MEMBER, None));
+        }
+        return Some(out);
+    }
+    let scalars = if format == Format::Proto {
+        PROTO_SCALARS
+    } else {
+        AVRO_PRIMITIVES
+    };
+    out.extend(scalars.iter().map(|s| item(s, lsp::CompletionItemKind::KEYWORD, None)));
+    if format == Format::Avro {
+        out.extend(
+            AVRO_LOGICAL
+                .iter()
+                .map(|s| item(s, lsp::CompletionItemKind::KEYWORD, Some("logicalType".to_owned()))),
+        );
+    }
+    let Some(set) = set else { return Some(out) };
+    let package = ws
+        .name_of(&doc.path)
+        .and_then(|n| set.sources_map.find(&n))
+        .and_then(|id| set.file(id))
+        .and_then(|f| f.package.clone());
+    for ty in set.types.iter().filter(|t| t.format == format && !set.is_builtin(t)) {
+        let in_package = package
+            .as_deref()
+            .is_some_and(|p| ty.full_name.strip_prefix(p).is_some_and(|r| r.starts_with('.')));
+        let label = match (format, in_package) {
+            (Format::Proto, true) => package
+                .as_deref()
+                .and_then(|p| ty.full_name.get(p.len() + 1..))
+                .unwrap_or(&ty.full_name)
+                .to_owned(),
+            _ => ty.full_name.clone(),
+        };
+        let kind = match ty.kind {
+            TypeKind::Enum(_) => lsp::CompletionItemKind::ENUM,
+            _ => lsp::CompletionItemKind::STRUCT,
+        };
+        out.push(item(&label, kind, Some(format!("{} {}", kind_name(ty), ty.full_name))));
+    }
+    Some(out)
 }

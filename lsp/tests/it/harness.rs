@@ -220,10 +220,11 @@ impl Client {
     }
 
     pub fn position(&mut self, method: &str, uri: &str, line: u32, character: u32) -> Result<Value, ResponseError> {
-        self.request(
-            method,
-            json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}, "context": {"includeDeclaration": true}}),
-        )
+        let mut params = json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}});
+        if method == "textDocument/references" {
+            params["context"] = json!({"includeDeclaration": true});
+        }
+        self.request(method, params)
     }
 }
 

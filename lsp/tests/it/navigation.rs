@@ -212,3 +212,63 @@ fn formatting_returns_what_fmt_format_gives() {
     }
     assert_eq!(client.stop(), 0);
 }
+
+fn labels(items: &Value) -> Vec<String> {
+    items
+        .as_array()
+        .map(|a| a.iter().map(|i| i["label"].as_str().unwrap_or("").to_owned()).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn completion_in_proto_avro_and_herald_toml() {
+    let dir = example_repo();
+    let (mut client, _) = Client::start(Some(dir.path()), false);
+    let path = path_of(dir.path(), "user/v1/user_created.proto");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let uri = client.open(&path, &text);
+    let (line, col) = find(&text, "Money starting_balance");
+    let items = labels(
+        &client
+            .position("textDocument/completion", &uri, line, col)
+            .expect("items"),
+    );
+    for want in ["Money", "Profile", "SignupMethod", "int64", "string"] {
+        assert!(items.contains(&want.to_owned()), "{want} in {items:?}");
+    }
+    assert!(
+        !items.iter().any(|i| i.starts_with("acme.accounting")),
+        "no Avro types: {items:?}"
+    );
+    let (line, col) = find(&text, "kind: EVENT");
+    let items = labels(
+        &client
+            .position("textDocument/completion", &uri, line, col + 6)
+            .expect("items"),
+    );
+    assert_eq!(items, ["EVENT", "COMMAND"]);
+
+    let avsc = path_of(dir.path(), "accounting/account_closed.avsc");
+    let avsc_uri = client.open_file(&avsc);
+    let items = labels(
+        &client
+            .position("textDocument/completion", &avsc_uri, 5, 0)
+            .expect("items"),
+    );
+    for want in [
+        "acme.accounting.AccountHolder",
+        "acme.accounting.BankError",
+        "long",
+        "timestamp-millis",
+    ] {
+        assert!(items.contains(&want.to_owned()), "{want} in {items:?}");
+    }
+    let toml_uri = client.open_file(&path_of(dir.path(), "herald.toml"));
+    let items = labels(
+        &client
+            .position("textDocument/completion", &toml_uri, 0, 0)
+            .expect("items"),
+    );
+    assert!(items.contains(&"compatibility".to_owned()) && items.contains(&"[sources.NAME]".to_owned()));
+    assert_eq!(client.stop(), 0);
+}
