@@ -33,6 +33,7 @@ pub fn capabilities(encoding: Encoding) -> lsp::ServerCapabilities {
         definition_provider: Some(lsp::OneOf::Left(true)),
         references_provider: Some(lsp::OneOf::Left(true)),
         document_formatting_provider: Some(lsp::OneOf::Left(true)),
+        rename_provider: Some(lsp::OneOf::Left(true)),
         completion_provider: Some(lsp::CompletionOptions {
             trigger_characters: Some(vec![".".to_owned(), "\"".to_owned(), ":".to_owned()]),
             ..lsp::CompletionOptions::default()
@@ -63,6 +64,7 @@ pub fn handle(server: &Server, r: Request) -> Response {
         req::Completion::METHOD => answer(r, |p: lsp::CompletionParams| {
             Ok(completion(server, &p.text_document_position).map(lsp::CompletionResponse::Array))
         }),
+        req::Rename::METHOD => answer(r, |p: lsp::RenameParams| rename(server, &p)),
         req::Formatting::METHOD => answer(r, |p: lsp::DocumentFormattingParams| {
             formatting(server, &p.text_document.uri)
         }),
@@ -619,4 +621,93 @@ fn completion(server: &Server, pos: &lsp::TextDocumentPositionParams) -> Option<
         out.push(item(&label, kind, Some(format!("{} {}", kind_name(ty), ty.full_name))));
     }
     Some(out)
+}
+
+/// Renames a named type: its name where it is defined and every field type that refers to it
+/// (the simple name only, so a qualified reference stays qualified). A reference whose span holds
+/// the definition (an Avro type defined inline) is the definition itself. References the model
+/// does not record as field types (proto rpc signatures, Avro aliases) are not renamed.
+fn rename(server: &Server, p: &lsp::RenameParams) -> Result<Option<lsp::WorkspaceEdit>, String> {
+    let Some(at) = at(server, &p.text_document_position) else {
+        return Ok(None);
+    };
+    let Some(Target::Type(ty)) = target(&at) else {
+        return Ok(None);
+    };
+    let new = p.new_name.as_str();
+    let valid = new.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && new.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        return Err(format!("`{new}` is not a valid type name"));
+    }
+    let mut spans = vec![ty.span];
+    for other in &at.set.types {
+        let TypeKind::Message(m) = &other.kind else { continue };
+        for field in &m.fields {
+            let mut names = Vec::new();
+            field.ty.named_refs(&mut names);
+            let holds_definition = field.type_span.file == ty.span.file
+                && field.type_span.start <= ty.span.start
+                && ty.span.end <= field.type_span.end;
+            if names.contains(&ty.full_name) && !holds_definition {
+                spans.push(field.type_span);
+            }
+        }
+    }
+    let mut changes: std::collections::HashMap<lsp::Uri, Vec<lsp::TextEdit>> = std::collections::HashMap::new();
+    for span in spans {
+        let file = at.set.sources_map.get(span.file);
+        let Some(uri) = file.path.as_deref().and_then(path_to_uri) else {
+            continue;
+        };
+        let (start, end) = (span.start as usize, span.end as usize);
+        let Some(text) = file.text.get(start..end) else {
+            continue;
+        };
+        for offset in word_occurrences(text, &ty.name) {
+            let range = range_in(file, start + offset, start + offset + ty.name.len(), server.encoding);
+            changes
+                .entry(uri.clone())
+                .or_default()
+                .push(lsp::TextEdit::new(range, new.to_owned()));
+        }
+    }
+    if let Some(id) = at.set.by_name.get(&ty.full_name) {
+        let released: Vec<&str> = match at.set.events.iter().find(|e| e.type_id == *id) {
+            Some(event) => at
+                .analysis
+                .lock
+                .iter()
+                .flat_map(|l| &l.releases)
+                .filter(|r| r.event == event.name)
+                .map(|r| r.version.as_str())
+                .collect(),
+            None => Vec::new(),
+        };
+        if !released.is_empty() {
+            server.show_message(
+                lsp::MessageType::WARNING,
+                format!(
+                    "{} is a released event ({}): renaming its type changes what herald check compares against herald.lock",
+                    ty.full_name,
+                    released.join(", ")
+                ),
+            );
+        }
+    }
+    Ok(Some(lsp::WorkspaceEdit::new(changes)))
+}
+
+/// Byte offsets of `word` in `text` not preceded or followed by an identifier character (a `.`
+/// before it is fine: a qualified name's last part).
+fn word_occurrences(text: &str, word: &str) -> Vec<usize> {
+    let ident = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    text.match_indices(word)
+        .filter(|(i, _)| {
+            let before = text.get(..*i).and_then(|t| t.chars().next_back());
+            let after = text.get(i + word.len()..).and_then(|t| t.chars().next());
+            !ident(before) && !ident(after)
+        })
+        .map(|(i, _)| i)
+        .collect()
 }

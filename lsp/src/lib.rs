@@ -184,6 +184,15 @@ impl Server {
         self.send(Notification::new(lsp::notification::LogMessage::METHOD.to_owned(), params).into());
     }
 
+    /// A `window/showMessage` notification.
+    pub(crate) fn show_message(&self, typ: lsp::MessageType, message: impl Into<String>) {
+        let params = lsp::ShowMessageParams {
+            typ,
+            message: message.into(),
+        };
+        self.send(Notification::new(lsp::notification::ShowMessage::METHOD.to_owned(), params).into());
+    }
+
     /// Receives messages until `exit`; see the crate's documentation for the order of work.
     fn main_loop(&mut self) -> u8 {
         while let Ok(first) = self.connection.receiver.recv() {

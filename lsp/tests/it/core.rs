@@ -21,7 +21,7 @@ fn initialize_advertises_what_is_implemented() {
         assert_eq!(caps[cap], true, "{cap}");
     }
     assert!(caps["completionProvider"].is_object());
-    assert!(caps.get("renameProvider").is_none());
+    assert_eq!(caps["renameProvider"], true);
     assert_eq!(client.stop(), 0);
 }
 

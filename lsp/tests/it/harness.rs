@@ -21,6 +21,8 @@ pub struct Client {
     /// Number of publishDiagnostics received per URI.
     pub publishes: HashMap<String, usize>,
     pub logs: Vec<String>,
+    /// window/showMessage texts.
+    pub messages: Vec<String>,
     pub server_requests: Vec<Request>,
     pub versions: HashMap<String, Option<i32>>,
 }
@@ -74,6 +76,7 @@ impl Client {
             diagnostics: HashMap::new(),
             publishes: HashMap::new(),
             logs: Vec::new(),
+            messages: Vec::new(),
             server_requests: Vec::new(),
             versions: HashMap::new(),
         };
@@ -144,6 +147,10 @@ impl Client {
             }
             Message::Notification(n) if n.method == "window/logMessage" => {
                 self.logs.push(n.params["message"].as_str().unwrap_or("").to_owned());
+            }
+            Message::Notification(n) if n.method == "window/showMessage" => {
+                self.messages
+                    .push(n.params["message"].as_str().unwrap_or("").to_owned());
             }
             Message::Request(r) => self.server_requests.push(r.clone()),
             _ => {}

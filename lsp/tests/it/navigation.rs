@@ -272,3 +272,95 @@ fn completion_in_proto_avro_and_herald_toml() {
     assert!(items.contains(&"compatibility".to_owned()) && items.contains(&"[sources.NAME]".to_owned()));
     assert_eq!(client.stop(), 0);
 }
+
+#[test]
+fn rename_a_proto_type_across_files_warns_for_released_events() {
+    let dir = example_repo();
+    let (mut client, _) = Client::start(Some(dir.path()), false);
+    let common = path_of(dir.path(), "user/v1/common.proto");
+    let text = std::fs::read_to_string(&common).expect("read");
+    let uri_common = client.open(&common, &text);
+    let (line, col) = find(&text, "Money {");
+    let edit = client
+        .request(
+            "textDocument/rename",
+            json!({"textDocument": {"uri": uri_common}, "position": {"line": line, "character": col + 1}, "newName": "Cash"}),
+        )
+        .expect("edit");
+    let changes = edit["changes"].as_object().expect("changes");
+    let created = uri(&path_of(dir.path(), "user/v1/user_created.proto"));
+    assert_eq!(changes[&uri_common].as_array().expect("edits").len(), 1);
+    assert_eq!(
+        changes[&uri_common][0]["range"]["start"],
+        json!({"line": line, "character": col})
+    );
+    assert!(changes.contains_key(&created), "{changes:?}");
+    assert!(changes
+        .values()
+        .flat_map(|e| e.as_array().into_iter().flatten())
+        .all(|e| e["newText"] == "Cash"));
+    let error = client
+        .request(
+            "textDocument/rename",
+            json!({"textDocument": {"uri": uri_common}, "position": {"line": line, "character": col + 1}, "newName": "no way"}),
+        )
+        .expect_err("invalid name");
+    assert!(error.message.contains("not a valid type name"));
+
+    // UserUpdated is released: the rename warns.
+    let updated = path_of(dir.path(), "user/v1/user_updated.proto");
+    let text = std::fs::read_to_string(&updated).expect("read");
+    let uri_updated = client.open(&updated, &text);
+    let (line, col) = find(&text, "UserUpdated {");
+    client
+        .request(
+            "textDocument/rename",
+            json!({"textDocument": {"uri": uri_updated}, "position": {"line": line, "character": col + 1}, "newName": "UserChanged"}),
+        )
+        .expect("edit");
+    assert!(
+        client
+            .messages
+            .iter()
+            .any(|m| m.contains("released event") && m.contains("1.2")),
+        "{:?}",
+        client.messages
+    );
+    assert_eq!(client.stop(), 0);
+}
+
+#[test]
+fn rename_an_avro_type_across_files() {
+    let dir = repo(&[
+        (
+            "holder.avsc",
+            r#"{"type": "record", "name": "Holder", "namespace": "x", "fields": [{"name": "id", "type": "string"}]}"#,
+        ),
+        (
+            "closed.avsc",
+            r#"{"type": "record", "name": "Closed", "namespace": "x", "fields": [{"name": "holder", "type": "x.Holder"}, {"name": "Holder", "type": ["null", "Holder"], "default": null}]}"#,
+        ),
+    ]);
+    let (mut client, _) = Client::start(Some(dir.path()), false);
+    let holder = path_of(dir.path(), "holder.avsc");
+    let holder_uri = client.open_file(&holder);
+    let edit = client
+        .request(
+            "textDocument/rename",
+            json!({"textDocument": {"uri": holder_uri}, "position": {"line": 0, "character": 33}, "newName": "Owner"}),
+        )
+        .expect("edit");
+    let closed = uri(&path_of(dir.path(), "closed.avsc"));
+    let edits = edit["changes"][&closed].as_array().expect("edits");
+    // "x.Holder" and the union's "Holder"; not the field named Holder.
+    let starts: Vec<u64> = edits
+        .iter()
+        .map(|e| e["range"]["start"]["character"].as_u64().unwrap_or(0))
+        .collect();
+    let text = std::fs::read_to_string(path_of(dir.path(), "closed.avsc")).expect("read");
+    let first = text.find("x.Holder").expect("ref") as u64 + 2;
+    let second = text.find("\"Holder\"]").expect("ref") as u64 + 1;
+    assert_eq!(starts, [first, second]);
+    assert_eq!(edit["changes"][&holder_uri].as_array().expect("edits").len(), 1);
+    assert_eq!(client.stop(), 0);
+}
