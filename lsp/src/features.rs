@@ -654,6 +654,9 @@ fn rename(server: &Server, p: &lsp::RenameParams) -> Result<Option<lsp::Workspac
             }
         }
     }
+    // WorkspaceEdit's map is keyed by Uri, whose interior mutability (a lazily parsed cache) does
+    // not change its hash or equality.
+    #[allow(clippy::mutable_key_type)]
     let mut changes: std::collections::HashMap<lsp::Uri, Vec<lsp::TextEdit>> = std::collections::HashMap::new();
     for span in spans {
         let file = at.set.sources_map.get(span.file);
