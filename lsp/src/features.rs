@@ -34,6 +34,7 @@ pub fn capabilities(encoding: Encoding) -> lsp::ServerCapabilities {
         references_provider: Some(lsp::OneOf::Left(true)),
         document_formatting_provider: Some(lsp::OneOf::Left(true)),
         rename_provider: Some(lsp::OneOf::Left(true)),
+        code_action_provider: Some(lsp::CodeActionProviderCapability::Simple(true)),
         completion_provider: Some(lsp::CompletionOptions {
             trigger_characters: Some(vec![".".to_owned(), "\"".to_owned(), ":".to_owned()]),
             ..lsp::CompletionOptions::default()
@@ -64,6 +65,7 @@ pub fn handle(server: &Server, r: Request) -> Response {
         req::Completion::METHOD => answer(r, |p: lsp::CompletionParams| {
             Ok(completion(server, &p.text_document_position).map(lsp::CompletionResponse::Array))
         }),
+        req::CodeActionRequest::METHOD => answer(r, |p: lsp::CodeActionParams| Ok(code_actions(server, &p))),
         req::Rename::METHOD => answer(r, |p: lsp::RenameParams| rename(server, &p)),
         req::Formatting::METHOD => answer(r, |p: lsp::DocumentFormattingParams| {
             formatting(server, &p.text_document.uri)
@@ -713,4 +715,100 @@ fn word_occurrences(text: &str, word: &str) -> Vec<usize> {
         })
         .map(|(i, _)| i)
         .collect()
+}
+
+/// Quick fixes for the findings of the last analysis over the requested range: a version not
+/// bumped gets the next MINOR, a breaking change without a new MAJOR the next MAJOR, a deleted
+/// proto field `reserved` lines for its number and name.
+fn code_actions(server: &Server, p: &lsp::CodeActionParams) -> Option<lsp::CodeActionResponse> {
+    use herald_codegen::rules;
+    let (doc, ws) = server.doc(&p.text_document.uri)?;
+    let analysis = ws.analysis.as_ref()?;
+    let set = analysis.set.as_ref()?;
+    let id = set.sources_map.find(&ws.name_of(&doc.path)?)?;
+    let file = set.sources_map.get(id);
+    let enc = server.encoding;
+    let from = offset_in(file, p.range.start, enc);
+    let to = offset_in(file, p.range.end, enc);
+    let mut out = Vec::new();
+    for d in &analysis.diagnostics {
+        if !d
+            .span
+            .is_some_and(|s| s.file == id && s.start as usize <= to && from <= s.end as usize)
+        {
+            continue;
+        }
+        let edit = if d.rule == rules::EVENT_VERSION_NOT_BUMPED || d.rule == rules::EVENT_RELEASED_VERSION_EDITED {
+            bump(set, d.subject.as_deref(), false)
+        } else if d.rule == rules::EVENT_BREAKING_WITHOUT_MAJOR {
+            bump(set, d.subject.as_deref(), true)
+        } else if [
+            rules::FIELD_NO_DELETE,
+            rules::FIELD_NO_DELETE_UNLESS_NAME_RESERVED,
+            rules::FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED,
+        ]
+        .contains(&d.rule)
+        {
+            reserve(set, d)
+        } else {
+            None
+        };
+        let Some((title, span, text)) = edit else { continue };
+        // The deletion rules (name, number, field) share one fix.
+        if out
+            .iter()
+            .any(|a| matches!(a, lsp::CodeActionOrCommand::CodeAction(a) if a.title == title))
+        {
+            continue;
+        }
+        let target = set.sources_map.get(span.file);
+        let Some(uri) = target.path.as_deref().and_then(path_to_uri) else {
+            continue;
+        };
+        let range = range_in(target, span.start as usize, span.end as usize, enc);
+        // Keyed by Uri as in rename (its lazily parsed cache changes neither hash nor equality).
+        #[allow(clippy::mutable_key_type)]
+        let changes = std::iter::once((uri, vec![lsp::TextEdit::new(range, text)])).collect();
+        out.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
+            title,
+            kind: Some(lsp::CodeActionKind::QUICKFIX),
+            diagnostics: Some(vec![crate::analysis::to_lsp(d, &analysis.sources, enc)]),
+            edit: Some(lsp::WorkspaceEdit::new(changes)),
+            ..lsp::CodeAction::default()
+        }));
+    }
+    Some(out)
+}
+
+/// The edit setting event `name`'s version to its next MINOR (or MAJOR), where it is written.
+fn bump(set: &EventSet, name: Option<&str>, major: bool) -> Option<(String, Span, String)> {
+    let event = set.events.iter().find(|e| Some(e.name.as_str()) == name)?;
+    let located = set.types.get(event.type_id)?.event.as_ref()?.version.as_ref()?;
+    let v = event.version;
+    let new = if major {
+        format!("{}.0", v.major + 1)
+    } else {
+        format!("{}.{}", v.major, v.minor + 1)
+    };
+    let written = set.sources_map.text(located.span);
+    if !written.contains(&located.value) {
+        return None;
+    }
+    let text = written.replacen(&located.value, &new, 1);
+    Some((format!("Bump {} to version {new}", event.name), located.span, text))
+}
+
+/// The edit reserving a deleted field's number and name, at the start of its message's body;
+/// the number and name come from the finding's message (buf's wording).
+fn reserve(set: &EventSet, d: &herald_codegen::diagnostic::Diagnostic) -> Option<(String, Span, String)> {
+    let mut quoted = d.message.split('"').skip(1).step_by(2);
+    let number: i64 = quoted.next()?.parse().ok()?;
+    let name = quoted.next()?;
+    let type_name = d.check.as_ref()?.type_name.as_deref()?;
+    let ty = set.type_named(type_name)?;
+    let file = set.sources_map.get(ty.span.file);
+    let body = ty.span.end as usize + file.text.get(ty.span.end as usize..)?.find('{')? + 1;
+    let span = Span::new(ty.span.file, body, body);
+    let text = format!("\n  reserved {number};\n  reserved \"{name}\";");
+    Some((format!("Reserve field number {number} and name \"{name}\""), span, text))
 }

@@ -22,6 +22,7 @@ fn initialize_advertises_what_is_implemented() {
     }
     assert!(caps["completionProvider"].is_object());
     assert_eq!(caps["renameProvider"], true);
+    assert_eq!(caps["codeActionProvider"], true);
     assert_eq!(client.stop(), 0);
 }
 

@@ -184,3 +184,88 @@ fn other_files_are_not_analysed() {
     assert!(client.logs.iter().all(|l| !l.contains("not open")), "{:?}", client.logs);
     assert_eq!(client.stop(), 0);
 }
+
+fn action_titles(actions: &serde_json::Value) -> Vec<String> {
+    actions
+        .as_array()
+        .map(|a| a.iter().map(|x| x["title"].as_str().unwrap_or("").to_owned()).collect())
+        .unwrap_or_default()
+}
+
+fn whole(uri: &str) -> serde_json::Value {
+    json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 999, "character": 0}},
+        "context": {"diagnostics": []}})
+}
+
+#[test]
+fn code_actions_bump_the_version_and_reserve_a_deleted_field() {
+    let dir = example_repo();
+    let (mut client, _) = Client::start(Some(dir.path()), false);
+    let path = path_of(dir.path(), "user/v1/user_updated.proto");
+    let original = std::fs::read_to_string(&path).expect("read");
+    let uri = client.open(&path, &original);
+
+    // A field added: compatible, but the version is not bumped.
+    let added = original.replace(
+        "map<string, string> attributes = 8;",
+        "map<string, string> attributes = 8;\n  string note = 9;",
+    );
+    client.change_full(&uri, 2, &added);
+    assert!(!client.diagnostics_of(&uri).is_empty());
+    let actions = client.request("textDocument/codeAction", whole(&uri)).expect("actions");
+    assert!(
+        action_titles(&actions).contains(&"Bump acme.user.v1.UserUpdated to version 1.3".to_owned()),
+        "{actions:#?}"
+    );
+    let bump = actions
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|a| a["title"].as_str().is_some_and(|t| t.starts_with("Bump")))
+        .expect("bump");
+    let edit = &bump["edit"]["changes"][&uri][0];
+    assert_eq!(edit["newText"], "\"1.3\"");
+    let (line, col) = find(&original, "\"1.2\"");
+    assert_eq!(edit["range"]["start"], json!({"line": line, "character": col}));
+
+    // A field deleted: breaking; reserve it, or bump the MAJOR.
+    let deleted = original.replace("  map<string, string> attributes = 8;\n", "");
+    client.change_full(&uri, 3, &deleted);
+    let _ = client.diagnostics_of(&uri);
+    let actions = client.request("textDocument/codeAction", whole(&uri)).expect("actions");
+    let titles = action_titles(&actions);
+    assert!(
+        titles.contains(&"Reserve field number 8 and name \"attributes\"".to_owned()),
+        "{titles:?}"
+    );
+    assert!(
+        titles.contains(&"Bump acme.user.v1.UserUpdated to version 2.0".to_owned()),
+        "{titles:?}"
+    );
+    let reserve = actions
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|a| a["title"].as_str().is_some_and(|t| t.starts_with("Reserve")))
+        .expect("reserve");
+    let edit = &reserve["edit"]["changes"][&uri][0];
+    assert_eq!(edit["newText"], "\n  reserved 8;\n  reserved \"attributes\";");
+    let (line, col) = find(&deleted, "message UserUpdated {");
+    assert_eq!(edit["range"]["start"], json!({"line": line, "character": col + 21}));
+
+    // The reservation applied: no deletion finding left.
+    let reserved = deleted.replacen(
+        "message UserUpdated {",
+        "message UserUpdated {\n  reserved 8;\n  reserved \"attributes\";",
+        1,
+    );
+    client.change_full(&uri, 4, &reserved);
+    let diags = client.diagnostics_of(&uri);
+    assert!(
+        diags
+            .iter()
+            .all(|d| d.code != Some(lsp_types::NumberOrString::String("FIELD_NO_DELETE".to_owned()))),
+        "{diags:#?}"
+    );
+    assert_eq!(client.stop(), 0);
+}
