@@ -206,7 +206,15 @@ impl Server {
                     Message::Notification(n) if n.method == lsp::notification::Exit::METHOD => {
                         return if self.shutdown { 0 } else { 1 };
                     }
-                    Message::Notification(n) => self.notification(n),
+                    Message::Notification(n) => {
+                        let method = n.method.clone();
+                        if catch_unwind(AssertUnwindSafe(|| self.notification(n))).is_err() {
+                            self.log(
+                                lsp::MessageType::ERROR,
+                                format!("herald: handling {method} failed (a bug in herald)"),
+                            );
+                        }
+                    }
                     Message::Request(r) => requests.push(r),
                     Message::Response(_) => {}
                 }
