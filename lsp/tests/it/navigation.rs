@@ -364,3 +364,40 @@ fn rename_an_avro_type_across_files() {
     assert_eq!(edit["changes"][&holder_uri].as_array().expect("edits").len(), 1);
     assert_eq!(client.stop(), 0);
 }
+
+#[test]
+fn hover_on_an_avro_command_and_a_reference() {
+    let dir = example_repo();
+    let (mut client, _) = Client::start(Some(dir.path()), false);
+    let path = path_of(dir.path(), "accounting/delete_account.avsc");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let uri = client.open(&path, &text);
+    let (line, col) = find(&text, "\"DeleteAccount\"");
+    let hover = client
+        .position("textDocument/hover", &uri, line, col + 2)
+        .expect("hover");
+    let value = hover["contents"]["value"].as_str().expect("markdown");
+    for part in [
+        "record acme.accounting.DeleteAccount",
+        "**COMMAND**",
+        "version 1.0",
+        "partition key: `accountId`",
+        "source: `accounting`",
+        "released: 1.0",
+        "Command sent to the accounting service",
+    ] {
+        assert!(value.contains(part), "`{part}` in {value}");
+    }
+    let closed = path_of(dir.path(), "accounting/account_closed.avsc");
+    let text = std::fs::read_to_string(&closed).expect("read");
+    let uri = client.open(&closed, &text);
+    let (line, col) = find(&text, "acme.accounting.AccountHolder\"");
+    let hover = client
+        .position("textDocument/hover", &uri, line, col + 3)
+        .expect("hover");
+    let value = hover["contents"]["value"].as_str().expect("markdown");
+    assert!(value.contains("record acme.accounting.AccountHolder"), "{value}");
+    assert!(value.contains("Who owned an account."), "{value}");
+    assert!(!value.contains("version"), "not an event: {value}");
+    assert_eq!(client.stop(), 0);
+}
