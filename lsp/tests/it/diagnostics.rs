@@ -269,3 +269,25 @@ fn code_actions_bump_the_version_and_reserve_a_deleted_field() {
     );
     assert_eq!(client.stop(), 0);
 }
+
+#[test]
+fn related_spans_are_related_information() {
+    let dir = repo(&[
+        ("a.proto", "syntax = \"proto3\";\npackage p;\nmessage A {}\n"),
+        ("b.proto", "syntax = \"proto3\";\npackage p;\nmessage A {}\n"),
+    ]);
+    let (mut client, _) = Client::start(Some(dir.path()), false);
+    let a = client.open_file(&path_of(dir.path(), "a.proto"));
+    let b = client.open_file(&path_of(dir.path(), "b.proto"));
+    let mut all = client.diagnostics_of(&a);
+    all.extend(client.diagnostics_of(&b));
+    let related: Vec<_> = all
+        .iter()
+        .flat_map(|d| d.related_information.iter().flatten())
+        .collect();
+    assert!(!related.is_empty(), "{all:#?}");
+    assert!(related
+        .iter()
+        .all(|r| [a.as_str(), b.as_str()].contains(&r.location.uri.as_str())));
+    assert_eq!(client.stop(), 0);
+}
