@@ -363,10 +363,7 @@ fn document_symbols(server: &Server, uri: &lsp::Uri) -> Option<Vec<lsp::Document
                     })
                     .collect(),
             ),
-            TypeKind::Fixed { size } => (lsp::SymbolKind::STRUCT, {
-                let _ = size;
-                Vec::new()
-            }),
+            TypeKind::Fixed { .. } => (lsp::SymbolKind::STRUCT, Vec::new()),
         };
         let detail = match &ty.kind {
             TypeKind::Fixed { size } => format!("fixed({size})"),

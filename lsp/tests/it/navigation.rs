@@ -401,3 +401,37 @@ fn hover_on_an_avro_command_and_a_reference() {
     assert!(!value.contains("version"), "not an event: {value}");
     assert_eq!(client.stop(), 0);
 }
+
+#[test]
+fn avro_enum_and_fixed_symbols() {
+    let dir = repo(&[(
+        "t.avsc",
+        r#"{"type": "record", "name": "T", "namespace": "x", "fields": [
+  {"name": "e", "type": {"type": "enum", "name": "E", "symbols": ["A", "B"]}},
+  {"name": "f", "type": {"type": "fixed", "name": "F", "size": 16}}
+]}"#,
+    )]);
+    let (mut client, _) = Client::start(Some(dir.path()), false);
+    let uri = client.open_file(&path_of(dir.path(), "t.avsc"));
+    let symbols = client
+        .request("textDocument/documentSymbol", json!({"textDocument": {"uri": uri}}))
+        .expect("symbols");
+    let mut found = names(&symbols);
+    found.sort();
+    assert_eq!(found, ["E", "F", "T"]);
+    let e = symbols
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|s| s["name"] == "E")
+        .expect("E");
+    assert_eq!(names(&e["children"]), ["A", "B"]);
+    let f = symbols
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|s| s["name"] == "F")
+        .expect("F");
+    assert_eq!(f["detail"], "fixed(16)");
+    assert_eq!(client.stop(), 0);
+}
