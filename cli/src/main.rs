@@ -148,6 +148,8 @@ enum Command {
     },
     /// Print every compatibility rule: ID, categories, purpose.
     Rules,
+    /// Run the language server on stdin/stdout (for editors; see the README's "Editor support").
+    Lsp,
     /// Check the working tree against its baseline, then record the current version of every
     /// event in herald.lock; refuses breaking changes without a new MAJOR and changes without a
     /// new version.
@@ -381,6 +383,7 @@ fn main() -> ExitCode {
             TopicsCommand::List { dir } => topics_list(&repo_or_found(dir)),
             TopicsCommand::Apply { dir, options } => topics_apply(&repo_or_found(dir), options),
         },
+        Command::Lsp => ExitCode::from(herald_lsp::run_stdio()),
         Command::Rules => {
             for r in herald_codegen::compat::all_rules() {
                 let cats = if r.categories.is_empty() {

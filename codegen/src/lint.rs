@@ -65,11 +65,9 @@ fn lint_loaded(loaded: Result<LoadResult, Box<Unusable>>) -> Report {
                 unusable: true,
             }
         }
-        Ok(LoadResult { set, mut diagnostics }) => {
-            style(&set, &mut diagnostics);
-            apply_config(&set, &mut diagnostics);
+        Ok(LoadResult { set, diagnostics }) => {
+            let diagnostics = lint_set(&set, diagnostics);
             let sources = set.sources_map;
-            diagnostic::sort(&mut diagnostics, &sources);
             Report {
                 sources,
                 diagnostics,
@@ -77,6 +75,16 @@ fn lint_loaded(loaded: Result<LoadResult, Box<Unusable>>) -> Report {
             }
         }
     }
+}
+
+/// Every lint rule over a loaded set, added to the load's own `diagnostics`, `[lint] disable`
+/// applied, sorted: what [`lint_files`] reports, for a caller that keeps the set (the language
+/// server reuses it for compatibility, symbols and hover instead of loading twice).
+pub fn lint_set(set: &EventSet, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    style(set, &mut diagnostics);
+    apply_config(set, &mut diagnostics);
+    diagnostic::sort(&mut diagnostics, &set.sources_map);
+    diagnostics
 }
 
 /// Drops diagnostics of rules disabled in herald.toml, and checks the disable list itself: an

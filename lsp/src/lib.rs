@@ -1,0 +1,471 @@
+//! herald's language server: `herald lsp` speaks the Language Server Protocol over stdio.
+//!
+//! One thread runs [`Server`]'s loop over [`lsp_server::Connection`]'s channels (two more, owned
+//! by lsp-server, read stdin and write stdout). Each batch of messages waiting in the channel is
+//! applied first (buffer edits, watched files), then each workspace whose files changed is
+//! analysed once and its diagnostics published, then the requests of the batch are answered: so a
+//! burst of keystrokes costs one analysis, of the latest text. A panic in a request handler is
+//! caught and answered with an internal error; the server keeps running.
+
+mod analysis;
+mod features;
+mod text;
+
+use std::collections::{BTreeMap, HashMap};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
+use lsp_types as lsp;
+use lsp_types::notification::Notification as _;
+use lsp_types::request::Request as _;
+
+use analysis::{Workspace, CONFIG_FILE};
+use text::{uri_to_path, Encoding};
+
+/// Runs the server on stdin/stdout until the client says `exit`. Returns the process's exit code:
+/// 0 after `shutdown`, 1 otherwise (as the protocol asks).
+pub fn run_stdio() -> u8 {
+    let (connection, io_threads) = Connection::stdio();
+    let code = run(connection, Options::default());
+    if let Err(e) = io_threads.join() {
+        eprintln!("herald lsp: {e}");
+    }
+    code
+}
+
+/// What the server accepts besides the protocol.
+#[doc(hidden)]
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Answers `herald/panic` by panicking (the panic-isolation tests).
+    pub test_requests: bool,
+}
+
+/// Runs the server over `connection` (stdio, or an in-memory pair in tests) until `exit`; the
+/// exit code as for [`run_stdio`].
+#[doc(hidden)]
+pub fn run(connection: Connection, options: Options) -> u8 {
+    let (id, params) = match connection.initialize_start() {
+        Ok(start) => start,
+        Err(e) => {
+            eprintln!("herald lsp: {e}");
+            return 1;
+        }
+    };
+    let params: lsp::InitializeParams = serde_json::from_value(params).unwrap_or_default();
+    let encoding = negotiate_encoding(&params);
+    let result = lsp::InitializeResult {
+        capabilities: features::capabilities(encoding),
+        server_info: Some(lsp::ServerInfo {
+            name: "herald".to_owned(),
+            version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+        }),
+    };
+    let result = serde_json::to_value(result).unwrap_or_default();
+    if let Err(e) = connection.initialize_finish(id, result) {
+        eprintln!("herald lsp: {e}");
+        return 1;
+    }
+    let mut server = Server::new(connection, &params, encoding, options);
+    server.register_watchers(&params);
+    server.main_loop()
+}
+
+/// UTF-8 when the client offers it, else the protocol's UTF-16.
+fn negotiate_encoding(params: &lsp::InitializeParams) -> Encoding {
+    let offered = params
+        .capabilities
+        .general
+        .as_ref()
+        .and_then(|g| g.position_encodings.as_ref());
+    match offered {
+        Some(list) if list.contains(&lsp::PositionEncodingKind::UTF8) => Encoding::Utf8,
+        _ => Encoding::Utf16,
+    }
+}
+
+/// An open document.
+pub(crate) struct Document {
+    pub path: PathBuf,
+    pub text: String,
+    pub version: i32,
+    /// The root of its workspace.
+    pub root: PathBuf,
+}
+
+pub(crate) struct Server {
+    connection: Connection,
+    pub encoding: Encoding,
+    options: Options,
+    /// The client's workspace folders (or root URI).
+    folders: Vec<PathBuf>,
+    /// Open documents by URI.
+    pub docs: HashMap<lsp::Uri, Document>,
+    /// Workspaces by root.
+    pub workspaces: BTreeMap<PathBuf, Workspace>,
+    /// URIs diagnostics were last published for with a non-empty list.
+    published: Vec<lsp::Uri>,
+    shutdown: bool,
+    next_request: i32,
+}
+
+impl Server {
+    fn new(connection: Connection, params: &lsp::InitializeParams, encoding: Encoding, options: Options) -> Server {
+        let mut folders: Vec<PathBuf> = params
+            .workspace_folders
+            .iter()
+            .flatten()
+            .filter_map(|f| uri_to_path(&f.uri))
+            .collect();
+        #[allow(deprecated)] // rootUri: the fallback for clients without workspace folders
+        if folders.is_empty() {
+            folders.extend(params.root_uri.as_ref().and_then(uri_to_path));
+        }
+        Server {
+            connection,
+            encoding,
+            options,
+            folders,
+            docs: HashMap::new(),
+            workspaces: BTreeMap::new(),
+            published: Vec::new(),
+            shutdown: false,
+            next_request: 0,
+        }
+    }
+
+    /// Asks the client to report changes of schema files, herald.toml and herald.lock, when it can
+    /// register watchers dynamically.
+    fn register_watchers(&mut self, params: &lsp::InitializeParams) {
+        let dynamic = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|d| d.dynamic_registration)
+            .unwrap_or(false);
+        if !dynamic {
+            return;
+        }
+        let watchers = ["**/*.proto", "**/*.avsc", "**/herald.toml", "**/herald.lock"]
+            .iter()
+            .map(|g| lsp::FileSystemWatcher {
+                glob_pattern: lsp::GlobPattern::String((*g).to_owned()),
+                kind: None,
+            })
+            .collect();
+        let params = lsp::RegistrationParams {
+            registrations: vec![lsp::Registration {
+                id: "herald-watched-files".to_owned(),
+                method: lsp::notification::DidChangeWatchedFiles::METHOD.to_owned(),
+                register_options: serde_json::to_value(lsp::DidChangeWatchedFilesRegistrationOptions { watchers }).ok(),
+            }],
+        };
+        self.next_request += 1;
+        let request = Request::new(
+            RequestId::from(format!("herald-{}", self.next_request)),
+            lsp::request::RegisterCapability::METHOD.to_owned(),
+            params,
+        );
+        self.send(request.into());
+    }
+
+    fn send(&self, message: Message) {
+        // The client is gone when this fails; the loop ends on the closed receiver.
+        let _ = self.connection.sender.send(message);
+    }
+
+    fn log(&self, typ: lsp::MessageType, message: impl Into<String>) {
+        let params = lsp::LogMessageParams {
+            typ,
+            message: message.into(),
+        };
+        self.send(Notification::new(lsp::notification::LogMessage::METHOD.to_owned(), params).into());
+    }
+
+    /// A `window/showMessage` notification.
+    pub(crate) fn show_message(&self, typ: lsp::MessageType, message: impl Into<String>) {
+        let params = lsp::ShowMessageParams {
+            typ,
+            message: message.into(),
+        };
+        self.send(Notification::new(lsp::notification::ShowMessage::METHOD.to_owned(), params).into());
+    }
+
+    /// Receives messages until `exit`; see the crate's documentation for the order of work.
+    fn main_loop(&mut self) -> u8 {
+        while let Ok(first) = self.connection.receiver.recv() {
+            let mut batch = vec![first];
+            while let Ok(next) = self.connection.receiver.try_recv() {
+                batch.push(next);
+            }
+            let mut requests = Vec::new();
+            for message in batch {
+                match message {
+                    Message::Notification(n) if n.method == lsp::notification::Exit::METHOD => {
+                        return if self.shutdown { 0 } else { 1 };
+                    }
+                    Message::Notification(n) => {
+                        let method = n.method.clone();
+                        if catch_unwind(AssertUnwindSafe(|| self.notification(n))).is_err() {
+                            self.log(
+                                lsp::MessageType::ERROR,
+                                format!("herald: handling {method} failed (a bug in herald)"),
+                            );
+                        }
+                    }
+                    Message::Request(r) => requests.push(r),
+                    Message::Response(_) => {}
+                }
+            }
+            self.refresh();
+            for request in requests {
+                self.request(request);
+            }
+        }
+        1
+    }
+
+    /// Analyses every workspace whose files changed and publishes the diagnostics of every open
+    /// document (an empty list for those that have none any more).
+    fn refresh(&mut self) {
+        let mut any = false;
+        for ws in self.workspaces.values_mut().filter(|ws| ws.dirty) {
+            any = true;
+            if catch_unwind(AssertUnwindSafe(|| ws.analyse())).is_err() {
+                ws.analysis = None;
+                let message = format!("herald: analysing {} failed (a bug in herald)", ws.root.display());
+                let params = lsp::LogMessageParams {
+                    typ: lsp::MessageType::ERROR,
+                    message,
+                };
+                let _ = self
+                    .connection
+                    .sender
+                    .send(Notification::new(lsp::notification::LogMessage::METHOD.to_owned(), params).into());
+            }
+        }
+        if any {
+            self.publish();
+        }
+    }
+
+    fn publish(&mut self) {
+        let mut by_path: BTreeMap<PathBuf, Vec<lsp::Diagnostic>> = BTreeMap::new();
+        for ws in self.workspaces.values() {
+            by_path.extend(ws.diagnostics_by_path(self.encoding));
+        }
+        let mut published = Vec::new();
+        let mut targets: Vec<(lsp::Uri, Option<i32>, Vec<lsp::Diagnostic>)> = Vec::new();
+        for (uri, doc) in self.docs.iter().filter(|(_, d)| analysis::is_relevant(&d.path)) {
+            let diagnostics = by_path.remove(&doc.path).unwrap_or_default();
+            targets.push((uri.clone(), Some(doc.version), diagnostics));
+        }
+        // Files no longer open and no longer concerned are cleared.
+        for uri in &self.published {
+            if !self.docs.contains_key(uri) {
+                targets.push((uri.clone(), None, Vec::new()));
+            }
+        }
+        for (uri, version, diagnostics) in targets {
+            if !diagnostics.is_empty() {
+                published.push(uri.clone());
+            }
+            let params = lsp::PublishDiagnosticsParams {
+                uri,
+                diagnostics,
+                version,
+            };
+            self.send(Notification::new(lsp::notification::PublishDiagnostics::METHOD.to_owned(), params).into());
+        }
+        self.published = published;
+    }
+
+    /// The root of the workspace `path` belongs to: the nearest directory upward holding
+    /// herald.toml, else the client's workspace folder holding it, else its own directory.
+    fn root_for(&self, path: &Path) -> PathBuf {
+        let dir = path.parent().unwrap_or(Path::new("/"));
+        if let Some(root) = dir.ancestors().find(|d| d.join(CONFIG_FILE).is_file()) {
+            return root.to_path_buf();
+        }
+        if let Some(folder) = self
+            .folders
+            .iter()
+            .filter(|f| path.starts_with(f))
+            .max_by_key(|f| f.components().count())
+        {
+            return folder.clone();
+        }
+        dir.to_path_buf()
+    }
+
+    fn workspace_for(&mut self, path: &Path) -> &mut Workspace {
+        let root = self.root_for(path);
+        self.workspaces
+            .entry(root.clone())
+            .or_insert_with(|| Workspace::read(&root))
+    }
+
+    fn notification(&mut self, n: Notification) {
+        use lsp::notification as note;
+        let result = match n.method.as_str() {
+            note::DidOpenTextDocument::METHOD => {
+                serde_json::from_value::<lsp::DidOpenTextDocumentParams>(n.params).map(|p| self.did_open(p))
+            }
+            note::DidChangeTextDocument::METHOD => {
+                serde_json::from_value::<lsp::DidChangeTextDocumentParams>(n.params).map(|p| self.did_change(p))
+            }
+            note::DidCloseTextDocument::METHOD => {
+                serde_json::from_value::<lsp::DidCloseTextDocumentParams>(n.params).map(|p| self.did_close(p))
+            }
+            note::DidChangeWatchedFiles::METHOD => {
+                serde_json::from_value::<lsp::DidChangeWatchedFilesParams>(n.params).map(|p| self.watched(p))
+            }
+            // Anything else (initialized, $/cancelRequest, $/setTrace, ...) needs nothing.
+            _ => Ok(()),
+        };
+        if let Err(e) = result {
+            self.log(
+                lsp::MessageType::ERROR,
+                format!("herald: bad {} notification: {e}", n.method),
+            );
+        }
+    }
+
+    fn did_open(&mut self, p: lsp::DidOpenTextDocumentParams) {
+        let uri = p.text_document.uri;
+        let Some(path) = uri_to_path(&uri) else {
+            self.log(
+                lsp::MessageType::INFO,
+                format!("herald: {} is not a local file", uri.as_str()),
+            );
+            return;
+        };
+        // Other files (a JSON or TOML file the editor attached the server to) are kept, not analysed.
+        let root = if analysis::is_relevant(&path) {
+            let ws = self.workspace_for(&path);
+            ws.set_buffer(&path, &p.text_document.text);
+            ws.root.clone()
+        } else {
+            PathBuf::new()
+        };
+        self.docs.insert(
+            uri,
+            Document {
+                path,
+                text: p.text_document.text,
+                version: p.text_document.version,
+                root,
+            },
+        );
+    }
+
+    fn did_change(&mut self, p: lsp::DidChangeTextDocumentParams) {
+        let uri = p.text_document.uri;
+        let encoding = self.encoding;
+        let Some(doc) = self.docs.get_mut(&uri) else {
+            self.log(
+                lsp::MessageType::WARNING,
+                format!("herald: change for {}, which is not open; ignored", uri.as_str()),
+            );
+            return;
+        };
+        for change in p.content_changes {
+            match change.range {
+                Some(range) => text::apply_change(&mut doc.text, range, &change.text, encoding),
+                None => doc.text = change.text,
+            }
+        }
+        doc.version = p.text_document.version;
+        let (root, path, text) = (doc.root.clone(), doc.path.clone(), doc.text.clone());
+        if let Some(ws) = self.workspaces.get_mut(&root) {
+            ws.set_buffer(&path, &text);
+        }
+    }
+
+    fn did_close(&mut self, p: lsp::DidCloseTextDocumentParams) {
+        if let Some(doc) = self.docs.remove(&p.text_document.uri) {
+            if let Some(ws) = self.workspaces.get_mut(&doc.root) {
+                ws.reload(&doc.path);
+            }
+        }
+    }
+
+    fn watched(&mut self, p: lsp::DidChangeWatchedFilesParams) {
+        for change in p.changes {
+            let Some(path) = uri_to_path(&change.uri) else { continue };
+            // An open buffer stays what the editor shows.
+            if self.docs.contains_key(&change.uri) {
+                continue;
+            }
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if name == CONFIG_FILE {
+                // herald.toml created or deleted moves roots: start those workspaces afresh.
+                self.reset_workspaces();
+                continue;
+            }
+            for ws in self.workspaces.values_mut() {
+                ws.reload(&path);
+            }
+        }
+    }
+
+    /// Rebuilds every workspace from disk and the open buffers.
+    fn reset_workspaces(&mut self) {
+        self.workspaces.clear();
+        let docs: Vec<(lsp::Uri, PathBuf, String)> = self
+            .docs
+            .iter()
+            .map(|(uri, d)| (uri.clone(), d.path.clone(), d.text.clone()))
+            .collect();
+        for (uri, path, text) in docs {
+            let ws = self.workspace_for(&path);
+            ws.set_buffer(&path, &text);
+            let root = ws.root.clone();
+            if let Some(doc) = self.docs.get_mut(&uri) {
+                doc.root = root;
+            }
+        }
+    }
+
+    fn request(&mut self, r: Request) {
+        if self.shutdown && r.method != lsp::request::Shutdown::METHOD {
+            let response = Response::new_err(
+                r.id,
+                ErrorCode::InvalidRequest as i32,
+                "the server is shutting down".to_owned(),
+            );
+            self.send(response.into());
+            return;
+        }
+        if r.method == lsp::request::Shutdown::METHOD {
+            self.shutdown = true;
+            self.send(Response::new_ok(r.id, ()).into());
+            return;
+        }
+        let id = r.id.clone();
+        let test_requests = self.options.test_requests;
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            if test_requests && r.method == "herald/panic" {
+                panic!("herald/panic: a panic on request");
+            }
+            features::handle(self, r)
+        }));
+        let response = match outcome {
+            Ok(response) => response,
+            Err(_) => Response::new_err(
+                id,
+                ErrorCode::InternalError as i32,
+                "herald: internal error (a bug in herald)".to_owned(),
+            ),
+        };
+        self.send(response.into());
+    }
+
+    /// The workspace and open document of `uri`.
+    pub(crate) fn doc(&self, uri: &lsp::Uri) -> Option<(&Document, &Workspace)> {
+        let doc = self.docs.get(uri)?;
+        Some((doc, self.workspaces.get(&doc.root)?))
+    }
+}

@@ -1,0 +1,9 @@
+//! The language server driven as an editor drives it: a JSON-RPC client over an in-memory
+//! connection to the server running on its own thread.
+
+mod core;
+mod diagnostics;
+mod harness;
+mod latency;
+mod navigation;
+mod robustness;
