@@ -233,8 +233,10 @@ fn loader_report(path: &Path, syntax: Option<(&str, SyntaxError)>) -> String {
 }
 
 /// Replaces `path`'s contents with `bytes` atomically: a temporary file in the same directory,
-/// given the original's permissions, renamed over it. A read-only file is refused, as a plain
-/// write would be, although the rename could replace it.
+/// given the original's permissions, renamed over it, so that a reader sees the old file or the
+/// new one, never half of one. Not synced to disk (as rustfmt and buf do not: an fsync per file
+/// made rewriting 1,000 files take 4 s instead of a fraction of one). A read-only file is refused,
+/// as a plain write would be, although the rename could replace it.
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let permissions = std::fs::metadata(path)?.permissions();
@@ -250,7 +252,6 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     };
     let mut tmp = tempfile::Builder::new().prefix(".herald-fmt-").tempfile_in(dir)?;
     tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
     std::fs::set_permissions(tmp.path(), permissions)?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
