@@ -256,3 +256,32 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Where the loader reads a file the formatter refuses (a stricter formatter), the formatter's
+    /// own error is reported, located, as FMT_SYNTAX.
+    #[test]
+    fn a_file_the_loader_reads_gets_the_formatters_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("ok.avsc");
+        let text = "{\"type\": \"enum\",\n \"name\": \"E\", \"symbols\": [\"A\"]}\n";
+        std::fs::write(&path, text).expect("write");
+        let error = SyntaxError {
+            offset: 18,
+            len: 6,
+            message: "refused here".to_owned(),
+        };
+        let report = loader_report(&path, Some((text, error)));
+        assert!(report.contains("error[FMT_SYNTAX]: refused here"), "{report}");
+        assert!(report.contains("ok.avsc:2:2"), "{report}");
+        assert!(report.contains("^^^^^^"), "{report}");
+        // A file the loader refuses: its own diagnostic, whatever the formatter said.
+        std::fs::write(&path, "{\"type\": }").expect("write");
+        let report = loader_report(&path, None);
+        assert!(report.contains("error[AVRO_JSON_SYNTAX]"), "{report}");
+        assert!(!report.contains("FMT_SYNTAX"), "{report}");
+    }
+}
