@@ -12,7 +12,7 @@ mod topics_apply;
 
 /// Writes to stdout; once its reader went away (`herald rules | head`), output is dropped.
 macro_rules! out {
-    ($($arg:tt)*) => { write_or_drop(&mut std::io::stdout().lock(), &STDOUT_CLOSED, format_args!($($arg)*)) };
+    ($($arg:tt)*) => { $crate::write_or_drop(&mut std::io::stdout().lock(), &$crate::STDOUT_CLOSED, format_args!($($arg)*)) };
 }
 macro_rules! outln {
     () => { out!("\n") };
@@ -20,12 +20,14 @@ macro_rules! outln {
 }
 /// Writes to stderr, where the human reports go; likewise dropped once its reader went away.
 macro_rules! err {
-    ($($arg:tt)*) => { write_or_drop(&mut std::io::stderr().lock(), &STDERR_CLOSED, format_args!($($arg)*)) };
+    ($($arg:tt)*) => { $crate::write_or_drop(&mut std::io::stderr().lock(), &$crate::STDERR_CLOSED, format_args!($($arg)*)) };
 }
 macro_rules! errln {
     () => { err!("\n") };
     ($($arg:tt)*) => { err!("{}\n", format_args!($($arg)*)) };
 }
+
+mod fmt;
 
 static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
 static STDERR_CLOSED: AtomicBool = AtomicBool::new(false);
@@ -120,6 +122,21 @@ enum Command {
         rules: bool,
         #[command(flatten)]
         paths: PathDisplay,
+    },
+    /// Format .proto files as `buf format` does and .avsc files in herald's layout, in place.
+    #[command(after_help = fmt::HELP)]
+    Fmt {
+        /// Files or directories (walked for .proto and .avsc files, skipping hidden directories and
+        /// `target/`, as the loader does). Default: the schema repo, the nearest directory upward
+        /// from the current one that holds herald.toml (as cargo finds Cargo.toml), else `.`.
+        paths: Vec<PathBuf>,
+        /// Write nothing; list the files that would change (exit 1 if any).
+        #[arg(long)]
+        check: bool,
+        /// Write nothing; print a unified diff (`--- a/PATH`, `+++ b/PATH`) of every file that
+        /// would change (exit 1 if any), instead of the list of --check.
+        #[arg(long)]
+        diff: bool,
     },
     /// Check every schema change against a baseline: format rules, then herald's event rules.
     #[command(after_help = CHECK_HELP)]
@@ -369,6 +386,7 @@ fn main() -> ExitCode {
             &except,
             &paths,
         ),
+        Command::Fmt { paths, check, diff } => fmt::run(paths, check, diff),
         Command::Release { dir, against, strict } => release(&repo_or_found(dir), against.as_deref(), strict),
         Command::Init { dir } => init(&dir),
         Command::Completions { shell } => {

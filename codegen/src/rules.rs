@@ -248,6 +248,10 @@ const fn topics(id: &'static str, purpose: &'static str) -> Rule {
     new(id, Format::Config, &[], Group::Topics, purpose)
 }
 
+const fn fmt(id: &'static str, purpose: &'static str) -> Rule {
+    new(id, Format::Any, &[], Group::Load, purpose)
+}
+
 /// Declares each rule as a `pub const NAME: &Rule` whose ID is `"NAME"`, each section as a
 /// `pub static SECTION: &[&Rule]` of its rules, and [`ALL`], every rule in declaration order.
 macro_rules! registry {
@@ -423,6 +427,10 @@ registry! {
     TOPIC_RULES {
         TOPIC_NAME_INVALID = topics("a topic name cannot be a Kafka topic");
         TOPIC_PARTITIONS_CONFLICT = topics("two sources declare different partition counts for one topic");
+    }
+    /// `herald fmt`.
+    FMT_RULES {
+        FMT_SYNTAX = fmt("a schema file the formatter cannot parse (where the loader reports nothing)");
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::process::{Command, ExitCode};
 
+mod bench_fmt;
 mod quickstart;
 mod system;
 #[cfg(test)]
@@ -24,7 +25,9 @@ tasks:
   lint    herald lint on the example schema repo
   kafka-restart  the Kafka broker restarted while publishing (acks=all), on a durable broker
           (also part of ci)
-  bench-check  herald check against buf breaking (npm @bufbuild/buf) on 1,000 proto files, 5% changed";
+  bench-check  herald check against buf breaking (npm @bufbuild/buf) on 1,000 proto files, 5% changed
+  bench-fmt  herald fmt --check against buf format -d --exit-code on bench-check's 1,000 proto
+          files, and herald fmt --check on 1,000 .avsc files";
 
 fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
         "deps" => system::install(system::CI),
         "bench" => bench(),
         "bench-check" => bench_check(),
+        "bench-fmt" => bench_fmt::run(),
         "lint" => lint_schemas(),
         "kafka-restart" => kafka_restart(),
         _ => {
@@ -343,25 +347,7 @@ fn bench_check() -> Result<(), String> {
     }
     run("cargo", &["build", "--release", "-p", "herald-cli", "--bin", "herald"])?;
     for side in ["old", "new"] {
-        let dir = root.join(side).join("proto");
-        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-        std::fs::write(
-            dir.join("common.proto"),
-            "syntax = \"proto3\";\npackage bench.common;\n\nmessage Money {\n  string currency = 1;\n  int64 amount = 2;\n}\n",
-        )
-        .map_err(|e| e.to_string())?;
-        for i in 0..1000 {
-            let changed = side == "new" && i % 20 == 0;
-            let fields = if changed {
-                "  string entity_id = 1;\n  int32 occurred_at = 2;\n  bench.common.Money amount = 3;\n  map<string, string> attributes = 5;\n"
-            } else {
-                "  string entity_id = 1;\n  int64 occurred_at = 2;\n  bench.common.Money amount = 3;\n  repeated string tags = 4;\n  map<string, string> attributes = 5;\n"
-            };
-            let text = format!(
-                "syntax = \"proto3\";\n\npackage bench.e{i};\n\nimport \"proto/common.proto\";\n\nmessage Thing{i}Happened {{\n{fields}  Nested nested = 9;\n  message Nested {{\n    string a = 1;\n    double b = 2;\n  }}\n}}\n"
-            );
-            std::fs::write(dir.join(format!("e{i}.proto")), text).map_err(|e| e.to_string())?;
-        }
+        write_bench_protos(&root.join(side).join("proto"), side == "new")?;
         std::fs::write(
             root.join(side).join("buf.yaml"),
             "version: v1\nbreaking:\n  use:\n    - WIRE_JSON\n",
@@ -370,34 +356,8 @@ fn bench_check() -> Result<(), String> {
     }
     let herald = std::fs::canonicalize("target/release/herald").map_err(|e| e.to_string())?;
     let buf = std::fs::canonicalize(&buf).map_err(|e| e.to_string())?;
-    let measure = |program: &std::path::Path, args: &[&str], dir: &std::path::Path| -> Result<(f64, u64), String> {
-        let mut samples = Vec::new();
-        let mut peak = 0;
-        for _ in 0..5 {
-            let out = Command::new("/usr/bin/time")
-                .arg("-f")
-                .arg("%e %M")
-                .arg(program)
-                .args(args)
-                .current_dir(dir)
-                .output()
-                .map_err(|e| format!("cannot run /usr/bin/time (apt-get install time): {e}"))?;
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            let last = stderr.lines().last().unwrap_or_default().to_owned();
-            let mut parts = last.split_whitespace();
-            let secs: f64 = parts
-                .next()
-                .and_then(|p| p.parse().ok())
-                .ok_or(format!("no timing in {last:?}"))?;
-            let kb: u64 = parts
-                .next()
-                .and_then(|p| p.parse().ok())
-                .ok_or(format!("no memory in {last:?}"))?;
-            samples.push(secs);
-            peak = peak.max(kb);
-        }
-        samples.sort_by(|a, b| a.total_cmp(b));
-        Ok((samples[samples.len() / 2], peak))
+    let measure = |program: &std::path::Path, args: &[&str], dir: &std::path::Path| {
+        measure(program, args, dir).map(|m| (m.secs, m.peak_kb))
     };
     let (h_s, h_kb) = measure(
         &herald,
@@ -425,6 +385,84 @@ fn bench_check() -> Result<(), String> {
         b_s / h_s,
         100.0 * h_kb as f64 / b_kb as f64
     );
+    Ok(())
+}
+
+/// What [`measure`] found.
+struct Measured {
+    /// Median wall time in seconds, as GNU time reports it (to 10 ms).
+    secs: f64,
+    /// Median wall time in seconds, timed around GNU time (to the microsecond, GNU time's own
+    /// start-up included).
+    precise: f64,
+    /// Peak RSS in KiB over the runs.
+    peak_kb: u64,
+    /// The last run's exit code.
+    code: i32,
+}
+
+/// Runs `program args` in `dir` five times under GNU time.
+fn measure(program: &std::path::Path, args: &[&str], dir: &std::path::Path) -> Result<Measured, String> {
+    let mut code = 0;
+    let mut samples = Vec::new();
+    let mut precise = Vec::new();
+    let mut peak = 0;
+    for _ in 0..5 {
+        let started = std::time::Instant::now();
+        let out = Command::new("/usr/bin/time")
+            .arg("-f")
+            .arg("%e %M")
+            .arg(program)
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .map_err(|e| format!("cannot run /usr/bin/time (apt-get install time): {e}"))?;
+        precise.push(started.elapsed().as_secs_f64());
+        code = out.status.code().unwrap_or(-1);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let last = stderr.lines().last().unwrap_or_default().to_owned();
+        let mut parts = last.split_whitespace();
+        let secs: f64 = parts
+            .next()
+            .and_then(|p| p.parse().ok())
+            .ok_or(format!("no timing in {last:?}"))?;
+        let kb: u64 = parts
+            .next()
+            .and_then(|p| p.parse().ok())
+            .ok_or(format!("no memory in {last:?}"))?;
+        samples.push(secs);
+        peak = peak.max(kb);
+    }
+    samples.sort_by(|a, b| a.total_cmp(b));
+    precise.sort_by(|a, b| a.total_cmp(b));
+    Ok(Measured {
+        secs: samples[samples.len() / 2],
+        precise: precise[precise.len() / 2],
+        peak_kb: peak,
+        code,
+    })
+}
+
+/// bench-check's 1,000 proto files (each importing `proto/common.proto`) in `dir`; with `changed`,
+/// every 20th has a field deleted and a type changed.
+fn write_bench_protos(dir: &std::path::Path, changed: bool) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    std::fs::write(
+        dir.join("common.proto"),
+        "syntax = \"proto3\";\npackage bench.common;\n\nmessage Money {\n  string currency = 1;\n  int64 amount = 2;\n}\n",
+    )
+    .map_err(|e| e.to_string())?;
+    for i in 0..1000 {
+        let fields = if changed && i % 20 == 0 {
+            "  string entity_id = 1;\n  int32 occurred_at = 2;\n  bench.common.Money amount = 3;\n  map<string, string> attributes = 5;\n"
+        } else {
+            "  string entity_id = 1;\n  int64 occurred_at = 2;\n  bench.common.Money amount = 3;\n  repeated string tags = 4;\n  map<string, string> attributes = 5;\n"
+        };
+        let text = format!(
+            "syntax = \"proto3\";\n\npackage bench.e{i};\n\nimport \"proto/common.proto\";\n\nmessage Thing{i}Happened {{\n{fields}  Nested nested = 9;\n  message Nested {{\n    string a = 1;\n    double b = 2;\n  }}\n}}\n"
+        );
+        std::fs::write(dir.join(format!("e{i}.proto")), text).map_err(|e| e.to_string())?;
+    }
     Ok(())
 }
 

@@ -7,8 +7,10 @@ mod buf_conformance;
 mod check;
 mod cli;
 mod common;
+mod fmt;
 mod generate;
 mod lint_fixtures;
+mod lsp;
 mod topics;
 // `herald topics apply` against a real broker: built with `--features kafka`, run by
 // `cargo test -p herald-cli --features kafka --test it topics_kafka` (`cargo xtask ci`).

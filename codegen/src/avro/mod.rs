@@ -243,8 +243,27 @@ fn parse_json<'a>(file: FileId, text: &'a str, diags: &mut Vec<Diagnostic>) -> O
 /// Checks `text` with serde_json (strict JSON); on an error, reports it at the line and column
 /// serde_json stopped at and returns true.
 fn strict_json_error(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> bool {
-    let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) else {
+    let Some((at, end, what)) = strict_json_error_at(text) else {
         return false;
+    };
+    let help = if what.starts_with("expected `,`") {
+        "a `,` is missing before this value: separate the members of an object or array with commas"
+    } else {
+        "an .avsc file must be strict JSON (no comments, no trailing commas)"
+    };
+    diags.push(
+        Diagnostic::error(rules::AVRO_JSON_SYNTAX, format!("invalid JSON: {what}"))
+            .at(Span::new(file, at, end))
+            .help(help),
+    );
+    true
+}
+
+/// Where serde_json (strict JSON) stops on `text`, as a byte range, and why; `None` when `text`
+/// is strict JSON.
+pub(crate) fn strict_json_error_at(text: &str) -> Option<(usize, usize, String)> {
+    let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) else {
+        return None;
     };
     // serde_json counts lines from 1 and columns in bytes from 1 (0 at the start of a line).
     let line_start = text
@@ -259,21 +278,11 @@ fn strict_json_error(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> b
     let full = e.to_string();
     let what = full.rsplit_once(" at line ").map(|(w, _)| w.to_owned()).unwrap_or(full);
     let end = text[at..].chars().next().map(|c| at + c.len_utf8()).unwrap_or(at);
-    let help = if what.starts_with("expected `,`") {
-        "a `,` is missing before this value: separate the members of an object or array with commas"
-    } else {
-        "an .avsc file must be strict JSON (no comments, no trailing commas)"
-    };
-    diags.push(
-        Diagnostic::error(rules::AVRO_JSON_SYNTAX, format!("invalid JSON: {what}"))
-            .at(Span::new(file, at, end))
-            .help(help),
-    );
-    true
+    Some((at, end, what))
 }
 
 /// Offset of the first bracket that exceeds [`MAX_DEPTH`], ignoring strings.
-fn too_deep(text: &str) -> Option<usize> {
+pub(crate) fn too_deep(text: &str) -> Option<usize> {
     let mut depth = 0usize;
     let mut in_string = false;
     let mut escaped = false;

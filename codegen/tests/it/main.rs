@@ -6,6 +6,7 @@ mod avro_property;
 mod buf_peer;
 mod check;
 mod common;
+mod fmt_properties;
 mod generate;
 mod layers;
 mod lint_fixtures;
