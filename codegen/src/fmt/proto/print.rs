@@ -521,7 +521,16 @@ impl<'a> Printer<'a> {
 
     fn print_decl(&mut self, decl: &Decl, gap: Gap) {
         match decl {
-            Decl::Empty(_) => {}
+            Decl::Empty(semi) => {
+                // An empty declaration prints nothing, but buf keeps its comments (as in
+                // `}; // comment`), on their own line.
+                let att = self.idx.attached[*semi as usize];
+                if self.run_has_comment(att.leading) || self.run_has_comment(att.trailing) {
+                    self.append_run(att.leading);
+                    self.append_run(att.trailing);
+                    self.emit_trivia(gap);
+                }
+            }
             Decl::Syntax { kw, eq, value, opts, semi } => {
                 self.print_token(*kw, gap);
                 self.print_token(*eq, Gap::Space);
@@ -932,7 +941,10 @@ impl<'a> Printer<'a> {
         self.ctx.indent_expr = false;
         let close = self.close_of(open);
         let slots = self.scope(open);
-        let has_comments = self.slots_have_comments(&slots);
+        // Comments attached inside the brackets open the list too (buf 1.75 does this; the
+        // printer source it was ported from only looked at detached ones).
+        let has_comments =
+            self.slots_have_comments(&slots) || self.scope_has_attached_comments(open);
         if elems.is_empty() && !has_comments {
             self.print_token(open, gap);
             let s = self.ctx;
