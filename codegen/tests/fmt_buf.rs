@@ -63,8 +63,7 @@ fn formats_like_buf_on_bufs_own_suite() {
             .replace('\\', "/");
         let input = std::fs::read_to_string(proto).unwrap_or_else(|e| panic!("{name}: {e}"));
         let golden_path = proto.with_extension("golden");
-        let golden =
-            std::fs::read_to_string(&golden_path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let golden = std::fs::read_to_string(&golden_path).unwrap_or_else(|e| panic!("{name}: {e}"));
         let mut problems = String::new();
         if let Some(d) = check(&input, &golden) {
             problems.push_str(&format!("--- {name}.proto does not format to its golden:\n{d}"));

@@ -47,7 +47,13 @@ impl<'a> Dom<'a> {
         } else {
             TagKind::Text
         };
-        self.tags.push(Tag { kind, cond, text, children: 0, broken: false });
+        self.tags.push(Tag {
+            kind,
+            cond,
+            text,
+            children: 0,
+            broken: false,
+        });
     }
 
     pub fn text(&mut self, text: impl Into<Cow<'a, str>>) {
@@ -64,7 +70,13 @@ impl<'a> Dom<'a> {
     }
 
     fn open(&mut self, kind: TagKind) -> usize {
-        self.tags.push(Tag { kind, cond: Cond::Always, text: Cow::Borrowed(""), children: 0, broken: false });
+        self.tags.push(Tag {
+            kind,
+            cond: Cond::Always,
+            text: Cow::Borrowed(""),
+            children: 0,
+            broken: false,
+        });
         self.tags.len() - 1
     }
 
@@ -112,7 +124,12 @@ impl<'a> Dom<'a> {
     pub fn render(mut self) -> String {
         let n = self.tags.len();
         self.layout_flat(0, n, &mut None);
-        let mut p = Printer { out: String::new(), spaces: 0, newlines: 0, indent: String::new() };
+        let mut p = Printer {
+            out: String::new(),
+            spaces: 0,
+            newlines: 0,
+            indent: String::new(),
+        };
         self.print(&mut p, Cond::Broken, 0, n);
         if !p.out.ends_with('\n') {
             p.out.push('\n');

@@ -42,7 +42,11 @@ impl Token {
 }
 
 fn err(offset: usize, len: usize, message: impl Into<String>) -> SyntaxError {
-    SyntaxError { offset, len, message: message.into() }
+    SyntaxError {
+        offset,
+        len,
+        message: message.into(),
+    }
 }
 
 /// Whitespace as protocompile counts it (Unicode Pattern_White_Space), other than `\n`.
@@ -79,7 +83,12 @@ pub fn lex(text: &str) -> Result<Vec<Token>, SyntaxError> {
         i = 3;
     }
     let push = |tokens: &mut Vec<Token>, kind, start: usize, end: usize| {
-        tokens.push(Token { kind, start: start as u32, end: end as u32, partner: NONE });
+        tokens.push(Token {
+            kind,
+            start: start as u32,
+            end: end as u32,
+            partner: NONE,
+        });
     };
     while i < bytes.len() {
         let b = bytes[i];
@@ -208,7 +217,10 @@ pub fn lex(text: &str) -> Result<Vec<Token>, SyntaxError> {
 }
 
 fn memchr_newline(bytes: &[u8], from: usize) -> usize {
-    bytes[from..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |p| from + p)
+    bytes[from..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |p| from + p)
 }
 
 /// The end of a number literal starting at `i`: digits, letters, `_`, `.`, and a sign right after

@@ -24,8 +24,16 @@ pub struct PathComp {
 #[derive(Debug)]
 pub enum Type {
     Path(Path),
-    Prefixed { prefix: Tok, inner: Box<Type> },
-    Generic { path: Path, open: Tok, args: Vec<Type>, commas: Vec<Tok> },
+    Prefixed {
+        prefix: Tok,
+        inner: Box<Type>,
+    },
+    Generic {
+        path: Path,
+        open: Tok,
+        args: Vec<Type>,
+        commas: Vec<Tok>,
+    },
 }
 
 #[derive(Debug)]
@@ -33,10 +41,24 @@ pub enum Expr {
     /// A number, a string, or a compound string (its first token, fused with the last).
     Literal(Tok),
     Path(Path),
-    Prefixed { prefix: Tok, inner: Box<Expr> },
-    Range { start: Box<Expr>, kw: Tok, end: Box<Expr> },
-    Array { open: Tok, elems: Vec<Expr>, commas: Vec<Tok> },
-    Dict { open: Tok, fields: Vec<Field> },
+    Prefixed {
+        prefix: Tok,
+        inner: Box<Expr>,
+    },
+    Range {
+        start: Box<Expr>,
+        kw: Tok,
+        end: Box<Expr>,
+    },
+    Array {
+        open: Tok,
+        elems: Vec<Expr>,
+        commas: Vec<Tok>,
+    },
+    Dict {
+        open: Tok,
+        fields: Vec<Field>,
+    },
 }
 
 #[derive(Debug)]
@@ -78,12 +100,40 @@ pub struct TypeList {
 pub enum Decl {
     Empty(Tok),
     /// `syntax` or `edition`.
-    Syntax { kw: Tok, eq: Tok, value: Expr, opts: Option<CompactOpts>, semi: Tok },
-    Package { kw: Tok, path: Path, opts: Option<CompactOpts>, semi: Tok },
-    Import { kw: Tok, mods: Vec<Tok>, path: Expr, opts: Option<CompactOpts>, semi: Tok },
-    Option { kw: Tok, path: Path, eq: Option<Tok>, value: Option<Expr>, semi: Tok },
+    Syntax {
+        kw: Tok,
+        eq: Tok,
+        value: Expr,
+        opts: Option<CompactOpts>,
+        semi: Tok,
+    },
+    Package {
+        kw: Tok,
+        path: Path,
+        opts: Option<CompactOpts>,
+        semi: Tok,
+    },
+    Import {
+        kw: Tok,
+        mods: Vec<Tok>,
+        path: Expr,
+        opts: Option<CompactOpts>,
+        semi: Tok,
+    },
+    Option {
+        kw: Tok,
+        path: Path,
+        eq: Option<Tok>,
+        value: Option<Expr>,
+        semi: Tok,
+    },
     /// `message`, `enum`, `service`, `extend`, `oneof`, with their prefixes (`export`, …).
-    Block { prefixes: Vec<Tok>, kw: Tok, name: Path, body: Body },
+    Block {
+        prefixes: Vec<Tok>,
+        kw: Tok,
+        name: Path,
+        body: Body,
+    },
     Group {
         prefixes: Vec<Tok>,
         kw: Tok,
@@ -101,7 +151,13 @@ pub enum Decl {
         opts: Option<CompactOpts>,
         semi: Tok,
     },
-    EnumValue { name: Path, eq: Tok, tag: Expr, opts: Option<CompactOpts>, semi: Tok },
+    EnumValue {
+        name: Path,
+        eq: Tok,
+        tag: Expr,
+        opts: Option<CompactOpts>,
+        semi: Tok,
+    },
     Method {
         kw: Tok,
         name: Path,
@@ -200,11 +256,21 @@ impl<'a> Parser<'a> {
             }
             None => {
                 // At the end of a bracket level: point at its closing bracket (or the file's end).
-                let offset =
-                    self.toks.get(c.end as usize).map_or(self.text.len(), |t| t.start as usize);
+                let offset = self
+                    .toks
+                    .get(c.end as usize)
+                    .map_or(self.text.len(), |t| t.start as usize);
                 let len = usize::from(offset < self.text.len());
-                let what = if offset < self.text.len() { "the closing bracket" } else { "end of file" };
-                SyntaxError { offset, len, message: format!("{message}, found {what}") }
+                let what = if offset < self.text.len() {
+                    "the closing bracket"
+                } else {
+                    "end of file"
+                };
+                SyntaxError {
+                    offset,
+                    len,
+                    message: format!("{message}, found {what}"),
+                }
             }
         }
     }
@@ -218,7 +284,10 @@ impl<'a> Parser<'a> {
     }
 
     fn children(&self, open: Tok) -> Cur {
-        Cur { pos: open + 1, end: self.toks[open as usize].partner }
+        Cur {
+            pos: open + 1,
+            end: self.toks[open as usize].partner,
+        }
     }
 
     fn enter(&mut self, c: &Cur) -> R<()> {
@@ -230,7 +299,10 @@ impl<'a> Parser<'a> {
     }
 
     pub fn parse_file(&mut self) -> R<Vec<Decl>> {
-        let mut c = Cur { pos: 0, end: self.toks.len() as u32 };
+        let mut c = Cur {
+            pos: 0,
+            end: self.toks.len() as u32,
+        };
         self.parse_decls(&mut c, Scope::File)
     }
 
@@ -277,7 +349,11 @@ impl<'a> Parser<'a> {
             let path = self.parse_path(&mut c, "an option name")?;
             let eq = self.expect(&mut c, "=", "after the option name")?;
             let value = self.parse_expr(&mut c)?;
-            entries.push(OptEntry { path, eq: Some(eq), value: Some(value) });
+            entries.push(OptEntry {
+                path,
+                eq: Some(eq),
+                value: Some(value),
+            });
             if self.peek(&c).is_some() {
                 commas.push(self.expect(&mut c, ",", "between options")?);
             }
@@ -307,7 +383,11 @@ impl<'a> Parser<'a> {
             match name {
                 Some(t) if self.toks[t as usize].kind == Kind::Ident => {
                     self.bump(c);
-                    comps.push(PathComp { sep, name: t, ext: None });
+                    comps.push(PathComp {
+                        sep,
+                        name: t,
+                        ext: None,
+                    });
                 }
                 Some(t) if self.tok_text(t) == "(" => {
                     self.bump(c);
@@ -318,7 +398,11 @@ impl<'a> Parser<'a> {
                         return Err(self.err_at(&inner, "expected `)`".into()));
                     }
                     self.depth -= 1;
-                    comps.push(PathComp { sep, name: t, ext: Some(path) });
+                    comps.push(PathComp {
+                        sep,
+                        name: t,
+                        ext: Some(path),
+                    });
                 }
                 _ => return Err(self.err_at(c, format!("expected {what}"))),
             }
@@ -364,12 +448,17 @@ impl<'a> Parser<'a> {
             {
                 self.bump(c);
                 let inner = self.parse_type(c)?;
-                return Ok(Type::Prefixed { prefix: t, inner: Box::new(inner) });
+                return Ok(Type::Prefixed {
+                    prefix: t,
+                    inner: Box::new(inner),
+                });
             }
         }
         let path = self.parse_path(c, "a type")?;
         if self.is(self.peek(c), "<") {
-            let Some(open) = self.bump(c) else { return Err(internal()) };
+            let Some(open) = self.bump(c) else {
+                return Err(internal());
+            };
             let close = self.fuse_angles(c, open)?;
             c.pos = close + 1;
             self.enter(c)?;
@@ -383,7 +472,12 @@ impl<'a> Parser<'a> {
                 }
             }
             self.depth -= 1;
-            return Ok(Type::Generic { path, open, args, commas });
+            return Ok(Type::Generic {
+                path,
+                open,
+                args,
+                commas,
+            });
         }
         Ok(Type::Path(path))
     }
@@ -426,14 +520,25 @@ impl<'a> Parser<'a> {
                 let value = self.parse_expr(c)?;
                 let opts = self.opt_compact(c)?;
                 let semi = self.semi(c, &format!("the `{word}` declaration"))?;
-                Ok(Decl::Syntax { kw: first, eq, value, opts, semi })
+                Ok(Decl::Syntax {
+                    kw: first,
+                    eq,
+                    value,
+                    opts,
+                    semi,
+                })
             }
             "package" if is_kw && scope == Scope::File => {
                 self.bump(c);
                 let path = self.parse_path(c, "a package name")?;
                 let opts = self.opt_compact(c)?;
                 let semi = self.semi(c, "the package declaration")?;
-                Ok(Decl::Package { kw: first, path, opts, semi })
+                Ok(Decl::Package {
+                    kw: first,
+                    path,
+                    opts,
+                    semi,
+                })
             }
             "import" if is_kw && scope == Scope::File => {
                 self.bump(c);
@@ -445,14 +550,19 @@ impl<'a> Parser<'a> {
                     self.bump(c);
                     mods.push(m);
                 }
-                let Some(path) = self.peek(c).filter(|&t| self.toks[t as usize].kind == Kind::String)
-                else {
+                let Some(path) = self.peek(c).filter(|&t| self.toks[t as usize].kind == Kind::String) else {
                     return Err(self.err_at(c, "expected the imported file's path".into()));
                 };
                 self.bump(c);
                 let opts = self.opt_compact(c)?;
                 let semi = self.semi(c, "the import")?;
-                Ok(Decl::Import { kw: first, mods, path: Expr::Literal(path), opts, semi })
+                Ok(Decl::Import {
+                    kw: first,
+                    mods,
+                    path: Expr::Literal(path),
+                    opts,
+                    semi,
+                })
             }
             "option" if is_kw && (next_is_name || self.is(next, "(") || self.is(next, ".")) => {
                 self.bump(c);
@@ -460,7 +570,13 @@ impl<'a> Parser<'a> {
                 let eq = self.expect(c, "=", "after the option name")?;
                 let value = self.parse_expr(c)?;
                 let semi = self.semi(c, "the option")?;
-                Ok(Decl::Option { kw: first, path, eq: Some(eq), value: Some(value), semi })
+                Ok(Decl::Option {
+                    kw: first,
+                    path,
+                    eq: Some(eq),
+                    value: Some(value),
+                    semi,
+                })
             }
             "message" | "enum" | "service" | "extend" | "oneof" | "export" | "local"
                 if is_kw && (next_is_name || self.is(next, ".")) && !self.is(next, "=") =>
@@ -492,7 +608,12 @@ impl<'a> Parser<'a> {
                     _ => Scope::Message,
                 };
                 let body = self.parse_body(c, inner, kind)?;
-                Ok(Decl::Block { prefixes, kw, name, body })
+                Ok(Decl::Block {
+                    prefixes,
+                    kw,
+                    name,
+                    body,
+                })
             }
             "rpc" if is_kw && next_is_name && scope == Scope::Service => {
                 self.bump(c);
@@ -502,15 +623,29 @@ impl<'a> Parser<'a> {
                 let outputs = self.parse_type_list(c, "after `returns`")?;
                 if self.is(self.peek(c), "{") {
                     let body = self.parse_body(c, Scope::Method, "method")?;
-                    Ok(Decl::Method { kw: first, name, inputs, returns, outputs, body: Some(body), semi: None })
+                    Ok(Decl::Method {
+                        kw: first,
+                        name,
+                        inputs,
+                        returns,
+                        outputs,
+                        body: Some(body),
+                        semi: None,
+                    })
                 } else {
                     let semi = self.semi(c, "the method")?;
-                    Ok(Decl::Method { kw: first, name, inputs, returns, outputs, body: None, semi: Some(semi) })
+                    Ok(Decl::Method {
+                        kw: first,
+                        name,
+                        inputs,
+                        returns,
+                        outputs,
+                        body: None,
+                        semi: Some(semi),
+                    })
                 }
             }
-            "reserved" | "extensions"
-                if is_kw && !self.is(next, "=") && !self.is(next, ".") && !self.is(next, "<") =>
-            {
+            "reserved" | "extensions" if is_kw && !self.is(next, "=") && !self.is(next, ".") && !self.is(next, "<") => {
                 self.bump(c);
                 let mut ranges = Vec::new();
                 let mut commas = Vec::new();
@@ -524,16 +659,34 @@ impl<'a> Parser<'a> {
                 }
                 let opts = self.opt_compact(c)?;
                 let semi = self.semi(c, &format!("the `{word}` declaration"))?;
-                Ok(Decl::Range { kw: first, ranges, commas, opts, semi })
+                Ok(Decl::Range {
+                    kw: first,
+                    ranges,
+                    commas,
+                    opts,
+                    semi,
+                })
             }
             _ if scope == Scope::Enum && is_kw && self.is(next, "=") => {
                 self.bump(c);
-                let name = Path { comps: vec![PathComp { sep: None, name: first, ext: None }] };
+                let name = Path {
+                    comps: vec![PathComp {
+                        sep: None,
+                        name: first,
+                        ext: None,
+                    }],
+                };
                 let eq = self.expect(c, "=", "after the enum value's name")?;
                 let tag = self.parse_expr(c)?;
                 let opts = self.opt_compact(c)?;
                 let semi = self.semi(c, "the enum value")?;
-                Ok(Decl::EnumValue { name, eq, tag, opts, semi })
+                Ok(Decl::EnumValue {
+                    name,
+                    eq,
+                    tag,
+                    opts,
+                    semi,
+                })
             }
             _ if matches!(scope, Scope::Message) => self.parse_field(c, scope),
             _ => Err(self.err_at(c, "expected a declaration".into())),
@@ -570,7 +723,15 @@ impl<'a> Parser<'a> {
                 };
                 let opts = self.opt_compact(c)?;
                 let body = self.parse_body(c, Scope::Message, "group")?;
-                return Ok(Decl::Group { prefixes, kw: g, name, eq, tag, opts, body });
+                return Ok(Decl::Group {
+                    prefixes,
+                    kw: g,
+                    name,
+                    eq,
+                    tag,
+                    opts,
+                    body,
+                });
             }
         }
         let ty = self.parse_type(c)?;
@@ -578,12 +739,25 @@ impl<'a> Parser<'a> {
             return Err(self.err_at(c, "expected the field's name".into()));
         };
         self.bump(c);
-        let name = Path { comps: vec![PathComp { sep: None, name: n, ext: None }] };
+        let name = Path {
+            comps: vec![PathComp {
+                sep: None,
+                name: n,
+                ext: None,
+            }],
+        };
         let eq = self.expect(c, "=", "after the field's name")?;
         let tag = self.parse_expr(c)?;
         let opts = self.opt_compact(c)?;
         let semi = self.semi(c, "field declaration")?;
-        Ok(Decl::Field { ty, name, eq: Some(eq), tag: Some(tag), opts, semi })
+        Ok(Decl::Field {
+            ty,
+            name,
+            eq: Some(eq),
+            tag: Some(tag),
+            opts,
+            semi,
+        })
     }
 
     fn parse_range(&mut self, c: &mut Cur) -> R<Expr> {
@@ -591,7 +765,11 @@ impl<'a> Parser<'a> {
         if self.is(self.peek(c), "to") {
             let Some(kw) = self.bump(c) else { return Err(internal()) };
             let end = self.parse_expr(c)?;
-            return Ok(Expr::Range { start: Box::new(start), kw, end: Box::new(end) });
+            return Ok(Expr::Range {
+                start: Box::new(start),
+                kw,
+                end: Box::new(end),
+            });
         }
         Ok(start)
     }
@@ -613,7 +791,10 @@ impl<'a> Parser<'a> {
                     self.enter(c)?;
                     let inner = self.parse_expr(c)?;
                     self.depth -= 1;
-                    Ok(Expr::Prefixed { prefix: t, inner: Box::new(inner) })
+                    Ok(Expr::Prefixed {
+                        prefix: t,
+                        inner: Box::new(inner),
+                    })
                 }
                 "." | "(" => Ok(Expr::Path(self.parse_path(c, "a value")?)),
                 "[" => {
@@ -661,14 +842,20 @@ impl<'a> Parser<'a> {
                     if self.peek(&inner).is_some() {
                         return Err(self.err_at(&inner, "expected `]`".into()));
                     }
-                    Expr::Array { open: t, elems: vec![Expr::Path(path)], commas: Vec::new() }
+                    Expr::Array {
+                        open: t,
+                        elems: vec![Expr::Path(path)],
+                        commas: Vec::new(),
+                    }
                 }
                 _ => Expr::Path(self.parse_path(&mut c, "a field name")?),
             };
-            let colon = if self.is(self.peek(&c), ":") { self.bump(&mut c) } else { None };
-            if colon.is_none()
-                && !matches!(self.peek(&c).map(|t| self.tok_text(t)), Some("{" | "<" | "["))
-            {
+            let colon = if self.is(self.peek(&c), ":") {
+                self.bump(&mut c)
+            } else {
+                None
+            };
+            if colon.is_none() && !matches!(self.peek(&c).map(|t| self.tok_text(t)), Some("{" | "<" | "[")) {
                 return Err(self.err_at(&c, "expected `:` after the field name".into()));
             }
             let value = self.parse_expr(&mut c)?;
@@ -677,14 +864,23 @@ impl<'a> Parser<'a> {
             } else {
                 None
             };
-            fields.push(Field { key, colon, value: Some(value), sep });
+            fields.push(Field {
+                key,
+                colon,
+                value: Some(value),
+                sep,
+            });
         }
         Ok(fields)
     }
 }
 
 fn internal() -> SyntaxError {
-    SyntaxError { offset: 0, len: 0, message: "internal parser error".into() }
+    SyntaxError {
+        offset: 0,
+        len: 0,
+        message: "internal parser error".into(),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -60,7 +60,13 @@ fn rank(d: &Decl) -> Rank {
 
 impl<'a> Printer<'a> {
     pub fn new(idx: &'a Index<'a>) -> Self {
-        Printer { idx, dom: Dom::default(), pending: Vec::new(), ctx: Ctx::default(), empty: Detached::default() }
+        Printer {
+            idx,
+            dom: Dom::default(),
+            pending: Vec::new(),
+            ctx: Ctx::default(),
+            empty: Detached::default(),
+        }
     }
 
     fn text(&self, t: Tok) -> &'a str {
@@ -128,7 +134,11 @@ impl<'a> Printer<'a> {
 
     fn option_sort_name(&self, p: &Path) -> String {
         let mut s = String::new();
-        s.push(if p.comps.first().is_some_and(|c| c.ext.is_some()) { '1' } else { '0' });
+        s.push(if p.comps.first().is_some_and(|c| c.ext.is_some()) {
+            '1'
+        } else {
+            '0'
+        });
         self.canonical(p, &mut s);
         s
     }
@@ -345,8 +355,7 @@ impl<'a> Printer<'a> {
                 self.emit_gap(Gap::Space);
                 return;
             }
-            let mut final_gap =
-                comment_gap(inherit(after_gap, has_non_newline_space), prev_is_line, newline_run);
+            let mut final_gap = comment_gap(inherit(after_gap, has_non_newline_space), prev_is_line, newline_run);
             if gap == Gap::Newline && !prev_is_line && newline_run >= 1 && final_gap == Gap::Space {
                 final_gap = Gap::Newline;
             }
@@ -406,7 +415,11 @@ impl<'a> Printer<'a> {
             while i < range.end {
                 let t = i;
                 let tok = self.idx.toks[t as usize];
-                i = if tok.partner != NONE && tok.partner > t { tok.partner + 1 } else { t + 1 };
+                i = if tok.partner != NONE && tok.partner > t {
+                    tok.partner + 1
+                } else {
+                    t + 1
+                };
                 if !tok.skippable() {
                     return Some(t);
                 }
@@ -531,7 +544,13 @@ impl<'a> Printer<'a> {
                     self.emit_trivia(gap);
                 }
             }
-            Decl::Syntax { kw, eq, value, opts, semi } => {
+            Decl::Syntax {
+                kw,
+                eq,
+                value,
+                opts,
+                semi,
+            } => {
                 self.print_token(*kw, gap);
                 self.print_token(*eq, Gap::Space);
                 self.print_expr(value, Gap::Space);
@@ -544,7 +563,13 @@ impl<'a> Printer<'a> {
                 self.print_compact(opts.as_ref());
                 self.print_token(*semi, Gap::Inline);
             }
-            Decl::Import { kw, mods, path, opts, semi } => {
+            Decl::Import {
+                kw,
+                mods,
+                path,
+                opts,
+                semi,
+            } => {
                 self.print_token(*kw, gap);
                 for m in mods {
                     self.print_token(*m, Gap::Space);
@@ -553,7 +578,13 @@ impl<'a> Printer<'a> {
                 self.print_compact(opts.as_ref());
                 self.print_token(*semi, Gap::Inline);
             }
-            Decl::Option { kw, path, eq, value, semi } => {
+            Decl::Option {
+                kw,
+                path,
+                eq,
+                value,
+                semi,
+            } => {
                 self.print_token(*kw, gap);
                 self.print_path(path, Gap::Space);
                 if let (Some(eq), Some(value)) = (eq, value) {
@@ -566,13 +597,26 @@ impl<'a> Printer<'a> {
                 }
                 self.print_token(*semi, Gap::Inline);
             }
-            Decl::Block { prefixes, kw, name, body } => {
+            Decl::Block {
+                prefixes,
+                kw,
+                name,
+                body,
+            } => {
                 let gap = self.print_prefixes(prefixes, gap);
                 self.print_token(*kw, gap);
                 self.print_path(name, Gap::Space);
                 self.print_body(body);
             }
-            Decl::Group { prefixes, kw, name, eq, tag, opts, body } => {
+            Decl::Group {
+                prefixes,
+                kw,
+                name,
+                eq,
+                tag,
+                opts,
+                body,
+            } => {
                 let gap = self.print_prefixes(prefixes, gap);
                 self.print_token(*kw, gap);
                 self.print_path(name, Gap::Space);
@@ -583,7 +627,14 @@ impl<'a> Printer<'a> {
                 self.print_compact(opts.as_ref());
                 self.print_body(body);
             }
-            Decl::Field { ty, name, eq, tag, opts, semi } => {
+            Decl::Field {
+                ty,
+                name,
+                eq,
+                tag,
+                opts,
+                semi,
+            } => {
                 self.print_type(ty, gap);
                 self.print_path(name, Gap::Space);
                 if let (Some(eq), Some(tag)) = (eq, tag) {
@@ -593,14 +644,28 @@ impl<'a> Printer<'a> {
                 self.print_compact(opts.as_ref());
                 self.print_token(*semi, Gap::Inline);
             }
-            Decl::EnumValue { name, eq, tag, opts, semi } => {
+            Decl::EnumValue {
+                name,
+                eq,
+                tag,
+                opts,
+                semi,
+            } => {
                 self.print_path(name, gap);
                 self.print_token(*eq, Gap::Space);
                 self.print_expr(tag, Gap::Space);
                 self.print_compact(opts.as_ref());
                 self.print_token(*semi, Gap::Inline);
             }
-            Decl::Method { kw, name, inputs, returns, outputs, body, semi } => {
+            Decl::Method {
+                kw,
+                name,
+                inputs,
+                returns,
+                outputs,
+                body,
+                semi,
+            } => {
                 self.print_token(*kw, gap);
                 self.print_path(name, Gap::Space);
                 self.print_type_list_group(inputs, Gap::Preserve);
@@ -612,7 +677,13 @@ impl<'a> Printer<'a> {
                     self.print_token(*semi, Gap::Inline);
                 }
             }
-            Decl::Range { kw, ranges, commas, opts, semi } => {
+            Decl::Range {
+                kw,
+                ranges,
+                commas,
+                opts,
+                semi,
+            } => {
                 self.print_token(*kw, gap);
                 for (i, r) in ranges.iter().enumerate() {
                     if i > 0 {
@@ -696,7 +767,11 @@ impl<'a> Printer<'a> {
         }
         self.pending = pending;
         self.pending.clear();
-        let mut gap = if blank_before_close { Gap::Blankline } else { Gap::Newline };
+        let mut gap = if blank_before_close {
+            Gap::Blankline
+        } else {
+            Gap::Newline
+        };
         let mut newline_run = 0;
         for t in comments.0..comments.1 {
             match self.idx.toks[t as usize].kind {
@@ -773,7 +848,11 @@ impl<'a> Printer<'a> {
                     p.ctx = s;
                 }
                 p.emit_slot(&slots, i);
-                let gap = if i > 0 && slots.has_blank_before(i) { Gap::Blankline } else { Gap::Newline };
+                let gap = if i > 0 && slots.has_blank_before(i) {
+                    Gap::Blankline
+                } else {
+                    Gap::Newline
+                };
                 p.print_path(&opt.path, gap);
                 if let (Some(eq), Some(v)) = (opt.eq, &opt.value) {
                     p.print_token(eq, Gap::Space);
@@ -801,7 +880,12 @@ impl<'a> Printer<'a> {
                 self.print_token(*prefix, gap);
                 self.print_type(inner, Gap::Space);
             }
-            Type::Generic { path, open, args, commas } => {
+            Type::Generic {
+                path,
+                open,
+                args,
+                commas,
+            } => {
                 self.print_path(path, gap);
                 let trivia = self.scope(*open);
                 self.print_token(*open, Gap::Preserve);
@@ -923,7 +1007,10 @@ impl<'a> Printer<'a> {
     }
 
     fn same_line(&self, a: Tok, b: Tok) -> bool {
-        let (s, e) = (self.idx.toks[a as usize].start as usize, self.idx.toks[b as usize].start as usize);
+        let (s, e) = (
+            self.idx.toks[a as usize].start as usize,
+            self.idx.toks[b as usize].start as usize,
+        );
         !self.idx.text.as_bytes()[s..e].contains(&b'\n')
     }
 
@@ -943,8 +1030,7 @@ impl<'a> Printer<'a> {
         let slots = self.scope(open);
         // Comments attached inside the brackets open the list too (buf 1.75 does this; the
         // printer source it was ported from only looked at detached ones).
-        let has_comments =
-            self.slots_have_comments(&slots) || self.scope_has_attached_comments(open);
+        let has_comments = self.slots_have_comments(&slots) || self.scope_has_attached_comments(open);
         if elems.is_empty() && !has_comments {
             self.print_token(open, gap);
             let s = self.ctx;
@@ -997,7 +1083,11 @@ impl<'a> Printer<'a> {
                     p.ctx = s;
                 }
                 p.emit_slot(&slots, i);
-                let g = if i > 0 && slots.has_blank_before(i) { Gap::Blankline } else { Gap::Newline };
+                let g = if i > 0 && slots.has_blank_before(i) {
+                    Gap::Blankline
+                } else {
+                    Gap::Newline
+                };
                 let s = p.ctx;
                 p.ctx.path_in_value = true;
                 p.print_expr(e, g);
@@ -1025,7 +1115,11 @@ impl<'a> Printer<'a> {
         let close = self.close_of(open);
         let trivia = self.scope(open);
         let angles = self.text(open) == "<";
-        let (open_text, close_text) = if angles { ("{", "}") } else { (self.text(open), self.text(close)) };
+        let (open_text, close_text) = if angles {
+            ("{", "}")
+        } else {
+            (self.text(open), self.text(close))
+        };
         let has_comments = self.slots_have_comments(&trivia) || self.scope_has_attached_comments(open);
         if fields.is_empty() && !has_comments {
             self.print_token_as(open, gap, Cow::Borrowed(open_text));
@@ -1123,9 +1217,16 @@ impl<'a> Printer<'a> {
         match e {
             Expr::Literal(t) => {
                 let tok = self.idx.toks[*t as usize];
-                if tok.partner != NONE && tok.partner > *t { tok.partner } else { *t }
+                if tok.partner != NONE && tok.partner > *t {
+                    tok.partner
+                } else {
+                    *t
+                }
             }
-            Expr::Path(p) => p.comps.last().map_or(0, |c| if c.ext.is_some() { self.close_of(c.name) } else { c.name }),
+            Expr::Path(p) => p
+                .comps
+                .last()
+                .map_or(0, |c| if c.ext.is_some() { self.close_of(c.name) } else { c.name }),
             Expr::Prefixed { inner, .. } => self.expr_last(inner),
             Expr::Range { end, .. } => self.expr_last(end),
             Expr::Array { open, .. } | Expr::Dict { open, .. } => self.close_of(*open),
@@ -1133,9 +1234,15 @@ impl<'a> Printer<'a> {
     }
 
     fn blank_between(&self, prev: &Field, curr: &Field) -> bool {
-        let end = prev.value.as_ref().map_or_else(|| self.expr_last(&prev.key), |v| self.expr_last(v));
+        let end = prev
+            .value
+            .as_ref()
+            .map_or_else(|| self.expr_last(&prev.key), |v| self.expr_last(v));
         let start = self.expr_first(&curr.key);
-        let (s, e) = (self.idx.toks[end as usize].end as usize, self.idx.toks[start as usize].start as usize);
+        let (s, e) = (
+            self.idx.toks[end as usize].end as usize,
+            self.idx.toks[start as usize].start as usize,
+        );
         if s >= e {
             return false;
         }
@@ -1159,7 +1266,11 @@ impl<'a> Printer<'a> {
         self.print_expr(&f.key, gap);
         if let Some(colon) = f.colon {
             let lead = self.idx.attached[colon as usize].leading;
-            let g = if self.ends_with_inline_block(lead) { Gap::Space } else { Gap::Inline };
+            let g = if self.ends_with_inline_block(lead) {
+                Gap::Space
+            } else {
+                Gap::Inline
+            };
             self.print_token(colon, g);
         } else if f.value.is_some() {
             self.dom.text(":");

@@ -67,7 +67,11 @@ impl Index<'_> {
             return None;
         }
         let t = c.pos;
-        c.pos = if self.is_open(t) { self.toks[t as usize].partner + 1 } else { t + 1 };
+        c.pos = if self.is_open(t) {
+            self.toks[t as usize].partner + 1
+        } else {
+            t + 1
+        };
         Some(t)
     }
     fn prev(&self, c: &mut Cursor) {
@@ -75,7 +79,11 @@ impl Index<'_> {
             return;
         }
         let t = c.pos - 1;
-        c.pos = if self.is_close(t) { self.toks[t as usize].partner } else { t };
+        c.pos = if self.is_close(t) {
+            self.toks[t as usize].partner
+        } else {
+            t
+        };
     }
     fn skippable(&self, t: u32) -> bool {
         self.toks[t as usize].skippable()
@@ -149,7 +157,10 @@ impl Index<'_> {
                 blank = true;
             }
             trivia.blank_before.push(blank);
-            self.attached[tok as usize] = Attached { leading: attached, trailing: EMPTY };
+            self.attached[tok as usize] = Attached {
+                leading: attached,
+                trailing: EMPTY,
+            };
             had_blank = self.walk_decl(c, tok, literal);
             pending = (c.pos, c.pos);
         }
@@ -169,7 +180,11 @@ impl Index<'_> {
             "{" | "<" => saw_assign,
             _ => false,
         } && self.toks[open as usize].kind == Kind::Punct;
-        let mut c = Cursor { pos: open + 1, start: open + 1, end: close };
+        let mut c = Cursor {
+            pos: open + 1,
+            start: open + 1,
+            end: close,
+        };
         self.walk_scope(&mut c, open, literal);
         if let Some(trivia) = self.detached.get_mut(&open) {
             if let Some(last) = trivia.slots.last().copied() {
@@ -177,7 +192,10 @@ impl Index<'_> {
                 if let Some(slot) = trivia.slots.last_mut() {
                     *slot = detached;
                 }
-                self.attached[close as usize] = Attached { leading: attached, trailing: EMPTY };
+                self.attached[close as usize] = Attached {
+                    leading: attached,
+                    trailing: EMPTY,
+                };
             }
         }
         close
@@ -209,7 +227,10 @@ impl Index<'_> {
                     self.set_trailing(end_token, (leading.0, nl));
                     leading.0 = nl;
                 }
-                self.attached[t as usize] = Attached { leading, trailing: EMPTY };
+                self.attached[t as usize] = Attached {
+                    leading,
+                    trailing: EMPTY,
+                };
                 pending = (c.pos, c.pos);
             }
             if self.punct(t, "=") {
@@ -278,8 +299,7 @@ impl Index<'_> {
             }
         }
         if at_end && !after_newline && trailing.0 < trailing.1 && self.punct(end_token, ";") {
-            let has_block = (trailing.0..trailing.1)
-                .any(|t| self.is_comment(t) && self.text_of(t).starts_with("/*"));
+            let has_block = (trailing.0..trailing.1).any(|t| self.is_comment(t) && self.text_of(t).starts_with("/*"));
             if has_block {
                 for _ in trailing.0..trailing.1 {
                     self.prev(c);
@@ -301,7 +321,11 @@ impl Index<'_> {
     }
 
     fn next_is_semi(&self, c: &Cursor) -> bool {
-        let mut c2 = Cursor { pos: c.pos, start: c.start, end: c.end };
+        let mut c2 = Cursor {
+            pos: c.pos,
+            start: c.start,
+            end: c.end,
+        };
         while let Some(t) = self.next(&mut c2) {
             if !self.skippable(t) {
                 return self.punct(t, ";");
@@ -340,7 +364,11 @@ pub fn build<'a>(text: &'a str, toks: &'a [Token]) -> Index<'a> {
         attached: vec![Attached::default(); toks.len()],
         detached: std::collections::HashMap::new(),
     };
-    let mut c = Cursor { pos: 0, start: 0, end: toks.len() as u32 };
+    let mut c = Cursor {
+        pos: 0,
+        start: 0,
+        end: toks.len() as u32,
+    };
     idx.walk_scope(&mut c, NONE, false);
     idx
 }
