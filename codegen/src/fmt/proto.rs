@@ -40,3 +40,164 @@ pub fn format(text: &str) -> Result<String, SyntaxError> {
     let index = trivia::build(text, &toks);
     Ok(print::Printer::new(&index).print_file(&decls))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::format;
+
+    fn error(text: &str) -> super::SyntaxError {
+        match format(text) {
+            Ok(out) => panic!("{text:?} formatted to {out:?}"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn empty_and_blank_files_format_to_nothing_like_buf() {
+        assert_eq!(format("").as_deref(), Ok(""));
+        assert_eq!(format("  \n\n").as_deref(), Ok(""));
+        // buf's own quirk: a file of comments only starts with a newline.
+        assert_eq!(format("// hi\n").as_deref(), Ok("\n// hi\n"));
+    }
+
+    #[test]
+    fn a_missing_semicolon_points_at_the_next_token() {
+        let text = "syntax = \"proto3\";\nmessage A {\n  string id = 1\n  string name = 2;\n}\n";
+        let e = error(text);
+        assert_eq!(e.offset, text.find("string name").unwrap_or(0));
+        assert_eq!(e.len, "string".len());
+        assert!(
+            e.message.starts_with("expected `;` after field declaration"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn unterminated_strings_and_comments_are_syntax_errors() {
+        let e = error("syntax = \"proto3;\n");
+        assert_eq!((e.offset, e.message.as_str()), (9, "unterminated string literal"));
+        let e = error("message A {}\n/* never closed\nmessage B {}\n");
+        assert_eq!(e.offset, 13);
+        assert!(e.message.contains("unterminated block comment"), "{}", e.message);
+    }
+
+    #[test]
+    fn binary_garbage_is_a_syntax_error() {
+        let e = error("message A {}\n\u{1}\u{7f}\u{0}@#");
+        assert_eq!((e.offset, e.len), (13, 1));
+        assert_eq!(e.message, "unexpected character");
+        assert!(format("\u{fffd}\u{fffd}").is_err());
+    }
+
+    #[test]
+    fn unbalanced_braces_are_syntax_errors() {
+        let e = error("message A {\n  message B {\n}\n");
+        assert_eq!((e.offset, e.message.as_str()), (10, "`{` is never closed"));
+        let e = error("message A {}\n}\n");
+        assert_eq!((e.offset, e.message.as_str()), (13, "unmatched `}`"));
+        let e = error("message A { option (a = 1; }\n");
+        assert!(e.message.contains("does not close"), "{}", e.message);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_without_overflowing_the_stack() {
+        let mut text = "message A { ".repeat(10_000);
+        text.push_str(&"} ".repeat(10_000));
+        let e = error(&text);
+        assert!(e.message.contains("nested deeper"), "{}", e.message);
+        // Angle brackets are paired by the parser, not the lexer: capped there.
+        let text = format!("option (a) = {}1{};\n", "<a:".repeat(10_000), ">".repeat(10_000));
+        assert!(error(&text).message.contains("nesting deeper"));
+        // Within the cap, deep nesting formats.
+        let mut text = "message A { ".repeat(100);
+        text.push_str(&"} ".repeat(100));
+        assert!(format(&text).is_ok());
+    }
+
+    #[test]
+    fn every_prefix_of_real_files_returns_without_panicking() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/buf-format/cases");
+        for case in [
+            "proto3/all/v1/all",
+            "proto2/option/v1/option_message_field",
+            "editions/2024/editions",
+        ] {
+            let path = root.join(format!("{case}.golden"));
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            assert!(!text.is_empty(), "{}", path.display());
+            for end in (0..=text.len()).filter(|&i| text.is_char_boundary(i)) {
+                if let Err(e) = format(&text[..end]) {
+                    assert!(e.offset <= end, "{case}[..{end}]: offset {} past the end", e.offset);
+                }
+            }
+        }
+    }
+
+    /// Random token soup, near enough to protobuf to get past the lexer often.
+    fn soup() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let pieces = vec![
+            "syntax",
+            "=",
+            "\"proto3\"",
+            ";",
+            "message",
+            "enum",
+            "service",
+            "rpc",
+            "returns",
+            "option",
+            "(",
+            ")",
+            "{",
+            "}",
+            "[",
+            "]",
+            "<",
+            ">",
+            ",",
+            ":",
+            ".",
+            "-",
+            "A",
+            "b",
+            "1",
+            "2",
+            "to",
+            "max",
+            "reserved",
+            "repeated",
+            "map",
+            "oneof",
+            "group",
+            "extend",
+            " ",
+            "\n",
+            "\n\n",
+            "// c\n",
+            "/* d */",
+            "/* e\n * f */",
+            "'s'",
+            "\"t\"",
+            "import",
+            "package",
+            "optional",
+            "stream",
+            "inf",
+            "true",
+            "\t",
+        ];
+        proptest::collection::vec(proptest::sample::select(pieces), 0..80).prop_map(|v| v.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        #[test]
+        fn random_input_never_panics_and_output_is_stable(text in soup()) {
+            if let Ok(out) = format(&text) {
+                proptest::prop_assert_eq!(format(&out), Ok(out.clone()), "input {:?}", text);
+            }
+        }
+    }
+}
