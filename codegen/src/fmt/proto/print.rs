@@ -200,6 +200,10 @@ impl<'a> Printer<'a> {
                 self.dom.text(format!("/*{body} */"));
             } else {
                 self.emit_comment(t);
+                if is_line {
+                    // Whatever follows goes on the next line, not into the comment.
+                    self.dom.text("\n");
+                }
             }
         }
     }
@@ -326,7 +330,8 @@ impl<'a> Printer<'a> {
                 Kind::Comment => {}
                 _ => continue,
             }
-            let mut fg = inherit(first_gap, has_non_newline_space);
+            // buf 1.75 spaces a comment off in a preserving gap after a newline too.
+            let mut fg = inherit(first_gap, has_non_newline_space || newline_run > 0);
             let ag = inherit(after_gap, has_non_newline_space);
             if gap == Gap::PreserveTight && !has_comment {
                 fg = first_gap;
@@ -585,16 +590,18 @@ impl<'a> Printer<'a> {
                 value,
                 semi,
             } => {
+                // Line comments inside an option declaration become block comments (buf 1.75
+                // does this from the keyword on, not only in the value).
+                let saved = self.ctx;
+                self.ctx.line_to_block = true;
                 self.print_token(*kw, gap);
                 self.print_path(path, Gap::Space);
                 if let (Some(eq), Some(value)) = (eq, value) {
                     self.print_token(*eq, Gap::Space);
-                    let saved = self.ctx;
-                    self.ctx.line_to_block = true;
                     self.ctx.indent_expr = true;
                     self.print_expr(value, Gap::Space);
-                    self.ctx = saved;
                 }
+                self.ctx = saved;
                 self.print_token(*semi, Gap::Inline);
             }
             Decl::Block {
@@ -1289,7 +1296,6 @@ impl<'a> Printer<'a> {
         for t in r.0..r.1 {
             match self.idx.toks[t as usize].kind {
                 Kind::Comment => ends = !self.text(t).starts_with("//"),
-                Kind::Newline => ends = false,
                 _ => {}
             }
         }
