@@ -13,6 +13,8 @@ use super::trivia::{Detached, Index, Run};
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Gap {
     None,
+    /// Before the file's first declaration: nothing, like `None`, but its comments are not inline.
+    FileStart,
     Space,
     Newline,
     Softline,
@@ -194,10 +196,7 @@ impl<'a> Printer<'a> {
                 self.dom.text(" ");
             }
             if self.ctx.line_to_block && is_line {
-                let body = text.trim_end_matches([' ', '\t']);
-                let body = &body[2..];
-                let body = body.replace("*/", "* /");
-                self.dom.text(format!("/*{body} */"));
+                self.emit_line_as_block(t);
             } else {
                 self.emit_comment(t);
                 if is_line {
@@ -206,6 +205,13 @@ impl<'a> Printer<'a> {
                 }
             }
         }
+    }
+
+    /// `// text` as `/* text */` (a `*/` inside spaced apart so it does not end the comment).
+    fn emit_line_as_block(&mut self, t: Tok) {
+        let body = self.text(t).trim_end_matches([' ', '\t']);
+        let body = body.get(2..).unwrap_or("").replace("*/", "* /");
+        self.dom.text(format!("/*{body} */"));
     }
 
     fn emit_comma_trivia(&mut self, comma: Option<Tok>) {
@@ -239,7 +245,7 @@ impl<'a> Printer<'a> {
 
     fn decl_gap(&self, decls: &[Decl], order: &[usize], trivia: &Detached, i: usize, src: usize, file: bool) -> Gap {
         if i == 0 {
-            return if file { Gap::None } else { Gap::Newline };
+            return if file { Gap::FileStart } else { Gap::Newline };
         }
         if file {
             let prev = rank(&decls[order[i - 1]]);
@@ -279,7 +285,7 @@ impl<'a> Printer<'a> {
             Gap::Newline => self.dom.text("\n"),
             Gap::Softline => self.softline(),
             Gap::Blankline => self.dom.text("\n\n"),
-            Gap::None | Gap::Inline | Gap::Preserve | Gap::PreserveTight => {}
+            Gap::None | Gap::FileStart | Gap::Inline | Gap::Preserve | Gap::PreserveTight => {}
         }
     }
 
@@ -306,6 +312,10 @@ impl<'a> Printer<'a> {
         }
         let first_gap = if gap == Gap::Inline { Gap::Space } else { gap };
         let preserve = matches!(gap, Gap::Preserve | Gap::PreserveTight);
+        let inline = matches!(
+            gap,
+            Gap::Space | Gap::None | Gap::Inline | Gap::Preserve | Gap::PreserveTight
+        );
         let inherit = |base: Gap, has_space: bool| if preserve && has_space { Gap::Space } else { base };
         let mut has_comment = false;
         let mut prev_is_line = false;
@@ -343,8 +353,14 @@ impl<'a> Printer<'a> {
             }
             has_non_newline_space = false;
             newline_run = 0;
-            let is_line = self.text(t).starts_with("//");
-            self.emit_comment(t);
+            let mut is_line = self.text(t).starts_with("//");
+            if is_line && inline {
+                // A line comment where the line goes on: buf 1.75 turns it into a block comment.
+                self.emit_line_as_block(t);
+                is_line = false;
+            } else {
+                self.emit_comment(t);
+            }
             has_comment = true;
             prev_is_line = is_line;
         }
