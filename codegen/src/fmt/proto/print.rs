@@ -349,7 +349,9 @@ impl<'a> Printer<'a> {
             if !has_comment {
                 self.emit_gap(fg);
             } else {
-                self.emit_gap(comment_gap(ag, prev_is_line, newline_run));
+                // In an inline position blank lines between comments are not kept.
+                let run = if inline { 0 } else { newline_run };
+                self.emit_gap(comment_gap(ag, prev_is_line, run));
             }
             has_non_newline_space = false;
             newline_run = 0;
@@ -376,7 +378,9 @@ impl<'a> Printer<'a> {
                 self.emit_gap(Gap::Space);
                 return;
             }
-            let mut final_gap = comment_gap(inherit(after_gap, has_non_newline_space), prev_is_line, newline_run);
+            let run = if inline { 0 } else { newline_run };
+            let mut final_gap =
+                comment_gap(inherit(after_gap, has_non_newline_space), prev_is_line, run);
             if gap == Gap::Newline && !prev_is_line && newline_run >= 1 && final_gap == Gap::Space {
                 final_gap = Gap::Newline;
             }
@@ -493,7 +497,13 @@ impl<'a> Printer<'a> {
         let mut prefix_set = false;
         for line in &lines[1..] {
             let trimmed = line.trim_start_matches([' ', '\t']);
-            if trimmed.is_empty() || trimmed == "*/" {
+            if trimmed.is_empty() {
+                // A blank line has no prefix: then no line keeps one (as buf 1.75 does).
+                prefix = None;
+                prefix_set = true;
+                continue;
+            }
+            if trimmed == "*/" {
                 continue;
             }
             let indent = visual_indent(line);
