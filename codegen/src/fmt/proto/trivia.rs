@@ -241,7 +241,9 @@ impl Index<'_> {
                 end_token = self.walk_fused(t, saw_assign);
             }
             let mut at_boundary = self.punct(t, ";");
-            if self.punct(t, "{") && self.is_open(t) {
+            // In a list, elements end at commas only: a message element `{…},` is one
+            // declaration with its comma (buf 1.75 attributes so; its blank lines line up).
+            if self.punct(t, "{") && self.is_open(t) && !(literal && self.in_list(c)) {
                 at_boundary = !saw_assign || !self.next_is_semi(c);
             }
             if literal && self.punct(t, ",") {
@@ -318,6 +320,11 @@ impl Index<'_> {
             self.set_trailing(end_token, trailing);
         }
         has_blank
+    }
+
+    /// Whether the cursor walks the inside of `[…]`.
+    fn in_list(&self, c: &Cursor) -> bool {
+        c.start > 0 && self.punct(c.start - 1, "[")
     }
 
     fn next_is_semi(&self, c: &Cursor) -> bool {
