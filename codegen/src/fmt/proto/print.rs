@@ -223,7 +223,9 @@ impl<'a> Printer<'a> {
 
     fn print_scope_decls(&mut self, trivia: &Detached, decls: &[Decl], order: &[usize], file: bool) {
         let mut last_src: isize = -1;
-        for (i, &src) in order.iter().enumerate() {
+        // The previous declaration printed: empty ones (`;`) print nothing and do not count.
+        let mut prev: Option<usize> = None;
+        for &src in order {
             let s = src as isize;
             let mut k = last_src + 1;
             while k <= s {
@@ -233,8 +235,11 @@ impl<'a> Printer<'a> {
             if s > last_src {
                 last_src = s;
             }
-            let gap = self.decl_gap(decls, order, trivia, i, src, file);
+            let gap = self.decl_gap(decls, trivia, prev, src, file);
             self.print_decl(&decls[src], gap);
+            if !matches!(decls[src], Decl::Empty(_)) {
+                prev = Some(src);
+            }
         }
         let mut k = (last_src + 1) as usize;
         while k < trivia.slots.len() {
@@ -243,12 +248,12 @@ impl<'a> Printer<'a> {
         }
     }
 
-    fn decl_gap(&self, decls: &[Decl], order: &[usize], trivia: &Detached, i: usize, src: usize, file: bool) -> Gap {
-        if i == 0 {
+    fn decl_gap(&self, decls: &[Decl], trivia: &Detached, prev: Option<usize>, src: usize, file: bool) -> Gap {
+        let Some(prev) = prev else {
             return if file { Gap::FileStart } else { Gap::Newline };
-        }
+        };
         if file {
-            let prev = rank(&decls[order[i - 1]]);
+            let prev = rank(&decls[prev]);
             let curr = rank(&decls[src]);
             if prev != curr && (curr == Rank::Import || curr == Rank::Option) {
                 return Gap::Blankline;
@@ -379,8 +384,7 @@ impl<'a> Printer<'a> {
                 return;
             }
             let run = if inline { 0 } else { newline_run };
-            let mut final_gap =
-                comment_gap(inherit(after_gap, has_non_newline_space), prev_is_line, run);
+            let mut final_gap = comment_gap(inherit(after_gap, has_non_newline_space), prev_is_line, run);
             if gap == Gap::Newline && !prev_is_line && newline_run >= 1 && final_gap == Gap::Space {
                 final_gap = Gap::Newline;
             }
@@ -450,25 +454,6 @@ impl<'a> Printer<'a> {
                 }
             }
             None
-        })
-    }
-
-    fn scope_has_uninlineable_leading_comments(&self, open: Tok) -> bool {
-        self.level_tokens(open).any(|t| {
-            let a = self.idx.attached[t as usize];
-            let mut saw_newline = false;
-            for x in a.leading.0..a.leading.1 {
-                match self.idx.toks[x as usize].kind {
-                    Kind::Newline => saw_newline = true,
-                    Kind::Comment => {
-                        if self.text(x).starts_with("//") || saw_newline {
-                            return true;
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            false
         })
     }
 
@@ -843,7 +828,6 @@ impl<'a> Printer<'a> {
         let n = co.entries.len();
         let force = self.open_trailing(open).is_some()
             || self.slots_have_comments(&slots)
-            || self.scope_has_uninlineable_leading_comments(open)
             || self.first_option_key_has_leading_comment(co);
         let broken = force || n >= 2;
         if !broken && n == 1 {
