@@ -316,7 +316,7 @@ impl<'a> Printer<'a> {
             after_gap = Gap::Space;
         }
         let first_gap = if gap == Gap::Inline { Gap::Space } else { gap };
-        let preserve = matches!(gap, Gap::Preserve | Gap::PreserveTight);
+        let preserve = matches!(gap, Gap::Preserve | Gap::PreserveTight | Gap::None);
         let inline = matches!(
             gap,
             Gap::Space | Gap::None | Gap::Inline | Gap::Preserve | Gap::PreserveTight
@@ -356,7 +356,9 @@ impl<'a> Printer<'a> {
             } else {
                 // In an inline position blank lines between comments are not kept.
                 let run = if inline { 0 } else { newline_run };
-                self.emit_gap(comment_gap(ag, prev_is_line, run));
+                let g = comment_gap(ag, prev_is_line, run);
+                // Two comments in an inline position are spaced apart.
+                self.emit_gap(if inline && g == Gap::None { Gap::Space } else { g });
             }
             has_non_newline_space = false;
             newline_run = 0;
@@ -602,18 +604,16 @@ impl<'a> Printer<'a> {
                 value,
                 semi,
             } => {
-                // Line comments inside an option declaration become block comments (buf 1.75
-                // does this from the keyword on, not only in the value).
-                let saved = self.ctx;
-                self.ctx.line_to_block = true;
                 self.print_token(*kw, gap);
                 self.print_path(path, Gap::Space);
                 if let (Some(eq), Some(value)) = (eq, value) {
                     self.print_token(*eq, Gap::Space);
+                    let saved = self.ctx;
+                    self.ctx.line_to_block = true;
                     self.ctx.indent_expr = true;
                     self.print_expr(value, Gap::Space);
+                    self.ctx = saved;
                 }
-                self.ctx = saved;
                 self.print_token(*semi, Gap::Inline);
             }
             Decl::Block {
@@ -758,7 +758,10 @@ impl<'a> Printer<'a> {
         let trivia = self.scope(open);
         self.print_token(open, Gap::Space);
         let cc = self.close_comments(close);
-        let has_content = !body.decls.is_empty() || !trivia.is_empty() || cc.is_some();
+        // Empty declarations and whitespace alone leave a body empty: `{}`.
+        let has_content = body.decls.iter().any(|d| !matches!(d, Decl::Empty(_)))
+            || self.slots_have_comments(&trivia)
+            || cc.is_some();
         if !has_content {
             self.print_token(close, Gap::None);
             self.ctx = saved;
@@ -851,9 +854,10 @@ impl<'a> Printer<'a> {
             return;
         }
         let saved = self.ctx;
+        // A block comment after the `[` stays on its line (buf 1.75).
+        self.print_token(open, Gap::Space);
         self.ctx.trailing_block_on_new_line = true;
         self.ctx.pair_leading_block = false;
-        self.print_token(open, Gap::Space);
         let cc = self.close_comments(close);
         self.with_indent(|p| {
             for (i, opt) in co.entries.iter().enumerate() {
@@ -1087,9 +1091,9 @@ impl<'a> Printer<'a> {
             return;
         }
         let cc = self.close_comments(close);
+        self.print_token(open, gap);
         self.ctx.trailing_block_on_new_line = true;
         self.ctx.pair_leading_block = true;
-        self.print_token(open, gap);
         self.with_indent(|p| {
             for (i, e) in elems.iter().enumerate() {
                 if i > 0 {
@@ -1284,7 +1288,7 @@ impl<'a> Printer<'a> {
         self.print_expr(&f.key, gap);
         if let Some(colon) = f.colon {
             let lead = self.idx.attached[colon as usize].leading;
-            let g = if self.ends_with_inline_block(lead) {
+            let g = if self.run_has_comment(lead) {
                 Gap::Space
             } else {
                 Gap::Inline
@@ -1300,17 +1304,6 @@ impl<'a> Printer<'a> {
             self.print_expr(v, Gap::Space);
             self.ctx = s;
         }
-    }
-
-    fn ends_with_inline_block(&self, r: Run) -> bool {
-        let mut ends = false;
-        for t in r.0..r.1 {
-            match self.idx.toks[t as usize].kind {
-                Kind::Comment => ends = !self.text(t).starts_with("//"),
-                _ => {}
-            }
-        }
-        ends
     }
 }
 

@@ -26,9 +26,6 @@ pub struct Detached {
 }
 
 impl Detached {
-    pub fn is_empty(&self) -> bool {
-        self.slots.is_empty() || self.slots.len() == 1 && self.slots[0].0 == self.slots[0].1
-    }
     pub fn has_blank_before(&self, i: usize) -> bool {
         self.blank_before.get(i).copied().unwrap_or(false)
     }
