@@ -309,7 +309,7 @@ impl<'a> Printer<'a> {
     fn emit_trivia(&mut self, gap: Gap) {
         let mut after_gap = match gap {
             Gap::Space => Gap::Space,
-            Gap::Preserve | Gap::PreserveTight | Gap::Inline => Gap::None,
+            Gap::Preserve | Gap::PreserveTight | Gap::Inline | Gap::None => Gap::None,
             _ => Gap::Softline,
         };
         if gap == Gap::Space {
@@ -761,7 +761,8 @@ impl<'a> Printer<'a> {
         // Empty declarations and whitespace alone leave a body empty: `{}`.
         let has_content = body.decls.iter().any(|d| !matches!(d, Decl::Empty(_)))
             || self.slots_have_comments(&trivia)
-            || cc.is_some();
+            || cc.is_some()
+            || self.scope_has_attached_comments(open);
         if !has_content {
             self.print_token(close, Gap::None);
             self.ctx = saved;
