@@ -553,13 +553,12 @@ impl<'a> Printer<'a> {
     fn print_decl(&mut self, decl: &Decl, gap: Gap) {
         match decl {
             Decl::Empty(semi) => {
-                // An empty declaration prints nothing, but buf keeps its comments: those before
-                // it go with the next declaration's, one after it on the same line (as in
-                // `}; // comment`) goes on its own line.
+                // An empty declaration prints nothing, but buf keeps its comments, each on its
+                // own line (as the `// comment` of `}; // comment`).
                 let att = self.idx.attached[*semi as usize];
                 self.append_run(att.leading);
-                if self.run_has_comment(att.trailing) {
-                    self.append_run(att.trailing);
+                self.append_run(att.trailing);
+                if self.pending_has_comments() {
                     self.emit_trivia(gap);
                 }
             }
