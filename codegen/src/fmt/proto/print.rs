@@ -324,6 +324,7 @@ impl<'a> Printer<'a> {
         let inherit = |base: Gap, has_space: bool| if preserve && has_space { Gap::Space } else { base };
         let mut has_comment = false;
         let mut prev_is_line = false;
+        let mut prev_was_line = false;
         let mut newline_run = 0;
         let mut has_non_newline_space = false;
         let mut pre_comment_newline = false;
@@ -356,13 +357,18 @@ impl<'a> Printer<'a> {
             } else {
                 // In an inline position blank lines between comments are not kept.
                 let run = if inline { 0 } else { newline_run };
-                let g = comment_gap(ag, prev_is_line, run);
-                // Two comments in an inline position are spaced apart.
-                self.emit_gap(if inline && g == Gap::None { Gap::Space } else { g });
+                // After a line comment turned into a block one, a space.
+                let g = if prev_was_line {
+                    Gap::Space
+                } else {
+                    comment_gap(ag, prev_is_line, run)
+                };
+                self.emit_gap(g);
             }
             has_non_newline_space = false;
             newline_run = 0;
             let mut is_line = self.text(t).starts_with("//");
+            prev_was_line = is_line && inline;
             if is_line && inline {
                 // A line comment where the line goes on: buf 1.75 turns it into a block comment.
                 self.emit_line_as_block(t);
