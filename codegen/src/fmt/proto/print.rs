@@ -357,8 +357,9 @@ impl<'a> Printer<'a> {
             } else {
                 // In an inline position blank lines between comments are not kept.
                 let run = if inline { 0 } else { newline_run };
-                // After a line comment turned into a block one, a space.
-                let g = if prev_was_line {
+                // Before a line comment turned into a block one, after another, a space.
+                let this_is_line = self.text(t).starts_with("//");
+                let g = if inline && this_is_line && prev_was_line {
                     Gap::Space
                 } else {
                     comment_gap(ag, prev_is_line, run)
@@ -784,6 +785,33 @@ impl<'a> Printer<'a> {
         self.ctx = saved;
     }
 
+    /// Comments left before the closing bracket of broken compact options, each on its own
+    /// line inside the brackets, the first after a blank line if the source had one.
+    fn emit_dangling(&mut self, blank_before: bool) {
+        let pending = std::mem::take(&mut self.pending);
+        let mut gap = if blank_before { Gap::Blankline } else { Gap::Newline };
+        let mut newline_run = 0;
+        let mut first = true;
+        for &t in &pending {
+            match self.idx.toks[t as usize].kind {
+                Kind::Newline => newline_run += 1,
+                Kind::Comment => {
+                    if !first && newline_run >= 2 {
+                        gap = Gap::Blankline;
+                    }
+                    first = false;
+                    newline_run = 0;
+                    self.emit_gap(gap);
+                    self.emit_comment(t);
+                    gap = Gap::Newline;
+                }
+                _ => {}
+            }
+        }
+        self.pending = pending;
+        self.pending.clear();
+    }
+
     fn emit_close_comments(&mut self, comments: Run, blank_before_close: bool) {
         let pending = std::mem::take(&mut self.pending);
         for &t in &pending {
@@ -892,6 +920,9 @@ impl<'a> Printer<'a> {
                 }
             }
             p.emit_slot(&slots, n);
+            if p.pending_has_comments() {
+                p.emit_dangling(slots.blank_before_close);
+            }
             if let Some((leading, _)) = cc {
                 p.emit_close_comments(leading, slots.blank_before_close);
             }
