@@ -229,9 +229,8 @@ fn number_end(bytes: &[u8], mut i: usize) -> usize {
     let hex = bytes.get(i) == Some(&b'0') && matches!(bytes.get(i + 1), Some(b'x' | b'X'));
     while i < bytes.len() {
         let b = bytes[i];
-        if b.is_ascii_alphanumeric() || b == b'_' || b == b'.' {
-            i += 1;
-        } else if (b == b'+' || b == b'-') && !hex && matches!(bytes[i - 1], b'e' | b'E') {
+        let sign = (b == b'+' || b == b'-') && !hex && matches!(bytes[i - 1], b'e' | b'E');
+        if b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || sign {
             i += 1;
         } else {
             break;
