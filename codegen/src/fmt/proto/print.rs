@@ -511,7 +511,9 @@ impl<'a> Printer<'a> {
                     prefix = None;
                 }
             } else {
+                // A line without a prefix: no line keeps one (buf 1.75).
                 prefix = None;
+                prefix_set = true;
             }
         }
         let min_indent = min_indent.unwrap_or(0);
@@ -733,9 +735,10 @@ impl<'a> Printer<'a> {
     }
 
     fn print_type_list_group(&mut self, list: &TypeList, open_gap: Gap) {
+        // The `(` and its comments come before the group: a comment there does not break it.
+        self.print_token(list.open, open_gap);
         self.with_group(|p| {
             let slots = p.scope(list.open);
-            p.print_token(list.open, open_gap);
             p.with_indent(|p| {
                 p.softbreak();
                 let mut gap = Gap::Preserve;
@@ -1153,6 +1156,10 @@ impl<'a> Printer<'a> {
                 p.ctx = s;
             }
             p.emit_slot(&slots, elems.len());
+            if cc.is_none() && p.pending_has_comments() {
+                // Comments after the last element, before the closing bracket, stay inside.
+                p.emit_trivia(Gap::Newline);
+            }
             if let Some((leading, _)) = cc {
                 p.emit_close_comments(leading, slots.blank_before_close);
             }
@@ -1251,6 +1258,10 @@ impl<'a> Printer<'a> {
                 p.ctx = fs;
             }
             p.emit_slot(&trivia, fields.len());
+            if cc.is_none() && p.pending_has_comments() {
+                // Comments after the last element, before the closing bracket, stay inside.
+                p.emit_trivia(Gap::Newline);
+            }
             if let Some((leading, _)) = cc {
                 p.emit_close_comments(leading, trivia.blank_before_close);
             }
