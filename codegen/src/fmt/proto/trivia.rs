@@ -140,7 +140,9 @@ impl Index<'_> {
                 pending.1 = tok + 1;
                 continue;
             }
-            if trivia.slots.is_empty() && scope != NONE {
+            // A comment on the line of an opening bracket trails it (not for `(`: there buf 1.75
+            // leads the first token with it).
+            if trivia.slots.is_empty() && scope != NONE && !self.punct(scope, "(") {
                 let nl = self.first_newline(pending);
                 if nl < pending.1 && self.run_has_comment((pending.0, nl)) {
                     self.set_trailing(scope, (pending.0, nl));
