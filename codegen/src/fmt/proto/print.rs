@@ -48,6 +48,8 @@ pub struct Printer<'a> {
     pending: Vec<u32>,
     ctx: Ctx,
     empty: Detached,
+    /// An empty declaration after a blank line passes the blank line on.
+    carry_blank: bool,
 }
 
 fn rank(d: &Decl) -> Rank {
@@ -68,6 +70,7 @@ impl<'a> Printer<'a> {
             pending: Vec::new(),
             ctx: Ctx::default(),
             empty: Detached::default(),
+            carry_blank: false,
         }
     }
 
@@ -105,7 +108,7 @@ impl<'a> Printer<'a> {
         let mut end_gap = Gap::None;
         if !decls.is_empty() || self.pending_has_comments() {
             end_gap = Gap::Newline;
-            if trivia.blank_before_close && self.pending_has_comments() {
+            if (trivia.blank_before_close || self.carry_blank) && self.pending_has_comments() {
                 end_gap = Gap::Blankline;
             }
         }
@@ -235,11 +238,18 @@ impl<'a> Printer<'a> {
             if s > last_src {
                 last_src = s;
             }
-            let gap = self.decl_gap(decls, trivia, prev, src, file);
-            self.print_decl(&decls[src], gap);
+            let mut gap = self.decl_gap(decls, trivia, prev, src, file);
             if !matches!(decls[src], Decl::Empty(_)) {
+                if self.carry_blank && gap == Gap::Newline {
+                    gap = Gap::Blankline;
+                }
+                self.carry_blank = false;
                 prev = Some(src);
             }
+            self.print_decl(&decls[src], gap);
+        }
+        if !file {
+            self.carry_blank = false;
         }
         let mut k = (last_src + 1) as usize;
         while k < trivia.slots.len() {
@@ -569,6 +579,9 @@ impl<'a> Printer<'a> {
                 self.append_run(att.trailing);
                 if self.pending_has_comments() {
                     self.emit_trivia(gap);
+                } else if gap == Gap::Blankline {
+                    // Its blank line still separates what comes before from what follows.
+                    self.carry_blank = true;
                 }
             }
             Decl::Syntax {
