@@ -326,7 +326,11 @@ impl<'a> Printer<'a> {
             after_gap = Gap::Space;
         }
         let first_gap = if gap == Gap::Inline { Gap::Space } else { gap };
-        let preserve = matches!(gap, Gap::Preserve | Gap::PreserveTight | Gap::None);
+        // Where the source's spacing around comments is kept: before the first comment in
+        // these gaps (and `None`: buf 1.75 spaces a comment off there too), after each one only
+        // in the preserving gaps.
+        let preserve = matches!(gap, Gap::Preserve | Gap::PreserveTight);
+        let preserve_first = preserve || gap == Gap::None;
         let inline = matches!(
             gap,
             Gap::Space | Gap::None | Gap::Inline | Gap::Preserve | Gap::PreserveTight
@@ -357,7 +361,12 @@ impl<'a> Printer<'a> {
                 _ => continue,
             }
             // buf 1.75 spaces a comment off in a preserving gap after a newline too.
-            let mut fg = inherit(first_gap, has_non_newline_space || newline_run > 0);
+            let spaced = has_non_newline_space || newline_run > 0;
+            let mut fg = if preserve_first && spaced {
+                Gap::Space
+            } else {
+                first_gap
+            };
             let ag = inherit(after_gap, has_non_newline_space);
             if gap == Gap::PreserveTight && !has_comment {
                 fg = first_gap;
