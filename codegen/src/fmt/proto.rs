@@ -134,6 +134,35 @@ mod tests {
         }
     }
 
+    fn comments(text: &str) -> usize {
+        super::lex::lex(text)
+            .map(|toks| toks.iter().filter(|t| t.kind == super::lex::Kind::Comment).count())
+            .unwrap_or(0)
+    }
+
+    /// Comments dropped in anywhere (before every `;`, `{`, `=`, `,` and line end of buf's
+    /// goldens, one at a time): formatting keeps every one of them.
+    #[test]
+    fn no_comment_is_ever_dropped() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/buf-format/cases");
+        let mut checked = 0;
+        for case in ["proto3/all/v1/all", "proto2/option/v1/option", "editions/2023/editions"] {
+            let text = std::fs::read_to_string(root.join(format!("{case}.golden")))
+                .unwrap_or_default();
+            let spots = text.match_indices([';', '{', '=', ',', '\n', ']', ')']).map(|(i, _)| i);
+            for (n, at) in spots.enumerate() {
+                let comment = ["/* c */", "// c\n", "\n// c\n", "\n/* c\n * d\n */\n"][n % 4];
+                let input = format!("{}{comment}{}", &text[..at], &text[at..]);
+                if let Ok(out) = format(&input) {
+                    assert_eq!(comments(&out), comments(&input), "{case} at {at}:\n{out}");
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 200, "{checked}");
+    }
+
     /// Random token soup, near enough to protobuf to get past the lexer often.
     fn soup() -> impl proptest::strategy::Strategy<Value = String> {
         use proptest::prelude::*;
@@ -187,6 +216,9 @@ mod tests {
             "inf",
             "true",
             "\t",
+            "é",
+            "\u{2028}",
+            "<a:1>",
         ];
         proptest::collection::vec(proptest::sample::select(pieces), 0..80).prop_map(|v| v.concat())
     }
