@@ -144,12 +144,10 @@ mod tests {
     /// goldens, one at a time): formatting keeps every one of them.
     #[test]
     fn no_comment_is_ever_dropped() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/data/buf-format/cases");
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/buf-format/cases");
         let mut checked = 0;
         for case in ["proto3/all/v1/all", "proto2/option/v1/option", "editions/2023/editions"] {
-            let text = std::fs::read_to_string(root.join(format!("{case}.golden")))
-                .unwrap_or_default();
+            let text = std::fs::read_to_string(root.join(format!("{case}.golden"))).unwrap_or_default();
             let spots = text.match_indices([';', '{', '=', ',', '\n', ']', ')']).map(|(i, _)| i);
             for (n, at) in spots.enumerate() {
                 let comment = ["/* c */", "// c\n", "\n// c\n", "\n/* c\n * d\n */\n"][n % 4];
