@@ -578,6 +578,8 @@ impl<'a> Printer<'a> {
         self.dom.close(g);
     }
 
+    /// One declaration: one arm per kind, each the sequence of its tokens with their gaps, as
+    /// buf's `printDecl` and its helpers; long because protobuf has that many declarations.
     fn print_decl(&mut self, decl: &Decl, gap: Gap) {
         match decl {
             Decl::Empty(semi) => {
