@@ -32,7 +32,7 @@
 //! inside brackets before the closing one stay inside. Each is commented where it applies.
 //! `tests/fmt_buf_peer.rs` compares with buf run live on every `.proto` of the repository.
 //!
-//! Unlike buf, which prints its best guess for a file that does not parse, [`format`] refuses it
+//! Unlike buf, which prints its best guess for a file that does not parse, [`format()`] refuses it
 //! with a [`SyntaxError`]. Nesting is capped (`lex::MAX_DEPTH`), so no input overflows the stack.
 
 mod dom;
