@@ -245,6 +245,10 @@ impl<'a> Printer<'a> {
                 }
                 self.carry_blank = false;
                 prev = Some(src);
+            } else if !file {
+                // In a body an empty declaration still counts as one: what follows it keeps
+                // the blank line before it, even first in the body (buf 1.75).
+                prev = Some(src);
             }
             self.print_decl(&decls[src], gap);
         }
@@ -1360,7 +1364,9 @@ impl<'a> Printer<'a> {
         self.print_expr(&f.key, gap);
         if let Some(colon) = f.colon {
             let lead = self.idx.attached[colon as usize].leading;
-            let g = if self.run_has_comment(lead) {
+            let key_trailing = self.idx.attached[self.expr_last(&f.key) as usize].trailing;
+            // A comment before the colon (its own, or the key's trailing) is spaced off it.
+            let g = if self.run_has_comment(lead) || self.run_has_comment(key_trailing) {
                 Gap::Space
             } else {
                 Gap::Inline
