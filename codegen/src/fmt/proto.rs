@@ -49,7 +49,9 @@ pub fn format(text: &str) -> Result<String, SyntaxError> {
     let mut parser = parse::Parser::new(text, toks);
     let decls = parser.parse_file()?;
     let toks = parser.toks;
-    let index = trivia::build(text, &toks);
+    let mut compact = parser.compact;
+    compact.sort_unstable();
+    let index = trivia::build(text, &toks, &compact);
     Ok(print::Printer::new(&index).print_file(&decls))
 }
 

@@ -179,6 +179,8 @@ pub enum Decl {
 pub struct Parser<'a> {
     pub text: &'a str,
     pub toks: Vec<Token>,
+    /// The `[` of every compact options list (the other `[` open list values).
+    pub compact: Vec<Tok>,
     depth: usize,
 }
 
@@ -193,7 +195,12 @@ type R<T> = Result<T, SyntaxError>;
 
 impl<'a> Parser<'a> {
     pub fn new(text: &'a str, toks: Vec<Token>) -> Self {
-        Parser { text, toks, depth: 0 }
+        Parser {
+            text,
+            toks,
+            compact: Vec::new(),
+            depth: 0,
+        }
     }
 
     pub fn tok_text(&self, t: Tok) -> &'a str {
@@ -341,6 +348,7 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_compact(&mut self, open: Tok) -> R<CompactOpts> {
+        self.compact.push(open);
         let mut c = self.children(open);
         self.enter(&c)?;
         let mut entries = Vec::new();

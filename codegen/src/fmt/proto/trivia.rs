@@ -37,6 +37,8 @@ pub struct Index<'a> {
     pub attached: Vec<Attached>,
     /// Per scope: the file (key `NONE`) and each fused token's open index.
     pub detached: std::collections::HashMap<u32, Detached>,
+    /// The `[` of compact options, sorted.
+    compact: &'a [u32],
 }
 
 /// A cursor over one level: `pos` is the next token to return.
@@ -267,6 +269,14 @@ impl Index<'_> {
             if !after_newline && !is_newline && !is_space && !is_comment {
                 self.prev(c);
                 at_end = false;
+                if literal && !self.in_compact(c) {
+                    // In a message literal or list, comments between a comma and the next
+                    // element on the same line lead that element (buf 1.75).
+                    for _ in trailing.0..trailing.1 {
+                        self.prev(c);
+                    }
+                    trailing.1 = trailing.0;
+                }
                 break;
             }
             if after_newline && !is_newline && !is_space {
@@ -321,6 +331,11 @@ impl Index<'_> {
         has_blank
     }
 
+    /// Whether the cursor walks the inside of compact options.
+    fn in_compact(&self, c: &Cursor) -> bool {
+        c.start > 0 && self.compact.binary_search(&(c.start - 1)).is_ok()
+    }
+
     /// Whether the cursor walks the inside of `[…]`.
     fn in_list(&self, c: &Cursor) -> bool {
         c.start > 0 && self.punct(c.start - 1, "[")
@@ -363,10 +378,11 @@ fn split_detached_in(toks: &[Token], r: Run) -> (Run, Run) {
 }
 
 /// Builds the index for a lexed (and parsed: angle brackets paired) file.
-pub fn build<'a>(text: &'a str, toks: &'a [Token]) -> Index<'a> {
+pub fn build<'a>(text: &'a str, toks: &'a [Token], compact: &'a [u32]) -> Index<'a> {
     let mut idx = Index {
         text,
         toks,
+        compact,
         attached: vec![Attached::default(); toks.len()],
         detached: std::collections::HashMap::new(),
     };
