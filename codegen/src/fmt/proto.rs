@@ -72,6 +72,8 @@ mod tests {
         assert_eq!(format("  \n\n").as_deref(), Ok(""));
         // buf's own quirk: a file of comments only starts with a newline.
         assert_eq!(format("// hi\n").as_deref(), Ok("\n// hi\n"));
+        // And a file of empty declarations is one newline (which formats to nothing).
+        assert_eq!(format(";\n;\n").as_deref(), Ok("\n"));
     }
 
     #[test]
