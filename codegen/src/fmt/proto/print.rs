@@ -783,8 +783,15 @@ impl<'a> Printer<'a> {
                 p.emit_remaining(&slots, list.types.len());
                 p.softbreak();
             });
-            p.print_token(p.close_of(list.open), Gap::Preserve);
+            // The `)` ends the group, a comment trailing it comes after the group: a line
+            // comment there does not break it open.
+            let close = p.close_of(list.open);
+            p.append_run(p.idx.attached[close as usize].leading);
+            p.emit_trivia(Gap::Preserve);
+            p.dom.text(p.text(close));
         });
+        let close = self.close_of(list.open);
+        self.emit_trailing(self.idx.attached[close as usize].trailing);
     }
 
     fn print_body(&mut self, body: &Body) {
