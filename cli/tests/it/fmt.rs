@@ -1,7 +1,7 @@
 //! `herald fmt`: rewriting in place, `--check` and `--diff`, broken files next to good ones,
 //! the directory walk and repo discovery, bad paths, read-only files, idempotence, BOM and CRLF.
 //! The `.proto` half is compared with `buf format` itself (npm `@bufbuild/buf`, found through
-//! `HERALD_BUF`, as the other buf tests do); those tests wait for the `.proto` formatter.
+//! `HERALD_BUF`, as the other buf tests do).
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -385,7 +385,6 @@ fn proto_corpus(dir: &Path) -> Vec<(PathBuf, String)> {
 }
 
 #[test]
-#[ignore = "needs fmt::proto"]
 fn proto_files_are_rewritten_as_buf_formats_them() {
     let dir = tempfile::tempdir().expect("tempdir");
     let corpus = proto_corpus(dir.path());
@@ -399,7 +398,6 @@ fn proto_files_are_rewritten_as_buf_formats_them() {
 }
 
 #[test]
-#[ignore = "needs fmt::proto"]
 fn proto_check_lists_the_files_buf_would_change() {
     // `buf format -d --exit-code` fails exactly for the files whose formatted text differs.
     let dir = tempfile::tempdir().expect("tempdir");
@@ -417,7 +415,6 @@ fn proto_check_lists_the_files_buf_would_change() {
 }
 
 #[test]
-#[ignore = "needs fmt::proto"]
 fn proto_and_avro_files_side_by_side() {
     let dir = tempfile::tempdir().expect("tempdir");
     let messy_proto = "syntax=\"proto3\";package shop;message  Order{string id=1;}";

@@ -1,5 +1,5 @@
-//! Properties of the formatters over every schema file of the repository (`.avsc` now, `.proto`
-//! once its formatter lands): formatting twice gives the bytes of formatting once, and formatting
+//! Properties of the formatters over every schema file of the repository (`.avsc` and
+//! `.proto`): formatting twice gives the bytes of formatting once, and formatting
 //! never changes meaning: the repo a file belongs to loads into the same model (spans aside, docs
 //! included) with the same diagnostics before and after, and for Avro apache-avro reads the same
 //! Parsing Canonical Form with the same fingerprint.
@@ -298,7 +298,6 @@ fn every_avsc_file_formats_idempotently_and_keeps_its_meaning() {
 }
 
 #[test]
-#[ignore = "needs fmt::proto"]
 fn every_proto_file_formats_idempotently_and_keeps_its_meaning() {
     let skipped = big_stack(|| check_corpus("proto", Format::Proto));
     assert!(skipped.len() < 80, "{} skipped", skipped.len());

@@ -6,6 +6,8 @@ mod avro_property;
 mod buf_peer;
 mod check;
 mod common;
+mod fmt_buf;
+mod fmt_buf_peer;
 mod fmt_properties;
 mod generate;
 mod layers;
