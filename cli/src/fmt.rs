@@ -14,7 +14,8 @@ pub const HELP: &str = "\
 Layout: .proto files exactly as `buf format` lays them out; .avsc files in herald's one layout
 (2-space indent, keys in the Avro specification's order, an object or array on one line when
 it fits in 100 columns, strings and numbers as spelled; see ARCHITECTURE.md). Line breaks are
-LF whatever the input had; a leading BOM is kept.
+LF whatever the input had; a leading BOM is kept in .avsc files and dropped from .proto files
+(as buf drops it).
 
 Without --check or --diff, files that would change are rewritten in place (a temporary file in
 the same directory renamed over the original, permissions kept); files already formatted are
@@ -165,9 +166,11 @@ fn format_file(path: &Path, format: Format) -> Outcome {
     let Ok(old) = String::from_utf8(bytes) else {
         return Outcome::Broken(loader_report(path, None));
     };
-    // A BOM is kept; the formatters see the text after it, as the loader does.
+    // The formatters see the text after a BOM, as the loader does. An .avsc file keeps its BOM; a
+    // .proto file loses it, as `buf format` drops it.
     let (bom, body) = match old.strip_prefix('\u{feff}') {
-        Some(rest) => ("\u{feff}", rest),
+        Some(rest) if format == Format::Avro => ("\u{feff}", rest),
+        Some(rest) => ("", rest),
         None => ("", old.as_str()),
     };
     match herald_codegen::fmt::format(format, body) {

@@ -32,7 +32,12 @@ fn herald_generate_1000_events(bencher: Bencher) {
         let loaded = herald_codegen::load::load(dir.path()).expect("loads");
         let selection = herald_codegen::rust::Selection::everything(&loaded.set);
         let (code, diags) = herald_codegen::rust::generate(&loaded.set, &selection);
-        assert!(diags.is_empty(), "{:?}", diags.first());
+        // Every event has a nested `Nested`: the shared name is re-exported for none (a warning).
+        let errors: Vec<_> = diags
+            .iter()
+            .filter(|d| d.severity == herald_codegen::Severity::Error)
+            .collect();
+        assert!(errors.is_empty(), "{:?}", errors.first());
         code
     });
 }
