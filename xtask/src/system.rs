@@ -25,6 +25,11 @@ pub const CI: &[Package] = &[
         probe: "/usr/include/x86_64-linux-gnu/curl/curl.h",
         why: "librdkafka's build links libcurl (its headers)",
     },
+    Package {
+        name: "neovim",
+        probe: "/usr/bin/nvim",
+        why: "a real editor as herald lsp's client (cli/tests/it/nvim.rs)",
+    },
 ];
 
 /// Installed by `cargo xtask bench` and `bench-check` only.
@@ -33,6 +38,11 @@ pub const BENCH: &[Package] = &[
         name: "protobuf-compiler",
         probe: "/usr/bin/protoc",
         why: "protoc, for the generation benchmark's peer (prost-build with protoc); herald never needs it",
+    },
+    Package {
+        name: "libprotobuf-dev",
+        probe: "/usr/include/google/protobuf/descriptor.proto",
+        why: "protobuf's well-known .proto files (descriptor.proto), which protoc imports for the generation benchmark's peer",
     },
     Package {
         name: "time",
