@@ -11,6 +11,7 @@ mod fmt;
 mod generate;
 mod lint_fixtures;
 mod lsp;
+mod nvim;
 mod topics;
 // `herald topics apply` against a real broker: built with `--features kafka`, run by
 // `cargo test -p herald-cli --features kafka --test it topics_kafka` (`cargo xtask ci`).
