@@ -1190,3 +1190,18 @@ fn a_lock_baseline_annotates_the_files_as_seen_from_where_herald_runs() {
         "{stdout}"
     );
 }
+
+/// `herald check .` run in the repo itself: releases rebuilt from the lock are held in memory, so
+/// what lies in the current directory under their set's root name (`herald.lock`) must not change
+/// how they type-check (it once made every proto release look edited).
+#[test]
+fn check_run_inside_the_repo_judges_releases_as_from_outside() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = dir.path().join("repo");
+    common::copy_dir(&common::codegen_dir().join("../schemas"), &repo);
+    let (inside, out_in, err_in) = herald_in(&repo, &["check", "."]);
+    let (outside, out_out, err_out) = herald_in(dir.path(), &["check", "repo"]);
+    assert_eq!(outside, 0, "{out_out}{err_out}");
+    assert_eq!(inside, 0, "{out_in}{err_in}");
+    assert!(!err_in.contains("EVENT_RELEASED_VERSION_EDITED"), "{err_in}");
+}

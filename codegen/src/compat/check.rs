@@ -1035,3 +1035,34 @@ pub fn counts(findings: &[CheckFinding]) -> JsonCounts {
     let diagnostics: Vec<Diagnostic> = findings.iter().map(to_diagnostic).collect();
     JsonCounts::of(&diagnostics)
 }
+
+#[cfg(test)]
+mod buffer_tests {
+    use super::*;
+    use crate::files::FileSet;
+    use std::path::Path;
+
+    /// A file held in memory (an editor's buffer) is judged as the same text on disk is.
+    #[test]
+    fn an_unrelated_message_in_a_buffer_edits_no_release() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+        let mut sources = SourceMap::new();
+        let lock = crate::lock::read(&root.join(crate::load::LOCK_FILE), &mut sources).expect("lock");
+        let name = "user/v1/user_created.proto";
+        let text = std::fs::read_to_string(root.join(name)).expect("read");
+        for in_memory in [false, true] {
+            let mut files = FileSet::read_dir(&root);
+            if in_memory {
+                files.insert(name, format!("{text}message bad_name {{}}\n"));
+            }
+            let loaded = crate::load::load_files(&files).expect("loads");
+            let findings = check_against_lock(&lock, &loaded.set, &CheckOptions::default()).expect("checks");
+            let ids: Vec<&str> = findings.iter().map(|f| f.finding.rule.id).collect();
+            assert!(
+                ids.is_empty(),
+                "in memory: {in_memory}: {:?}",
+                findings.first().map(|f| &f.finding.message)
+            );
+        }
+    }
+}

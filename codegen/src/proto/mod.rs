@@ -613,7 +613,10 @@ fn check_imports(sources: &SourceMap, states: &mut BTreeMap<String, FileState>, 
 /// Include roots for the parser: the overlay first, then the repo.
 struct Roots {
     overlay: tempfile::TempDir,
-    repo: PathBuf,
+    /// The repo's directory, when any file is type-checked where it is on disk; a set held only in
+    /// memory (a release rebuilt from the lock, a git revision) names no directory the parser may
+    /// read, whatever its root's name happens to be in the current directory.
+    repo: Option<PathBuf>,
     /// Import paths served from the overlay.
     staged: BTreeSet<String>,
 }
@@ -645,11 +648,12 @@ fn stage(
             }
         }
     }
-    Ok(Roots {
-        overlay,
-        repo: std::path::absolute(root)?,
-        staged,
-    })
+    let repo = if good.iter().any(|p| !staged.contains(p)) {
+        Some(std::path::absolute(root)?)
+    } else {
+        None
+    };
+    Ok(Roots { overlay, repo, staged })
 }
 
 fn typecheck(paths: &[String], roots: &Roots) -> Result<Vec<FileDescriptorProto>, String> {
@@ -658,19 +662,17 @@ fn typecheck(paths: &[String], roots: &Roots) -> Result<Vec<FileDescriptorProto>
     }
     let overlay = roots.overlay.path();
     let mut parser = protobuf_parse::Parser::new();
-    parser
-        .pure()
-        .include(overlay)
-        .include(&roots.repo)
-        .inputs(paths.iter().map(|p| {
-            if roots.staged.contains(p) {
-                overlay.join(p)
-            } else {
-                roots.repo.join(p)
-            }
-        }));
+    parser.pure().include(overlay);
+    if let Some(repo) = &roots.repo {
+        parser.include(repo);
+    }
+    parser.inputs(paths.iter().map(|p| match &roots.repo {
+        Some(repo) if !roots.staged.contains(p) => repo.join(p),
+        _ => overlay.join(p),
+    }));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse_and_typecheck()));
-    let prefixes = [format!("{}/", overlay.display()), format!("{}/", roots.repo.display())];
+    let mut prefixes = vec![format!("{}/", overlay.display())];
+    prefixes.extend(roots.repo.as_ref().map(|r| format!("{}/", r.display())));
     let strip = |m: String| prefixes.iter().fold(m, |m, p| m.replace(p.as_str(), ""));
     match result {
         Ok(Ok(parsed)) => Ok(parsed.file_descriptors),
