@@ -70,8 +70,8 @@ fn is_ident_byte(b: u8) -> bool {
 }
 
 /// Lexes `text` into tokens, pairing brackets and fusing compound strings.
-/// One loop over the bytes with one arm per token kind, kept together so the lexer stays a
-/// single pass; hence its length.
+/// Long because it is one loop over the bytes with one arm per token kind, kept together so the
+/// lexer stays a single pass.
 pub fn lex(text: &str) -> Result<Vec<Token>, SyntaxError> {
     if text.len() >= u32::MAX as usize {
         return Err(err(0, 0, "the file is too large"));

@@ -318,8 +318,8 @@ impl<'a> Printer<'a> {
     }
 
     /// Flushes the pending trivia (comments collected since the last token) with `gap` before
-    /// the next token. The spacing rules between comments and around them are buf's, case by
-    /// case, which is why this is long.
+    /// the next token. Long because the spacing rules between comments and around them are buf's,
+    /// case by case.
     fn emit_trivia(&mut self, gap: Gap) {
         let mut after_gap = match gap {
             Gap::Space => Gap::Space,
@@ -583,7 +583,7 @@ impl<'a> Printer<'a> {
     }
 
     /// One declaration: one arm per kind, each the sequence of its tokens with their gaps, as
-    /// buf's `printDecl` and its helpers; long because protobuf has that many declarations.
+    /// buf's `printDecl` and its helpers. Long because protobuf has that many declarations.
     fn print_decl(&mut self, decl: &Decl, gap: Gap) {
         match decl {
             Decl::Empty(semi) => {

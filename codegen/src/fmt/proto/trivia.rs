@@ -204,8 +204,8 @@ impl Index<'_> {
 
     /// One declaration from `start`: attaches trivia between its tokens, then decides how much
     /// of what follows it trails it (same-line comments) and whether a blank line separates it
-    /// from the next. A line-for-line port of protocompile's `walkDecl`, whose cases are all
-    /// needed to reproduce buf's attribution; hence its length.
+    /// from the next. Long because it is a line-for-line port of protocompile's `walkDecl`, whose
+    /// cases are all needed to reproduce buf's attribution.
     fn walk_decl(&mut self, c: &mut Cursor, start: u32, literal: bool) -> bool {
         let mut end_token = start;
         let mut pending: Run = (c.pos, c.pos);
