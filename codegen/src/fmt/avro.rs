@@ -4,7 +4,7 @@
 //! The layout, precisely:
 //!
 //! - **Input** is what the loader accepts: strict JSON (no comments, no trailing commas), nested at
-//!   most [`MAX_DEPTH`](crate::avro::MAX_DEPTH) levels, after an optional BOM, which is kept.
+//!   most [`MAX_DEPTH`] levels, after an optional BOM, which is kept.
 //!   Anything else is a [`SyntaxError`] at the offending byte, never a panic. CRLF line breaks
 //!   become LF (JSON strings cannot hold a raw line break, so no text changes).
 //! - **Tokens are kept as spelled**: strings (escapes included: `"\u00e9"` stays `"\u00e9"`, `"é"`

@@ -1,6 +1,6 @@
 //! Formatting schema files: `.proto` exactly as `buf format` lays it out, `.avsc` in one stable
 //! layout. A pass over text only: it needs no model, so a file formats on its own (the CLI's
-//! `herald fmt` and the language server's formatting both call [`format`]).
+//! `herald fmt` and the language server's formatting both call [`format()`]).
 
 pub mod avro;
 pub mod proto;

@@ -97,8 +97,8 @@ struct FileState {
 }
 
 /// Loads proto files. Every problem becomes a located diagnostic; what can be loaded is: each file
-/// is scanned ([`scan_inputs`]), its imports checked, the good ones type-checked
-/// ([`typecheck_all`]) and lowered into the model ([`lower_all`]).
+/// is scanned (`scan_inputs`), its imports checked, the good ones type-checked
+/// (`typecheck_all`) and lowered into the model (`lower_all`).
 pub fn load(root: &Path, sources: &mut SourceMap, inputs: &[ProtoInput], diags: &mut Vec<Diagnostic>) -> Loaded {
     let mut states = scan_inputs(sources, inputs, diags);
     check_imports(sources, &mut states, diags);
