@@ -260,6 +260,7 @@ fn hover(server: &Server, pos: &lsp::TextDocumentPositionParams) -> Option<lsp::
                 text.push_str("- never released\n");
             } else {
                 text.push_str(&format!("- released: {}\n", released.join(", ")));
+                text.push_str(&compatibility_line(at.analysis, &event.name));
             }
         }
     }
@@ -277,6 +278,30 @@ fn hover(server: &Server, pos: &lsp::TextDocumentPositionParams) -> Option<lsp::
             .filter(|l| l.uri == pos.text_document.uri)
             .map(|l| l.range),
     })
+}
+
+/// Whether the current text of event `name` is compatible with its latest release in the lock:
+/// the first finding of the lock's check about it (rule ID and message), if any.
+fn compatibility_line(analysis: &Analysis, name: &str) -> String {
+    let latest = analysis
+        .lock
+        .iter()
+        .flat_map(|l| &l.releases)
+        .filter(|r| r.event == name)
+        .max_by_key(|r| r.version())
+        .map(|r| r.version.as_str())
+        .unwrap_or("?");
+    let first = analysis
+        .diagnostics
+        .iter()
+        .find(|d| d.check.is_some() && d.subject.as_deref() == Some(name));
+    match first {
+        None => format!("- compatible with the latest release, {latest}\n"),
+        Some(d) => format!(
+            "- **not compatible** with the latest release, {latest}: `{}` {}\n",
+            d.rule.id, d.message
+        ),
+    }
 }
 
 #[allow(deprecated)] // DocumentSymbol::deprecated has no default and must be written
@@ -716,7 +741,8 @@ fn word_occurrences(text: &str, word: &str) -> Vec<usize> {
 
 /// Quick fixes for the findings of the last analysis over the requested range: a version not
 /// bumped gets the next MINOR, a breaking change without a new MAJOR the next MAJOR, a deleted
-/// proto field `reserved` lines for its number and name.
+/// proto field `reserved` lines for its number and name, an Avro field added without a default a
+/// default ([`crate::avro_default`]).
 fn code_actions(server: &Server, p: &lsp::CodeActionParams) -> Option<lsp::CodeActionResponse> {
     use herald_codegen::rules;
     let (doc, ws) = server.doc(&p.text_document.uri)?;
@@ -735,44 +761,48 @@ fn code_actions(server: &Server, p: &lsp::CodeActionParams) -> Option<lsp::CodeA
         {
             continue;
         }
-        let edit = if d.rule == rules::EVENT_VERSION_NOT_BUMPED || d.rule == rules::EVENT_RELEASED_VERSION_EDITED {
-            bump(set, d.subject.as_deref(), false)
-        } else if d.rule == rules::EVENT_BREAKING_WITHOUT_MAJOR {
-            bump(set, d.subject.as_deref(), true)
-        } else if [
-            rules::FIELD_NO_DELETE,
-            rules::FIELD_NO_DELETE_UNLESS_NAME_RESERVED,
-            rules::FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED,
-        ]
-        .contains(&d.rule)
-        {
-            reserve(set, d)
-        } else {
-            None
-        };
-        let Some((title, span, text)) = edit else { continue };
-        // The deletion rules (name, number, field) share one fix.
-        if out
-            .iter()
-            .any(|a| matches!(a, lsp::CodeActionOrCommand::CodeAction(a) if a.title == title))
-        {
-            continue;
+        let edits: Vec<(String, Span, String)> =
+            if d.rule == rules::EVENT_VERSION_NOT_BUMPED || d.rule == rules::EVENT_RELEASED_VERSION_EDITED {
+                bump(set, d.subject.as_deref(), false).into_iter().collect()
+            } else if d.rule == rules::EVENT_BREAKING_WITHOUT_MAJOR {
+                bump(set, d.subject.as_deref(), true).into_iter().collect()
+            } else if [
+                rules::FIELD_NO_DELETE,
+                rules::FIELD_NO_DELETE_UNLESS_NAME_RESERVED,
+                rules::FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED,
+            ]
+            .contains(&d.rule)
+            {
+                reserve(set, d).into_iter().collect()
+            } else if d.rule == rules::AVRO_READER_FIELD_MISSING_DEFAULT {
+                crate::avro_default::fixes(set, d)
+            } else {
+                Vec::new()
+            };
+        for (title, span, text) in edits {
+            // The deletion rules (name, number, field) share one fix.
+            if out
+                .iter()
+                .any(|a| matches!(a, lsp::CodeActionOrCommand::CodeAction(a) if a.title == title))
+            {
+                continue;
+            }
+            let target = set.sources_map.get(span.file);
+            let Some(uri) = target.path.as_deref().and_then(path_to_uri) else {
+                continue;
+            };
+            let range = range_in(target, span.start as usize, span.end as usize, enc);
+            // Keyed by Uri as in rename (its lazily parsed cache changes neither hash nor equality).
+            #[allow(clippy::mutable_key_type)]
+            let changes = std::iter::once((uri, vec![lsp::TextEdit::new(range, text)])).collect();
+            out.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
+                title,
+                kind: Some(lsp::CodeActionKind::QUICKFIX),
+                diagnostics: Some(vec![crate::analysis::to_lsp(d, &analysis.sources, enc)]),
+                edit: Some(lsp::WorkspaceEdit::new(changes)),
+                ..lsp::CodeAction::default()
+            }));
         }
-        let target = set.sources_map.get(span.file);
-        let Some(uri) = target.path.as_deref().and_then(path_to_uri) else {
-            continue;
-        };
-        let range = range_in(target, span.start as usize, span.end as usize, enc);
-        // Keyed by Uri as in rename (its lazily parsed cache changes neither hash nor equality).
-        #[allow(clippy::mutable_key_type)]
-        let changes = std::iter::once((uri, vec![lsp::TextEdit::new(range, text)])).collect();
-        out.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
-            title,
-            kind: Some(lsp::CodeActionKind::QUICKFIX),
-            diagnostics: Some(vec![crate::analysis::to_lsp(d, &analysis.sources, enc)]),
-            edit: Some(lsp::WorkspaceEdit::new(changes)),
-            ..lsp::CodeAction::default()
-        }));
     }
     Some(out)
 }

@@ -8,6 +8,7 @@
 //! caught and answered with an internal error; the server keeps running.
 
 mod analysis;
+mod avro_default;
 mod features;
 mod text;
 

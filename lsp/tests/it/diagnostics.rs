@@ -291,3 +291,102 @@ fn related_spans_are_related_information() {
         .all(|r| [a.as_str(), b.as_str()].contains(&r.location.uri.as_str())));
     assert_eq!(client.stop(), 0);
 }
+
+/// `text` with an LSP text edit applied (ASCII text: UTF-16 positions are byte columns).
+fn apply_edit(text: &str, edit: &serde_json::Value) -> String {
+    let offset = |p: &serde_json::Value| {
+        let line = p["line"].as_u64().expect("line") as usize;
+        let character = p["character"].as_u64().expect("character") as usize;
+        let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+        start + character
+    };
+    let (start, end) = (offset(&edit["range"]["start"]), offset(&edit["range"]["end"]));
+    format!(
+        "{}{}{}",
+        &text[..start],
+        edit["newText"].as_str().expect("newText"),
+        &text[end..]
+    )
+}
+
+fn code_of(d: &lsp_types::Diagnostic) -> String {
+    match &d.code {
+        Some(lsp_types::NumberOrString::String(s)) => s.clone(),
+        _ => String::new(),
+    }
+}
+
+#[test]
+fn code_actions_add_a_default_to_an_avro_field_added_without_one() {
+    let dir = example_repo();
+    let (mut client, _) = Client::start(Some(dir.path()), false);
+    let path = path_of(dir.path(), "accounting/account_closed.avsc");
+    let fmt = |text: &str| herald_codegen::fmt::format(herald_codegen::model::Format::Avro, text).expect("formats");
+    // In herald fmt's layout, which the fixes keep.
+    let original = fmt(&std::fs::read_to_string(&path).expect("read"));
+    let uri = client.open(&path, &original);
+    let anchor =
+        "      {\"name\": \"accountId\", \"type\": \"string\", \"doc\": \"The closed account; the partition key.\"},\n";
+    assert!(original.contains(anchor));
+    // Three fields added without a default: a string, a union with null last, an inline enum.
+    let added = original.replace(
+        anchor,
+        &format!(
+            "{anchor}      {{\"name\": \"reason\", \"type\": \"string\"}},\n      {{\"name\": \"note\", \"type\": [\"string\", \"null\"]}},\n      {{\n        \"name\": \"why\",\n        \"type\": {{\"type\": \"enum\", \"name\": \"Why\", \"symbols\": [\"ASKED\", \"FRAUD\"]}}\n      }},\n"
+        ),
+    );
+    let mut text = fmt(&added);
+    let mut version = 2;
+    client.change_full(&uri, version, &text);
+    let missing = |diags: &[lsp_types::Diagnostic]| {
+        diags
+            .iter()
+            .filter(|d| code_of(d) == "AVRO_READER_FIELD_MISSING_DEFAULT")
+            .count()
+    };
+    assert_eq!(missing(&client.diagnostics_of(&uri)), 3);
+    let mut titles_seen = Vec::new();
+    for wanted in [
+        "Add default \"\" to field `reason`",
+        "Make `null` the first branch of field `note` and default it to null",
+        "Add default \"ASKED\" to field `why`",
+    ] {
+        let actions = client.request("textDocument/codeAction", whole(&uri)).expect("actions");
+        let titles = action_titles(&actions);
+        titles_seen.extend(titles.clone());
+        let action = actions
+            .as_array()
+            .expect("array")
+            .iter()
+            .find(|a| a["title"] == wanted)
+            .unwrap_or_else(|| panic!("`{wanted}` in {titles:?}"));
+        let edits = action["edit"]["changes"][&uri].as_array().expect("edits");
+        assert_eq!(edits.len(), 1);
+        text = apply_edit(&text, &edits[0]);
+        version += 1;
+        client.change_full(&uri, version, &text);
+    }
+    assert!(
+        titles_seen.contains(&"Add default \"\" to field `note`".to_owned()),
+        "the first branch's default is offered too: {titles_seen:?}"
+    );
+    let diags = client.diagnostics_of(&uri);
+    assert_eq!(missing(&diags), 0, "{diags:#?}");
+    let codes: Vec<String> = diags.iter().map(code_of).collect();
+    assert!(
+        codes
+            .iter()
+            .all(|c| c == "EVENT_VERSION_NOT_BUMPED" || c == "EVENT_RELEASED_VERSION_EDITED"),
+        "only the version is left to bump: {codes:?}\n{text}"
+    );
+    assert!(
+        text.contains("{\"name\": \"reason\", \"type\": \"string\", \"default\": \"\"}"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"type\": [\"null\", \"string\"], \"default\": null"),
+        "{text}"
+    );
+    assert_eq!(fmt(&text), text, "still in herald fmt's layout");
+    assert_eq!(client.stop(), 0);
+}

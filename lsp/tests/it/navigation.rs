@@ -110,9 +110,31 @@ fn hover_on_an_event() {
         "source: `user-service`, topic `user-service`",
         "released: 1.2",
         "Published whenever a player's account changes.",
+        "compatible with the latest release, 1.2",
     ] {
         assert!(value.contains(part), "`{part}` in {value}");
     }
+
+    // `string user_id = 1;` becomes `int64 user_id = 1;`: the hover names the first finding.
+    let (tl, tc) = find(&text, "string user_id = 1;");
+    client.change(&uri, 2, [tl, tc, tl, tc + 6], "int64");
+    let diags = client.diagnostics_of(&uri);
+    let first = diags
+        .iter()
+        .find(|d| d.message.contains("against released 1.2"))
+        .unwrap_or_else(|| panic!("a finding: {diags:#?}"));
+    let Some(lsp_types::NumberOrString::String(rule)) = &first.code else {
+        panic!("a rule ID: {first:#?}")
+    };
+    let hover = client
+        .position("textDocument/hover", &uri, line, col + 2)
+        .expect("hover");
+    let value = hover["contents"]["value"].as_str().expect("markdown");
+    assert!(
+        value.contains(&format!("**not compatible** with the latest release, 1.2: `{rule}`")),
+        "{value}"
+    );
+    assert!(value.contains("user_id"), "the finding's message: {value}");
     assert_eq!(client.stop(), 0);
 }
 
