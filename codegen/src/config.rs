@@ -41,6 +41,7 @@ pub fn parse(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Option<Co
         sources: Vec::new(),
         lint_disable: Vec::new(),
         check: CheckConfig::default(),
+        lsp_baseline: None,
     };
     let ctx = Ctx { file };
     for (key, value) in root.get_ref() {
@@ -88,7 +89,18 @@ pub fn parse(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Option<Co
                 };
                 config.check = ctx.check(table, diags);
             }
-            _ => ctx.unknown(key, CONFIG_FILE, &["repo", "sources", "lint", "check"], diags),
+            "lsp" => {
+                let Some(table) = ctx.table(key, value, diags) else {
+                    continue;
+                };
+                for (k, v) in table {
+                    match k.get_ref().as_ref() {
+                        "baseline" => config.lsp_baseline = ctx.git_revision(k, v, diags),
+                        _ => ctx.unknown(k, "[lsp]", &["baseline"], diags),
+                    }
+                }
+            }
+            _ => ctx.unknown(key, CONFIG_FILE, &["repo", "sources", "lint", "check", "lsp"], diags),
         }
     }
     config.sources.sort_by(|a, b| a.name.cmp(&b.name));
@@ -175,6 +187,27 @@ impl Ctx {
             }
         }
         out
+    }
+
+    /// A `git:REV` baseline (the spelling of `herald check --against git:REV`).
+    fn git_revision(
+        &self,
+        key: &Key<'_>,
+        value: &Spanned<DeValue<'_>>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<Written> {
+        let text = self.string(key, value, diags)?;
+        match text.strip_prefix("git:") {
+            Some(rev) if !rev.trim().is_empty() => Some((text, self.span(value.span()))),
+            _ => {
+                diags.push(
+                    Diagnostic::error(rules::CONFIG_BAD_VALUE, format!("`{text}` is not a git baseline"))
+                        .at(self.span(value.span()))
+                        .help("write \"git:\" and a revision, e.g. \"git:main\" (the lock is always checked)"),
+                );
+                None
+            }
+        }
     }
 
     fn mode(&self, key: &Key<'_>, value: &Spanned<DeValue<'_>>, diags: &mut Vec<Diagnostic>) -> Option<Mode> {

@@ -403,6 +403,8 @@ pub struct Config {
     pub lint_disable: Vec<(String, Span)>,
     /// `[check]`: what `herald check` does not report.
     pub check: CheckConfig,
+    /// `[lsp] baseline`: a `git:REV` the language server checks against besides the lock.
+    pub lsp_baseline: Option<Written>,
 }
 
 /// A string as written in herald.toml, with where.

@@ -14,6 +14,7 @@ use herald_codegen::rules::Severity;
 use herald_codegen::span::{display_name, SourceMap};
 use lsp_types as lsp;
 
+use crate::baseline::GitBaselines;
 use crate::text::{path_to_uri, range_in, Encoding};
 
 /// The configuration file that marks a workspace's root.
@@ -34,6 +35,8 @@ pub struct Workspace {
     pub analysis: Option<Analysis>,
     /// Files changed since the last analysis.
     pub dirty: bool,
+    /// The git baselines checked besides the lock (see [`crate::baseline`]).
+    pub git_baselines: GitBaselines,
 }
 
 /// The outcome of analysing a workspace's files as they stand.
@@ -46,6 +49,8 @@ pub struct Analysis {
     pub set: Option<EventSet>,
     /// The lock, when the repo has a readable one.
     pub lock: Option<load::Lock>,
+    /// Compatibility findings against the git baselines (not repeating the lock's).
+    pub baseline_diagnostics: Vec<Diagnostic>,
 }
 
 impl Workspace {
@@ -55,6 +60,7 @@ impl Workspace {
             files: FileSet::read_dir(root),
             analysis: None,
             dirty: true,
+            git_baselines: GitBaselines::default(),
         }
     }
 
@@ -117,6 +123,7 @@ impl Workspace {
                     diagnostics,
                     set: None,
                     lock,
+                    baseline_diagnostics: Vec::new(),
                 }
             }
             Ok(LoadResult { set, diagnostics }) => {
@@ -127,11 +134,13 @@ impl Workspace {
                         diagnostics.extend(findings.iter().map(check::to_diagnostic));
                     }
                 }
+                let baseline_diagnostics = self.git_baselines.check(&self.root, &set, &diagnostics);
                 Analysis {
                     sources: set.sources_map.clone(),
                     diagnostics,
                     set: Some(set),
                     lock,
+                    baseline_diagnostics,
                 }
             }
         });
@@ -142,7 +151,7 @@ impl Workspace {
     pub fn diagnostics_by_path(&self, enc: Encoding) -> BTreeMap<PathBuf, Vec<lsp::Diagnostic>> {
         let mut out: BTreeMap<PathBuf, Vec<lsp::Diagnostic>> = BTreeMap::new();
         let Some(analysis) = &self.analysis else { return out };
-        for d in &analysis.diagnostics {
+        for d in analysis.diagnostics.iter().chain(&analysis.baseline_diagnostics) {
             let path = match d.span {
                 Some(span) => match &analysis.sources.get(span.file).path {
                     Some(path) => path.clone(),

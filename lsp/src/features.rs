@@ -567,6 +567,8 @@ const TOML_KEYS: &[(&str, &str)] = &[
     ("ignore", "[check] paths not checked"),
     ("ignore_only", "[check] paths not checked by one rule"),
     ("deletions", "[check] \"error\" or \"warning\""),
+    ("[lsp]", "language server settings"),
+    ("baseline", "[lsp] a \"git:REV\" checked besides herald.lock"),
 ];
 
 fn item(label: &str, kind: lsp::CompletionItemKind, detail: Option<String>) -> lsp::CompletionItem {
@@ -754,7 +756,7 @@ fn code_actions(server: &Server, p: &lsp::CodeActionParams) -> Option<lsp::CodeA
     let from = offset_in(file, p.range.start, enc);
     let to = offset_in(file, p.range.end, enc);
     let mut out = Vec::new();
-    for d in &analysis.diagnostics {
+    for d in analysis.diagnostics.iter().chain(&analysis.baseline_diagnostics) {
         if !d
             .span
             .is_some_and(|s| s.file == id && s.start as usize <= to && from <= s.end as usize)

@@ -9,6 +9,7 @@
 
 mod analysis;
 mod avro_default;
+mod baseline;
 mod features;
 mod text;
 
@@ -105,6 +106,8 @@ pub(crate) struct Server {
     pub docs: HashMap<lsp::Uri, Document>,
     /// Workspaces by root.
     pub workspaces: BTreeMap<PathBuf, Workspace>,
+    /// The client's git baseline (`initializationOptions.baseline`), checked besides the lock.
+    client_baseline: Option<String>,
     /// URIs diagnostics were last published for with a non-empty list.
     published: Vec<lsp::Uri>,
     shutdown: bool,
@@ -123,11 +126,18 @@ impl Server {
         if folders.is_empty() {
             folders.extend(params.root_uri.as_ref().and_then(uri_to_path));
         }
+        let client_baseline = params
+            .initialization_options
+            .as_ref()
+            .and_then(|o| o.get("baseline"))
+            .and_then(|b| b.as_str())
+            .map(str::to_owned);
         Server {
             connection,
             encoding,
             options,
             folders,
+            client_baseline,
             docs: HashMap::new(),
             workspaces: BTreeMap::new(),
             published: Vec::new(),
@@ -303,9 +313,11 @@ impl Server {
 
     fn workspace_for(&mut self, path: &Path) -> &mut Workspace {
         let root = self.root_for(path);
-        self.workspaces
-            .entry(root.clone())
-            .or_insert_with(|| Workspace::read(&root))
+        self.workspaces.entry(root.clone()).or_insert_with(|| {
+            let mut ws = Workspace::read(&root);
+            ws.git_baselines.client = self.client_baseline.clone();
+            ws
+        })
     }
 
     fn notification(&mut self, n: Notification) {

@@ -67,6 +67,11 @@ impl Client {
     /// Starts a server and initializes it with `root` as the workspace folder; `utf8` offers UTF-8
     /// positions.
     pub fn start(root: Option<&Path>, utf8: bool) -> (Client, lsp::InitializeResult) {
+        Client::start_with(root, utf8, Value::Null)
+    }
+
+    /// As [`Client::start`], with `options` as the initialization options.
+    pub fn start_with(root: Option<&Path>, utf8: bool, options: Value) -> (Client, lsp::InitializeResult) {
         let (server, client) = Connection::memory();
         let handle = std::thread::spawn(move || herald_lsp::run(server, herald_lsp::Options { test_requests: true }));
         let mut c = Client {
@@ -87,6 +92,9 @@ impl Client {
                 "general": {"positionEncodings": if utf8 { json!(["utf-8", "utf-16"]) } else { json!(["utf-16"]) }}
             }
         });
+        if !options.is_null() {
+            params["initializationOptions"] = options;
+        }
         if let Some(root) = root {
             params["workspaceFolders"] = json!([{"uri": uri(root), "name": "repo"}]);
         }
