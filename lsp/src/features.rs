@@ -580,7 +580,8 @@ fn item(label: &str, kind: lsp::CompletionItemKind, detail: Option<String>) -> l
     }
 }
 
-/// Names that fit where the cursor is: for `.proto`, `kind:` values after `kind:`, else scalar
+/// Names that fit where the cursor is: inside herald's event metadata its keys and values
+/// ([`crate::metadata`]); for `.proto`, `kind:` values after `kind:`, else scalar
 /// types and the repo's proto types (by simple name in the file's package, else full name); for
 /// `.avsc`, primitives, logical types and the repo's Avro named types; for herald.toml, its keys.
 fn completion(server: &Server, pos: &lsp::TextDocumentPositionParams) -> Option<Vec<lsp::CompletionItem>> {
@@ -603,6 +604,13 @@ fn completion(server: &Server, pos: &lsp::TextDocumentPositionParams) -> Option<
     } else {
         Format::Avro
     };
+    let metadata = match format {
+        Format::Proto => crate::metadata::proto(lines.text(), offset),
+        Format::Avro => crate::metadata::avro(lines.text(), offset),
+    };
+    if let Some(items) = metadata {
+        return Some(items);
+    }
     if format == Format::Proto && before.trim_end().ends_with("kind:") {
         for kind in ["EVENT", "COMMAND"] {
             out.push(item(kind, lsp::CompletionItemKind::ENUM_MEMBER, None));

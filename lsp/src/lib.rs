@@ -11,6 +11,7 @@ mod analysis;
 mod avro_default;
 mod baseline;
 mod features;
+mod metadata;
 mod text;
 
 use std::collections::{BTreeMap, HashMap};

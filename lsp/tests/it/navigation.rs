@@ -457,3 +457,72 @@ fn avro_enum_and_fixed_symbols() {
     assert_eq!(f["detail"], "fixed(16)");
     assert_eq!(client.stop(), 0);
 }
+
+#[test]
+fn completion_of_herald_metadata_keys_and_values() {
+    let dir = example_repo();
+    let (mut client, _) = Client::start(Some(dir.path()), false);
+    let path = path_of(dir.path(), "user/v1/user_updated.proto");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let uri = client.open(&path, &text);
+    // Inside `partition_key: "user_id"`: the message's fields, not its repeated or map ones.
+    let (line, col) = find(&text, "partition_key: \"user_id\"");
+    let items = client
+        .position("textDocument/completion", &uri, line, col + 16)
+        .expect("items");
+    let fields = labels(&items);
+    assert!(fields.contains(&"user_id".to_owned()), "{fields:?}");
+    assert!(
+        !fields.contains(&"attributes".to_owned()),
+        "a map is no key: {fields:?}"
+    );
+    assert!(!fields.contains(&"Money".to_owned()), "no types: {fields:?}");
+    assert_eq!(items[0]["insertText"], serde_json::Value::Null, "inside quotes");
+    // At a key: the option's keys.
+    let items = labels(
+        &client
+            .position("textDocument/completion", &uri, line, col)
+            .expect("items"),
+    );
+    assert_eq!(items, ["version", "kind", "partition_key", "name", "compatibility"]);
+    // While typed: `partition_key: ` with nothing after it yet, the values come quoted.
+    let typed = text.replace("partition_key: \"user_id\" };", "partition_key: ");
+    client.change_full(&uri, 2, &typed);
+    let (line, col) = find(&typed, "partition_key: ");
+    let items = client
+        .position("textDocument/completion", &uri, line, col + 15)
+        .expect("items");
+    let user_id = items
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|i| i["label"] == "user_id")
+        .unwrap_or_else(|| panic!("{items:#?}"));
+    assert_eq!(user_id["insertText"], "\"user_id\"");
+
+    let avsc = path_of(dir.path(), "accounting/bank_error.avsc");
+    let avsc_text = std::fs::read_to_string(&avsc).expect("read");
+    let avsc_uri = client.open(&avsc, &avsc_text);
+    let (line, col) = find(&avsc_text, "\"partitionKey\": \"accountId\"");
+    let items = labels(
+        &client
+            .position("textDocument/completion", &avsc_uri, line, col + 17)
+            .expect("items"),
+    );
+    assert!(items.contains(&"accountId".to_owned()), "{items:?}");
+    assert!(!items.contains(&"long".to_owned()), "no types: {items:?}");
+    let (line, col) = find(&avsc_text, "\"kind\": \"event\"");
+    let items = labels(
+        &client
+            .position("textDocument/completion", &avsc_uri, line, col + 10)
+            .expect("items"),
+    );
+    assert_eq!(items, ["event", "command"]);
+    let items = labels(
+        &client
+            .position("textDocument/completion", &avsc_uri, line, col + 1)
+            .expect("items"),
+    );
+    assert_eq!(items, ["version", "kind", "partitionKey", "name", "compatibility"]);
+    assert_eq!(client.stop(), 0);
+}
