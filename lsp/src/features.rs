@@ -601,8 +601,11 @@ fn completion(server: &Server, pos: &lsp::TextDocumentPositionParams) -> Option<
     }
     let format = if name.ends_with(".proto") {
         Format::Proto
-    } else {
+    } else if name.ends_with(".avsc") {
         Format::Avro
+    } else {
+        // Another file the editor attached the server to (a JSON or TOML file): nothing to offer.
+        return None;
     };
     let metadata = match format {
         Format::Proto => crate::metadata::proto(lines.text(), offset),
