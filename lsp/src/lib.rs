@@ -72,6 +72,14 @@ pub fn run(connection: Connection, options: Options) -> u8 {
     }
     let mut server = Server::new(connection, &params, encoding, options);
     server.register_watchers(&params);
+    if let Some(baseline) = params.initialization_options.as_ref().and_then(|o| o.get("baseline")) {
+        if !baseline.as_str().is_some_and(|b| b.starts_with("git:")) {
+            server.show_message(
+                lsp::MessageType::WARNING,
+                format!("herald: initialization option `baseline` must be a string \"git:REV\", not {baseline}"),
+            );
+        }
+    }
     server.main_loop()
 }
 
@@ -132,6 +140,7 @@ impl Server {
             .as_ref()
             .and_then(|o| o.get("baseline"))
             .and_then(|b| b.as_str())
+            .filter(|b| b.starts_with("git:"))
             .map(str::to_owned);
         Server {
             connection,

@@ -130,3 +130,21 @@ fn a_baseline_that_cannot_be_read_is_a_located_diagnostic() {
     );
     assert_eq!(client.stop(), 0);
 }
+
+#[test]
+fn a_client_baseline_that_is_not_git_is_refused_with_a_message() {
+    let dir = git_repo(TOML);
+    let (mut client, _) = Client::start_with(Some(dir.path()), false, json!({"baseline": 3}));
+    client.sync();
+    assert!(
+        client
+            .messages
+            .iter()
+            .any(|m| m.contains("`baseline` must be a string")),
+        "{:?}",
+        client.messages
+    );
+    let (_, diags) = break_it(&mut client, dir.path(), 2);
+    assert_eq!(diags, [], "no baseline checked");
+    assert_eq!(client.stop(), 0);
+}

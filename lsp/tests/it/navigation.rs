@@ -292,6 +292,7 @@ fn completion_in_proto_avro_and_herald_toml() {
             .expect("items"),
     );
     assert!(items.contains(&"compatibility".to_owned()) && items.contains(&"[sources.NAME]".to_owned()));
+    assert!(items.contains(&"[lsp]".to_owned()) && items.contains(&"baseline".to_owned()));
     assert_eq!(client.stop(), 0);
 }
 
