@@ -3,6 +3,8 @@
 //! revision's files are read from git's object database and loaded once (`herald check --against
 //! git:REV` reads the same files, [`herald_codegen::baseline::git_files`]); every analysis then
 //! checks the current model against the cached one and reports its findings as the lock's are.
+//! When the client reports files changed on disk (a checkout, a pull), each cached revision is
+//! resolved again and read again if it names another commit now.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -19,11 +21,19 @@ use herald_codegen::span::Span;
 pub struct GitBaselines {
     /// The client's baseline (initialization options), as written (`git:REV`).
     pub client: Option<String>,
-    /// Each baseline read so far, by its `git:REV` text: its model, or why it cannot be used.
-    cache: HashMap<String, Result<EventSet, String>>,
+    /// Each baseline read so far, by its `git:REV` text: the commit it named then, and its model
+    /// or why it cannot be used.
+    cache: HashMap<String, (Option<String>, Result<EventSet, String>)>,
+    /// Files changed on disk since the last check: resolve the cached revisions again.
+    pub verify: bool,
 }
 
 impl GitBaselines {
+    /// Whether a git baseline is asked for (by the client) or was read (for herald.toml).
+    pub fn in_use(&self) -> bool {
+        self.client.is_some() || !self.cache.is_empty()
+    }
+
     /// The findings of `set` (the workspace rooted at `root` as it stands) against each git
     /// baseline asked for, as diagnostics; a baseline that cannot be read or loaded is one error
     /// diagnostic, at herald.toml's setting when it comes from there. Findings the lock's check
@@ -38,12 +48,16 @@ impl GitBaselines {
                 wanted.push((rev.clone(), None));
             }
         }
+        if std::mem::take(&mut self.verify) {
+            self.cache
+                .retain(|written, (commit, _)| *commit == resolve(root, written));
+        }
         let mut out = Vec::new();
         for (written, span) in wanted {
-            let baseline = self
+            let (_, baseline) = self
                 .cache
                 .entry(written.clone())
-                .or_insert_with(|| read(root, &written));
+                .or_insert_with(|| (resolve(root, &written), read(root, &written)));
             let base = match baseline {
                 Ok(base) => base,
                 Err(e) => {
@@ -78,6 +92,20 @@ impl GitBaselines {
         }
         out
     }
+}
+
+/// The commit `written` (`git:REV`) names in the repository holding `root`, if any.
+fn resolve(root: &Path, written: &str) -> Option<String> {
+    let rev = written.strip_prefix("git:")?;
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")])
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
 /// The model of the repo rooted at `root` at `written` (`git:REV`).

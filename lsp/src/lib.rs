@@ -416,6 +416,11 @@ impl Server {
     }
 
     fn watched(&mut self, p: lsp::DidChangeWatchedFilesParams) {
+        // Files changed on disk may come with a moved branch (a checkout, a pull).
+        for ws in self.workspaces.values_mut().filter(|ws| ws.git_baselines.in_use()) {
+            ws.git_baselines.verify = true;
+            ws.dirty = true;
+        }
         for change in p.changes {
             let Some(path) = uri_to_path(&change.uri) else { continue };
             // An open buffer stays what the editor shows.

@@ -148,3 +148,23 @@ fn a_client_baseline_that_is_not_git_is_refused_with_a_message() {
     assert_eq!(diags, [], "no baseline checked");
     assert_eq!(client.stop(), 0);
 }
+
+#[test]
+fn a_moved_branch_is_read_again_when_files_change_on_disk() {
+    let dir = git_repo(&format!("{TOML}\n[lsp]\nbaseline = \"git:main\"\n"));
+    let (mut client, _) = Client::start(Some(dir.path()), false);
+    let path = path_of(dir.path(), "a.proto");
+    let uri = client.open(&path, PROTO);
+    let (line, col) = find(PROTO, "string id");
+    client.change(&uri, 2, [line, col, line, col + 6], "int64");
+    assert!(!against(&client.diagnostics_of(&uri), "git:main").is_empty());
+    // main moves to the buffer's text (committed from elsewhere); the client reports the file.
+    std::fs::write(&path, PROTO.replace("string id", "int64 id")).expect("write");
+    git(dir.path(), &["commit", "-q", "-am", "int64 id"]);
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": crate::harness::uri(&path), "type": 2}]}),
+    );
+    assert_eq!(client.diagnostics_of(&uri), [], "compared with the new main");
+    assert_eq!(client.stop(), 0);
+}
