@@ -4,19 +4,33 @@
 //! Defaults: `null` for a union whose first branch is `null` (else the first branch's), `false`,
 //! `0`, `0.0`, `""`, `[]`, `{}`, an enum's first symbol, a fixed's NUL bytes, a record's fields'
 //! own defaults (or theirs by type). A union holding `null` elsewhere also gets the offer to move
-//! `null` first with a `null` default: branch order is not part of Avro's schema resolution.
+//! `null` first with a `null` default, when herald's check of the edited files against the lock
+//! finds nothing new (branch order is not part of Avro's schema resolution, so it should not).
 //! A file that `herald fmt` leaves as it is stays so: the edited text is formatted again.
 
+use herald_codegen::compat::check::{self, CheckOptions};
 use herald_codegen::diagnostic::Diagnostic;
+use herald_codegen::load::{self, LoadResult};
 use herald_codegen::model::{EventSet, Field, Format, Logical, Scalar, TypeKind, TypeRef};
 use herald_codegen::span::Span;
 use serde_json::Value;
 
+use crate::analysis::{Analysis, Workspace};
+
 /// How deep a record default may nest (a record reaching itself through its first union branch).
 const MAX_DEPTH: usize = 32;
 
-/// The fixes for one finding: (title, span of the file's text replaced, replacement).
-pub fn fixes(set: &EventSet, d: &Diagnostic) -> Vec<(String, Span, String)> {
+/// One fix: its title, the span of the file's text it replaces, the replacement, and whether it
+/// reorders a union (to be checked with [`still_compatible`] before it is offered).
+pub struct Fix {
+    pub title: String,
+    pub span: Span,
+    pub text: String,
+    pub reorders: bool,
+}
+
+/// The fixes for one finding.
+pub fn fixes(set: &EventSet, d: &Diagnostic) -> Vec<Fix> {
     let Some(span) = d.span else { return Vec::new() };
     let Some(field) = field_of(set, d, span) else {
         return Vec::new();
@@ -27,30 +41,61 @@ pub fn fixes(set: &EventSet, d: &Diagnostic) -> Vec<(String, Span, String)> {
     if let Some(value) = default_for(set, &field.ty, 0) {
         let json = serde_json::to_string(&value).unwrap_or_default();
         if let Some(new) = with_default(text, field, &json, None) {
-            out.extend(
-                minimal_edit(span, text, &new)
-                    .map(|(s, t)| (format!("Add default {json} to field `{}`", field.name), s, t)),
-            );
+            out.extend(minimal_edit(span, text, &new).map(|(span, text)| Fix {
+                title: format!("Add default {json} to field `{}`", field.name),
+                span,
+                text,
+                reorders: false,
+            }));
         }
     }
     if let TypeRef::Union(branches) = &field.ty {
         let null_later = branches.iter().skip(1).any(|b| *b == TypeRef::Scalar(Scalar::Null));
         if null_later {
             if let Some(new) = with_default(text, field, "null", Some(branches)) {
-                out.extend(minimal_edit(span, text, &new).map(|(s, t)| {
-                    (
-                        format!(
-                            "Make `null` the first branch of field `{}` and default it to null",
-                            field.name
-                        ),
-                        s,
-                        t,
-                    )
+                out.extend(minimal_edit(span, text, &new).map(|(span, text)| Fix {
+                    title: format!(
+                        "Make `null` the first branch of field `{}` and default it to null",
+                        field.name
+                    ),
+                    span,
+                    text,
+                    reorders: true,
                 }));
             }
         }
     }
     out
+}
+
+/// Whether the workspace with `fix` applied has no compatibility finding against the lock that it
+/// does not have now (without a lock, the finding came from a git baseline: the fix is offered).
+pub fn still_compatible(ws: &Workspace, analysis: &Analysis, fix: &Fix) -> bool {
+    let (Some(lock), Some(set)) = (&analysis.lock, &analysis.set) else {
+        return true;
+    };
+    let file = set.sources_map.get(fix.span.file);
+    let (start, end) = (fix.span.start as usize, fix.span.end as usize);
+    let (Some(head), Some(tail)) = (file.text.get(..start), file.text.get(end..)) else {
+        return false;
+    };
+    let mut files = ws.files.clone();
+    files.insert(file.name.clone(), format!("{head}{}{tail}", fix.text).into_bytes());
+    let Ok(LoadResult { set: edited, .. }) = load::load_files(&files) else {
+        return false;
+    };
+    let Ok(after) = check::check_against_lock(lock, &edited, &CheckOptions::default()) else {
+        return false;
+    };
+    let before: Vec<(&str, &str)> = analysis
+        .diagnostics
+        .iter()
+        .filter(|d| d.check.is_some())
+        .map(|d| (d.rule.id, d.message.as_str()))
+        .collect();
+    after
+        .iter()
+        .all(|f| before.contains(&(f.finding.rule.id, f.finding.message.as_str())))
 }
 
 /// The reader field a finding is about: the field of its type declared at its span.

@@ -789,6 +789,10 @@ fn code_actions(server: &Server, p: &lsp::CodeActionParams) -> Option<lsp::CodeA
                 reserve(set, d).into_iter().collect()
             } else if d.rule == rules::AVRO_READER_FIELD_MISSING_DEFAULT {
                 crate::avro_default::fixes(set, d)
+                    .into_iter()
+                    .filter(|fix| !fix.reorders || crate::avro_default::still_compatible(ws, analysis, fix))
+                    .map(|fix| (fix.title, fix.span, fix.text))
+                    .collect()
             } else {
                 Vec::new()
             };
