@@ -19,7 +19,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("fingerprints", &["fingerprint"]),
     ("front ends", &["config", "proto", "avro"]),
     ("load", &["load", "consumers"]),
-    ("passes", &["lint", "compat", "rust", "fmt"]),
+    ("passes", &["lint", "compat", "rust", "fmt", "impact"]),
     ("orchestration", &["lock", "baseline", "builder", "topics", "init"]),
 ];
 
