@@ -773,7 +773,7 @@ fn check(
             };
             machine_report(format, &diags, &current.sources_map, paths, tool);
             if let (Format::Markdown, Some(line)) = (format, consumers_summary(&current, &findings)) {
-                outln!("\n{}", line.replacen("breaks consumers", "**Breaks consumers**", 1));
+                outln!("\n{}", line.replacen("breaks consumers", "**Breaks consumers:**", 1));
             }
         }
     }

@@ -478,6 +478,10 @@ pub fn markdown(diagnostics: &[Diagnostic], sources: &SourceMap, tool: Tool<'_>)
         return out;
     }
     let is_check = diagnostics.iter().any(|d| d.check.is_some());
+    // The consumers column only when the repo declares consumers.
+    let with_consumers = diagnostics
+        .iter()
+        .any(|d| d.check.as_ref().is_some_and(|c| c.consumers.is_some()));
     let heading = if is_check {
         let c = JsonCounts::of(diagnostics);
         let mut parts = vec![format!("{} breaking change(s)", c.breaking)];
@@ -514,10 +518,12 @@ pub fn markdown(diagnostics: &[Diagnostic], sources: &SourceMap, tool: Tool<'_>)
             format!("`{}`", cell(key))
         };
         out.push_str(&format!("\n#### {title}\n\n"));
-        if is_check {
+        if is_check && with_consumers {
             out.push_str(
                 "| Change | Rule | Breaks consumers | Breaks version | Hint |\n| --- | --- | --- | --- | --- |\n",
             );
+        } else if is_check {
+            out.push_str("| Change | Rule | Breaks version | Hint |\n| --- | --- | --- | --- |\n");
         } else {
             out.push_str("| Where | Rule | Problem | Hint |\n| --- | --- | --- | --- |\n");
         }
@@ -558,8 +564,13 @@ pub fn markdown(diagnostics: &[Diagnostic], sources: &SourceMap, tool: Tool<'_>)
                     Some(p) => format!("{p} {}", cell(&message)),
                     None => cell(&message),
                 };
+                let consumers = if with_consumers {
+                    format!(" {consumers} |")
+                } else {
+                    String::new()
+                };
                 out.push_str(&format!(
-                    "| {change}{severity} | `{}` | {consumers} | {} | {hint} |\n",
+                    "| {change}{severity} | `{}` |{consumers} {} | {hint} |\n",
                     d.rule.id,
                     check.baseline_version.as_deref().unwrap_or("-"),
                 ));
@@ -608,6 +619,38 @@ fn cell(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn markdown_cells_keep_schema_text_as_text() {
+        assert_eq!(cell("a | b"), "a \\| b");
+        assert_eq!(
+            cell("<script>alert(1)</script> & co"),
+            "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"
+        );
+        assert_eq!(cell("two\nlines\r"), "two lines ");
+    }
+
+    #[test]
+    fn markdown_is_cut_to_a_comment_size() {
+        let mut sources = SourceMap::new();
+        let file = sources.add("a.proto", None, "x\n".to_owned());
+        let diags: Vec<Diagnostic> = (0..MARKDOWN_MAX_ROWS + 7)
+            .map(|i| Diagnostic::error(crate::rules::PROTO_SYNTAX, format!("problem {i}")).at(Span::new(file, 0, 1)))
+            .collect();
+        let tool = Tool {
+            command: "lint",
+            all_clear: "no problems",
+            version: "0",
+        };
+        let text = markdown(&diags, &sources, tool);
+        assert!(
+            text.starts_with("### herald lint: 57 error(s), 0 warning(s)\n"),
+            "{text}"
+        );
+        assert_eq!(text.matches("| `a.proto:1:1` |").count(), MARKDOWN_MAX_ROWS);
+        assert!(text.ends_with("\n…and 7 more; the job's log has them all.\n"), "{text}");
+    }
+
     use super::*;
     use crate::diagnostic::Diagnostic;
     use crate::rules;
