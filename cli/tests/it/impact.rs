@@ -147,8 +147,11 @@ fn against_the_lock_the_released_version_and_the_example_consumers_are_named() {
     let common_proto = repo.path().join("user/v1/common.proto");
     let text = std::fs::read_to_string(&common_proto).expect("read");
     assert!(text.contains("int64 amount_minor = 2;"));
-    std::fs::write(&common_proto, text.replacen("int64 amount_minor = 2;", "string amount_minor = 2;", 1))
-        .expect("write");
+    std::fs::write(
+        &common_proto,
+        text.replacen("int64 amount_minor = 2;", "string amount_minor = 2;", 1),
+    )
+    .expect("write");
     let root = repo.path().display().to_string();
     let (code, out, err) = common::herald(&["check", &root, "--format", "markdown"]);
     assert_eq!(code, 1, "{out}{err}");
@@ -165,5 +168,8 @@ fn against_the_lock_the_released_version_and_the_example_consumers_are_named() {
         "{out}"
     );
     let (_, _, err) = common::herald(&["check", &root]);
-    assert!(err.contains("; breaks `game-backend`, `leaderboard`, `marketplace`"), "{err}");
+    assert!(
+        err.contains("; breaks `game-backend`, `leaderboard`, `marketplace`"),
+        "{err}"
+    );
 }
