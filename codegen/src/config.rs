@@ -29,7 +29,11 @@ pub fn parse(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Option<Co
                     format!("{CONFIG_FILE} is not valid TOML: {}", e.message()),
                 )
                 .at(span(range))
-                .help("fix the TOML syntax; see the schema repo format in the README"),
+                .help(if e.message().contains("duplicate key") {
+                    "a table or key is written twice: merge the two (one [consumers.NAME] table per service, one [sources.NAME] per source)"
+                } else {
+                    "fix the TOML syntax; see the schema repo format in the README"
+                }),
             );
             return None;
         }
