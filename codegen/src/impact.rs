@@ -3,7 +3,7 @@
 //! consumers `herald.toml` declares for them. `herald check` names these consumers on each
 //! finding; `herald impact` prints them for a type or event.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{Consumer, EventSet, TypeDef, TypeKind};
 
@@ -11,6 +11,21 @@ use crate::model::{Consumer, EventSet, TypeDef, TypeKind};
 /// refer to, transitively, and the types nested in any of them (a nested proto type belongs to
 /// its parent, as `herald check` reports it).
 pub fn contained_types(set: &EventSet, root: &str) -> BTreeSet<String> {
+    contained_with(set, &nested_types(set), root)
+}
+
+/// Parent full name → the full names of the types nested in it.
+fn nested_types(set: &EventSet) -> BTreeMap<&str, Vec<&str>> {
+    let mut nested: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for t in &set.types {
+        if let Some(parent) = &t.parent {
+            nested.entry(parent.as_str()).or_default().push(t.full_name.as_str());
+        }
+    }
+    nested
+}
+
+fn contained_with(set: &EventSet, nested: &BTreeMap<&str, Vec<&str>>, root: &str) -> BTreeSet<String> {
     let mut seen = BTreeSet::new();
     let mut stack = vec![root.to_owned()];
     while let Some(name) = stack.pop() {
@@ -18,12 +33,9 @@ pub fn contained_types(set: &EventSet, root: &str) -> BTreeSet<String> {
         if !seen.insert(name.clone()) {
             continue;
         }
-        stack.extend(
-            set.types
-                .iter()
-                .filter(|t| t.parent.as_deref() == Some(name.as_str()))
-                .map(|t| t.full_name.clone()),
-        );
+        if let Some(children) = nested.get(name.as_str()) {
+            stack.extend(children.iter().map(|c| (*c).to_owned()));
+        }
         if let TypeKind::Message(m) = &ty.kind {
             for f in &m.fields {
                 f.ty.named_refs(&mut stack);
@@ -35,10 +47,11 @@ pub fn contained_types(set: &EventSet, root: &str) -> BTreeSet<String> {
 
 /// The events (indices into [`EventSet::events`]) whose schema contains the type `type_name`.
 pub fn events_containing(set: &EventSet, type_name: &str) -> Vec<usize> {
+    let nested = nested_types(set);
     (0..set.events.len())
         .filter(|i| {
             let root = &set.types[set.events[*i].type_id].full_name;
-            root == type_name || contained_types(set, root).contains(type_name)
+            root == type_name || contained_with(set, &nested, root).contains(type_name)
         })
         .collect()
 }

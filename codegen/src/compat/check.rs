@@ -340,6 +340,8 @@ pub fn check(old: &EventSet, new: &EventSet, options: &CheckOptions) -> Vec<Chec
 /// has it, else the latest).
 pub fn attach_impact(old: Option<&EventSet>, new: &EventSet, findings: &mut [CheckFinding]) {
     let declared = new.config.as_ref().is_some_and(|c| !c.consumers.is_empty());
+    // A shared type's findings repeat one (event, type) pair: its events are found once.
+    let mut reached: BTreeMap<(Option<String>, Option<String>), Vec<String>> = BTreeMap::new();
     for f in findings {
         if let (None, Some(old), Some(name)) = (f.baseline_version, old, f.event.as_deref()) {
             let versions: Vec<crate::model::Version> = old
@@ -356,13 +358,19 @@ pub fn attach_impact(old: Option<&EventSet>, new: &EventSet, findings: &mut [Che
                 .max()
                 .or_else(|| versions.iter().copied().max());
         }
-        f.consumers = declared.then(|| {
+        if !declared {
+            f.consumers = None;
+            continue;
+        }
+        let key = (f.event.clone(), f.finding.type_name.clone());
+        let names = reached.entry(key).or_insert_with(|| {
             let events = crate::impact::events_of_finding(new, f.event.as_deref(), f.finding.type_name.as_deref());
             crate::impact::consumers_of_events(new, &events)
                 .into_iter()
                 .map(|c| c.name.clone())
                 .collect()
         });
+        f.consumers = Some(names.clone());
     }
 }
 
