@@ -163,6 +163,19 @@ enum Command {
         #[command(flatten)]
         paths: PathDisplay,
     },
+    /// Who a change to an event or type reaches: the events that contain it (through shared
+    /// types too), their producers, and the consumers herald.toml declares, with owners.
+    Impact {
+        /// An event (`UserUpdated`, its full name, or `source:Event`) or a named type (full name,
+        /// or a name only one type has).
+        name: String,
+        /// The schema repo. Default: the nearest directory upward from the current one that holds
+        /// herald.toml (as cargo finds Cargo.toml), else `.`.
+        dir: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ImpactFormat::Human)]
+        format: ImpactFormat,
+    },
     /// Print every compatibility rule: ID, categories, purpose.
     Rules,
     /// Run the language server on stdin/stdout (for editors; see the README's "Editor support").
@@ -255,6 +268,7 @@ fn machine_report(
             outln!("{}", render::sarif(diagnostics, sources, cwd.as_deref(), tool))
         }
         Format::Junit => outln!("{}", render::junit(diagnostics, sources, tool)),
+        Format::Markdown => out!("{}", render::markdown(diagnostics, sources, tool)),
         // Not machine renderings: the callers write these themselves.
         Format::Human | Format::Json => {}
     }
@@ -340,8 +354,43 @@ fn parse_consume(text: &str) -> Result<(String, Vec<String>), String> {
     }
 }
 
+/// `--format` of `herald impact`.
+#[derive(Clone, Copy, ValueEnum)]
+enum ImpactFormat {
+    Human,
+    Json,
+    Markdown,
+}
+
+/// `herald impact`: the repo loaded (its errors, if any, printed and exit 2), NAME found (else a
+/// usage error with a suggestion), the report printed to stdout.
+fn impact(name: &str, dir: &std::path::Path, format: ImpactFormat) -> ExitCode {
+    let paths = PathDisplay { path_prefix: None };
+    let set = match load_side(&Side::Path(dir.to_path_buf()), "repo", &paths, dir) {
+        Ok(set) => set,
+        Err(e) => {
+            errln!("herald impact: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let report = match herald_codegen::impact::report(&set, name) {
+        Ok(r) => r,
+        Err(e) => {
+            errln!("herald impact: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match format {
+        ImpactFormat::Human => out!("{}", report.human()),
+        ImpactFormat::Json => outln!("{}", serde_json::to_string_pretty(&report).unwrap_or_default()),
+        ImpactFormat::Markdown => out!("{}", report.markdown()),
+    }
+    ExitCode::SUCCESS
+}
+
 /// `--format` of `herald lint` and `herald check`: human (rustc-style, to stderr), JSON (each
-/// command's own shape), and the shapes `herald_codegen::render` writes for both.
+/// command's own shape), and the shapes `herald_codegen::render` writes for both (Markdown: one
+/// pull request comment).
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Human,
@@ -349,6 +398,7 @@ enum Format {
     Github,
     Sarif,
     Junit,
+    Markdown,
 }
 
 /// Long because it is the table of commands: one arm per subcommand, each handing its parsed
@@ -402,6 +452,7 @@ fn main() -> ExitCode {
             TopicsCommand::Apply { dir, options } => topics_apply(&repo_or_found(dir), options),
         },
         Command::Lsp => ExitCode::from(herald_lsp::run_stdio()),
+        Command::Impact { name, dir, format } => impact(&name, &repo_or_found(dir), format),
         Command::Rules => {
             for r in herald_codegen::compat::all_rules() {
                 let cats = if r.categories.is_empty() {
@@ -456,7 +507,7 @@ fn main() -> ExitCode {
                     }
                 }
                 Format::Json => outln!("{}", render::json(&report.diagnostics, &report.sources)),
-                Format::Github | Format::Sarif | Format::Junit => {
+                Format::Github | Format::Sarif | Format::Junit | Format::Markdown => {
                     let tool = render::Tool {
                         command: "lint",
                         all_clear: "no problems",
@@ -701,6 +752,9 @@ fn check(
             let diags: Vec<_> = findings.iter().map(compat::check::to_diagnostic).collect();
             err!("{}", render_human(&diags, &current.sources_map));
             errln!("herald check: {}", check_summary(&findings));
+            if let Some(line) = consumers_summary(&current, &findings) {
+                errln!("herald check: {line}");
+            }
         }
         Format::Json => {
             let report = compat::check::json_report(
@@ -710,7 +764,7 @@ fn check(
             );
             outln!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
         }
-        Format::Github | Format::Sarif | Format::Junit => {
+        Format::Github | Format::Sarif | Format::Junit | Format::Markdown => {
             let diags: Vec<_> = findings.iter().map(compat::check::to_diagnostic).collect();
             let tool = render::Tool {
                 command: "check",
@@ -718,6 +772,9 @@ fn check(
                 version: env!("CARGO_PKG_VERSION"),
             };
             machine_report(format, &diags, &current.sources_map, paths, tool);
+            if let (Format::Markdown, Some(line)) = (format, consumers_summary(&current, &findings)) {
+                outln!("\n{}", line.replacen("breaks consumers", "**Breaks consumers:**", 1));
+            }
         }
     }
     if findings.iter().any(|f| f.severity == herald_codegen::Severity::Error) {
@@ -811,6 +868,32 @@ fn run_check(
         baseline_shown,
         baseline_versions,
     })
+}
+
+/// The consumers the breaking findings reach, each with its owner from `herald.toml`
+/// (`breaks consumers `a` (owner team-a), `b``), or `None` when they reach none.
+fn consumers_summary(
+    set: &herald_codegen::EventSet,
+    findings: &[herald_codegen::compat::check::CheckFinding],
+) -> Option<String> {
+    let mut names: Vec<&str> = findings
+        .iter()
+        .filter(|f| herald_codegen::compat::check::is_breaking(f))
+        .flat_map(|f| f.consumers.iter().flatten().map(String::as_str))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    if names.is_empty() {
+        return None;
+    }
+    let shown: Vec<String> = names
+        .iter()
+        .map(|n| match set.consumer_named(n).and_then(|c| c.owner.as_deref()) {
+            Some(owner) => format!("`{n}` (owner {owner})"),
+            None => format!("`{n}`"),
+        })
+        .collect();
+    Some(format!("breaks consumers {}", shown.join(", ")))
 }
 
 /// The last line of `herald check`: breaking changes and versions not bumped counted apart.

@@ -39,6 +39,12 @@ pub struct CheckData {
     pub mode: Option<String>,
     /// An error that breaks no consumer by itself: a version not bumped.
     pub not_bumped: bool,
+    /// The consumers its events reach (`herald.toml`'s `[consumers]`); `None` when the repo
+    /// declares none.
+    pub consumers: Option<Vec<String>>,
+    /// The event's version in the baseline (the release, against the lock) this finding is
+    /// judged against.
+    pub baseline_version: Option<String>,
 }
 
 impl Diagnostic {

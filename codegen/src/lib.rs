@@ -13,10 +13,12 @@ pub mod baseline;
 mod builder;
 pub mod compat;
 pub mod config;
+pub mod consumers;
 pub mod diagnostic;
 pub mod files;
 pub mod fingerprint;
 pub mod fmt;
+pub mod impact;
 // Only the command line (herald-cli) uses this module, for `herald init`: not part of the
 // documented surface a build script needs.
 #[doc(hidden)]

@@ -238,6 +238,9 @@ pub struct JsonFinding {
     pub type_name: Option<String>,
     pub event: Option<String>,
     pub mode: Option<String>,
+    /// The consumers the finding's events reach; left out when the repo declares no consumers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consumers: Option<Vec<String>>,
 }
 
 /// Check's JSON report over its findings as diagnostics (with their [`crate::diagnostic::CheckData`]),
@@ -271,6 +274,7 @@ pub fn check_json(diagnostics: &[Diagnostic], new: &SourceMap, old: &SourceMap) 
                     type_name: check.type_name,
                     event: d.subject.clone(),
                     mode: check.mode,
+                    consumers: check.consumers,
                 }
             })
             .collect(),
@@ -450,8 +454,203 @@ pub fn json(diagnostics: &[Diagnostic], sources: &SourceMap) -> String {
     serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
 
+/// Most table rows [`markdown`] writes, so that the report fits a pull request comment; the
+/// rest are counted.
+pub const MARKDOWN_MAX_ROWS: usize = 50;
+
+/// One comment-sized Markdown report for a pull request: a heading with the counts (or the
+/// tool's all-clear sentence), then a table per subject (a `herald check` finding's event, else
+/// the file): for check findings the change (location and message), rule, consumers it breaks,
+/// the baseline version it breaks and the hint; for other diagnostics the location, rule, message
+/// and help. Text from schemas is escaped so that it stays text in a table cell.
+/// Long because it is one report's layout in order: heading, grouping, one table per group with
+/// its columns chosen by kind, and the cut at [`MARKDOWN_MAX_ROWS`].
+pub fn markdown(diagnostics: &[Diagnostic], sources: &SourceMap, tool: Tool<'_>) -> String {
+    let mut out = String::new();
+    let errors = diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+    let warnings = diagnostics.len() - errors;
+    if diagnostics.is_empty() {
+        let mut clear = tool.all_clear.to_owned();
+        if let Some(first) = clear.get(..1) {
+            clear = format!("{}{}", first.to_uppercase(), &clear[1..]);
+        }
+        out.push_str(&format!("### herald {}\n\n{clear}.\n", tool.command));
+        return out;
+    }
+    let is_check = diagnostics.iter().any(|d| d.check.is_some());
+    // The consumers column only when the repo declares consumers.
+    let with_consumers = diagnostics
+        .iter()
+        .any(|d| d.check.as_ref().is_some_and(|c| c.consumers.is_some()));
+    let heading = if is_check {
+        let c = JsonCounts::of(diagnostics);
+        let mut parts = vec![format!("{} breaking change(s)", c.breaking)];
+        if c.not_bumped > 0 {
+            parts.push(format!("{} version(s) not bumped", c.not_bumped));
+        }
+        parts.push(format!("{} warning(s)", c.warnings));
+        parts.join(", ")
+    } else {
+        format!("{errors} error(s), {warnings} warning(s)")
+    };
+    out.push_str(&format!("### herald {}: {heading}\n", tool.command));
+    // Groups in first-seen order (diagnostics come sorted).
+    let mut groups: Vec<(String, Vec<&Diagnostic>)> = Vec::new();
+    for d in diagnostics {
+        let key = match (&d.subject, d.span) {
+            (Some(s), _) => s.clone(),
+            (None, Some(span)) => sources.get(span.file).name.clone(),
+            (None, None) => String::new(),
+        };
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, ds)) => ds.push(d),
+            None => groups.push((key, vec![d])),
+        }
+    }
+    let mut rows = 0;
+    for (key, ds) in &groups {
+        if rows >= MARKDOWN_MAX_ROWS {
+            break;
+        }
+        let title = if key.is_empty() {
+            "(no file)".to_owned()
+        } else {
+            format!("`{}`", cell(key))
+        };
+        out.push_str(&format!("\n#### {title}\n\n"));
+        if is_check && with_consumers {
+            out.push_str(
+                "| Change | Rule | Breaks consumers | Breaks version | Hint |\n| --- | --- | --- | --- | --- |\n",
+            );
+        } else if is_check {
+            out.push_str("| Change | Rule | Breaks version | Hint |\n| --- | --- | --- | --- |\n");
+        } else {
+            out.push_str("| Where | Rule | Problem | Hint |\n| --- | --- | --- | --- |\n");
+        }
+        for d in ds {
+            if rows >= MARKDOWN_MAX_ROWS {
+                break;
+            }
+            rows += 1;
+            let place = d.span.map(|s| {
+                let f = sources.get(s.file);
+                let (line, col) = f.line_col(s.start as usize);
+                format!("`{}:{line}:{col}`", cell(&f.name))
+            });
+            let severity = match d.severity {
+                Severity::Error => "",
+                Severity::Warning => " (warning)",
+            };
+            let hint = d.help.as_deref().map(cell).unwrap_or_default();
+            if is_check {
+                let check = d.check.as_deref().cloned().unwrap_or_default();
+                let consumers = match check.consumers.as_deref() {
+                    Some(names) if !names.is_empty() && d.severity == Severity::Error && !check.not_bumped => names
+                        .iter()
+                        .map(|n| format!("`{}`", cell(n)))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    _ => "-".to_owned(),
+                };
+                // The consumers have their own column.
+                let message = match check.consumers.as_deref() {
+                    Some(names) if !names.is_empty() => {
+                        let suffix = breaks_suffix(names);
+                        d.message.strip_suffix(suffix.as_str()).unwrap_or(&d.message).to_owned()
+                    }
+                    _ => d.message.clone(),
+                };
+                let change = match place {
+                    Some(p) => format!("{p} {}", cell(&message)),
+                    None => cell(&message),
+                };
+                let consumers = if with_consumers {
+                    format!(" {consumers} |")
+                } else {
+                    String::new()
+                };
+                out.push_str(&format!(
+                    "| {change}{severity} | `{}` |{consumers} {} | {hint} |\n",
+                    d.rule.id,
+                    check.baseline_version.as_deref().unwrap_or("-"),
+                ));
+            } else {
+                out.push_str(&format!(
+                    "| {} | `{}` | {}{severity} | {hint} |\n",
+                    place.unwrap_or_else(|| "-".to_owned()),
+                    d.rule.id,
+                    cell(&d.message),
+                ));
+            }
+        }
+    }
+    if diagnostics.len() > rows {
+        out.push_str(&format!(
+            "\n…and {} more; the job's log has them all.\n",
+            diagnostics.len() - rows
+        ));
+    }
+    out
+}
+
+/// What a breaking `herald check` finding's message ends with when its events reach consumers:
+/// `; breaks `a`, `b``.
+pub fn breaks_suffix(consumers: &[String]) -> String {
+    let names: Vec<String> = consumers.iter().map(|n| format!("`{n}`")).collect();
+    format!("; breaks {}", names.join(", "))
+}
+
+/// Text for one Markdown table cell: one line, `|` escaped, HTML characters as entities so that
+/// a schema comment or name never becomes markup.
+fn cell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn markdown_cells_keep_schema_text_as_text() {
+        assert_eq!(cell("a | b"), "a \\| b");
+        assert_eq!(
+            cell("<script>alert(1)</script> & co"),
+            "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"
+        );
+        assert_eq!(cell("two\nlines\r"), "two lines ");
+    }
+
+    #[test]
+    fn markdown_is_cut_to_a_comment_size() {
+        let mut sources = SourceMap::new();
+        let file = sources.add("a.proto", None, "x\n".to_owned());
+        let diags: Vec<Diagnostic> = (0..MARKDOWN_MAX_ROWS + 7)
+            .map(|i| Diagnostic::error(crate::rules::PROTO_SYNTAX, format!("problem {i}")).at(Span::new(file, 0, 1)))
+            .collect();
+        let tool = Tool {
+            command: "lint",
+            all_clear: "no problems",
+            version: "0",
+        };
+        let text = markdown(&diags, &sources, tool);
+        assert!(
+            text.starts_with("### herald lint: 57 error(s), 0 warning(s)\n"),
+            "{text}"
+        );
+        assert_eq!(text.matches("| `a.proto:1:1` |").count(), MARKDOWN_MAX_ROWS);
+        assert!(text.ends_with("\n…and 7 more; the job's log has them all.\n"), "{text}");
+    }
+
     use super::*;
     use crate::diagnostic::Diagnostic;
     use crate::rules;

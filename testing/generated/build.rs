@@ -2,6 +2,7 @@
 //! schema repo's user service and accounting events, with a `UserUpdated` handler.
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     herald_codegen::Builder::new("../../schemas")
+        .no_service() // a test crate, not a service: no [consumers] entry to keep true
         .produce("user-service")
         .produce("accounting")
         .consume("user-service", ["UserUpdated"])

@@ -9,6 +9,7 @@ mod cli;
 mod common;
 mod fmt;
 mod generate;
+mod impact;
 mod lint_fixtures;
 mod lsp;
 mod nvim;

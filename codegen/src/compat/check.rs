@@ -85,6 +85,12 @@ pub struct CheckFinding {
     pub event: Option<String>,
     /// The mode that made it an error.
     pub mode: Option<Mode>,
+    /// The consumers (by name) its events reach, as the new side's `herald.toml` declares them;
+    /// `None` when it declares no consumers at all.
+    pub consumers: Option<Vec<String>>,
+    /// The event's version in the baseline (the release, against the lock) the finding is
+    /// judged against, when there is one.
+    pub baseline_version: Option<crate::model::Version>,
 }
 
 /// Event-level rules herald adds to the format rules.
@@ -146,6 +152,8 @@ pub fn check_against_lock(
                 None => continue,
             };
             out.push(CheckFinding {
+                consumers: None,
+                baseline_version: None,
                 finding: Finding {
                     rule,
                     message,
@@ -177,6 +185,8 @@ pub fn check_against_lock(
         for r in releases.iter().filter(|r| r.version == event.version.to_string()) {
             for c in released_version_edits(&mut released, lock, r, new, ty)? {
                 out.push(CheckFinding {
+                    consumers: None,
+                    baseline_version: None,
                     finding: Finding {
                         rule: rules::EVENT_RELEASED_VERSION_EDITED,
                         message: format!(
@@ -207,6 +217,7 @@ pub fn check_against_lock(
                 }
                 f.finding.message = format!("{} (against released {})", f.finding.message, r.version);
                 f.finding.old_span = None;
+                f.baseline_version = r.version();
                 out.push(f);
             }
         }
@@ -215,6 +226,7 @@ pub fn check_against_lock(
     let filter = Filter::new(options, new);
     out.retain(|f| !filter.hides(f, &new.sources_map, None));
     causes_first(&mut out);
+    attach_impact(None, new, &mut out);
     Ok(out)
 }
 
@@ -318,7 +330,48 @@ pub fn check(old: &EventSet, new: &EventSet, options: &CheckOptions) -> Vec<Chec
     });
     out.dedup_by(|a, b| a.finding == b.finding);
     causes_first(&mut out);
+    attach_impact(Some(old), new, &mut out);
     out
+}
+
+/// Fills each finding's `consumers` from `new`'s declarations (the consumers of the events it
+/// reaches: a shared type's finding, named on each event that uses it, reaches that event's),
+/// and, when not yet known, its event's version in `old` (the same MAJOR as in `new` if `old`
+/// has it, else the latest).
+pub fn attach_impact(old: Option<&EventSet>, new: &EventSet, findings: &mut [CheckFinding]) {
+    let declared = new.config.as_ref().is_some_and(|c| !c.consumers.is_empty());
+    // A shared type's findings repeat one (event, type) pair: its events are found once.
+    let mut reached: BTreeMap<(Option<String>, Option<String>), Vec<String>> = BTreeMap::new();
+    for f in findings {
+        if let (None, Some(old), Some(name)) = (f.baseline_version, old, f.event.as_deref()) {
+            let versions: Vec<crate::model::Version> = old
+                .events
+                .iter()
+                .filter(|e| e.name == name)
+                .map(|e| e.version)
+                .collect();
+            let major = new.events.iter().find(|e| e.name == name).map(|e| e.version.major);
+            f.baseline_version = versions
+                .iter()
+                .copied()
+                .filter(|v| Some(v.major) == major)
+                .max()
+                .or_else(|| versions.iter().copied().max());
+        }
+        if !declared {
+            f.consumers = None;
+            continue;
+        }
+        let key = (f.event.clone(), f.finding.type_name.clone());
+        let names = reached.entry(key).or_insert_with(|| {
+            let events = crate::impact::events_of_finding(new, f.event.as_deref(), f.finding.type_name.as_deref());
+            crate::impact::consumers_of_events(new, &events)
+                .into_iter()
+                .map(|c| c.name.clone())
+                .collect()
+        });
+        f.consumers = Some(names.clone());
+    }
 }
 
 /// The repo's default mode: `herald.toml`'s, else `BACKWARD`.
@@ -369,6 +422,8 @@ fn proto_findings(old: &EventSet, new: &EventSet, options: &CheckOptions, out: &
         let severity = deletion_severity(f.rule, deletions_warning);
         if users.is_empty() {
             out.push(CheckFinding {
+                consumers: None,
+                baseline_version: None,
                 finding: f.clone(),
                 severity,
                 event,
@@ -383,6 +438,8 @@ fn proto_findings(old: &EventSet, new: &EventSet, options: &CheckOptions, out: &
             let mut finding = f.clone();
             finding.message = format!("{} (shared type, used by event `{}`)", finding.message, user.name);
             out.push(CheckFinding {
+                consumers: None,
+                baseline_version: None,
                 finding,
                 severity,
                 event: Some(user.name.clone()),
@@ -421,6 +478,8 @@ fn resolution_finding(
         (issue.writer_span, issue.reader_span, "old readers cannot read new data")
     };
     CheckFinding {
+        consumers: None,
+        baseline_version: None,
         finding: Finding {
             rule: issue.rule,
             message: format!("{}: {} ({direction})", issue.path, issue.message),
@@ -843,6 +902,8 @@ fn event_rules(old: &EventSet, new: &EventSet, options: &CheckOptions, out: &mut
     };
     let (old_events, new_events) = (by_key(old), by_key(new));
     let report = |e: &Event, f: EventFinding| CheckFinding {
+        consumers: None,
+        baseline_version: None,
         finding: Finding {
             rule: f.rule,
             message: f.message,
@@ -924,6 +985,8 @@ fn breaking_without_major(new: &EventSet, old_events: &BTreeMap<(String, u32), u
         for ne in new.events.iter().filter(|e| e.name == name) {
             if old_events.contains_key(&(name.clone(), ne.version.major)) {
                 out.push(CheckFinding {
+                    consumers: None,
+                    baseline_version: None,
                     finding: Finding {
                         rule: rules::EVENT_BREAKING_WITHOUT_MAJOR,
                         message: format!(
@@ -1010,7 +1073,12 @@ pub fn to_diagnostic(f: &CheckFinding) -> Diagnostic {
         type_name: f.finding.type_name.clone(),
         mode: f.mode.map(|m| m.name().to_owned()),
         not_bumped: NOT_BUMPED_RULES.contains(&f.finding.rule),
+        consumers: f.consumers.clone(),
+        baseline_version: f.baseline_version.map(|v| v.to_string()),
     }));
+    if let Some(names) = f.consumers.as_deref().filter(|n| !n.is_empty() && is_breaking(f)) {
+        d.message.push_str(&crate::render::breaks_suffix(names));
+    }
     if let Some(span) = f.finding.span {
         d = d.at(span);
     }

@@ -18,8 +18,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("model", &["model"]),
     ("fingerprints", &["fingerprint"]),
     ("front ends", &["config", "proto", "avro"]),
-    ("load", &["load"]),
-    ("passes", &["lint", "compat", "rust", "fmt"]),
+    ("load", &["load", "consumers"]),
+    ("passes", &["lint", "compat", "rust", "fmt", "impact"]),
     ("orchestration", &["lock", "baseline", "builder", "topics", "init"]),
 ];
 
