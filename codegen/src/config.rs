@@ -6,14 +6,14 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use crate::diagnostic::Diagnostic;
-use crate::model::Mode;
+use crate::model::{Located, Mode};
 use crate::span::{FileId, Span};
 
 /// The name of the configuration file at a schema repo's root.
 pub const CONFIG_FILE: &str = "herald.toml";
 
 /// The settings this module parses are model data, declared by [`crate::model`].
-pub use crate::model::{CheckConfig, Config, SourceConfig, Written};
+pub use crate::model::{CheckConfig, Config, ConsumerConfig, SourceConfig, Written};
 
 /// Parses `herald.toml`. `None` means the text is not usable TOML (the diagnostic says where);
 /// otherwise every problem with keys or values is a diagnostic and the rest is kept.
@@ -41,6 +41,7 @@ pub fn parse(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Option<Co
         sources: Vec::new(),
         lint_disable: Vec::new(),
         check: CheckConfig::default(),
+        consumers: Vec::new(),
     };
     let ctx = Ctx { file };
     for (key, value) in root.get_ref() {
@@ -71,6 +72,16 @@ pub fn parse(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Option<Co
                     }
                 }
             }
+            "consumers" => {
+                let Some(table) = ctx.table(key, value, diags) else {
+                    continue;
+                };
+                for (name, body) in table {
+                    if let Some(consumer) = ctx.consumer(name, body, diags) {
+                        config.consumers.push(consumer);
+                    }
+                }
+            }
             "lint" => {
                 let Some(table) = ctx.table(key, value, diags) else {
                     continue;
@@ -88,10 +99,17 @@ pub fn parse(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Option<Co
                 };
                 config.check = ctx.check(table, diags);
             }
-            _ => ctx.unknown(key, CONFIG_FILE, &["repo", "sources", "lint", "check"], diags),
+            _ => ctx.unknown(
+                key,
+                CONFIG_FILE,
+                &["repo", "sources", "consumers", "lint", "check"],
+                diags,
+            ),
         }
     }
     config.sources.sort_by(|a, b| a.name.cmp(&b.name));
+    // In the order written, so that of two spellings of one service the second is reported.
+    config.consumers.sort_by_key(|c| c.span.start);
     Some(config)
 }
 
@@ -263,6 +281,75 @@ impl Ctx {
             out.push((path.trim_start_matches("./").trim_end_matches('/').to_owned(), span));
         }
         out
+    }
+
+    fn located(&self, key: &Key<'_>, value: &Spanned<DeValue<'_>>, diags: &mut Vec<Diagnostic>) -> Option<Located> {
+        let text = self.string(key, value, diags)?;
+        Some(Located {
+            value: text,
+            span: self.span(value.span()),
+        })
+    }
+
+    /// `[consumers.<service>]`: `events` (required), `group`, `owner`. Entries are checked for
+    /// shape (`source:Event` or `source:*`) here; against the sources and events by the loader.
+    fn consumer(
+        &self,
+        name: &Key<'_>,
+        body: &Spanned<DeValue<'_>>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<ConsumerConfig> {
+        let table = self.table(name, body, diags)?;
+        let mut consumer = ConsumerConfig {
+            name: name.get_ref().to_string(),
+            span: self.span(name.span()),
+            group: None,
+            owner: None,
+            events: Vec::new(),
+        };
+        let mut has_events = false;
+        for (k, v) in table {
+            match k.get_ref().as_ref() {
+                "events" => {
+                    has_events = true;
+                    for (entry, span) in self.strings(k, v, diags) {
+                        match entry.split_once(':') {
+                            Some((source, event)) if !source.trim().is_empty() && !event.trim().is_empty() => {
+                                consumer.events.push((entry, span))
+                            }
+                            _ => diags.push(
+                                Diagnostic::error(
+                                    rules::CONFIG_BAD_VALUE,
+                                    format!("`{entry}` is not a subscription"),
+                                )
+                                .at(span)
+                                .label("expected `source:Event` or `source:*`")
+                                .help("name a source of herald.toml and one of its events, e.g. \"user-service:UserUpdated\", or all of them, \"user-service:*\""),
+                            ),
+                        }
+                    }
+                }
+                "group" => consumer.group = self.located(k, v, diags),
+                "owner" => consumer.owner = self.located(k, v, diags),
+                _ => self.unknown(
+                    k,
+                    &format!("[consumers.{}]", consumer.name),
+                    &["events", "group", "owner"],
+                    diags,
+                ),
+            }
+        }
+        if !has_events {
+            diags.push(
+                Diagnostic::error(
+                    rules::CONFIG_BAD_VALUE,
+                    format!("consumer `{}` has no `events`", consumer.name),
+                )
+                .at(consumer.span)
+                .help("add e.g. `events = [\"user-service:UserUpdated\"]` (or `[]` for none yet)"),
+            );
+        }
+        Some(consumer)
     }
 
     fn source(&self, name: &Key<'_>, body: &Spanned<DeValue<'_>>, diags: &mut Vec<Diagnostic>) -> Option<SourceConfig> {

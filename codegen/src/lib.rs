@@ -13,6 +13,7 @@ pub mod baseline;
 mod builder;
 pub mod compat;
 pub mod config;
+pub mod consumers;
 pub mod diagnostic;
 pub mod files;
 pub mod fingerprint;

@@ -142,6 +142,7 @@ pub fn load_files(files: &FileSet) -> Result<LoadResult, Box<Unusable>> {
     set.config = config;
     set.sources_map = sources;
     build_events(&mut set, &mut diags);
+    set.consumers = crate::consumers::validate(&set, &mut diags);
     Ok(LoadResult {
         set,
         diagnostics: diags,

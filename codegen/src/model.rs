@@ -403,6 +403,22 @@ pub struct Config {
     pub lint_disable: Vec<(String, Span)>,
     /// `[check]`: what `herald check` does not report.
     pub check: CheckConfig,
+    /// `[consumers.<service>]`, as written (in file order); [`EventSet::consumers`] is the
+    /// validated form.
+    pub consumers: Vec<ConsumerConfig>,
+}
+
+/// One `[consumers.<service>]` table as written: the service, its subscriptions
+/// (`"source:Event"` or `"source:*"`), its consumer group and owner.
+#[derive(Debug, Clone)]
+pub struct ConsumerConfig {
+    pub name: String,
+    /// Span of the table's name.
+    pub span: Span,
+    pub group: Option<Located>,
+    pub owner: Option<Located>,
+    /// The `events` entries, with where each was written.
+    pub events: Vec<Written>,
 }
 
 /// A string as written in herald.toml, with where.
@@ -439,6 +455,45 @@ impl Config {
     }
 }
 
+/// A service that consumes events, declared in `herald.toml` and validated against the model.
+#[derive(Debug, Clone)]
+pub struct Consumer {
+    /// The service's name (the `<service>` of `[consumers.<service>]`).
+    pub name: String,
+    /// Span of the table's name in `herald.toml`.
+    pub span: Span,
+    /// Its consumer group, if declared.
+    pub group: Option<String>,
+    /// Who to ask about it (a team, a person, a channel), if declared.
+    pub owner: Option<String>,
+    /// Every `events` entry that names a known source, in the order written.
+    pub subscriptions: Vec<Subscription>,
+    /// The events it consumes: indices into [`EventSet::events`], sorted, each once.
+    pub events: Vec<usize>,
+}
+
+/// One `events` entry of a consumer: `"source:Event"` or `"source:*"`.
+#[derive(Debug, Clone)]
+pub struct Subscription {
+    /// The entry as written.
+    pub entry: String,
+    pub span: Span,
+    /// Index into [`EventSet::sources`].
+    pub source: usize,
+    /// The event as written after `source:`; `None` for `*` (every event of the source).
+    pub event: Option<String>,
+    /// The events it resolves to: indices into [`EventSet::events`] (several MAJOR versions of
+    /// one name, or every event of the source for `*`).
+    pub events: Vec<usize>,
+}
+
+impl Consumer {
+    /// Whether it consumes the event (an index into [`EventSet::events`]).
+    pub fn consumes(&self, event: usize) -> bool {
+        self.events.binary_search(&event).is_ok()
+    }
+}
+
 /// Deepest JSON nesting herald accepts in an `.avsc` file (the Avro front end refuses deeper
 /// files), so no `avro_json` in the model nests deeper.
 pub const AVRO_MAX_DEPTH: usize = 128;
@@ -452,6 +507,9 @@ pub struct EventSet {
     pub types: Vec<TypeDef>,
     pub events: Vec<Event>,
     pub sources: Vec<Source>,
+    /// The consumers `herald.toml` declares, validated (unknown sources and events left out), in
+    /// name order.
+    pub consumers: Vec<Consumer>,
     /// Full name → type.
     pub by_name: BTreeMap<String, TypeId>,
     /// Serialized `FileDescriptorProto` of every proto file that type-checked, by import path.
@@ -467,6 +525,34 @@ impl EventSet {
 
     pub fn file(&self, id: FileId) -> Option<&SchemaFile> {
         self.files.iter().find(|f| f.id == id)
+    }
+
+    /// Whether event `event` (an index into [`Self::events`]) is the one `name` designates within
+    /// its source: its event type name, that name's last segment, or its message/record name.
+    pub fn event_is_named(&self, event: usize, name: &str) -> bool {
+        let Some(e) = self.events.get(event) else {
+            return false;
+        };
+        let short = e.name.rsplit('.').next().unwrap_or(&e.name);
+        e.name == name || short == name || self.types.get(e.type_id).is_some_and(|t| t.name == name)
+    }
+
+    /// The events of source `source` (an index into [`Self::sources`]) that `name` designates
+    /// (see [`Self::event_is_named`]): several when one name has several MAJOR versions.
+    pub fn events_named(&self, source: usize, name: &str) -> Vec<usize> {
+        (0..self.events.len())
+            .filter(|i| self.events[*i].source == Some(source) && self.event_is_named(*i, name))
+            .collect()
+    }
+
+    /// The consumer declared under this name.
+    pub fn consumer_named(&self, name: &str) -> Option<&Consumer> {
+        self.consumers.iter().find(|c| c.name == name)
+    }
+
+    /// The consumers of event `event` (an index into [`Self::events`]), in name order.
+    pub fn consumers_of(&self, event: usize) -> impl Iterator<Item = &Consumer> + '_ {
+        self.consumers.iter().filter(move |c| c.consumes(event))
     }
 
     /// Whether a type comes from a file herald ships rather than the user's repo.

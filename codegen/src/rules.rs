@@ -297,6 +297,9 @@ registry! {
         CONFIG_BAD_VALUE = lint(Format::Config, Group::Config, "a herald.toml value has the wrong type or an unknown value");
         GLOB_NO_MATCH = lint(Format::Config, Group::Config, "a source's schemas glob matches no file");
         GLOB_ESCAPES_REPO = lint(Format::Config, Group::Config, "a schemas glob reaches outside the repo");
+        CONSUMER_UNKNOWN_SOURCE = lint(Format::Config, Group::Config, "a consumer subscribes to a source herald.toml does not declare");
+        CONSUMER_UNKNOWN_EVENT = lint(Format::Config, Group::Config, "a consumer subscribes to an event its source does not publish");
+        CONSUMER_DUPLICATE = lint(Format::Config, Group::Config, "a consumer is declared twice, or lists one subscription twice");
         EVENT_METADATA = lint(Format::Event, Group::Event, "the herald event metadata is malformed");
         EVENT_BAD_VERSION = lint(Format::Event, Group::Event, "an event's version is missing or not MAJOR.MINOR");
         EVENT_UNKNOWN_KIND = lint(Format::Event, Group::Event, "an event's kind is missing or not EVENT/COMMAND");
@@ -418,6 +421,7 @@ registry! {
         CODEGEN_UNKNOWN_EVENT = codegen("a produce or consume list names no event of its source");
         CODEGEN_UNKNOWN_SOURCE = codegen("a produce or consume list names no source in herald.toml");
         CODEGEN_AVRO_SCHEMA = codegen("an Avro schema cannot be embedded in the generated code");
+        CODEGEN_CONSUMER_UNDECLARED = codegen("a service consumes an event herald.toml does not declare it consumes (a build warning)");
     }
     /// herald.lock.
     LOCK_RULES {

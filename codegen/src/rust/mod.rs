@@ -90,13 +90,7 @@ pub fn generate_with(
         };
         let mut events = Vec::new();
         for w in wanted {
-            let found: Vec<usize> = (0..set.events.len())
-                .filter(|i| {
-                    let e = &set.events[*i];
-                    let short = e.name.rsplit('.').next().unwrap_or(&e.name);
-                    e.source == Some(src) && (e.name == *w || short == w || set.types[e.type_id].name == *w)
-                })
-                .collect();
+            let found = set.events_named(src, w);
             if found.is_empty() {
                 let known: Vec<&str> = set
                     .events

@@ -18,7 +18,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("model", &["model"]),
     ("fingerprints", &["fingerprint"]),
     ("front ends", &["config", "proto", "avro"]),
-    ("load", &["load"]),
+    ("load", &["load", "consumers"]),
     ("passes", &["lint", "compat", "rust", "fmt"]),
     ("orchestration", &["lock", "baseline", "builder", "topics", "init"]),
 ];

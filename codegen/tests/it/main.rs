@@ -6,6 +6,7 @@ mod avro_property;
 mod buf_peer;
 mod check;
 mod common;
+mod consumers;
 mod fmt_buf;
 mod fmt_buf_peer;
 mod fmt_properties;
