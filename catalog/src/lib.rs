@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use herald_codegen::load::Lock;
-use herald_codegen::model::{Event, EventSet, Format};
+use herald_codegen::model::{EventSet, Format};
 use serde::Serialize;
 
 pub mod flow;
@@ -54,6 +54,8 @@ struct ServiceRow {
     href: String,
     publishes: usize,
     consumes: usize,
+    group: Option<String>,
+    owner: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -65,6 +67,7 @@ struct IndexPage {
     sources: Vec<SourceRow>,
     unsourced: Vec<EventRef>,
     services: Vec<ServiceRow>,
+    consumers: Vec<ServiceRow>,
 }
 
 #[derive(Serialize)]
@@ -83,11 +86,12 @@ struct EventPage {
     format: &'static str,
     partition_key: String,
     topic: Option<String>,
-    source: Option<EventRef>,
+    source: Option<ServiceRow>,
     compatibility: String,
     doc: String,
     types: Vec<schema::TypeSection>,
     schema_sources: Vec<SchemaSource>,
+    consumers: Vec<ServiceRow>,
     history: Vec<history::Version>,
     history_script: String,
     flow: String,
@@ -98,18 +102,21 @@ struct ServicePage {
     root: &'static str,
     title: String,
     name: String,
-    topic: String,
+    topic: Option<String>,
+    group: Option<String>,
+    owner: Option<String>,
     flow: String,
     publishes: Vec<EventRef>,
+    consumes: Vec<EventRef>,
 }
 
 /// One search entry: name, kind, link, field paths, doc's start.
 #[derive(Serialize)]
-struct SearchEntry<'a> {
-    name: &'a str,
-    kind: &'a str,
-    href: &'a str,
-    fields: Vec<&'a str>,
+struct SearchEntry {
+    name: String,
+    kind: &'static str,
+    href: String,
+    fields: Vec<String>,
     doc: String,
 }
 
@@ -152,12 +159,166 @@ fn summary(doc: &str) -> String {
     }
 }
 
+/// File names and shared facts of one render.
+struct Names<'a> {
+    set: &'a EventSet,
+    /// Event indices in name, then version order.
+    order: Vec<usize>,
+    /// Each event's page name (by index into `set.events`).
+    event_slugs: Vec<String>,
+    /// Every service (a source, a consumer or both), by name, with its page name.
+    services: BTreeMap<String, String>,
+    /// Partition count by topic.
+    partitions: BTreeMap<String, u32>,
+}
+
+impl<'a> Names<'a> {
+    fn new(set: &'a EventSet) -> Names<'a> {
+        let mut order: Vec<usize> = (0..set.events.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (a, b) = (&set.events[a], &set.events[b]);
+            (&a.name, a.version).cmp(&(&b.name, b.version))
+        });
+        let mut taken = BTreeSet::new();
+        let mut event_slugs = vec![String::new(); set.events.len()];
+        for &i in &order {
+            let e = &set.events[i];
+            let dup = set.events.iter().filter(|o| o.name == e.name).count() > 1;
+            let name = if dup {
+                format!("{}.v{}", e.name, e.version.major)
+            } else {
+                e.name.clone()
+            };
+            event_slugs[i] = slug(&name, &mut taken);
+        }
+        let names: BTreeSet<&str> = set
+            .sources
+            .iter()
+            .map(|s| s.name.as_str())
+            .chain(set.consumers.iter().map(|c| c.name.as_str()))
+            .collect();
+        let mut taken = BTreeSet::new();
+        let services = names.into_iter().map(|n| (n.to_owned(), slug(n, &mut taken))).collect();
+        let partitions = set
+            .config
+            .as_ref()
+            .and_then(|c| herald_codegen::topics::declared(c).ok())
+            .into_iter()
+            .flatten()
+            .map(|t| (t.name, t.partitions))
+            .collect();
+        Names {
+            set,
+            order,
+            event_slugs,
+            services,
+            partitions,
+        }
+    }
+
+    fn partitions(&self, topic: &str) -> u32 {
+        self.partitions
+            .get(topic)
+            .copied()
+            .unwrap_or(herald_codegen::topics::DEFAULT_PARTITIONS)
+    }
+
+    fn doc(&self, e: usize) -> String {
+        schema::doc_text(&self.set.types[self.set.events[e].type_id].doc)
+    }
+
+    fn event_ref(&self, e: usize, root: &str) -> EventRef {
+        let event = &self.set.events[e];
+        EventRef {
+            name: event.name.clone(),
+            href: format!("{root}events/{}.html", self.event_slugs[e]),
+            kind: event.kind.to_string().to_lowercase(),
+            version: event.version.to_string(),
+            summary: summary(&self.doc(e)),
+        }
+    }
+
+    fn service_row(&self, name: &str, root: &str) -> ServiceRow {
+        let consumer = self.set.consumer_named(name);
+        let source = self.set.sources.iter().position(|s| s.name == name);
+        ServiceRow {
+            name: name.to_owned(),
+            href: format!(
+                "{root}services/{}.html",
+                self.services.get(name).map_or("", String::as_str)
+            ),
+            publishes: self
+                .set
+                .events
+                .iter()
+                .filter(|e| e.source.is_some() && e.source == source)
+                .count(),
+            consumes: consumer.map_or(0, |c| c.events.len()),
+            group: consumer.and_then(|c| c.group.clone()),
+            owner: consumer.and_then(|c| c.owner.clone()),
+        }
+    }
+
+    /// The topics consumer `c` reads: its events' sources' topics.
+    fn consumer_topics(&self, c: &herald_codegen::model::Consumer) -> Vec<String> {
+        c.events
+            .iter()
+            .filter_map(|&e| self.set.events[e].source)
+            .filter_map(|s| self.set.sources.get(s))
+            .map(|s| s.topic.clone())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    }
+
+    /// A picture of `sources` (indices) publishing `events` (indices), read by `consumers`.
+    fn flow(
+        &self,
+        title: String,
+        sources: &[usize],
+        events: &[usize],
+        consumers: &[&herald_codegen::model::Consumer],
+    ) -> String {
+        let set = self.set;
+        let producers: Vec<flow::Producer> = sources
+            .iter()
+            .filter_map(|&i| set.sources.get(i).map(|s| (i, s)))
+            .map(|(i, s)| flow::Producer {
+                name: s.name.clone(),
+                events: events
+                    .iter()
+                    .filter(|&&e| set.events[e].source == Some(i))
+                    .map(|&e| set.events[e].name.clone())
+                    .collect(),
+                topic: s.topic.clone(),
+            })
+            .collect();
+        let consumers: Vec<flow::Consumer> = consumers
+            .iter()
+            .map(|c| flow::Consumer {
+                name: c.name.clone(),
+                topics: self.consumer_topics(c),
+            })
+            .collect();
+        let topics: BTreeSet<&str> = producers
+            .iter()
+            .map(|p| p.topic.as_str())
+            .chain(consumers.iter().flat_map(|c| c.topics.iter().map(String::as_str)))
+            .collect();
+        let picture = flow::Flow {
+            title,
+            topics: topics.into_iter().map(|t| (t.to_owned(), self.partitions(t))).collect(),
+            producers,
+            consumers,
+        };
+        flow::draw(&picture).svg
+    }
+}
+
 /// The catalog of `set` (loaded without errors) and its lock, if any.
-///
-/// Long because it assembles the whole site in one pass over the model: file names, the
-/// history, then each page kind and its picture, the search index and the static files.
 pub fn render(set: &EventSet, lock: Option<&Lock>, templates: &Templates) -> Result<Site, String> {
     let mut site = Site::new();
+    let names = Names::new(set);
     let title = set
         .config
         .as_ref()
@@ -167,258 +328,18 @@ pub fn render(set: &EventSet, lock: Option<&Lock>, templates: &Templates) -> Res
         Some(lock) => history::histories(lock, set)?,
         None => history::Histories::new(),
     };
-    let partitions: BTreeMap<String, u32> = set
-        .config
-        .as_ref()
-        .and_then(|c| herald_codegen::topics::declared(c).ok())
-        .into_iter()
-        .flatten()
-        .map(|t| (t.name, t.partitions))
-        .collect();
-    let mut taken = BTreeSet::new();
-    let mut events: Vec<&Event> = set.events.iter().collect();
-    events.sort_by(|a, b| (&a.name, a.version).cmp(&(&b.name, b.version)));
-    let slugs: Vec<String> = events
-        .iter()
-        .map(|e| {
-            let dup = events.iter().filter(|o| o.name == e.name).count() > 1;
-            let name = if dup {
-                format!("{}.v{}", e.name, e.version.major)
-            } else {
-                e.name.clone()
-            };
-            slug(&name, &mut taken)
-        })
-        .collect();
-    let mut service_taken = BTreeSet::new();
-    let service_slugs: Vec<String> = set.sources.iter().map(|s| slug(&s.name, &mut service_taken)).collect();
-    let doc_of = |e: &Event| schema::doc_text(&set.types[e.type_id].doc);
-    let event_ref = |e: &Event, slug: &str, root: &str| EventRef {
-        name: e.name.clone(),
-        href: format!("{root}events/{slug}.html"),
-        kind: e.kind.to_string().to_lowercase(),
-        version: e.version.to_string(),
-        summary: summary(&doc_of(e)),
-    };
-    // The index.
-    let mut sources: Vec<SourceRow> = set
-        .sources
-        .iter()
-        .zip(&service_slugs)
-        .map(|(s, slug)| SourceRow {
-            name: s.name.clone(),
-            href: format!("services/{slug}.html"),
-            topic: s.topic.clone(),
-            partitions: partitions.get(&s.topic).copied(),
-            compatibility: s.compatibility.name().to_owned(),
-            events: Vec::new(),
-        })
-        .collect();
-    let mut unsourced = Vec::new();
-    for (e, slug) in events.iter().zip(&slugs) {
-        match e.source.and_then(|i| sources.get_mut(i)) {
-            Some(s) => s.events.push(event_ref(e, slug, "")),
-            None => unsourced.push(event_ref(e, slug, "")),
-        }
-    }
-    let services = sources
-        .iter()
-        .map(|s| ServiceRow {
-            name: s.name.clone(),
-            href: s.href.clone(),
-            publishes: s.events.len(),
-            consumes: 0,
-        })
-        .collect();
-    let index = IndexPage {
-        root: "",
-        title: title.clone(),
-        empty: events.is_empty(),
-        event_count: events.len(),
-        sources,
-        unsourced,
-        services,
-    };
-    site.insert("index.html".into(), page(templates, "index", &index)?);
-    // The overall picture.
-    let topic_list: Vec<(String, u32)> = set
-        .sources
-        .iter()
-        .map(|s| s.topic.clone())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .map(|t| {
-            let n = partitions
-                .get(&t)
-                .copied()
-                .unwrap_or(herald_codegen::topics::DEFAULT_PARTITIONS);
-            (t, n)
-        })
-        .collect();
-    let overall = flow::Flow {
-        title: format!("{title}: producers, topics, consumers"),
-        producers: set
-            .sources
-            .iter()
-            .enumerate()
-            .map(|(i, s)| flow::Producer {
-                name: s.name.clone(),
-                events: events
-                    .iter()
-                    .filter(|e| e.source == Some(i))
-                    .map(|e| e.name.clone())
-                    .collect(),
-                topic: s.topic.clone(),
-            })
-            .collect(),
-        topics: topic_list.clone(),
-        consumers: Vec::new(),
-    };
-    site.insert("flow.svg".into(), flow::draw(&overall).svg.into_bytes());
-    // Event pages, their pictures and history scripts.
+    index_page(&names, &title, templates, &mut site)?;
     let mut search = Vec::new();
-    for (e, slug) in events.iter().zip(&slugs) {
-        let ty = &set.types[e.type_id];
-        let source = e.source.and_then(|i| set.sources.get(i).map(|s| (i, s)));
-        let types = schema::sections(set, &ty.full_name);
-        let mut files: Vec<herald_codegen::span::FileId> = herald_codegen::fingerprint::closure(set, &ty.full_name)
-            .iter()
-            .filter_map(|n| set.type_named(n))
-            .filter(|t| !set.is_builtin(t))
-            .map(|t| t.file)
-            .collect();
-        files.sort();
-        files.dedup();
-        let schema_sources = files
-            .iter()
-            .map(|&f| {
-                let file = set.sources_map.get(f);
-                SchemaSource {
-                    name: file.name.clone(),
-                    text: file.text.clone(),
-                }
-            })
-            .collect();
-        let history = histories.get(&e.name).cloned().unwrap_or_default();
-        let history_script = format!("{slug}.history.js");
-        let script = serde_json::json!({
-            "versions": history.versions.iter().map(|v| serde_json::json!({"version": v.version, "fields": v.fields})).collect::<Vec<_>>(),
-            "verdicts": history.verdicts,
-        });
-        site.insert(
-            format!("events/{history_script}"),
-            format!("window.HERALD_HISTORY = {};\n", script).into_bytes(),
-        );
-        let picture = flow::Flow {
-            title: e.name.clone(),
-            producers: source
-                .map(|(_, s)| flow::Producer {
-                    name: s.name.clone(),
-                    events: vec![e.name.clone()],
-                    topic: s.topic.clone(),
-                })
-                .into_iter()
-                .collect(),
-            topics: source
-                .map(|(_, s)| {
-                    let n = partitions
-                        .get(&s.topic)
-                        .copied()
-                        .unwrap_or(herald_codegen::topics::DEFAULT_PARTITIONS);
-                    (s.topic.clone(), n)
-                })
-                .into_iter()
-                .collect(),
-            consumers: Vec::new(),
-        };
-        site.insert(format!("flow/{slug}.svg"), flow::draw(&picture).svg.into_bytes());
-        let doc = doc_of(e);
-        let page_data = EventPage {
-            root: "../",
-            title: e.name.clone(),
-            name: e.name.clone(),
-            kind: e.kind.to_string().to_lowercase(),
-            version: e.version.to_string(),
-            format: match ty.format {
-                Format::Proto => "protobuf",
-                Format::Avro => "Avro",
-            },
-            partition_key: e.partition_key.clone(),
-            topic: source.map(|(_, s)| s.topic.clone()),
-            source: source.map(|(i, s)| EventRef {
-                name: s.name.clone(),
-                href: format!("../services/{}.html", service_slugs[i]),
-                kind: String::new(),
-                version: String::new(),
-                summary: String::new(),
-            }),
-            compatibility: e.compatibility.name().to_owned(),
-            doc: doc.clone(),
-            types,
-            schema_sources,
-            history: history.versions,
-            history_script,
-            flow: format!("../flow/{slug}.svg"),
-        };
-        site.insert(format!("events/{slug}.html"), page(templates, "event", &page_data)?);
-        search.push((e, slug, doc, page_data.types));
+    for &e in &names.order {
+        let history = histories.get(&set.events[e].name).cloned().unwrap_or_default();
+        search.push(event_page(&names, e, history, templates, &mut site)?);
     }
-    // Service pages.
-    for (i, (s, slug)) in set.sources.iter().zip(&service_slugs).enumerate() {
-        let publishes: Vec<EventRef> = events
-            .iter()
-            .zip(&slugs)
-            .filter(|(e, _)| e.source == Some(i))
-            .map(|(e, sl)| event_ref(e, sl, "../"))
-            .collect();
-        let picture = flow::Flow {
-            title: s.name.clone(),
-            producers: vec![flow::Producer {
-                name: s.name.clone(),
-                events: publishes.iter().map(|e| e.name.clone()).collect(),
-                topic: s.topic.clone(),
-            }],
-            topics: topic_list.iter().filter(|(t, _)| *t == s.topic).cloned().collect(),
-            consumers: Vec::new(),
-        };
-        site.insert(
-            format!("flow/service-{slug}.svg"),
-            flow::draw(&picture).svg.into_bytes(),
-        );
-        let data = ServicePage {
-            root: "../",
-            title: s.name.clone(),
-            name: s.name.clone(),
-            topic: s.topic.clone(),
-            flow: format!("../flow/service-{slug}.svg"),
-            publishes,
-        };
-        site.insert(format!("services/{slug}.html"), page(templates, "service", &data)?);
-    }
+    service_pages(&names, templates, &mut site)?;
     // The search index, a script so that it loads from file:// without fetch.
-    let entries: Vec<SearchEntry> = search
-        .iter()
-        .map(|(e, slug, doc, types)| SearchEntry {
-            name: &e.name,
-            kind: if e.kind == herald_codegen::model::EventKind::Command {
-                "command"
-            } else {
-                "event"
-            },
-            href: slug,
-            fields: types
-                .iter()
-                .flat_map(|t| t.fields.iter().map(|f| f.name.as_str()))
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect(),
-            doc: doc.chars().take(SEARCH_DOC_CHARS).collect(),
-        })
-        .collect();
-    let index_json = serde_json::to_string(&entries).map_err(|e| format!("cannot write the search index: {e}"))?;
+    let json = serde_json::to_string(&search).map_err(|e| format!("cannot write the search index: {e}"))?;
     site.insert(
         "search-index.js".into(),
-        format!("window.HERALD_SEARCH = {index_json};\n").into_bytes(),
+        format!("window.HERALD_SEARCH = {json};\n").into_bytes(),
     );
     for (name, text) in &templates.assets {
         site.insert((*name).to_owned(), text.clone().into_bytes());
@@ -428,6 +349,193 @@ pub fn render(set: &EventSet, lock: Option<&Lock>, templates: &Templates) -> Res
         b"herald catalog output: `herald catalog` replaces this directory's pages\n".to_vec(),
     );
     Ok(site)
+}
+
+/// `index.html` and the overall picture `flow.svg`.
+fn index_page(names: &Names, title: &str, templates: &Templates, site: &mut Site) -> Result<(), String> {
+    let set = names.set;
+    let mut sources: Vec<SourceRow> = set
+        .sources
+        .iter()
+        .map(|s| SourceRow {
+            name: s.name.clone(),
+            href: names.service_row(&s.name, "").href,
+            topic: s.topic.clone(),
+            partitions: names.partitions.get(&s.topic).copied(),
+            compatibility: s.compatibility.name().to_owned(),
+            events: Vec::new(),
+        })
+        .collect();
+    let mut unsourced = Vec::new();
+    for &e in &names.order {
+        match set.events[e].source.and_then(|i| sources.get_mut(i)) {
+            Some(s) => s.events.push(names.event_ref(e, "")),
+            None => unsourced.push(names.event_ref(e, "")),
+        }
+    }
+    let index = IndexPage {
+        root: "",
+        title: title.to_owned(),
+        empty: set.events.is_empty(),
+        event_count: set.events.len(),
+        sources,
+        unsourced,
+        services: names.services.keys().map(|n| names.service_row(n, "")).collect(),
+        consumers: set.consumers.iter().map(|c| names.service_row(&c.name, "")).collect(),
+    };
+    site.insert("index.html".into(), page(templates, "index", &index)?);
+    let all_sources: Vec<usize> = (0..set.sources.len()).collect();
+    let consumers: Vec<&herald_codegen::model::Consumer> = set.consumers.iter().collect();
+    let svg = names.flow(
+        format!("{title}: producers, topics, consumers"),
+        &all_sources,
+        &names.order,
+        &consumers,
+    );
+    site.insert("flow.svg".into(), svg.into_bytes());
+    Ok(())
+}
+
+/// An event's page, its picture and its history script; returns its search entry.
+fn event_page(
+    names: &Names,
+    e: usize,
+    history: history::History,
+    templates: &Templates,
+    site: &mut Site,
+) -> Result<SearchEntry, String> {
+    let set = names.set;
+    let event = &set.events[e];
+    let slug = &names.event_slugs[e];
+    let ty = &set.types[event.type_id];
+    let source = event.source.and_then(|i| set.sources.get(i));
+    let types = schema::sections(set, &ty.full_name);
+    let mut files: Vec<herald_codegen::span::FileId> = herald_codegen::fingerprint::closure(set, &ty.full_name)
+        .iter()
+        .filter_map(|n| set.type_named(n))
+        .filter(|t| !set.is_builtin(t))
+        .map(|t| t.file)
+        .collect();
+    files.sort();
+    files.dedup();
+    let schema_sources = files
+        .iter()
+        .map(|&f| {
+            let file = set.sources_map.get(f);
+            SchemaSource {
+                name: file.name.clone(),
+                text: file.text.clone(),
+            }
+        })
+        .collect();
+    let history_script = format!("{slug}.history.js");
+    let script = serde_json::json!({
+        "versions": history.versions.iter().map(|v| serde_json::json!({"version": v.version, "fields": v.fields})).collect::<Vec<_>>(),
+        "verdicts": history.verdicts,
+    });
+    site.insert(
+        format!("events/{history_script}"),
+        format!("window.HERALD_HISTORY = {script};\n").into_bytes(),
+    );
+    let consumers: Vec<&herald_codegen::model::Consumer> = set.consumers_of(e).collect();
+    let svg = names.flow(
+        event.name.clone(),
+        &event.source.into_iter().collect::<Vec<_>>(),
+        &[e],
+        &consumers,
+    );
+    site.insert(format!("flow/{slug}.svg"), svg.into_bytes());
+    let doc = names.doc(e);
+    let search = SearchEntry {
+        name: event.name.clone(),
+        kind: if event.kind == herald_codegen::model::EventKind::Command {
+            "command"
+        } else {
+            "event"
+        },
+        href: slug.clone(),
+        fields: types
+            .iter()
+            .flat_map(|t| t.fields.iter().map(|f| f.name.clone()))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect(),
+        doc: doc.chars().take(SEARCH_DOC_CHARS).collect(),
+    };
+    let data = EventPage {
+        root: "../",
+        title: event.name.clone(),
+        name: event.name.clone(),
+        kind: event.kind.to_string().to_lowercase(),
+        version: event.version.to_string(),
+        format: match ty.format {
+            Format::Proto => "protobuf",
+            Format::Avro => "Avro",
+        },
+        partition_key: event.partition_key.clone(),
+        topic: source.map(|s| s.topic.clone()),
+        source: source.map(|s| names.service_row(&s.name, "../")),
+        compatibility: event.compatibility.name().to_owned(),
+        doc,
+        types,
+        schema_sources,
+        consumers: consumers.iter().map(|c| names.service_row(&c.name, "../")).collect(),
+        history: history.versions,
+        history_script,
+        flow: format!("../flow/{slug}.svg"),
+    };
+    site.insert(format!("events/{slug}.html"), page(templates, "event", &data)?);
+    Ok(search)
+}
+
+/// A page and a picture per service: what it publishes (as a source), what it consumes.
+fn service_pages(names: &Names, templates: &Templates, site: &mut Site) -> Result<(), String> {
+    let set = names.set;
+    for (name, slug) in &names.services {
+        let source = set.sources.iter().position(|s| &s.name == name);
+        let consumer = set.consumer_named(name);
+        let publishes: Vec<usize> = names
+            .order
+            .iter()
+            .copied()
+            .filter(|&e| source.is_some() && set.events[e].source == source)
+            .collect();
+        let consumes: Vec<usize> = names
+            .order
+            .iter()
+            .copied()
+            .filter(|&e| consumer.is_some_and(|c| c.consumes(e)))
+            .collect();
+        // Its picture: what it publishes and who reads that, and what it reads and from whom.
+        let mut sources: BTreeSet<usize> = source.into_iter().collect();
+        sources.extend(consumes.iter().filter_map(|&e| set.events[e].source));
+        let shown: Vec<usize> = names
+            .order
+            .iter()
+            .copied()
+            .filter(|e| publishes.contains(e) || consumes.contains(e))
+            .collect();
+        let readers: Vec<&herald_codegen::model::Consumer> = set
+            .consumers
+            .iter()
+            .filter(|c| c.name == *name || publishes.iter().any(|&e| c.consumes(e)))
+            .collect();
+        let svg = names.flow(name.clone(), &sources.into_iter().collect::<Vec<_>>(), &shown, &readers);
+        site.insert(format!("flow/service-{slug}.svg"), svg.into_bytes());
+        let data = ServicePage {
+            root: "../",
+            title: name.clone(),
+            name: name.clone(),
+            topic: source.and_then(|s| set.sources.get(s)).map(|s| s.topic.clone()),
+            group: consumer.and_then(|c| c.group.clone()),
+            owner: consumer.and_then(|c| c.owner.clone()),
+            flow: format!("../flow/service-{slug}.svg"),
+            publishes: publishes.iter().map(|&e| names.event_ref(e, "../")).collect(),
+            consumes: consumes.iter().map(|&e| names.event_ref(e, "../")).collect(),
+        };
+        site.insert(format!("services/{slug}.html"), page(templates, "service", &data)?);
+    }
+    Ok(())
 }
 
 fn page<T: Serialize>(templates: &Templates, name: &str, data: &T) -> Result<Vec<u8>, String> {
