@@ -16,6 +16,8 @@ use serde::Serialize;
 pub mod flow;
 pub mod history;
 pub mod schema;
+#[doc(hidden)]
+pub mod synthetic;
 mod templates;
 
 pub use templates::{Templates, DEFAULTS};
@@ -148,8 +150,15 @@ fn slug(name: &str, taken: &mut BTreeSet<String>) -> String {
     candidate
 }
 
+/// A doc's first paragraph on one line, cut at 160 characters.
 fn summary(doc: &str) -> String {
-    let first = doc.lines().find(|l| !l.trim().is_empty()).unwrap_or_default().trim();
+    let first: Vec<&str> = doc
+        .lines()
+        .map(str::trim)
+        .skip_while(|l| l.is_empty())
+        .take_while(|l| !l.is_empty())
+        .collect();
+    let first = first.join(" ");
     if first.chars().count() > 160 {
         let mut s: String = first.chars().take(159).collect();
         s.push('…');
@@ -339,7 +348,7 @@ pub fn render(set: &EventSet, lock: Option<&Lock>, templates: &Templates) -> Res
     let json = serde_json::to_string(&search).map_err(|e| format!("cannot write the search index: {e}"))?;
     site.insert(
         "search-index.js".into(),
-        format!("window.HERALD_SEARCH = {json};\n").into_bytes(),
+        format!("window.HERALD_SEARCH = {};\n", script_safe(&json)).into_bytes(),
     );
     for (name, text) in &templates.assets {
         site.insert((*name).to_owned(), text.clone().into_bytes());
@@ -435,7 +444,7 @@ fn event_page(
     });
     site.insert(
         format!("events/{history_script}"),
-        format!("window.HERALD_HISTORY = {script};\n").into_bytes(),
+        format!("window.HERALD_HISTORY = {};\n", script_safe(&script.to_string())).into_bytes(),
     );
     let consumers: Vec<&herald_codegen::model::Consumer> = set.consumers_of(e).collect();
     let svg = names.flow(
@@ -536,6 +545,14 @@ fn service_pages(names: &Names, templates: &Templates, site: &mut Site) -> Resul
         site.insert(format!("services/{slug}.html"), page(templates, "service", &data)?);
     }
     Ok(())
+}
+
+/// JSON with `<`, `>` and `&` as `\u` escapes (they only occur inside strings), so that no schema
+/// text reads as markup even if a team inlines the script into a page.
+fn script_safe(json: &str) -> String {
+    json.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
 }
 
 fn page<T: Serialize>(templates: &Templates, name: &str, data: &T) -> Result<Vec<u8>, String> {

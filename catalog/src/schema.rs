@@ -211,6 +211,17 @@ pub fn sections(set: &EventSet, root: &str) -> Vec<TypeSection> {
             .filter(|t| !set.is_builtin(t))
             .map(section),
     );
+    // Only types with a section are linked (a well-known type herald ships has none).
+    let anchors: std::collections::BTreeSet<String> = out.iter().map(|t| format!("#{}", t.anchor)).collect();
+    for part in out
+        .iter_mut()
+        .flat_map(|t| t.fields.iter_mut())
+        .flat_map(|f| f.ty.iter_mut())
+    {
+        if part.href.as_ref().is_some_and(|h| !anchors.contains(h)) {
+            part.href = None;
+        }
+    }
     out
 }
 

@@ -1,4 +1,6 @@
-//! herald-catalog's tests: the example repo's pages as snapshots, bad input, and the site in a
-//! real browser.
+//! herald-catalog's tests: the example repo's pages as snapshots, escaping, determinism, bad
+//! input, a generated repo of moderate size, and the site in a real browser.
 
+mod bad_input;
+mod common;
 mod pages;
