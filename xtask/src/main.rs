@@ -500,6 +500,8 @@ mod tests {
             "rdkafka",
             "herald-runtime",
             "herald-cli",
+            "herald-catalog",
+            "handlebars",
         ] {
             assert!(
                 !names.contains(&forbidden),

@@ -2,5 +2,6 @@
 //! input, a generated repo of moderate size, and the site in a real browser.
 
 mod bad_input;
+mod browser;
 mod common;
 mod pages;
