@@ -28,6 +28,9 @@ pub type Site = BTreeMap<String, Vec<u8>>;
 /// A file in OUT that says it holds a catalog, so a later run may replace its pages.
 pub const MARKER: &str = ".herald-catalog";
 
+/// Events listed in a producer's box of a picture; more are counted.
+const MAX_EVENTS_PER_BOX: usize = 40;
+
 /// Characters of a doc kept in the search index (the page has all of it).
 const SEARCH_DOC_CHARS: usize = 300;
 
@@ -292,14 +295,23 @@ impl<'a> Names<'a> {
         let producers: Vec<flow::Producer> = sources
             .iter()
             .filter_map(|&i| set.sources.get(i).map(|s| (i, s)))
-            .map(|(i, s)| flow::Producer {
-                name: s.name.clone(),
-                events: events
+            .map(|(i, s)| {
+                let mut listed: Vec<String> = events
                     .iter()
                     .filter(|&&e| set.events[e].source == Some(i))
                     .map(|&e| set.events[e].name.clone())
-                    .collect(),
-                topic: s.topic.clone(),
+                    .collect();
+                // A box stays readable: the rest are on the source's page.
+                if listed.len() > MAX_EVENTS_PER_BOX {
+                    let more = listed.len() - (MAX_EVENTS_PER_BOX - 1);
+                    listed.truncate(MAX_EVENTS_PER_BOX - 1);
+                    listed.push(format!("… and {more} more"));
+                }
+                flow::Producer {
+                    name: s.name.clone(),
+                    events: listed,
+                    topic: s.topic.clone(),
+                }
             })
             .collect();
         let consumers: Vec<flow::Consumer> = consumers
