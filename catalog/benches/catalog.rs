@@ -3,8 +3,10 @@
 //! (20,000 releases): load, read the lock, rebuild every release, diff and check consecutive
 //! versions (and each against the latest), render every page and picture, write the site.
 //!
-//! Run with `cargo bench -p herald-catalog --bench catalog`. The repo is generated once under
-//! `target/bench-catalog/repo` (its generation is not measured).
+//! And 10,000 events with one version each, the size the catalog must survive.
+//!
+//! Run with `cargo bench -p herald-catalog --bench catalog`. The repos are generated once under
+//! `target/bench-catalog*/repo` (their generation is not measured).
 
 use std::path::{Path, PathBuf};
 
@@ -18,15 +20,15 @@ const EVENTS: usize = 1000;
 const SOURCES: usize = 10;
 const VERSIONS: usize = 20;
 
-/// The generated repo, made on first use.
-fn repo() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-catalog");
+/// A generated repo under `target/<dir>`, made on first use.
+fn repo(dir: &str, sources: usize, events: usize, versions: usize) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target").join(dir);
     let repo = root.join("repo");
-    let done = root.join(format!("generated-{EVENTS}-{SOURCES}-{VERSIONS}"));
+    let done = root.join(format!("generated-{events}-{sources}-{versions}"));
     if !done.exists() {
         let _ = std::fs::remove_dir_all(&root);
         std::fs::create_dir_all(&repo).expect("create the bench repo");
-        herald_catalog::synthetic::generate(&repo, SOURCES, EVENTS, VERSIONS).expect("generate the bench repo");
+        herald_catalog::synthetic::generate(&repo, sources, events, versions).expect("generate the bench repo");
         std::fs::write(&done, "").expect("mark");
     }
     repo
@@ -46,11 +48,23 @@ fn catalog(repo: &Path, out: &Path) -> usize {
 
 #[divan::bench(sample_count = 5)]
 fn catalog_1000_events_20_versions(bencher: Bencher) {
-    let repo = repo();
+    let repo = repo("bench-catalog", SOURCES, EVENTS, VERSIONS);
     let out = repo.parent().expect("parent").join("site");
     bencher.bench(|| {
         let files = catalog(&repo, &out);
         assert!(files > 3 * EVENTS);
+        files
+    });
+}
+
+/// 10,000 events in 50 sources, one released version each: the size the catalog must survive.
+#[divan::bench(sample_count = 3)]
+fn catalog_10000_events_1_version(bencher: Bencher) {
+    let repo = repo("bench-catalog-10k", 50, 10_000, 1);
+    let out = repo.parent().expect("parent").join("site");
+    bencher.bench(|| {
+        let files = catalog(&repo, &out);
+        assert!(files > 3 * 10_000);
         files
     });
 }
