@@ -132,9 +132,31 @@ fn layer_files(lock: &Lock, ids: &[usize]) -> Result<FileSet, String> {
         }
     }
     let quote = |s: &str| format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""));
+    // A directory whose files all belong to one source is one glob (`dir/*`): the loader matches
+    // every file against every glob, so one glob per file would be quadratic.
+    let mut owners: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for (source, (_, paths)) in &sources {
+        for p in paths {
+            owners.entry(parent(p)).or_default().insert(source);
+        }
+    }
     let mut config = String::from("[repo]\nname = \"released\"\n");
     for (source, (topic, paths)) in sources {
-        let globs: Vec<String> = paths.iter().map(|p| quote(p)).collect();
+        let mut globs: BTreeSet<String> = BTreeSet::new();
+        for p in &paths {
+            let dir = parent(p);
+            let special = |c: char| matches!(c, '*' | '?' | '[' | ']' | '{' | '}' | '\\' | '!');
+            if owners.get(dir).is_some_and(|o| o.len() == 1) && !dir.contains(special) {
+                globs.insert(quote(&if dir.is_empty() {
+                    "*".to_owned()
+                } else {
+                    format!("{dir}/*")
+                }));
+            } else {
+                globs.insert(quote(p));
+            }
+        }
+        let globs: Vec<String> = globs.into_iter().collect();
         config.push_str(&format!(
             "\n[sources.{}]\ntopic = {}\nschemas = [{}]\n",
             quote(source),
@@ -144,6 +166,28 @@ fn layer_files(lock: &Lock, ids: &[usize]) -> Result<FileSet, String> {
     }
     files.insert(herald_codegen::config::CONFIG_FILE, config);
     Ok(files)
+}
+
+/// Whether `r` is a proto release whose recorded fingerprint is the current schema's.
+fn is_current(r: &Release, current: &EventSet, by_name: &BTreeMap<&str, Vec<&herald_codegen::model::Event>>) -> bool {
+    if r.fingerprint_version != herald_codegen::fingerprint::VERSION {
+        return false;
+    }
+    by_name.get(r.event.as_str()).into_iter().flatten().any(|e| {
+        e.name == r.event
+            && e.version.to_string() == r.version
+            && current.types.get(e.type_id).is_some_and(|ty| {
+                ty.format == herald_codegen::model::Format::Proto
+                    && ty.full_name == r.type_name
+                    && herald_codegen::fingerprint::event_fingerprint(current, ty)
+                        .is_ok_and(|f| format!("{f:016x}") == r.fingerprint)
+            })
+    })
+}
+
+/// The directory part of a repo path (`""` at the root).
+fn parent(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(d, _)| d)
 }
 
 /// A loaded model, or `None` when it has errors.
@@ -196,19 +240,31 @@ pub fn histories(lock: &Lock, current: &EventSet) -> Result<Histories, String> {
         let (a, b) = (&lock.releases[a], &lock.releases[b]);
         (&a.event, a.version()).cmp(&(&b.event, b.version()))
     });
-    let layers = layers(lock, &order)?;
+    // A proto release whose recorded fingerprint is the current schema's (usually the latest) is
+    // read from the current model (index 0) rather than rebuilt.
+    let mut by_name: BTreeMap<&str, Vec<&herald_codegen::model::Event>> = BTreeMap::new();
+    for e in &current.events {
+        by_name.entry(e.name.as_str()).or_default().push(e);
+    }
+    let now: BTreeSet<usize> = order
+        .iter()
+        .copied()
+        .filter(|&i| is_current(&lock.releases[i], current, &by_name))
+        .collect();
+    let rebuild: Vec<usize> = order.iter().copied().filter(|i| !now.contains(i)).collect();
+    let layers = layers(lock, &rebuild)?;
     let sets: Vec<Result<FileSet, String>> = layers.iter().map(|ids| layer_files(lock, ids)).collect();
     let loaded: Vec<Option<EventSet>> = par_map(&sets, |s| s.as_ref().ok().and_then(load_clean));
-    // Which model holds each release: its layer's, else one of its own.
-    let mut models: Vec<EventSet> = Vec::new();
-    let mut model_of: BTreeMap<usize, usize> = BTreeMap::new();
+    // Which model holds each release: the current one, its layer's, else one of its own.
+    let mut owned: Vec<EventSet> = Vec::new();
+    let mut model_of: BTreeMap<usize, usize> = now.iter().map(|&i| (i, 0)).collect();
     let mut alone = Vec::new();
     for (ids, set) in layers.iter().zip(loaded) {
         match set {
             Some(set) => {
-                models.push(set);
+                owned.push(set);
                 for &i in ids {
-                    model_of.insert(i, models.len() - 1);
+                    model_of.insert(i, owned.len());
                 }
             }
             None => alone.extend(ids.iter().copied()),
@@ -231,19 +287,19 @@ pub fn histories(lock: &Lock, current: &EventSet) -> Result<Histories, String> {
                 load::LOCK_FILE
             )
         })?;
-        models.push(set);
-        model_of.insert(*i, models.len() - 1);
+        owned.push(set);
+        model_of.insert(*i, owned.len());
     }
+    let models: Vec<&EventSet> = std::iter::once(current).chain(owned.iter()).collect();
     // Consecutive versions of each event, and the model pairs their verdicts need.
     let mut by_event: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for &i in &order {
         by_event.entry(lock.releases[i].event.as_str()).or_default().push(i);
     }
     let mode_of = |event: &str| {
-        current
-            .events
-            .iter()
-            .find(|e| e.name == event)
+        by_name
+            .get(event)
+            .and_then(|e| e.first())
             .map_or(Mode::Backward, |e| e.compatibility)
     };
     // The model pairs to check: each version against the one before it and against the latest.
@@ -267,7 +323,7 @@ pub fn histories(lock: &Lock, current: &EventSet) -> Result<Histories, String> {
             mode: Some(mode),
             ..CheckOptions::default()
         };
-        check::check(&models[a], &models[b], &options)
+        check::check(models[a], models[b], &options)
     });
     let findings: BTreeMap<(usize, usize, &'static str), Vec<check::CheckFinding>> =
         pairs.into_iter().zip(checked).collect();
@@ -295,7 +351,7 @@ pub fn histories(lock: &Lock, current: &EventSet) -> Result<Histories, String> {
         let mut versions: Vec<Version> = Vec::new();
         for (n, &i) in ids.iter().enumerate() {
             let r = &lock.releases[i];
-            let fields = schema::flat_fields(&models[model_of[&i]], &r.type_name);
+            let fields = schema::flat_fields(models[model_of[&i]], &r.type_name);
             let (changes, verdict) = match n.checked_sub(1).map(|p| (ids[p], &versions[p])) {
                 None => (Vec::new(), None),
                 Some((prev, before)) => (schema::diff(&before.fields, &fields), Some(verdict(event, prev, i))),
