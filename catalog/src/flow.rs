@@ -127,6 +127,40 @@ fn column(items: Vec<(String, Vec<String>)>, class: &'static str) -> (Vec<Block>
     (blocks, width)
 }
 
+/// The boxes of the three columns at `xs`, each label's box pushed onto `labels`.
+fn draw_blocks(svg: &mut String, labels: &mut Vec<Rect>, xs: [f64; 3], columns: [&Vec<Block>; 3]) {
+    for (x, col) in xs.iter().zip(columns) {
+        for b in col {
+            let _ = writeln!(
+                svg,
+                "<g class=\"{}\"><title>{}</title><rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" rx=\"4\"/>",
+                b.class,
+                escape(&b.header),
+                b.y,
+                b.w,
+                b.h
+            );
+            for (i, text) in std::iter::once(&b.header).chain(&b.rows).enumerate() {
+                let baseline = b.y + PAD / 2.0 + ROW * i as f64 + FONT_SIZE + 1.0;
+                let class = if i == 0 { " class=\"h\"" } else { "" };
+                let _ = writeln!(
+                    svg,
+                    "<text x=\"{:.1}\" y=\"{baseline:.1}\"{class}>{}</text>",
+                    x + PAD,
+                    escape(text)
+                );
+                labels.push(Rect {
+                    x: x + PAD,
+                    y: baseline - FONT_SIZE,
+                    w: text_width(text),
+                    h: FONT_SIZE + 4.0,
+                });
+            }
+            svg.push_str("</g>\n");
+        }
+    }
+}
+
 /// Lays out and draws `flow`.
 pub fn draw(flow: &Flow) -> Picture {
     let (producers, pw) = column(
@@ -212,36 +246,7 @@ pub fn draw(flow: &Flow) -> Picture {
         }
     }
     svg.push_str("<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#888\"/></marker></defs>\n");
-    for (x, col) in xs.iter().zip([&producers, &topics, &consumers]) {
-        for b in col {
-            let _ = writeln!(
-                svg,
-                "<g class=\"{}\"><title>{}</title><rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" rx=\"4\"/>",
-                b.class,
-                escape(&b.header),
-                b.y,
-                b.w,
-                b.h
-            );
-            for (i, text) in std::iter::once(&b.header).chain(&b.rows).enumerate() {
-                let baseline = b.y + PAD / 2.0 + ROW * i as f64 + FONT_SIZE + 1.0;
-                let class = if i == 0 { " class=\"h\"" } else { "" };
-                let _ = writeln!(
-                    svg,
-                    "<text x=\"{:.1}\" y=\"{baseline:.1}\"{class}>{}</text>",
-                    x + PAD,
-                    escape(text)
-                );
-                labels.push(Rect {
-                    x: x + PAD,
-                    y: baseline - FONT_SIZE,
-                    w: text_width(text),
-                    h: FONT_SIZE + 4.0,
-                });
-            }
-            svg.push_str("</g>\n");
-        }
-    }
+    draw_blocks(&mut svg, &mut labels, xs, [&producers, &topics, &consumers]);
     svg.push_str("</svg>\n");
     Picture { svg, labels }
 }
