@@ -1,7 +1,7 @@
 //! herald's event catalog: a static, offline site (HTML, CSS, a little vanilla JavaScript, SVG)
 //! generated from a schema repo and its `herald.lock`: an index with search, a page per event
 //! or command (fields, schema source, released versions with diffs and verdicts, flow picture)
-//! and a page per service. `herald catalog` calls [`render`] then [`write`].
+//! and a page per service. `herald catalog` calls [`render()`] then [`write()`].
 //!
 //! The site is a pure function of the repo: no timestamps, no absolute paths, every link
 //! relative, nothing fetched from elsewhere; the same repo gives the same bytes.
