@@ -611,7 +611,8 @@ fn resolved(path: &Path) -> Result<PathBuf, String> {
 }
 
 /// Refuses an output directory inside the schema repo (the next load would read the catalog's
-/// files as input, and `herald fmt` would walk them) and one that holds other files.
+/// files as input, and `herald fmt` would walk them), one holding the repo, and one that holds
+/// other files.
 pub fn check_out(repo: &Path, out: &Path) -> Result<(), String> {
     let repo_abs = resolved(repo)?;
     let out_abs = resolved(out)?;
@@ -620,6 +621,13 @@ pub fn check_out(repo: &Path, out: &Path) -> Result<(), String> {
             "{} is inside the schema repo {}: the next load would read it as input; write the catalog outside the repo (e.g. --out ../catalog)",
             out.display(),
             repo.display()
+        ));
+    }
+    if repo_abs.starts_with(&out_abs) {
+        return Err(format!(
+            "the schema repo {} is inside {}: writing the catalog there could replace it; choose a directory beside the repo",
+            repo.display(),
+            out.display()
         ));
     }
     if out_abs.is_dir() && !out_abs.join(MARKER).exists() {

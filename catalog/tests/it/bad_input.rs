@@ -34,6 +34,9 @@ fn out_inside_the_repo_is_refused() {
     let err = herald_catalog::check_out(&repo, &repo.join("x/../site")).expect_err("refused");
     assert!(err.contains("inside the schema repo"), "{err}");
     assert!(herald_catalog::check_out(&repo, &dir.path().join("site")).is_ok());
+    // Nor may OUT hold the repo: a previous catalog's directories are replaced.
+    let err = herald_catalog::check_out(&repo, dir.path()).expect_err("refused");
+    assert!(err.contains("is inside"), "{err}");
 }
 
 #[test]
