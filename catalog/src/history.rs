@@ -44,13 +44,17 @@ pub struct Verdict {
     pub findings: Vec<String>,
 }
 
-/// An event's released versions, oldest first, and the verdicts recorded between them: each
-/// version against the one before it and against the latest.
+/// An event's released versions, oldest first, and the verdicts recorded between them: every two
+/// versions in a small repo, else each version against the one before it and against the latest.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct History {
     pub versions: Vec<Version>,
     pub verdicts: Vec<Verdict>,
 }
+
+/// Checks (pairs of rebuilt models) spent on verdicts between every two versions; above it, each
+/// version is judged against the one before it and against the latest only.
+const ALL_PAIRS_BUDGET: usize = 64;
 
 /// Each event's history, by event name.
 pub type Histories = BTreeMap<String, History>;
@@ -302,20 +306,36 @@ pub fn histories(lock: &Lock, current: &EventSet) -> Result<Histories, String> {
             .and_then(|e| e.first())
             .map_or(Mode::Backward, |e| e.compatibility)
     };
-    // The model pairs to check: each version against the one before it and against the latest.
-    let wanted = |ids: &[usize]| -> Vec<(usize, usize)> {
+    // The model pairs to check: every pair of versions when that takes at most `ALL_PAIRS_BUDGET`
+    // checks, else each version against the one before it and against the latest.
+    let all = |ids: &[usize]| -> Vec<(usize, usize)> {
+        ids.iter()
+            .enumerate()
+            .flat_map(|(n, &a)| ids[n + 1..].iter().map(move |&b| (a, b)))
+            .collect()
+    };
+    let some = |ids: &[usize]| -> Vec<(usize, usize)> {
         let mut out: Vec<(usize, usize)> = ids.windows(2).map(|w| (w[0], w[1])).collect();
         if let Some((&last, rest)) = ids.split_last() {
             out.extend(rest.iter().rev().skip(1).rev().map(|&i| (i, last)));
         }
         out
     };
-    let mut pairs: BTreeSet<(usize, usize, &'static str)> = BTreeSet::new();
-    for (event, ids) in &by_event {
-        for (a, b) in wanted(ids) {
-            pairs.insert((model_of[&a], model_of[&b], mode_of(event).name()));
+    let model_pairs = |choose: &dyn Fn(&[usize]) -> Vec<(usize, usize)>| {
+        let mut pairs: BTreeSet<(usize, usize, &'static str)> = BTreeSet::new();
+        for (event, ids) in &by_event {
+            for (a, b) in choose(ids) {
+                pairs.insert((model_of[&a], model_of[&b], mode_of(event).name()));
+            }
         }
+        pairs
+    };
+    let mut pairs = model_pairs(&all);
+    let every_pair = pairs.len() <= ALL_PAIRS_BUDGET;
+    if !every_pair {
+        pairs = model_pairs(&some);
     }
+    let wanted = |ids: &[usize]| if every_pair { all(ids) } else { some(ids) };
     let pairs: Vec<(usize, usize, &'static str)> = pairs.into_iter().collect();
     let checked = par_map(&pairs, |&(a, b, mode)| {
         let mode = Mode::parse(mode).filter(|m| *m != Mode::None).unwrap_or(Mode::Backward);

@@ -81,7 +81,7 @@
           (found.findings.length ? ": " + found.findings.join("; ") : "");
         verdict.className = "verdict " + (found.compatible ? "ok" : "breaking");
       } else {
-        verdict.textContent = rows.length + " field changes. herald's verdict is recorded for each version against the one before it and against the latest; `herald check` judges any other pair.";
+        verdict.textContent = rows.length + " field changes. No verdict recorded for this pair: the catalog judges an older version against a newer one (every pair in a small repo, else each version against the one before it and against the latest).";
         verdict.className = "muted";
       }
     }

@@ -153,5 +153,9 @@ fn a_generated_repo_of_moderate_size() {
     assert_eq!(page.matches(": compatible (BACKWARD)").count(), 3, "{page}");
     assert!(page.contains("<td><code>extra_2</code></td>") || page.contains("extra_2"));
     assert!(text(&site, "services/consumer-5.html").contains("bench.s5.e11.Thing11Happened"));
+    // Few enough checks for a verdict between every two versions, 1.0 → 1.2 included.
+    let script = text(&site, "events/bench.s5.e11.Thing11Happened.history.js");
+    assert_eq!(script.matches(r#""compatible":true"#).count(), 6, "{script}");
+    assert!(script.contains(r#""from":"1.0","mode":"BACKWARD","to":"1.2""#), "{script}");
     assert_eq!(site, render_repo(dir.path()));
 }
