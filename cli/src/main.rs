@@ -211,6 +211,21 @@ enum Command {
         #[arg(long, value_parser = parse_consume)]
         consume: Vec<(String, Vec<String>)>,
     },
+    /// Write a static, offline event catalog (HTML pages, SVG flow pictures, search) of the repo
+    /// and its herald.lock to a directory outside the repo.
+    Catalog {
+        /// The schema repo. Default: the nearest directory upward from the current one that holds
+        /// herald.toml (as cargo finds Cargo.toml), else `.`.
+        dir: Option<PathBuf>,
+        /// The directory to write (created if missing; outside the schema repo; empty, or a
+        /// catalog written before, whose pages are replaced).
+        #[arg(long)]
+        out: PathBuf,
+        /// A directory of templates replacing the built-in ones of the same file name
+        /// (header.hbs, footer.hbs, index.hbs, event.hbs, service.hbs, catalog.css, catalog.js).
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>,
+    },
     /// The Kafka topics herald.toml declares: list them, or create them on a cluster.
     Topics {
         #[command(subcommand)]
@@ -470,6 +485,7 @@ fn main() -> ExitCode {
             produce,
             consume,
         } => generate(&repo_or_found(dir), &out, produce, consume),
+        Command::Catalog { dir, out, templates } => catalog(&repo_or_found(dir), &out, templates.as_deref()),
         Command::Lint {
             dir,
             format,
@@ -582,6 +598,74 @@ fn generate(
         }
         Err(e) => {
             errln!("herald generate: cannot write {}: {e}", path.display());
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `herald catalog`: loads the repo (errors are reported and nothing is written), reads its lock,
+/// renders the site and writes it.
+fn catalog(dir: &std::path::Path, out: &std::path::Path, templates: Option<&std::path::Path>) -> ExitCode {
+    if let Err(e) = herald_catalog::check_out(dir, out) {
+        errln!("herald catalog: {e}");
+        return ExitCode::from(2);
+    }
+    let templates = match herald_catalog::Templates::load(templates) {
+        Ok(t) => t,
+        Err(e) => {
+            errln!("herald catalog: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let loaded = match herald_codegen::load::load(dir) {
+        Ok(l) => l,
+        Err(u) => {
+            err!("{}", render_from(&u.diagnostics, &u.sources, dir));
+            return ExitCode::from(2);
+        }
+    };
+    let errors: Vec<herald_codegen::Diagnostic> = loaded
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.severity == herald_codegen::Severity::Error)
+        .collect();
+    if !errors.is_empty() {
+        err!("{}", render_from(&errors, &loaded.set.sources_map, dir));
+        errln!("herald catalog: the repo has errors (above); nothing written");
+        return ExitCode::from(1);
+    }
+    let lock_path = repo_root(dir).join(herald_codegen::load::LOCK_FILE);
+    let lock = if lock_path.is_file() {
+        let mut sources = herald_codegen::span::SourceMap::new();
+        match herald_codegen::lock::read(&lock_path, &mut sources) {
+            Ok(l) => Some(l),
+            Err(d) => {
+                err!("{}", render_from(&[*d], &sources, dir));
+                return ExitCode::from(1);
+            }
+        }
+    } else {
+        None
+    };
+    let site = match herald_catalog::render(&loaded.set, lock.as_ref(), &templates) {
+        Ok(s) => s,
+        Err(e) => {
+            errln!("herald catalog: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match herald_catalog::write(&site, out) {
+        Ok(()) => {
+            errln!(
+                "herald catalog: wrote {} files to {} (open {})",
+                site.len(),
+                out.display(),
+                out.join("index.html").display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            errln!("herald catalog: {e}");
             ExitCode::from(2)
         }
     }

@@ -101,7 +101,16 @@ fn ci() -> Result<(), String> {
     // The libraries' documentation builds without a broken link.
     run_with_env(
         "cargo",
-        &["doc", "--no-deps", "-p", "herald-codegen", "-p", "herald-runtime"],
+        &[
+            "doc",
+            "--no-deps",
+            "-p",
+            "herald-codegen",
+            "-p",
+            "herald-runtime",
+            "-p",
+            "herald-catalog",
+        ],
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
     let python = avro_reference()?;
@@ -500,6 +509,8 @@ mod tests {
             "rdkafka",
             "herald-runtime",
             "herald-cli",
+            "herald-catalog",
+            "handlebars",
         ] {
             assert!(
                 !names.contains(&forbidden),

@@ -30,6 +30,11 @@ pub const CI: &[Package] = &[
         probe: "/usr/bin/nvim",
         why: "a real editor as herald lsp's client (cli/tests/it/nvim.rs)",
     },
+    Package {
+        name: "chromium",
+        probe: "/usr/bin/chromium",
+        why: "a real browser for herald catalog's site, headless over the DevTools protocol (catalog/tests/it/browser.rs)",
+    },
 ];
 
 /// Installed by `cargo xtask bench` and `bench-check` only.

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 const MAX_LINES: usize = 100;
 
 /// The crates whose `src/` is production code.
-const CRATES: &[&str] = &["codegen", "cli", "runtime", "lsp", "xtask"];
+const CRATES: &[&str] = &["codegen", "catalog", "cli", "runtime", "lsp", "xtask"];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };

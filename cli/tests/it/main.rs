@@ -4,6 +4,7 @@
 
 mod avro_reference;
 mod buf_conformance;
+mod catalog;
 mod check;
 mod cli;
 mod common;
