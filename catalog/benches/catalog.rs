@@ -12,6 +12,10 @@ use std::path::{Path, PathBuf};
 
 use divan::Bencher;
 
+/// The `herald` binary's allocator, so that the figures are the command's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     divan::main();
 }

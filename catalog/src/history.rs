@@ -56,6 +56,9 @@ pub struct History {
 /// version is judged against the one before it and against the latest only.
 const ALL_PAIRS_BUDGET: usize = 64;
 
+/// Which pairs of an event's releases (indices into the lock) to judge.
+type PairChooser<'a> = dyn Fn(&[usize]) -> Vec<(usize, usize)> + 'a;
+
 /// Each event's history, by event name.
 pub type Histories = BTreeMap<String, History>;
 
@@ -321,7 +324,7 @@ pub fn histories(lock: &Lock, current: &EventSet) -> Result<Histories, String> {
         }
         out
     };
-    let model_pairs = |choose: &dyn Fn(&[usize]) -> Vec<(usize, usize)>| {
+    let model_pairs = |choose: &PairChooser| {
         let mut pairs: BTreeSet<(usize, usize, &'static str)> = BTreeSet::new();
         for (event, ids) in &by_event {
             for (a, b) in choose(ids) {

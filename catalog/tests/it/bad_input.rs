@@ -156,6 +156,9 @@ fn a_generated_repo_of_moderate_size() {
     // Few enough checks for a verdict between every two versions, 1.0 → 1.2 included.
     let script = text(&site, "events/bench.s5.e11.Thing11Happened.history.js");
     assert_eq!(script.matches(r#""compatible":true"#).count(), 6, "{script}");
-    assert!(script.contains(r#""from":"1.0","mode":"BACKWARD","to":"1.2""#), "{script}");
+    assert!(
+        script.contains(r#""from":"1.0","mode":"BACKWARD","to":"1.2""#),
+        "{script}"
+    );
     assert_eq!(site, render_repo(dir.path()));
 }

@@ -629,7 +629,7 @@ fn stage(
     states: &BTreeMap<String, FileState>,
     good: &[String],
 ) -> std::io::Result<Roots> {
-    let overlay = tempfile::Builder::new().prefix("herald-proto-").tempdir()?;
+    let overlay = overlay_dir()?;
     let write = |rel: &str, text: &str| -> std::io::Result<()> {
         let path = overlay.path().join(rel);
         if let Some(parent) = path.parent() {
@@ -654,6 +654,21 @@ fn stage(
         None
     };
     Ok(Roots { overlay, repo, staged })
+}
+
+/// Where the overlay goes: a memory-backed directory when the system has one (`/dev/shm`), so that
+/// staging thousands of files (a catalog rebuilds every release) costs no disk metadata, else the
+/// system's temporary directory.
+fn overlay_dir() -> std::io::Result<tempfile::TempDir> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix("herald-proto-");
+    let shm = Path::new("/dev/shm");
+    if shm.is_dir() {
+        if let Ok(dir) = builder.tempdir_in(shm) {
+            return Ok(dir);
+        }
+    }
+    builder.tempdir()
 }
 
 fn typecheck(paths: &[String], roots: &Roots) -> Result<Vec<FileDescriptorProto>, String> {
