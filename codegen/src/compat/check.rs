@@ -92,14 +92,31 @@ pub use crate::rules::EVENT_RULES;
 
 /// Checks `new` against every released version the mode asks for: the latest release of each
 /// (event, MAJOR), or all of them for a transitive mode. Each finding names the release it breaks.
-/// Long because the releases of one (event, MAJOR) are judged in one place: grouped, the ones the
-/// mode asks for rebuilt once each (cached), edits of released versions found first, then the
-/// ordinary check against each, every finding labelled with the release it breaks.
 pub fn check_against_lock(
     lock: &crate::load::Lock,
     new: &EventSet,
     options: &CheckOptions,
 ) -> Result<Vec<CheckFinding>, String> {
+    check_against_lock_in(lock, new, options, &mut Releases::default())
+}
+
+/// Releases rebuilt from one lock, kept between checks against that same lock (an editor's
+/// session: rebuilding them is most of a check's cost). Start a new one when the lock changes.
+#[derive(Default)]
+pub struct Releases(Released);
+
+/// [`check_against_lock`], rebuilding only the releases `releases` does not hold yet; `releases`
+/// must come from checks against this same `lock`.
+/// Long because the releases of one (event, MAJOR) are judged in one place: grouped, the ones the
+/// mode asks for rebuilt once each (cached), edits of released versions found first, then the
+/// ordinary check against each, every finding labelled with the release it breaks.
+pub fn check_against_lock_in(
+    lock: &crate::load::Lock,
+    new: &EventSet,
+    options: &CheckOptions,
+    releases: &mut Releases,
+) -> Result<Vec<CheckFinding>, String> {
+    let released = &mut releases.0;
     let mut groups: BTreeMap<(String, u32), Vec<&crate::load::Release>> = BTreeMap::new();
     for r in &lock.releases {
         let Some(v) = r.version() else {
@@ -113,7 +130,6 @@ pub fn check_against_lock(
         groups.entry((r.event.clone(), v.major)).or_default().push(r);
     }
     let mut out = Vec::new();
-    let mut released = Released::new();
     for ((name, major), mut releases) in groups {
         releases.sort_by_key(|r| r.version());
         let current: Vec<&Event> = new
@@ -175,7 +191,7 @@ pub fn check_against_lock(
         };
         let ty = &new.types[event.type_id];
         for r in releases.iter().filter(|r| r.version == event.version.to_string()) {
-            for c in released_version_edits(&mut released, lock, r, new, ty)? {
+            for c in released_version_edits(released, lock, r, new, ty)? {
                 out.push(CheckFinding {
                     finding: Finding {
                         rule: rules::EVENT_RELEASED_VERSION_EDITED,
@@ -195,7 +211,7 @@ pub fn check_against_lock(
             }
         }
         for r in against {
-            let old = load_release(&mut released, lock, r)?;
+            let old = load_release(released, lock, r)?;
             let per_release = CheckOptions {
                 mode: Some(mode),
                 ..options.clone()
