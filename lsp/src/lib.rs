@@ -38,7 +38,8 @@ pub fn run_stdio() -> u8 {
 #[doc(hidden)]
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// Answers `herald/panic` by panicking (the panic-isolation tests).
+    /// Answers `herald/panic` by panicking (the panic-isolation tests), and `herald/stats` with the
+    /// number of analyses started and cancelled (the cancellation tests).
     pub test_requests: bool,
 }
 
@@ -112,6 +113,8 @@ pub(crate) struct Server {
     pending: Vec<Request>,
     /// Id of the last analysis job started.
     next_job: u64,
+    /// Analyses that came back cancelled (`herald/stats` reports it to the tests).
+    cancelled: u64,
     /// Where analysis jobs send their outcome, and where the loop receives them.
     done_sender: crossbeam_channel::Sender<Done>,
     done: crossbeam_channel::Receiver<Done>,
@@ -142,6 +145,7 @@ impl Server {
             next_request: 0,
             pending: Vec::new(),
             next_job: 0,
+            cancelled: 0,
             done_sender,
             done,
         }
@@ -277,6 +281,9 @@ impl Server {
     /// stand (a newer change makes it stale: the next analysis publishes).
     fn finished(&mut self, done: Done) {
         let (root, panicked) = (done.root.clone(), done.panicked);
+        if done.analysis.is_none() && !panicked {
+            self.cancelled += 1;
+        }
         let Some(ws) = self.workspaces.get_mut(&root) else {
             return;
         };
@@ -495,6 +502,11 @@ impl Server {
         if r.method == lsp::request::Shutdown::METHOD {
             self.shutdown = true;
             self.send(Response::new_ok(r.id, ()).into());
+            return;
+        }
+        if self.options.test_requests && r.method == "herald/stats" {
+            let stats = serde_json::json!({"analyses": self.next_job, "cancelled": self.cancelled});
+            self.send(Response::new_ok(r.id, stats).into());
             return;
         }
         let id = r.id.clone();

@@ -4,6 +4,7 @@
 mod core;
 mod diagnostics;
 mod harness;
+mod incremental;
 mod latency;
 mod navigation;
 mod robustness;
