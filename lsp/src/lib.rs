@@ -1,11 +1,13 @@
 //! herald's language server: `herald lsp` speaks the Language Server Protocol over stdio.
 //!
 //! One thread runs [`Server`]'s loop over [`lsp_server::Connection`]'s channels (two more, owned
-//! by lsp-server, read stdin and write stdout). Each batch of messages waiting in the channel is
-//! applied first (buffer edits, watched files), then each workspace whose files changed is
-//! analysed once and its diagnostics published, then the requests of the batch are answered: so a
-//! burst of keystrokes costs one analysis, of the latest text. A panic in a request handler is
-//! caught and answered with an internal error; the server keeps running.
+//! by lsp-server, read stdin and write stdout) and over the outcomes of analyses, which run on
+//! threads of their own. Each batch of messages waiting in the channel is applied first (buffer
+//! edits, watched files); then each workspace whose files changed and that has no analysis running
+//! gets one (incremental: see `analysis`), and a change cancels a running one, whose diagnostics
+//! are never published. Requests wait until no analysis runs or is due, then are answered in
+//! order. A panic in a request handler is caught and answered with an internal error, one in an
+//! analysis is logged; the server keeps running.
 
 mod analysis;
 mod features;

@@ -130,6 +130,9 @@ pub fn check_against_lock_in(
         groups.entry((r.event.clone(), v.major)).or_default().push(r);
     }
     let mut out = Vec::new();
+    // The new side's proto files decoded and indexed once for every release.
+    let decoded = proto::Decoded::of(new);
+    let prepared = proto::Prepared::new(new, &decoded);
     for ((name, major), mut releases) in groups {
         releases.sort_by_key(|r| r.version());
         let current: Vec<&Event> = new
@@ -216,7 +219,7 @@ pub fn check_against_lock_in(
                 mode: Some(mode),
                 ..options.clone()
             };
-            for mut f in check(old, new, &per_release) {
+            for mut f in check_with(old, new, Some(&prepared), &per_release) {
                 // EVENT_RELEASED_VERSION_EDITED above says more than "not bumped" does.
                 if f.event.as_deref() != Some(name.as_str()) || f.finding.rule == rules::EVENT_VERSION_NOT_BUMPED {
                     continue;
@@ -313,8 +316,18 @@ fn released_version_edits(
 
 /// Runs every check of `new` against `old`.
 pub fn check(old: &EventSet, new: &EventSet, options: &CheckOptions) -> Vec<CheckFinding> {
+    check_with(old, new, None, options)
+}
+
+/// [`check`], with `new`'s proto side already prepared when given.
+fn check_with(
+    old: &EventSet,
+    new: &EventSet,
+    prepared: Option<&proto::Prepared>,
+    options: &CheckOptions,
+) -> Vec<CheckFinding> {
     let mut out = Vec::new();
-    proto_findings(old, new, options, &mut out);
+    proto_findings(old, new, prepared, options, &mut out);
     avro_findings(old, new, options, &mut out);
     avro_root_findings(old, new, options, &mut out);
     // What the team accepted is dropped before the event rules judge what is left.
@@ -356,10 +369,20 @@ fn mode_of(options: &CheckOptions, new: &EventSet, type_name: &str) -> Mode {
 /// "warning"`, deleting a field or an enum value is a warning: it breaks no reader in either
 /// direction on the wire (a new reader ignores it, an old one sees its default) until the number
 /// is reused, which shows up as a changed type, name or cardinality (errors).
-fn proto_findings(old: &EventSet, new: &EventSet, options: &CheckOptions, out: &mut Vec<CheckFinding>) {
+fn proto_findings(
+    old: &EventSet,
+    new: &EventSet,
+    prepared: Option<&proto::Prepared>,
+    options: &CheckOptions,
+    out: &mut Vec<CheckFinding>,
+) {
     let deletions_warning = new.config.as_ref().is_some_and(|c| c.check.deletions_warning);
     let enabled = super::rules_in(&options.categories);
-    for f in proto::check(old, new, &|id| enabled.contains(&id)) {
+    let found = match prepared {
+        Some(p) => proto::check_prepared(old, p, &|id| enabled.contains(&id)),
+        None => proto::check(old, new, &|id| enabled.contains(&id)),
+    };
+    for f in found {
         let mode = f
             .type_name
             .as_deref()

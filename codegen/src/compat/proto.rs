@@ -197,13 +197,36 @@ impl<'a> Reserved<'a> {
 
 /// Compares the proto files of `old` and `new`; `enabled` says which rule IDs to run.
 pub fn check(old: &EventSet, new: &EventSet, enabled: &dyn Fn(&str) -> bool) -> Vec<Finding> {
+    let new_files = Decoded::of(new);
+    check_prepared(old, &Prepared::new(new, &new_files), enabled)
+}
+
+/// A set's proto files decoded, for [`Prepared`].
+pub struct Decoded(Vec<(String, FileDescriptorProto)>);
+
+impl Decoded {
+    pub fn of(set: &EventSet) -> Decoded {
+        Decoded(decode(set))
+    }
+}
+
+/// The new side of a comparison indexed once, for many comparisons against it (every release in
+/// a lock): without it each one decodes and indexes every file of the new side.
+pub struct Prepared<'a>(Side<'a>);
+
+impl<'a> Prepared<'a> {
+    pub fn new(set: &'a EventSet, files: &'a Decoded) -> Prepared<'a> {
+        Prepared(Side::new(set, &files.0))
+    }
+}
+
+/// [`check`] against a prepared new side.
+pub fn check_prepared(old: &EventSet, new: &Prepared, enabled: &dyn Fn(&str) -> bool) -> Vec<Finding> {
     let old_files = decode(old);
-    let new_files = decode(new);
     let old = Side::new(old, &old_files);
-    let new = Side::new(new, &new_files);
     let mut c = Checker {
         old: &old,
-        new: &new,
+        new: &new.0,
         enabled,
         out: Vec::new(),
     };
