@@ -132,7 +132,10 @@ pub fn check_against_lock_in(
     let mut out = Vec::new();
     // The new side's proto files decoded and indexed once for every release.
     let decoded = proto::Decoded::of(new);
-    let prepared = proto::Prepared::new(new, &decoded);
+    let prepared = Prepared {
+        proto: proto::Prepared::new(new, &decoded),
+        events: events_by_key(new),
+    };
     for ((name, major), mut releases) in groups {
         releases.sort_by_key(|r| r.version());
         let current: Vec<&Event> = new
@@ -319,21 +322,28 @@ pub fn check(old: &EventSet, new: &EventSet, options: &CheckOptions) -> Vec<Chec
     check_with(old, new, None, options)
 }
 
-/// [`check`], with `new`'s proto side already prepared when given.
+/// `new` indexed once for many checks against it (every release in a lock): its proto files
+/// decoded and indexed, its events by (name, MAJOR).
+struct Prepared<'a> {
+    proto: proto::Prepared<'a>,
+    events: EventsByKey,
+}
+
+/// [`check`], with `new` already indexed when given.
 fn check_with(
     old: &EventSet,
     new: &EventSet,
-    prepared: Option<&proto::Prepared>,
+    prepared: Option<&Prepared>,
     options: &CheckOptions,
 ) -> Vec<CheckFinding> {
     let mut out = Vec::new();
-    proto_findings(old, new, prepared, options, &mut out);
+    proto_findings(old, new, prepared.map(|p| &p.proto), options, &mut out);
     avro_findings(old, new, options, &mut out);
     avro_root_findings(old, new, options, &mut out);
     // What the team accepted is dropped before the event rules judge what is left.
     let filter = Filter::new(options, new);
     out.retain(|f| !filter.hides(f, &new.sources_map, Some(&old.sources_map)));
-    event_rules(old, new, options, &mut out);
+    event_rules(old, new, prepared.map(|p| &p.events), options, &mut out);
     out.retain(|f| !filter.hides(f, &new.sources_map, Some(&old.sources_map)));
     out.sort_by(|a, b| {
         let key = |f: &CheckFinding| {
@@ -869,18 +879,36 @@ fn major_gone<'a>(new: &'a EventSet, oe: &Event) -> Option<(&'a Event, EventFind
     None
 }
 
+/// A set's events by (name, MAJOR).
+type EventsByKey = BTreeMap<(String, u32), usize>;
+
+fn events_by_key(set: &EventSet) -> EventsByKey {
+    set.events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| ((e.name.clone(), e.version.major), i))
+        .collect()
+}
+
 /// The event-level rules: each event of the baseline paired with the same name and MAJOR now
 /// ([`PAIR_RULES`], then [`closure_not_bumped`]), MAJORs gone ([`major_gone`], a removed event),
 /// and, last, [`breaking_without_major`] over the format findings already in `out`.
-fn event_rules(old: &EventSet, new: &EventSet, options: &CheckOptions, out: &mut Vec<CheckFinding>) {
-    let by_key = |set: &EventSet| -> BTreeMap<(String, u32), usize> {
-        set.events
-            .iter()
-            .enumerate()
-            .map(|(i, e)| ((e.name.clone(), e.version.major), i))
-            .collect()
+fn event_rules(
+    old: &EventSet,
+    new: &EventSet,
+    new_events: Option<&EventsByKey>,
+    options: &CheckOptions,
+    out: &mut Vec<CheckFinding>,
+) {
+    let old_events = events_by_key(old);
+    let built;
+    let new_events = match new_events {
+        Some(events) => events,
+        None => {
+            built = events_by_key(new);
+            &built
+        }
     };
-    let (old_events, new_events) = (by_key(old), by_key(new));
     let report = |e: &Event, f: EventFinding| CheckFinding {
         finding: Finding {
             rule: f.rule,
