@@ -1,6 +1,6 @@
 //! herald's language server: `herald lsp` speaks the Language Server Protocol over stdio.
 //!
-//! One thread runs [`Server`]'s loop over [`lsp_server::Connection`]'s channels (two more, owned
+//! One thread runs `Server`'s loop over [`lsp_server::Connection`]'s channels (two more, owned
 //! by lsp-server, read stdin and write stdout) and over the outcomes of analyses, which run on
 //! threads of their own. Each batch of messages waiting in the channel is applied first (buffer
 //! edits, watched files); then each workspace whose files changed and that has no analysis running
