@@ -57,6 +57,35 @@ pub fn load(root: &Path) -> Result<LoadResult, Box<Unusable>> {
 /// Loads a repo held in memory: its `herald.toml` (unless the set is a single file) and every
 /// `.proto` and `.avsc` file in it. Reads nothing from disk.
 pub fn load_files(files: &FileSet) -> Result<LoadResult, Box<Unusable>> {
+    match load_files_in(files, &mut Session::default(), &|| false) {
+        Ok(loaded) => loaded,
+        // Never asked to stop, it never stops.
+        Err(Cancelled) => Err(Box::new(Unusable {
+            sources: SourceMap::new(),
+            diagnostics: Vec::new(),
+        })),
+    }
+}
+
+pub use crate::proto::Cancelled;
+
+/// What loads of one repo keep between them while its files change (an editor's session): the
+/// proto front end's per-file results ([`proto::Cache`]), so that a load after a change re-reads
+/// only the changed files and those that import them.
+#[derive(Default)]
+pub struct Session {
+    proto: proto::Cache,
+}
+
+/// [`load_files`] within a session: the same outcome as [`load_files`] on the same files, reusing
+/// what earlier loads in `session` computed for files that did not change. `cancel` is asked
+/// between phases (and between type-check batches); when it answers true the load stops with
+/// [`Cancelled`].
+pub fn load_files_in(
+    files: &FileSet,
+    session: &mut Session,
+    cancel: &dyn Fn() -> bool,
+) -> Result<Result<LoadResult, Box<Unusable>>, Cancelled> {
     let mut sources = SourceMap::new();
     let mut diags = Vec::new();
     let unusable = |sources: SourceMap, diagnostics: Vec<Diagnostic>| Box::new(Unusable { sources, diagnostics });
@@ -64,7 +93,7 @@ pub fn load_files(files: &FileSet) -> Result<LoadResult, Box<Unusable>> {
     // herald.toml
     let config = match read_config(files, &mut sources, &mut diags) {
         Ok(c) => c,
-        Err(()) => return Err(unusable(sources, diags)),
+        Err(()) => return Ok(Err(unusable(sources, diags))),
     };
     for problem in files.problems() {
         // The path itself is the location: an empty source entry so that it renders as one.
@@ -118,23 +147,20 @@ pub fn load_files(files: &FileSet) -> Result<LoadResult, Box<Unusable>> {
         set.sources = declared_sources(cfg, &names, &mut diags);
     }
 
-    let protos = proto::load(files.root(), &mut sources, &proto_inputs, &mut diags);
+    let protos = proto::load_cached(
+        files.root(),
+        &mut sources,
+        &proto_inputs,
+        &mut diags,
+        &mut session.proto,
+        cancel,
+    )?;
+    if cancel() {
+        return Err(Cancelled);
+    }
     let avros = avro::load(&sources, &avro_files, &mut diags);
-    for (name, fd) in &protos.descriptors {
-        if let Ok(bytes) = protobuf::Message::write_to_bytes(fd) {
-            set.proto_descriptors.insert(name.clone(), bytes);
-        }
-    }
-    let ids: std::collections::HashMap<String, FileId> = sources.files().map(|(id, f)| (f.name.clone(), id)).collect();
-    for (name, locations) in &protos.locations {
-        if let Some(&id) = ids.get(name) {
-            let spans = locations
-                .iter()
-                .map(|(path, (s, e))| (path.clone(), Span::new(id, *s, *e)))
-                .collect();
-            set.proto_locations.insert(name.clone(), spans);
-        }
-    }
+    set.proto_descriptors = protos.descriptors;
+    set.proto_locations = protos.locations;
     set.files.extend(protos.files);
     set.files.extend(avros.files);
     set.files.sort_by_key(|f| f.id);
@@ -143,10 +169,10 @@ pub fn load_files(files: &FileSet) -> Result<LoadResult, Box<Unusable>> {
     set.sources_map = sources;
     build_events(&mut set, &mut diags);
     set.consumers = crate::consumers::validate(&set, &mut diags);
-    Ok(LoadResult {
+    Ok(Ok(LoadResult {
         set,
         diagnostics: diags,
-    })
+    }))
 }
 
 /// `herald.toml` of the set, `None` when it has none; `Err` when it is unreadable or not TOML

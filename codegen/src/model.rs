@@ -516,8 +516,9 @@ pub struct EventSet {
     pub by_name: BTreeMap<String, TypeId>,
     /// Serialized `FileDescriptorProto` of every proto file that type-checked, by import path.
     pub proto_descriptors: BTreeMap<String, Vec<u8>>,
-    /// Spans of proto elements by descriptor path (as in `SourceCodeInfo`), by import path.
-    pub proto_locations: BTreeMap<String, BTreeMap<Vec<i32>, Span>>,
+    /// Spans of proto elements by descriptor path (as in `SourceCodeInfo`), by import path (shared:
+    /// an editor's session reuses an unchanged file's between loads).
+    pub proto_locations: BTreeMap<String, std::sync::Arc<BTreeMap<Vec<i32>, Span>>>,
 }
 
 impl EventSet {

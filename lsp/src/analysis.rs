@@ -2,7 +2,10 @@
 //! the last analysis (lint, compatibility against `herald.lock`, the model for navigation).
 
 use std::collections::BTreeMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use herald_codegen::compat::check::{self, CheckOptions};
 use herald_codegen::diagnostic::Diagnostic;
@@ -31,15 +34,24 @@ pub struct Workspace {
     pub root: PathBuf,
     /// The disk's files with the open buffers inserted over them.
     pub files: FileSet,
-    /// The last analysis; `None` until the first one.
+    /// The last complete analysis; `None` until the first one.
     pub analysis: Option<Analysis>,
-    /// Files changed since the last analysis.
+    /// Files changed since the last analysis started.
     pub dirty: bool,
-    /// The git baselines checked besides the lock (see [`crate::baseline`]).
-    pub git_baselines: GitBaselines,
+    /// What analyses keep between them; `None` while a [`Job`] holds it.
+    engine: Option<Engine>,
+    /// The running analysis: its id and the flag that cancels it.
+    running: Option<(u64, Arc<AtomicBool>)>,
+    /// The client's git baseline (initialization options), handed to each analysis; the
+    /// baselines themselves live in the engine (see [`crate::baseline`]).
+    pub client_baseline: Option<String>,
+    /// Files changed on disk since the last analysis started: resolve the git baselines again.
+    verify_baselines: bool,
+    /// Whether the last analysis checked a git baseline.
+    baselines_in_use: bool,
 }
 
-/// The outcome of analysing a workspace's files as they stand.
+/// The outcome of analysing a workspace's files as they stood when the analysis started.
 pub struct Analysis {
     /// Every file the load read (the model's when it loaded).
     pub sources: SourceMap,
@@ -48,9 +60,38 @@ pub struct Analysis {
     /// The model, when the repo loaded.
     pub set: Option<EventSet>,
     /// The lock, when the repo has a readable one.
-    pub lock: Option<load::Lock>,
+    pub lock: Option<Arc<load::Lock>>,
     /// Compatibility findings against the git baselines (not repeating the lock's).
     pub baseline_diagnostics: Vec<Diagnostic>,
+}
+
+/// What one workspace's analyses keep between them: the loader's per-file results, and the lock
+/// with its releases rebuilt (kept while the lock file's bytes stay the same).
+#[derive(Default)]
+struct Engine {
+    session: load::Session,
+    /// The lock file's bytes, the lock read from them, and the releases rebuilt from it.
+    lock: Option<(Vec<u8>, Option<Arc<load::Lock>>, check::Releases)>,
+    /// The git baselines read so far.
+    baselines: GitBaselines,
+}
+
+/// An analysis to run off the main loop: a snapshot of the workspace's files and its engine.
+pub struct Job {
+    pub root: PathBuf,
+    pub id: u64,
+    files: FileSet,
+    engine: Engine,
+    cancel: Arc<AtomicBool>,
+}
+
+/// A job's outcome: the analysis (`None` when cancelled or when it panicked) and the engine back.
+pub struct Done {
+    pub root: PathBuf,
+    pub id: u64,
+    pub analysis: Option<Analysis>,
+    pub panicked: bool,
+    engine: Engine,
 }
 
 impl Workspace {
@@ -60,7 +101,11 @@ impl Workspace {
             files: FileSet::read_dir(root),
             analysis: None,
             dirty: true,
-            git_baselines: GitBaselines::default(),
+            engine: Some(Engine::default()),
+            running: None,
+            client_baseline: None,
+            verify_baselines: false,
+            baselines_in_use: false,
         }
     }
 
@@ -77,7 +122,7 @@ impl Workspace {
         }
         if let Some(name) = self.name_of(path) {
             self.files.insert(name, text.as_bytes());
-            self.dirty = true;
+            self.changed();
         }
     }
 
@@ -85,7 +130,7 @@ impl Workspace {
     /// editor). The lock is read at each analysis, so it needs nothing here.
     pub fn reload(&mut self, path: &Path) {
         let Some(name) = self.name_of(path) else { return };
-        self.dirty = true;
+        self.changed();
         if name == LOCK_FILE || !(name == CONFIG_FILE || herald_codegen::files::is_schema_file(&name)) {
             return;
         }
@@ -101,49 +146,77 @@ impl Workspace {
         }
     }
 
-    /// Loads, lints and checks the files as they stand.
-    pub fn analyse(&mut self) {
+    /// Marks the files changed and cancels the running analysis (it analyses older text).
+    fn changed(&mut self) {
+        self.dirty = true;
+        self.cancel();
+    }
+
+    /// Files changed on disk (a checkout, a pull may come with them): when a git baseline is in
+    /// use, its revision may name another commit now, so it is resolved again.
+    pub fn files_changed_on_disk(&mut self) {
+        if self.baselines_in_use || self.client_baseline.is_some() {
+            self.verify_baselines = true;
+            self.changed();
+        }
+    }
+
+    /// Cancels the running analysis, if any.
+    pub fn cancel(&self) {
+        if let Some((_, flag)) = &self.running {
+            flag.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether an analysis runs or is due.
+    pub fn busy(&self) -> bool {
+        self.dirty || self.running.is_some()
+    }
+
+    /// A job analysing the files as they stand, when they changed and no analysis runs (a
+    /// cancelled one must come back first: it holds the engine).
+    pub fn start(&mut self, id: u64) -> Option<Job> {
+        if !self.dirty || self.running.is_some() {
+            return None;
+        }
+        let mut engine = self.engine.take()?;
         self.dirty = false;
-        let mut lock_sources = SourceMap::new();
-        let lock_path = self.root.join(LOCK_FILE);
-        let lock = if lock_path.is_file() {
-            herald_codegen::lock::read(&lock_path, &mut lock_sources).ok()
-        } else {
-            None
-        };
-        self.analysis = Some(match load::load_files(&self.files) {
-            Err(unusable) => {
-                let Unusable {
-                    sources,
-                    mut diagnostics,
-                } = *unusable;
-                herald_codegen::diagnostic::sort(&mut diagnostics, &sources);
-                Analysis {
-                    sources,
-                    diagnostics,
-                    set: None,
-                    lock,
-                    baseline_diagnostics: Vec::new(),
-                }
+        engine.baselines.client = self.client_baseline.clone();
+        if std::mem::take(&mut self.verify_baselines) {
+            engine.baselines.verify = true;
+        }
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.running = Some((id, cancel.clone()));
+        Some(Job {
+            root: self.root.clone(),
+            id,
+            files: self.files.clone(),
+            engine,
+            cancel,
+        })
+    }
+
+    /// Takes a job's outcome back; true when it is the analysis of the files as they stand now
+    /// (no newer change arrived meanwhile), whose diagnostics are the ones to publish.
+    pub fn finish(&mut self, done: Done) -> bool {
+        if self.running.as_ref().map(|(id, _)| *id) != Some(done.id) {
+            return false;
+        }
+        self.running = None;
+        // After a panic, the engine's caches may be half-written: start afresh.
+        self.engine = Some(if done.panicked { Engine::default() } else { done.engine });
+        self.baselines_in_use = self.engine.as_ref().is_some_and(|e| e.baselines.in_use());
+        if done.panicked {
+            self.analysis = None;
+            return !self.dirty;
+        }
+        match done.analysis {
+            Some(analysis) => {
+                self.analysis = Some(analysis);
+                !self.dirty
             }
-            Ok(LoadResult { set, diagnostics }) => {
-                let mut diagnostics = lint::lint_set(&set, diagnostics);
-                if let Some(lock) = &lock {
-                    // A lock the current herald cannot compare with is `herald check`'s to report.
-                    if let Ok(findings) = check::check_against_lock(lock, &set, &CheckOptions::default()) {
-                        diagnostics.extend(findings.iter().map(check::to_diagnostic));
-                    }
-                }
-                let baseline_diagnostics = self.git_baselines.check(&self.root, &set, &diagnostics);
-                Analysis {
-                    sources: set.sources_map.clone(),
-                    diagnostics,
-                    set: Some(set),
-                    lock,
-                    baseline_diagnostics,
-                }
-            }
-        });
+            None => false,
+        }
     }
 
     /// The diagnostics of the last analysis by file path; diagnostics without a location go to
@@ -163,6 +236,115 @@ impl Workspace {
         }
         out
     }
+}
+
+impl Job {
+    /// Runs the analysis (on whatever thread calls it); a panic inside is caught and reported in
+    /// the outcome.
+    pub fn run(self) -> Done {
+        let Job {
+            root,
+            id,
+            files,
+            mut engine,
+            cancel,
+        } = self;
+        let outcome = catch_unwind(AssertUnwindSafe(|| analyse(&root, &files, &mut engine, &cancel)));
+        let (analysis, panicked) = match outcome {
+            Ok(Ok(analysis)) => (Some(analysis), false),
+            Ok(Err(load::Cancelled)) => (None, false),
+            Err(_) => (None, true),
+        };
+        Done {
+            root,
+            id,
+            analysis,
+            panicked,
+            engine,
+        }
+    }
+}
+
+/// Loads, lints and checks `files` against the lock, reusing what `engine` kept from earlier
+/// analyses; stops with [`load::Cancelled`] once `cancel` is set (asked between phases, and by the
+/// loader between its own).
+fn analyse(
+    root: &Path,
+    files: &FileSet,
+    engine: &mut Engine,
+    cancel: &AtomicBool,
+) -> Result<Analysis, load::Cancelled> {
+    let cancelled = || cancel.load(Ordering::Relaxed);
+    let lock = read_lock(root, engine);
+    let loaded = load::load_files_in(files, &mut engine.session, &cancelled)?;
+    if cancelled() {
+        return Err(load::Cancelled);
+    }
+    Ok(match loaded {
+        Err(unusable) => {
+            let Unusable {
+                sources,
+                mut diagnostics,
+            } = *unusable;
+            herald_codegen::diagnostic::sort(&mut diagnostics, &sources);
+            Analysis {
+                sources,
+                diagnostics,
+                set: None,
+                lock,
+                baseline_diagnostics: Vec::new(),
+            }
+        }
+        Ok(LoadResult { set, diagnostics }) => {
+            let mut diagnostics = lint::lint_set(&set, diagnostics);
+            if cancelled() {
+                return Err(load::Cancelled);
+            }
+            if let Some((_, Some(lock), releases)) = &mut engine.lock {
+                // A lock the current herald cannot compare with is `herald check`'s to report.
+                if let Ok(findings) = check::check_against_lock_in(lock, &set, &CheckOptions::default(), releases) {
+                    diagnostics.extend(findings.iter().map(check::to_diagnostic));
+                }
+            }
+            if cancelled() {
+                return Err(load::Cancelled);
+            }
+            let baseline_diagnostics = engine.baselines.check(root, &set, &diagnostics);
+            Analysis {
+                sources: set.sources_map.clone(),
+                diagnostics,
+                set: Some(set),
+                lock,
+                baseline_diagnostics,
+            }
+        }
+    })
+}
+
+/// The workspace's lock as it is on disk now: the one `engine` holds while the file's bytes are
+/// unchanged (with the releases already rebuilt from it), else read afresh.
+fn read_lock(root: &Path, engine: &mut Engine) -> Option<Arc<load::Lock>> {
+    let lock_path = root.join(LOCK_FILE);
+    let bytes = if lock_path.is_file() {
+        std::fs::read(&lock_path).ok()
+    } else {
+        None
+    };
+    let Some(bytes) = bytes else {
+        engine.lock = None;
+        return None;
+    };
+    if let Some((held, lock, _)) = &engine.lock {
+        if *held == bytes {
+            return lock.clone();
+        }
+    }
+    let mut lock_sources = SourceMap::new();
+    let lock = herald_codegen::lock::read(&lock_path, &mut lock_sources)
+        .ok()
+        .map(Arc::new);
+    engine.lock = Some((bytes, lock.clone(), check::Releases::default()));
+    lock
 }
 
 /// One herald diagnostic as the protocol's: rule ID as `code`, label and help folded into the

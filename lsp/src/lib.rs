@@ -1,11 +1,13 @@
 //! herald's language server: `herald lsp` speaks the Language Server Protocol over stdio.
 //!
-//! One thread runs [`Server`]'s loop over [`lsp_server::Connection`]'s channels (two more, owned
-//! by lsp-server, read stdin and write stdout). Each batch of messages waiting in the channel is
-//! applied first (buffer edits, watched files), then each workspace whose files changed is
-//! analysed once and its diagnostics published, then the requests of the batch are answered: so a
-//! burst of keystrokes costs one analysis, of the latest text. A panic in a request handler is
-//! caught and answered with an internal error; the server keeps running.
+//! One thread runs `Server`'s loop over [`lsp_server::Connection`]'s channels (two more, owned
+//! by lsp-server, read stdin and write stdout) and over the outcomes of analyses, which run on
+//! threads of their own. Each batch of messages waiting in the channel is applied first (buffer
+//! edits, watched files); then each workspace whose files changed and that has no analysis running
+//! gets one (incremental: see `analysis`), and a change cancels a running one, whose diagnostics
+//! are never published. Requests wait until no analysis runs or is due, then are answered in
+//! order. A panic in a request handler is caught and answered with an internal error, one in an
+//! analysis is logged; the server keeps running.
 
 mod analysis;
 mod avro_default;
@@ -23,7 +25,7 @@ use lsp_types as lsp;
 use lsp_types::notification::Notification as _;
 use lsp_types::request::Request as _;
 
-use analysis::{Workspace, CONFIG_FILE};
+use analysis::{Done, Workspace, CONFIG_FILE};
 use text::{uri_to_path, Encoding};
 
 /// Runs the server on stdin/stdout until the client says `exit`. Returns the process's exit code:
@@ -41,7 +43,8 @@ pub fn run_stdio() -> u8 {
 #[doc(hidden)]
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// Answers `herald/panic` by panicking (the panic-isolation tests).
+    /// Answers `herald/panic` by panicking (the panic-isolation tests), and `herald/stats` with the
+    /// number of analyses started and cancelled (the cancellation tests).
     pub test_requests: bool,
 }
 
@@ -117,10 +120,19 @@ pub(crate) struct Server {
     pub workspaces: BTreeMap<PathBuf, Workspace>,
     /// The client's git baseline (`initializationOptions.baseline`), checked besides the lock.
     client_baseline: Option<String>,
-    /// URIs diagnostics were last published for with a non-empty list.
-    published: Vec<lsp::Uri>,
+    /// URIs diagnostics were last published for with a non-empty list, by workspace root.
+    published: BTreeMap<PathBuf, Vec<lsp::Uri>>,
     shutdown: bool,
     next_request: i32,
+    /// Requests waiting for the analyses under way.
+    pending: Vec<Request>,
+    /// Id of the last analysis job started.
+    next_job: u64,
+    /// Analyses that came back cancelled (`herald/stats` reports it to the tests).
+    cancelled: u64,
+    /// Where analysis jobs send their outcome, and where the loop receives them.
+    done_sender: crossbeam_channel::Sender<Done>,
+    done: crossbeam_channel::Receiver<Done>,
 }
 
 impl Server {
@@ -142,6 +154,7 @@ impl Server {
             .and_then(|b| b.as_str())
             .filter(|b| b.starts_with("git:"))
             .map(str::to_owned);
+        let (done_sender, done) = crossbeam_channel::unbounded();
         Server {
             connection,
             encoding,
@@ -150,9 +163,14 @@ impl Server {
             client_baseline,
             docs: HashMap::new(),
             workspaces: BTreeMap::new(),
-            published: Vec::new(),
+            published: BTreeMap::new(),
             shutdown: false,
             next_request: 0,
+            pending: Vec::new(),
+            next_job: 0,
+            cancelled: 0,
+            done_sender,
+            done,
         }
     }
 
@@ -214,17 +232,29 @@ impl Server {
         self.send(Notification::new(lsp::notification::ShowMessage::METHOD.to_owned(), params).into());
     }
 
-    /// Receives messages until `exit`; see the crate's documentation for the order of work.
+    /// Receives messages and analysis outcomes until `exit`; see the crate's documentation for
+    /// the order of work.
     fn main_loop(&mut self) -> u8 {
-        while let Ok(first) = self.connection.receiver.recv() {
-            let mut batch = vec![first];
+        loop {
+            let mut batch = Vec::new();
+            crossbeam_channel::select! {
+                recv(self.connection.receiver) -> message => match message {
+                    Ok(message) => batch.push(message),
+                    Err(_) => return 1,
+                },
+                recv(self.done) -> done => {
+                    if let Ok(done) = done {
+                        self.finished(done);
+                    }
+                }
+            }
             while let Ok(next) = self.connection.receiver.try_recv() {
                 batch.push(next);
             }
-            let mut requests = Vec::new();
             for message in batch {
                 match message {
                     Message::Notification(n) if n.method == lsp::notification::Exit::METHOD => {
+                        self.cancel_all();
                         return if self.shutdown { 0 } else { 1 };
                     }
                     Message::Notification(n) => {
@@ -236,55 +266,86 @@ impl Server {
                             );
                         }
                     }
-                    Message::Request(r) => requests.push(r),
+                    Message::Request(r) => self.pending.push(r),
                     Message::Response(_) => {}
                 }
             }
-            self.refresh();
-            for request in requests {
-                self.request(request);
+            self.start_analyses();
+            if !self.workspaces.values().any(Workspace::busy) {
+                for request in std::mem::take(&mut self.pending) {
+                    self.request(request);
+                }
             }
-        }
-        1
-    }
-
-    /// Analyses every workspace whose files changed and publishes the diagnostics of every open
-    /// document (an empty list for those that have none any more).
-    fn refresh(&mut self) {
-        let mut any = false;
-        for ws in self.workspaces.values_mut().filter(|ws| ws.dirty) {
-            any = true;
-            if catch_unwind(AssertUnwindSafe(|| ws.analyse())).is_err() {
-                ws.analysis = None;
-                let message = format!("herald: analysing {} failed (a bug in herald)", ws.root.display());
-                let params = lsp::LogMessageParams {
-                    typ: lsp::MessageType::ERROR,
-                    message,
-                };
-                let _ = self
-                    .connection
-                    .sender
-                    .send(Notification::new(lsp::notification::LogMessage::METHOD.to_owned(), params).into());
-            }
-        }
-        if any {
-            self.publish();
         }
     }
 
-    fn publish(&mut self) {
-        let mut by_path: BTreeMap<PathBuf, Vec<lsp::Diagnostic>> = BTreeMap::new();
+    /// Starts an analysis of every workspace whose files changed and that has none running, each
+    /// on a thread of its own.
+    fn start_analyses(&mut self) {
+        for ws in self.workspaces.values_mut() {
+            let Some(job) = ws.start(self.next_job + 1) else {
+                continue;
+            };
+            self.next_job += 1;
+            let sender = self.done_sender.clone();
+            let spawned = std::thread::Builder::new()
+                .name("herald-analysis".to_owned())
+                .spawn(move || {
+                    // The loop is gone when this fails: nothing is waiting for the outcome.
+                    let _ = sender.send(job.run());
+                });
+            if let Err(e) = spawned {
+                eprintln!("herald lsp: cannot start an analysis thread: {e}");
+            }
+        }
+    }
+
+    /// Takes an analysis outcome back; publishes its diagnostics when it is of the files as they
+    /// stand (a newer change makes it stale: the next analysis publishes).
+    fn finished(&mut self, done: Done) {
+        let (root, panicked) = (done.root.clone(), done.panicked);
+        if done.analysis.is_none() && !panicked {
+            self.cancelled += 1;
+        }
+        let Some(ws) = self.workspaces.get_mut(&root) else {
+            return;
+        };
+        let current = ws.finish(done);
+        if panicked {
+            self.log(
+                lsp::MessageType::ERROR,
+                format!("herald: analysing {} failed (a bug in herald)", root.display()),
+            );
+        }
+        if current {
+            self.publish(&root);
+        }
+    }
+
+    /// Cancels every running analysis.
+    fn cancel_all(&self) {
         for ws in self.workspaces.values() {
-            by_path.extend(ws.diagnostics_by_path(self.encoding));
+            ws.cancel();
         }
+    }
+
+    /// Publishes the diagnostics of the last analysis of the workspace at `root` for each of its
+    /// open documents (an empty list for those that have none any more).
+    fn publish(&mut self, root: &Path) {
+        let Some(ws) = self.workspaces.get(root) else { return };
+        let mut by_path = ws.diagnostics_by_path(self.encoding);
         let mut published = Vec::new();
         let mut targets: Vec<(lsp::Uri, Option<i32>, Vec<lsp::Diagnostic>)> = Vec::new();
-        for (uri, doc) in self.docs.iter().filter(|(_, d)| analysis::is_relevant(&d.path)) {
+        for (uri, doc) in self
+            .docs
+            .iter()
+            .filter(|(_, d)| d.root == root && analysis::is_relevant(&d.path))
+        {
             let diagnostics = by_path.remove(&doc.path).unwrap_or_default();
             targets.push((uri.clone(), Some(doc.version), diagnostics));
         }
         // Files no longer open and no longer concerned are cleared.
-        for uri in &self.published {
+        for uri in self.published.get(root).into_iter().flatten() {
             if !self.docs.contains_key(uri) {
                 targets.push((uri.clone(), None, Vec::new()));
             }
@@ -300,7 +361,7 @@ impl Server {
             };
             self.send(Notification::new(lsp::notification::PublishDiagnostics::METHOD.to_owned(), params).into());
         }
-        self.published = published;
+        self.published.insert(root.to_path_buf(), published);
     }
 
     /// The root of the workspace `path` belongs to: the nearest directory upward holding
@@ -325,7 +386,7 @@ impl Server {
         let root = self.root_for(path);
         self.workspaces.entry(root.clone()).or_insert_with(|| {
             let mut ws = Workspace::read(&root);
-            ws.git_baselines.client = self.client_baseline.clone();
+            ws.client_baseline = self.client_baseline.clone();
             ws
         })
     }
@@ -417,9 +478,8 @@ impl Server {
 
     fn watched(&mut self, p: lsp::DidChangeWatchedFilesParams) {
         // Files changed on disk may come with a moved branch (a checkout, a pull).
-        for ws in self.workspaces.values_mut().filter(|ws| ws.git_baselines.in_use()) {
-            ws.git_baselines.verify = true;
-            ws.dirty = true;
+        for ws in self.workspaces.values_mut() {
+            ws.files_changed_on_disk();
         }
         for change in p.changes {
             let Some(path) = uri_to_path(&change.uri) else { continue };
@@ -441,6 +501,7 @@ impl Server {
 
     /// Rebuilds every workspace from disk and the open buffers.
     fn reset_workspaces(&mut self) {
+        self.cancel_all();
         self.workspaces.clear();
         let docs: Vec<(lsp::Uri, PathBuf, String)> = self
             .docs
@@ -470,6 +531,11 @@ impl Server {
         if r.method == lsp::request::Shutdown::METHOD {
             self.shutdown = true;
             self.send(Response::new_ok(r.id, ()).into());
+            return;
+        }
+        if self.options.test_requests && r.method == "herald/stats" {
+            let stats = serde_json::json!({"analyses": self.next_job, "cancelled": self.cancelled});
+            self.send(Response::new_ok(r.id, stats).into());
             return;
         }
         let id = r.id.clone();

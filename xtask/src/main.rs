@@ -4,6 +4,7 @@
 use std::process::{Command, ExitCode};
 
 mod bench_fmt;
+mod bench_lsp;
 mod quickstart;
 mod system;
 #[cfg(test)]
@@ -27,7 +28,9 @@ tasks:
           (also part of ci)
   bench-check  herald check against buf breaking (npm @bufbuild/buf) on 1,000 proto files, 5% changed
   bench-fmt  herald fmt --check against buf format -d --exit-code on bench-check's 1,000 proto
-          files, and herald fmt --check on 1,000 .avsc files";
+          files, and herald fmt --check on 1,000 .avsc files
+  bench-lsp  herald lsp against buf lsp serve: didChange → publishDiagnostics p50/p95 on 1,000
+          proto files (both), on 1,000 events with herald.lock and on the example repo (herald)";
 
 fn main() -> ExitCode {
     let task = std::env::args().nth(1).unwrap_or_default();
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
         "bench" => bench(),
         "bench-check" => bench_check(),
         "bench-fmt" => bench_fmt::run(),
+        "bench-lsp" => bench_lsp::run(),
         "lint" => lint_schemas(),
         "kafka-restart" => kafka_restart(),
         _ => {

@@ -98,14 +98,31 @@ pub use crate::rules::EVENT_RULES;
 
 /// Checks `new` against every released version the mode asks for: the latest release of each
 /// (event, MAJOR), or all of them for a transitive mode. Each finding names the release it breaks.
-/// Long because the releases of one (event, MAJOR) are judged in one place: grouped, the ones the
-/// mode asks for rebuilt once each (cached), edits of released versions found first, then the
-/// ordinary check against each, every finding labelled with the release it breaks.
 pub fn check_against_lock(
     lock: &crate::load::Lock,
     new: &EventSet,
     options: &CheckOptions,
 ) -> Result<Vec<CheckFinding>, String> {
+    check_against_lock_in(lock, new, options, &mut Releases::default())
+}
+
+/// Releases rebuilt from one lock, kept between checks against that same lock (an editor's
+/// session: rebuilding them is most of a check's cost). Start a new one when the lock changes.
+#[derive(Default)]
+pub struct Releases(Released);
+
+/// [`check_against_lock`], rebuilding only the releases `releases` does not hold yet; `releases`
+/// must come from checks against this same `lock`.
+/// Long because the releases of one (event, MAJOR) are judged in one place: grouped, the ones the
+/// mode asks for rebuilt once each (cached), edits of released versions found first, then the
+/// ordinary check against each, every finding labelled with the release it breaks.
+pub fn check_against_lock_in(
+    lock: &crate::load::Lock,
+    new: &EventSet,
+    options: &CheckOptions,
+    releases: &mut Releases,
+) -> Result<Vec<CheckFinding>, String> {
+    let released = &mut releases.0;
     let mut groups: BTreeMap<(String, u32), Vec<&crate::load::Release>> = BTreeMap::new();
     for r in &lock.releases {
         let Some(v) = r.version() else {
@@ -119,7 +136,12 @@ pub fn check_against_lock(
         groups.entry((r.event.clone(), v.major)).or_default().push(r);
     }
     let mut out = Vec::new();
-    let mut released = Released::new();
+    // The new side's proto files decoded and indexed once for every release.
+    let decoded = proto::Decoded::of(new);
+    let prepared = Prepared {
+        proto: proto::Prepared::new(new, &decoded),
+        events: events_by_key(new),
+    };
     for ((name, major), mut releases) in groups {
         releases.sort_by_key(|r| r.version());
         let current: Vec<&Event> = new
@@ -183,7 +205,7 @@ pub fn check_against_lock(
         };
         let ty = &new.types[event.type_id];
         for r in releases.iter().filter(|r| r.version == event.version.to_string()) {
-            for c in released_version_edits(&mut released, lock, r, new, ty)? {
+            for c in released_version_edits(released, lock, r, new, ty)? {
                 out.push(CheckFinding {
                     consumers: None,
                     baseline_version: None,
@@ -205,12 +227,12 @@ pub fn check_against_lock(
             }
         }
         for r in against {
-            let old = load_release(&mut released, lock, r)?;
+            let old = load_release(released, lock, r)?;
             let per_release = CheckOptions {
                 mode: Some(mode),
                 ..options.clone()
             };
-            for mut f in check(old, new, &per_release) {
+            for mut f in check_with(old, new, Some(&prepared), &per_release) {
                 // EVENT_RELEASED_VERSION_EDITED above says more than "not bumped" does.
                 if f.event.as_deref() != Some(name.as_str()) || f.finding.rule == rules::EVENT_VERSION_NOT_BUMPED {
                     continue;
@@ -309,14 +331,31 @@ fn released_version_edits(
 
 /// Runs every check of `new` against `old`.
 pub fn check(old: &EventSet, new: &EventSet, options: &CheckOptions) -> Vec<CheckFinding> {
+    check_with(old, new, None, options)
+}
+
+/// `new` indexed once for many checks against it (every release in a lock): its proto files
+/// decoded and indexed, its events by (name, MAJOR).
+struct Prepared<'a> {
+    proto: proto::Prepared<'a>,
+    events: EventsByKey,
+}
+
+/// [`check`], with `new` already indexed when given.
+fn check_with(
+    old: &EventSet,
+    new: &EventSet,
+    prepared: Option<&Prepared>,
+    options: &CheckOptions,
+) -> Vec<CheckFinding> {
     let mut out = Vec::new();
-    proto_findings(old, new, options, &mut out);
+    proto_findings(old, new, prepared.map(|p| &p.proto), options, &mut out);
     avro_findings(old, new, options, &mut out);
     avro_root_findings(old, new, options, &mut out);
     // What the team accepted is dropped before the event rules judge what is left.
     let filter = Filter::new(options, new);
     out.retain(|f| !filter.hides(f, &new.sources_map, Some(&old.sources_map)));
-    event_rules(old, new, options, &mut out);
+    event_rules(old, new, prepared.map(|p| &p.events), options, &mut out);
     out.retain(|f| !filter.hides(f, &new.sources_map, Some(&old.sources_map)));
     out.sort_by(|a, b| {
         let key = |f: &CheckFinding| {
@@ -393,10 +432,20 @@ fn mode_of(options: &CheckOptions, new: &EventSet, type_name: &str) -> Mode {
 /// "warning"`, deleting a field or an enum value is a warning: it breaks no reader in either
 /// direction on the wire (a new reader ignores it, an old one sees its default) until the number
 /// is reused, which shows up as a changed type, name or cardinality (errors).
-fn proto_findings(old: &EventSet, new: &EventSet, options: &CheckOptions, out: &mut Vec<CheckFinding>) {
+fn proto_findings(
+    old: &EventSet,
+    new: &EventSet,
+    prepared: Option<&proto::Prepared>,
+    options: &CheckOptions,
+    out: &mut Vec<CheckFinding>,
+) {
     let deletions_warning = new.config.as_ref().is_some_and(|c| c.check.deletions_warning);
     let enabled = super::rules_in(&options.categories);
-    for f in proto::check(old, new, &|id| enabled.contains(&id)) {
+    let found = match prepared {
+        Some(p) => proto::check_prepared(old, p, &|id| enabled.contains(&id)),
+        None => proto::check(old, new, &|id| enabled.contains(&id)),
+    };
+    for f in found {
         let mode = f
             .type_name
             .as_deref()
@@ -889,18 +938,36 @@ fn major_gone<'a>(new: &'a EventSet, oe: &Event) -> Option<(&'a Event, EventFind
     None
 }
 
+/// A set's events by (name, MAJOR).
+type EventsByKey = BTreeMap<(String, u32), usize>;
+
+fn events_by_key(set: &EventSet) -> EventsByKey {
+    set.events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| ((e.name.clone(), e.version.major), i))
+        .collect()
+}
+
 /// The event-level rules: each event of the baseline paired with the same name and MAJOR now
 /// ([`PAIR_RULES`], then [`closure_not_bumped`]), MAJORs gone ([`major_gone`], a removed event),
 /// and, last, [`breaking_without_major`] over the format findings already in `out`.
-fn event_rules(old: &EventSet, new: &EventSet, options: &CheckOptions, out: &mut Vec<CheckFinding>) {
-    let by_key = |set: &EventSet| -> BTreeMap<(String, u32), usize> {
-        set.events
-            .iter()
-            .enumerate()
-            .map(|(i, e)| ((e.name.clone(), e.version.major), i))
-            .collect()
+fn event_rules(
+    old: &EventSet,
+    new: &EventSet,
+    new_events: Option<&EventsByKey>,
+    options: &CheckOptions,
+    out: &mut Vec<CheckFinding>,
+) {
+    let old_events = events_by_key(old);
+    let built;
+    let new_events = match new_events {
+        Some(events) => events,
+        None => {
+            built = events_by_key(new);
+            &built
+        }
     };
-    let (old_events, new_events) = (by_key(old), by_key(new));
     let report = |e: &Event, f: EventFinding| CheckFinding {
         consumers: None,
         baseline_version: None,

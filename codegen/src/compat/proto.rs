@@ -48,6 +48,8 @@ struct Side<'a> {
     services: BTreeMap<String, Svc<'a>>,
     /// Full names of the messages (0), enums (1) and services (2) defined in each file.
     by_file: BTreeMap<(String, u8), BTreeSet<String>>,
+    /// The packages of its files.
+    packages: BTreeSet<String>,
 }
 
 fn decode(set: &EventSet) -> Vec<(String, FileDescriptorProto)> {
@@ -71,6 +73,7 @@ impl<'a> Side<'a> {
             enums: BTreeMap::new(),
             services: BTreeMap::new(),
             by_file: BTreeMap::new(),
+            packages: files.iter().map(|(_, fd)| fd.package().to_owned()).collect(),
         };
         for (name, fd) in files {
             side.files.insert(name.as_str(), fd);
@@ -197,13 +200,36 @@ impl<'a> Reserved<'a> {
 
 /// Compares the proto files of `old` and `new`; `enabled` says which rule IDs to run.
 pub fn check(old: &EventSet, new: &EventSet, enabled: &dyn Fn(&str) -> bool) -> Vec<Finding> {
+    let new_files = Decoded::of(new);
+    check_prepared(old, &Prepared::new(new, &new_files), enabled)
+}
+
+/// A set's proto files decoded, for [`Prepared`].
+pub struct Decoded(Vec<(String, FileDescriptorProto)>);
+
+impl Decoded {
+    pub fn of(set: &EventSet) -> Decoded {
+        Decoded(decode(set))
+    }
+}
+
+/// The new side of a comparison indexed once, for many comparisons against it (every release in
+/// a lock): without it each one decodes and indexes every file of the new side.
+pub struct Prepared<'a>(Side<'a>);
+
+impl<'a> Prepared<'a> {
+    pub fn new(set: &'a EventSet, files: &'a Decoded) -> Prepared<'a> {
+        Prepared(Side::new(set, &files.0))
+    }
+}
+
+/// [`check`] against a prepared new side.
+pub fn check_prepared(old: &EventSet, new: &Prepared, enabled: &dyn Fn(&str) -> bool) -> Vec<Finding> {
     let old_files = decode(old);
-    let new_files = decode(new);
     let old = Side::new(old, &old_files);
-    let new = Side::new(new, &new_files);
     let mut c = Checker {
         old: &old,
-        new: &new,
+        new: &new.0,
         enabled,
         out: Vec::new(),
     };
@@ -416,10 +442,11 @@ impl Checker<'_, '_> {
     }
 
     fn packages(&mut self) {
-        let pkgs =
-            |side: &Side<'_>| -> BTreeSet<String> { side.files.values().map(|f| f.package().to_owned()).collect() };
-        let (old_pkgs, new_pkgs) = (pkgs(self.old), pkgs(self.new));
-        for gone in old_pkgs.difference(&new_pkgs) {
+        // Lookups in the new side, never copies of it: it may be large (a repo against each of
+        // its releases, prepared once) and the old side small.
+        let (old, new) = (self.old, self.new);
+        let new_pkgs = &new.packages;
+        for gone in old.packages.iter().filter(|p| !new_pkgs.contains(*p)) {
             self.add(
                 rules::PACKAGE_NO_DELETE,
                 None,
@@ -429,27 +456,15 @@ impl Checker<'_, '_> {
                 format!("Previously present package \"{gone}\" was deleted."),
             );
         }
-        for (rule, what, old_names, new_names) in [
-            (
-                rules::PACKAGE_MESSAGE_NO_DELETE,
-                "message",
-                self.old.messages.keys().cloned().collect::<BTreeSet<_>>(),
-                self.new.messages.keys().cloned().collect::<BTreeSet<_>>(),
-            ),
-            (
-                rules::PACKAGE_ENUM_NO_DELETE,
-                "enum",
-                self.old.enums.keys().cloned().collect(),
-                self.new.enums.keys().cloned().collect(),
-            ),
-            (
-                rules::PACKAGE_SERVICE_NO_DELETE,
-                "service",
-                self.old.services.keys().cloned().collect(),
-                self.new.services.keys().cloned().collect(),
-            ),
+        let gone_messages: Vec<&String> = old.messages.keys().filter(|k| !new.messages.contains_key(*k)).collect();
+        let gone_enums: Vec<&String> = old.enums.keys().filter(|k| !new.enums.contains_key(*k)).collect();
+        let gone_services: Vec<&String> = old.services.keys().filter(|k| !new.services.contains_key(*k)).collect();
+        for (rule, what, gone_names) in [
+            (rules::PACKAGE_MESSAGE_NO_DELETE, "message", gone_messages),
+            (rules::PACKAGE_ENUM_NO_DELETE, "enum", gone_enums),
+            (rules::PACKAGE_SERVICE_NO_DELETE, "service", gone_services),
         ] {
-            for gone in old_names.difference(&new_names) {
+            for gone in gone_names {
                 let package = self.package_of(gone);
                 if !new_pkgs.contains(&package) {
                     continue;

@@ -4,12 +4,16 @@
 //! [`scan`] recovers both from the text. Imports resolve against the repo root, plus the files
 //! herald builds in (`herald/options.proto` and protobuf's well-known types).
 
+mod cache;
 pub mod locate;
 pub mod scan;
+
+pub use cache::{Cache, Cancelled};
 
 use crate::rules;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use protobuf::descriptor::field_descriptor_proto::{Label, Type};
 use protobuf::descriptor::{DescriptorProto, EnumDescriptorProto, FileDescriptorProto};
@@ -17,7 +21,7 @@ use protobuf::UnknownValueRef;
 
 use crate::diagnostic::Diagnostic;
 use crate::model::{
-    join_name, Cardinality, Doc, Enum, EnumValue, EventMeta, Field, Format, Import, Located, Message, Oneof, Scalar,
+    join_name, Cardinality, Doc, Enum, EnumValue, EventMeta, Field, Format, Located, Message, Oneof, Scalar,
     SchemaFile, TypeDef, TypeKind, TypeRef,
 };
 use crate::span::{FileId, SourceMap, Span};
@@ -31,8 +35,6 @@ pub const OPTIONS_PATH: &str = "herald/options.proto";
 /// option resolution is quadratic in this number, so a file beyond it is refused with a diagnostic
 /// rather than left to run for minutes.
 pub const MAX_TOP_LEVEL_DEFINITIONS: usize = 10_000;
-/// One parser run: the descriptors, or the file it was for and the parser's message.
-type BatchResult = Result<Vec<FileDescriptorProto>, (String, String)>;
 
 /// Files type-checked in one parser run.
 const TYPECHECK_BATCH: usize = 64;
@@ -82,16 +84,19 @@ pub struct ProtoInput {
 pub struct Loaded {
     pub files: Vec<SchemaFile>,
     pub types: Vec<TypeDef>,
-    /// Descriptors of every file that type-checked (inputs and their imports), by import path.
-    pub descriptors: BTreeMap<String, FileDescriptorProto>,
+    /// Descriptors of every file that type-checked (inputs and their imports), by import path, in
+    /// the wire format (those that failed to serialize left out).
+    pub descriptors: BTreeMap<String, Vec<u8>>,
     /// Spans by descriptor path, for the user's files.
-    pub locations: BTreeMap<String, locate::Locations>,
+    pub locations: BTreeMap<String, Arc<BTreeMap<Vec<i32>, Span>>>,
 }
 
 struct FileState {
     file: FileId,
     on_disk: bool,
-    outline: Outline,
+    outline: Arc<Outline>,
+    /// Hash of its import path and text ([`cache`] keys type-check results by it).
+    hash: u64,
     /// Stopped by a syntax, import or cycle error of its own.
     broken: bool,
 }
@@ -100,27 +105,53 @@ struct FileState {
 /// is scanned (`scan_inputs`), its imports checked, the good ones type-checked
 /// (`typecheck_all`) and lowered into the model (`lower_all`).
 pub fn load(root: &Path, sources: &mut SourceMap, inputs: &[ProtoInput], diags: &mut Vec<Diagnostic>) -> Loaded {
-    let mut states = scan_inputs(sources, inputs, diags);
-    check_imports(sources, &mut states, diags);
-    let Some(descriptors) = typecheck_all(root, sources, &states, diags) else {
-        return Loaded::default();
-    };
-    lower_all(sources, &states, descriptors)
+    load_cached(root, sources, inputs, diags, &mut Cache::default(), &|| false).unwrap_or_default()
 }
 
-/// Scans every input: tokens, outline, the checks on the outline and protobuf-parse's own
-/// syntax check. A file stopped by a problem of its own is marked broken.
-fn scan_inputs(sources: &SourceMap, inputs: &[ProtoInput], diags: &mut Vec<Diagnostic>) -> BTreeMap<String, FileState> {
-    let mut states: BTreeMap<String, FileState> = BTreeMap::new();
-    for input in inputs {
-        let text = &sources.get(input.file).text;
-        let span = |s: usize, e: usize| Span::new(input.file, s, e);
-        let mut state = FileState {
-            file: input.file,
-            on_disk: input.on_disk,
-            outline: Outline::default(),
-            broken: false,
-        };
+/// [`load`], reusing the per-file results `cache` holds from earlier loads (and keeping this
+/// load's for the next): the same outcome as [`load`] on the same inputs, whatever the cache holds.
+/// `cancel` is asked between phases and between type-check batches; when it answers true the load
+/// stops with [`Cancelled`] (the cache keeps what was complete).
+pub fn load_cached(
+    root: &Path,
+    sources: &mut SourceMap,
+    inputs: &[ProtoInput],
+    diags: &mut Vec<Diagnostic>,
+    cache: &mut Cache,
+    cancel: &dyn Fn() -> bool,
+) -> Result<Loaded, Cancelled> {
+    let mut states = cache.scan_inputs(sources, inputs, diags);
+    check_imports(sources, &mut states, diags);
+    if cancel() {
+        return Err(Cancelled);
+    }
+    let Some(checked) = cache.typecheck_all(root, sources, &states, diags, cancel)? else {
+        return Ok(Loaded::default());
+    };
+    if cancel() {
+        return Err(Cancelled);
+    }
+    let loaded = cache.lower_all(sources, &states, &checked);
+    cache.prune(&states, &checked);
+    Ok(loaded)
+}
+
+/// Scans one input: tokens, outline, the checks on the outline and protobuf-parse's own syntax
+/// check. A file stopped by a problem of its own is marked broken. Its outcome depends on its
+/// text and file id only.
+fn scan_input(sources: &SourceMap, input: &ProtoInput, diags: &mut Vec<Diagnostic>) -> FileState {
+    let text = &sources.get(input.file).text;
+    let span = |s: usize, e: usize| Span::new(input.file, s, e);
+    let mut outline = Outline::default();
+    let mut state = FileState {
+        file: input.file,
+        on_disk: input.on_disk,
+        outline: Arc::default(),
+        hash: cache::file_hash(&input.import_path, text),
+        broken: false,
+    };
+    {
+        let state = &mut state;
         match scan::tokenize(text) {
             Err(e) => {
                 let mut d = Diagnostic::error(rules::PROTO_SYNTAX, e.message).at(span(e.start, e.end));
@@ -131,11 +162,10 @@ fn scan_inputs(sources: &SourceMap, inputs: &[ProtoInput], diags: &mut Vec<Diagn
                 state.broken = true;
             }
             Ok(tokens) => {
-                state.outline = scan::outline(text, &tokens);
-                let count = state.outline.messages.len() + state.outline.enums.len();
+                outline = scan::outline(text, &tokens);
+                let count = outline.messages.len() + outline.enums.len();
                 if count > MAX_TOP_LEVEL_DEFINITIONS {
-                    let at = state
-                        .outline
+                    let at = outline
                         .messages
                         .get(MAX_TOP_LEVEL_DEFINITIONS)
                         .map(|m| m.span)
@@ -149,7 +179,7 @@ fn scan_inputs(sources: &SourceMap, inputs: &[ProtoInput], diags: &mut Vec<Diagn
                         .help("split the file: one file per event or per aggregate is the usual layout"),
                     );
                     state.broken = true;
-                } else if !check_outline(input.file, &state.outline, diags) {
+                } else if !check_outline(input.file, &outline, diags) {
                     state.broken = true;
                 } else if let Err(e) = protobuf_parse::pure::parse_dependencies(text) {
                     let file = sources.get(input.file);
@@ -164,171 +194,9 @@ fn scan_inputs(sources: &SourceMap, inputs: &[ProtoInput], diags: &mut Vec<Diagn
                 }
             }
         }
-        states.insert(input.import_path.clone(), state);
     }
-    states
-}
-
-/// Type-checks the files that are not broken, by import path; `None` when the parser could not be
-/// set up at all (reported).
-fn typecheck_all(
-    root: &Path,
-    sources: &SourceMap,
-    states: &BTreeMap<String, FileState>,
-    diags: &mut Vec<Diagnostic>,
-) -> Option<BTreeMap<String, FileDescriptorProto>> {
-    // Type-check what is left in one pass; on failure, file by file so that one broken file
-    // does not hide the others. protobuf-parse reads files only from include directories (3.7
-    // keeps its resolver trait private, so it cannot be served from memory): the repo root for
-    // files whose bytes on disk are their text, behind a small private overlay holding the
-    // built-in options file and every other file (held only in memory, a BOM removed).
-    let good: Vec<String> = states
-        .iter()
-        .filter(|(_, s)| !s.broken)
-        .map(|(p, _)| p.clone())
-        .collect();
-    let staging = match stage(root, sources, states, &good) {
-        Ok(dir) => dir,
-        Err(e) => {
-            diags.push(Diagnostic::error(
-                rules::FILE_UNREADABLE,
-                format!("cannot stage proto files for the parser: {e}"),
-            ));
-            return None;
-        }
-    };
-    let resolver = &staging;
-    // Batches keep the parser's per-file cost flat (it indexes every file parsed so far), and two
-    // threads share them; a failing batch is retried file by file to locate each error.
-    let batches: Vec<&[String]> = good.chunks(TYPECHECK_BATCH).collect();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let results: std::sync::Mutex<Vec<(usize, Vec<BatchResult>)>> = std::sync::Mutex::new(Vec::new());
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(batches.len())
-        .max(1);
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(batch) = batches.get(i) else { break };
-                let outcome = match typecheck(batch, resolver) {
-                    Ok(fds) => vec![Ok(fds)],
-                    Err(_) => batch
-                        .iter()
-                        .map(|path| typecheck(std::slice::from_ref(path), resolver).map_err(|m| (path.clone(), m)))
-                        .collect(),
-                };
-                if let Ok(mut r) = results.lock() {
-                    r.push((i, outcome));
-                }
-            });
-        }
-    });
-    let mut results = results.into_inner().unwrap_or_default();
-    results.sort_by_key(|(i, _)| *i);
-    let mut descriptors: BTreeMap<String, FileDescriptorProto> = BTreeMap::new();
-    let mut reported: BTreeSet<String> = BTreeSet::new();
-    // Every type the files declare, for "did you mean" on an unknown one.
-    let known_types: Vec<String> = states.values().flat_map(|st| type_names(&st.outline)).collect();
-    for (_, outcome) in results {
-        for result in outcome {
-            match result {
-                Ok(fds) => {
-                    for fd in fds {
-                        descriptors.entry(fd.name().to_owned()).or_insert(fd);
-                    }
-                }
-                Err((path, message)) => {
-                    let culprit = blamed_file(&message, states).unwrap_or(path.as_str()).to_owned();
-                    if reported.insert(culprit.clone()) {
-                        if let Some(st) = states.get(&culprit) {
-                            diags.push(typecheck_diagnostic(sources, st, &message, &known_types));
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    Some(descriptors)
-}
-
-/// Lowers every type-checked file (the user's and the built-in ones they import) into the model;
-/// files that failed still belong to the repo, without types.
-fn lower_all(
-    sources: &mut SourceMap,
-    states: &BTreeMap<String, FileState>,
-    descriptors: BTreeMap<String, FileDescriptorProto>,
-) -> Loaded {
-    // Built-in files that were imported get a source entry so that spans can point into them.
-    let mut builtin_ids: BTreeMap<String, FileId> = BTreeMap::new();
-    for name in descriptors.keys() {
-        if !states.contains_key(name) {
-            let text = if name == OPTIONS_PATH {
-                OPTIONS_PROTO.to_owned()
-            } else {
-                String::new()
-            };
-            builtin_ids.insert(name.clone(), sources.add(name.clone(), None, text));
-        }
-    }
-
-    let mut loaded = Loaded::default();
-    for (name, fd) in &descriptors {
-        let (file, outline, builtin) = match states.get(name) {
-            Some(st) => (st.file, Some(&st.outline), false),
-            None => match builtin_ids.get(name) {
-                Some(id) => (*id, None, true),
-                None => continue,
-            },
-        };
-        let empty = Outline::default();
-        let outline = outline.unwrap_or(&empty);
-        if !builtin {
-            loaded.locations.insert(name.clone(), locate::locate(fd, outline));
-        }
-        let mut lower = Lower {
-            file,
-            fd,
-            outline,
-            types: &mut loaded.types,
-            descriptors: &descriptors,
-        };
-        lower.file_types();
-        loaded.files.push(SchemaFile {
-            id: file,
-            format: Format::Proto,
-            package: fd.package.clone().filter(|p| !p.is_empty()),
-            imports: outline
-                .imports
-                .iter()
-                .map(|i| Import {
-                    path: i.path.clone(),
-                    span: Span::new(file, i.span.0, i.span.1),
-                    public: i.public,
-                })
-                .collect(),
-            builtin,
-            avro_root: None,
-        });
-    }
-    // Files that failed still belong to the repo (lint reports them as such).
-    for st in states.values() {
-        if !loaded.files.iter().any(|f| f.id == st.file) {
-            loaded.files.push(SchemaFile {
-                id: st.file,
-                format: Format::Proto,
-                package: st.outline.package.as_ref().map(|p| p.0.clone()),
-                imports: Vec::new(),
-                builtin: false,
-                avro_root: None,
-            });
-        }
-    }
-    loaded.descriptors = descriptors;
-    loaded
+    state.outline = Arc::new(outline);
+    state
 }
 
 /// Largest proto field number.
@@ -992,7 +860,6 @@ struct Lower<'a> {
     fd: &'a FileDescriptorProto,
     outline: &'a Outline,
     types: &'a mut Vec<TypeDef>,
-    descriptors: &'a BTreeMap<String, FileDescriptorProto>,
 }
 
 fn doc(leading: &Option<String>, trailing: &Option<String>) -> Doc {
@@ -1177,7 +1044,6 @@ impl Lower<'_> {
     }
 
     fn field_type(&self, ty: Type, type_name: &str) -> TypeRef {
-        let _ = self.descriptors;
         TypeRef::Scalar(match ty {
             Type::TYPE_DOUBLE => Scalar::Double,
             Type::TYPE_FLOAT => Scalar::Float,

@@ -16,3 +16,4 @@ mod lint_fixtures;
 mod lock_property;
 mod proto_property;
 mod rules;
+mod session;

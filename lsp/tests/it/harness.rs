@@ -25,6 +25,8 @@ pub struct Client {
     pub messages: Vec<String>,
     pub server_requests: Vec<Request>,
     pub versions: HashMap<String, Option<i32>>,
+    /// Every publishDiagnostics received, in order: URI and version.
+    pub history: Vec<(String, Option<i32>)>,
 }
 
 /// The example schema repo (`schemas/` at the workspace root) copied into a temporary directory.
@@ -84,6 +86,7 @@ impl Client {
             messages: Vec::new(),
             server_requests: Vec::new(),
             versions: HashMap::new(),
+            history: Vec::new(),
         };
         let mut params = json!({
             "processId": null,
@@ -151,6 +154,7 @@ impl Client {
                 let key = p.uri.as_str().to_owned();
                 *self.publishes.entry(key.clone()).or_default() += 1;
                 self.versions.insert(key.clone(), p.version);
+                self.history.push((key.clone(), p.version));
                 self.diagnostics.insert(key, p.diagnostics);
             }
             Message::Notification(n) if n.method == "window/logMessage" => {

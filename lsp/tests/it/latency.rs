@@ -9,7 +9,7 @@ use crate::harness::{example_repo, path_of, Client};
 
 // The generator allows its own dead code (each benchmark uses some of it).
 #[path = "../../../codegen/benches/common/mod.rs"]
-mod generator;
+pub mod generator;
 
 /// Edits `file` `rounds` times (a comment line toggled), each time waiting for its diagnostics;
 /// prints and returns p50 and p95.

@@ -5,6 +5,7 @@ mod baseline;
 mod core;
 mod diagnostics;
 mod harness;
+mod incremental;
 mod latency;
 mod navigation;
 mod robustness;

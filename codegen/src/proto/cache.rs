@@ -1,0 +1,483 @@
+//! The proto front end's per-file results kept between loads of one repo as it changes (an
+//! editor's session), so that a change re-reads only what it touches:
+//!
+//! - a file's scan (outline, its own diagnostics, whether it is broken), reused while its text and
+//!   file id are the same;
+//! - a file's type-check (its descriptor, or the parser's message), reused while the file's
+//!   *closure key* is the same: a hash of its import path, its text and the closure keys of the
+//!   files it imports, so a change in a shared file re-checks every file that imports it,
+//!   transitively, and nothing else;
+//! - a file's lowering into the model (types, spans, the file entry), reused while its closure key
+//!   and file id are the same.
+//!
+//! Everything cross-file that is cheap (import resolution and cycles, which file blames which for
+//! a type-check error, "did you mean" over every declared type, the order of files and types) is
+//! recomputed on every load exactly as a load without a cache computes it, so a load through a
+//! cache gives the same outcome as one without (`load_cached` says so; the LSP's tests compare).
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::path::Path;
+use std::sync::Arc;
+
+use protobuf::descriptor::FileDescriptorProto;
+
+use super::scan::Outline;
+use super::{
+    locate, scan_input, stage, type_names, typecheck, typecheck_diagnostic, FileState, Loaded, Lower, ProtoInput,
+    OPTIONS_PATH, OPTIONS_PROTO, TYPECHECK_BATCH,
+};
+use crate::diagnostic::Diagnostic;
+use crate::model::{Format, Import, SchemaFile, TypeDef};
+use crate::rules;
+use crate::span::{FileId, SourceMap, Span};
+
+/// A load stopped because its caller asked (a newer change made it stale).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cancelled;
+
+/// Per-file results of earlier loads (see the module's documentation). Entries are keyed by
+/// content, so a stale entry is never used, only dropped at the end of the next complete load.
+#[derive(Default)]
+pub struct Cache {
+    /// Scans by import path.
+    scans: HashMap<String, Scanned>,
+    /// Type-check outcomes by closure key.
+    checks: HashMap<u64, Checked>,
+    /// Built-in files (herald's options, protobuf's well-known types) by import path: their
+    /// descriptors never change.
+    builtins: BTreeMap<String, Descriptor>,
+    /// Lowered files by import path.
+    lowered: HashMap<String, LoweredFile>,
+}
+
+struct Scanned {
+    file: FileId,
+    text: String,
+    outline: Arc<Outline>,
+    hash: u64,
+    broken: bool,
+    diags: Vec<Diagnostic>,
+}
+
+struct Descriptor {
+    fd: FileDescriptorProto,
+    /// The wire format, `None` when it failed to serialize.
+    bytes: Option<Vec<u8>>,
+}
+
+impl Descriptor {
+    fn new(fd: FileDescriptorProto) -> Descriptor {
+        let bytes = protobuf::Message::write_to_bytes(&fd).ok();
+        Descriptor { fd, bytes }
+    }
+}
+
+/// A file's descriptor and the import paths of every file it needs (transitively), or the
+/// parser's message.
+type Checked = Result<(Descriptor, Vec<String>), String>;
+
+struct LoweredFile {
+    /// The closure key it was lowered for (0 for a built-in file).
+    key: u64,
+    file: FileId,
+    types: Vec<TypeDef>,
+    schema: SchemaFile,
+    /// Spans by descriptor path (`None` for a built-in file).
+    locations: Option<Arc<BTreeMap<Vec<i32>, Span>>>,
+}
+
+/// Hash of a file's import path and text.
+pub(super) fn file_hash(path: &str, text: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    path.hash(&mut h);
+    text.hash(&mut h);
+    h.finish()
+}
+
+impl Cache {
+    /// Scans every input (a cached scan when its text and id are unchanged).
+    pub(super) fn scan_inputs(
+        &mut self,
+        sources: &SourceMap,
+        inputs: &[ProtoInput],
+        diags: &mut Vec<Diagnostic>,
+    ) -> BTreeMap<String, FileState> {
+        let mut states = BTreeMap::new();
+        for input in inputs {
+            let text = &sources.get(input.file).text;
+            let hit = self
+                .scans
+                .get(&input.import_path)
+                .filter(|s| s.file == input.file && s.text == *text);
+            let state = match hit {
+                Some(s) => {
+                    diags.extend(s.diags.iter().cloned());
+                    FileState {
+                        file: input.file,
+                        on_disk: input.on_disk,
+                        outline: s.outline.clone(),
+                        hash: s.hash,
+                        broken: s.broken,
+                    }
+                }
+                None => {
+                    let mut own = Vec::new();
+                    let state = scan_input(sources, input, &mut own);
+                    diags.extend(own.iter().cloned());
+                    let scanned = Scanned {
+                        file: input.file,
+                        text: text.clone(),
+                        outline: state.outline.clone(),
+                        hash: state.hash,
+                        broken: state.broken,
+                        diags: own,
+                    };
+                    self.scans.insert(input.import_path.clone(), scanned);
+                    state
+                }
+            };
+            states.insert(input.import_path.clone(), state);
+        }
+        states
+    }
+
+    /// Type-checks the files that are not broken (those whose closure key has no outcome yet),
+    /// reports the failures, and returns every such file with its closure key; `Ok(None)` when
+    /// the parser could not be set up at all (reported).
+    pub(super) fn typecheck_all(
+        &mut self,
+        root: &Path,
+        sources: &SourceMap,
+        states: &BTreeMap<String, FileState>,
+        diags: &mut Vec<Diagnostic>,
+        cancel: &dyn Fn() -> bool,
+    ) -> Result<Option<Vec<(String, u64)>>, Cancelled> {
+        let good: Vec<String> = states
+            .iter()
+            .filter(|(_, s)| !s.broken)
+            .map(|(p, _)| p.clone())
+            .collect();
+        let keys = closure_keys(states, &good);
+        let checked: Vec<(String, u64)> = good
+            .iter()
+            .map(|p| (p.clone(), keys.get(p.as_str()).copied().unwrap_or(0)))
+            .collect();
+        let misses: Vec<String> = checked
+            .iter()
+            .filter(|(_, k)| !self.checks.contains_key(k))
+            .map(|(p, _)| p.clone())
+            .collect();
+        if !misses.is_empty() {
+            // protobuf-parse reads files only from include directories (3.7 keeps its resolver
+            // trait private, so it cannot be served from memory): the repo root for files whose
+            // bytes on disk are their text, behind a small private overlay holding the built-in
+            // options file and every other file (held only in memory, a BOM removed).
+            let staging = match stage(root, sources, states, &good) {
+                Ok(dir) => dir,
+                Err(e) => {
+                    diags.push(Diagnostic::error(
+                        rules::FILE_UNREADABLE,
+                        format!("cannot stage proto files for the parser: {e}"),
+                    ));
+                    return Ok(None);
+                }
+            };
+            for (paths, outcome) in typecheck_batches(&misses, &staging, cancel)? {
+                match outcome {
+                    Ok(fds) => self.record(paths, fds, states, &keys),
+                    Err(message) => {
+                        for path in paths {
+                            if let Some(key) = keys.get(path.as_str()) {
+                                self.checks.insert(*key, Err(message.clone()));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Failures, each blamed file once, in the files' order.
+        let mut reported: BTreeSet<String> = BTreeSet::new();
+        let mut known_types: Option<Vec<String>> = None;
+        for (path, key) in &checked {
+            let Some(Err(message)) = self.checks.get(key) else {
+                continue;
+            };
+            let culprit = super::blamed_file(message, states).unwrap_or(path.as_str()).to_owned();
+            if reported.insert(culprit.clone()) {
+                if let Some(st) = states.get(&culprit) {
+                    // Every type the files declare, for "did you mean" on an unknown one.
+                    let known = known_types
+                        .get_or_insert_with(|| states.values().flat_map(|st| type_names(&st.outline)).collect());
+                    diags.push(typecheck_diagnostic(sources, st, message, known));
+                }
+            }
+        }
+        Ok(Some(checked))
+    }
+
+    /// Keeps the outcome of a successful parser run over `paths` (and the built-in files it read).
+    fn record(
+        &mut self,
+        paths: &[String],
+        fds: Vec<FileDescriptorProto>,
+        states: &BTreeMap<String, FileState>,
+        keys: &HashMap<&str, u64>,
+    ) {
+        let by_name: HashMap<&str, &FileDescriptorProto> = fds.iter().map(|fd| (fd.name(), fd)).collect();
+        for fd in &fds {
+            if !states.contains_key(fd.name()) && !self.builtins.contains_key(fd.name()) {
+                self.builtins.insert(fd.name().to_owned(), Descriptor::new(fd.clone()));
+            }
+        }
+        for path in paths {
+            let (Some(fd), Some(key)) = (by_name.get(path.as_str()), keys.get(path.as_str())) else {
+                continue;
+            };
+            // Every file it needs, through the dependencies the parser recorded.
+            let mut deps: BTreeSet<&str> = BTreeSet::new();
+            let mut todo: Vec<&str> = fd.dependency.iter().map(String::as_str).collect();
+            while let Some(dep) = todo.pop() {
+                if dep != path.as_str() && deps.insert(dep) {
+                    if let Some(d) = by_name.get(dep) {
+                        todo.extend(d.dependency.iter().map(String::as_str));
+                    }
+                }
+            }
+            let deps = deps.into_iter().map(str::to_owned).collect();
+            self.checks.insert(*key, Ok((Descriptor::new((*fd).clone()), deps)));
+        }
+    }
+
+    /// Lowers every type-checked file (the user's and the built-in ones they import) into the
+    /// model, a cached lowering when the file's closure key and id are unchanged; files that
+    /// failed still belong to the repo, without types.
+    pub(super) fn lower_all(
+        &mut self,
+        sources: &mut SourceMap,
+        states: &BTreeMap<String, FileState>,
+        checked: &[(String, u64)],
+    ) -> Loaded {
+        // Every file with a descriptor: the good files that type-checked and what they import.
+        let mut names: BTreeSet<String> = BTreeSet::new();
+        let mut key_of: HashMap<&str, u64> = HashMap::new();
+        for (path, key) in checked {
+            if let Some(Ok((_, deps))) = self.checks.get(key) {
+                names.insert(path.clone());
+                names.extend(deps.iter().cloned());
+                key_of.insert(path.as_str(), *key);
+            }
+        }
+        // Built-in files that were imported get a source entry so that spans can point into them.
+        let mut builtin_ids: BTreeMap<&str, FileId> = BTreeMap::new();
+        for name in names.iter().filter(|n| !states.contains_key(*n)) {
+            let text = if name == OPTIONS_PATH {
+                OPTIONS_PROTO.to_owned()
+            } else {
+                String::new()
+            };
+            builtin_ids.insert(name.as_str(), sources.add(name.clone(), None, text));
+        }
+        let mut loaded = Loaded::default();
+        for name in &names {
+            let (file, outline, key, desc) = match states.get(name) {
+                Some(st) => {
+                    let key = key_of.get(name.as_str()).copied().unwrap_or(0);
+                    let Some(Ok((desc, _))) = self.checks.get(&key) else {
+                        continue;
+                    };
+                    (st.file, Some(&*st.outline), key, desc)
+                }
+                None => match (builtin_ids.get(name.as_str()), self.builtins.get(name)) {
+                    (Some(id), Some(desc)) => (*id, None, 0, desc),
+                    _ => continue,
+                },
+            };
+            let fresh = self.lowered.get(name).is_some_and(|l| l.key == key && l.file == file);
+            if !fresh {
+                self.lowered
+                    .insert(name.clone(), lower_file(file, &desc.fd, outline, key));
+            }
+            if let Some(l) = self.lowered.get(name) {
+                loaded.types.extend(l.types.iter().cloned());
+                if let Some(locations) = &l.locations {
+                    loaded.locations.insert(name.clone(), Arc::clone(locations));
+                }
+                loaded.files.push(l.schema.clone());
+            }
+            if let Some(bytes) = &desc.bytes {
+                loaded.descriptors.insert(name.clone(), bytes.clone());
+            }
+        }
+        // Files that failed still belong to the repo (lint reports them as such).
+        let lowered: HashSet<FileId> = loaded.files.iter().map(|f| f.id).collect();
+        for st in states.values() {
+            if !lowered.contains(&st.file) {
+                loaded.files.push(SchemaFile {
+                    id: st.file,
+                    format: Format::Proto,
+                    package: st.outline.package.as_ref().map(|p| p.0.clone()),
+                    imports: Vec::new(),
+                    builtin: false,
+                    avro_root: None,
+                });
+            }
+        }
+        loaded
+    }
+
+    /// Drops what the last complete load did not use.
+    pub(super) fn prune(&mut self, states: &BTreeMap<String, FileState>, checked: &[(String, u64)]) {
+        self.scans.retain(|p, _| states.contains_key(p));
+        let live: HashSet<u64> = checked.iter().map(|(_, k)| *k).collect();
+        self.checks.retain(|k, _| live.contains(k));
+        let builtins = &self.builtins;
+        self.lowered
+            .retain(|n, _| states.contains_key(n) || builtins.contains_key(n));
+    }
+}
+
+/// One file's types, spans and file entry; `outline` is `None` for a built-in file.
+fn lower_file(file: FileId, fd: &FileDescriptorProto, outline: Option<&Outline>, key: u64) -> LoweredFile {
+    let empty = Outline::default();
+    let builtin = outline.is_none();
+    let outline = outline.unwrap_or(&empty);
+    let mut types = Vec::new();
+    let mut lower = Lower {
+        file,
+        fd,
+        outline,
+        types: &mut types,
+    };
+    lower.file_types();
+    let schema = SchemaFile {
+        id: file,
+        format: Format::Proto,
+        package: fd.package.clone().filter(|p| !p.is_empty()),
+        imports: outline
+            .imports
+            .iter()
+            .map(|i| Import {
+                path: i.path.clone(),
+                span: Span::new(file, i.span.0, i.span.1),
+                public: i.public,
+            })
+            .collect(),
+        builtin,
+        avro_root: None,
+    };
+    LoweredFile {
+        key,
+        file,
+        types,
+        schema,
+        locations: (!builtin).then(|| {
+            let spans = locate::locate(fd, outline)
+                .into_iter()
+                .map(|(path, (s, e))| (path, Span::new(file, s, e)))
+                .collect();
+            Arc::new(spans)
+        }),
+    }
+}
+
+/// The closure key of every good file: its own hash and those of the files it imports, depth
+/// first without recursion (a chain of thousands of imports must not overflow the stack). Good
+/// files import no broken file and sit in no cycle; a cycle is still walked only once.
+fn closure_keys<'a>(states: &'a BTreeMap<String, FileState>, good: &'a [String]) -> HashMap<&'a str, u64> {
+    let mut keys: HashMap<&str, u64> = HashMap::new();
+    let mut entered: HashSet<&str> = HashSet::new();
+    for start in good {
+        let mut stack: Vec<(&str, bool)> = vec![(start.as_str(), false)];
+        while let Some((node, expanded)) = stack.pop() {
+            if keys.contains_key(node) {
+                continue;
+            }
+            let Some((name, st)) = states.get_key_value(node) else {
+                continue;
+            };
+            if !expanded {
+                if !entered.insert(name.as_str()) {
+                    continue;
+                }
+                stack.push((name.as_str(), true));
+                for import in &st.outline.imports {
+                    if let Some((target, _)) = states.get_key_value(import.path.as_str()) {
+                        stack.push((target.as_str(), false));
+                    }
+                }
+                continue;
+            }
+            let mut h = DefaultHasher::new();
+            st.hash.hash(&mut h);
+            for import in &st.outline.imports {
+                import.path.hash(&mut h);
+                import.public.hash(&mut h);
+                keys.get(import.path.as_str()).copied().unwrap_or(0).hash(&mut h);
+            }
+            keys.insert(name.as_str(), h.finish());
+        }
+    }
+    keys
+}
+
+/// One parser run's outcome: the files it was for, and their descriptors (with those of every
+/// file they import) or the parser's message.
+type Outcome<'p> = (&'p [String], Result<Vec<FileDescriptorProto>, String>);
+
+/// One batch through the parser; when it fails, each file alone, to locate each error.
+fn run_batch<'p>(batch: &'p [String], roots: &super::Roots) -> Vec<Outcome<'p>> {
+    match typecheck(batch, roots) {
+        Ok(fds) => vec![(batch, Ok(fds))],
+        Err(_) => batch.chunks(1).map(|one| (one, typecheck(one, roots))).collect(),
+    }
+}
+
+/// Runs the parser over `paths` in batches on every core (the calling thread included: it is the
+/// one that asks `cancel`, which need not be `Sync`), in order.
+fn typecheck_batches<'p>(
+    paths: &'p [String],
+    roots: &super::Roots,
+    cancel: &dyn Fn() -> bool,
+) -> Result<Vec<Outcome<'p>>, Cancelled> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    // Batches keep the parser's per-file cost flat (it indexes every file parsed so far).
+    let batches: Vec<&[String]> = paths.chunks(TYPECHECK_BATCH).collect();
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let results: std::sync::Mutex<Vec<(usize, Vec<Outcome<'p>>)>> = std::sync::Mutex::new(Vec::new());
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(batches.len())
+        .max(1);
+    let work = |asks: Option<&dyn Fn() -> bool>| loop {
+        if let Some(cancel) = asks {
+            if cancel() {
+                stop.store(true, Ordering::Relaxed);
+            }
+        }
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(batch) = batches.get(i) else { break };
+        let outcome = run_batch(batch, roots);
+        if let Ok(mut r) = results.lock() {
+            r.push((i, outcome));
+        }
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..workers {
+            scope.spawn(|| work(None));
+        }
+        work(Some(cancel));
+    });
+    if stop.load(Ordering::Relaxed) {
+        return Err(Cancelled);
+    }
+    let mut results = results.into_inner().unwrap_or_default();
+    results.sort_by_key(|(i, _)| *i);
+    Ok(results.into_iter().flat_map(|(_, outcome)| outcome).collect())
+}
