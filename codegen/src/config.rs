@@ -50,72 +50,89 @@ pub fn parse(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Option<Co
     };
     let ctx = Ctx { file };
     for (key, value) in root.get_ref() {
+        ctx.root_entry(&mut config, key, value, diags);
+    }
+    config.sources.sort_by(|a, b| a.name.cmp(&b.name));
+    // In the order written, so that of two spellings of one service the second is reported.
+    config.consumers.sort_by_key(|c| c.span.start);
+    Some(config)
+}
+
+impl Ctx {
+    /// One top-level key of herald.toml into `config`.
+    fn root_entry(
+        &self,
+        config: &mut Config,
+        key: &Key<'_>,
+        value: &Spanned<DeValue<'_>>,
+        diags: &mut Vec<Diagnostic>,
+    ) {
         match key.get_ref().as_ref() {
             "repo" => {
-                let Some(table) = ctx.table(key, value, diags) else {
-                    continue;
+                let Some(table) = self.table(key, value, diags) else {
+                    return;
                 };
                 for (k, v) in table {
                     match k.get_ref().as_ref() {
-                        "name" => config.name = ctx.string(k, v, diags),
+                        "name" => config.name = self.string(k, v, diags),
                         "compatibility" => {
-                            if let Some(mode) = ctx.mode(k, v, diags) {
+                            if let Some(mode) = self.mode(k, v, diags) {
                                 config.compatibility = mode;
                             }
                         }
-                        _ => ctx.unknown(k, "[repo]", &["name", "compatibility"], diags),
+                        _ => self.unknown(k, "[repo]", &["name", "compatibility"], diags),
                     }
                 }
             }
             "sources" => {
-                let Some(table) = ctx.table(key, value, diags) else {
-                    continue;
+                let Some(table) = self.table(key, value, diags) else {
+                    return;
                 };
                 for (name, body) in table {
-                    if let Some(source) = ctx.source(name, body, diags) {
+                    if let Some(source) = self.source(name, body, diags) {
                         config.sources.push(source);
                     }
                 }
             }
             "consumers" => {
-                let Some(table) = ctx.table(key, value, diags) else {
-                    continue;
+                let Some(table) = self.table(key, value, diags) else {
+                    return;
                 };
                 for (name, body) in table {
-                    if let Some(consumer) = ctx.consumer(name, body, diags) {
+                    if let Some(consumer) = self.consumer(name, body, diags) {
                         config.consumers.push(consumer);
                     }
                 }
             }
             "lint" => {
-                let Some(table) = ctx.table(key, value, diags) else {
-                    continue;
+                let Some(table) = self.table(key, value, diags) else {
+                    return;
                 };
                 for (k, v) in table {
                     match k.get_ref().as_ref() {
-                        "disable" => config.lint_disable = ctx.strings(k, v, diags),
-                        _ => ctx.unknown(k, "[lint]", &["disable"], diags),
+                        "disable" => config.lint_disable = self.strings(k, v, diags),
+                        _ => self.unknown(k, "[lint]", &["disable"], diags),
                     }
                 }
             }
             "check" => {
-                let Some(table) = ctx.table(key, value, diags) else {
-                    continue;
+                let Some(table) = self.table(key, value, diags) else {
+                    return;
                 };
-                config.check = ctx.check(table, diags);
+                config.check = self.check(table, diags);
             }
             "lsp" => {
-                let Some(table) = ctx.table(key, value, diags) else {
-                    continue;
+                let Some(table) = self.table(key, value, diags) else {
+                    return;
                 };
                 for (k, v) in table {
                     match k.get_ref().as_ref() {
-                        "baseline" => config.lsp_baseline = ctx.git_revision(k, v, diags),
-                        _ => ctx.unknown(k, "[lsp]", &["baseline"], diags),
+                        "baseline" => config.lsp_baseline = self.git_revision(k, v, diags),
+                        _ => self.unknown(k, "[lsp]", &["baseline"], diags),
                     }
                 }
             }
-            _ => ctx.unknown(
+            _ => self.unknown(
                 key,
                 CONFIG_FILE,
                 &["repo", "sources", "consumers", "lint", "check", "lsp"],
@@ -123,10 +140,6 @@ pub fn parse(file: FileId, text: &str, diags: &mut Vec<Diagnostic>) -> Option<Co
             ),
         }
     }
-    config.sources.sort_by(|a, b| a.name.cmp(&b.name));
-    // In the order written, so that of two spellings of one service the second is reported.
-    config.consumers.sort_by_key(|c| c.span.start);
-    Some(config)
 }
 
 struct Ctx {
