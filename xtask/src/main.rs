@@ -114,6 +114,8 @@ fn ci() -> Result<(), String> {
             "herald-runtime",
             "-p",
             "herald-catalog",
+            "-p",
+            "herald-lsp",
         ],
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
