@@ -147,20 +147,8 @@ fn mode_none_accepts_anything_and_categories_select_rules() {
 /// A copy of the example repo in a temporary directory.
 fn example_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
-    copy(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas"), dir.path());
+    common::copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas"), dir.path());
     dir
-}
-
-fn copy(from: &Path, to: &Path) {
-    for e in std::fs::read_dir(from).expect("read_dir").flatten() {
-        let target = to.join(e.file_name());
-        if e.path().is_dir() {
-            std::fs::create_dir_all(&target).expect("mkdir");
-            copy(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).expect("copy");
-        }
-    }
 }
 
 fn edit(path: &Path, from: &str, to: &str) {
@@ -579,7 +567,7 @@ mod check_table {
     /// the new side's herald.toml; `herald check` on it with `extra` arguments.
     fn run(toml: &str, extra: &[&str]) -> (i32, String) {
         let dir = tempfile::tempdir().expect("tmp");
-        copy(&fixtures().join("proto_field_deleted_no_bump"), dir.path());
+        common::copy_dir(&fixtures().join("proto_field_deleted_no_bump"), dir.path());
         let config = dir.path().join("new/herald.toml");
         let text = std::fs::read_to_string(&config).expect("read");
         std::fs::write(&config, format!("{text}\n{toml}")).expect("write");
@@ -765,7 +753,7 @@ fn nested_repo(case: &str) -> tempfile::TempDir {
     let root = tempfile::tempdir().expect("tempdir");
     for (from, to) in [("new", "schemas"), ("old", "old")] {
         std::fs::create_dir_all(root.path().join(to)).expect("mkdir");
-        copy(&fixtures().join(case).join(from), &root.path().join(to));
+        common::copy_dir(&fixtures().join(case).join(from), &root.path().join(to));
     }
     root
 }
@@ -1177,7 +1165,7 @@ fn a_lock_baseline_annotates_the_files_as_seen_from_where_herald_runs() {
     let top = tempfile::tempdir().expect("tempdir");
     let repo = top.path().join("schemas");
     std::fs::create_dir_all(&repo).expect("mkdir");
-    copy(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas"), &repo);
+    common::copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas"), &repo);
     edit(
         &repo.join("user/v1/user_updated.proto"),
         "string user_id = 1;",

@@ -54,18 +54,6 @@ fn a_closed_pipe_ends_herald_quietly() {
     assert!(String::from_utf8_lossy(&out.stdout).is_empty());
 }
 
-fn copy(from: &Path, to: &Path) {
-    for e in std::fs::read_dir(from).expect("read_dir").flatten() {
-        let target = to.join(e.file_name());
-        if e.path().is_dir() {
-            std::fs::create_dir_all(&target).expect("mkdir");
-            copy(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).expect("copy");
-        }
-    }
-}
-
 #[test]
 fn herald_toml_is_found_upward_from_the_current_directory() {
     // top/.git bounds the walk; top/schemas is the example repo.
@@ -73,7 +61,7 @@ fn herald_toml_is_found_upward_from_the_current_directory() {
     std::fs::create_dir_all(top.path().join(".git")).expect("mkdir");
     let repo = top.path().join("schemas");
     std::fs::create_dir_all(&repo).expect("mkdir");
-    copy(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas"), &repo);
+    common::copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas"), &repo);
     let sub = repo.join("user/v1");
     std::fs::write(sub.join("bad.proto"), "syntax = \"proto3\";\nmessage {\n").expect("write");
 

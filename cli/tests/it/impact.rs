@@ -126,24 +126,12 @@ fn markdown_reports_are_short_when_nothing_breaks() {
     assert!(check("tests/fixtures/check/unchanged", "markdown").contains("No breaking changes."));
 }
 
-fn copy(from: &std::path::Path, to: &std::path::Path) {
-    for e in std::fs::read_dir(from).expect("read_dir").flatten() {
-        let target = to.join(e.file_name());
-        if e.path().is_dir() {
-            std::fs::create_dir_all(&target).expect("mkdir");
-            copy(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).expect("copy");
-        }
-    }
-}
-
 /// Against the lock, a change to the example repo's shared `Money` names the released versions
 /// it breaks and every consumer of the two events that use it, with owners.
 #[test]
 fn against_the_lock_the_released_version_and_the_example_consumers_are_named() {
     let repo = tempfile::tempdir().expect("tempdir");
-    copy(&common::codegen_dir().join("../schemas"), repo.path());
+    common::copy_dir(&common::codegen_dir().join("../schemas"), repo.path());
     let common_proto = repo.path().join("user/v1/common.proto");
     let text = std::fs::read_to_string(&common_proto).expect("read");
     assert!(text.contains("int64 amount_minor = 2;"));
