@@ -52,4 +52,3 @@ pub fn transcript(args: &[&str]) -> (i32, String) {
     let (code, out, err) = herald(args);
     (code, format!("exit {code}\n--- stdout\n{out}--- stderr\n{err}"))
 }
-
