@@ -530,6 +530,49 @@ impl EventSet {
         self.files.iter().find(|f| f.id == id)
     }
 
+    /// The files the schema of type `type_id` needs (built-in files left out): the files of every
+    /// type it reaches through its fields (an Avro file names types of other files without
+    /// importing them), and (proto) every file those import, transitively; sorted by id.
+    pub fn schema_files(&self, type_id: TypeId) -> Vec<FileId> {
+        let Some(ty) = self.types.get(type_id) else {
+            return Vec::new();
+        };
+        let mut stack = vec![ty.file];
+        let mut types = vec![ty.full_name.clone()];
+        let mut reached = std::collections::BTreeSet::new();
+        while let Some(name) = types.pop() {
+            if !reached.insert(name.clone()) {
+                continue;
+            }
+            let Some(t) = self.type_named(&name) else { continue };
+            stack.push(t.file);
+            if let TypeKind::Message(m) = &t.kind {
+                for f in &m.fields {
+                    f.ty.named_refs(&mut types);
+                }
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        let mut out = Vec::new();
+        while let Some(id) = stack.pop() {
+            if !seen.insert(id) {
+                continue;
+            }
+            let Some(file) = self.file(id) else { continue };
+            if file.builtin {
+                continue;
+            }
+            out.push(id);
+            for import in &file.imports {
+                if let Some((fid, _)) = self.sources_map.files().find(|(_, f)| f.name == import.path) {
+                    stack.push(fid);
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
     /// Whether event `event` (an index into [`Self::events`]) is the one `name` designates within
     /// its source: its event type name, that name's last segment, or its message/record name.
     pub fn event_is_named(&self, event: usize, name: &str) -> bool {
