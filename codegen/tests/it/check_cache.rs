@@ -148,3 +148,125 @@ fn edits_to_the_example_repo_check_as_a_fresh_check_does() {
     assert!(counts.contains(&0), "{counts:?}");
     assert!(counts.iter().filter(|&&n| n > 2).count() >= 5, "{counts:?}");
 }
+
+/// A generated repo held in memory: proto events importing a shared file (or not), Avro events
+/// naming a record of a shared `.avsc`, one lock released from it; then a pseudo-random walk of
+/// one-file edits (comments that shift spans, breaking and compatible changes in an event's file
+/// and in the shared files, version bumps, herald.toml's mode and `[check]`, and undoing them).
+#[test]
+fn a_walk_of_edits_over_a_generated_repo_checks_as_a_fresh_check_does() {
+    const PROTOS: usize = 9;
+    const AVROS: usize = 4;
+    let mut files = FileSet::new("/generated");
+    let common =
+        "syntax = \"proto3\";\npackage gen.common;\nmessage Money {\n  string currency = 1;\n  int64 minor = 2;\n}\n";
+    let proto = |i: usize| {
+        let (import, field) = if i.is_multiple_of(3) {
+            ("", "")
+        } else {
+            ("import \"proto/common.proto\";\n", "  gen.common.Money amount = 2;\n")
+        };
+        format!(
+            "syntax = \"proto3\";\npackage gen.e{i};\nimport \"herald/options.proto\";\n{import}\nmessage Thing{i} {{\n  option (herald.event) = {{ version: \"1.1\", kind: EVENT, partition_key: \"id\" }};\n  string id = 1;\n{field}}}\n"
+        )
+    };
+    let shared = "{\"type\": \"record\", \"name\": \"Shared\", \"namespace\": \"gen.avro\", \"fields\": [\n  {\"name\": \"a\", \"type\": \"string\"}\n]}\n";
+    let avro = |i: usize| {
+        let field = if i.is_multiple_of(2) {
+            ",\n  {\"name\": \"shared\", \"type\": \"gen.avro.Shared\"}"
+        } else {
+            ""
+        };
+        format!(
+            "{{\"type\": \"record\", \"name\": \"A{i}\", \"namespace\": \"gen.avro\",\n \"herald\": {{\"version\": \"1.1\", \"kind\": \"event\", \"partitionKey\": \"id\"}},\n \"fields\": [\n  {{\"name\": \"id\", \"type\": \"string\"}}{field}\n]}}\n"
+        )
+    };
+    let toml = "[repo]\nname = \"gen\"\n\n[sources.protos]\nschemas = [\"proto/**/*.proto\"]\n\n[sources.avros]\nschemas = [\"avro/*.avsc\"]\n";
+    let mut pristine: Vec<(String, String)> = vec![
+        ("herald.toml".to_owned(), toml.to_owned()),
+        ("proto/common.proto".to_owned(), common.to_owned()),
+        ("avro/shared.avsc".to_owned(), shared.to_owned()),
+    ];
+    pristine.extend((0..PROTOS).map(|i| (format!("proto/e{i}.proto"), proto(i))));
+    pristine.extend((0..AVROS).map(|i| (format!("avro/a{i}.avsc"), avro(i))));
+    for (name, text) in &pristine {
+        files.insert(name.as_str(), text.as_str());
+    }
+    let set = load::load_files(&files).expect("the generated repo loads").set;
+    let mut lock = load::Lock::default();
+    herald_codegen::lock::release(&set, &mut lock).expect("released");
+    assert_eq!(lock.releases.len(), PROTOS + AVROS);
+
+    // Edits of one file's current text; each keeps the repo loadable.
+    let edits: &[fn(&str) -> String] = &[
+        |t| format!("// a comment\n{t}"),
+        |t| format!("\n{t}"),
+        |t| t.replace("int64 minor = 2;", "string minor = 2;"),
+        |t| t.replace("string minor = 2;", "int64 minor = 2;"),
+        |t| t.replace("string id = 1;", "int64 id = 1;"),
+        |t| t.replace("version: \"1.1\"", "version: \"1.2\""),
+        |t| t.replace("version: \"1.1\"", "version: \"2.0\""),
+        |t| {
+            t.replace(
+                "{\"name\": \"a\", \"type\": \"string\"}",
+                "{\"name\": \"b\", \"type\": \"string\"}",
+            )
+        },
+        |t| t.replace("\"version\": \"1.1\"", "\"version\": \"1.2\""),
+        |t| {
+            t.replace(
+                "{\"name\": \"id\", \"type\": \"string\"}",
+                "{\"name\": \"id\", \"type\": \"long\"}",
+            )
+        },
+        |t| {
+            t.replace(
+                "name = \"gen\"\n",
+                "name = \"gen\"\ncompatibility = \"FULL_TRANSITIVE\"\n",
+            )
+        },
+        |t| t.replace("name = \"gen\"\n", "name = \"gen\"\ncompatibility = \"NONE\"\n"),
+        |t| format!("{t}\n[check]\nignore = [\"proto/common.proto\"]\n"),
+        |t| format!("{t}\n[check]\ndeletions = \"warning\"\n"),
+    ];
+    let mut session = Session::default();
+    let mut releases = check::Releases::default();
+    let mut counts = vec![same(&files, &mut session, &lock, &mut releases, "the first check")];
+    // A fixed linear congruential walk: the same sequence on every run.
+    let mut seed: u64 = 0x5eed;
+    let mut next = |n: usize| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) as usize % n
+    };
+    for step in 0..80 {
+        let (name, original) = &pristine[next(pristine.len())];
+        let current = match files.get(name) {
+            Some(herald_codegen::files::Content::Bytes(b)) => String::from_utf8_lossy(b).into_owned(),
+            _ => original.clone(),
+        };
+        // One step in five undoes every edit of the file.
+        let text = match next(5) {
+            0 => original.clone(),
+            _ => edits[next(edits.len())](&current),
+        };
+        let loadable = {
+            let mut trial = files.clone();
+            trial.insert(name.as_str(), text.as_str());
+            load::load_files(&trial).is_ok()
+        };
+        if !loadable {
+            continue;
+        }
+        files.insert(name.as_str(), text);
+        counts.push(same(
+            &files,
+            &mut session,
+            &lock,
+            &mut releases,
+            &format!("step {step} ({name})"),
+        ));
+    }
+    eprintln!("findings per step: {counts:?}");
+    assert!(counts.len() > 60, "{counts:?}");
+    assert!(counts.iter().filter(|&&n| n > 2).count() >= 10, "{counts:?}");
+}
