@@ -130,10 +130,18 @@ struct GroupKey {
     files: Vec<(String, crate::span::FileId, u64, usize)>,
 }
 
+/// What [`GroupKey::of`] looks up for every group, indexed once per check: the new side's files,
+/// its events by name (in the set's order).
+struct KeyIndex<'a> {
+    files: crate::model::FileIndex,
+    events: BTreeMap<&'a str, Vec<&'a Event>>,
+}
+
 impl GroupKey {
     fn of(
         new: &EventSet,
         options: &CheckOptions,
+        index: &KeyIndex,
         name: &str,
         hashes: &mut BTreeMap<crate::span::FileId, u64>,
     ) -> GroupKey {
@@ -150,7 +158,7 @@ impl GroupKey {
         });
         let mut events = Vec::new();
         let mut files = std::collections::BTreeSet::new();
-        for e in new.events.iter().filter(|e| e.name == name) {
+        for e in index.events.get(name).into_iter().flatten() {
             events.push(format!(
                 "{} {:?} {} {:?} {:?} {:?} {}",
                 e.version,
@@ -164,7 +172,7 @@ impl GroupKey {
                     .map(|t| t.full_name.as_str())
                     .unwrap_or_default()
             ));
-            files.extend(new.schema_files(e.type_id));
+            files.extend(new.schema_files_in(e.type_id, &index.files));
         }
         GroupKey {
             options: format!("{options:?}"),
@@ -203,8 +211,15 @@ pub fn check_against_lock_in(
     let decoded = std::cell::OnceCell::new();
     let prepared = std::cell::OnceCell::new();
     let mut hashes = BTreeMap::new();
+    let index = KeyIndex {
+        files: crate::model::FileIndex::of(new),
+        events: new.events.iter().fold(BTreeMap::new(), |mut m, e| {
+            m.entry(e.name.as_str()).or_insert_with(Vec::new).push(e);
+            m
+        }),
+    };
     for (group, mut group_releases) in groups {
-        let key = GroupKey::of(new, options, &group.0, &mut hashes);
+        let key = GroupKey::of(new, options, &index, &group.0, &mut hashes);
         if let Some((held, findings)) = releases.groups.get(&group) {
             if *held == key {
                 out.extend(findings.iter().cloned());
