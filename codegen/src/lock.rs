@@ -6,7 +6,6 @@
 //! one of them.
 
 use crate::rules;
-use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::diagnostic::Diagnostic;
@@ -55,44 +54,16 @@ fn hash(text: &str) -> String {
     format!("{:016x}", crate::fingerprint::crc64(text.as_bytes()))
 }
 
-/// The files an event's schema needs: its own file and (proto) every file it imports.
+/// The files an event's schema needs ([`EventSet::schema_files`]), as (path, text).
 fn files_of(set: &EventSet, type_id: usize) -> Vec<(String, String)> {
-    let ty = &set.types[type_id];
-    let mut out = Vec::new();
-    let mut seen = BTreeSet::new();
-    // The files of every type the event reaches (an Avro file names types of other files without
-    // importing them), then (below) what each proto file imports.
-    let mut stack = vec![ty.file];
-    let mut types = vec![ty.full_name.clone()];
-    let mut reached = BTreeSet::new();
-    while let Some(name) = types.pop() {
-        if !reached.insert(name.clone()) {
-            continue;
-        }
-        let Some(t) = set.type_named(&name) else { continue };
-        stack.push(t.file);
-        if let crate::model::TypeKind::Message(m) = &t.kind {
-            for f in &m.fields {
-                f.ty.named_refs(&mut types);
-            }
-        }
-    }
-    while let Some(id) = stack.pop() {
-        if !seen.insert(id) {
-            continue;
-        }
-        let Some(file) = set.file(id) else { continue };
-        if file.builtin {
-            continue;
-        }
-        let source = set.sources_map.get(id);
-        out.push((source.name.clone(), source.text.clone()));
-        for import in &file.imports {
-            if let Some((fid, _)) = set.sources_map.files().find(|(_, f)| f.name == import.path) {
-                stack.push(fid);
-            }
-        }
-    }
+    let mut out: Vec<(String, String)> = set
+        .schema_files(type_id)
+        .into_iter()
+        .map(|id| {
+            let source = set.sources_map.get(id);
+            (source.name.clone(), source.text.clone())
+        })
+        .collect();
     out.sort();
     out
 }

@@ -521,6 +521,27 @@ pub struct EventSet {
     pub proto_locations: BTreeMap<String, std::sync::Arc<BTreeMap<Vec<i32>, Span>>>,
 }
 
+/// A set's files by id (index into [`EventSet::files`]) and source files by name, the first of
+/// each, as [`EventSet::file`] and an import's lookup find them.
+pub struct FileIndex {
+    by_id: BTreeMap<FileId, usize>,
+    by_name: BTreeMap<String, FileId>,
+}
+
+impl FileIndex {
+    pub fn of(set: &EventSet) -> FileIndex {
+        let mut by_id = BTreeMap::new();
+        for (i, f) in set.files.iter().enumerate() {
+            by_id.entry(f.id).or_insert(i);
+        }
+        let mut by_name = BTreeMap::new();
+        for (id, f) in set.sources_map.files() {
+            by_name.entry(f.name.clone()).or_insert(id);
+        }
+        FileIndex { by_id, by_name }
+    }
+}
+
 impl EventSet {
     pub fn type_named(&self, full_name: &str) -> Option<&TypeDef> {
         self.by_name.get(full_name).map(|id| &self.types[*id])
@@ -528,6 +549,56 @@ impl EventSet {
 
     pub fn file(&self, id: FileId) -> Option<&SchemaFile> {
         self.files.iter().find(|f| f.id == id)
+    }
+
+    /// The files the schema of type `type_id` needs (built-in files left out): the files of every
+    /// type it reaches through its fields (an Avro file names types of other files without
+    /// importing them), and (proto) every file those import, transitively; sorted by id.
+    pub fn schema_files(&self, type_id: TypeId) -> Vec<FileId> {
+        self.schema_files_in(type_id, &FileIndex::of(self))
+    }
+
+    /// [`Self::schema_files`] with the set's files indexed once for many calls.
+    pub fn schema_files_in(&self, type_id: TypeId, index: &FileIndex) -> Vec<FileId> {
+        let Some(ty) = self.types.get(type_id) else {
+            return Vec::new();
+        };
+        let mut stack = vec![ty.file];
+        let mut types = vec![ty.full_name.clone()];
+        let mut reached = std::collections::BTreeSet::new();
+        while let Some(name) = types.pop() {
+            if !reached.insert(name.clone()) {
+                continue;
+            }
+            let Some(t) = self.type_named(&name) else { continue };
+            stack.push(t.file);
+            if let TypeKind::Message(m) = &t.kind {
+                for f in &m.fields {
+                    f.ty.named_refs(&mut types);
+                }
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        let mut out = Vec::new();
+        while let Some(id) = stack.pop() {
+            if !seen.insert(id) {
+                continue;
+            }
+            let Some(file) = index.by_id.get(&id).and_then(|&i| self.files.get(i)) else {
+                continue;
+            };
+            if file.builtin {
+                continue;
+            }
+            out.push(id);
+            for import in &file.imports {
+                if let Some(&fid) = index.by_name.get(import.path.as_str()) {
+                    stack.push(fid);
+                }
+            }
+        }
+        out.sort();
+        out
     }
 
     /// Whether event `event` (an index into [`Self::events`]) is the one `name` designates within

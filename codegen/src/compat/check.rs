@@ -107,22 +107,92 @@ pub fn check_against_lock(
 }
 
 /// Releases rebuilt from one lock, kept between checks against that same lock (an editor's
-/// session: rebuilding them is most of a check's cost). Start a new one when the lock changes.
+/// session: rebuilding them is most of a check's cost), and the findings of each (event, MAJOR)
+/// with what they were computed from. Start a new one when the lock changes.
 #[derive(Default)]
-pub struct Releases(Released);
+pub struct Releases {
+    released: Released,
+    groups: BTreeMap<(String, u32), (GroupKey, Vec<CheckFinding>)>,
+}
 
-/// [`check_against_lock`], rebuilding only the releases `releases` does not hold yet; `releases`
+/// Everything the findings of one (event, MAJOR) against the lock are computed from, besides the
+/// lock itself: the options, `herald.toml` (modes, sources and topics, `[check]`), every event of
+/// that name now (any MAJOR: a removed MAJOR is reported on a newer one, a shared type's finding on
+/// each event of the name using it) and the exact files their schemas reach, by path, id and text
+/// (the findings' spans point into them). A cached group's findings are reused only while its key
+/// is equal.
+#[derive(PartialEq, Eq)]
+struct GroupKey {
+    options: String,
+    config: Option<(crate::span::FileId, u64, usize)>,
+    sources: Vec<(String, String)>,
+    events: Vec<String>,
+    files: Vec<(String, crate::span::FileId, u64, usize)>,
+}
+
+/// What [`GroupKey::of`] looks up for every group, indexed once per check: the new side's files,
+/// its events by name (in the set's order).
+struct KeyIndex<'a> {
+    files: crate::model::FileIndex,
+    events: BTreeMap<&'a str, Vec<&'a Event>>,
+}
+
+impl GroupKey {
+    fn of(
+        new: &EventSet,
+        options: &CheckOptions,
+        index: &KeyIndex,
+        name: &str,
+        hashes: &mut BTreeMap<crate::span::FileId, u64>,
+    ) -> GroupKey {
+        let mut hash = |id: crate::span::FileId| {
+            let file = new.sources_map.get(id);
+            let h = *hashes
+                .entry(id)
+                .or_insert_with(|| crate::fingerprint::crc64(file.text.as_bytes()));
+            (file.name.clone(), id, h, file.text.len())
+        };
+        let config = new.config.as_ref().map(|c| {
+            let (_, id, h, len) = hash(c.file);
+            (id, h, len)
+        });
+        let mut events = Vec::new();
+        let mut files = std::collections::BTreeSet::new();
+        for e in index.events.get(name).into_iter().flatten() {
+            events.push(format!(
+                "{} {:?} {} {:?} {:?} {:?} {}",
+                e.version,
+                e.kind,
+                e.partition_key,
+                e.source,
+                e.compatibility,
+                e.span,
+                new.types
+                    .get(e.type_id)
+                    .map(|t| t.full_name.as_str())
+                    .unwrap_or_default()
+            ));
+            files.extend(new.schema_files_in(e.type_id, &index.files));
+        }
+        GroupKey {
+            options: format!("{options:?}"),
+            config,
+            sources: new.sources.iter().map(|s| (s.name.clone(), s.topic.clone())).collect(),
+            events,
+            files: files.into_iter().map(hash).collect(),
+        }
+    }
+}
+
+/// [`check_against_lock`], rebuilding only the releases `releases` does not hold yet and
+/// recomputing only the (event, MAJOR) groups whose inputs ([`GroupKey`]) changed; `releases`
 /// must come from checks against this same `lock`.
-/// Long because the releases of one (event, MAJOR) are judged in one place: grouped, the ones the
-/// mode asks for rebuilt once each (cached), edits of released versions found first, then the
-/// ordinary check against each, every finding labelled with the release it breaks.
 pub fn check_against_lock_in(
     lock: &crate::load::Lock,
     new: &EventSet,
     options: &CheckOptions,
     releases: &mut Releases,
 ) -> Result<Vec<CheckFinding>, String> {
-    let released = &mut releases.0;
     let mut groups: BTreeMap<(String, u32), Vec<&crate::load::Release>> = BTreeMap::new();
     for r in &lock.releases {
         let Some(v) = r.version() else {
@@ -136,119 +206,167 @@ pub fn check_against_lock_in(
         groups.entry((r.event.clone(), v.major)).or_default().push(r);
     }
     let mut out = Vec::new();
-    // The new side's proto files decoded and indexed once for every release.
-    let decoded = proto::Decoded::of(new);
-    let prepared = Prepared {
-        proto: proto::Prepared::new(new, &decoded),
-        events: events_by_key(new),
+    // The new side's proto files decoded and indexed once for every release, when a group is
+    // computed at all.
+    let decoded = std::cell::OnceCell::new();
+    let prepared = std::cell::OnceCell::new();
+    let mut hashes = BTreeMap::new();
+    let index = KeyIndex {
+        files: crate::model::FileIndex::of(new),
+        events: new.events.iter().fold(BTreeMap::new(), |mut m, e| {
+            m.entry(e.name.as_str()).or_insert_with(Vec::new).push(e);
+            m
+        }),
     };
-    for ((name, major), mut releases) in groups {
-        releases.sort_by_key(|r| r.version());
-        let current: Vec<&Event> = new
-            .events
-            .iter()
-            .filter(|e| e.name == name && e.version.major == major)
-            .collect();
-        let Some(event) = current.first() else {
-            let latest = releases.last().map(|r| r.version.clone()).unwrap_or_default();
-            let newer = new.events.iter().find(|e| e.name == name && e.version.major > major);
-            let source_kept = releases
-                .last()
-                .is_some_and(|r| new.sources.iter().any(|s| s.name == r.source));
-            let (rule, span, hint, message) = match newer {
-                Some(n) => (
-                    rules::EVENT_MAJOR_WITHOUT_PREDECESSOR,
-                    Some(n.span),
-                    "keep the old MAJOR's schema alongside the new one until every consumer moved",
-                    format!(
-                        "`{name}` {} replaced released {latest} instead of living alongside it",
-                        n.version
-                    ),
-                ),
-                None if source_kept => (
-                    rules::EVENT_REMOVED,
-                    None,
-                    "keep the event (deprecated) while its source still declares it",
-                    format!("released event `{name}` {latest} was removed"),
-                ),
-                None => continue,
-            };
-            out.push(CheckFinding {
-                consumers: None,
-                baseline_version: None,
-                finding: Finding {
-                    rule,
-                    message,
-                    span,
-                    old_span: None,
-                    type_name: None,
-                    hint,
-                },
-                severity: Severity::Error,
-                event: Some(name.clone()),
-                mode: options.mode,
-            });
-            continue;
-        };
-        let mode = options.mode.unwrap_or(event.compatibility);
-        if mode == Mode::None {
-            continue;
-        }
-        let transitive = matches!(
-            mode,
-            Mode::BackwardTransitive | Mode::ForwardTransitive | Mode::FullTransitive
-        );
-        let against: Vec<&crate::load::Release> = if transitive {
-            releases.clone()
-        } else {
-            releases.last().copied().into_iter().collect()
-        };
-        let ty = &new.types[event.type_id];
-        for r in releases.iter().filter(|r| r.version == event.version.to_string()) {
-            for c in released_version_edits(released, lock, r, new, ty)? {
-                out.push(CheckFinding {
-                    consumers: None,
-                    baseline_version: None,
-                    finding: Finding {
-                        rule: rules::EVENT_RELEASED_VERSION_EDITED,
-                        message: format!(
-                            "`{name}` {} was released with another schema: `{}` changed ({}); a released version never changes",
-                            r.version, c.type_name, c.what
-                        ),
-                        span: c.span.or(Some(event.span)),
-                        old_span: None,
-                        type_name: Some(c.type_name),
-                        hint: "bump the version (MINOR if compatible, MAJOR if not)",
-                    },
-                    severity: Severity::Error,
-                    event: Some(name.clone()),
-                    mode: Some(mode),
-                });
+    for (group, mut group_releases) in groups {
+        let key = GroupKey::of(new, options, &index, &group.0, &mut hashes);
+        if let Some((held, findings)) = releases.groups.get(&group) {
+            if *held == key {
+                out.extend(findings.iter().cloned());
+                continue;
             }
         }
-        for r in against {
-            let old = load_release(released, lock, r)?;
-            let per_release = CheckOptions {
-                mode: Some(mode),
-                ..options.clone()
-            };
-            for mut f in check_with(old, new, Some(&prepared), &per_release) {
-                // EVENT_RELEASED_VERSION_EDITED above says more than "not bumped" does.
-                if f.event.as_deref() != Some(name.as_str()) || f.finding.rule == rules::EVENT_VERSION_NOT_BUMPED {
-                    continue;
-                }
-                f.finding.message = format!("{} (against released {})", f.finding.message, r.version);
-                f.finding.old_span = None;
-                f.baseline_version = r.version();
-                out.push(f);
-            }
-        }
+        group_releases.sort_by_key(|r| r.version());
+        let prepared = prepared.get_or_init(|| Prepared {
+            proto: proto::Prepared::new(new, decoded.get_or_init(|| proto::Decoded::of(new))),
+            events: events_by_key(new),
+        });
+        let found = group_findings(
+            &mut releases.released,
+            lock,
+            new,
+            prepared,
+            options,
+            &group,
+            &group_releases,
+        )?;
+        out.extend(found.iter().cloned());
+        releases.groups.insert(group, (key, found));
     }
     out.dedup_by(|a, b| a.finding == b.finding);
     let filter = Filter::new(options, new);
     out.retain(|f| !filter.hides(f, &new.sources_map, None));
     causes_first(&mut out);
     attach_impact(None, new, &mut out);
+    Ok(out)
+}
+
+/// The findings of one (event, MAJOR) against its releases (sorted by version): a MAJOR gone, or
+/// edits of released versions first, then the ordinary check against each release the mode asks
+/// for (the latest, or all of them for a transitive mode), each finding labelled with the release
+/// it breaks.
+/// Long because the releases of one (event, MAJOR) are judged in one place: a MAJOR without a
+/// current event, edits of released versions, then each release, every finding labelled.
+fn group_findings(
+    released: &mut Released,
+    lock: &crate::load::Lock,
+    new: &EventSet,
+    prepared: &Prepared,
+    options: &CheckOptions,
+    (name, major): &(String, u32),
+    releases: &[&crate::load::Release],
+) -> Result<Vec<CheckFinding>, String> {
+    let (name, major) = (name.as_str(), *major);
+    let mut out = Vec::new();
+    let current: Vec<&Event> = new
+        .events
+        .iter()
+        .filter(|e| e.name == name && e.version.major == major)
+        .collect();
+    let Some(event) = current.first() else {
+        let latest = releases.last().map(|r| r.version.clone()).unwrap_or_default();
+        let newer = new.events.iter().find(|e| e.name == name && e.version.major > major);
+        let source_kept = releases
+            .last()
+            .is_some_and(|r| new.sources.iter().any(|s| s.name == r.source));
+        let (rule, span, hint, message) = match newer {
+            Some(n) => (
+                rules::EVENT_MAJOR_WITHOUT_PREDECESSOR,
+                Some(n.span),
+                "keep the old MAJOR's schema alongside the new one until every consumer moved",
+                format!(
+                    "`{name}` {} replaced released {latest} instead of living alongside it",
+                    n.version
+                ),
+            ),
+            None if source_kept => (
+                rules::EVENT_REMOVED,
+                None,
+                "keep the event (deprecated) while its source still declares it",
+                format!("released event `{name}` {latest} was removed"),
+            ),
+            None => return Ok(out),
+        };
+        out.push(CheckFinding {
+            consumers: None,
+            baseline_version: None,
+            finding: Finding {
+                rule,
+                message,
+                span,
+                old_span: None,
+                type_name: None,
+                hint,
+            },
+            severity: Severity::Error,
+            event: Some(name.to_owned()),
+            mode: options.mode,
+        });
+        return Ok(out);
+    };
+    let mode = options.mode.unwrap_or(event.compatibility);
+    if mode == Mode::None {
+        return Ok(out);
+    }
+    let transitive = matches!(
+        mode,
+        Mode::BackwardTransitive | Mode::ForwardTransitive | Mode::FullTransitive
+    );
+    let against: Vec<&crate::load::Release> = if transitive {
+        releases.to_vec()
+    } else {
+        releases.last().copied().into_iter().collect()
+    };
+    let ty = &new.types[event.type_id];
+    for r in releases.iter().filter(|r| r.version == event.version.to_string()) {
+        for c in released_version_edits(released, lock, r, new, ty)? {
+            out.push(CheckFinding {
+                consumers: None,
+                baseline_version: None,
+                finding: Finding {
+                    rule: rules::EVENT_RELEASED_VERSION_EDITED,
+                    message: format!(
+                        "`{name}` {} was released with another schema: `{}` changed ({}); a released version never changes",
+                        r.version, c.type_name, c.what
+                    ),
+                    span: c.span.or(Some(event.span)),
+                    old_span: None,
+                    type_name: Some(c.type_name),
+                    hint: "bump the version (MINOR if compatible, MAJOR if not)",
+                },
+                severity: Severity::Error,
+                event: Some(name.to_owned()),
+                mode: Some(mode),
+            });
+        }
+    }
+    for r in against {
+        let old = load_release(released, lock, r)?;
+        let per_release = CheckOptions {
+            mode: Some(mode),
+            ..options.clone()
+        };
+        for mut f in check_with(old, new, Some(prepared), &per_release) {
+            // EVENT_RELEASED_VERSION_EDITED above says more than "not bumped" does.
+            if f.event.as_deref() != Some(name) || f.finding.rule == rules::EVENT_VERSION_NOT_BUMPED {
+                continue;
+            }
+            f.finding.message = format!("{} (against released {})", f.finding.message, r.version);
+            f.finding.old_span = None;
+            f.baseline_version = r.version();
+            out.push(f);
+        }
+    }
     Ok(out)
 }
 

@@ -5,6 +5,7 @@
 mod avro_property;
 mod buf_peer;
 mod check;
+mod check_cache;
 mod common;
 mod consumers;
 mod fmt_buf;
