@@ -185,7 +185,7 @@ impl GroupKey {
 }
 
 /// [`check_against_lock`], rebuilding only the releases `releases` does not hold yet and
-/// recomputing only the (event, MAJOR) groups whose inputs ([`GroupKey`]) changed; `releases`
+/// recomputing only the (event, MAJOR) groups whose inputs (`GroupKey`) changed; `releases`
 /// must come from checks against this same `lock`.
 pub fn check_against_lock_in(
     lock: &crate::load::Lock,
