@@ -40,9 +40,15 @@ fn repo(dir: &str, sources: usize, events: usize, versions: usize) -> PathBuf {
 
 /// What `herald catalog REPO --out OUT` does, from disk to disk.
 fn catalog(repo: &Path, out: &Path) -> usize {
-    let loaded = herald_codegen::load::load(repo).expect("loads");
-    let mut sources = herald_codegen::span::SourceMap::new();
-    let lock = herald_codegen::lock::read(&repo.join("herald.lock"), &mut sources).expect("lock");
+    // As the command does: the lock is read while the repo loads.
+    let (loaded, lock) = std::thread::scope(|s| {
+        let lock = s.spawn(|| {
+            let mut sources = herald_codegen::span::SourceMap::new();
+            herald_codegen::lock::read(&repo.join("herald.lock"), &mut sources).expect("lock")
+        });
+        let loaded = herald_codegen::load::load(repo).expect("loads");
+        (loaded, lock.join().expect("the lock is read"))
+    });
     let templates = herald_catalog::Templates::load(None).expect("templates");
     herald_catalog::check_out(repo, out).expect("out");
     let site = herald_catalog::render(&loaded.set, Some(&lock), &templates).expect("renders");

@@ -56,9 +56,6 @@ pub struct History {
 /// version is judged against the one before it and against the latest only.
 const ALL_PAIRS_BUDGET: usize = 64;
 
-/// Which pairs of an event's releases (indices into the lock) to judge.
-type PairChooser<'a> = dyn Fn(&[usize]) -> Vec<(usize, usize)> + 'a;
-
 /// Each event's history, by event name.
 pub type Histories = BTreeMap<String, History>;
 
@@ -205,7 +202,7 @@ fn load_clean(files: &FileSet) -> Option<EventSet> {
 }
 
 /// `f` over `items` on every core, results in order.
-fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub(crate) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(items.len().max(1));
@@ -228,9 +225,10 @@ fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
 /// Every event's released versions with diffs and verdicts. `current` gives each event's mode
 /// (its herald.toml setting today; `BACKWARD` for an event no longer declared).
 ///
-/// Long because it is the pipeline read top to bottom: order the releases, pack them into
-/// layers, load the layers (and the fallbacks) on every core, check the layer pairs consecutive
-/// versions need, then assemble each event's versions.
+/// The layers are loaded a few at a time (as many as there are cores) and each model is dropped
+/// as soon as every verdict it takes part in is known, so that memory holds a few layers rather
+/// than the whole history: an event's versions sit in successive layers and its latest release
+/// is usually the current schema, so a layer is done once the next one is loaded.
 pub fn histories(lock: &Lock, current: &EventSet) -> Result<Histories, String> {
     let mut order: Vec<usize> = (0..lock.releases.len()).collect();
     for r in &lock.releases {
@@ -247,12 +245,12 @@ pub fn histories(lock: &Lock, current: &EventSet) -> Result<Histories, String> {
         let (a, b) = (&lock.releases[a], &lock.releases[b]);
         (&a.event, a.version()).cmp(&(&b.event, b.version()))
     });
-    // A proto release whose recorded fingerprint is the current schema's (usually the latest) is
-    // read from the current model (index 0) rather than rebuilt.
     let mut by_name: BTreeMap<&str, Vec<&herald_codegen::model::Event>> = BTreeMap::new();
     for e in &current.events {
         by_name.entry(e.name.as_str()).or_default().push(e);
     }
+    // A proto release whose recorded fingerprint is the current schema's (usually the latest) is
+    // read from the current model rather than rebuilt.
     let now: BTreeSet<usize> = order
         .iter()
         .copied()
@@ -260,45 +258,6 @@ pub fn histories(lock: &Lock, current: &EventSet) -> Result<Histories, String> {
         .collect();
     let rebuild: Vec<usize> = order.iter().copied().filter(|i| !now.contains(i)).collect();
     let layers = layers(lock, &rebuild)?;
-    let sets: Vec<Result<FileSet, String>> = layers.iter().map(|ids| layer_files(lock, ids)).collect();
-    let loaded: Vec<Option<EventSet>> = par_map(&sets, |s| s.as_ref().ok().and_then(load_clean));
-    // Which model holds each release: the current one, its layer's, else one of its own.
-    let mut owned: Vec<EventSet> = Vec::new();
-    let mut model_of: BTreeMap<usize, usize> = now.iter().map(|&i| (i, 0)).collect();
-    let mut alone = Vec::new();
-    for (ids, set) in layers.iter().zip(loaded) {
-        match set {
-            Some(set) => {
-                owned.push(set);
-                for &i in ids {
-                    model_of.insert(i, owned.len());
-                }
-            }
-            None => alone.extend(ids.iter().copied()),
-        }
-    }
-    let alone_files: Vec<(usize, FileSet)> = alone
-        .iter()
-        .map(|&i| load::release_files(lock, &lock.releases[i]).map(|f| (i, f)))
-        .collect::<Result<_, _>>()?;
-    for ((i, _), set) in alone_files
-        .iter()
-        .zip(par_map(&alone_files, |(_, f)| load::load_files(f).ok()))
-    {
-        let r = &lock.releases[*i];
-        let set = set.map(|l| l.set).ok_or_else(|| {
-            format!(
-                "released `{}` {} cannot be rebuilt from {}",
-                r.event,
-                r.version,
-                load::LOCK_FILE
-            )
-        })?;
-        owned.push(set);
-        model_of.insert(*i, owned.len());
-    }
-    let models: Vec<&EventSet> = std::iter::once(current).chain(owned.iter()).collect();
-    // Consecutive versions of each event, and the model pairs their verdicts need.
     let mut by_event: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for &i in &order {
         by_event.entry(lock.releases[i].event.as_str()).or_default().push(i);
@@ -309,75 +268,58 @@ pub fn histories(lock: &Lock, current: &EventSet) -> Result<Histories, String> {
             .and_then(|e| e.first())
             .map_or(Mode::Backward, |e| e.compatibility)
     };
-    // The model pairs to check: every pair of versions when that takes at most `ALL_PAIRS_BUDGET`
-    // checks, else each version against the one before it and against the latest.
-    let all = |ids: &[usize]| -> Vec<(usize, usize)> {
-        ids.iter()
-            .enumerate()
-            .flat_map(|(n, &a)| ids[n + 1..].iter().map(move |&b| (a, b)))
-            .collect()
-    };
-    let some = |ids: &[usize]| -> Vec<(usize, usize)> {
-        let mut out: Vec<(usize, usize)> = ids.windows(2).map(|w| (w[0], w[1])).collect();
-        if let Some((&last, rest)) = ids.split_last() {
-            out.extend(rest.iter().rev().skip(1).rev().map(|&i| (i, last)));
-        }
-        out
-    };
-    let model_pairs = |choose: &PairChooser| {
-        let mut pairs: BTreeSet<(usize, usize, &'static str)> = BTreeSet::new();
-        for (event, ids) in &by_event {
-            for (a, b) in choose(ids) {
-                pairs.insert((model_of[&a], model_of[&b], mode_of(event).name()));
-            }
-        }
-        pairs
-    };
-    let mut pairs = model_pairs(&all);
-    let every_pair = pairs.len() <= ALL_PAIRS_BUDGET;
-    if !every_pair {
-        pairs = model_pairs(&some);
+    // Every two versions when that takes at most `ALL_PAIRS_BUDGET` checks of whole models (a
+    // layer counted as one model), else each version against the one before it and the latest.
+    let mut layer_of: BTreeMap<usize, usize> = now.iter().map(|&i| (i, 0)).collect();
+    for (n, ids) in layers.iter().enumerate() {
+        layer_of.extend(ids.iter().map(|&i| (i, n + 1)));
     }
-    let wanted = |ids: &[usize]| if every_pair { all(ids) } else { some(ids) };
-    let pairs: Vec<(usize, usize, &'static str)> = pairs.into_iter().collect();
-    let checked = par_map(&pairs, |&(a, b, mode)| {
-        let mode = Mode::parse(mode).filter(|m| *m != Mode::None).unwrap_or(Mode::Backward);
-        let options = CheckOptions {
-            mode: Some(mode),
-            ..CheckOptions::default()
-        };
-        check::check(models[a], models[b], &options)
-    });
-    let findings: BTreeMap<(usize, usize, &'static str), Vec<check::CheckFinding>> =
-        pairs.into_iter().zip(checked).collect();
-    let verdict = |event: &str, a: usize, b: usize| {
-        let mode = mode_of(event);
-        let found: Vec<&check::CheckFinding> = findings
-            .get(&(model_of[&a], model_of[&b], mode.name()))
-            .into_iter()
-            .flatten()
-            .filter(|f| f.event.as_deref() == Some(event))
-            .collect();
-        Verdict {
-            from: lock.releases[a].version.clone(),
-            to: lock.releases[b].version.clone(),
-            mode: mode.name().to_owned(),
-            compatible: !found.iter().any(|f| check::is_breaking(f)),
-            findings: found
-                .iter()
-                .map(|f| format!("{}: {}", f.finding.rule.id, f.finding.message))
-                .collect(),
-        }
+    let model_pairs: BTreeSet<(usize, usize, &str)> = by_event
+        .iter()
+        .flat_map(|(event, ids)| {
+            all_pairs(ids)
+                .into_iter()
+                .map(|(a, b)| (layer_of[&a], layer_of[&b], *event))
+        })
+        .map(|(a, b, event)| (a, b, mode_of(event).name()))
+        .collect();
+    let every_pair = model_pairs.len() <= ALL_PAIRS_BUDGET;
+    let wanted = |ids: &[usize]| if every_pair { all_pairs(ids) } else { some_pairs(ids) };
+    let mut judge = Judge {
+        lock,
+        current,
+        models: Vec::new(),
+        model_of: now.iter().map(|&i| (i, 0)).collect(),
+        fields: BTreeMap::new(),
+        pending: by_event
+            .iter()
+            .flat_map(|(event, ids)| wanted(ids).into_iter().map(|(a, b)| (a, b, mode_of(event), *event)))
+            .collect(),
+        verdicts: BTreeMap::new(),
     };
+    for &i in &now {
+        judge
+            .fields
+            .insert(i, schema::flat_fields(current, &lock.releases[i].type_name));
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    for chunk in layers.chunks(threads) {
+        judge.load(chunk)?;
+        judge.check_ready();
+        judge.drop_done();
+    }
     let mut out = Histories::new();
     for (event, ids) in by_event {
         let mut versions: Vec<Version> = Vec::new();
         for (n, &i) in ids.iter().enumerate() {
             let r = &lock.releases[i];
-            let fields = schema::flat_fields(models[model_of[&i]], &r.type_name);
+            let fields = judge.fields.remove(&i).unwrap_or_default();
             let (changes, verdict) = match n.checked_sub(1).map(|p| (ids[p], &versions[p])) {
                 None => (Vec::new(), None),
-                Some((prev, before)) => (schema::diff(&before.fields, &fields), Some(verdict(event, prev, i))),
+                Some((prev, before)) => (
+                    schema::diff(&before.fields, &fields),
+                    judge.verdicts.get(&(prev, i)).cloned(),
+                ),
             };
             versions.push(Version {
                 version: r.version.clone(),
@@ -387,8 +329,158 @@ pub fn histories(lock: &Lock, current: &EventSet) -> Result<Histories, String> {
                 verdict,
             });
         }
-        let verdicts = wanted(&ids).into_iter().map(|(a, b)| verdict(event, a, b)).collect();
+        let verdicts = wanted(&ids)
+            .into_iter()
+            .filter_map(|p| judge.verdicts.get(&p).cloned())
+            .collect();
         out.insert(event.to_owned(), History { versions, verdicts });
     }
     Ok(out)
+}
+
+/// Every pair of versions (indices into the lock), older first.
+fn all_pairs(ids: &[usize]) -> Vec<(usize, usize)> {
+    ids.iter()
+        .enumerate()
+        .flat_map(|(n, &a)| ids[n + 1..].iter().map(move |&b| (a, b)))
+        .collect()
+}
+
+/// Each version against the one before it and against the latest.
+fn some_pairs(ids: &[usize]) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = ids.windows(2).map(|w| (w[0], w[1])).collect();
+    if let Some((&last, rest)) = ids.split_last() {
+        out.extend(rest.iter().rev().skip(1).rev().map(|&i| (i, last)));
+    }
+    out
+}
+
+/// Two models (older, newer) and the mode to check them in.
+type ModelPair = (usize, usize, &'static str);
+
+/// The rebuilt models while the layers stream through, and what has been learnt from them.
+struct Judge<'a> {
+    lock: &'a Lock,
+    current: &'a EventSet,
+    /// Rebuilt models by id - 1 (id 0 is `current`); `None` once dropped.
+    models: Vec<Option<EventSet>>,
+    /// The model holding each release loaded so far.
+    model_of: BTreeMap<usize, usize>,
+    /// Each loaded release's fields.
+    fields: BTreeMap<usize, BTreeMap<String, String>>,
+    /// Release pairs still to judge: older, newer, the event's mode, the event.
+    pending: Vec<(usize, usize, Mode, &'a str)>,
+    /// Verdicts by release pair.
+    verdicts: BTreeMap<(usize, usize), Verdict>,
+}
+
+impl<'a> Judge<'a> {
+    fn model(&self, id: usize) -> Option<&EventSet> {
+        match id {
+            0 => Some(self.current),
+            n => self.models.get(n - 1).and_then(Option::as_ref),
+        }
+    }
+
+    /// Keeps `set` as a new model holding `releases`, with their fields.
+    fn keep(&mut self, set: EventSet, releases: &[usize]) {
+        for &i in releases {
+            self.fields
+                .insert(i, schema::flat_fields(&set, &self.lock.releases[i].type_name));
+        }
+        self.models.push(Some(set));
+        let id = self.models.len();
+        self.model_of.extend(releases.iter().map(|&i| (i, id)));
+    }
+
+    /// Loads `layers` on every core; the releases of a layer that does not load cleanly are
+    /// loaded one by one.
+    fn load(&mut self, layers: &[Vec<usize>]) -> Result<(), String> {
+        let lock = self.lock;
+        let sets: Vec<Result<FileSet, String>> = layers.iter().map(|ids| layer_files(lock, ids)).collect();
+        let loaded: Vec<Option<EventSet>> = par_map(&sets, |s| s.as_ref().ok().and_then(load_clean));
+        for (ids, set) in layers.iter().zip(loaded) {
+            if let Some(set) = set {
+                self.keep(set, ids);
+                continue;
+            }
+            let alone: Vec<(usize, FileSet)> = ids
+                .iter()
+                .map(|&i| load::release_files(lock, &lock.releases[i]).map(|f| (i, f)))
+                .collect::<Result<_, _>>()?;
+            for ((i, _), set) in alone.iter().zip(par_map(&alone, |(_, f)| load::load_files(f).ok())) {
+                let r = &lock.releases[*i];
+                let set = set.map(|l| l.set).ok_or_else(|| {
+                    format!(
+                        "released `{}` {} cannot be rebuilt from {}",
+                        r.event,
+                        r.version,
+                        load::LOCK_FILE
+                    )
+                })?;
+                self.keep(set, &[*i]);
+            }
+        }
+        Ok(())
+    }
+
+    /// Judges every pending pair whose two releases are loaded: one check per pair of models
+    /// and mode, on every core.
+    fn check_ready(&mut self) {
+        let mut groups: BTreeMap<ModelPair, Vec<(usize, usize, &'a str)>> = BTreeMap::new();
+        let mut still = Vec::new();
+        for (a, b, mode, event) in std::mem::take(&mut self.pending) {
+            match (self.model_of.get(&a), self.model_of.get(&b)) {
+                (Some(&ma), Some(&mb)) if self.model(ma).is_some() && self.model(mb).is_some() => {
+                    groups.entry((ma, mb, mode.name())).or_default().push((a, b, event))
+                }
+                _ => still.push((a, b, mode, event)),
+            }
+        }
+        self.pending = still;
+        let keys: Vec<ModelPair> = groups.keys().copied().collect();
+        let checked = par_map(&keys, |&(a, b, mode)| {
+            let mode = Mode::parse(mode).filter(|m| *m != Mode::None).unwrap_or(Mode::Backward);
+            let options = CheckOptions {
+                mode: Some(mode),
+                ..CheckOptions::default()
+            };
+            match (self.model(a), self.model(b)) {
+                (Some(old), Some(new)) => check::check(old, new, &options),
+                _ => Vec::new(),
+            }
+        });
+        for ((key, pairs), findings) in groups.into_iter().zip(checked) {
+            for (a, b, event) in pairs {
+                let found: Vec<&check::CheckFinding> =
+                    findings.iter().filter(|f| f.event.as_deref() == Some(event)).collect();
+                let verdict = Verdict {
+                    from: self.lock.releases[a].version.clone(),
+                    to: self.lock.releases[b].version.clone(),
+                    mode: key.2.to_owned(),
+                    compatible: !found.iter().any(|f| check::is_breaking(f)),
+                    findings: found
+                        .iter()
+                        .map(|f| format!("{}: {}", f.finding.rule.id, f.finding.message))
+                        .collect(),
+                };
+                self.verdicts.insert((a, b), verdict);
+            }
+        }
+    }
+
+    /// Drops every rebuilt model no pending pair needs any more (its fields are already taken).
+    fn drop_done(&mut self) {
+        let needed: BTreeSet<usize> = self
+            .pending
+            .iter()
+            .flat_map(|&(a, b, _, _)| [a, b])
+            .filter_map(|i| self.model_of.get(&i).copied())
+            .collect();
+        for (n, slot) in self.models.iter_mut().enumerate() {
+            if !needed.contains(&(n + 1)) {
+                *slot = None;
+            }
+        }
+    }
 }

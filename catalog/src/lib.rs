@@ -350,10 +350,17 @@ pub fn render(set: &EventSet, lock: Option<&Lock>, templates: &Templates) -> Res
         None => history::Histories::new(),
     };
     index_page(&names, &title, templates, &mut site)?;
-    let mut search = Vec::new();
-    for &e in &names.order {
+    // A page per event, rendered on every core.
+    let pages = history::par_map(&names.order, |&e| {
         let history = histories.get(&set.events[e].name).cloned().unwrap_or_default();
-        search.push(event_page(&names, e, history, templates, &mut site)?);
+        let mut pages = Site::new();
+        event_page(&names, e, history, templates, &mut pages).map(|entry| (pages, entry))
+    });
+    let mut search = Vec::new();
+    for page in pages {
+        let (pages, entry) = page?;
+        site.extend(pages);
+        search.push(entry);
     }
     service_pages(&names, templates, &mut site)?;
     // The search index, a script so that it loads from file:// without fetch.
@@ -652,12 +659,30 @@ pub fn write(site: &Site, out: &Path) -> Result<(), String> {
             std::fs::remove_dir_all(&d).map_err(|e| fail("remove the previous catalog's", &d, e))?;
         }
     }
-    for (name, bytes) in site {
-        let path = out.join(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| fail("create", parent, e))?;
-        }
-        std::fs::write(&path, bytes).map_err(|e| fail("write", &path, e))?;
+    let dirs: BTreeSet<&Path> = site.keys().filter_map(|name| Path::new(name).parent()).collect();
+    for dir in dirs {
+        let d = out.join(dir);
+        std::fs::create_dir_all(&d).map_err(|e| fail("create", &d, e))?;
     }
-    Ok(())
+    // Thousands of small files: written on every core.
+    let files: Vec<(&String, &Vec<u8>)> = site.iter().collect();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = files.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    for (name, bytes) in part {
+                        let path = out.join(name);
+                        std::fs::write(&path, bytes).map_err(|e| fail("write", &path, e))?;
+                    }
+                    Ok::<(), String>(())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .try_for_each(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+    })
 }

@@ -620,7 +620,24 @@ fn catalog(dir: &std::path::Path, out: &std::path::Path, templates: Option<&std:
             return ExitCode::from(2);
         }
     };
-    let loaded = match herald_codegen::load::load(dir) {
+    // The lock (tens of megabytes of TOML with a long history) is read while the repo loads.
+    let lock_path = repo_root(dir).join(herald_codegen::load::LOCK_FILE);
+    let (loaded, lock) = std::thread::scope(|s| {
+        let lock = s.spawn(|| {
+            let mut sources = herald_codegen::span::SourceMap::new();
+            let lock = lock_path
+                .is_file()
+                .then(|| herald_codegen::lock::read(&lock_path, &mut sources));
+            (lock, sources)
+        });
+        let loaded = herald_codegen::load::load(dir);
+        (loaded, lock.join())
+    });
+    let Ok((lock, lock_sources)) = lock else {
+        errln!("herald catalog: reading {} failed", lock_path.display());
+        return ExitCode::from(2);
+    };
+    let loaded = match loaded {
         Ok(l) => l,
         Err(u) => {
             err!("{}", render_from(&u.diagnostics, &u.sources, dir));
@@ -637,18 +654,13 @@ fn catalog(dir: &std::path::Path, out: &std::path::Path, templates: Option<&std:
         errln!("herald catalog: the repo has errors (above); nothing written");
         return ExitCode::from(1);
     }
-    let lock_path = repo_root(dir).join(herald_codegen::load::LOCK_FILE);
-    let lock = if lock_path.is_file() {
-        let mut sources = herald_codegen::span::SourceMap::new();
-        match herald_codegen::lock::read(&lock_path, &mut sources) {
-            Ok(l) => Some(l),
-            Err(d) => {
-                err!("{}", render_from(&[*d], &sources, dir));
-                return ExitCode::from(1);
-            }
+    let lock = match lock {
+        None => None,
+        Some(Ok(l)) => Some(l),
+        Some(Err(d)) => {
+            err!("{}", render_from(&[*d], &lock_sources, dir));
+            return ExitCode::from(1);
         }
-    } else {
-        None
     };
     let site = match herald_catalog::render(&loaded.set, lock.as_ref(), &templates) {
         Ok(s) => s,

@@ -162,3 +162,35 @@ fn a_generated_repo_of_moderate_size() {
     );
     assert_eq!(site, render_repo(dir.path()));
 }
+
+/// Past the all-pairs budget (12 versions), each version is judged against the one before it and
+/// against the latest, whether the latest release is the current schema (read from the current
+/// model) or an older text rebuilt from the lock (an unreleased change in the repo): no verdict
+/// is lost while the layers stream through and are dropped.
+#[test]
+fn every_version_is_judged_against_the_previous_and_the_latest() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    herald_catalog::synthetic::generate(dir.path(), 2, 4, 12).expect("generates");
+    // An unreleased change to one event: its latest release is no longer the current schema.
+    let changed = dir.path().join("s1/e1.proto");
+    let source = std::fs::read_to_string(&changed).expect("read");
+    let source = source.replace("  message Nested {", "  string unreleased = 99;\n  message Nested {");
+    std::fs::write(&changed, source).expect("write");
+    let site = render_repo(dir.path());
+    for event in ["bench.s0.e0.Thing0Happened", "bench.s1.e1.Thing1Happened"] {
+        let script = text(&site, &format!("events/{event}.history.js"));
+        assert_eq!(
+            script.matches(r#""compatible":true"#).count(),
+            11 + 10,
+            "{event}: {script}"
+        );
+        for v in 1..12 {
+            let previous = format!(r#""from":"1.{}","mode":"BACKWARD","to":"1.{v}""#, v - 1);
+            assert!(script.contains(&previous), "{event}: 1.{} → 1.{v} missing", v - 1);
+            let latest = format!(r#""from":"1.{}","mode":"BACKWARD","to":"1.11""#, v - 1);
+            assert!(script.contains(&latest), "{event}: 1.{} → 1.11 missing", v - 1);
+        }
+        let page = text(&site, &format!("events/{event}.html"));
+        assert_eq!(page.matches(": compatible (BACKWARD)").count(), 11, "{event}");
+    }
+}
