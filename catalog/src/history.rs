@@ -230,21 +230,7 @@ pub(crate) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync)
 /// than the whole history: an event's versions sit in successive layers and its latest release
 /// is usually the current schema, so a layer is done once the next one is loaded.
 pub fn histories(lock: &Lock, current: &EventSet) -> Result<Histories, String> {
-    let mut order: Vec<usize> = (0..lock.releases.len()).collect();
-    for r in &lock.releases {
-        if r.version().is_none() {
-            return Err(format!(
-                "{}: release of `{}` has an invalid version `{}`",
-                load::LOCK_FILE,
-                r.event,
-                r.version
-            ));
-        }
-    }
-    order.sort_by(|&a, &b| {
-        let (a, b) = (&lock.releases[a], &lock.releases[b]);
-        (&a.event, a.version()).cmp(&(&b.event, b.version()))
-    });
+    let order = ordered(lock)?;
     let mut by_name: BTreeMap<&str, Vec<&herald_codegen::model::Event>> = BTreeMap::new();
     for e in &current.events {
         by_name.entry(e.name.as_str()).or_default().push(e);
@@ -308,34 +294,28 @@ pub fn histories(lock: &Lock, current: &EventSet) -> Result<Histories, String> {
         judge.check_ready();
         judge.drop_done();
     }
-    let mut out = Histories::new();
-    for (event, ids) in by_event {
-        let mut versions: Vec<Version> = Vec::new();
-        for (n, &i) in ids.iter().enumerate() {
-            let r = &lock.releases[i];
-            let fields = judge.fields.remove(&i).unwrap_or_default();
-            let (changes, verdict) = match n.checked_sub(1).map(|p| (ids[p], &versions[p])) {
-                None => (Vec::new(), None),
-                Some((prev, before)) => (
-                    schema::diff(&before.fields, &fields),
-                    judge.verdicts.get(&(prev, i)).cloned(),
-                ),
-            };
-            versions.push(Version {
-                version: r.version.clone(),
-                fingerprint: r.fingerprint.clone(),
-                fields,
-                changes,
-                verdict,
-            });
-        }
-        let verdicts = wanted(&ids)
-            .into_iter()
-            .filter_map(|p| judge.verdicts.get(&p).cloned())
-            .collect();
-        out.insert(event.to_owned(), History { versions, verdicts });
+    Ok(by_event
+        .into_iter()
+        .map(|(event, ids)| (event.to_owned(), judge.history(&ids, &wanted(&ids))))
+        .collect())
+}
+
+/// Every release (indices into the lock) by event, then version; an invalid version is an error.
+fn ordered(lock: &Lock) -> Result<Vec<usize>, String> {
+    if let Some(r) = lock.releases.iter().find(|r| r.version().is_none()) {
+        return Err(format!(
+            "{}: release of `{}` has an invalid version `{}`",
+            load::LOCK_FILE,
+            r.event,
+            r.version
+        ));
     }
-    Ok(out)
+    let mut order: Vec<usize> = (0..lock.releases.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&lock.releases[a], &lock.releases[b]);
+        (&a.event, a.version()).cmp(&(&b.event, b.version()))
+    });
+    Ok(order)
 }
 
 /// Every pair of versions (indices into the lock), older first.
@@ -467,6 +447,32 @@ impl<'a> Judge<'a> {
                 self.verdicts.insert((a, b), verdict);
             }
         }
+    }
+
+    /// The history of an event whose releases are `ids` (oldest first), with the verdicts of
+    /// `pairs`.
+    fn history(&mut self, ids: &[usize], pairs: &[(usize, usize)]) -> History {
+        let mut versions: Vec<Version> = Vec::new();
+        for (n, &i) in ids.iter().enumerate() {
+            let r = &self.lock.releases[i];
+            let fields = self.fields.remove(&i).unwrap_or_default();
+            let (changes, verdict) = match n.checked_sub(1).map(|p| (ids[p], &versions[p])) {
+                None => (Vec::new(), None),
+                Some((prev, before)) => (
+                    schema::diff(&before.fields, &fields),
+                    self.verdicts.get(&(prev, i)).cloned(),
+                ),
+            };
+            versions.push(Version {
+                version: r.version.clone(),
+                fingerprint: r.fingerprint.clone(),
+                fields,
+                changes,
+                verdict,
+            });
+        }
+        let verdicts = pairs.iter().filter_map(|p| self.verdicts.get(p).cloned()).collect();
+        History { versions, verdicts }
     }
 
     /// Drops every rebuilt model no pending pair needs any more (its fields are already taken).
