@@ -20,7 +20,8 @@ pub use crate::load::LOCK_FILE;
 /// [`crate::load`], which compat reads releases through.
 pub use crate::load::{release_files, Lock, Release};
 
-/// Reads a lock file; a malformed one is a located diagnostic (in `sources`).
+/// Reads a lock file; a malformed one is a located diagnostic, its text added to `sources` (only
+/// then: a long history is tens of megabytes, not worth indexing when it reads cleanly).
 pub fn read(path: &Path, sources: &mut SourceMap) -> Result<Lock, Box<Diagnostic>> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         Box::new(Diagnostic::error(
@@ -28,9 +29,9 @@ pub fn read(path: &Path, sources: &mut SourceMap) -> Result<Lock, Box<Diagnostic
             format!("cannot read {}: {e}", path.display()),
         ))
     })?;
-    let id = sources.add(LOCK_FILE, Some(path.to_path_buf()), text.clone());
     toml::from_str::<Lock>(&text).map_err(|e| {
         let range = e.span().unwrap_or(0..0);
+        let id = sources.add(LOCK_FILE, Some(path.to_path_buf()), text);
         Box::new(
             Diagnostic::error(
                 rules::LOCK_INVALID,
