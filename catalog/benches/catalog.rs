@@ -17,6 +17,10 @@ use divan::Bencher;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    // As the `herald` binary does: no backtraces captured for library errors.
+    if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
+        std::env::set_var("RUST_LIB_BACKTRACE", "0");
+    }
     divan::main();
 }
 
