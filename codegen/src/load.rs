@@ -75,6 +75,8 @@ pub use crate::proto::Cancelled;
 #[derive(Default)]
 pub struct Session {
     proto: proto::Cache,
+    /// The files the last load decoded, by name: an unchanged one is shared, not decoded again.
+    decoded: std::collections::HashMap<String, std::sync::Arc<crate::span::SourceFile>>,
 }
 
 /// [`load_files`] within a session: the same outcome as [`load_files`] on the same files, reusing
@@ -110,13 +112,23 @@ pub fn load_files_in(
     let mut avro_files = Vec::new();
     // Every schema file found, readable or not, for matching source globs.
     let mut found: Vec<(FileId, String)> = Vec::new();
+    let previous = std::mem::take(&mut session.decoded);
     for file in files.schema_files() {
         let format = if file.name.ends_with(".proto") {
             Format::Proto
         } else {
             Format::Avro
         };
-        match decode(file, &mut sources) {
+        let decoded = match previous.get(file.name) {
+            Some(shared) if same_content(shared, file) => Ok(sources.add_shared(shared.clone())),
+            _ => decode(file, &mut sources),
+        };
+        if let Ok(id) = decoded {
+            session
+                .decoded
+                .insert(file.name.to_owned(), sources.get_shared(id).clone());
+        }
+        match decoded {
             Ok(id) => match format {
                 Format::Proto => proto_inputs.push(proto::ProtoInput {
                     file: id,
@@ -164,7 +176,8 @@ pub fn load_files_in(
     set.files.extend(protos.files);
     set.files.extend(avros.files);
     set.files.sort_by_key(|f| f.id);
-    add_types(&mut set, protos.types.into_iter().chain(avros.types), &mut diags);
+    let avro_types = avros.types.into_iter().map(std::sync::Arc::new);
+    add_types(&mut set, protos.types.into_iter().chain(avro_types), &mut diags);
     set.config = config;
     set.sources_map = sources;
     build_events(&mut set, &mut diags);
@@ -234,6 +247,19 @@ pub fn load_config(root: &Path) -> Result<(Option<Config>, SourceMap, Vec<Diagno
             diagnostics: diags,
         })),
     }
+}
+
+/// Whether `file` decodes to exactly `shared` (same name, path and text).
+fn same_content(shared: &crate::span::SourceFile, file: File) -> bool {
+    let Content::Bytes(bytes) = file.content else {
+        return false;
+    };
+    let bom: &[u8] = if shared.had_bom { &[0xEF, 0xBB, 0xBF] } else { &[] };
+    shared.name == file.name
+        && shared.path.as_deref() == Some(file.path)
+        && bytes.len() == bom.len() + shared.text.len()
+        && bytes.starts_with(bom)
+        && bytes[bom.len()..] == *shared.text.as_bytes()
 }
 
 /// A file's content as text in the source map: refuses huge and unreadable files, reports
@@ -380,7 +406,11 @@ pub fn input_files(root: &Path) -> Vec<PathBuf> {
 
 /// Adds the front ends' types to the set, each full name once: a second definition involving a
 /// proto type is an error here (the Avro front end reports its own duplicates).
-fn add_types(set: &mut EventSet, types: impl Iterator<Item = crate::model::TypeDef>, diags: &mut Vec<Diagnostic>) {
+fn add_types(
+    set: &mut EventSet,
+    types: impl Iterator<Item = std::sync::Arc<crate::model::TypeDef>>,
+    diags: &mut Vec<Diagnostic>,
+) {
     for ty in types {
         match set.by_name.get(&ty.full_name) {
             Some(&first) => {
@@ -645,7 +675,8 @@ fn event_source(set: &EventSet, ty: &TypeDef, diags: &mut Vec<Diagnostic>) -> Op
         .sources
         .iter()
         .enumerate()
-        .filter(|(_, s)| s.files.contains(&ty.file))
+        // Each source's files are sorted (`declared_sources`).
+        .filter(|(_, s)| s.files.binary_search(&ty.file).is_ok())
         .map(|(i, _)| i)
         .collect();
     match owners.as_slice() {

@@ -54,7 +54,8 @@ pub struct Cache {
 
 struct Scanned {
     file: FileId,
-    text: String,
+    /// The file scanned (its text compared by address first: a session shares unchanged files).
+    source: Arc<crate::span::SourceFile>,
     outline: Arc<Outline>,
     hash: u64,
     broken: bool,
@@ -64,12 +65,12 @@ struct Scanned {
 struct Descriptor {
     fd: FileDescriptorProto,
     /// The wire format, `None` when it failed to serialize.
-    bytes: Option<Vec<u8>>,
+    bytes: Option<Arc<Vec<u8>>>,
 }
 
 impl Descriptor {
     fn new(fd: FileDescriptorProto) -> Descriptor {
-        let bytes = protobuf::Message::write_to_bytes(&fd).ok();
+        let bytes = protobuf::Message::write_to_bytes(&fd).ok().map(Arc::new);
         Descriptor { fd, bytes }
     }
 }
@@ -82,7 +83,7 @@ struct LoweredFile {
     /// The closure key it was lowered for (0 for a built-in file).
     key: u64,
     file: FileId,
-    types: Vec<TypeDef>,
+    types: Vec<Arc<TypeDef>>,
     schema: SchemaFile,
     /// Spans by descriptor path (`None` for a built-in file).
     locations: Option<Arc<BTreeMap<Vec<i32>, Span>>>,
@@ -106,11 +107,11 @@ impl Cache {
     ) -> BTreeMap<String, FileState> {
         let mut states = BTreeMap::new();
         for input in inputs {
-            let text = &sources.get(input.file).text;
+            let source = sources.get_shared(input.file);
             let hit = self
                 .scans
                 .get(&input.import_path)
-                .filter(|s| s.file == input.file && s.text == *text);
+                .filter(|s| s.file == input.file && (Arc::ptr_eq(&s.source, source) || s.source.text == source.text));
             let state = match hit {
                 Some(s) => {
                     diags.extend(s.diags.iter().cloned());
@@ -128,7 +129,7 @@ impl Cache {
                     diags.extend(own.iter().cloned());
                     let scanned = Scanned {
                         file: input.file,
-                        text: text.clone(),
+                        source: source.clone(),
                         outline: state.outline.clone(),
                         hash: state.hash,
                         broken: state.broken,
@@ -370,7 +371,7 @@ fn lower_file(file: FileId, fd: &FileDescriptorProto, outline: Option<&Outline>,
     LoweredFile {
         key,
         file,
-        types,
+        types: types.into_iter().map(Arc::new).collect(),
         schema,
         locations: (!builtin).then(|| {
             let spans = locate::locate(fd, outline)
