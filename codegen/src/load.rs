@@ -112,22 +112,27 @@ pub fn load_files_in(
     let mut avro_files = Vec::new();
     // Every schema file found, readable or not, for matching source globs.
     let mut found: Vec<(FileId, String)> = Vec::new();
-    let previous = std::mem::take(&mut session.decoded);
+    let mut decoded_ok = 0;
     for file in files.schema_files() {
         let format = if file.name.ends_with(".proto") {
             Format::Proto
         } else {
             Format::Avro
         };
-        let decoded = match previous.get(file.name) {
-            Some(shared) if same_content(shared, file) => Ok(sources.add_shared(shared.clone())),
-            _ => decode(file, &mut sources),
+        let decoded = match session.decoded.get(file.name) {
+            Some(held) if same_content(held, file) => Ok(sources.add_shared(held.clone())),
+            _ => {
+                let decoded = decode(file, &mut sources);
+                match decoded {
+                    Ok(id) => session
+                        .decoded
+                        .insert(file.name.to_owned(), sources.get_shared(id).clone()),
+                    Err(_) => session.decoded.remove(file.name),
+                };
+                decoded
+            }
         };
-        if let Ok(id) = decoded {
-            session
-                .decoded
-                .insert(file.name.to_owned(), sources.get_shared(id).clone());
-        }
+        decoded_ok += usize::from(decoded.is_ok());
         match decoded {
             Ok(id) => match format {
                 Format::Proto => proto_inputs.push(proto::ProtoInput {
@@ -144,6 +149,11 @@ pub fn load_files_in(
                 diags.push(*d);
             }
         }
+    }
+
+    // Files gone since the last load are forgotten.
+    if session.decoded.len() != decoded_ok {
+        session.decoded.retain(|name, _| files.get(name).is_some());
     }
 
     // Sources: which files each one's globs cover.

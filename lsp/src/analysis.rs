@@ -74,6 +74,8 @@ struct Engine {
     lock: Option<(Vec<u8>, Option<Arc<load::Lock>>, check::Releases)>,
     /// The git baselines read so far.
     baselines: GitBaselines,
+    /// The style findings of the last analysis's types.
+    lint: lint::Memo,
 }
 
 /// An analysis to run off the main loop: a snapshot of the workspace's files and its engine.
@@ -308,7 +310,7 @@ fn analyse(
             }
         }
         Ok(LoadResult { set, diagnostics }) => {
-            let mut diagnostics = lint::lint_set(&set, diagnostics);
+            let mut diagnostics = lint::lint_set_in(&set, diagnostics, &mut engine.lint);
             if cancelled() {
                 return Err(load::Cancelled);
             }

@@ -124,24 +124,35 @@ fn decode(set: &EventSet) -> Vec<DecodedFile> {
 /// are those decoded before is not decoded (nor its elements listed) again.
 fn decode_with(set: &EventSet, cache: &mut DecodeCache) -> Vec<DecodedFile> {
     let mut out = Vec::new();
-    let mut kept = std::collections::HashMap::new();
     for (name, bytes) in &set.proto_descriptors {
         if !set.proto_locations.contains_key(name) {
             continue;
         }
-        let decoded = match cache.0.remove(name) {
-            Some((held, fd, elements)) if Arc::ptr_eq(&held, bytes) || held == *bytes => Some((fd, elements)),
-            _ => FileDescriptorProto::decode(bytes.as_slice()).ok().map(|fd| {
+        let held = cache
+            .0
+            .get(name)
+            .filter(|(held, _, _)| Arc::ptr_eq(held, bytes) || *held == *bytes);
+        let (fd, elements) = match held {
+            Some((_, fd, elements)) => (fd.clone(), elements.clone()),
+            None => {
+                let Ok(fd) = FileDescriptorProto::decode(bytes.as_slice()) else {
+                    cache.0.remove(name);
+                    continue;
+                };
                 let elements = Arc::new(Elements::of(&fd));
-                (Arc::new(fd), elements)
-            }),
+                let decoded = (Arc::new(fd), elements);
+                let entry = (bytes.clone(), decoded.0.clone(), decoded.1.clone());
+                cache.0.insert(name.clone(), entry);
+                decoded
+            }
         };
-        if let Some((fd, elements)) = decoded {
-            kept.insert(name.clone(), (bytes.clone(), fd.clone(), elements.clone()));
-            out.push((name.clone(), fd, elements));
-        }
+        out.push((name.clone(), fd, elements));
     }
-    cache.0 = kept;
+    // Files gone since the last check are forgotten.
+    if cache.0.len() != out.len() {
+        let names: std::collections::HashSet<&str> = out.iter().map(|(n, _, _)| n.as_str()).collect();
+        cache.0.retain(|name, _| names.contains(name.as_str()));
+    }
     out
 }
 
@@ -155,61 +166,56 @@ type CachedFile = (Arc<Vec<u8>>, Arc<FileDescriptorProto>, Arc<Elements>);
 
 impl<'a> Side<'a> {
     fn new(set: &'a EventSet, files: &'a [DecodedFile]) -> Side<'a> {
-        let mut side = Side {
-            set,
-            files: BTreeMap::new(),
-            messages: BTreeMap::new(),
-            enums: BTreeMap::new(),
-            services: BTreeMap::new(),
-            by_file: BTreeMap::new(),
-            packages: files.iter().map(|(_, fd, _)| fd.package()).collect(),
-        };
+        // Collected in order, then built in bulk (a map from an iterator sorts it stably and keeps
+        // the last of equal keys: what inserting one by one would keep).
+        let (mut messages, mut enums, mut services) = (Vec::new(), Vec::new(), Vec::new());
         for (name, fd, elements) in files {
             let fd: &'a FileDescriptorProto = fd;
-            side.files.insert(name.as_str(), fd);
             let proto3 = fd.syntax() == "proto3";
             let file = name.as_str();
             for (full, kind, path) in &elements.0 {
                 let (full, path) = (full.as_str(), path.as_slice());
                 match kind {
-                    0 => {
-                        if let Some(desc) = message_at(fd, path) {
-                            side.messages.insert(
-                                full,
-                                Msg {
-                                    file,
-                                    path,
-                                    desc,
-                                    proto3,
-                                },
-                            );
-                        }
-                    }
-                    1 => {
-                        if let Some(desc) = enum_at(fd, path) {
-                            side.enums.insert(
-                                full,
-                                En {
-                                    file,
-                                    path,
-                                    desc,
-                                    proto3,
-                                },
-                            );
-                        }
-                    }
-                    _ => {
-                        let service = path
-                            .get(1)
+                    0 => messages.extend(message_at(fd, path).map(|desc| {
+                        (
+                            full,
+                            Msg {
+                                file,
+                                path,
+                                desc,
+                                proto3,
+                            },
+                        )
+                    })),
+                    1 => enums.extend(enum_at(fd, path).map(|desc| {
+                        (
+                            full,
+                            En {
+                                file,
+                                path,
+                                desc,
+                                proto3,
+                            },
+                        )
+                    })),
+                    _ => services.extend(
+                        path.get(1)
                             .and_then(|&i| usize::try_from(i).ok())
-                            .and_then(|i| fd.service.get(i));
-                        if let Some(desc) = service {
-                            side.services.insert(full, Svc { file, path, desc });
-                        }
-                    }
+                            .and_then(|i| fd.service.get(i))
+                            .map(|desc| (full, Svc { file, path, desc })),
+                    ),
                 }
             }
         }
+        let mut side = Side {
+            set,
+            files: files.iter().map(|(name, fd, _)| (name.as_str(), &**fd)).collect(),
+            messages: messages.into_iter().collect(),
+            enums: enums.into_iter().collect(),
+            services: services.into_iter().collect(),
+            by_file: BTreeMap::new(),
+            packages: files.iter().map(|(_, fd, _)| fd.package()).collect(),
+        };
         let defined = side
             .messages
             .iter()
