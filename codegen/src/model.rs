@@ -532,20 +532,20 @@ pub struct EventSet {
 
 /// A set's files by id (index into [`EventSet::files`]) and source files by name, the first of
 /// each, as [`EventSet::file`] and an import's lookup find them.
-pub struct FileIndex {
-    by_id: BTreeMap<FileId, usize>,
-    by_name: BTreeMap<String, FileId>,
+pub struct FileIndex<'a> {
+    by_id: std::collections::HashMap<FileId, usize>,
+    by_name: std::collections::HashMap<&'a str, FileId>,
 }
 
-impl FileIndex {
-    pub fn of(set: &EventSet) -> FileIndex {
-        let mut by_id = BTreeMap::new();
+impl<'a> FileIndex<'a> {
+    pub fn of(set: &'a EventSet) -> FileIndex<'a> {
+        let mut by_id = std::collections::HashMap::with_capacity(set.files.len());
         for (i, f) in set.files.iter().enumerate() {
             by_id.entry(f.id).or_insert(i);
         }
-        let mut by_name = BTreeMap::new();
+        let mut by_name = std::collections::HashMap::new();
         for (id, f) in set.sources_map.files() {
-            by_name.entry(f.name.clone()).or_insert(id);
+            by_name.entry(f.name.as_str()).or_insert(id);
         }
         FileIndex { by_id, by_name }
     }

@@ -150,7 +150,7 @@ impl std::fmt::Write for HashWriter<'_> {
 /// What [`GroupKey::of`] looks up for every group, indexed once per check: the new side's files,
 /// its events by name (in the set's order).
 struct KeyIndex<'a> {
-    files: crate::model::FileIndex,
+    files: crate::model::FileIndex<'a>,
     events: BTreeMap<&'a str, Vec<&'a Event>>,
     /// The hash of what every group's key shares: the options, `herald.toml`, the sources.
     shared: u64,

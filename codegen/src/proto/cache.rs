@@ -261,36 +261,36 @@ impl Cache {
         checked: &[(String, u64)],
     ) -> Loaded {
         // Every file with a descriptor: the good files that type-checked and what they import.
-        let mut names: BTreeSet<String> = BTreeSet::new();
+        let mut names: BTreeSet<&str> = BTreeSet::new();
         let mut key_of: HashMap<&str, u64> = HashMap::new();
         for (path, key) in checked {
             if let Some(Ok((_, deps))) = self.checks.get(key) {
-                names.insert(path.clone());
-                names.extend(deps.iter().cloned());
+                names.insert(path.as_str());
+                names.extend(deps.iter().map(String::as_str));
                 key_of.insert(path.as_str(), *key);
             }
         }
         // Built-in files that were imported get a source entry so that spans can point into them.
         let mut builtin_ids: BTreeMap<&str, FileId> = BTreeMap::new();
-        for name in names.iter().filter(|n| !states.contains_key(*n)) {
+        for &name in names.iter().filter(|n| !states.contains_key(**n)) {
             let text = if name == OPTIONS_PATH {
                 OPTIONS_PROTO.to_owned()
             } else {
                 String::new()
             };
-            builtin_ids.insert(name.as_str(), sources.add(name.clone(), None, text));
+            builtin_ids.insert(name, sources.add(name, None, text));
         }
         let mut loaded = Loaded::default();
-        for name in &names {
+        for &name in &names {
             let (file, outline, key, desc) = match states.get(name) {
                 Some(st) => {
-                    let key = key_of.get(name.as_str()).copied().unwrap_or(0);
+                    let key = key_of.get(name).copied().unwrap_or(0);
                     let Some(Ok((desc, _))) = self.checks.get(&key) else {
                         continue;
                     };
                     (st.file, Some(&*st.outline), key, desc)
                 }
-                None => match (builtin_ids.get(name.as_str()), self.builtins.get(name)) {
+                None => match (builtin_ids.get(name), self.builtins.get(name)) {
                     (Some(id), Some(desc)) => (*id, None, 0, desc),
                     _ => continue,
                 },
@@ -298,17 +298,17 @@ impl Cache {
             let fresh = self.lowered.get(name).is_some_and(|l| l.key == key && l.file == file);
             if !fresh {
                 self.lowered
-                    .insert(name.clone(), lower_file(file, &desc.fd, outline, key));
+                    .insert(name.to_owned(), lower_file(file, &desc.fd, outline, key));
             }
             if let Some(l) = self.lowered.get(name) {
                 loaded.types.extend(l.types.iter().cloned());
                 if let Some(locations) = &l.locations {
-                    loaded.locations.insert(name.clone(), Arc::clone(locations));
+                    loaded.locations.insert(name.to_owned(), Arc::clone(locations));
                 }
                 loaded.files.push(l.schema.clone());
             }
             if let Some(bytes) = &desc.bytes {
-                loaded.descriptors.insert(name.clone(), bytes.clone());
+                loaded.descriptors.insert(name.to_owned(), bytes.clone());
             }
         }
         // Files that failed still belong to the repo (lint reports them as such).
