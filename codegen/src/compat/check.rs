@@ -112,7 +112,8 @@ pub fn check_against_lock(
 #[derive(Default)]
 pub struct Releases {
     released: Released,
-    groups: BTreeMap<(String, u32), (GroupKey, Vec<CheckFinding>)>,
+    /// By event name, then MAJOR.
+    groups: std::collections::HashMap<String, BTreeMap<u32, (GroupKey, Vec<CheckFinding>)>>,
     /// The new side's proto files decoded by the last check that recomputed a group.
     decoded: proto::DecodeCache,
     /// The files each event's schema reaches ([`EventSet::schema_files_in`]), by type id, for the
@@ -232,27 +233,21 @@ impl GroupKey {
         name: &str,
         reaches: &mut std::collections::HashMap<crate::model::TypeId, Vec<(crate::span::FileId, u64)>>,
     ) -> GroupKey {
-        use std::fmt::Write as _;
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
         index.shared.hash(&mut h);
         let mut files = std::collections::BTreeSet::new();
         for e in index.events.get(name).into_iter().flatten() {
-            // Formatting into a hasher cannot fail.
-            let _ = writeln!(
-                HashWriter(&mut h),
-                "{} {:?} {} {:?} {:?} {:?} {}",
+            (
                 e.version,
                 e.kind,
-                e.partition_key,
+                &e.partition_key,
                 e.source,
                 e.compatibility,
                 e.span,
-                new.types
-                    .get(e.type_id)
-                    .map(|t| t.full_name.as_str())
-                    .unwrap_or_default()
-            );
+                new.types.get(e.type_id).map(|t| t.full_name.as_str()),
+            )
+                .hash(&mut h);
             files.extend(reach(new, index, e.type_id, reaches).iter().map(|(id, _)| *id));
         }
         for id in files {
@@ -272,7 +267,7 @@ pub fn check_against_lock_in(
     options: &CheckOptions,
     releases: &mut Releases,
 ) -> Result<Vec<CheckFinding>, String> {
-    let mut groups: BTreeMap<(String, u32), Vec<&crate::load::Release>> = BTreeMap::new();
+    let mut groups: BTreeMap<(&str, u32), Vec<&crate::load::Release>> = BTreeMap::new();
     for r in &lock.releases {
         let Some(v) = r.version() else {
             return Err(format!(
@@ -282,7 +277,7 @@ pub fn check_against_lock_in(
                 r.version
             ));
         };
-        groups.entry((r.event.clone(), v.major)).or_default().push(r);
+        groups.entry((r.event.as_str(), v.major)).or_default().push(r);
     }
     let mut out = Vec::new();
     // The new side's proto files decoded and indexed once for every release, when a group is
@@ -294,8 +289,8 @@ pub fn check_against_lock_in(
         releases.reaches = (index.structure, std::collections::HashMap::new());
     }
     for (group, mut group_releases) in groups {
-        let key = GroupKey::of(new, &index, &group.0, &mut releases.reaches.1);
-        if let Some((held, findings)) = releases.groups.get(&group) {
+        let key = GroupKey::of(new, &index, group.0, &mut releases.reaches.1);
+        if let Some((held, findings)) = releases.groups.get(group.0).and_then(|m| m.get(&group.1)) {
             if *held == key {
                 out.extend(findings.iter().cloned());
                 continue;
@@ -315,11 +310,15 @@ pub fn check_against_lock_in(
             new,
             prepared,
             options,
-            &group,
+            group,
             &group_releases,
         )?;
         out.extend(found.iter().cloned());
-        releases.groups.insert(group, (key, found));
+        releases
+            .groups
+            .entry(group.0.to_owned())
+            .or_default()
+            .insert(group.1, (key, found));
     }
     out.dedup_by(|a, b| a.finding == b.finding);
     let filter = Filter::new(options, new);
@@ -341,10 +340,9 @@ fn group_findings(
     new: &EventSet,
     prepared: &Prepared,
     options: &CheckOptions,
-    (name, major): &(String, u32),
+    (name, major): (&str, u32),
     releases: &[&crate::load::Release],
 ) -> Result<Vec<CheckFinding>, String> {
-    let (name, major) = (name.as_str(), *major);
     let mut out = Vec::new();
     let current: Vec<&Event> = new
         .events
