@@ -75,8 +75,9 @@ pub use crate::proto::Cancelled;
 #[derive(Default)]
 pub struct Session {
     proto: proto::Cache,
-    /// The files the last load decoded, by name: an unchanged one is shared, not decoded again.
-    decoded: std::collections::HashMap<String, std::sync::Arc<crate::span::SourceFile>>,
+    /// The files the last load decoded, by name, with the bytes they were decoded from: an
+    /// unchanged one is shared, not decoded again.
+    decoded: std::collections::HashMap<String, (std::sync::Arc<[u8]>, std::sync::Arc<crate::span::SourceFile>)>,
 }
 
 /// [`load_files`] within a session: the same outcome as [`load_files`] on the same files, reusing
@@ -119,16 +120,22 @@ pub fn load_files_in(
         } else {
             Format::Avro
         };
-        let decoded = match session.decoded.get(file.name) {
-            Some(held) if same_content(held, file) => Ok(sources.add_shared(held.clone())),
-            _ => {
+        let decoded = match (session.decoded.get(file.name), file.content) {
+            (Some((held_bytes, held)), Content::Bytes(bytes)) if same_content(held_bytes, held, bytes, file) => {
+                Ok(sources.add_shared(held.clone()))
+            }
+            (_, content) => {
                 let decoded = decode(file, &mut sources);
-                match decoded {
-                    Ok(id) => session
-                        .decoded
-                        .insert(file.name.to_owned(), sources.get_shared(id).clone()),
-                    Err(_) => session.decoded.remove(file.name),
-                };
+                match (&decoded, content) {
+                    (Ok(id), Content::Bytes(bytes)) => {
+                        let id = *id;
+                        let entry = (bytes.clone(), sources.get_shared(id).clone());
+                        session.decoded.insert(file.name.to_owned(), entry);
+                    }
+                    _ => {
+                        session.decoded.remove(file.name);
+                    }
+                }
                 decoded
             }
         };
@@ -259,17 +266,17 @@ pub fn load_config(root: &Path) -> Result<(Option<Config>, SourceMap, Vec<Diagno
     }
 }
 
-/// Whether `file` decodes to exactly `shared` (same name, path and text).
-fn same_content(shared: &crate::span::SourceFile, file: File) -> bool {
-    let Content::Bytes(bytes) = file.content else {
-        return false;
-    };
-    let bom: &[u8] = if shared.had_bom { &[0xEF, 0xBB, 0xBF] } else { &[] };
+/// Whether `file`, whose content is `bytes`, decodes to exactly `shared`, decoded from
+/// `shared_bytes` (same name, path and bytes: the very same bytes, or equal ones).
+fn same_content(
+    shared_bytes: &std::sync::Arc<[u8]>,
+    shared: &crate::span::SourceFile,
+    bytes: &std::sync::Arc<[u8]>,
+    file: File,
+) -> bool {
     shared.name == file.name
         && shared.path.as_deref() == Some(file.path)
-        && bytes.len() == bom.len() + shared.text.len()
-        && bytes.starts_with(bom)
-        && bytes[bom.len()..] == *shared.text.as_bytes()
+        && (std::sync::Arc::ptr_eq(shared_bytes, bytes) || **shared_bytes == **bytes)
 }
 
 /// A file's content as text in the source map: refuses huge and unreadable files, reports
@@ -799,7 +806,7 @@ mod tests {
         let mut set = FileSet::new(root);
         for file in on_disk.iter() {
             if let Content::Bytes(bytes) = file.content {
-                set.insert(file.name, bytes.clone());
+                set.insert(file.name, bytes.to_vec());
             }
         }
         set
