@@ -113,34 +113,13 @@ pub fn load_files_in(
     let mut avro_files = Vec::new();
     // Every schema file found, readable or not, for matching source globs.
     let mut found: Vec<(FileId, String)> = Vec::new();
-    let mut decoded_ok = 0;
     for file in files.schema_files() {
         let format = if file.name.ends_with(".proto") {
             Format::Proto
         } else {
             Format::Avro
         };
-        let decoded = match (session.decoded.get(file.name), file.content) {
-            (Some((held_bytes, held)), Content::Bytes(bytes)) if same_content(held_bytes, held, bytes, file) => {
-                Ok(sources.add_shared(held.clone()))
-            }
-            (_, content) => {
-                let decoded = decode(file, &mut sources);
-                match (&decoded, content) {
-                    (Ok(id), Content::Bytes(bytes)) => {
-                        let id = *id;
-                        let entry = (bytes.clone(), sources.get_shared(id).clone());
-                        session.decoded.insert(file.name.to_owned(), entry);
-                    }
-                    _ => {
-                        session.decoded.remove(file.name);
-                    }
-                }
-                decoded
-            }
-        };
-        decoded_ok += usize::from(decoded.is_ok());
-        match decoded {
+        match decode_in(file, &mut sources, session) {
             Ok(id) => match format {
                 Format::Proto => proto_inputs.push(proto::ProtoInput {
                     file: id,
@@ -158,8 +137,8 @@ pub fn load_files_in(
         }
     }
 
-    // Files gone since the last load are forgotten.
-    if session.decoded.len() != decoded_ok {
+    // Files gone since the last load are forgotten (it holds one entry per file decoded).
+    if session.decoded.len() != proto_inputs.len() + avro_files.len() {
         session.decoded.retain(|name, _| files.get(name).is_some());
     }
 
@@ -263,6 +242,29 @@ pub fn load_config(root: &Path) -> Result<(Option<Config>, SourceMap, Vec<Diagno
             sources,
             diagnostics: diags,
         })),
+    }
+}
+
+/// [`decode`] within a session: a file whose bytes are those the session decoded last time is
+/// shared from there (and the session keeps each file this load decodes).
+fn decode_in(file: File, sources: &mut SourceMap, session: &mut Session) -> Result<FileId, Box<Diagnostic>> {
+    match (session.decoded.get(file.name), file.content) {
+        (Some((held_bytes, held)), Content::Bytes(bytes)) if same_content(held_bytes, held, bytes, file) => {
+            Ok(sources.add_shared(held.clone()))
+        }
+        (_, content) => {
+            let decoded = decode(file, sources);
+            match (&decoded, content) {
+                (Ok(id), Content::Bytes(bytes)) => {
+                    let entry = (bytes.clone(), sources.get_shared(*id).clone());
+                    session.decoded.insert(file.name.to_owned(), entry);
+                }
+                _ => {
+                    session.decoded.remove(file.name);
+                }
+            }
+            decoded
+        }
     }
 }
 
@@ -852,6 +854,41 @@ mod tests {
             "{:?}",
             loaded.diagnostics
         );
+    }
+
+    /// A session shares a file's decoded text only while its bytes are the same: an edit of the
+    /// same length, a file removed and put back, a file turned to invalid UTF-8 and back each load
+    /// the text a fresh load reads.
+    #[test]
+    fn a_session_decodes_a_file_again_when_its_bytes_change() {
+        let mut files = FileSet::new("/decode");
+        files.insert("a.avsc", "\"string\"\n");
+        let mut session = Session::default();
+        let texts = |files: &FileSet, session: &mut Session| {
+            let via_session = load_files_in(files, session, &|| false).expect("never cancelled");
+            let fresh = load_files(files);
+            let text = |loaded: &Result<LoadResult, Box<Unusable>>| {
+                let (sources, diags) = match loaded {
+                    Ok(l) => (&l.set.sources_map, &l.diagnostics),
+                    Err(u) => (&u.sources, &u.diagnostics),
+                };
+                let texts: Vec<String> = sources.files().map(|(_, f)| format!("{}={}", f.name, f.text)).collect();
+                (texts, diags.iter().map(|d| d.message.clone()).collect::<Vec<_>>())
+            };
+            assert_eq!(text(&via_session), text(&fresh));
+            text(&fresh).0
+        };
+        assert_eq!(texts(&files, &mut session), ["a.avsc=\"string\"\n"]);
+        files.insert("a.avsc", "\"double\"\n");
+        assert_eq!(texts(&files, &mut session), ["a.avsc=\"double\"\n"]);
+        files.remove("a.avsc");
+        assert!(texts(&files, &mut session).is_empty());
+        files.insert("a.avsc", "\"double\"\n");
+        assert_eq!(texts(&files, &mut session), ["a.avsc=\"double\"\n"]);
+        files.insert("a.avsc", b"\"d\xffuble\"\n".to_vec());
+        texts(&files, &mut session);
+        files.insert("a.avsc", "\"double\"\n");
+        assert_eq!(texts(&files, &mut session), ["a.avsc=\"double\"\n"]);
     }
 
     #[test]
