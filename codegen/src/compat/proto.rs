@@ -4,7 +4,7 @@
 //! Elements are matched as buf matches them: files by path, messages, enums and services by full
 //! name across all files, fields by number, enum values by number, methods by name.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use prost::Message as _;
@@ -41,16 +41,26 @@ struct Svc<'a> {
 }
 
 /// One side of the comparison: the user's files and every element by full name.
+///
+/// Elements are in hash maps (the new side is a whole repo, indexed for every change that
+/// recomputes a group): code that walks a side's elements walks them in name order ([`sorted`]).
 struct Side<'a> {
     set: &'a EventSet,
     files: BTreeMap<&'a str, &'a FileDescriptorProto>,
-    messages: BTreeMap<&'a str, Msg<'a>>,
-    enums: BTreeMap<&'a str, En<'a>>,
-    services: BTreeMap<&'a str, Svc<'a>>,
-    /// Full names of the messages (0), enums (1) and services (2) defined in each file.
-    by_file: BTreeMap<&'a str, [BTreeSet<&'a str>; 3]>,
+    /// The elements each file defines.
+    elements: HashMap<&'a str, &'a Elements>,
+    messages: HashMap<&'a str, Msg<'a>>,
+    enums: HashMap<&'a str, En<'a>>,
+    services: HashMap<&'a str, Svc<'a>>,
     /// The packages of its files.
-    packages: BTreeSet<&'a str>,
+    packages: HashSet<&'a str>,
+}
+
+/// A map's entries in key order.
+fn sorted<K: Ord + Copy, V>(map: &HashMap<K, V>) -> Vec<(K, &V)> {
+    let mut entries: Vec<(K, &V)> = map.iter().map(|(k, v)| (*k, v)).collect();
+    entries.sort_by_key(|(k, _)| *k);
+    entries
 }
 
 /// One decoded file: its name, descriptor and every element it defines.
@@ -166,9 +176,10 @@ type CachedFile = (Arc<Vec<u8>>, Arc<FileDescriptorProto>, Arc<Elements>);
 
 impl<'a> Side<'a> {
     fn new(set: &'a EventSet, files: &'a [DecodedFile]) -> Side<'a> {
-        // Collected in order, then built in bulk (a map from an iterator sorts it stably and keeps
-        // the last of equal keys: what inserting one by one would keep).
-        let (mut messages, mut enums, mut services) = (Vec::new(), Vec::new(), Vec::new());
+        // Inserted in order: a later element of the same full name replaces an earlier one.
+        let n = files.iter().map(|(_, _, e)| e.0.len()).sum();
+        let (mut messages, mut enums, mut services) =
+            (HashMap::with_capacity(n), HashMap::with_capacity(n), HashMap::new());
         for (name, fd, elements) in files {
             let fd: &'a FileDescriptorProto = fd;
             let proto3 = fd.syntax() == "proto3";
@@ -207,34 +218,38 @@ impl<'a> Side<'a> {
                 }
             }
         }
-        let mut side = Side {
+        Side {
             set,
             files: files.iter().map(|(name, fd, _)| (name.as_str(), &**fd)).collect(),
-            messages: messages.into_iter().collect(),
-            enums: enums.into_iter().collect(),
-            services: services.into_iter().collect(),
-            by_file: BTreeMap::new(),
+            elements: files.iter().map(|(name, _, e)| (name.as_str(), &**e)).collect(),
+            messages,
+            enums,
+            services,
             packages: files.iter().map(|(_, fd, _)| fd.package()).collect(),
-        };
-        let defined = side
-            .messages
-            .iter()
-            .map(|(n, m)| (*n, m.file, 0usize))
-            .chain(side.enums.iter().map(|(n, e)| (*n, e.file, 1)))
-            .chain(side.services.iter().map(|(n, s)| (*n, s.file, 2)));
-        for (name, file, kind) in defined {
-            side.by_file.entry(file).or_default()[kind].insert(name);
         }
-        side
     }
 
-    /// Full names of the messages (`kind` 0), enums (1) or services (2) defined in `file`.
-    fn defined_in(&self, file: &str, kind: u8) -> &BTreeSet<&'a str> {
-        static NONE: BTreeSet<&str> = BTreeSet::new();
-        self.by_file
-            .get(file)
-            .and_then(|sets| sets.get(usize::from(kind)))
-            .unwrap_or(&NONE)
+    /// Full names of the messages (`kind` 0), enums (1) or services (2) defined in `file`: those
+    /// of its elements that the side's index holds as `file`'s (a later file defining the same
+    /// full name takes it).
+    fn defined_in(&self, file: &str, kind: u8) -> BTreeSet<&'a str> {
+        let Some(elements) = self.elements.get(file) else {
+            return BTreeSet::new();
+        };
+        elements
+            .0
+            .iter()
+            .filter(|(_, k, _)| *k == kind)
+            .map(|(full, _, _)| full.as_str())
+            .filter(|full| {
+                let holder = match kind {
+                    0 => self.messages.get(full).map(|m| m.file),
+                    1 => self.enums.get(full).map(|e| e.file),
+                    _ => self.services.get(full).map(|s| s.file),
+                };
+                holder == Some(file)
+            })
+            .collect()
     }
 
     /// The span at `path` in `file`, or of its nearest located ancestor.
@@ -413,11 +428,8 @@ impl Checker<'_, '_> {
                 (1, rules::ENUM_NO_DELETE, "enum"),
                 (2, rules::SERVICE_NO_DELETE, "service"),
             ] {
-                for gone in self
-                    .old
-                    .defined_in(name, kind)
-                    .difference(self.new.defined_in(name, kind))
-                {
+                let (before, after) = (self.old.defined_in(name, kind), self.new.defined_in(name, kind));
+                for gone in before.difference(&after) {
                     let nested = gone.strip_prefix(&format!("{op}.")).unwrap_or(gone);
                     let span = self.deleted_location(name, np, nested);
                     self.add(
@@ -536,7 +548,9 @@ impl Checker<'_, '_> {
         // its releases, prepared once) and the old side small.
         let (old, new) = (self.old, self.new);
         let new_pkgs = &new.packages;
-        for gone in old.packages.iter().filter(|p| !new_pkgs.contains(*p)) {
+        let mut old_pkgs: Vec<&str> = old.packages.iter().copied().collect();
+        old_pkgs.sort();
+        for gone in old_pkgs.into_iter().filter(|p| !new_pkgs.contains(*p)) {
             self.add(
                 rules::PACKAGE_NO_DELETE,
                 None,
@@ -546,22 +560,19 @@ impl Checker<'_, '_> {
                 format!("Previously present package \"{gone}\" was deleted."),
             );
         }
-        let gone_messages: Vec<&str> = old
-            .messages
-            .keys()
-            .copied()
+        let gone_messages: Vec<&str> = sorted(&old.messages)
+            .into_iter()
+            .map(|(k, _)| k)
             .filter(|k| !new.messages.contains_key(k))
             .collect();
-        let gone_enums: Vec<&str> = old
-            .enums
-            .keys()
-            .copied()
+        let gone_enums: Vec<&str> = sorted(&old.enums)
+            .into_iter()
+            .map(|(k, _)| k)
             .filter(|k| !new.enums.contains_key(k))
             .collect();
-        let gone_services: Vec<&str> = old
-            .services
-            .keys()
-            .copied()
+        let gone_services: Vec<&str> = sorted(&old.services)
+            .into_iter()
+            .map(|(k, _)| k)
             .filter(|k| !new.services.contains_key(k))
             .collect();
         for (rule, what, gone_names) in [
@@ -606,7 +617,7 @@ impl Checker<'_, '_> {
     }
 
     fn messages(&mut self) {
-        for (name, om) in &self.old.messages {
+        for (name, om) in sorted(&self.old.messages) {
             let Some(nm) = self.new.messages.get(name) else {
                 continue;
             };
@@ -865,7 +876,7 @@ impl Checker<'_, '_> {
     }
 
     fn enums(&mut self) {
-        for (name, oe) in &self.old.enums {
+        for (name, oe) in sorted(&self.old.enums) {
             let Some(ne) = self.new.enums.get(name) else { continue };
             let short = short_name(name);
             let span = self.new.span(ne.file, ne.path);
@@ -971,7 +982,7 @@ impl Checker<'_, '_> {
     }
 
     fn services(&mut self) {
-        for (name, os) in &self.old.services {
+        for (name, os) in sorted(&self.old.services) {
             let Some(ns) = self.new.services.get(name) else {
                 continue;
             };
