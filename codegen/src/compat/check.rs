@@ -152,7 +152,7 @@ impl std::fmt::Write for HashWriter<'_> {
 /// its events by name (in the set's order).
 struct KeyIndex<'a> {
     files: crate::model::FileIndex<'a>,
-    events: BTreeMap<&'a str, Vec<&'a Event>>,
+    events: std::collections::HashMap<&'a str, Vec<&'a Event>>,
     /// The hash of what every group's key shares: the options, `herald.toml`, the sources.
     shared: u64,
     /// The hash of what the files an event's schema reaches depend on besides those files' texts:
@@ -192,7 +192,7 @@ impl<'a> KeyIndex<'a> {
         }
         KeyIndex {
             files: crate::model::FileIndex::of(new),
-            events: new.events.iter().fold(BTreeMap::new(), |mut m, e| {
+            events: new.events.iter().fold(std::collections::HashMap::new(), |mut m, e| {
                 m.entry(e.name.as_str()).or_insert_with(Vec::new).push(e);
                 m
             }),
@@ -236,7 +236,7 @@ impl GroupKey {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
         index.shared.hash(&mut h);
-        let mut files = std::collections::BTreeSet::new();
+        let mut files = Vec::new();
         for e in index.events.get(name).into_iter().flatten() {
             (
                 e.version,
@@ -250,6 +250,8 @@ impl GroupKey {
                 .hash(&mut h);
             files.extend(reach(new, index, e.type_id, reaches).iter().map(|(id, _)| *id));
         }
+        files.sort();
+        files.dedup();
         for id in files {
             let file = new.sources_map.get(id);
             (&file.name, id, file.text_hash(), file.text.len()).hash(&mut h);

@@ -329,13 +329,25 @@ impl Cache {
     }
 
     /// Drops what the last complete load did not use.
+    /// Each map is walked only when it holds more entries than the live ones it holds (a change
+    /// replaces a file's entries under new keys; most loads find nothing to drop).
     pub(super) fn prune(&mut self, states: &BTreeMap<String, FileState>, checked: &[(String, u64)]) {
-        self.scans.retain(|p, _| states.contains_key(p));
-        let live: HashSet<u64> = checked.iter().map(|(_, k)| *k).collect();
-        self.checks.retain(|k, _| live.contains(k));
-        let builtins = &self.builtins;
-        self.lowered
-            .retain(|n, _| states.contains_key(n) || builtins.contains_key(n));
+        if states.keys().filter(|p| self.scans.contains_key(*p)).count() != self.scans.len() {
+            self.scans.retain(|p, _| states.contains_key(p));
+        }
+        if checked.iter().filter(|(_, k)| self.checks.contains_key(k)).count() != self.checks.len() {
+            let live: HashSet<u64> = checked.iter().map(|(_, k)| *k).collect();
+            self.checks.retain(|k, _| live.contains(k));
+        }
+        let live_lowered = states
+            .keys()
+            .chain(self.builtins.keys())
+            .filter(|n| self.lowered.contains_key(*n));
+        if live_lowered.count() != self.lowered.len() {
+            let builtins = &self.builtins;
+            self.lowered
+                .retain(|n, _| states.contains_key(n) || builtins.contains_key(n));
+        }
     }
 }
 
