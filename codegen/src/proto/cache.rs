@@ -261,15 +261,18 @@ impl Cache {
         checked: &[(String, u64)],
     ) -> Loaded {
         // Every file with a descriptor: the good files that type-checked and what they import.
-        let mut names: BTreeSet<&str> = BTreeSet::new();
+        let mut names: Vec<&str> = Vec::new();
         let mut key_of: HashMap<&str, u64> = HashMap::new();
         for (path, key) in checked {
             if let Some(Ok((_, deps))) = self.checks.get(key) {
-                names.insert(path.as_str());
+                names.push(path.as_str());
                 names.extend(deps.iter().map(String::as_str));
                 key_of.insert(path.as_str(), *key);
             }
         }
+        // In name order, each once (as a set would hold them).
+        names.sort_unstable();
+        names.dedup();
         // Built-in files that were imported get a source entry so that spans can point into them.
         let mut builtin_ids: BTreeMap<&str, FileId> = BTreeMap::new();
         for &name in names.iter().filter(|n| !states.contains_key(**n)) {
