@@ -49,7 +49,7 @@ fn herald_dtos_only_1000_events(bencher: Bencher) {
     bencher.bench(|| {
         let loaded = herald_codegen::load::load(dir.path()).expect("loads");
         let set = &loaded.set;
-        let types: Vec<_> = set.events.iter().map(|e| &set.types[e.type_id]).collect();
+        let types: Vec<_> = set.events.iter().map(|e| &*set.types[e.type_id]).collect();
         let files = herald_codegen::rust::proto::files_for(set, &types);
         let mut diags = Vec::new();
         let code = herald_codegen::rust::proto::generate(set, &files, &mut diags);

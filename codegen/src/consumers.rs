@@ -138,9 +138,10 @@ fn subscription(set: &EventSet, entry: &str, span: Span, diags: &mut Vec<Diagnos
 /// Whether a type of the source's files carries event metadata under this name but did not
 /// become an event: its own diagnostics say why, so the subscription is not reported too.
 fn declared_but_invalid(set: &EventSet, source: usize, name: &str) -> bool {
+    // A source's files are sorted (the loader's `declared_sources`).
     let files = &set.sources[source].files;
     set.types.iter().any(|t| {
-        files.contains(&t.file)
+        files.binary_search(&t.file).is_ok()
             && t.event.is_some()
             && (t.name == name
                 || t.full_name == name

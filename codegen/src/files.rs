@@ -23,8 +23,9 @@ pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// What is known of one file's content.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Content {
-    /// The file's bytes, as read (any BOM included; the loader decodes and reports).
-    Bytes(Vec<u8>),
+    /// The file's bytes, as read (any BOM included; the loader decodes and reports); shared, so
+    /// that a copy of the set (an editor's snapshot for an analysis) copies no content.
+    Bytes(std::sync::Arc<[u8]>),
     /// Larger than [`MAX_FILE_BYTES`]: not read.
     TooLarge(u64),
     /// Could not be read; the I/O error's message.
@@ -151,7 +152,7 @@ impl FileSet {
         self.files.insert(
             Name(name),
             Entry {
-                content: Content::Bytes(bytes.into()),
+                content: Content::Bytes(bytes.into().into()),
                 path,
                 on_disk: false,
             },
@@ -210,7 +211,7 @@ impl FileSet {
             Content::TooLarge(size)
         } else {
             match std::fs::read(path) {
-                Ok(bytes) => Content::Bytes(bytes),
+                Ok(bytes) => Content::Bytes(bytes.into()),
                 Err(e) => Content::Unreadable(e.to_string()),
             }
         };
@@ -305,7 +306,7 @@ mod tests {
         set.insert("a.proto", b"old".to_vec());
         set.insert("b.proto", b"b".to_vec());
         set.insert("a.proto", b"new".to_vec());
-        assert_eq!(set.get("a.proto"), Some(&Content::Bytes(b"new".to_vec())));
+        assert_eq!(set.get("a.proto"), Some(&Content::Bytes(b"new".to_vec().into())));
         assert_eq!(set.iter().count(), 2);
         assert!(set.remove("a.proto"));
         assert!(!set.remove("a.proto"));

@@ -107,6 +107,7 @@ pub fn find_target<'a>(set: &'a EventSet, name: &str) -> Result<Vec<Target<'a>>,
         .types
         .iter()
         .filter(|t| t.name == name && !set.is_builtin(t))
+        .map(|t| &**t)
         .collect();
     match by_short.as_slice() {
         [one] => return Ok(vec![Target::Type(one)]),
@@ -196,7 +197,7 @@ pub fn report(set: &EventSet, name: &str) -> Result<ImpactReport, String> {
                     crate::model::EventKind::Event => "event",
                     crate::model::EventKind::Command => "command",
                 };
-                (&set.types[e.type_id], kind)
+                (&*set.types[e.type_id], kind)
             }
             Target::Type(ty) => (*ty, type_kind(ty)),
         };

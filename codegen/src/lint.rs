@@ -6,10 +6,12 @@
 
 use crate::diagnostic::{self, Diagnostic};
 use crate::load::{self, LoadResult, Unusable};
-use crate::model::{EventSet, Format, TypeKind};
+use crate::model::{EventSet, Format, TypeDef, TypeKind};
 use crate::naming::{shouty_snake_case, snake_case, upper_camel_case};
 use crate::rules;
 use crate::span::SourceMap;
+use std::collections::HashMap;
+use std::sync::{Arc, Weak};
 
 pub use crate::rules::{Group, Rule, LINT_RULES as RULES};
 
@@ -80,8 +82,39 @@ fn lint_loaded(loaded: Result<LoadResult, Box<Unusable>>) -> Report {
 /// Every lint rule over a loaded set, added to the load's own `diagnostics`, `[lint] disable`
 /// applied, sorted: what [`lint_files`] reports, for a caller that keeps the set (the language
 /// server reuses it for compatibility, symbols and hover instead of loading twice).
-pub fn lint_set(set: &EventSet, mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    style(set, &mut diagnostics);
+pub fn lint_set(set: &EventSet, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    lint_set_in(set, diagnostics, &mut Memo::default())
+}
+
+/// The style findings of each type, kept between lints of one repo as it changes (an editor's
+/// session): a loader session shares an unchanged file's types between loads
+/// ([`crate::load::Session`]), and a type's findings depend on nothing but the type itself and
+/// whether its file is built in. Entries are keyed by the type's address and hold it weakly, so an
+/// entry is used only for that very type, and dropped once the type is gone.
+#[derive(Default)]
+pub struct Memo(HashMap<usize, (Weak<TypeDef>, bool, Vec<Diagnostic>)>);
+
+/// [`lint_set`], reusing the style findings `memo` holds for types of earlier loads (the same
+/// outcome whatever it holds).
+pub fn lint_set_in(set: &EventSet, mut diagnostics: Vec<Diagnostic>, memo: &mut Memo) -> Vec<Diagnostic> {
+    memo.0.retain(|_, (ty, _, _)| ty.strong_count() > 0);
+    for ty in &set.types {
+        let builtin = set.is_builtin(ty);
+        let key = Arc::as_ptr(ty) as usize;
+        let held = memo
+            .0
+            .get(&key)
+            .filter(|(held, b, _)| *b == builtin && std::ptr::eq(held.as_ptr(), Arc::as_ptr(ty)));
+        match held {
+            Some((_, _, found)) => diagnostics.extend(found.iter().cloned()),
+            None => {
+                let mut found = Vec::new();
+                style(ty, builtin, &mut found);
+                diagnostics.extend(found.iter().cloned());
+                memo.0.insert(key, (Arc::downgrade(ty), builtin, found));
+            }
+        }
+    }
     apply_config(set, &mut diagnostics);
     diagnostic::sort(&mut diagnostics, &set.sources_map);
     diagnostics
@@ -116,11 +149,11 @@ fn apply_config(set: &EventSet, diags: &mut Vec<Diagnostic>) {
     diags.retain(|d| !d.rule.can_disable || !config.is_disabled(d.rule.id));
 }
 
-/// Protobuf style guide naming rules over every user proto type.
-fn style(set: &EventSet, diags: &mut Vec<Diagnostic>) {
-    for ty in &set.types {
-        if ty.format != Format::Proto || set.is_builtin(ty) {
-            continue;
+/// Protobuf style guide naming rules over one type (a user proto type: nothing for others).
+fn style(ty: &TypeDef, builtin: bool, diags: &mut Vec<Diagnostic>) {
+    {
+        if ty.format != Format::Proto || builtin {
+            return;
         }
         match &ty.kind {
             TypeKind::Message(m) => {
@@ -238,6 +271,39 @@ mod tests {
         assert!(!is_lower_snake("userId"));
         assert!(is_upper_snake("COLOR_RED"));
         assert!(is_pascal("UserUpdated"));
+    }
+
+    /// Lints through one memo across edits in one loader session (types of unchanged files shared
+    /// between loads) give a fresh lint's findings at every step, an edited type's new ones
+    /// included.
+    #[test]
+    fn a_memo_lints_each_edit_as_a_fresh_lint_does() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+        let mut files = crate::files::FileSet::read_dir(&root);
+        let name = "user/v1/user_created.proto";
+        let text = std::fs::read_to_string(root.join(name)).expect("read");
+        let mut session = load::Session::default();
+        let mut memo = Memo::default();
+        let edits = [
+            format!("{text}\nmessage bad_name {{ string BadField = 1; }}\n"),
+            format!("// shifted\n{text}\nmessage bad_name {{ string BadField = 1; }}\n"),
+            format!("{text}\nenum shade {{ red = 0; }}\n"),
+            text.clone(),
+        ];
+        let mut counts = Vec::new();
+        for (step, edit) in std::iter::once(text.clone()).chain(edits).enumerate() {
+            files.insert(name, edit);
+            let loaded = load::load_files_in(&files, &mut session, &|| false)
+                .expect("never cancelled")
+                .expect("loads");
+            let fresh = lint_set(&loaded.set, loaded.diagnostics.clone());
+            let memoized = lint_set_in(&loaded.set, loaded.diagnostics, &mut memo);
+            assert_eq!(format!("{memoized:?}"), format!("{fresh:?}"), "step {step}");
+            counts.push(fresh.len());
+        }
+        // The edits made findings come and go.
+        assert!(counts[1] > counts[0] && counts[3] > counts[0], "{counts:?}");
+        assert_eq!(counts[4], counts[0], "{counts:?}");
     }
 
     #[test]

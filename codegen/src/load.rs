@@ -75,6 +75,9 @@ pub use crate::proto::Cancelled;
 #[derive(Default)]
 pub struct Session {
     proto: proto::Cache,
+    /// The files the last load decoded, by name, with the bytes they were decoded from: an
+    /// unchanged one is shared, not decoded again.
+    decoded: std::collections::HashMap<String, (std::sync::Arc<[u8]>, std::sync::Arc<crate::span::SourceFile>)>,
 }
 
 /// [`load_files`] within a session: the same outcome as [`load_files`] on the same files, reusing
@@ -116,7 +119,7 @@ pub fn load_files_in(
         } else {
             Format::Avro
         };
-        match decode(file, &mut sources) {
+        match decode_in(file, &mut sources, session) {
             Ok(id) => match format {
                 Format::Proto => proto_inputs.push(proto::ProtoInput {
                     file: id,
@@ -132,6 +135,11 @@ pub fn load_files_in(
                 diags.push(*d);
             }
         }
+    }
+
+    // Files gone since the last load are forgotten (it holds one entry per file decoded).
+    if session.decoded.len() != proto_inputs.len() + avro_files.len() {
+        session.decoded.retain(|name, _| files.get(name).is_some());
     }
 
     // Sources: which files each one's globs cover.
@@ -164,7 +172,8 @@ pub fn load_files_in(
     set.files.extend(protos.files);
     set.files.extend(avros.files);
     set.files.sort_by_key(|f| f.id);
-    add_types(&mut set, protos.types.into_iter().chain(avros.types), &mut diags);
+    let avro_types = avros.types.into_iter().map(std::sync::Arc::new);
+    add_types(&mut set, protos.types.into_iter().chain(avro_types), &mut diags);
     set.config = config;
     set.sources_map = sources;
     build_events(&mut set, &mut diags);
@@ -234,6 +243,42 @@ pub fn load_config(root: &Path) -> Result<(Option<Config>, SourceMap, Vec<Diagno
             diagnostics: diags,
         })),
     }
+}
+
+/// [`decode`] within a session: a file whose bytes are those the session decoded last time is
+/// shared from there (and the session keeps each file this load decodes).
+fn decode_in(file: File, sources: &mut SourceMap, session: &mut Session) -> Result<FileId, Box<Diagnostic>> {
+    match (session.decoded.get(file.name), file.content) {
+        (Some((held_bytes, held)), Content::Bytes(bytes)) if same_content(held_bytes, held, bytes, file) => {
+            Ok(sources.add_shared(held.clone()))
+        }
+        (_, content) => {
+            let decoded = decode(file, sources);
+            match (&decoded, content) {
+                (Ok(id), Content::Bytes(bytes)) => {
+                    let entry = (bytes.clone(), sources.get_shared(*id).clone());
+                    session.decoded.insert(file.name.to_owned(), entry);
+                }
+                _ => {
+                    session.decoded.remove(file.name);
+                }
+            }
+            decoded
+        }
+    }
+}
+
+/// Whether `file`, whose content is `bytes`, decodes to exactly `shared`, decoded from
+/// `shared_bytes` (same name, path and bytes: the very same bytes, or equal ones).
+fn same_content(
+    shared_bytes: &std::sync::Arc<[u8]>,
+    shared: &crate::span::SourceFile,
+    bytes: &std::sync::Arc<[u8]>,
+    file: File,
+) -> bool {
+    shared.name == file.name
+        && shared.path.as_deref() == Some(file.path)
+        && (std::sync::Arc::ptr_eq(shared_bytes, bytes) || **shared_bytes == **bytes)
 }
 
 /// A file's content as text in the source map: refuses huge and unreadable files, reports
@@ -380,7 +425,11 @@ pub fn input_files(root: &Path) -> Vec<PathBuf> {
 
 /// Adds the front ends' types to the set, each full name once: a second definition involving a
 /// proto type is an error here (the Avro front end reports its own duplicates).
-fn add_types(set: &mut EventSet, types: impl Iterator<Item = crate::model::TypeDef>, diags: &mut Vec<Diagnostic>) {
+fn add_types(
+    set: &mut EventSet,
+    types: impl Iterator<Item = std::sync::Arc<crate::model::TypeDef>>,
+    diags: &mut Vec<Diagnostic>,
+) {
     for ty in types {
         match set.by_name.get(&ty.full_name) {
             Some(&first) => {
@@ -645,7 +694,8 @@ fn event_source(set: &EventSet, ty: &TypeDef, diags: &mut Vec<Diagnostic>) -> Op
         .sources
         .iter()
         .enumerate()
-        .filter(|(_, s)| s.files.contains(&ty.file))
+        // Each source's files are sorted (`declared_sources`).
+        .filter(|(_, s)| s.files.binary_search(&ty.file).is_ok())
         .map(|(i, _)| i)
         .collect();
     match owners.as_slice() {
@@ -758,7 +808,7 @@ mod tests {
         let mut set = FileSet::new(root);
         for file in on_disk.iter() {
             if let Content::Bytes(bytes) = file.content {
-                set.insert(file.name, bytes.clone());
+                set.insert(file.name, bytes.to_vec());
             }
         }
         set
@@ -804,6 +854,41 @@ mod tests {
             "{:?}",
             loaded.diagnostics
         );
+    }
+
+    /// A session shares a file's decoded text only while its bytes are the same: an edit of the
+    /// same length, a file removed and put back, a file turned to invalid UTF-8 and back each load
+    /// the text a fresh load reads.
+    #[test]
+    fn a_session_decodes_a_file_again_when_its_bytes_change() {
+        let mut files = FileSet::new("/decode");
+        files.insert("a.avsc", "\"string\"\n");
+        let mut session = Session::default();
+        let texts = |files: &FileSet, session: &mut Session| {
+            let via_session = load_files_in(files, session, &|| false).expect("never cancelled");
+            let fresh = load_files(files);
+            let text = |loaded: &Result<LoadResult, Box<Unusable>>| {
+                let (sources, diags) = match loaded {
+                    Ok(l) => (&l.set.sources_map, &l.diagnostics),
+                    Err(u) => (&u.sources, &u.diagnostics),
+                };
+                let texts: Vec<String> = sources.files().map(|(_, f)| format!("{}={}", f.name, f.text)).collect();
+                (texts, diags.iter().map(|d| d.message.clone()).collect::<Vec<_>>())
+            };
+            assert_eq!(text(&via_session), text(&fresh));
+            text(&fresh).0
+        };
+        assert_eq!(texts(&files, &mut session), ["a.avsc=\"string\"\n"]);
+        files.insert("a.avsc", "\"double\"\n");
+        assert_eq!(texts(&files, &mut session), ["a.avsc=\"double\"\n"]);
+        files.remove("a.avsc");
+        assert!(texts(&files, &mut session).is_empty());
+        files.insert("a.avsc", "\"double\"\n");
+        assert_eq!(texts(&files, &mut session), ["a.avsc=\"double\"\n"]);
+        files.insert("a.avsc", b"\"d\xffuble\"\n".to_vec());
+        texts(&files, &mut session);
+        files.insert("a.avsc", "\"double\"\n");
+        assert_eq!(texts(&files, &mut session), ["a.avsc=\"double\"\n"]);
     }
 
     #[test]

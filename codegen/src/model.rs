@@ -252,14 +252,21 @@ impl TypeRef {
     /// Pushes the full name of every named type this type refers to (through arrays, maps,
     /// unions and logical types) onto `out`.
     pub fn named_refs(&self, out: &mut Vec<String>) {
+        let mut names = Vec::new();
+        self.named_refs_in(&mut names);
+        out.extend(names.into_iter().map(str::to_owned));
+    }
+
+    /// [`TypeRef::named_refs`], borrowing the names.
+    pub fn named_refs_in<'a>(&'a self, out: &mut Vec<&'a str>) {
         match self {
-            TypeRef::Named(n) => out.push(n.clone()),
-            TypeRef::Array(i) | TypeRef::Logical(_, i) => i.named_refs(out),
+            TypeRef::Named(n) => out.push(n),
+            TypeRef::Array(i) | TypeRef::Logical(_, i) => i.named_refs_in(out),
             TypeRef::Map(k, v) => {
-                k.named_refs(out);
-                v.named_refs(out);
+                k.named_refs_in(out);
+                v.named_refs_in(out);
             }
-            TypeRef::Union(b) => b.iter().for_each(|x| x.named_refs(out)),
+            TypeRef::Union(b) => b.iter().for_each(|x| x.named_refs_in(out)),
             TypeRef::Scalar(_) => {}
         }
     }
@@ -387,6 +394,7 @@ pub struct Source {
     pub name: String,
     pub topic: String,
     pub compatibility: Mode,
+    /// Sorted (lookups binary-search it).
     pub files: Vec<FileId>,
 }
 
@@ -506,7 +514,8 @@ pub struct EventSet {
     pub sources_map: SourceMap,
     pub config: Option<Config>,
     pub files: Vec<SchemaFile>,
-    pub types: Vec<TypeDef>,
+    /// Shared: an editor's session reuses an unchanged file's types between loads.
+    pub types: Vec<std::sync::Arc<TypeDef>>,
     pub events: Vec<Event>,
     pub sources: Vec<Source>,
     /// The consumers `herald.toml` declares, validated (unknown sources and events left out), in
@@ -515,7 +524,7 @@ pub struct EventSet {
     /// Full name → type.
     pub by_name: BTreeMap<String, TypeId>,
     /// Serialized `FileDescriptorProto` of every proto file that type-checked, by import path.
-    pub proto_descriptors: BTreeMap<String, Vec<u8>>,
+    pub proto_descriptors: BTreeMap<String, std::sync::Arc<Vec<u8>>>,
     /// Spans of proto elements by descriptor path (as in `SourceCodeInfo`), by import path (shared:
     /// an editor's session reuses an unchanged file's between loads).
     pub proto_locations: BTreeMap<String, std::sync::Arc<BTreeMap<Vec<i32>, Span>>>,
@@ -523,20 +532,20 @@ pub struct EventSet {
 
 /// A set's files by id (index into [`EventSet::files`]) and source files by name, the first of
 /// each, as [`EventSet::file`] and an import's lookup find them.
-pub struct FileIndex {
-    by_id: BTreeMap<FileId, usize>,
-    by_name: BTreeMap<String, FileId>,
+pub struct FileIndex<'a> {
+    by_id: std::collections::HashMap<FileId, usize>,
+    by_name: std::collections::HashMap<&'a str, FileId>,
 }
 
-impl FileIndex {
-    pub fn of(set: &EventSet) -> FileIndex {
-        let mut by_id = BTreeMap::new();
+impl<'a> FileIndex<'a> {
+    pub fn of(set: &'a EventSet) -> FileIndex<'a> {
+        let mut by_id = std::collections::HashMap::with_capacity(set.files.len());
         for (i, f) in set.files.iter().enumerate() {
             by_id.entry(f.id).or_insert(i);
         }
-        let mut by_name = BTreeMap::new();
+        let mut by_name = std::collections::HashMap::new();
         for (id, f) in set.sources_map.files() {
-            by_name.entry(f.name.clone()).or_insert(id);
+            by_name.entry(f.name.as_str()).or_insert(id);
         }
         FileIndex { by_id, by_name }
     }
@@ -544,11 +553,16 @@ impl FileIndex {
 
 impl EventSet {
     pub fn type_named(&self, full_name: &str) -> Option<&TypeDef> {
-        self.by_name.get(full_name).map(|id| &self.types[*id])
+        self.by_name.get(full_name).map(|id| &*self.types[*id])
     }
 
+    /// The file entry of `id` (a set has one per id). A loaded set keeps its files sorted by id,
+    /// where a binary search finds it; a set in any other order is searched through.
     pub fn file(&self, id: FileId) -> Option<&SchemaFile> {
-        self.files.iter().find(|f| f.id == id)
+        match self.files.binary_search_by_key(&id, |f| f.id) {
+            Ok(i) => self.files.get(i),
+            Err(_) => self.files.iter().find(|f| f.id == id),
+        }
     }
 
     /// The files the schema of type `type_id` needs (built-in files left out): the files of every
@@ -564,21 +578,21 @@ impl EventSet {
             return Vec::new();
         };
         let mut stack = vec![ty.file];
-        let mut types = vec![ty.full_name.clone()];
-        let mut reached = std::collections::BTreeSet::new();
+        let mut types = vec![ty.full_name.as_str()];
+        let mut reached = std::collections::HashSet::new();
         while let Some(name) = types.pop() {
-            if !reached.insert(name.clone()) {
+            if !reached.insert(name) {
                 continue;
             }
-            let Some(t) = self.type_named(&name) else { continue };
+            let Some(t) = self.type_named(name) else { continue };
             stack.push(t.file);
             if let TypeKind::Message(m) = &t.kind {
                 for f in &m.fields {
-                    f.ty.named_refs(&mut types);
+                    f.ty.named_refs_in(&mut types);
                 }
             }
         }
-        let mut seen = std::collections::BTreeSet::new();
+        let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
         while let Some(id) = stack.pop() {
             if !seen.insert(id) {

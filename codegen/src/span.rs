@@ -5,7 +5,9 @@
 //! other character as one column (as rustc and editors do), with a leading BOM removed and CRLF
 //! treated as one line break.
 
+use std::hash::{Hash, Hasher};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 /// Index of a file in a [`SourceMap`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -46,6 +48,8 @@ pub struct SourceFile {
     /// The bytes on disk started with a UTF-8 BOM (removed from `text`).
     pub had_bom: bool,
     line_starts: Vec<usize>,
+    /// Hash of `text` (computed once: caches key on it).
+    hash: u64,
 }
 
 impl SourceFile {
@@ -53,13 +57,21 @@ impl SourceFile {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        text.hash(&mut h);
         SourceFile {
             name,
             path,
             text,
             had_bom,
             line_starts,
+            hash: h.finish(),
         }
+    }
+
+    /// A hash of the file's text, computed when the file was added (cache keys use it).
+    pub fn text_hash(&self) -> u64 {
+        self.hash
     }
 
     /// 0-based line index of a byte offset.
@@ -114,10 +126,11 @@ pub(crate) fn clamp_to_char_boundary(text: &str, mut offset: usize) -> usize {
     offset
 }
 
-/// All files loaded in one run.
+/// All files loaded in one run. Files are shared (a clone of the map copies no text; an editor's
+/// session adds an unchanged file of the previous load again with [`SourceMap::add_shared`]).
 #[derive(Debug, Default, Clone)]
 pub struct SourceMap {
-    files: Vec<SourceFile>,
+    files: Vec<Arc<SourceFile>>,
 }
 
 impl SourceMap {
@@ -131,9 +144,24 @@ impl SourceMap {
             Some(rest) => (rest.to_owned(), true),
             None => (text, false),
         };
+        self.add_shared(Arc::new(SourceFile::new(name.into(), path, text, had_bom)))
+    }
+
+    /// Adds a file another map holds (the same name, path and text), without copying it.
+    pub fn add_shared(&mut self, file: Arc<SourceFile>) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
-        self.files.push(SourceFile::new(name.into(), path, text, had_bom));
+        self.files.push(file);
         id
+    }
+
+    /// The file `id`, `None` when the map has no such file.
+    pub fn try_get(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id.0 as usize).map(|f| &**f)
+    }
+
+    /// The file `id` as shared, for [`SourceMap::add_shared`] into another map.
+    pub fn get_shared(&self, id: FileId) -> &Arc<SourceFile> {
+        &self.files[id.0 as usize]
     }
 
     pub fn get(&self, id: FileId) -> &SourceFile {
@@ -141,7 +169,7 @@ impl SourceMap {
     }
 
     pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
+        self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), &**f))
     }
 
     /// Finds a file by its display name.
@@ -167,6 +195,7 @@ impl SourceMap {
             return;
         }
         for file in self.files.iter_mut().filter(|f| f.path.is_some()) {
+            let file = Arc::make_mut(file);
             file.name = format!("{prefix}/{}", file.name);
         }
     }
@@ -185,6 +214,7 @@ impl SourceMap {
             root
         };
         for file in self.files.iter_mut().filter(|f| f.path.is_some()) {
+            let file = Arc::make_mut(file);
             file.name = display_path(&root.join(&file.name));
         }
     }

@@ -74,6 +74,8 @@ struct Engine {
     lock: Option<(Vec<u8>, Option<Arc<load::Lock>>, check::Releases)>,
     /// The git baselines read so far.
     baselines: GitBaselines,
+    /// The style findings of the last analysis's types.
+    lint: lint::Memo,
 }
 
 /// An analysis to run off the main loop: a snapshot of the workspace's files and its engine.
@@ -197,8 +199,10 @@ impl Workspace {
     }
 
     /// Takes a job's outcome back; true when it is the analysis of the files as they stand now
-    /// (no newer change arrived meanwhile), whose diagnostics are the ones to publish.
-    pub fn finish(&mut self, done: Done) -> bool {
+    /// (no newer change arrived meanwhile), whose diagnostics are the ones to publish. The analysis
+    /// it replaces goes to `replaced`: the caller drops it once the diagnostics are out (dropping
+    /// a repo's model takes a while).
+    pub fn finish(&mut self, done: Done, replaced: &mut Vec<Analysis>) -> bool {
         if self.running.as_ref().map(|(id, _)| *id) != Some(done.id) {
             return false;
         }
@@ -207,32 +211,42 @@ impl Workspace {
         self.engine = Some(if done.panicked { Engine::default() } else { done.engine });
         self.baselines_in_use = self.engine.as_ref().is_some_and(|e| e.baselines.in_use());
         if done.panicked {
-            self.analysis = None;
+            replaced.extend(self.analysis.take());
             return !self.dirty;
         }
         match done.analysis {
             Some(analysis) => {
-                self.analysis = Some(analysis);
+                replaced.extend(self.analysis.replace(analysis));
                 !self.dirty
             }
             None => false,
         }
     }
 
-    /// The diagnostics of the last analysis by file path; diagnostics without a location go to
-    /// `herald.toml` (or, without one, are dropped: the editor has nowhere to show them).
-    pub fn diagnostics_by_path(&self, enc: Encoding) -> BTreeMap<PathBuf, Vec<lsp::Diagnostic>> {
+    /// The diagnostics of the last analysis for the files `wanted` says yes to, by file path;
+    /// diagnostics without a location go to `herald.toml` (or, without one, are dropped: the
+    /// editor has nowhere to show them).
+    pub fn diagnostics_by_path(
+        &self,
+        enc: Encoding,
+        wanted: impl Fn(&Path) -> bool,
+    ) -> BTreeMap<PathBuf, Vec<lsp::Diagnostic>> {
         let mut out: BTreeMap<PathBuf, Vec<lsp::Diagnostic>> = BTreeMap::new();
         let Some(analysis) = &self.analysis else { return out };
+        let config = self.root.join(CONFIG_FILE);
         for d in analysis.diagnostics.iter().chain(&analysis.baseline_diagnostics) {
             let path = match d.span {
                 Some(span) => match &analysis.sources.get(span.file).path {
-                    Some(path) => path.clone(),
+                    Some(path) => path.as_path(),
                     None => continue,
                 },
-                None => self.root.join(CONFIG_FILE),
+                None => config.as_path(),
             };
-            out.entry(path).or_default().push(to_lsp(d, &analysis.sources, enc));
+            if wanted(path) {
+                out.entry(path.to_path_buf())
+                    .or_default()
+                    .push(to_lsp(d, &analysis.sources, enc));
+            }
         }
         out
     }
@@ -296,7 +310,7 @@ fn analyse(
             }
         }
         Ok(LoadResult { set, diagnostics }) => {
-            let mut diagnostics = lint::lint_set(&set, diagnostics);
+            let mut diagnostics = lint::lint_set_in(&set, diagnostics, &mut engine.lint);
             if cancelled() {
                 return Err(load::Cancelled);
             }

@@ -310,7 +310,8 @@ impl Server {
         let Some(ws) = self.workspaces.get_mut(&root) else {
             return;
         };
-        let current = ws.finish(done);
+        let mut replaced = Vec::new();
+        let current = ws.finish(done, &mut replaced);
         if panicked {
             self.log(
                 lsp::MessageType::ERROR,
@@ -320,6 +321,7 @@ impl Server {
         if current {
             self.publish(&root);
         }
+        drop(replaced);
     }
 
     /// Cancels every running analysis.
@@ -333,7 +335,14 @@ impl Server {
     /// open documents (an empty list for those that have none any more).
     fn publish(&mut self, root: &Path) {
         let Some(ws) = self.workspaces.get(root) else { return };
-        let mut by_path = ws.diagnostics_by_path(self.encoding);
+        // Only the open documents' diagnostics are published: only theirs are converted.
+        let open: std::collections::BTreeSet<&Path> = self
+            .docs
+            .values()
+            .filter(|d| d.root == root)
+            .map(|d| d.path.as_path())
+            .collect();
+        let mut by_path = ws.diagnostics_by_path(self.encoding, |path| open.contains(path));
         let mut published = Vec::new();
         let mut targets: Vec<(lsp::Uri, Option<i32>, Vec<lsp::Diagnostic>)> = Vec::new();
         for (uri, doc) in self

@@ -112,7 +112,17 @@ pub fn check_against_lock(
 #[derive(Default)]
 pub struct Releases {
     released: Released,
-    groups: BTreeMap<(String, u32), (GroupKey, Vec<CheckFinding>)>,
+    /// By event name, then MAJOR.
+    groups: std::collections::HashMap<String, BTreeMap<u32, (GroupKey, Vec<CheckFinding>)>>,
+    /// The new side's proto files decoded by the last check that recomputed a group.
+    decoded: proto::DecodeCache,
+    /// The files each event's schema reaches ([`EventSet::schema_files_in`]), by type id, for the
+    /// repo structure they were computed in ([`KeyIndex::structure`]), with the hashes of those
+    /// files' texts: the same while that structure and those texts are.
+    reaches: (
+        u64,
+        std::collections::HashMap<crate::model::TypeId, Vec<(crate::span::FileId, u64)>>,
+    ),
 }
 
 /// Everything the findings of one (event, MAJOR) against the lock are computed from, besides the
@@ -121,66 +131,132 @@ pub struct Releases {
 /// each event of the name using it) and the exact files their schemas reach, by path, id and text
 /// (the findings' spans point into them). A cached group's findings are reused only while its key
 /// is equal.
+///
+/// The key is a hash of all of it (64 bits: computed for every group on every check, it must not
+/// allocate): what the whole repo shares is hashed once per check ([`KeyIndex::shared`]), then
+/// each group's events and files.
 #[derive(PartialEq, Eq)]
-struct GroupKey {
-    options: String,
-    config: Option<(crate::span::FileId, u64, usize)>,
-    sources: Vec<(String, String)>,
-    events: Vec<String>,
-    files: Vec<(String, crate::span::FileId, u64, usize)>,
+struct GroupKey(u64);
+
+/// Feeds formatted text to a hasher without building a string.
+struct HashWriter<'h>(&'h mut std::collections::hash_map::DefaultHasher);
+
+impl std::fmt::Write for HashWriter<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        std::hash::Hasher::write(self.0, s.as_bytes());
+        Ok(())
+    }
 }
 
 /// What [`GroupKey::of`] looks up for every group, indexed once per check: the new side's files,
 /// its events by name (in the set's order).
 struct KeyIndex<'a> {
-    files: crate::model::FileIndex,
-    events: BTreeMap<&'a str, Vec<&'a Event>>,
+    files: crate::model::FileIndex<'a>,
+    events: std::collections::HashMap<&'a str, Vec<&'a Event>>,
+    /// The hash of what every group's key shares: the options, `herald.toml`, the sources.
+    shared: u64,
+    /// The hash of what the files an event's schema reaches depend on besides those files' texts:
+    /// every source file's name, every type's name and file, every file's imports.
+    structure: u64,
+}
+
+impl<'a> KeyIndex<'a> {
+    fn of(new: &'a EventSet, options: &CheckOptions) -> KeyIndex<'a> {
+        use std::fmt::Write as _;
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        // Formatting into a hasher cannot fail.
+        let _ = write!(HashWriter(&mut h), "{options:?}");
+        new.config
+            .as_ref()
+            .map(|c| {
+                let file = new.sources_map.get(c.file);
+                (c.file, file.text_hash(), file.text.len())
+            })
+            .hash(&mut h);
+        for s in &new.sources {
+            (&s.name, &s.topic).hash(&mut h);
+        }
+        let mut structure = std::collections::hash_map::DefaultHasher::new();
+        for (id, f) in new.sources_map.files() {
+            (id, &f.name).hash(&mut structure);
+        }
+        for (name, &id) in &new.by_name {
+            (name, id, new.types.get(id).map(|t| t.file)).hash(&mut structure);
+        }
+        for f in &new.files {
+            (f.id, f.builtin).hash(&mut structure);
+            for i in &f.imports {
+                i.path.hash(&mut structure);
+            }
+        }
+        KeyIndex {
+            files: crate::model::FileIndex::of(new),
+            events: new.events.iter().fold(std::collections::HashMap::new(), |mut m, e| {
+                m.entry(e.name.as_str()).or_insert_with(Vec::new).push(e);
+                m
+            }),
+            shared: h.finish(),
+            structure: structure.finish(),
+        }
+    }
+}
+
+/// The files event type `type_id`'s schema reaches with their text hashes: the ones `reaches`
+/// holds while they are still valid, else computed afresh (and kept).
+fn reach<'r>(
+    new: &EventSet,
+    index: &KeyIndex,
+    type_id: crate::model::TypeId,
+    reaches: &'r mut std::collections::HashMap<crate::model::TypeId, Vec<(crate::span::FileId, u64)>>,
+) -> &'r [(crate::span::FileId, u64)] {
+    let valid = |files: &Vec<(crate::span::FileId, u64)>| {
+        files
+            .iter()
+            .all(|(id, h)| new.sources_map.try_get(*id).is_some_and(|f| f.text_hash() == *h))
+    };
+    if !reaches.get(&type_id).is_some_and(valid) {
+        let files = new
+            .schema_files_in(type_id, &index.files)
+            .into_iter()
+            .map(|id| (id, new.sources_map.get(id).text_hash()))
+            .collect();
+        reaches.insert(type_id, files);
+    }
+    reaches.get(&type_id).map(Vec::as_slice).unwrap_or_default()
 }
 
 impl GroupKey {
     fn of(
         new: &EventSet,
-        options: &CheckOptions,
         index: &KeyIndex,
         name: &str,
-        hashes: &mut BTreeMap<crate::span::FileId, u64>,
+        reaches: &mut std::collections::HashMap<crate::model::TypeId, Vec<(crate::span::FileId, u64)>>,
     ) -> GroupKey {
-        let mut hash = |id: crate::span::FileId| {
-            let file = new.sources_map.get(id);
-            let h = *hashes
-                .entry(id)
-                .or_insert_with(|| crate::fingerprint::crc64(file.text.as_bytes()));
-            (file.name.clone(), id, h, file.text.len())
-        };
-        let config = new.config.as_ref().map(|c| {
-            let (_, id, h, len) = hash(c.file);
-            (id, h, len)
-        });
-        let mut events = Vec::new();
-        let mut files = std::collections::BTreeSet::new();
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        index.shared.hash(&mut h);
+        let mut files = Vec::new();
         for e in index.events.get(name).into_iter().flatten() {
-            events.push(format!(
-                "{} {:?} {} {:?} {:?} {:?} {}",
+            (
                 e.version,
                 e.kind,
-                e.partition_key,
+                &e.partition_key,
                 e.source,
                 e.compatibility,
                 e.span,
-                new.types
-                    .get(e.type_id)
-                    .map(|t| t.full_name.as_str())
-                    .unwrap_or_default()
-            ));
-            files.extend(new.schema_files_in(e.type_id, &index.files));
+                new.types.get(e.type_id).map(|t| t.full_name.as_str()),
+            )
+                .hash(&mut h);
+            files.extend(reach(new, index, e.type_id, reaches).iter().map(|(id, _)| *id));
         }
-        GroupKey {
-            options: format!("{options:?}"),
-            config,
-            sources: new.sources.iter().map(|s| (s.name.clone(), s.topic.clone())).collect(),
-            events,
-            files: files.into_iter().map(hash).collect(),
+        files.sort();
+        files.dedup();
+        for id in files {
+            let file = new.sources_map.get(id);
+            (&file.name, id, file.text_hash(), file.text.len()).hash(&mut h);
         }
+        GroupKey(h.finish())
     }
 }
 
@@ -193,7 +269,7 @@ pub fn check_against_lock_in(
     options: &CheckOptions,
     releases: &mut Releases,
 ) -> Result<Vec<CheckFinding>, String> {
-    let mut groups: BTreeMap<(String, u32), Vec<&crate::load::Release>> = BTreeMap::new();
+    let mut groups: BTreeMap<(&str, u32), Vec<&crate::load::Release>> = BTreeMap::new();
     for r in &lock.releases {
         let Some(v) = r.version() else {
             return Err(format!(
@@ -203,24 +279,20 @@ pub fn check_against_lock_in(
                 r.version
             ));
         };
-        groups.entry((r.event.clone(), v.major)).or_default().push(r);
+        groups.entry((r.event.as_str(), v.major)).or_default().push(r);
     }
     let mut out = Vec::new();
     // The new side's proto files decoded and indexed once for every release, when a group is
     // computed at all.
     let decoded = std::cell::OnceCell::new();
     let prepared = std::cell::OnceCell::new();
-    let mut hashes = BTreeMap::new();
-    let index = KeyIndex {
-        files: crate::model::FileIndex::of(new),
-        events: new.events.iter().fold(BTreeMap::new(), |mut m, e| {
-            m.entry(e.name.as_str()).or_insert_with(Vec::new).push(e);
-            m
-        }),
-    };
+    let index = KeyIndex::of(new, options);
+    if releases.reaches.0 != index.structure {
+        releases.reaches = (index.structure, std::collections::HashMap::new());
+    }
     for (group, mut group_releases) in groups {
-        let key = GroupKey::of(new, options, &index, &group.0, &mut hashes);
-        if let Some((held, findings)) = releases.groups.get(&group) {
+        let key = GroupKey::of(new, &index, group.0, &mut releases.reaches.1);
+        if let Some((held, findings)) = releases.groups.get(group.0).and_then(|m| m.get(&group.1)) {
             if *held == key {
                 out.extend(findings.iter().cloned());
                 continue;
@@ -228,7 +300,10 @@ pub fn check_against_lock_in(
         }
         group_releases.sort_by_key(|r| r.version());
         let prepared = prepared.get_or_init(|| Prepared {
-            proto: proto::Prepared::new(new, decoded.get_or_init(|| proto::Decoded::of(new))),
+            proto: proto::Prepared::new(
+                new,
+                decoded.get_or_init(|| proto::Decoded::of_cached(new, &mut releases.decoded)),
+            ),
             events: events_by_key(new),
         });
         let found = group_findings(
@@ -237,11 +312,15 @@ pub fn check_against_lock_in(
             new,
             prepared,
             options,
-            &group,
+            group,
             &group_releases,
         )?;
         out.extend(found.iter().cloned());
-        releases.groups.insert(group, (key, found));
+        releases
+            .groups
+            .entry(group.0.to_owned())
+            .or_default()
+            .insert(group.1, (key, found));
     }
     out.dedup_by(|a, b| a.finding == b.finding);
     let filter = Filter::new(options, new);
@@ -263,10 +342,9 @@ fn group_findings(
     new: &EventSet,
     prepared: &Prepared,
     options: &CheckOptions,
-    (name, major): &(String, u32),
+    (name, major): (&str, u32),
     releases: &[&crate::load::Release],
 ) -> Result<Vec<CheckFinding>, String> {
-    let (name, major) = (name.as_str(), *major);
     let mut out = Vec::new();
     let current: Vec<&Event> = new
         .events
@@ -742,7 +820,7 @@ fn avro_pairs<'a>(old: &'a EventSet, new: &'a EventSet) -> Vec<(&'a str, &'a cra
                 .find(|oe| oe.name == ne.name && oe.version.major == ne.version.major)
                 .and_then(|oe| old_record(&old.types[oe.type_id].full_name));
             if let Some(o) = same_event.or_else(|| by_name_or_alias(ty)) {
-                pairs.push((o, ty));
+                pairs.push((o, &**ty));
             }
         }
         return pairs;
@@ -1317,5 +1395,44 @@ mod buffer_tests {
                 findings.first().map(|f| &f.finding.message)
             );
         }
+    }
+
+    /// The memo of the files an event reaches is used while the repo's structure is the same,
+    /// and must still see a reached file whose new text makes the event reach another file (an
+    /// Avro record coming to name a record of a third file: no import, no new name).
+    #[test]
+    fn a_memoized_reach_follows_a_reached_file_that_names_another() {
+        let event = "{\"type\": \"record\", \"name\": \"A\", \"namespace\": \"gen\",\n \"herald\": {\"version\": \"1.1\", \"kind\": \"event\", \"partitionKey\": \"id\"},\n \"fields\": [{\"name\": \"id\", \"type\": \"string\"}, {\"name\": \"s\", \"type\": \"gen.Shared\"}]}\n";
+        let shared = "{\"type\": \"record\", \"name\": \"Shared\", \"namespace\": \"gen\", \"fields\": [{\"name\": \"a\", \"type\": \"string\"}]}\n";
+        let naming = shared.replace("\"type\": \"string\"}]", "\"type\": \"gen.Other\"}]");
+        let other = "{\"type\": \"record\", \"name\": \"Other\", \"namespace\": \"gen\", \"fields\": [{\"name\": \"z\", \"type\": \"string\"}]}\n";
+        let set = |shared: &str| {
+            let mut files = FileSet::new("/reach");
+            files.insert(
+                "herald.toml",
+                "[repo]\nname = \"r\"\n\n[sources.s]\nschemas = [\"*.avsc\"]\n",
+            );
+            files.insert("a.avsc", event);
+            files.insert("other.avsc", other);
+            files.insert("shared.avsc", shared);
+            crate::load::load_files(&files).expect("loads").set
+        };
+        let (before, after) = (set(shared), set(&naming));
+        let options = CheckOptions::default();
+        let (index_before, index_after) = (KeyIndex::of(&before, &options), KeyIndex::of(&after, &options));
+        // The same structure: only the text of a reached file tells the reach changed.
+        assert_eq!(index_before.structure, index_after.structure);
+        let event = after.events.first().expect("the event loads").type_id;
+        let mut memo = std::collections::HashMap::new();
+        let name = |set: &EventSet, files: &[(crate::span::FileId, u64)]| -> Vec<String> {
+            files
+                .iter()
+                .map(|(id, _)| set.sources_map.get(*id).name.clone())
+                .collect()
+        };
+        let first = reach(&before, &index_before, event, &mut memo).to_vec();
+        assert_eq!(name(&before, &first), ["a.avsc", "shared.avsc"]);
+        let second = reach(&after, &index_after, event, &mut memo).to_vec();
+        assert_eq!(name(&after, &second), ["a.avsc", "other.avsc", "shared.avsc"]);
     }
 }

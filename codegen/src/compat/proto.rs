@@ -4,7 +4,8 @@
 //! Elements are matched as buf matches them: files by path, messages, enums and services by full
 //! name across all files, fields by number, enum values by number, methods by name.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use prost::Message as _;
 use prost_types::field_descriptor_proto::{Label, Type};
@@ -21,136 +22,234 @@ use crate::span::Span;
 
 struct Msg<'a> {
     file: &'a str,
-    path: Vec<i32>,
+    path: &'a [i32],
     desc: &'a DescriptorProto,
     proto3: bool,
 }
 
 struct En<'a> {
     file: &'a str,
-    path: Vec<i32>,
+    path: &'a [i32],
     desc: &'a EnumDescriptorProto,
     proto3: bool,
 }
 
 struct Svc<'a> {
     file: &'a str,
-    path: Vec<i32>,
+    path: &'a [i32],
     desc: &'a ServiceDescriptorProto,
 }
 
 /// One side of the comparison: the user's files and every element by full name.
+///
+/// Elements are in hash maps (the new side is a whole repo, indexed for every change that
+/// recomputes a group): code that walks a side's elements walks them in name order ([`sorted`]).
 struct Side<'a> {
     set: &'a EventSet,
     files: BTreeMap<&'a str, &'a FileDescriptorProto>,
-    messages: BTreeMap<String, Msg<'a>>,
-    enums: BTreeMap<String, En<'a>>,
-    services: BTreeMap<String, Svc<'a>>,
-    /// Full names of the messages (0), enums (1) and services (2) defined in each file.
-    by_file: BTreeMap<(String, u8), BTreeSet<String>>,
+    /// The elements each file defines.
+    elements: HashMap<&'a str, &'a Elements>,
+    messages: HashMap<&'a str, Msg<'a>>,
+    enums: HashMap<&'a str, En<'a>>,
+    services: HashMap<&'a str, Svc<'a>>,
     /// The packages of its files.
-    packages: BTreeSet<String>,
+    packages: HashSet<&'a str>,
 }
 
-fn decode(set: &EventSet) -> Vec<(String, FileDescriptorProto)> {
-    set.proto_descriptors
-        .iter()
-        .filter(|(name, _)| set.proto_locations.contains_key(*name))
-        .filter_map(|(name, bytes)| {
-            FileDescriptorProto::decode(bytes.as_slice())
-                .ok()
-                .map(|fd| (name.clone(), fd))
-        })
-        .collect()
+/// A map's entries in key order.
+fn sorted<K: Ord + Copy, V>(map: &HashMap<K, V>) -> Vec<(K, &V)> {
+    let mut entries: Vec<(K, &V)> = map.iter().map(|(k, v)| (*k, v)).collect();
+    entries.sort_by_key(|(k, _)| *k);
+    entries
 }
 
-impl<'a> Side<'a> {
-    fn new(set: &'a EventSet, files: &'a [(String, FileDescriptorProto)]) -> Side<'a> {
-        let mut side = Side {
-            set,
-            files: BTreeMap::new(),
-            messages: BTreeMap::new(),
-            enums: BTreeMap::new(),
-            services: BTreeMap::new(),
-            by_file: BTreeMap::new(),
-            packages: files.iter().map(|(_, fd)| fd.package().to_owned()).collect(),
-        };
-        for (name, fd) in files {
-            side.files.insert(name.as_str(), fd);
-            let proto3 = fd.syntax() == "proto3";
-            let pkg = fd.package();
-            for (i, m) in fd.message_type.iter().enumerate() {
-                side.message(name, m, &join_name(pkg, m.name()), vec![4, i as i32], proto3);
-            }
-            for (i, e) in fd.enum_type.iter().enumerate() {
-                side.enums.insert(
-                    join_name(pkg, e.name()),
-                    En {
-                        file: name,
-                        path: vec![5, i as i32],
-                        desc: e,
-                        proto3,
-                    },
-                );
-            }
-            for (i, s) in fd.service.iter().enumerate() {
-                side.services.insert(
-                    join_name(pkg, s.name()),
-                    Svc {
-                        file: name,
-                        path: vec![6, i as i32],
-                        desc: s,
-                    },
-                );
-            }
+/// One decoded file: its name, descriptor and every element it defines.
+type DecodedFile = (String, Arc<FileDescriptorProto>, Arc<Elements>);
+
+/// The messages (kind 0), enums (1) and services (2) a file defines: full name, kind and
+/// descriptor path, in the order [`Side::new`] indexes them (a later one of the same full name
+/// replaces an earlier one). Computed once per decoded file.
+#[derive(Default)]
+struct Elements(Vec<(String, u8, Vec<i32>)>);
+
+impl Elements {
+    fn of(fd: &FileDescriptorProto) -> Elements {
+        let mut out = Elements::default();
+        let pkg = fd.package();
+        for (i, m) in fd.message_type.iter().enumerate() {
+            out.message(m, &join_name(pkg, m.name()), vec![4, i as i32]);
         }
-        let defined = side
-            .messages
-            .iter()
-            .map(|(n, m)| (n, m.file, 0))
-            .chain(side.enums.iter().map(|(n, e)| (n, e.file, 1)))
-            .chain(side.services.iter().map(|(n, s)| (n, s.file, 2)));
-        for (name, file, kind) in defined {
-            side.by_file
-                .entry((file.to_owned(), kind))
-                .or_default()
-                .insert(name.clone());
+        for (i, e) in fd.enum_type.iter().enumerate() {
+            out.0.push((join_name(pkg, e.name()), 1, vec![5, i as i32]));
         }
-        side
+        for (i, s) in fd.service.iter().enumerate() {
+            out.0.push((join_name(pkg, s.name()), 2, vec![6, i as i32]));
+        }
+        out
     }
 
-    fn message(&mut self, file: &'a str, m: &'a DescriptorProto, full: &str, path: Vec<i32>, proto3: bool) {
+    /// Nested messages, then nested enums, then the message itself.
+    fn message(&mut self, m: &DescriptorProto, full: &str, path: Vec<i32>) {
         for (j, n) in m.nested_type.iter().enumerate() {
-            let p = subpath(&path, &[3, j as i32]);
-            self.message(file, n, &join_name(full, n.name()), p, proto3);
+            self.message(n, &join_name(full, n.name()), subpath(&path, &[3, j as i32]));
         }
         for (j, e) in m.enum_type.iter().enumerate() {
-            let p = subpath(&path, &[4, j as i32]);
-            self.enums.insert(
-                join_name(full, e.name()),
-                En {
-                    file,
-                    path: p,
-                    desc: e,
-                    proto3,
-                },
-            );
+            self.0
+                .push((join_name(full, e.name()), 1, subpath(&path, &[4, j as i32])));
         }
-        self.messages.insert(
-            full.to_owned(),
-            Msg {
-                file,
-                path,
-                desc: m,
-                proto3,
-            },
-        );
+        self.0.push((full.to_owned(), 0, path));
+    }
+}
+
+/// The message at a descriptor path (`[4, i]`, then `[3, j]` for each nesting).
+fn message_at<'f>(fd: &'f FileDescriptorProto, path: &[i32]) -> Option<&'f DescriptorProto> {
+    let (&[4, i], rest) = path.split_at_checked(2)? else {
+        return None;
+    };
+    let mut m = fd.message_type.get(usize::try_from(i).ok()?)?;
+    for step in rest.chunks(2) {
+        let &[3, j] = step else { return None };
+        m = m.nested_type.get(usize::try_from(j).ok()?)?;
+    }
+    Some(m)
+}
+
+/// The enum at a descriptor path (`[5, i]`, or a message's path then `[4, j]`).
+fn enum_at<'f>(fd: &'f FileDescriptorProto, path: &[i32]) -> Option<&'f EnumDescriptorProto> {
+    match path {
+        &[5, i] => fd.enum_type.get(usize::try_from(i).ok()?),
+        _ => {
+            let (owner, last) = path.split_at_checked(path.len().checked_sub(2)?)?;
+            let &[4, j] = last else { return None };
+            message_at(fd, owner)?.enum_type.get(usize::try_from(j).ok()?)
+        }
+    }
+}
+
+fn decode(set: &EventSet) -> Vec<DecodedFile> {
+    decode_with(set, &mut DecodeCache::default())
+}
+
+/// The user's proto files of `set` decoded, each through `cache`: a file whose descriptor bytes
+/// are those decoded before is not decoded (nor its elements listed) again.
+fn decode_with(set: &EventSet, cache: &mut DecodeCache) -> Vec<DecodedFile> {
+    let mut out = Vec::new();
+    for (name, bytes) in &set.proto_descriptors {
+        if !set.proto_locations.contains_key(name) {
+            continue;
+        }
+        let held = cache
+            .0
+            .get(name)
+            .filter(|(held, _, _)| Arc::ptr_eq(held, bytes) || *held == *bytes);
+        let (fd, elements) = match held {
+            Some((_, fd, elements)) => (fd.clone(), elements.clone()),
+            None => {
+                let Ok(fd) = FileDescriptorProto::decode(bytes.as_slice()) else {
+                    cache.0.remove(name);
+                    continue;
+                };
+                let elements = Arc::new(Elements::of(&fd));
+                let decoded = (Arc::new(fd), elements);
+                let entry = (bytes.clone(), decoded.0.clone(), decoded.1.clone());
+                cache.0.insert(name.clone(), entry);
+                decoded
+            }
+        };
+        out.push((name.clone(), fd, elements));
+    }
+    // Files gone since the last check are forgotten.
+    if cache.0.len() != out.len() {
+        let names: std::collections::HashSet<&str> = out.iter().map(|(n, _, _)| n.as_str()).collect();
+        cache.0.retain(|name, _| names.contains(name.as_str()));
+    }
+    out
+}
+
+/// Decoded descriptors kept between checks of one repo as it changes (an editor's session), by
+/// file name with the bytes they were decoded from; it holds the files of the last check only.
+#[derive(Default)]
+pub struct DecodeCache(std::collections::HashMap<String, CachedFile>);
+
+/// A file's descriptor bytes, decoded, and its elements.
+type CachedFile = (Arc<Vec<u8>>, Arc<FileDescriptorProto>, Arc<Elements>);
+
+impl<'a> Side<'a> {
+    fn new(set: &'a EventSet, files: &'a [DecodedFile]) -> Side<'a> {
+        // Inserted in order: a later element of the same full name replaces an earlier one.
+        let n = files.iter().map(|(_, _, e)| e.0.len()).sum();
+        let (mut messages, mut enums, mut services) =
+            (HashMap::with_capacity(n), HashMap::with_capacity(n), HashMap::new());
+        for (name, fd, elements) in files {
+            let fd: &'a FileDescriptorProto = fd;
+            let proto3 = fd.syntax() == "proto3";
+            let file = name.as_str();
+            for (full, kind, path) in &elements.0 {
+                let (full, path) = (full.as_str(), path.as_slice());
+                match kind {
+                    0 => messages.extend(message_at(fd, path).map(|desc| {
+                        (
+                            full,
+                            Msg {
+                                file,
+                                path,
+                                desc,
+                                proto3,
+                            },
+                        )
+                    })),
+                    1 => enums.extend(enum_at(fd, path).map(|desc| {
+                        (
+                            full,
+                            En {
+                                file,
+                                path,
+                                desc,
+                                proto3,
+                            },
+                        )
+                    })),
+                    _ => services.extend(
+                        path.get(1)
+                            .and_then(|&i| usize::try_from(i).ok())
+                            .and_then(|i| fd.service.get(i))
+                            .map(|desc| (full, Svc { file, path, desc })),
+                    ),
+                }
+            }
+        }
+        Side {
+            set,
+            files: files.iter().map(|(name, fd, _)| (name.as_str(), &**fd)).collect(),
+            elements: files.iter().map(|(name, _, e)| (name.as_str(), &**e)).collect(),
+            messages,
+            enums,
+            services,
+            packages: files.iter().map(|(_, fd, _)| fd.package()).collect(),
+        }
     }
 
-    /// Full names of the messages (`kind` 0), enums (1) or services (2) defined in `file`.
-    fn defined_in(&self, file: &str, kind: u8) -> &BTreeSet<String> {
-        static NONE: BTreeSet<String> = BTreeSet::new();
-        self.by_file.get(&(file.to_owned(), kind)).unwrap_or(&NONE)
+    /// Full names of the messages (`kind` 0), enums (1) or services (2) defined in `file`: those
+    /// of its elements that the side's index holds as `file`'s (a later file defining the same
+    /// full name takes it).
+    fn defined_in(&self, file: &str, kind: u8) -> BTreeSet<&'a str> {
+        let Some(elements) = self.elements.get(file) else {
+            return BTreeSet::new();
+        };
+        elements
+            .0
+            .iter()
+            .filter(|(_, k, _)| *k == kind)
+            .map(|(full, _, _)| full.as_str())
+            .filter(|full| {
+                let holder = match kind {
+                    0 => self.messages.get(full).map(|m| m.file),
+                    1 => self.enums.get(full).map(|e| e.file),
+                    _ => self.services.get(full).map(|s| s.file),
+                };
+                holder == Some(file)
+            })
+            .collect()
     }
 
     /// The span at `path` in `file`, or of its nearest located ancestor.
@@ -205,11 +304,17 @@ pub fn check(old: &EventSet, new: &EventSet, enabled: &dyn Fn(&str) -> bool) -> 
 }
 
 /// A set's proto files decoded, for [`Prepared`].
-pub struct Decoded(Vec<(String, FileDescriptorProto)>);
+pub struct Decoded(Vec<DecodedFile>);
 
 impl Decoded {
     pub fn of(set: &EventSet) -> Decoded {
         Decoded(decode(set))
+    }
+
+    /// [`Decoded::of`], decoding only the files whose bytes `cache` does not hold (and keeping
+    /// this set's files in it for the next check).
+    pub fn of_cached(set: &EventSet, cache: &mut DecodeCache) -> Decoded {
+        Decoded(decode_with(set, cache))
     }
 }
 
@@ -323,11 +428,8 @@ impl Checker<'_, '_> {
                 (1, rules::ENUM_NO_DELETE, "enum"),
                 (2, rules::SERVICE_NO_DELETE, "service"),
             ] {
-                for gone in self
-                    .old
-                    .defined_in(name, kind)
-                    .difference(self.new.defined_in(name, kind))
-                {
+                let (before, after) = (self.old.defined_in(name, kind), self.new.defined_in(name, kind));
+                for gone in before.difference(&after) {
                     let nested = gone.strip_prefix(&format!("{op}.")).unwrap_or(gone);
                     let span = self.deleted_location(name, np, nested);
                     self.add(
@@ -434,8 +536,8 @@ impl Checker<'_, '_> {
         let parts: Vec<&str> = nested.split('.').collect();
         for i in (1..parts.len()).rev() {
             let parent = join_name(package, &parts[..i].join("."));
-            if let Some(m) = self.new.messages.get(&parent).filter(|m| m.file == file) {
-                return self.new.span(m.file, &m.path);
+            if let Some(m) = self.new.messages.get(parent.as_str()).filter(|m| m.file == file) {
+                return self.new.span(m.file, m.path);
             }
         }
         self.new.span(file, &[])
@@ -446,7 +548,9 @@ impl Checker<'_, '_> {
         // its releases, prepared once) and the old side small.
         let (old, new) = (self.old, self.new);
         let new_pkgs = &new.packages;
-        for gone in old.packages.iter().filter(|p| !new_pkgs.contains(*p)) {
+        let mut old_pkgs: Vec<&str> = old.packages.iter().copied().collect();
+        old_pkgs.sort();
+        for gone in old_pkgs.into_iter().filter(|p| !new_pkgs.contains(*p)) {
             self.add(
                 rules::PACKAGE_NO_DELETE,
                 None,
@@ -456,9 +560,21 @@ impl Checker<'_, '_> {
                 format!("Previously present package \"{gone}\" was deleted."),
             );
         }
-        let gone_messages: Vec<&String> = old.messages.keys().filter(|k| !new.messages.contains_key(*k)).collect();
-        let gone_enums: Vec<&String> = old.enums.keys().filter(|k| !new.enums.contains_key(*k)).collect();
-        let gone_services: Vec<&String> = old.services.keys().filter(|k| !new.services.contains_key(*k)).collect();
+        let gone_messages: Vec<&str> = sorted(&old.messages)
+            .into_iter()
+            .map(|(k, _)| k)
+            .filter(|k| !new.messages.contains_key(k))
+            .collect();
+        let gone_enums: Vec<&str> = sorted(&old.enums)
+            .into_iter()
+            .map(|(k, _)| k)
+            .filter(|k| !new.enums.contains_key(k))
+            .collect();
+        let gone_services: Vec<&str> = sorted(&old.services)
+            .into_iter()
+            .map(|(k, _)| k)
+            .filter(|k| !new.services.contains_key(k))
+            .collect();
         for (rule, what, gone_names) in [
             (rules::PACKAGE_MESSAGE_NO_DELETE, "message", gone_messages),
             (rules::PACKAGE_ENUM_NO_DELETE, "enum", gone_enums),
@@ -466,7 +582,7 @@ impl Checker<'_, '_> {
         ] {
             for gone in gone_names {
                 let package = self.package_of(gone);
-                if !new_pkgs.contains(&package) {
+                if !new_pkgs.contains(package.as_str()) {
                     continue;
                 }
                 let span = self
@@ -501,7 +617,7 @@ impl Checker<'_, '_> {
     }
 
     fn messages(&mut self) {
-        for (name, om) in &self.old.messages {
+        for (name, om) in sorted(&self.old.messages) {
             let Some(nm) = self.new.messages.get(name) else {
                 continue;
             };
@@ -509,7 +625,7 @@ impl Checker<'_, '_> {
                 self.map_entry(om, nm, name);
                 continue;
             }
-            let msg_span = self.new.span(nm.file, &nm.path);
+            let msg_span = self.new.span(nm.file, nm.path);
             let short = short_name(name);
             let new_numbers: BTreeMap<i32, (usize, &FieldDescriptorProto)> = nm
                 .desc
@@ -522,7 +638,7 @@ impl Checker<'_, '_> {
                 match new_numbers.get(&of.number()) {
                     None => self.deleted_field(nm, of, name, msg_span),
                     Some((i, nf)) => {
-                        let fpath = subpath(&nm.path, &[2, *i as i32]);
+                        let fpath = subpath(nm.path, &[2, *i as i32]);
                         self.field_pair(om, nm, of, nf, &fpath, (name, name));
                     }
                 }
@@ -582,7 +698,7 @@ impl Checker<'_, '_> {
             for n in nreq.difference(&oreq) {
                 let span = new_numbers
                     .get(n)
-                    .and_then(|(i, _)| self.new.span(nm.file, &subpath(&nm.path, &[2, *i as i32])))
+                    .and_then(|(i, _)| self.new.span(nm.file, &subpath(nm.path, &[2, *i as i32])))
                     .or(msg_span);
                 self.add(
                     rules::MESSAGE_SAME_REQUIRED_FIELDS,
@@ -691,7 +807,7 @@ impl Checker<'_, '_> {
         let Some(at) = parent.desc.field.iter().position(|f| f.type_name() == entry_ref) else {
             return;
         };
-        let fpath = subpath(&parent.path, &[2, at as i32]);
+        let fpath = subpath(parent.path, &[2, at as i32]);
         for of in &om.desc.field {
             if let Some(nf) = nm.desc.field.iter().find(|f| f.number() == of.number()) {
                 self.field_pair(om, nm, of, nf, &fpath, (name, owner));
@@ -760,10 +876,10 @@ impl Checker<'_, '_> {
     }
 
     fn enums(&mut self) {
-        for (name, oe) in &self.old.enums {
+        for (name, oe) in sorted(&self.old.enums) {
             let Some(ne) = self.new.enums.get(name) else { continue };
             let short = short_name(name);
-            let span = self.new.span(ne.file, &ne.path);
+            let span = self.new.span(ne.file, ne.path);
             if oe.proto3 != ne.proto3 {
                 let kind = |p3: bool| if p3 { "open" } else { "closed" };
                 self.add(
@@ -799,7 +915,7 @@ impl Checker<'_, '_> {
                         let nnames: BTreeSet<&str> = nvalues.iter().map(|(_, n)| *n).collect();
                         let onames: BTreeSet<&str> = onames.iter().copied().collect();
                         if !onames.is_subset(&nnames) {
-                            let vpath = subpath(&ne.path, &[2, nvalues[0].0 as i32, 2]);
+                            let vpath = subpath(ne.path, &[2, nvalues[0].0 as i32, 2]);
                             self.add(
                                 rules::ENUM_VALUE_SAME_NAME,
                                 self.new.span(ne.file, &vpath),
@@ -866,11 +982,11 @@ impl Checker<'_, '_> {
     }
 
     fn services(&mut self) {
-        for (name, os) in &self.old.services {
+        for (name, os) in sorted(&self.old.services) {
             let Some(ns) = self.new.services.get(name) else {
                 continue;
             };
-            let span = self.new.span(ns.file, &ns.path);
+            let span = self.new.span(ns.file, ns.path);
             let short = short_name(name);
             for om in &os.desc.method {
                 let Some((index, nm)) = ns.desc.method.iter().enumerate().find(|(_, m)| m.name() == om.name()) else {
@@ -889,8 +1005,8 @@ impl Checker<'_, '_> {
                 };
                 let rpc = format!("RPC \"{}\" on service \"{short}\"", om.name());
                 let index = index as i32;
-                let span = self.new.span(ns.file, &subpath(&ns.path, &[2, index])).or(span);
-                let idempotency_span = self.new.span(ns.file, &subpath(&ns.path, &[2, index, 4, 34])).or(span);
+                let span = self.new.span(ns.file, &subpath(ns.path, &[2, index])).or(span);
+                let idempotency_span = self.new.span(ns.file, &subpath(ns.path, &[2, index, 4, 34])).or(span);
                 let type_change = |what: &str, old: &str, new: &str| {
                     format!(
                         "{what} type from \"{}\" to \"{}\"",

@@ -54,7 +54,8 @@ pub struct Cache {
 
 struct Scanned {
     file: FileId,
-    text: String,
+    /// The file scanned (its text compared by address first: a session shares unchanged files).
+    source: Arc<crate::span::SourceFile>,
     outline: Arc<Outline>,
     hash: u64,
     broken: bool,
@@ -64,12 +65,12 @@ struct Scanned {
 struct Descriptor {
     fd: FileDescriptorProto,
     /// The wire format, `None` when it failed to serialize.
-    bytes: Option<Vec<u8>>,
+    bytes: Option<Arc<Vec<u8>>>,
 }
 
 impl Descriptor {
     fn new(fd: FileDescriptorProto) -> Descriptor {
-        let bytes = protobuf::Message::write_to_bytes(&fd).ok();
+        let bytes = protobuf::Message::write_to_bytes(&fd).ok().map(Arc::new);
         Descriptor { fd, bytes }
     }
 }
@@ -82,7 +83,7 @@ struct LoweredFile {
     /// The closure key it was lowered for (0 for a built-in file).
     key: u64,
     file: FileId,
-    types: Vec<TypeDef>,
+    types: Vec<Arc<TypeDef>>,
     schema: SchemaFile,
     /// Spans by descriptor path (`None` for a built-in file).
     locations: Option<Arc<BTreeMap<Vec<i32>, Span>>>,
@@ -106,11 +107,11 @@ impl Cache {
     ) -> BTreeMap<String, FileState> {
         let mut states = BTreeMap::new();
         for input in inputs {
-            let text = &sources.get(input.file).text;
+            let source = sources.get_shared(input.file);
             let hit = self
                 .scans
                 .get(&input.import_path)
-                .filter(|s| s.file == input.file && s.text == *text);
+                .filter(|s| s.file == input.file && (Arc::ptr_eq(&s.source, source) || s.source.text == source.text));
             let state = match hit {
                 Some(s) => {
                     diags.extend(s.diags.iter().cloned());
@@ -128,7 +129,7 @@ impl Cache {
                     diags.extend(own.iter().cloned());
                     let scanned = Scanned {
                         file: input.file,
-                        text: text.clone(),
+                        source: source.clone(),
                         outline: state.outline.clone(),
                         hash: state.hash,
                         broken: state.broken,
@@ -260,36 +261,39 @@ impl Cache {
         checked: &[(String, u64)],
     ) -> Loaded {
         // Every file with a descriptor: the good files that type-checked and what they import.
-        let mut names: BTreeSet<String> = BTreeSet::new();
+        let mut names: Vec<&str> = Vec::new();
         let mut key_of: HashMap<&str, u64> = HashMap::new();
         for (path, key) in checked {
             if let Some(Ok((_, deps))) = self.checks.get(key) {
-                names.insert(path.clone());
-                names.extend(deps.iter().cloned());
+                names.push(path.as_str());
+                names.extend(deps.iter().map(String::as_str));
                 key_of.insert(path.as_str(), *key);
             }
         }
+        // In name order, each once (as a set would hold them).
+        names.sort_unstable();
+        names.dedup();
         // Built-in files that were imported get a source entry so that spans can point into them.
         let mut builtin_ids: BTreeMap<&str, FileId> = BTreeMap::new();
-        for name in names.iter().filter(|n| !states.contains_key(*n)) {
+        for &name in names.iter().filter(|n| !states.contains_key(**n)) {
             let text = if name == OPTIONS_PATH {
                 OPTIONS_PROTO.to_owned()
             } else {
                 String::new()
             };
-            builtin_ids.insert(name.as_str(), sources.add(name.clone(), None, text));
+            builtin_ids.insert(name, sources.add(name, None, text));
         }
         let mut loaded = Loaded::default();
-        for name in &names {
+        for &name in &names {
             let (file, outline, key, desc) = match states.get(name) {
                 Some(st) => {
-                    let key = key_of.get(name.as_str()).copied().unwrap_or(0);
+                    let key = key_of.get(name).copied().unwrap_or(0);
                     let Some(Ok((desc, _))) = self.checks.get(&key) else {
                         continue;
                     };
                     (st.file, Some(&*st.outline), key, desc)
                 }
-                None => match (builtin_ids.get(name.as_str()), self.builtins.get(name)) {
+                None => match (builtin_ids.get(name), self.builtins.get(name)) {
                     (Some(id), Some(desc)) => (*id, None, 0, desc),
                     _ => continue,
                 },
@@ -297,17 +301,17 @@ impl Cache {
             let fresh = self.lowered.get(name).is_some_and(|l| l.key == key && l.file == file);
             if !fresh {
                 self.lowered
-                    .insert(name.clone(), lower_file(file, &desc.fd, outline, key));
+                    .insert(name.to_owned(), lower_file(file, &desc.fd, outline, key));
             }
             if let Some(l) = self.lowered.get(name) {
                 loaded.types.extend(l.types.iter().cloned());
                 if let Some(locations) = &l.locations {
-                    loaded.locations.insert(name.clone(), Arc::clone(locations));
+                    loaded.locations.insert(name.to_owned(), Arc::clone(locations));
                 }
                 loaded.files.push(l.schema.clone());
             }
             if let Some(bytes) = &desc.bytes {
-                loaded.descriptors.insert(name.clone(), bytes.clone());
+                loaded.descriptors.insert(name.to_owned(), bytes.clone());
             }
         }
         // Files that failed still belong to the repo (lint reports them as such).
@@ -328,13 +332,25 @@ impl Cache {
     }
 
     /// Drops what the last complete load did not use.
+    /// Each map is walked only when it holds more entries than the live ones it holds (a change
+    /// replaces a file's entries under new keys; most loads find nothing to drop).
     pub(super) fn prune(&mut self, states: &BTreeMap<String, FileState>, checked: &[(String, u64)]) {
-        self.scans.retain(|p, _| states.contains_key(p));
-        let live: HashSet<u64> = checked.iter().map(|(_, k)| *k).collect();
-        self.checks.retain(|k, _| live.contains(k));
-        let builtins = &self.builtins;
-        self.lowered
-            .retain(|n, _| states.contains_key(n) || builtins.contains_key(n));
+        if states.keys().filter(|p| self.scans.contains_key(*p)).count() != self.scans.len() {
+            self.scans.retain(|p, _| states.contains_key(p));
+        }
+        if checked.iter().filter(|(_, k)| self.checks.contains_key(k)).count() != self.checks.len() {
+            let live: HashSet<u64> = checked.iter().map(|(_, k)| *k).collect();
+            self.checks.retain(|k, _| live.contains(k));
+        }
+        let live_lowered = states
+            .keys()
+            .chain(self.builtins.keys())
+            .filter(|n| self.lowered.contains_key(*n));
+        if live_lowered.count() != self.lowered.len() {
+            let builtins = &self.builtins;
+            self.lowered
+                .retain(|n, _| states.contains_key(n) || builtins.contains_key(n));
+        }
     }
 }
 
@@ -370,7 +386,7 @@ fn lower_file(file: FileId, fd: &FileDescriptorProto, outline: Option<&Outline>,
     LoweredFile {
         key,
         file,
-        types,
+        types: types.into_iter().map(Arc::new).collect(),
         schema,
         locations: (!builtin).then(|| {
             let spans = locate::locate(fd, outline)

@@ -83,10 +83,11 @@ pub struct ProtoInput {
 #[derive(Debug, Default)]
 pub struct Loaded {
     pub files: Vec<SchemaFile>,
-    pub types: Vec<TypeDef>,
+    /// Shared with the session's cache (an unchanged file's types are not copied).
+    pub types: Vec<Arc<TypeDef>>,
     /// Descriptors of every file that type-checked (inputs and their imports), by import path, in
     /// the wire format (those that failed to serialize left out).
-    pub descriptors: BTreeMap<String, Vec<u8>>,
+    pub descriptors: BTreeMap<String, Arc<Vec<u8>>>,
     /// Spans by descriptor path, for the user's files.
     pub locations: BTreeMap<String, Arc<BTreeMap<Vec<i32>, Span>>>,
 }
