@@ -46,13 +46,31 @@ fn same(
     fresh.len()
 }
 
+/// Checks once, then applies each edit in turn and checks again, through one session and one
+/// memo (each check compared with an uncached one by [`same`]); the number of findings at every
+/// step.
+fn replay(files: &mut FileSet, lock: &load::Lock, steps: Vec<(&str, String)>) -> Vec<usize> {
+    let mut session = Session::default();
+    let mut releases = check::Releases::default();
+    let mut counts = vec![same(files, &mut session, lock, &mut releases, "the first check")];
+    for (i, (name, text)) in steps.into_iter().enumerate() {
+        files.insert(name, text);
+        counts.push(same(
+            files,
+            &mut session,
+            lock,
+            &mut releases,
+            &format!("step {i} ({name})"),
+        ));
+    }
+    counts
+}
+
 #[test]
 fn edits_to_the_example_repo_check_as_a_fresh_check_does() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
     let mut files = FileSet::read_dir(&root);
     let lock = herald_codegen::lock::read(&root.join("herald.lock"), &mut SourceMap::new()).expect("the lock reads");
-    let mut session = Session::default();
-    let mut releases = check::Releases::default();
     let text = |name: &str| std::fs::read_to_string(root.join(name)).expect("read");
     let (common, updated, created, bank, toml) = (
         "user/v1/common.proto",
@@ -132,17 +150,7 @@ fn edits_to_the_example_repo_check_as_a_fresh_check_does() {
         (bank, bank_text.clone()),
         (toml, toml_text.clone()),
     ];
-    let mut counts = vec![same(&files, &mut session, &lock, &mut releases, "the first check")];
-    for (i, (name, text)) in steps.into_iter().enumerate() {
-        files.insert(name, text);
-        counts.push(same(
-            &files,
-            &mut session,
-            &lock,
-            &mut releases,
-            &format!("step {i} ({name})"),
-        ));
-    }
+    let counts = replay(&mut files, &lock, steps);
     eprintln!("findings per step: {counts:?}");
     // The sequence is worth something only if the edits made findings come and go.
     assert!(counts.contains(&0), "{counts:?}");
@@ -295,8 +303,6 @@ fn an_event_that_comes_to_reach_another_file_is_checked_against_it() {
     let set = load::load_files(&files).expect("the repo loads").set;
     let mut lock = load::Lock::default();
     herald_codegen::lock::release(&set, &mut lock).expect("released");
-    let mut session = Session::default();
-    let mut releases = check::Releases::default();
     let steps: Vec<(&str, String)> = vec![
         ("proto/b.proto", b_alone.to_owned()),
         ("proto/c.proto", c_breaking.clone()),
@@ -306,17 +312,7 @@ fn an_event_that_comes_to_reach_another_file_is_checked_against_it() {
         ("proto/b.proto", b_alone.to_owned()),
         ("proto/c.proto", c_breaking.clone()),
     ];
-    let mut counts = vec![same(&files, &mut session, &lock, &mut releases, "the first check")];
-    for (i, (name, text)) in steps.into_iter().enumerate() {
-        files.insert(name, text);
-        counts.push(same(
-            &files,
-            &mut session,
-            &lock,
-            &mut releases,
-            &format!("step {i} ({name})"),
-        ));
-    }
+    let counts = replay(&mut files, &lock, steps);
     eprintln!("findings per step: {counts:?}");
     // Findings came and went: none at first, some while C was changed and reached again (step 3,
     // then shifted by the comment in step 4: stale spans would differ from a fresh check), none
