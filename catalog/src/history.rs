@@ -8,6 +8,13 @@
 //! differ; an event's successive versions land in successive layers. A layer is loaded once and
 //! two layers are checked against each other once, whatever number of events they hold. A layer
 //! that does not load cleanly falls back to one load per release.
+//!
+//! What a run learns is kept as a [`Record`] beside the site it writes: each release's fields and
+//! each verdict, keyed by the content of the releases they come from (and the mode of a verdict).
+//! A run over a previous catalog reuses what its record holds and loads only the layers it still
+//! needs, so a catalog regenerated with no new release rebuilds nothing; one after a release
+//! rebuilds the layers the new verdicts need. Either way the site is the same bytes as a run
+//! without a record gives.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -16,7 +23,7 @@ use herald_codegen::files::FileSet;
 use herald_codegen::load::{self, Lock, Release};
 use herald_codegen::model::{EventSet, Mode};
 use herald_codegen::Severity;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::schema::{self, FieldChange};
 
@@ -34,7 +41,7 @@ pub struct Version {
 }
 
 /// What herald's checker says of one version against the one before.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Verdict {
     pub from: String,
     pub to: String,
@@ -58,6 +65,69 @@ const ALL_PAIRS_BUDGET: usize = 64;
 
 /// Each event's history, by event name.
 pub type Histories = BTreeMap<String, History>;
+
+/// The [`Record`] format this herald writes and reads: a record written by another herald (its
+/// fields or checker may differ) is not reused.
+pub const RECORD_FORMAT: &str = concat!("herald ", env!("CARGO_PKG_VERSION"), ", record 1");
+
+/// What a catalog run learnt from rebuilding the lock's releases, for the next run to reuse.
+/// Keys name releases by content ([`release_keys`]), so an entry is reused only for a release
+/// whose files, type, source and fingerprint are the same.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Record {
+    /// [`RECORD_FORMAT`] of the herald that wrote it.
+    pub format: String,
+    /// Each release's fields, by release key.
+    pub fields: BTreeMap<String, BTreeMap<String, String>>,
+    /// Each verdict, by `"<older key> <newer key> <mode>"`.
+    pub verdicts: BTreeMap<String, Verdict>,
+}
+
+/// The histories, the record of what they were built from, and how many layers were rebuilt.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub histories: Histories,
+    pub record: Record,
+    /// Layers loaded to rebuild releases (none when a record held everything).
+    pub layers_loaded: usize,
+}
+
+/// A key per release (by index in the lock): the event and version for people, and a hash of
+/// everything its rebuilt model depends on: format, type, source, topic, fingerprint and each
+/// file's path and text (the blob's own bytes, not its name in the lock).
+pub fn release_keys(lock: &Lock) -> Vec<String> {
+    use std::hash::{Hash, Hasher};
+    let mut blob_hashes: BTreeMap<&str, u64> = BTreeMap::new();
+    lock.releases
+        .iter()
+        .map(|r| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            (
+                &r.format,
+                &r.type_name,
+                &r.source,
+                &r.topic,
+                &r.fingerprint,
+                r.fingerprint_version,
+            )
+                .hash(&mut h);
+            for entry in &r.files {
+                let (path, blob) = entry.rsplit_once('@').unwrap_or((entry.as_str(), ""));
+                let text = *blob_hashes.entry(blob).or_insert_with(|| {
+                    let mut t = std::collections::hash_map::DefaultHasher::new();
+                    lock.blobs.get(blob).hash(&mut t);
+                    t.finish()
+                });
+                (path, text).hash(&mut h);
+            }
+            format!("{}@{}#{:016x}", r.event, r.version, h.finish())
+        })
+        .collect()
+}
+
+fn verdict_key(keys: &[String], a: usize, b: usize, mode: &str) -> String {
+    format!("{} {} {mode}", keys[a], keys[b])
+}
 
 /// The files of a release: path → blob hash.
 fn entries(r: &Release) -> Result<BTreeMap<&str, &str>, String> {
@@ -229,8 +299,13 @@ pub(crate) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync)
 /// as soon as every verdict it takes part in is known, so that memory holds a few layers rather
 /// than the whole history: an event's versions sit in successive layers and its latest release
 /// is usually the current schema, so a layer is done once the next one is loaded.
-pub fn histories(lock: &Lock, current: &EventSet) -> Result<Histories, String> {
+///
+/// `previous` is the record of an earlier run: its fields and verdicts are taken for releases
+/// with the same keys, and only the layers still needed are loaded.
+pub fn histories(lock: &Lock, current: &EventSet, previous: Option<&Record>) -> Result<Outcome, String> {
     let order = ordered(lock)?;
+    let keys = release_keys(lock);
+    let previous = previous.filter(|p| p.format == RECORD_FORMAT);
     let mut by_name: BTreeMap<&str, Vec<&herald_codegen::model::Event>> = BTreeMap::new();
     for e in &current.events {
         by_name.entry(e.name.as_str()).or_default().push(e);
@@ -288,16 +363,45 @@ pub fn histories(lock: &Lock, current: &EventSet) -> Result<Histories, String> {
             .fields
             .insert(i, schema::flat_fields(current, &lock.releases[i].type_name));
     }
+    if let Some(previous) = previous {
+        judge.reuse(previous, &keys);
+    }
+    // The layers that hold a release whose fields or a verdict are still to learn.
+    let needed: BTreeSet<usize> = judge.pending.iter().flat_map(|&(a, b, _, _)| [a, b]).collect();
+    let layers: Vec<Vec<usize>> = layers
+        .into_iter()
+        .filter(|ids| ids.iter().any(|i| needed.contains(i) || !judge.fields.contains_key(i)))
+        .collect();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     for chunk in layers.chunks(threads) {
         judge.load(chunk)?;
         judge.check_ready();
         judge.drop_done();
     }
-    Ok(by_event
+    let mut record = Record {
+        format: RECORD_FORMAT.to_owned(),
+        fields: BTreeMap::new(),
+        verdicts: judge
+            .verdicts
+            .iter()
+            .map(|(&(a, b), v)| (verdict_key(&keys, a, b, &v.mode), v.clone()))
+            .collect(),
+    };
+    let histories = by_event
         .into_iter()
-        .map(|(event, ids)| (event.to_owned(), judge.history(&ids, &wanted(&ids))))
-        .collect())
+        .map(|(event, ids)| {
+            let history = judge.history(&ids, &wanted(&ids));
+            for (&i, v) in ids.iter().zip(&history.versions) {
+                record.fields.insert(keys[i].clone(), v.fields.clone());
+            }
+            (event.to_owned(), history)
+        })
+        .collect();
+    Ok(Outcome {
+        histories,
+        record,
+        layers_loaded: layers.len(),
+    })
 }
 
 /// Every release (indices into the lock) by event, then version; an invalid version is an error.
@@ -360,6 +464,26 @@ impl<'a> Judge<'a> {
             0 => Some(self.current),
             n => self.models.get(n - 1).and_then(Option::as_ref),
         }
+    }
+
+    /// Takes from `previous` the fields of every release it knows and the verdict of every
+    /// pending pair it holds (for the same mode).
+    fn reuse(&mut self, previous: &Record, keys: &[String]) {
+        for (i, key) in keys.iter().enumerate() {
+            if let Some(fields) = previous.fields.get(key) {
+                self.fields.entry(i).or_insert_with(|| fields.clone());
+            }
+        }
+        let verdicts = &mut self.verdicts;
+        self.pending.retain(
+            |&(a, b, mode, _)| match previous.verdicts.get(&verdict_key(keys, a, b, mode.name())) {
+                Some(v) => {
+                    verdicts.insert((a, b), v.clone());
+                    false
+                }
+                None => true,
+            },
+        );
     }
 
     /// Keeps `set` as a new model holding `releases`, with their fields.

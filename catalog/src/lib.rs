@@ -28,6 +28,10 @@ pub type Site = BTreeMap<String, Vec<u8>>;
 /// A file in OUT that says it holds a catalog, so a later run may replace its pages.
 pub const MARKER: &str = ".herald-catalog";
 
+/// A file in OUT recording what the catalog learnt from rebuilding released versions
+/// ([`history::Record`]), so that the next run there rebuilds only what changed.
+pub const RECORD: &str = ".herald-catalog-record.json";
+
 /// Events listed in a producer's box of a picture; more are counted.
 const MAX_EVENTS_PER_BOX: usize = 40;
 
@@ -336,8 +340,26 @@ impl<'a> Names<'a> {
     }
 }
 
-/// The catalog of `set` (loaded without errors) and its lock, if any.
+/// The catalog of `set` (loaded without errors) and its lock, if any, rebuilding every release.
 pub fn render(set: &EventSet, lock: Option<&Lock>, templates: &Templates) -> Result<Site, String> {
+    render_reusing(set, lock, templates, None).map(|r| r.site)
+}
+
+/// A rendered catalog, and how many layers of releases were rebuilt for it.
+#[derive(Debug)]
+pub struct Rendered {
+    pub site: Site,
+    pub layers_loaded: usize,
+}
+
+/// The catalog of `set` and its lock, reusing what the record of a previous catalog
+/// ([`previous_record`]) knows of the releases; the same site as [`render`] gives.
+pub fn render_reusing(
+    set: &EventSet,
+    lock: Option<&Lock>,
+    templates: &Templates,
+    previous: Option<&history::Record>,
+) -> Result<Rendered, String> {
     let mut site = Site::new();
     let names = Names::new(set);
     let title = set
@@ -345,10 +367,17 @@ pub fn render(set: &EventSet, lock: Option<&Lock>, templates: &Templates) -> Res
         .as_ref()
         .and_then(|c| c.name.clone())
         .unwrap_or_else(|| "herald".to_owned());
-    let histories = match lock {
-        Some(lock) => history::histories(lock, set)?,
-        None => history::Histories::new(),
+    let outcome = match lock {
+        Some(lock) => history::histories(lock, set, previous)?,
+        None => history::Outcome {
+            record: history::Record {
+                format: history::RECORD_FORMAT.to_owned(),
+                ..history::Record::default()
+            },
+            ..history::Outcome::default()
+        },
     };
+    let histories = &outcome.histories;
     index_page(&names, &title, templates, &mut site)?;
     // A page per event, rendered on every core.
     let pages = history::par_map(&names.order, |&e| {
@@ -376,7 +405,25 @@ pub fn render(set: &EventSet, lock: Option<&Lock>, templates: &Templates) -> Res
         MARKER.into(),
         b"herald catalog output: `herald catalog` replaces this directory's pages\n".to_vec(),
     );
-    Ok(site)
+    let record = serde_json::to_vec(&outcome.record).map_err(|e| format!("cannot write {RECORD}: {e}"))?;
+    site.insert(RECORD.into(), record);
+    Ok(Rendered {
+        site,
+        layers_loaded: outcome.layers_loaded,
+    })
+}
+
+/// The record a previous catalog in `out` left ([`RECORD`]): `None` when `out` holds no catalog,
+/// no record, or one written by another herald; an error when the record cannot be read.
+pub fn previous_record(out: &Path) -> Result<Option<history::Record>, String> {
+    let path = out.join(RECORD);
+    if !out.join(MARKER).is_file() || !path.is_file() {
+        return Ok(None);
+    }
+    let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let record: history::Record =
+        serde_json::from_slice(&bytes).map_err(|e| format!("{} is not a catalog record: {e}", path.display()))?;
+    Ok((record.format == history::RECORD_FORMAT).then_some(record))
 }
 
 /// `index.html` and the overall picture `flow.svg`.
@@ -649,15 +696,14 @@ pub fn check_out(repo: &Path, out: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Writes `site` under `out` (created if missing), replacing a previous catalog's pages there.
+/// Writes `site` under `out` (created if missing), replacing a previous catalog's pages there:
+/// a file that already holds its bytes is left alone (a catalog regenerated with nothing changed
+/// writes nothing), and the previous catalog's pages that are no longer in `site` are removed.
 pub fn write(site: &Site, out: &Path) -> Result<(), String> {
     let fail = |what: &str, p: &Path, e: std::io::Error| format!("cannot {what} {}: {e}", p.display());
     std::fs::create_dir_all(out).map_err(|e| fail("create", out, e))?;
     for dir in ["events", "services", "flow"] {
-        let d = out.join(dir);
-        if d.is_dir() {
-            std::fs::remove_dir_all(&d).map_err(|e| fail("remove the previous catalog's", &d, e))?;
-        }
+        remove_stale(site, out, dir).map_err(|(p, e)| fail("remove the previous catalog's", &p, e))?;
     }
     let dirs: BTreeSet<&Path> = site.keys().filter_map(|name| Path::new(name).parent()).collect();
     for dir in dirs {
@@ -666,23 +712,46 @@ pub fn write(site: &Site, out: &Path) -> Result<(), String> {
     }
     // Thousands of small files: written on every core.
     let files: Vec<(&String, &Vec<u8>)> = site.iter().collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = files.len().div_ceil(threads).max(1);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = files
-            .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || {
-                    for (name, bytes) in part {
-                        let path = out.join(name);
-                        std::fs::write(&path, bytes).map_err(|e| fail("write", &path, e))?;
-                    }
-                    Ok::<(), String>(())
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .try_for_each(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-    })
+    let written = history::par_map(&files, |(name, bytes)| {
+        let path = out.join(name);
+        if std::fs::read(&path).is_ok_and(|old| old == **bytes) {
+            return Ok(());
+        }
+        std::fs::write(&path, bytes).map_err(|e| fail("write", &path, e))
+    });
+    written.into_iter().collect()
+}
+
+/// Removes what `out/dir` holds that `site` does not: files, and anything that is not a file (a
+/// directory where the site has a page, a link).
+fn remove_stale(site: &Site, out: &Path, dir: &str) -> Result<(), (PathBuf, std::io::Error)> {
+    let root = out.join(dir);
+    if !root.is_dir() {
+        return Ok(());
+    }
+    let mut todo = vec![root];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).map_err(|e| (d.clone(), e))? {
+            let entry = entry.map_err(|e| (d.clone(), e))?;
+            let path = entry.path();
+            let kind = entry.file_type().map_err(|e| (path.clone(), e))?;
+            let name = path
+                .strip_prefix(out)
+                .ok()
+                .and_then(Path::to_str)
+                .map(|n| n.replace(std::path::MAIN_SEPARATOR, "/"));
+            let kept = name.as_ref().is_some_and(|n| site.contains_key(n));
+            if kind.is_dir() && !kept {
+                todo.push(path);
+            } else if !kept || !kind.is_file() {
+                let removed = if kind.is_dir() {
+                    std::fs::remove_dir_all(&path)
+                } else {
+                    std::fs::remove_file(&path)
+                };
+                removed.map_err(|e| (path.clone(), e))?;
+            }
+        }
+    }
+    Ok(())
 }

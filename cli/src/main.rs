@@ -228,6 +228,10 @@ enum Command {
         /// (header.hbs, footer.hbs, index.hbs, event.hbs, service.hbs, catalog.css, catalog.js).
         #[arg(long, value_name = "DIR")]
         templates: Option<PathBuf>,
+        /// Rebuild every released version, ignoring the record a previous catalog in OUT left of
+        /// them (the site is the same either way; this only takes longer).
+        #[arg(long)]
+        fresh: bool,
     },
     /// The Kafka topics herald.toml declares: list them, or create them on a cluster.
     Topics {
@@ -496,7 +500,12 @@ fn main() -> ExitCode {
             produce,
             consume,
         } => generate(&repo_or_found(dir), &out, produce, consume),
-        Command::Catalog { dir, out, templates } => catalog(&repo_or_found(dir), &out, templates.as_deref()),
+        Command::Catalog {
+            dir,
+            out,
+            templates,
+            fresh,
+        } => catalog(&repo_or_found(dir), &out, templates.as_deref(), fresh),
         Command::Lint {
             dir,
             format,
@@ -616,7 +625,7 @@ fn generate(
 
 /// `herald catalog`: loads the repo (errors are reported and nothing is written), reads its lock,
 /// renders the site and writes it.
-fn catalog(dir: &std::path::Path, out: &std::path::Path, templates: Option<&std::path::Path>) -> ExitCode {
+fn catalog(dir: &std::path::Path, out: &std::path::Path, templates: Option<&std::path::Path>, fresh: bool) -> ExitCode {
     if let Err(e) = herald_catalog::check_out(dir, out) {
         errln!("herald catalog: {e}");
         return ExitCode::from(2);
@@ -628,9 +637,10 @@ fn catalog(dir: &std::path::Path, out: &std::path::Path, templates: Option<&std:
             return ExitCode::from(2);
         }
     };
-    // The lock (tens of megabytes of TOML with a long history) is read while the repo loads.
+    // The lock (tens of megabytes of TOML with a long history) and the previous catalog's record
+    // are read while the repo loads.
     let lock_path = repo_root(dir).join(herald_codegen::load::LOCK_FILE);
-    let (loaded, lock) = std::thread::scope(|s| {
+    let (loaded, lock, previous) = std::thread::scope(|s| {
         let lock = s.spawn(|| {
             let mut sources = herald_codegen::span::SourceMap::new();
             let lock = lock_path
@@ -638,9 +648,24 @@ fn catalog(dir: &std::path::Path, out: &std::path::Path, templates: Option<&std:
                 .then(|| herald_codegen::lock::read(&lock_path, &mut sources));
             (lock, sources)
         });
+        let previous = s.spawn(|| {
+            if fresh {
+                Ok(None)
+            } else {
+                herald_catalog::previous_record(out)
+            }
+        });
         let loaded = herald_codegen::load::load(dir);
-        (loaded, lock.join())
+        (loaded, lock.join(), previous.join())
     });
+    let previous = match previous {
+        Ok(Ok(record)) => record,
+        Ok(Err(e)) => {
+            errln!("herald catalog: {e}; rebuilding every released version");
+            None
+        }
+        Err(_) => None,
+    };
     let Ok((lock, lock_sources)) = lock else {
         errln!("herald catalog: reading {} failed", lock_path.display());
         return ExitCode::from(2);
@@ -670,8 +695,8 @@ fn catalog(dir: &std::path::Path, out: &std::path::Path, templates: Option<&std:
             return ExitCode::from(1);
         }
     };
-    let site = match herald_catalog::render(&loaded.set, lock.as_ref(), &templates) {
-        Ok(s) => s,
+    let site = match herald_catalog::render_reusing(&loaded.set, lock.as_ref(), &templates, previous.as_ref()) {
+        Ok(r) => r.site,
         Err(e) => {
             errln!("herald catalog: {e}");
             return ExitCode::from(1);

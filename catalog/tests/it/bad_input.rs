@@ -62,6 +62,39 @@ fn a_directory_of_other_files_is_refused_and_a_previous_catalog_replaced() {
     assert!(fresh.join("index.html").is_file());
 }
 
+/// A page that already holds its bytes is not written again (its time stays); one that differs,
+/// or a directory or link where a page goes, is replaced.
+#[test]
+fn a_catalog_written_again_touches_only_what_changed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let site = render_repo(&crate::common::example_repo());
+    let out = dir.path().join("site");
+    herald_catalog::write(&site, &out).expect("writes");
+    let long_ago = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+    let set_time = |name: &str| {
+        let file = std::fs::File::options().write(true).open(out.join(name)).expect("open");
+        file.set_modified(long_ago).expect("set the time");
+    };
+    let time = |name: &str| {
+        std::fs::metadata(out.join(name))
+            .and_then(|m| m.modified())
+            .expect("time")
+    };
+    set_time("index.html");
+    set_time("events/acme.user.v1.UserUpdated.html");
+    std::fs::write(out.join("events/acme.user.v1.UserUpdated.html"), "edited by hand").expect("write");
+    set_time("events/acme.user.v1.UserUpdated.html");
+    let page = out.join("events/acme.user.v1.UserCreated.html");
+    std::fs::remove_file(&page).expect("remove");
+    std::fs::create_dir_all(page.join("inside")).expect("a directory where a page goes");
+    herald_catalog::write(&site, &out).expect("writes again");
+    assert_eq!(time("index.html"), long_ago, "an unchanged page is written again");
+    assert_ne!(time("events/acme.user.v1.UserUpdated.html"), long_ago);
+    for (name, bytes) in &site {
+        assert_eq!(&std::fs::read(out.join(name)).expect("read"), bytes, "{name}");
+    }
+}
+
 #[test]
 fn an_out_that_cannot_be_written_is_an_error() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -4,6 +4,11 @@ use std::path::Path;
 
 /// The catalog of the repo at `repo` (which must load without errors).
 pub fn render_repo(repo: &Path) -> herald_catalog::Site {
+    render_reusing(repo, None).site
+}
+
+/// The catalog of the repo at `repo`, reusing `previous` (a record of an earlier catalog).
+pub fn render_reusing(repo: &Path, previous: Option<&herald_catalog::history::Record>) -> herald_catalog::Rendered {
     let loaded = herald_codegen::load::load(repo).expect("the repo loads");
     let errors: Vec<&str> = loaded
         .diagnostics
@@ -18,7 +23,7 @@ pub fn render_repo(repo: &Path) -> herald_catalog::Site {
         herald_codegen::lock::read(&lock_path, &mut sources).expect("the lock reads")
     });
     let templates = herald_catalog::Templates::load(None).expect("the built-in templates parse");
-    herald_catalog::render(&loaded.set, lock.as_ref(), &templates).expect("renders")
+    herald_catalog::render_reusing(&loaded.set, lock.as_ref(), &templates, previous).expect("renders")
 }
 
 /// The example repo, `schemas/`.

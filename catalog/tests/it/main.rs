@@ -5,3 +5,4 @@ mod bad_input;
 mod browser;
 mod common;
 mod pages;
+mod record;

@@ -81,3 +81,37 @@ fn a_broken_template_is_located() {
     assert!(err.contains(&at) && err.contains("template syntax error"), "{err}");
     assert!(!out.exists());
 }
+
+/// A catalog regenerated over its own output reuses the record it left there, `--fresh` does not,
+/// and a record that cannot be read is said and rebuilt; the pages are the same each time.
+#[test]
+fn a_catalog_regenerated_reuses_its_record_and_says_when_it_cannot() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("site");
+    let (repo, out_s) = (schemas().display().to_string(), out.display().to_string());
+    let (code, _, err) = herald(&["catalog", &repo, "--out", &out_s]);
+    assert_eq!(code, 0, "{err}");
+    let record = out.join(herald_catalog::RECORD);
+    let first = std::fs::read(&record).expect("the record is written");
+    let page = std::fs::read(out.join("events/acme.user.v1.UserUpdated.html")).expect("event page");
+    for args in [vec!["--fresh"], vec![]] {
+        let mut all = vec!["catalog", repo.as_str(), "--out", out_s.as_str()];
+        all.extend(args);
+        let (code, _, err) = herald(&all);
+        assert_eq!(code, 0, "{err}");
+        assert!(!err.contains("rebuilding"), "{err}");
+        assert_eq!(std::fs::read(&record).expect("record"), first);
+    }
+    std::fs::write(&record, "not json").expect("write");
+    let (code, _, err) = herald(&["catalog", &repo, "--out", &out_s]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("is not a catalog record") && err.contains("rebuilding every released version"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&record).expect("record"), first);
+    assert_eq!(
+        std::fs::read(out.join("events/acme.user.v1.UserUpdated.html")).expect("event page"),
+        page
+    );
+}
