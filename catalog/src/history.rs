@@ -335,15 +335,21 @@ pub fn histories(lock: &Lock, current: &EventSet, previous: Option<&Record>) -> 
     for (n, ids) in layers.iter().enumerate() {
         layer_of.extend(ids.iter().map(|&i| (i, n + 1)));
     }
-    let model_pairs: BTreeSet<(usize, usize, &str)> = by_event
-        .iter()
-        .flat_map(|(event, ids)| {
-            all_pairs(ids)
-                .into_iter()
-                .map(|(a, b)| (layer_of[&a], layer_of[&b], *event))
-        })
-        .map(|(a, b, event)| (a, b, mode_of(event).name()))
-        .collect();
+    // Counted until the budget is passed: a long history has hundreds of thousands of pairs.
+    let mut model_pairs: BTreeSet<(usize, usize, &str)> = BTreeSet::new();
+    let layer_of = &layer_of;
+    let mode_of = &mode_of;
+    let pairs = by_event.iter().flat_map(|(event, ids)| {
+        all_pairs(ids)
+            .into_iter()
+            .map(move |(a, b)| (layer_of[&a], layer_of[&b], mode_of(event).name()))
+    });
+    for pair in pairs {
+        model_pairs.insert(pair);
+        if model_pairs.len() > ALL_PAIRS_BUDGET {
+            break;
+        }
+    }
     let every_pair = model_pairs.len() <= ALL_PAIRS_BUDGET;
     let wanted = |ids: &[usize]| if every_pair { all_pairs(ids) } else { some_pairs(ids) };
     let mut judge = Judge {

@@ -86,7 +86,7 @@ struct SchemaSource {
 }
 
 #[derive(Serialize)]
-struct EventPage {
+struct EventPage<'a> {
     root: &'static str,
     title: String,
     name: String,
@@ -101,7 +101,7 @@ struct EventPage {
     types: Vec<schema::TypeSection>,
     schema_sources: Vec<SchemaSource>,
     consumers: Vec<ServiceRow>,
-    history: Vec<history::Version>,
+    history: &'a [history::Version],
     history_script: String,
     flow: String,
 }
@@ -381,7 +381,8 @@ pub fn render_reusing(
     index_page(&names, &title, templates, &mut site)?;
     // A page per event, rendered on every core.
     let pages = history::par_map(&names.order, |&e| {
-        let history = histories.get(&set.events[e].name).cloned().unwrap_or_default();
+        let none = history::History::default();
+        let history = histories.get(&set.events[e].name).unwrap_or(&none);
         let mut pages = Site::new();
         event_page(&names, e, history, templates, &mut pages).map(|entry| (pages, entry))
     });
@@ -475,7 +476,7 @@ fn index_page(names: &Names, title: &str, templates: &Templates, site: &mut Site
 fn event_page(
     names: &Names,
     e: usize,
-    history: history::History,
+    history: &history::History,
     templates: &Templates,
     site: &mut Site,
 ) -> Result<SearchEntry, String> {
@@ -555,7 +556,7 @@ fn event_page(
         types,
         schema_sources,
         consumers: consumers.iter().map(|c| names.service_row(&c.name, "../")).collect(),
-        history: history.versions,
+        history: &history.versions,
         history_script,
         flow: format!("../flow/{slug}.svg"),
     };
