@@ -9,6 +9,18 @@ pub fn render_repo(repo: &Path) -> herald_catalog::Site {
 
 /// The catalog of the repo at `repo`, reusing `previous` (a record of an earlier catalog).
 pub fn render_reusing(repo: &Path, previous: Option<&herald_catalog::history::Record>) -> herald_catalog::Rendered {
+    let loaded = load_clean(repo);
+    let lock_path = repo.join("herald.lock");
+    let lock = lock_path.is_file().then(|| {
+        let mut sources = herald_codegen::span::SourceMap::new();
+        herald_codegen::lock::read(&lock_path, &mut sources).expect("the lock reads")
+    });
+    let templates = herald_catalog::Templates::load(None).expect("the built-in templates parse");
+    herald_catalog::render_reusing(&loaded.set, lock.as_ref(), &templates, previous).expect("renders")
+}
+
+/// The repo at `repo`, which must load without errors.
+pub fn load_clean(repo: &Path) -> herald_codegen::load::LoadResult {
     let loaded = herald_codegen::load::load(repo).expect("the repo loads");
     let errors: Vec<&str> = loaded
         .diagnostics
@@ -17,13 +29,7 @@ pub fn render_reusing(repo: &Path, previous: Option<&herald_catalog::history::Re
         .map(|d| d.message.as_str())
         .collect();
     assert!(errors.is_empty(), "the repo has errors: {errors:?}");
-    let lock_path = repo.join("herald.lock");
-    let lock = lock_path.is_file().then(|| {
-        let mut sources = herald_codegen::span::SourceMap::new();
-        herald_codegen::lock::read(&lock_path, &mut sources).expect("the lock reads")
-    });
-    let templates = herald_catalog::Templates::load(None).expect("the built-in templates parse");
-    herald_catalog::render_reusing(&loaded.set, lock.as_ref(), &templates, previous).expect("renders")
+    loaded
 }
 
 /// The example repo, `schemas/`.

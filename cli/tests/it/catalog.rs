@@ -8,26 +8,6 @@ fn schemas() -> std::path::PathBuf {
 }
 
 #[test]
-fn writes_the_example_repo_catalog_and_again_the_same_bytes() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let out = dir.path().join("site");
-    let (repo, out_s) = (schemas().display().to_string(), out.display().to_string());
-    let (code, _, err) = herald(&["catalog", &repo, "--out", &out_s]);
-    assert_eq!(code, 0, "{err}");
-    assert!(
-        err.contains("herald catalog: wrote ") && err.contains("index.html"),
-        "{err}"
-    );
-    let first = std::fs::read(out.join("events/acme.user.v1.UserUpdated.html")).expect("event page");
-    let (code, _, err) = herald(&["catalog", &repo, "--out", &out_s]);
-    assert_eq!(code, 0, "{err}");
-    assert_eq!(
-        first,
-        std::fs::read(out.join("events/acme.user.v1.UserUpdated.html")).expect("event page")
-    );
-}
-
-#[test]
 fn refuses_an_out_inside_the_repo() {
     let dir = tempfile::tempdir().expect("tempdir");
     crate::common::copy_dir(&schemas(), &dir.path().join("repo"));
@@ -82,15 +62,20 @@ fn a_broken_template_is_located() {
     assert!(!out.exists());
 }
 
-/// A catalog regenerated over its own output reuses the record it left there, `--fresh` does not,
-/// and a record that cannot be read is said and rebuilt; the pages are the same each time.
+/// The example repo's catalog, written again over itself (reusing the record it left there),
+/// with `--fresh` (not reusing it), and over a record that cannot be read (said, and rebuilt): the
+/// same bytes each time.
 #[test]
-fn a_catalog_regenerated_reuses_its_record_and_says_when_it_cannot() {
+fn writes_the_example_repo_catalog_and_again_the_same_bytes() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("site");
     let (repo, out_s) = (schemas().display().to_string(), out.display().to_string());
     let (code, _, err) = herald(&["catalog", &repo, "--out", &out_s]);
     assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("herald catalog: wrote ") && err.contains("index.html"),
+        "{err}"
+    );
     let record = out.join(herald_catalog::RECORD);
     let first = std::fs::read(&record).expect("the record is written");
     let page = std::fs::read(out.join("events/acme.user.v1.UserUpdated.html")).expect("event page");
