@@ -83,6 +83,30 @@ pub struct Record {
     pub verdicts: BTreeMap<String, Verdict>,
 }
 
+impl Record {
+    /// The record as JSON with one release or verdict per line, so that a committed catalog's
+    /// record changes by the lines of what changed.
+    pub fn to_json_lines(&self) -> Result<Vec<u8>, String> {
+        fn entries<V: Serialize>(map: &BTreeMap<String, V>) -> Result<String, String> {
+            let lines: Vec<String> = map
+                .iter()
+                .map(|(k, v)| Ok(format!("{}:{}", to_json(k)?, to_json(v)?)))
+                .collect::<Result<_, String>>()?;
+            Ok(lines.join(",\n"))
+        }
+        fn to_json<T: Serialize + ?Sized>(v: &T) -> Result<String, String> {
+            serde_json::to_string(v).map_err(|e| format!("cannot write the catalog's record: {e}"))
+        }
+        Ok(format!(
+            "{{\"format\":{},\n\"fields\":{{\n{}\n}},\n\"verdicts\":{{\n{}\n}}}}\n",
+            to_json(&self.format)?,
+            entries(&self.fields)?,
+            entries(&self.verdicts)?
+        )
+        .into_bytes())
+    }
+}
+
 /// The histories, the record of what they were built from, and how many layers were rebuilt.
 #[derive(Debug, Default)]
 pub struct Outcome {

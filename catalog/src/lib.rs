@@ -406,8 +406,7 @@ pub fn render_reusing(
         MARKER.into(),
         b"herald catalog output: `herald catalog` replaces this directory's pages\n".to_vec(),
     );
-    let record = serde_json::to_vec(&outcome.record).map_err(|e| format!("cannot write {RECORD}: {e}"))?;
-    site.insert(RECORD.into(), record);
+    site.insert(RECORD.into(), outcome.record.to_json_lines()?);
     Ok(Rendered {
         site,
         layers_loaded: outcome.layers_loaded,

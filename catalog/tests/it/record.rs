@@ -56,6 +56,12 @@ fn a_catalog_over_its_own_record_rebuilds_nothing_and_is_the_same_site() {
     assert!(script.contains(r#""compatible":false"#), "a breaking verdict: {script}");
     let record = record_of(&fresh.site);
     assert_eq!(record.format, RECORD_FORMAT);
+    let lines = crate::common::text(&fresh.site, herald_catalog::RECORD).lines().count();
+    assert_eq!(
+        lines,
+        record.fields.len() + record.verdicts.len() + 5,
+        "a line per entry"
+    );
     assert_eq!(record.fields.len(), 4, "one entry per release");
     let again = render_reusing(dir.path(), Some(&record));
     assert_eq!(again.layers_loaded, 0, "everything is in the record");
