@@ -353,28 +353,7 @@ pub fn histories(lock: &Lock, current: &EventSet, previous: Option<&Record>) -> 
             .and_then(|e| e.first())
             .map_or(Mode::Backward, |e| e.compatibility)
     };
-    // Every two versions when that takes at most `ALL_PAIRS_BUDGET` checks of whole models (a
-    // layer counted as one model), else each version against the one before it and the latest.
-    let mut layer_of: BTreeMap<usize, usize> = now.iter().map(|&i| (i, 0)).collect();
-    for (n, ids) in layers.iter().enumerate() {
-        layer_of.extend(ids.iter().map(|&i| (i, n + 1)));
-    }
-    // Counted until the budget is passed: a long history has hundreds of thousands of pairs.
-    let mut model_pairs: BTreeSet<(usize, usize, &str)> = BTreeSet::new();
-    let layer_of = &layer_of;
-    let mode_of = &mode_of;
-    let pairs = by_event.iter().flat_map(|(event, ids)| {
-        all_pairs(ids)
-            .into_iter()
-            .map(move |(a, b)| (layer_of[&a], layer_of[&b], mode_of(event).name()))
-    });
-    for pair in pairs {
-        model_pairs.insert(pair);
-        if model_pairs.len() > ALL_PAIRS_BUDGET {
-            break;
-        }
-    }
-    let every_pair = model_pairs.len() <= ALL_PAIRS_BUDGET;
+    let every_pair = within_budget(&by_event, &layers, &now, &mode_of);
     let wanted = |ids: &[usize]| if every_pair { all_pairs(ids) } else { some_pairs(ids) };
     let mut judge = Judge {
         lock,
@@ -432,6 +411,32 @@ pub fn histories(lock: &Lock, current: &EventSet, previous: Option<&Record>) -> 
         record,
         layers_loaded: layers.len(),
     })
+}
+
+/// Whether a verdict between every two versions of each event takes at most `ALL_PAIRS_BUDGET`
+/// checks of whole models (a layer counted as one model; the releases in `now` are the current
+/// model); if not, each version is judged against the one before it and the latest only.
+fn within_budget(
+    by_event: &BTreeMap<&str, Vec<usize>>,
+    layers: &[Vec<usize>],
+    now: &BTreeSet<usize>,
+    mode_of: &dyn Fn(&str) -> Mode,
+) -> bool {
+    let mut layer_of: BTreeMap<usize, usize> = now.iter().map(|&i| (i, 0)).collect();
+    for (n, ids) in layers.iter().enumerate() {
+        layer_of.extend(ids.iter().map(|&i| (i, n + 1)));
+    }
+    // Counted until the budget is passed: a long history has hundreds of thousands of pairs.
+    let mut model_pairs: BTreeSet<(usize, usize, &str)> = BTreeSet::new();
+    for (event, ids) in by_event {
+        for (a, b) in all_pairs(ids) {
+            model_pairs.insert((layer_of[&a], layer_of[&b], mode_of(event).name()));
+            if model_pairs.len() > ALL_PAIRS_BUDGET {
+                return false;
+            }
+        }
+    }
+    true
 }
 
 /// Every release (indices into the lock) by event, then version; an invalid version is an error.
