@@ -7,10 +7,14 @@
 //!     herald.lock (`herald release`), so every change is also checked against the lock;
 //! (c) herald on the example repo (`schemas/`, with its lock).
 //!
-//! Each edit adds or removes a comment line at the top of one file (the whole text sent, as
-//! editors without incremental sync do); the time is from sending the change to receiving the
-//! diagnostics for that file: herald's carry the document version, buf's do not (the first
-//! publish for the file after the change counts). A few warm-up edits first, then 60 timed.
+//! Two kinds of edit, each timed on its own, in one file (the whole text sent, as editors without
+//! incremental sync do): a *comment* edit adds or removes a comment line at the top (every
+//! position below moves, no declaration changes), a *declaration* edit adds or removes a message
+//! at the end (the file's declarations change: it is parsed and type-checked again, and in (b)
+//! its events are checked against the lock again). The time is from sending the change to
+//! receiving the diagnostics for that file: herald's carry the document version, buf's do not
+//! (the first publish for the file after the change counts). A few warm-up edits first, then 60
+//! timed, per kind.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -107,25 +111,46 @@ pub fn run() -> Result<(), String> {
         if !only.is_empty() && !only.iter().any(|o| label.starts_with(&format!("({o})"))) {
             continue;
         }
-        eprintln!("{label} ...");
-        let mut server = start()?;
-        let (p50, p95, first) = server.latency(dir, file)?;
-        server.stop();
-        let line = format!(
-            "{label}: p50 {:.1} ms, p95 {:.1} ms over {} edits (open → first diagnostics {:.0} ms)",
-            ms(p50),
-            ms(p95),
-            rounds(),
-            ms(first)
-        );
-        println!("{line}");
-        lines.push(line);
+        for edit in [Edit::Comment, Edit::Declaration] {
+            eprintln!("{label}, {edit:?} edits ...");
+            let mut server = start()?;
+            let (p50, p95, first) = server.latency(dir, file, edit)?;
+            server.stop();
+            let line = format!(
+                "{label}, {} edits: p50 {:.1} ms, p95 {:.1} ms over {} edits (open → first diagnostics {:.0} ms)",
+                format!("{edit:?}").to_lowercase(),
+                ms(p50),
+                ms(p95),
+                rounds(),
+                ms(first)
+            );
+            println!("{line}");
+            lines.push(line);
+        }
     }
     println!("\nsummary:");
     for line in lines {
         println!("  {line}");
     }
     Ok(())
+}
+
+/// What each timed change does to the file (see the module's documentation).
+#[derive(Debug, Clone, Copy)]
+enum Edit {
+    Comment,
+    Declaration,
+}
+
+impl Edit {
+    /// The text of round `round`: edited on even rounds, the original on odd ones.
+    fn apply(self, text: &str, round: usize) -> String {
+        match (self, round % 2) {
+            (_, 1) => text.to_owned(),
+            (Edit::Comment, _) => format!("// edit {round}\n{text}"),
+            (Edit::Declaration, _) => format!("{text}\nmessage BenchEdit{round} {{\n  string note = 1;\n}}\n"),
+        }
+    }
 }
 
 /// A case: its label, how to start its server, the workspace and the file edited in it.
@@ -248,9 +273,9 @@ impl Server {
         }
     }
 
-    /// Opens `file` and times `rounds()` edits to it (after `WARMUP` untimed ones): p50, p95, and
-    /// the time from opening it to its first diagnostics.
-    fn latency(&mut self, dir: &Path, file: &str) -> Result<(Duration, Duration, Duration), String> {
+    /// Opens `file` and times `rounds()` edits of kind `edit` to it (after `WARMUP` untimed ones):
+    /// p50, p95, and the time from opening it to its first diagnostics.
+    fn latency(&mut self, dir: &Path, file: &str, edit: Edit) -> Result<(Duration, Duration, Duration), String> {
         let path = dir.join(file);
         let text = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
         let uri = file_uri(&path);
@@ -268,11 +293,7 @@ impl Server {
         let rounds = rounds();
         for round in 0..WARMUP + rounds {
             let version = i64::try_from(round).map_err(|e| e.to_string())? + 2;
-            let edited = if round % 2 == 0 {
-                format!("// edit {round}\n{text}")
-            } else {
-                text.clone()
-            };
+            let edited = edit.apply(&text, round);
             let start = Instant::now();
             self.notify(
                 "textDocument/didChange",
