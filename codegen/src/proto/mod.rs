@@ -96,8 +96,11 @@ struct FileState {
     file: FileId,
     on_disk: bool,
     outline: Arc<Outline>,
-    /// Hash of its import path and text ([`cache`] keys type-check results by it).
+    /// Hash of its import path and text ([`cache`] keys type-check failures and lowerings by it).
     hash: u64,
+    /// Hash of its import path and tokens, comments and layout left out ([`cache`] keys
+    /// successful type-checks by it: the parser's descriptor does not depend on them).
+    tokens: u64,
     /// Stopped by a syntax, import or cycle error of its own.
     broken: bool,
 }
@@ -149,6 +152,7 @@ fn scan_input(sources: &SourceMap, input: &ProtoInput, diags: &mut Vec<Diagnosti
         on_disk: input.on_disk,
         outline: Arc::default(),
         hash: cache::file_hash(&input.import_path, text),
+        tokens: 0,
         broken: false,
     };
     {
@@ -163,6 +167,7 @@ fn scan_input(sources: &SourceMap, input: &ProtoInput, diags: &mut Vec<Diagnosti
                 state.broken = true;
             }
             Ok(tokens) => {
+                state.tokens = cache::tokens_hash(&input.import_path, text, &tokens);
                 outline = scan::outline(text, &tokens);
                 let count = outline.messages.len() + outline.enums.len();
                 if count > MAX_TOP_LEVEL_DEFINITIONS {
