@@ -77,7 +77,7 @@ pub struct Session {
     proto: proto::Cache,
     /// The files the last load decoded, by name, with the bytes they were decoded from: an
     /// unchanged one is shared, not decoded again.
-    decoded: std::collections::HashMap<String, (std::sync::Arc<[u8]>, std::sync::Arc<crate::span::SourceFile>)>,
+    decoded: foldhash::HashMap<String, (std::sync::Arc<[u8]>, std::sync::Arc<crate::span::SourceFile>)>,
 }
 
 /// [`load_files`] within a session: the same outcome as [`load_files`] on the same files, reusing

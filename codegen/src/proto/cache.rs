@@ -20,7 +20,9 @@
 //! cache gives the same outcome as one without (`load_cached` says so; the LSP's tests compare).
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::sync::Arc;
@@ -151,7 +153,8 @@ impl Cache {
         inputs: &[ProtoInput],
         diags: &mut Vec<Diagnostic>,
     ) -> BTreeMap<String, FileState> {
-        let mut states = BTreeMap::new();
+        // Gathered in the inputs' order and built in bulk (sorted once, no search per entry).
+        let mut states = Vec::with_capacity(inputs.len());
         for input in inputs {
             let source = sources.get_shared(input.file);
             let hit = self
@@ -187,9 +190,9 @@ impl Cache {
                     state
                 }
             };
-            states.insert(input.import_path.clone(), state);
+            states.push((input.import_path.clone(), state));
         }
-        states
+        states.into_iter().collect()
     }
 
     /// Type-checks the files that are not broken (those whose closure key has no outcome yet),
@@ -310,17 +313,25 @@ impl Cache {
         checked: &[(String, Keys)],
     ) -> Loaded {
         // Every file with a descriptor: the good files that type-checked and what they import.
-        let mut names: Vec<&str> = Vec::new();
-        let mut key_of: HashMap<&str, Keys> = HashMap::new();
+        // An imported file that is one of the repo's is good (good files import only good files),
+        // so it is among `checked`: listed by itself if it type-checked, and left out below if
+        // not; only the others (built-in files) are taken from the imports, each once.
+        let mut names: Vec<&str> = Vec::with_capacity(checked.len());
+        let mut key_of: HashMap<&str, Keys> = HashMap::with_capacity(checked.len());
+        let mut seen: HashSet<&str> = HashSet::new();
         for (path, key) in checked {
             if let Some(Ok((_, deps))) = outcome(&self.checks, &self.failures, *key) {
                 names.push(path.as_str());
-                names.extend(deps.iter().map(String::as_str));
+                for dep in deps {
+                    if seen.insert(dep.as_str()) && !states.contains_key(dep) {
+                        names.push(dep.as_str());
+                    }
+                }
                 key_of.insert(path.as_str(), *key);
             }
         }
-        // In name order, each once (as a set would hold them).
-        names.sort_unstable();
+        // In name order, each once (as a set would hold them); mostly sorted already.
+        names.sort();
         names.dedup();
         // Built-in files that were imported get a source entry so that spans can point into them.
         let mut builtin_ids: BTreeMap<&str, FileId> = BTreeMap::new();
@@ -333,6 +344,9 @@ impl Cache {
             builtin_ids.insert(name, sources.add(name, None, text));
         }
         let mut loaded = Loaded::default();
+        // Gathered in name order and built in bulk (no search per entry).
+        let mut locations = Vec::with_capacity(names.len());
+        let mut descriptors = Vec::with_capacity(names.len());
         for &name in &names {
             let (file, outline, key, desc) = match states.get(name) {
                 Some(st) => {
@@ -356,15 +370,17 @@ impl Cache {
             }
             if let Some(l) = self.lowered.get(name) {
                 loaded.types.extend(l.types.iter().cloned());
-                if let Some(locations) = &l.locations {
-                    loaded.locations.insert(name.to_owned(), Arc::clone(locations));
+                if let Some(locations_of) = &l.locations {
+                    locations.push((name.to_owned(), Arc::clone(locations_of)));
                 }
                 loaded.files.push(l.schema.clone());
             }
             if let Some(bytes) = &desc.bytes {
-                loaded.descriptors.insert(name.to_owned(), bytes.clone());
+                descriptors.push((name.to_owned(), bytes.clone()));
             }
         }
+        loaded.locations = locations.into_iter().collect();
+        loaded.descriptors = descriptors.into_iter().collect();
         // Files that failed still belong to the repo (lint reports them as such).
         let lowered: HashSet<FileId> = loaded.files.iter().map(|f| f.id).collect();
         for st in states.values() {

@@ -388,7 +388,12 @@ fn check_imports(sources: &SourceMap, states: &mut BTreeMap<String, FileState>, 
         }
     }
     // Cycles: depth-first search over the import graph, reporting each back edge once.
-    let mut color: BTreeMap<&str, u8> = BTreeMap::new();
+    let mut color: foldhash::HashMap<&str, u8> = foldhash::HashMap::default();
+    // Each file's imports by its path (looked up for every edge).
+    let graph: foldhash::HashMap<&str, &[scan::ImportDecl]> = states
+        .iter()
+        .map(|(path, st)| (path.as_str(), &st.outline.imports[..]))
+        .collect();
     let mut cycles: Vec<(String, usize, Vec<String>)> = Vec::new();
     for start in states.keys() {
         if color.get(start.as_str()).copied().unwrap_or(0) != 0 {
@@ -398,7 +403,7 @@ fn check_imports(sources: &SourceMap, states: &mut BTreeMap<String, FileState>, 
         let mut stack: Vec<(&str, usize)> = vec![(start.as_str(), 0)];
         color.insert(start.as_str(), 1);
         while let Some((node, idx)) = stack.last().copied() {
-            let imports = states.get(node).map(|s| &s.outline.imports[..]).unwrap_or(&[]);
+            let imports = graph.get(node).copied().unwrap_or(&[]);
             if idx >= imports.len() {
                 color.insert(node, 2);
                 stack.pop();
@@ -407,16 +412,16 @@ fn check_imports(sources: &SourceMap, states: &mut BTreeMap<String, FileState>, 
             if let Some(top) = stack.last_mut() {
                 top.1 += 1;
             }
-            let Some((target, _)) = states.get_key_value(imports[idx].path.as_str()) else {
+            let Some((&target, _)) = graph.get_key_value(imports[idx].path.as_str()) else {
                 continue;
             };
-            match color.get(target.as_str()).copied().unwrap_or(0) {
+            match color.get(target).copied().unwrap_or(0) {
                 0 => {
-                    color.insert(target.as_str(), 1);
-                    stack.push((target.as_str(), 0));
+                    color.insert(target, 1);
+                    stack.push((target, 0));
                 }
                 1 => {
-                    let from = stack.iter().position(|(n, _)| *n == target.as_str()).unwrap_or(0);
+                    let from = stack.iter().position(|(n, _)| *n == target).unwrap_or(0);
                     let chain: Vec<String> = stack[from..].iter().map(|(n, _)| n.to_string()).collect();
                     cycles.push((node.to_owned(), idx, chain));
                 }
