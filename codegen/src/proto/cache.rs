@@ -198,29 +198,29 @@ impl Cache {
     /// Type-checks the files that are not broken (those whose closure key has no outcome yet),
     /// reports the failures, and returns every such file with its closure key; `Ok(None)` when
     /// the parser could not be set up at all (reported).
-    pub(super) fn typecheck_all(
+    pub(super) fn typecheck_all<'s>(
         &mut self,
         root: &Path,
         sources: &SourceMap,
-        states: &BTreeMap<String, FileState>,
+        states: &'s BTreeMap<String, FileState>,
         diags: &mut Vec<Diagnostic>,
         cancel: &dyn Fn() -> bool,
-    ) -> Result<Option<Vec<(String, Keys)>>, Cancelled> {
-        let good: Vec<String> = states
+    ) -> Result<Option<Vec<(&'s str, Keys)>>, Cancelled> {
+        let good: Vec<&str> = states
             .iter()
             .filter(|(_, s)| !s.broken)
-            .map(|(p, _)| p.clone())
+            .map(|(p, _)| p.as_str())
             .collect();
         let keys = closure_keys(states, &good);
         let none = Keys { text: 0, tokens: 0 };
-        let checked: Vec<(String, Keys)> = good
+        let checked: Vec<(&str, Keys)> = good
             .iter()
-            .map(|p| (p.clone(), keys.get(p.as_str()).copied().unwrap_or(none)))
+            .map(|&p| (p, keys.get(p).copied().unwrap_or(none)))
             .collect();
         let misses: Vec<String> = checked
             .iter()
             .filter(|(_, k)| outcome(&self.checks, &self.failures, *k).is_none())
-            .map(|(p, _)| p.clone())
+            .map(|(p, _)| (*p).to_owned())
             .collect();
         if !misses.is_empty() {
             // protobuf-parse reads files only from include directories (3.7 keeps its resolver
@@ -257,7 +257,7 @@ impl Cache {
             let Some(Err(message)) = outcome(&self.checks, &self.failures, *key) else {
                 continue;
             };
-            let culprit = super::blamed_file(message, states).unwrap_or(path.as_str()).to_owned();
+            let culprit = super::blamed_file(message, states).unwrap_or(path).to_owned();
             if reported.insert(culprit.clone()) {
                 if let Some(st) = states.get(&culprit) {
                     // Every type the files declare, for "did you mean" on an unknown one.
@@ -310,7 +310,7 @@ impl Cache {
         &mut self,
         sources: &mut SourceMap,
         states: &BTreeMap<String, FileState>,
-        checked: &[(String, Keys)],
+        checked: &[(&str, Keys)],
     ) -> Loaded {
         // Every file with a descriptor: the good files that type-checked and what they import.
         // An imported file that is one of the repo's is good (good files import only good files),
@@ -321,13 +321,13 @@ impl Cache {
         let mut seen: HashSet<&str> = HashSet::new();
         for (path, key) in checked {
             if let Some(Ok((_, deps))) = outcome(&self.checks, &self.failures, *key) {
-                names.push(path.as_str());
+                names.push(path);
                 for dep in deps {
                     if seen.insert(dep.as_str()) && !states.contains_key(dep) {
                         names.push(dep.as_str());
                     }
                 }
-                key_of.insert(path.as_str(), *key);
+                key_of.insert(path, *key);
             }
         }
         // In name order, each once (as a set would hold them); mostly sorted already.
@@ -401,7 +401,7 @@ impl Cache {
     /// Drops what the last complete load did not use.
     /// Each map is walked only when it holds more entries than the live ones it holds (a change
     /// replaces a file's entries under new keys; most loads find nothing to drop).
-    pub(super) fn prune(&mut self, states: &BTreeMap<String, FileState>, checked: &[(String, Keys)]) {
+    pub(super) fn prune(&mut self, states: &BTreeMap<String, FileState>, checked: &[(&str, Keys)]) {
         if states.keys().filter(|p| self.scans.contains_key(*p)).count() != self.scans.len() {
             self.scans.retain(|p, _| states.contains_key(p));
         }
@@ -482,11 +482,11 @@ fn lower_file(file: FileId, fd: &FileDescriptorProto, outline: Option<&Outline>,
 /// The closure keys of every good file: its own hashes (text, tokens) and those of the files it
 /// imports, depth first without recursion (a chain of thousands of imports must not overflow the
 /// stack). Good files import no broken file and sit in no cycle; a cycle is still walked only once.
-fn closure_keys<'a>(states: &'a BTreeMap<String, FileState>, good: &'a [String]) -> HashMap<&'a str, Keys> {
+fn closure_keys<'a>(states: &'a BTreeMap<String, FileState>, good: &[&'a str]) -> HashMap<&'a str, Keys> {
     let mut keys: HashMap<&str, Keys> = HashMap::new();
     let mut entered: HashSet<&str> = HashSet::new();
     for start in good {
-        let mut stack: Vec<(&str, bool)> = vec![(start.as_str(), false)];
+        let mut stack: Vec<(&str, bool)> = vec![(*start, false)];
         while let Some((node, expanded)) = stack.pop() {
             if keys.contains_key(node) {
                 continue;

@@ -506,7 +506,7 @@ fn stage(
     root: &Path,
     sources: &SourceMap,
     states: &BTreeMap<String, FileState>,
-    good: &[String],
+    good: &[&str],
 ) -> std::io::Result<Roots> {
     let overlay = overlay_dir()?;
     let write = |rel: &str, text: &str| -> std::io::Result<()> {
@@ -518,16 +518,16 @@ fn stage(
     };
     write(OPTIONS_PATH, OPTIONS_PROTO)?;
     let mut staged = BTreeSet::new();
-    for path in good {
+    for &path in good {
         if let Some(st) = states.get(path) {
             let file = sources.get(st.file);
             if file.had_bom || !st.on_disk {
                 write(path, &file.text)?;
-                staged.insert(path.clone());
+                staged.insert(path.to_owned());
             }
         }
     }
-    let repo = if good.iter().any(|p| !staged.contains(p)) {
+    let repo = if good.iter().any(|&p| !staged.contains(p)) {
         Some(std::path::absolute(root)?)
     } else {
         None
