@@ -136,8 +136,11 @@ fn decode(set: &EventSet) -> Vec<DecodedFile> {
 /// are those decoded before is not decoded (nor its elements listed) again.
 fn decode_with(set: &EventSet, cache: &mut DecodeCache) -> Vec<DecodedFile> {
     let mut out = Vec::new();
+    // The user's files: those with locations (both maps are in name order).
+    let mut located = set.proto_locations.keys().peekable();
     for (name, bytes) in &set.proto_descriptors {
-        if !set.proto_locations.contains_key(name) {
+        while located.next_if(|l| *l < name).is_some() {}
+        if located.peek() != Some(&name) {
             continue;
         }
         let held = cache

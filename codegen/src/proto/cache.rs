@@ -333,9 +333,19 @@ impl Cache {
         // In name order, each once (as a set would hold them); mostly sorted already.
         names.sort();
         names.dedup();
+        // Each with its state when it is one of the repo's files: both lists are in name order.
+        let mut rest = states.iter().peekable();
+        let entries: Vec<(&str, Option<&FileState>)> = names
+            .iter()
+            .map(|&name| {
+                while rest.next_if(|(path, _)| path.as_str() < name).is_some() {}
+                let st = rest.peek().filter(|(path, _)| path.as_str() == name).map(|(_, st)| *st);
+                (name, st)
+            })
+            .collect();
         // Built-in files that were imported get a source entry so that spans can point into them.
         let mut builtin_ids: BTreeMap<&str, FileId> = BTreeMap::new();
-        for &name in names.iter().filter(|n| !states.contains_key(**n)) {
+        for &(name, _) in entries.iter().filter(|(_, st)| st.is_none()) {
             let text = if name == OPTIONS_PATH {
                 OPTIONS_PROTO.to_owned()
             } else {
@@ -347,8 +357,8 @@ impl Cache {
         // Gathered in name order and built in bulk (no search per entry).
         let mut locations = Vec::with_capacity(names.len());
         let mut descriptors = Vec::with_capacity(names.len());
-        for &name in &names {
-            let (file, outline, key, desc) = match states.get(name) {
+        for &(name, st) in &entries {
+            let (file, outline, key, desc) = match st {
                 Some(st) => {
                     let Some(&keys) = key_of.get(name) else {
                         continue;
