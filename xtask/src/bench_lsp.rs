@@ -11,6 +11,8 @@
 //! editors without incremental sync do); the time is from sending the change to receiving the
 //! diagnostics for that file: herald's carry the document version, buf's do not (the first
 //! publish for the file after the change counts). A few warm-up edits first, then 60 timed.
+//! `HERALD_BENCH_LSP_EDIT=message` makes every other edit add an empty message at the end instead
+//! (a change of the file's declarations, which herald type-checks again; a comment does not).
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -33,6 +35,10 @@ fn rounds() -> usize {
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(60)
+}
+/// Whether each edit adds a message instead of a comment line (`HERALD_BENCH_LSP_EDIT=message`).
+fn code_edits() -> bool {
+    std::env::var("HERALD_BENCH_LSP_EDIT").is_ok_and(|e| e == "message")
 }
 const TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -268,10 +274,11 @@ impl Server {
         let rounds = rounds();
         for round in 0..WARMUP + rounds {
             let version = i64::try_from(round).map_err(|e| e.to_string())? + 2;
-            let edited = if round % 2 == 0 {
-                format!("// edit {round}\n{text}")
-            } else {
-                text.clone()
+            let edited = match (round % 2, code_edits()) {
+                (0, false) => format!("// edit {round}\n{text}"),
+                // A declaration, not a comment: the file is type-checked again.
+                (0, true) => format!("{text}\nmessage BenchEdit{round} {{}}\n"),
+                _ => text.clone(),
             };
             let start = Instant::now();
             self.notify(
