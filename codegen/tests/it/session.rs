@@ -227,3 +227,27 @@ fn comment_and_layout_edits_load_as_a_fresh_load_does() {
         same(&files, &mut session, &format!("step {i} ({name})"));
     }
 }
+
+/// A file held in memory (an editor's buffer, which the parser reads from a private overlay) and
+/// then read from disk again (the buffer closed), twice over, loads as a fresh load does.
+#[test]
+fn a_buffer_closed_back_to_the_disk_loads_as_a_fresh_load_does() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let money =
+        "syntax = \"proto3\";\npackage shared;\n\nmessage Money {\n  string currency = 1;\n  int64 units = 2;\n}\n";
+    let edited = money.replace("  int64 units = 2;\n", "  int64 units = 2;\n  int32 nanos = 3;\n");
+    let paid = "syntax = \"proto3\";\npackage ev.a;\nimport \"shared/money.proto\";\n\nmessage Paid {\n  shared.Money amount = 1;\n}\n";
+    std::fs::create_dir_all(dir.path().join("shared")).expect("mkdir");
+    std::fs::create_dir_all(dir.path().join("ev")).expect("mkdir");
+    std::fs::write(dir.path().join("shared/money.proto"), money).expect("write");
+    std::fs::write(dir.path().join("ev/a.proto"), paid).expect("write");
+    let mut session = Session::default();
+    let mut files = FileSet::read_dir(dir.path());
+    same(&files, &mut session, "the first load");
+    for step in 0..2 {
+        files.insert("shared/money.proto", edited.clone());
+        same(&files, &mut session, &format!("round {step}: the buffer"));
+        files = FileSet::read_dir(dir.path());
+        same(&files, &mut session, &format!("round {step}: the disk again"));
+    }
+}
