@@ -77,7 +77,18 @@ pub struct Session {
     proto: proto::Cache,
     /// The files the last load decoded, by name, with the bytes they were decoded from: an
     /// unchanged one is shared, not decoded again.
-    decoded: std::collections::HashMap<String, (std::sync::Arc<[u8]>, std::sync::Arc<crate::span::SourceFile>)>,
+    decoded: foldhash::HashMap<String, (std::sync::Arc<[u8]>, std::sync::Arc<crate::span::SourceFile>)>,
+    /// The sources of the last load and the diagnostics their globs gave ([`declared_sources`]),
+    /// with what they were computed from: herald.toml (its file id and text) and every schema
+    /// file's id and name.
+    sources: Option<SourcesMemo>,
+}
+
+struct SourcesMemo {
+    config: (FileId, std::sync::Arc<crate::span::SourceFile>),
+    names: Vec<(FileId, String)>,
+    sources: Vec<Source>,
+    diags: Vec<Diagnostic>,
 }
 
 /// [`load_files`] within a session: the same outcome as [`load_files`] on the same files, reusing
@@ -145,14 +156,14 @@ pub fn load_files_in(
     // Sources: which files each one's globs cover.
     let mut set = EventSet::default();
     if let Some(cfg) = &config {
-        let mut names: Vec<(FileId, String)> = proto_inputs
+        let mut names: Vec<(FileId, &str)> = proto_inputs
             .iter()
             .map(|p| p.file)
             .chain(avro_files.iter().copied())
-            .map(|id| (id, sources.get(id).name.clone()))
+            .map(|id| (id, sources.get(id).name.as_str()))
             .collect();
-        names.extend(found.iter().cloned());
-        set.sources = declared_sources(cfg, &names, &mut diags);
+        names.extend(found.iter().map(|(id, name)| (*id, name.as_str())));
+        set.sources = declared_sources_in(session, cfg, sources.get_shared(cfg.file), &names, &mut diags);
     }
 
     let protos = proto::load_cached(
@@ -454,9 +465,40 @@ fn add_types(
     }
 }
 
+/// [`declared_sources`] within a session: those of the last load while herald.toml (`config_file`)
+/// and the files' ids and names are the same.
+fn declared_sources_in(
+    session: &mut Session,
+    cfg: &Config,
+    config_file: &std::sync::Arc<crate::span::SourceFile>,
+    names: &[(FileId, &str)],
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Source> {
+    let held = session.sources.as_ref().filter(|m| {
+        m.config.0 == cfg.file
+            && (std::sync::Arc::ptr_eq(&m.config.1, config_file) || m.config.1.text == config_file.text)
+            && m.names.len() == names.len()
+            && m.names.iter().zip(names).all(|((a, x), (b, y))| a == b && x == y)
+    });
+    if let Some(memo) = held {
+        diags.extend(memo.diags.iter().cloned());
+        return memo.sources.clone();
+    }
+    let mut own = Vec::new();
+    let out = declared_sources(cfg, names, &mut own);
+    diags.extend(own.iter().cloned());
+    session.sources = Some(SourcesMemo {
+        config: (cfg.file, config_file.clone()),
+        names: names.iter().map(|(id, n)| (*id, (*n).to_owned())).collect(),
+        sources: out.clone(),
+        diags: own,
+    });
+    out
+}
+
 /// Each source of `herald.toml` with the files (of `names`: every schema file found, readable or
 /// not) its globs cover; a glob that matches nothing is a warning.
-fn declared_sources(cfg: &Config, names: &[(FileId, String)], diags: &mut Vec<Diagnostic>) -> Vec<Source> {
+fn declared_sources(cfg: &Config, names: &[(FileId, &str)], diags: &mut Vec<Diagnostic>) -> Vec<Source> {
     let mut out = Vec::new();
     for sc in &cfg.sources {
         let mut covered = Vec::new();

@@ -533,17 +533,17 @@ pub struct EventSet {
 /// A set's files by id (index into [`EventSet::files`]) and source files by name, the first of
 /// each, as [`EventSet::file`] and an import's lookup find them.
 pub struct FileIndex<'a> {
-    by_id: std::collections::HashMap<FileId, usize>,
-    by_name: std::collections::HashMap<&'a str, FileId>,
+    by_id: foldhash::HashMap<FileId, usize>,
+    by_name: foldhash::HashMap<&'a str, FileId>,
 }
 
 impl<'a> FileIndex<'a> {
     pub fn of(set: &'a EventSet) -> FileIndex<'a> {
-        let mut by_id = std::collections::HashMap::with_capacity(set.files.len());
+        let mut by_id = <foldhash::HashMap<_, _> as foldhash::HashMapExt>::with_capacity(set.files.len());
         for (i, f) in set.files.iter().enumerate() {
             by_id.entry(f.id).or_insert(i);
         }
-        let mut by_name = std::collections::HashMap::new();
+        let mut by_name = foldhash::HashMap::default();
         for (id, f) in set.sources_map.files() {
             by_name.entry(f.name.as_str()).or_insert(id);
         }

@@ -113,7 +113,7 @@ pub fn check_against_lock(
 pub struct Releases {
     released: Released,
     /// By event name, then MAJOR.
-    groups: std::collections::HashMap<String, BTreeMap<u32, (GroupKey, Vec<CheckFinding>)>>,
+    groups: foldhash::HashMap<String, BTreeMap<u32, (GroupKey, Vec<CheckFinding>)>>,
     /// The new side's proto files decoded by the last check that recomputed a group.
     decoded: proto::DecodeCache,
     /// The files each event's schema reaches ([`EventSet::schema_files_in`]), by type id, for the
@@ -121,8 +121,38 @@ pub struct Releases {
     /// files' texts: the same while that structure and those texts are.
     reaches: (
         u64,
-        std::collections::HashMap<crate::model::TypeId, Vec<(crate::span::FileId, u64)>>,
+        foldhash::HashMap<crate::model::TypeId, Vec<(crate::span::FileId, u64)>>,
     ),
+    /// The lock's releases grouped by (event, MAJOR), in that order, each group's releases (their
+    /// indices in the lock) sorted by version: the lock is the same for every check.
+    grouping: Option<Vec<Group>>,
+}
+
+/// An (event, MAJOR) of the lock and its releases' indices in the lock, sorted by version.
+type Group = ((String, u32), Vec<usize>);
+
+/// The releases of `lock` by (event, MAJOR) in that order, each group's indices sorted by version;
+/// an error for a release whose version does not parse.
+fn group_releases(lock: &crate::load::Lock) -> Result<Vec<Group>, String> {
+    let mut groups: BTreeMap<(&str, u32), Vec<usize>> = BTreeMap::new();
+    for (i, r) in lock.releases.iter().enumerate() {
+        let Some(v) = r.version() else {
+            return Err(format!(
+                "{}: release of `{}` has an invalid version `{}`",
+                crate::load::LOCK_FILE,
+                r.event,
+                r.version
+            ));
+        };
+        groups.entry((r.event.as_str(), v.major)).or_default().push(i);
+    }
+    Ok(groups
+        .into_iter()
+        .map(|((event, major), mut indices)| {
+            indices.sort_by_key(|&i| lock.releases[i].version());
+            ((event.to_owned(), major), indices)
+        })
+        .collect())
 }
 
 /// Everything the findings of one (event, MAJOR) against the lock are computed from, besides the
@@ -152,7 +182,7 @@ impl std::fmt::Write for HashWriter<'_> {
 /// its events by name (in the set's order).
 struct KeyIndex<'a> {
     files: crate::model::FileIndex<'a>,
-    events: std::collections::HashMap<&'a str, Vec<&'a Event>>,
+    events: foldhash::HashMap<&'a str, Vec<&'a Event>>,
     /// The hash of what every group's key shares: the options, `herald.toml`, the sources.
     shared: u64,
     /// The hash of what the files an event's schema reaches depend on besides those files' texts:
@@ -192,10 +222,13 @@ impl<'a> KeyIndex<'a> {
         }
         KeyIndex {
             files: crate::model::FileIndex::of(new),
-            events: new.events.iter().fold(std::collections::HashMap::new(), |mut m, e| {
-                m.entry(e.name.as_str()).or_insert_with(Vec::new).push(e);
-                m
-            }),
+            events: new
+                .events
+                .iter()
+                .fold(<foldhash::HashMap<_, _> as foldhash::HashMapExt>::new(), |mut m, e| {
+                    m.entry(e.name.as_str()).or_insert_with(Vec::new).push(e);
+                    m
+                }),
             shared: h.finish(),
             structure: structure.finish(),
         }
@@ -208,7 +241,7 @@ fn reach<'r>(
     new: &EventSet,
     index: &KeyIndex,
     type_id: crate::model::TypeId,
-    reaches: &'r mut std::collections::HashMap<crate::model::TypeId, Vec<(crate::span::FileId, u64)>>,
+    reaches: &'r mut foldhash::HashMap<crate::model::TypeId, Vec<(crate::span::FileId, u64)>>,
 ) -> &'r [(crate::span::FileId, u64)] {
     let valid = |files: &Vec<(crate::span::FileId, u64)>| {
         files
@@ -231,7 +264,7 @@ impl GroupKey {
         new: &EventSet,
         index: &KeyIndex,
         name: &str,
-        reaches: &mut std::collections::HashMap<crate::model::TypeId, Vec<(crate::span::FileId, u64)>>,
+        reaches: &mut foldhash::HashMap<crate::model::TypeId, Vec<(crate::span::FileId, u64)>>,
     ) -> GroupKey {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -269,18 +302,24 @@ pub fn check_against_lock_in(
     options: &CheckOptions,
     releases: &mut Releases,
 ) -> Result<Vec<CheckFinding>, String> {
-    let mut groups: BTreeMap<(&str, u32), Vec<&crate::load::Release>> = BTreeMap::new();
-    for r in &lock.releases {
-        let Some(v) = r.version() else {
-            return Err(format!(
-                "{}: release of `{}` has an invalid version `{}`",
-                crate::load::LOCK_FILE,
-                r.event,
-                r.version
-            ));
-        };
-        groups.entry((r.event.as_str(), v.major)).or_default().push(r);
-    }
+    let grouping = match releases.grouping.take() {
+        // The lock is the same for every check with `releases`; its length says so cheaply.
+        Some(g) if g.iter().map(|(_, i)| i.len()).sum::<usize>() == lock.releases.len() => g,
+        _ => group_releases(lock)?,
+    };
+    let outcome = check_groups(lock, new, options, releases, &grouping);
+    releases.grouping = Some(grouping);
+    outcome
+}
+
+/// [`check_against_lock_in`] over the lock's releases grouped by [`group_releases`].
+fn check_groups(
+    lock: &crate::load::Lock,
+    new: &EventSet,
+    options: &CheckOptions,
+    releases: &mut Releases,
+    grouping: &[Group],
+) -> Result<Vec<CheckFinding>, String> {
     let mut out = Vec::new();
     // The new side's proto files decoded and indexed once for every release, when a group is
     // computed at all.
@@ -288,9 +327,13 @@ pub fn check_against_lock_in(
     let prepared = std::cell::OnceCell::new();
     let index = KeyIndex::of(new, options);
     if releases.reaches.0 != index.structure {
-        releases.reaches = (index.structure, std::collections::HashMap::new());
+        releases.reaches = (
+            index.structure,
+            <foldhash::HashMap<_, _> as foldhash::HashMapExt>::new(),
+        );
     }
-    for (group, mut group_releases) in groups {
+    for ((event, major), indices) in grouping {
+        let group = (event.as_str(), *major);
         let key = GroupKey::of(new, &index, group.0, &mut releases.reaches.1);
         if let Some((held, findings)) = releases.groups.get(group.0).and_then(|m| m.get(&group.1)) {
             if *held == key {
@@ -298,7 +341,7 @@ pub fn check_against_lock_in(
                 continue;
             }
         }
-        group_releases.sort_by_key(|r| r.version());
+        let group_releases: Vec<&crate::load::Release> = indices.iter().filter_map(|&i| lock.releases.get(i)).collect();
         let prepared = prepared.get_or_init(|| Prepared {
             proto: proto::Prepared::new(
                 new,
@@ -1423,7 +1466,7 @@ mod buffer_tests {
         // The same structure: only the text of a reached file tells the reach changed.
         assert_eq!(index_before.structure, index_after.structure);
         let event = after.events.first().expect("the event loads").type_id;
-        let mut memo = std::collections::HashMap::new();
+        let mut memo = <foldhash::HashMap<_, _> as foldhash::HashMapExt>::new();
         let name = |set: &EventSet, files: &[(crate::span::FileId, u64)]| -> Vec<String> {
             files
                 .iter()

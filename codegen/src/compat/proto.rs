@@ -4,7 +4,9 @@
 //! Elements are matched as buf matches them: files by path, messages, enums and services by full
 //! name across all files, fields by number, enum values by number, methods by name.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+use foldhash::{HashMap, HashMapExt, HashSet};
 use std::sync::Arc;
 
 use prost::Message as _;
@@ -134,8 +136,11 @@ fn decode(set: &EventSet) -> Vec<DecodedFile> {
 /// are those decoded before is not decoded (nor its elements listed) again.
 fn decode_with(set: &EventSet, cache: &mut DecodeCache) -> Vec<DecodedFile> {
     let mut out = Vec::new();
+    // The user's files: those with locations (both maps are in name order).
+    let mut located = set.proto_locations.keys().peekable();
     for (name, bytes) in &set.proto_descriptors {
-        if !set.proto_locations.contains_key(name) {
+        while located.next_if(|l| *l < name).is_some() {}
+        if located.peek() != Some(&name) {
             continue;
         }
         let held = cache
@@ -160,7 +165,7 @@ fn decode_with(set: &EventSet, cache: &mut DecodeCache) -> Vec<DecodedFile> {
     }
     // Files gone since the last check are forgotten.
     if cache.0.len() != out.len() {
-        let names: std::collections::HashSet<&str> = out.iter().map(|(n, _, _)| n.as_str()).collect();
+        let names: HashSet<&str> = out.iter().map(|(n, _, _)| n.as_str()).collect();
         cache.0.retain(|name, _| names.contains(name.as_str()));
     }
     out
@@ -169,7 +174,7 @@ fn decode_with(set: &EventSet, cache: &mut DecodeCache) -> Vec<DecodedFile> {
 /// Decoded descriptors kept between checks of one repo as it changes (an editor's session), by
 /// file name with the bytes they were decoded from; it holds the files of the last check only.
 #[derive(Default)]
-pub struct DecodeCache(std::collections::HashMap<String, CachedFile>);
+pub struct DecodeCache(HashMap<String, CachedFile>);
 
 /// A file's descriptor bytes, decoded, and its elements.
 type CachedFile = (Arc<Vec<u8>>, Arc<FileDescriptorProto>, Arc<Elements>);

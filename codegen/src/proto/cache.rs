@@ -3,12 +3,16 @@
 //!
 //! - a file's scan (outline, its own diagnostics, whether it is broken), reused while its text and
 //!   file id are the same;
-//! - a file's type-check (its descriptor, or the parser's message), reused while the file's
-//!   *closure key* is the same: a hash of its import path, its text and the closure keys of the
-//!   files it imports, so a change in a shared file re-checks every file that imports it,
-//!   transitively, and nothing else;
-//! - a file's lowering into the model (types, spans, the file entry), reused while its closure key
-//!   and file id are the same.
+//! - a file's type-check, reused while the file's *closure key* is the same: a hash of its import
+//!   path, its text and the closure keys of the files it imports, so a change in a shared file
+//!   re-checks every file that imports it, transitively, and nothing else. A descriptor is kept
+//!   under the *token* closure key (the same hash over the files' tokens, comments and layout
+//!   left out: every file type-checked has passed protobuf-parse's own syntax check, so two texts
+//!   with the same tokens differ only in what its lexer skips, and the descriptor holds no
+//!   positions), so an edit of comments or layout re-checks nothing; the parser's message under
+//!   the text closure key (a failure is rare, and keeping it by text needs no such argument);
+//! - a file's lowering into the model (types, spans, the file entry), reused while its token
+//!   closure key, its own text and its file id are the same (spans and docs come from its text).
 //!
 //! Everything cross-file that is cheap (import resolution and cycles, which file blames which for
 //! a type-check error, "did you mean" over every declared type, the order of files and types) is
@@ -16,7 +20,9 @@
 //! cache gives the same outcome as one without (`load_cached` says so; the LSP's tests compare).
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::sync::Arc;
@@ -43,8 +49,10 @@ pub struct Cancelled;
 pub struct Cache {
     /// Scans by import path.
     scans: HashMap<String, Scanned>,
-    /// Type-check outcomes by closure key.
+    /// Descriptors of the files that type-checked, by token closure key.
     checks: HashMap<u64, Checked>,
+    /// The parser's messages for the files that did not, by (text) closure key.
+    failures: HashMap<u64, String>,
     /// Built-in files (herald's options, protobuf's well-known types) by import path: their
     /// descriptors never change.
     builtins: BTreeMap<String, Descriptor>,
@@ -58,6 +66,7 @@ struct Scanned {
     source: Arc<crate::span::SourceFile>,
     outline: Arc<Outline>,
     hash: u64,
+    tokens: u64,
     broken: bool,
     diags: Vec<Diagnostic>,
 }
@@ -75,12 +84,18 @@ impl Descriptor {
     }
 }
 
-/// A file's descriptor and the import paths of every file it needs (transitively), or the
-/// parser's message.
-type Checked = Result<(Descriptor, Vec<String>), String>;
+/// A file's descriptor and the import paths of every file it needs (transitively).
+type Checked = (Descriptor, Vec<String>);
+
+/// A file's closure keys: over the texts, and over the tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Keys {
+    pub(super) text: u64,
+    pub(super) tokens: u64,
+}
 
 struct LoweredFile {
-    /// The closure key it was lowered for (0 for a built-in file).
+    /// Its token closure key mixed with its own text's hash (0 for a built-in file).
     key: u64,
     file: FileId,
     types: Vec<Arc<TypeDef>>,
@@ -97,6 +112,39 @@ pub(super) fn file_hash(path: &str, text: &str) -> u64 {
     h.finish()
 }
 
+/// Hash of a file's import path and the text of each of its tokens (the scanner makes every byte
+/// that is not whitespace or a comment part of a token, so two texts with the same hash differ
+/// only in whitespace and comments).
+pub(super) fn tokens_hash(path: &str, text: &str, tokens: &[super::scan::Token]) -> u64 {
+    let mut h = DefaultHasher::new();
+    path.hash(&mut h);
+    tokens.len().hash(&mut h);
+    for t in tokens {
+        text.get(t.start..t.end).unwrap_or_default().hash(&mut h);
+    }
+    h.finish()
+}
+
+/// The key of a file's lowering: its descriptor's (token closure key) and its own text's.
+fn lowering_key(keys: Keys, st: &FileState) -> u64 {
+    let mut h = DefaultHasher::new();
+    keys.tokens.hash(&mut h);
+    st.hash.hash(&mut h);
+    h.finish()
+}
+
+/// A file's type-check outcome, when `checks` or `failures` hold one for its keys.
+fn outcome<'c>(
+    checks: &'c HashMap<u64, Checked>,
+    failures: &'c HashMap<u64, String>,
+    keys: Keys,
+) -> Option<Result<&'c Checked, &'c String>> {
+    match checks.get(&keys.tokens) {
+        Some(ok) => Some(Ok(ok)),
+        None => failures.get(&keys.text).map(Err),
+    }
+}
+
 impl Cache {
     /// Scans every input (a cached scan when its text and id are unchanged).
     pub(super) fn scan_inputs(
@@ -105,7 +153,8 @@ impl Cache {
         inputs: &[ProtoInput],
         diags: &mut Vec<Diagnostic>,
     ) -> BTreeMap<String, FileState> {
-        let mut states = BTreeMap::new();
+        // Gathered in the inputs' order and built in bulk (sorted once, no search per entry).
+        let mut states = Vec::with_capacity(inputs.len());
         for input in inputs {
             let source = sources.get_shared(input.file);
             let hit = self
@@ -120,6 +169,7 @@ impl Cache {
                         on_disk: input.on_disk,
                         outline: s.outline.clone(),
                         hash: s.hash,
+                        tokens: s.tokens,
                         broken: s.broken,
                     }
                 }
@@ -132,6 +182,7 @@ impl Cache {
                         source: source.clone(),
                         outline: state.outline.clone(),
                         hash: state.hash,
+                        tokens: state.tokens,
                         broken: state.broken,
                         diags: own,
                     };
@@ -139,36 +190,37 @@ impl Cache {
                     state
                 }
             };
-            states.insert(input.import_path.clone(), state);
+            states.push((input.import_path.clone(), state));
         }
-        states
+        states.into_iter().collect()
     }
 
     /// Type-checks the files that are not broken (those whose closure key has no outcome yet),
     /// reports the failures, and returns every such file with its closure key; `Ok(None)` when
     /// the parser could not be set up at all (reported).
-    pub(super) fn typecheck_all(
+    pub(super) fn typecheck_all<'s>(
         &mut self,
         root: &Path,
         sources: &SourceMap,
-        states: &BTreeMap<String, FileState>,
+        states: &'s BTreeMap<String, FileState>,
         diags: &mut Vec<Diagnostic>,
         cancel: &dyn Fn() -> bool,
-    ) -> Result<Option<Vec<(String, u64)>>, Cancelled> {
-        let good: Vec<String> = states
+    ) -> Result<Option<Vec<(&'s str, Keys)>>, Cancelled> {
+        let good: Vec<&str> = states
             .iter()
             .filter(|(_, s)| !s.broken)
-            .map(|(p, _)| p.clone())
+            .map(|(p, _)| p.as_str())
             .collect();
         let keys = closure_keys(states, &good);
-        let checked: Vec<(String, u64)> = good
+        let none = Keys { text: 0, tokens: 0 };
+        let checked: Vec<(&str, Keys)> = good
             .iter()
-            .map(|p| (p.clone(), keys.get(p.as_str()).copied().unwrap_or(0)))
+            .map(|&p| (p, keys.get(p).copied().unwrap_or(none)))
             .collect();
         let misses: Vec<String> = checked
             .iter()
-            .filter(|(_, k)| !self.checks.contains_key(k))
-            .map(|(p, _)| p.clone())
+            .filter(|(_, k)| outcome(&self.checks, &self.failures, *k).is_none())
+            .map(|(p, _)| (*p).to_owned())
             .collect();
         if !misses.is_empty() {
             // protobuf-parse reads files only from include directories (3.7 keeps its resolver
@@ -191,7 +243,7 @@ impl Cache {
                     Err(message) => {
                         for path in paths {
                             if let Some(key) = keys.get(path.as_str()) {
-                                self.checks.insert(*key, Err(message.clone()));
+                                self.failures.insert(key.text, message.clone());
                             }
                         }
                     }
@@ -202,10 +254,10 @@ impl Cache {
         let mut reported: BTreeSet<String> = BTreeSet::new();
         let mut known_types: Option<Vec<String>> = None;
         for (path, key) in &checked {
-            let Some(Err(message)) = self.checks.get(key) else {
+            let Some(Err(message)) = outcome(&self.checks, &self.failures, *key) else {
                 continue;
             };
-            let culprit = super::blamed_file(message, states).unwrap_or(path.as_str()).to_owned();
+            let culprit = super::blamed_file(message, states).unwrap_or(path).to_owned();
             if reported.insert(culprit.clone()) {
                 if let Some(st) = states.get(&culprit) {
                     // Every type the files declare, for "did you mean" on an unknown one.
@@ -224,7 +276,7 @@ impl Cache {
         paths: &[String],
         fds: Vec<FileDescriptorProto>,
         states: &BTreeMap<String, FileState>,
-        keys: &HashMap<&str, u64>,
+        keys: &HashMap<&str, Keys>,
     ) {
         let by_name: HashMap<&str, &FileDescriptorProto> = fds.iter().map(|fd| (fd.name(), fd)).collect();
         for fd in &fds {
@@ -247,7 +299,7 @@ impl Cache {
                 }
             }
             let deps = deps.into_iter().map(str::to_owned).collect();
-            self.checks.insert(*key, Ok((Descriptor::new((*fd).clone()), deps)));
+            self.checks.insert(key.tokens, (Descriptor::new((*fd).clone()), deps));
         }
     }
 
@@ -258,24 +310,42 @@ impl Cache {
         &mut self,
         sources: &mut SourceMap,
         states: &BTreeMap<String, FileState>,
-        checked: &[(String, u64)],
+        checked: &[(&str, Keys)],
     ) -> Loaded {
         // Every file with a descriptor: the good files that type-checked and what they import.
-        let mut names: Vec<&str> = Vec::new();
-        let mut key_of: HashMap<&str, u64> = HashMap::new();
+        // An imported file that is one of the repo's is good (good files import only good files),
+        // so it is among `checked`: listed by itself if it type-checked, and left out below if
+        // not; only the others (built-in files) are taken from the imports, each once.
+        let mut names: Vec<&str> = Vec::with_capacity(checked.len());
+        let mut key_of: HashMap<&str, Keys> = HashMap::with_capacity(checked.len());
+        let mut seen: HashSet<&str> = HashSet::new();
         for (path, key) in checked {
-            if let Some(Ok((_, deps))) = self.checks.get(key) {
-                names.push(path.as_str());
-                names.extend(deps.iter().map(String::as_str));
-                key_of.insert(path.as_str(), *key);
+            if let Some(Ok((_, deps))) = outcome(&self.checks, &self.failures, *key) {
+                names.push(path);
+                for dep in deps {
+                    if seen.insert(dep.as_str()) && !states.contains_key(dep) {
+                        names.push(dep.as_str());
+                    }
+                }
+                key_of.insert(path, *key);
             }
         }
-        // In name order, each once (as a set would hold them).
-        names.sort_unstable();
+        // In name order, each once (as a set would hold them); mostly sorted already.
+        names.sort();
         names.dedup();
+        // Each with its state when it is one of the repo's files: both lists are in name order.
+        let mut rest = states.iter().peekable();
+        let entries: Vec<(&str, Option<&FileState>)> = names
+            .iter()
+            .map(|&name| {
+                while rest.next_if(|(path, _)| path.as_str() < name).is_some() {}
+                let st = rest.peek().filter(|(path, _)| path.as_str() == name).map(|(_, st)| *st);
+                (name, st)
+            })
+            .collect();
         // Built-in files that were imported get a source entry so that spans can point into them.
         let mut builtin_ids: BTreeMap<&str, FileId> = BTreeMap::new();
-        for &name in names.iter().filter(|n| !states.contains_key(**n)) {
+        for &(name, _) in entries.iter().filter(|(_, st)| st.is_none()) {
             let text = if name == OPTIONS_PATH {
                 OPTIONS_PROTO.to_owned()
             } else {
@@ -284,14 +354,19 @@ impl Cache {
             builtin_ids.insert(name, sources.add(name, None, text));
         }
         let mut loaded = Loaded::default();
-        for &name in &names {
-            let (file, outline, key, desc) = match states.get(name) {
+        // Gathered in name order and built in bulk (no search per entry).
+        let mut locations = Vec::with_capacity(names.len());
+        let mut descriptors = Vec::with_capacity(names.len());
+        for &(name, st) in &entries {
+            let (file, outline, key, desc) = match st {
                 Some(st) => {
-                    let key = key_of.get(name).copied().unwrap_or(0);
-                    let Some(Ok((desc, _))) = self.checks.get(&key) else {
+                    let Some(&keys) = key_of.get(name) else {
                         continue;
                     };
-                    (st.file, Some(&*st.outline), key, desc)
+                    let Some(Ok((desc, _))) = outcome(&self.checks, &self.failures, keys) else {
+                        continue;
+                    };
+                    (st.file, Some(&*st.outline), lowering_key(keys, st), desc)
                 }
                 None => match (builtin_ids.get(name), self.builtins.get(name)) {
                     (Some(id), Some(desc)) => (*id, None, 0, desc),
@@ -305,15 +380,17 @@ impl Cache {
             }
             if let Some(l) = self.lowered.get(name) {
                 loaded.types.extend(l.types.iter().cloned());
-                if let Some(locations) = &l.locations {
-                    loaded.locations.insert(name.to_owned(), Arc::clone(locations));
+                if let Some(locations_of) = &l.locations {
+                    locations.push((name.to_owned(), Arc::clone(locations_of)));
                 }
                 loaded.files.push(l.schema.clone());
             }
             if let Some(bytes) = &desc.bytes {
-                loaded.descriptors.insert(name.to_owned(), bytes.clone());
+                descriptors.push((name.to_owned(), bytes.clone()));
             }
         }
+        loaded.locations = locations.into_iter().collect();
+        loaded.descriptors = descriptors.into_iter().collect();
         // Files that failed still belong to the repo (lint reports them as such).
         let lowered: HashSet<FileId> = loaded.files.iter().map(|f| f.id).collect();
         for st in states.values() {
@@ -334,13 +411,27 @@ impl Cache {
     /// Drops what the last complete load did not use.
     /// Each map is walked only when it holds more entries than the live ones it holds (a change
     /// replaces a file's entries under new keys; most loads find nothing to drop).
-    pub(super) fn prune(&mut self, states: &BTreeMap<String, FileState>, checked: &[(String, u64)]) {
+    pub(super) fn prune(&mut self, states: &BTreeMap<String, FileState>, checked: &[(&str, Keys)]) {
         if states.keys().filter(|p| self.scans.contains_key(*p)).count() != self.scans.len() {
             self.scans.retain(|p, _| states.contains_key(p));
         }
-        if checked.iter().filter(|(_, k)| self.checks.contains_key(k)).count() != self.checks.len() {
-            let live: HashSet<u64> = checked.iter().map(|(_, k)| *k).collect();
+        if checked
+            .iter()
+            .filter(|(_, k)| self.checks.contains_key(&k.tokens))
+            .count()
+            != self.checks.len()
+        {
+            let live: HashSet<u64> = checked.iter().map(|(_, k)| k.tokens).collect();
             self.checks.retain(|k, _| live.contains(k));
+        }
+        if checked
+            .iter()
+            .filter(|(_, k)| self.failures.contains_key(&k.text))
+            .count()
+            != self.failures.len()
+        {
+            let live: HashSet<u64> = checked.iter().map(|(_, k)| k.text).collect();
+            self.failures.retain(|k, _| live.contains(k));
         }
         let live_lowered = states
             .keys()
@@ -398,14 +489,14 @@ fn lower_file(file: FileId, fd: &FileDescriptorProto, outline: Option<&Outline>,
     }
 }
 
-/// The closure key of every good file: its own hash and those of the files it imports, depth
-/// first without recursion (a chain of thousands of imports must not overflow the stack). Good
-/// files import no broken file and sit in no cycle; a cycle is still walked only once.
-fn closure_keys<'a>(states: &'a BTreeMap<String, FileState>, good: &'a [String]) -> HashMap<&'a str, u64> {
-    let mut keys: HashMap<&str, u64> = HashMap::new();
+/// The closure keys of every good file: its own hashes (text, tokens) and those of the files it
+/// imports, depth first without recursion (a chain of thousands of imports must not overflow the
+/// stack). Good files import no broken file and sit in no cycle; a cycle is still walked only once.
+fn closure_keys<'a>(states: &'a BTreeMap<String, FileState>, good: &[&'a str]) -> HashMap<&'a str, Keys> {
+    let mut keys: HashMap<&str, Keys> = HashMap::new();
     let mut entered: HashSet<&str> = HashSet::new();
     for start in good {
-        let mut stack: Vec<(&str, bool)> = vec![(start.as_str(), false)];
+        let mut stack: Vec<(&str, bool)> = vec![(*start, false)];
         while let Some((node, expanded)) = stack.pop() {
             if keys.contains_key(node) {
                 continue;
@@ -425,14 +516,24 @@ fn closure_keys<'a>(states: &'a BTreeMap<String, FileState>, good: &'a [String])
                 }
                 continue;
             }
-            let mut h = DefaultHasher::new();
-            st.hash.hash(&mut h);
+            let (mut text, mut tokens) = (DefaultHasher::new(), DefaultHasher::new());
+            st.hash.hash(&mut text);
+            st.tokens.hash(&mut tokens);
             for import in &st.outline.imports {
-                import.path.hash(&mut h);
-                import.public.hash(&mut h);
-                keys.get(import.path.as_str()).copied().unwrap_or(0).hash(&mut h);
+                let of = keys.get(import.path.as_str()).copied();
+                for (h, key) in [(&mut text, of.map(|k| k.text)), (&mut tokens, of.map(|k| k.tokens))] {
+                    import.path.hash(h);
+                    import.public.hash(h);
+                    key.unwrap_or(0).hash(h);
+                }
             }
-            keys.insert(name.as_str(), h.finish());
+            keys.insert(
+                name.as_str(),
+                Keys {
+                    text: text.finish(),
+                    tokens: tokens.finish(),
+                },
+            );
         }
     }
     keys

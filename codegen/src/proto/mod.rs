@@ -96,8 +96,11 @@ struct FileState {
     file: FileId,
     on_disk: bool,
     outline: Arc<Outline>,
-    /// Hash of its import path and text ([`cache`] keys type-check results by it).
+    /// Hash of its import path and text ([`cache`] keys type-check failures and lowerings by it).
     hash: u64,
+    /// Hash of its import path and tokens, comments and layout left out ([`cache`] keys
+    /// successful type-checks by it: the parser's descriptor does not depend on them).
+    tokens: u64,
     /// Stopped by a syntax, import or cycle error of its own.
     broken: bool,
 }
@@ -149,6 +152,7 @@ fn scan_input(sources: &SourceMap, input: &ProtoInput, diags: &mut Vec<Diagnosti
         on_disk: input.on_disk,
         outline: Arc::default(),
         hash: cache::file_hash(&input.import_path, text),
+        tokens: 0,
         broken: false,
     };
     {
@@ -163,6 +167,7 @@ fn scan_input(sources: &SourceMap, input: &ProtoInput, diags: &mut Vec<Diagnosti
                 state.broken = true;
             }
             Ok(tokens) => {
+                state.tokens = cache::tokens_hash(&input.import_path, text, &tokens);
                 outline = scan::outline(text, &tokens);
                 let count = outline.messages.len() + outline.enums.len();
                 if count > MAX_TOP_LEVEL_DEFINITIONS {
@@ -383,7 +388,12 @@ fn check_imports(sources: &SourceMap, states: &mut BTreeMap<String, FileState>, 
         }
     }
     // Cycles: depth-first search over the import graph, reporting each back edge once.
-    let mut color: BTreeMap<&str, u8> = BTreeMap::new();
+    let mut color: foldhash::HashMap<&str, u8> = foldhash::HashMap::default();
+    // Each file's imports by its path (looked up for every edge).
+    let graph: foldhash::HashMap<&str, &[scan::ImportDecl]> = states
+        .iter()
+        .map(|(path, st)| (path.as_str(), &st.outline.imports[..]))
+        .collect();
     let mut cycles: Vec<(String, usize, Vec<String>)> = Vec::new();
     for start in states.keys() {
         if color.get(start.as_str()).copied().unwrap_or(0) != 0 {
@@ -393,7 +403,7 @@ fn check_imports(sources: &SourceMap, states: &mut BTreeMap<String, FileState>, 
         let mut stack: Vec<(&str, usize)> = vec![(start.as_str(), 0)];
         color.insert(start.as_str(), 1);
         while let Some((node, idx)) = stack.last().copied() {
-            let imports = states.get(node).map(|s| &s.outline.imports[..]).unwrap_or(&[]);
+            let imports = graph.get(node).copied().unwrap_or(&[]);
             if idx >= imports.len() {
                 color.insert(node, 2);
                 stack.pop();
@@ -402,16 +412,16 @@ fn check_imports(sources: &SourceMap, states: &mut BTreeMap<String, FileState>, 
             if let Some(top) = stack.last_mut() {
                 top.1 += 1;
             }
-            let Some((target, _)) = states.get_key_value(imports[idx].path.as_str()) else {
+            let Some((&target, _)) = graph.get_key_value(imports[idx].path.as_str()) else {
                 continue;
             };
-            match color.get(target.as_str()).copied().unwrap_or(0) {
+            match color.get(target).copied().unwrap_or(0) {
                 0 => {
-                    color.insert(target.as_str(), 1);
-                    stack.push((target.as_str(), 0));
+                    color.insert(target, 1);
+                    stack.push((target, 0));
                 }
                 1 => {
-                    let from = stack.iter().position(|(n, _)| *n == target.as_str()).unwrap_or(0);
+                    let from = stack.iter().position(|(n, _)| *n == target).unwrap_or(0);
                     let chain: Vec<String> = stack[from..].iter().map(|(n, _)| n.to_string()).collect();
                     cycles.push((node.to_owned(), idx, chain));
                 }
@@ -496,7 +506,7 @@ fn stage(
     root: &Path,
     sources: &SourceMap,
     states: &BTreeMap<String, FileState>,
-    good: &[String],
+    good: &[&str],
 ) -> std::io::Result<Roots> {
     let overlay = overlay_dir()?;
     let write = |rel: &str, text: &str| -> std::io::Result<()> {
@@ -508,16 +518,16 @@ fn stage(
     };
     write(OPTIONS_PATH, OPTIONS_PROTO)?;
     let mut staged = BTreeSet::new();
-    for path in good {
+    for &path in good {
         if let Some(st) = states.get(path) {
             let file = sources.get(st.file);
             if file.had_bom || !st.on_disk {
                 write(path, &file.text)?;
-                staged.insert(path.clone());
+                staged.insert(path.to_owned());
             }
         }
     }
-    let repo = if good.iter().any(|p| !staged.contains(p)) {
+    let repo = if good.iter().any(|&p| !staged.contains(p)) {
         Some(std::path::absolute(root)?)
     } else {
         None

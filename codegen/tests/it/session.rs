@@ -107,6 +107,7 @@ fn edits_to_the_example_repo_load_as_a_fresh_load_does() {
 fn pool() -> Vec<(&'static str, Vec<Option<&'static str>>)> {
     let a_good = "syntax = \"proto3\";\npackage ev.a;\nimport \"herald/options.proto\";\nimport \"shared/money.proto\";\n\nmessage Paid {\n  option (herald.event) = { version: \"1.0\", kind: EVENT, partition_key: \"id\" };\n  string id = 1;\n  shared.Money amount = 2;\n}\n";
     let a_other = "syntax = \"proto3\";\npackage ev.a;\nimport \"herald/options.proto\";\nimport \"shared/money.proto\";\n\n// Paid, documented.\nmessage Paid {\n  option (herald.event) = { version: \"1.1\", kind: EVENT, partition_key: \"id\" };\n  string id = 1;\n  shared.Money amount = 2;\n  int64 at = 3;\n}\n";
+    let a_commented = "syntax = \"proto3\";\npackage ev.a;\nimport \"herald/options.proto\";\nimport \"shared/money.proto\";\n\n// Paid.\n\n// Paid, with a doc now.\nmessage Paid {\n  option (herald.event) = { version: \"1.0\", kind: EVENT, partition_key: \"id\" };\n  string id = 1; // the id\n\n  shared.Money amount = 2;\n}\n";
     let a_unknown_type = "syntax = \"proto3\";\npackage ev.a;\nimport \"shared/money.proto\";\nmessage Paid {\n  string id = 1;\n  shared.Mony amount = 2;\n}\n";
     vec![
         ("herald.toml", vec![
@@ -118,11 +119,13 @@ fn pool() -> Vec<(&'static str, Vec<Option<&'static str>>)> {
         ("shared/money.proto", vec![
             Some("syntax = \"proto3\";\npackage shared;\n\nmessage Money {\n  string currency = 1;\n  int64 units = 2;\n}\n"),
             Some("syntax = \"proto3\";\npackage shared;\n\nmessage Money {\n  string currency = 1;\n  int64 units = 2;\n  int32 nanos = 3;\n}\n"),
+            // The first text with other comments and layout (the same tokens).
+            Some("syntax = \"proto3\";\n// Shared types.\npackage shared;\n\n/* Money. */\nmessage Money {\n    string currency = 1; // ISO 4217\n  int64   units = 2;\n}\n"),
             Some("syntax = \"proto3\";\npackage shared;\n\nmessage Cash {\n  string currency = 1;\n}\n"),
             Some("syntax = \"proto3\";\npackage shared;\nmessage Money {\n"),
             None,
         ]),
-        ("ev/a.proto", vec![Some(a_good), Some(a_other), Some(a_unknown_type), Some("syntax = \"proto3\";\npackage ev.a;\nmessage {"), None]),
+        ("ev/a.proto", vec![Some(a_good), Some(a_commented), Some(a_other), Some(a_unknown_type), Some("syntax = \"proto3\";\npackage ev.a;\nmessage {"), None]),
         ("ev/b.proto", vec![
             Some("syntax = \"proto3\";\npackage ev.b;\nimport \"ev/a.proto\";\nmessage Refund {\n  ev.a.Paid paid = 1;\n}\n"),
             Some("syntax = \"proto3\";\npackage ev.b;\nimport \"ev/c.proto\";\nmessage Refund {\n  string id = 1;\n}\n"),
@@ -176,5 +179,75 @@ fn random_edit_sequences_load_as_a_fresh_load_does() {
     });
     if let Err(e) = outcome {
         panic!("{e}");
+    }
+}
+
+/// Edits of comments and layout only (which keep a file's type-check, keyed by its tokens, but not
+/// its spans or docs), in a shared file, an event file and a file that does not type-check, and
+/// edits that change one token and keep their number, load as a fresh load does.
+#[test]
+fn comment_and_layout_edits_load_as_a_fresh_load_does() {
+    let money =
+        "syntax = \"proto3\";\npackage shared;\n\nmessage Money {\n  string currency = 1;\n  int64 units = 2;\n}\n";
+    let paid = "syntax = \"proto3\";\npackage ev.a;\nimport \"herald/options.proto\";\nimport \"shared/money.proto\";\n\nmessage Paid {\n  option (herald.event) = { version: \"1.0\", kind: EVENT, partition_key: \"id\" };\n  string id = 1;\n  shared.Money amount = 2;\n}\n";
+    let broken = "syntax = \"proto3\";\npackage ev.b;\nimport \"shared/money.proto\";\nmessage Refund {\n  shared.Mony amount = 1;\n}\n";
+    let mut files = FileSet::new("/nonexistent-herald-session-test");
+    files.insert(
+        "herald.toml",
+        "[repo]\nname = \"r\"\n\n[sources.ev]\nschemas = [\"ev/*.proto\"]\n",
+    );
+    files.insert("shared/money.proto", money);
+    files.insert("ev/a.proto", paid);
+    files.insert("ev/b.proto", broken);
+    let mut session = Session::default();
+    same(&files, &mut session, "the first load");
+    let steps: Vec<(&str, String)> = vec![
+        ("shared/money.proto", format!("// Money.\n\n{money}")),
+        (
+            "shared/money.proto",
+            money.replace("  int64", "\n  /** Units. */\n  int64"),
+        ),
+        ("ev/a.proto", format!("// one\n// two\n{paid}")),
+        (
+            "ev/a.proto",
+            paid.replace("message Paid", "// Paid, documented.\nmessage   Paid"),
+        ),
+        ("ev/b.proto", format!("// pushes the error down\n\n{broken}")),
+        ("ev/b.proto", broken.replace("  shared.Mony", "    shared.Mony")),
+        ("ev/b.proto", broken.to_owned()),
+        // As many tokens, one of them changed: a new type-check.
+        ("shared/money.proto", money.replace("int64", "int32")),
+        ("shared/money.proto", money.replace("units", "amount")),
+        ("ev/b.proto", broken.replace("Mony", "Money")),
+        ("shared/money.proto", money.to_owned()),
+        ("ev/a.proto", paid.to_owned()),
+    ];
+    for (i, (name, text)) in steps.into_iter().enumerate() {
+        files.insert(name, text);
+        same(&files, &mut session, &format!("step {i} ({name})"));
+    }
+}
+
+/// A file held in memory (an editor's buffer, which the parser reads from a private overlay) and
+/// then read from disk again (the buffer closed), twice over, loads as a fresh load does.
+#[test]
+fn a_buffer_closed_back_to_the_disk_loads_as_a_fresh_load_does() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let money =
+        "syntax = \"proto3\";\npackage shared;\n\nmessage Money {\n  string currency = 1;\n  int64 units = 2;\n}\n";
+    let edited = money.replace("  int64 units = 2;\n", "  int64 units = 2;\n  int32 nanos = 3;\n");
+    let paid = "syntax = \"proto3\";\npackage ev.a;\nimport \"shared/money.proto\";\n\nmessage Paid {\n  shared.Money amount = 1;\n}\n";
+    std::fs::create_dir_all(dir.path().join("shared")).expect("mkdir");
+    std::fs::create_dir_all(dir.path().join("ev")).expect("mkdir");
+    std::fs::write(dir.path().join("shared/money.proto"), money).expect("write");
+    std::fs::write(dir.path().join("ev/a.proto"), paid).expect("write");
+    let mut session = Session::default();
+    let mut files = FileSet::read_dir(dir.path());
+    same(&files, &mut session, "the first load");
+    for step in 0..2 {
+        files.insert("shared/money.proto", edited.clone());
+        same(&files, &mut session, &format!("round {step}: the buffer"));
+        files = FileSet::read_dir(dir.path());
+        same(&files, &mut session, &format!("round {step}: the disk again"));
     }
 }
