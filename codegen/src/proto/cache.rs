@@ -56,6 +56,10 @@ pub struct Cache {
     /// Built-in files (herald's options, protobuf's well-known types) by import path: their
     /// descriptors never change.
     builtins: BTreeMap<String, Descriptor>,
+    /// Whether the built-in files were type-checked with the whole `descriptor.proto`
+    /// (`super::needs_whole_descriptor`): when that changes, every outcome is dropped, since the
+    /// built-in files' descriptors differ.
+    whole_descriptor: Option<bool>,
     /// Lowered files by import path.
     lowered: HashMap<String, LoweredFile>,
 }
@@ -211,6 +215,13 @@ impl Cache {
             .filter(|(_, s)| !s.broken)
             .map(|(p, _)| p.as_str())
             .collect();
+        let whole = super::needs_whole_descriptor(states);
+        if self.whole_descriptor.replace(whole).is_some_and(|w| w != whole) {
+            self.checks.clear();
+            self.failures.clear();
+            self.builtins.clear();
+            self.lowered.clear();
+        }
         let keys = closure_keys(states, &good);
         let none = Keys { text: 0, tokens: 0 };
         let checked: Vec<(&str, Keys)> = good

@@ -31,6 +31,25 @@ use scan::{FieldDecl, MessageDecl, OptionDecl, OptionEntry, Outline};
 pub const OPTIONS_PROTO: &str = include_str!("options.proto");
 /// Import path of the built-in options file.
 pub const OPTIONS_PATH: &str = "herald/options.proto";
+/// Import path of protobuf's `descriptor.proto`.
+const DESCRIPTOR_PATH: &str = "google/protobuf/descriptor.proto";
+/// What `herald/options.proto` needs of `descriptor.proto`: the message it extends. Staged in its
+/// place when no file of the repo imports (or is) `descriptor.proto`, so that every parser run
+/// does not parse and index all of it (the parser resolves built-in options such as `deprecated`
+/// from its own compiled-in descriptors, not from this file). A repo that imports it gets the
+/// whole file.
+const DESCRIPTOR_FOR_OPTIONS: &str =
+    "syntax = \"proto2\";\npackage google.protobuf;\nmessage MessageOptions {\n  extensions 1000 to max;\n}\n";
+
+/// Whether the repo's files need the whole `descriptor.proto` (one of them imports it, or is it),
+/// rather than [`DESCRIPTOR_FOR_OPTIONS`].
+fn needs_whole_descriptor(states: &BTreeMap<String, FileState>) -> bool {
+    states.contains_key(DESCRIPTOR_PATH)
+        || states
+            .values()
+            .any(|st| st.outline.imports.iter().any(|i| i.path == DESCRIPTOR_PATH))
+}
+
 /// Most top-level messages and enums herald type-checks in one `.proto` file: the pure parser's
 /// option resolution is quadratic in this number, so a file beyond it is refused with a diagnostic
 /// rather than left to run for minutes.
@@ -517,6 +536,9 @@ fn stage(
         std::fs::write(path, text)
     };
     write(OPTIONS_PATH, OPTIONS_PROTO)?;
+    if !needs_whole_descriptor(states) {
+        write(DESCRIPTOR_PATH, DESCRIPTOR_FOR_OPTIONS)?;
+    }
     let mut staged = BTreeSet::new();
     for &path in good {
         if let Some(st) = states.get(path) {

@@ -251,3 +251,46 @@ fn a_buffer_closed_back_to_the_disk_loads_as_a_fresh_load_does() {
         same(&files, &mut session, &format!("round {step}: the disk again"));
     }
 }
+
+/// A repo comes to import `descriptor.proto` (a custom option, a descriptor type as a field) and
+/// then stops: the parser is given the whole file only while a file imports it, and each load in
+/// the session is a fresh load's.
+#[test]
+fn a_repo_that_comes_to_import_descriptor_proto_loads_as_a_fresh_load_does() {
+    let paid = "syntax = \"proto3\";\npackage ev.a;\nimport \"herald/options.proto\";\n\nmessage Paid {\n  option (herald.event) = { version: \"1.0\", kind: EVENT, partition_key: \"id\" };\n  string id = 1;\n}\n";
+    let custom = "syntax = \"proto3\";\npackage ev.c;\nimport \"google/protobuf/descriptor.proto\";\n\nextend google.protobuf.FieldOptions {\n  string label = 50100;\n}\n\nmessage Schemas {\n  google.protobuf.FileDescriptorSet set = 1 [(label) = \"all\"];\n}\n";
+    let mut files = FileSet::new("/nonexistent-herald-session-test");
+    files.insert(
+        "herald.toml",
+        "[repo]\nname = \"r\"\n\n[sources.ev]\nschemas = [\"ev/*.proto\"]\n",
+    );
+    files.insert("ev/a.proto", paid);
+    let mut session = Session::default();
+    same(&files, &mut session, "the first load");
+    let has = |files: &FileSet, name: &str| {
+        let loaded = load::load_files(files).expect("loads");
+        assert!(
+            loaded.set.events.iter().any(|e| e.name.ends_with("Paid")),
+            "the event is read"
+        );
+        loaded.set.types.iter().any(|t| t.full_name == name)
+    };
+    assert!(!has(&files, "google.protobuf.FileDescriptorSet"));
+    files.insert("ev/c.proto", custom);
+    same(&files, &mut session, "descriptor.proto imported");
+    assert!(has(&files, "google.protobuf.FileDescriptorSet"));
+    files.insert("ev/a.proto", format!("// edited\n{paid}"));
+    same(&files, &mut session, "an edit while it is imported");
+    files.insert(
+        "ev/c.proto",
+        custom.replace("import \"google/protobuf/descriptor.proto\";\n", ""),
+    );
+    same(
+        &files,
+        &mut session,
+        "descriptor.proto no longer imported (c.proto fails)",
+    );
+    files.insert("ev/c.proto", "syntax = \"proto3\";\npackage ev.c;\n");
+    same(&files, &mut session, "c.proto emptied");
+    assert!(!has(&files, "google.protobuf.FileDescriptorSet"));
+}
