@@ -245,9 +245,10 @@ impl<'a> Printer<'a> {
                 }
                 self.carry_blank = false;
                 prev = Some(src);
-            } else if !file {
-                // In a body an empty declaration still counts as one: what follows it keeps
-                // the blank line before it, even first in the body (buf 1.75).
+            } else {
+                // An empty declaration still counts as one: what follows it keeps the blank line
+                // before it, even first in the body, and a file's next declaration starts on a
+                // new line (buf 1.75).
                 prev = Some(src);
             }
             self.print_decl(&decls[src], gap);
@@ -591,6 +592,13 @@ impl<'a> Printer<'a> {
                 // own line (as the `// comment` of `}; // comment`).
                 let att = self.idx.attached[*semi as usize];
                 self.append_run(att.leading);
+                if gap == Gap::FileStart && !self.pending_has_comments() {
+                    // First in the file with nothing before it: its trailing comments print as
+                    // trailing ones, after a space (`;// c` is ` // c`, as buf 1.75 prints it).
+                    self.pending.clear();
+                    self.emit_trailing(att.trailing);
+                    return;
+                }
                 self.append_run(att.trailing);
                 if self.pending_has_comments() {
                     self.emit_trivia(gap);
