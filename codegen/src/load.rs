@@ -441,6 +441,8 @@ fn add_types(
     types: impl Iterator<Item = std::sync::Arc<crate::model::TypeDef>>,
     diags: &mut Vec<Diagnostic>,
 ) {
+    let types = types.into_iter();
+    set.by_name.reserve(types.size_hint().0);
     for ty in types {
         match set.by_name.get(&ty.full_name) {
             Some(&first) => {

@@ -522,12 +522,38 @@ pub struct EventSet {
     /// name order.
     pub consumers: Vec<Consumer>,
     /// Full name → type.
-    pub by_name: BTreeMap<String, TypeId>,
+    pub by_name: TypeIndex,
     /// Serialized `FileDescriptorProto` of every proto file that type-checked, by import path.
     pub proto_descriptors: BTreeMap<String, std::sync::Arc<Vec<u8>>>,
     /// Spans of proto elements by descriptor path (as in `SourceCodeInfo`), by import path (shared:
     /// an editor's session reuses an unchanged file's between loads).
     pub proto_locations: BTreeMap<String, std::sync::Arc<BTreeMap<Vec<i32>, Span>>>,
+}
+
+/// Types by full name: a hash map (a load builds it for every type, and lookups are by full name),
+/// shown in name order.
+#[derive(Default, Clone)]
+pub struct TypeIndex(foldhash::HashMap<String, TypeId>);
+
+impl std::ops::Deref for TypeIndex {
+    type Target = foldhash::HashMap<String, TypeId>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for TypeIndex {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl std::fmt::Debug for TypeIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut entries: Vec<(&String, &TypeId)> = self.0.iter().collect();
+        entries.sort();
+        f.debug_map().entries(entries).finish()
+    }
 }
 
 /// A set's files by id (index into [`EventSet::files`]) and source files by name, the first of
@@ -574,16 +600,25 @@ impl EventSet {
 
     /// [`Self::schema_files`] with the set's files indexed once for many calls.
     pub fn schema_files_in(&self, type_id: TypeId, index: &FileIndex) -> Vec<FileId> {
+        self.schema_reach_in(type_id, index).0
+    }
+
+    /// [`Self::schema_files_in`] and the names of the types it followed (the event type's own
+    /// first, then each named reference, found or not), each once: the files follow from those
+    /// names' types and the files' imports alone.
+    pub fn schema_reach_in<'s>(&'s self, type_id: TypeId, index: &FileIndex) -> (Vec<FileId>, Vec<&'s str>) {
         let Some(ty) = self.types.get(type_id) else {
-            return Vec::new();
+            return (Vec::new(), Vec::new());
         };
         let mut stack = vec![ty.file];
         let mut types = vec![ty.full_name.as_str()];
         let mut reached = std::collections::HashSet::new();
+        let mut names = Vec::new();
         while let Some(name) = types.pop() {
             if !reached.insert(name) {
                 continue;
             }
+            names.push(name);
             let Some(t) = self.type_named(name) else { continue };
             stack.push(t.file);
             if let TypeKind::Message(m) = &t.kind {
@@ -612,7 +647,7 @@ impl EventSet {
             }
         }
         out.sort();
-        out
+        (out, names)
     }
 
     /// Whether event `event` (an index into [`Self::events`]) is the one `name` designates within

@@ -116,13 +116,9 @@ pub struct Releases {
     groups: foldhash::HashMap<String, BTreeMap<u32, (GroupKey, Vec<CheckFinding>)>>,
     /// The new side's proto files decoded by the last check that recomputed a group.
     decoded: proto::DecodeCache,
-    /// The files each event's schema reaches ([`EventSet::schema_files_in`]), by type id, for the
-    /// repo structure they were computed in ([`KeyIndex::structure`]), with the hashes of those
-    /// files' texts: the same while that structure and those texts are.
-    reaches: (
-        u64,
-        foldhash::HashMap<crate::model::TypeId, Vec<(crate::span::FileId, u64)>>,
-    ),
+    /// What each event type's schema reaches ([`Reach`]), by the type's full name: valid while
+    /// everything it was computed from is the same.
+    reaches: foldhash::HashMap<String, Reach>,
     /// The lock's releases grouped by (event, MAJOR), in that order, each group's releases (their
     /// indices in the lock) sorted by version: the lock is the same for every check.
     grouping: Option<Vec<Group>>,
@@ -181,13 +177,11 @@ impl std::fmt::Write for HashWriter<'_> {
 /// What [`GroupKey::of`] looks up for every group, indexed once per check: the new side's files,
 /// its events by name (in the set's order).
 struct KeyIndex<'a> {
-    files: crate::model::FileIndex<'a>,
+    /// Built when a reach is computed at all.
+    files: std::cell::OnceCell<crate::model::FileIndex<'a>>,
     events: foldhash::HashMap<&'a str, Vec<&'a Event>>,
     /// The hash of what every group's key shares: the options, `herald.toml`, the sources.
     shared: u64,
-    /// The hash of what the files an event's schema reaches depend on besides those files' texts:
-    /// every source file's name, every type's name and file, every file's imports.
-    structure: u64,
 }
 
 impl<'a> KeyIndex<'a> {
@@ -207,21 +201,8 @@ impl<'a> KeyIndex<'a> {
         for s in &new.sources {
             (&s.name, &s.topic).hash(&mut h);
         }
-        let mut structure = std::collections::hash_map::DefaultHasher::new();
-        for (id, f) in new.sources_map.files() {
-            (id, &f.name).hash(&mut structure);
-        }
-        for (name, &id) in &new.by_name {
-            (name, id, new.types.get(id).map(|t| t.file)).hash(&mut structure);
-        }
-        for f in &new.files {
-            (f.id, f.builtin).hash(&mut structure);
-            for i in &f.imports {
-                i.path.hash(&mut structure);
-            }
-        }
         KeyIndex {
-            files: crate::model::FileIndex::of(new),
+            files: std::cell::OnceCell::new(),
             events: new
                 .events
                 .iter()
@@ -230,41 +211,97 @@ impl<'a> KeyIndex<'a> {
                     m
                 }),
             shared: h.finish(),
-            structure: structure.finish(),
         }
     }
 }
 
-/// The files event type `type_id`'s schema reaches with their text hashes: the ones `reaches`
-/// holds while they are still valid, else computed afresh (and kept).
-fn reach<'r>(
-    new: &EventSet,
-    index: &KeyIndex,
-    type_id: crate::model::TypeId,
-    reaches: &'r mut foldhash::HashMap<crate::model::TypeId, Vec<(crate::span::FileId, u64)>>,
-) -> &'r [(crate::span::FileId, u64)] {
-    let valid = |files: &Vec<(crate::span::FileId, u64)>| {
-        files
-            .iter()
-            .all(|(id, h)| new.sources_map.try_get(*id).is_some_and(|f| f.text_hash() == *h))
-    };
-    if !reaches.get(&type_id).is_some_and(valid) {
-        let files = new
-            .schema_files_in(type_id, &index.files)
-            .into_iter()
-            .map(|id| (id, new.sources_map.get(id).text_hash()))
-            .collect();
-        reaches.insert(type_id, files);
+/// The files an event type's schema reaches ([`EventSet::schema_reach_in`]) and what they were
+/// found from: each type name followed with the definition it named (none when it named none),
+/// each file reached with its source. The files follow from those definitions (their files, their
+/// fields' references) and the reached files' imports, which their texts hold; a file a reached
+/// file imports is itself reached. So the reach is the same while every name names the same
+/// definition and every file id holds the same source, which a session shares between loads
+/// (pointer comparisons, with a comparison of names and texts for a source read again).
+struct Reach {
+    types: Vec<(String, Option<Named>)>,
+    files: Vec<(crate::span::FileId, std::sync::Arc<crate::span::SourceFile>)>,
+}
+
+/// The definition a name named: its index in [`EventSet::types`] and the shared definition.
+type Named = (crate::model::TypeId, std::sync::Arc<crate::model::TypeDef>);
+
+impl Reach {
+    fn of(new: &EventSet, index: &crate::model::FileIndex, type_id: crate::model::TypeId) -> Reach {
+        let (files, names) = new.schema_reach_in(type_id, index);
+        Reach {
+            types: names
+                .into_iter()
+                .map(|name| {
+                    let def = new
+                        .by_name
+                        .get(name)
+                        .and_then(|&id| Some((id, new.types.get(id)?.clone())));
+                    (name.to_owned(), def)
+                })
+                .collect(),
+            files: files
+                .into_iter()
+                .map(|id| (id, new.sources_map.get_shared(id).clone()))
+                .collect(),
+        }
     }
-    reaches.get(&type_id).map(Vec::as_slice).unwrap_or_default()
+
+    /// Whether every name still names the same definition and every file id holds the same
+    /// source. A definition still at its index names it (a set holds one type per name), so the
+    /// lookup by name is needed only when it moved.
+    fn valid_in(&self, new: &EventSet) -> bool {
+        use std::sync::Arc;
+        let same_type = |(name, held): &(String, Option<Named>)| match held {
+            Some((id, def)) => {
+                new.types.get(*id).is_some_and(|now| Arc::ptr_eq(def, now))
+                    || new
+                        .by_name
+                        .get(name)
+                        .and_then(|&id| new.types.get(id))
+                        .is_some_and(|now| Arc::ptr_eq(def, now))
+            }
+            None => !new.by_name.contains_key(name),
+        };
+        let same_file = |(id, held): &(crate::span::FileId, Arc<crate::span::SourceFile>)| {
+            new.sources_map.try_get(*id).is_some_and(|now| {
+                std::ptr::eq(now, &**held)
+                    || (now.text_hash() == held.text_hash() && now.name == held.name && now.text == held.text)
+            })
+        };
+        self.types.iter().all(same_type) && self.files.iter().all(same_file)
+    }
+}
+
+/// The files event type `type_id`'s schema reaches: the ones `reaches` holds while still valid,
+/// else computed afresh (and kept).
+fn reach<'r, 'a>(
+    new: &'a EventSet,
+    index: &KeyIndex<'a>,
+    type_id: crate::model::TypeId,
+    reaches: &'r mut foldhash::HashMap<String, Reach>,
+) -> &'r [(crate::span::FileId, std::sync::Arc<crate::span::SourceFile>)] {
+    let Some(ty) = new.types.get(type_id) else {
+        return &[];
+    };
+    let name = ty.full_name.as_str();
+    if !reaches.get(name).is_some_and(|r| r.valid_in(new)) {
+        let files = index.files.get_or_init(|| crate::model::FileIndex::of(new));
+        reaches.insert(name.to_owned(), Reach::of(new, files, type_id));
+    }
+    reaches.get(name).map(|r| r.files.as_slice()).unwrap_or_default()
 }
 
 impl GroupKey {
-    fn of(
-        new: &EventSet,
-        index: &KeyIndex,
+    fn of<'a>(
+        new: &'a EventSet,
+        index: &KeyIndex<'a>,
         name: &str,
-        reaches: &mut foldhash::HashMap<crate::model::TypeId, Vec<(crate::span::FileId, u64)>>,
+        reaches: &mut foldhash::HashMap<String, Reach>,
     ) -> GroupKey {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -326,15 +363,9 @@ fn check_groups(
     let decoded = std::cell::OnceCell::new();
     let prepared = std::cell::OnceCell::new();
     let index = KeyIndex::of(new, options);
-    if releases.reaches.0 != index.structure {
-        releases.reaches = (
-            index.structure,
-            <foldhash::HashMap<_, _> as foldhash::HashMapExt>::new(),
-        );
-    }
     for ((event, major), indices) in grouping {
         let group = (event.as_str(), *major);
-        let key = GroupKey::of(new, &index, group.0, &mut releases.reaches.1);
+        let key = GroupKey::of(new, &index, group.0, &mut releases.reaches);
         if let Some((held, findings)) = releases.groups.get(group.0).and_then(|m| m.get(&group.1)) {
             if *held == key {
                 out.extend(findings.iter().cloned());
@@ -1440,9 +1471,9 @@ mod buffer_tests {
         }
     }
 
-    /// The memo of the files an event reaches is used while the repo's structure is the same,
-    /// and must still see a reached file whose new text makes the event reach another file (an
-    /// Avro record coming to name a record of a third file: no import, no new name).
+    /// The memo of the files an event reaches must see a reached file whose new text makes the
+    /// event reach another file (an Avro record coming to name a record of a third file: no
+    /// import, no new name).
     #[test]
     fn a_memoized_reach_follows_a_reached_file_that_names_another() {
         let event = "{\"type\": \"record\", \"name\": \"A\", \"namespace\": \"gen\",\n \"herald\": {\"version\": \"1.1\", \"kind\": \"event\", \"partitionKey\": \"id\"},\n \"fields\": [{\"name\": \"id\", \"type\": \"string\"}, {\"name\": \"s\", \"type\": \"gen.Shared\"}]}\n";
@@ -1463,16 +1494,15 @@ mod buffer_tests {
         let (before, after) = (set(shared), set(&naming));
         let options = CheckOptions::default();
         let (index_before, index_after) = (KeyIndex::of(&before, &options), KeyIndex::of(&after, &options));
-        // The same structure: only the text of a reached file tells the reach changed.
-        assert_eq!(index_before.structure, index_after.structure);
         let event = after.events.first().expect("the event loads").type_id;
         let mut memo = <foldhash::HashMap<_, _> as foldhash::HashMapExt>::new();
-        let name = |set: &EventSet, files: &[(crate::span::FileId, u64)]| -> Vec<String> {
-            files
-                .iter()
-                .map(|(id, _)| set.sources_map.get(*id).name.clone())
-                .collect()
-        };
+        let name =
+            |set: &EventSet, files: &[(crate::span::FileId, std::sync::Arc<crate::span::SourceFile>)]| -> Vec<String> {
+                files
+                    .iter()
+                    .map(|(id, _)| set.sources_map.get(*id).name.clone())
+                    .collect()
+            };
         let first = reach(&before, &index_before, event, &mut memo).to_vec();
         assert_eq!(name(&before, &first), ["a.avsc", "shared.avsc"]);
         let second = reach(&after, &index_after, event, &mut memo).to_vec();

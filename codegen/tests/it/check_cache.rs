@@ -321,3 +321,34 @@ fn an_event_that_comes_to_reach_another_file_is_checked_against_it() {
     assert!(counts[3] > 0 && counts[4] > 0, "{counts:?}");
     assert_eq!(counts[5], 0, "{counts:?}");
 }
+
+/// The memo of an event's reach holds the definition each name it followed named: a second
+/// definition of a reached type, in a file the event does not reach and sorting first (so that the
+/// model's name now names it), changes no reached file's text but changes what the check compares;
+/// so does removing it again. A memo trusting the reached files' texts alone would keep the old
+/// findings.
+#[test]
+fn a_reached_name_that_comes_to_name_another_definition_is_checked_against_it() {
+    let mut files = FileSet::new("/names");
+    let toml = "[repo]\nname = \"names\"\n\n[sources.protos]\nschemas = [\"proto/**/*.proto\"]\n";
+    let event = "syntax = \"proto3\";\npackage gen.e;\nimport \"herald/options.proto\";\nimport \"proto/b.proto\";\n\nmessage Thing {\n  option (herald.event) = { version: \"1.1\", kind: EVENT, partition_key: \"id\" };\n  string id = 1;\n  gen.b.B b = 2;\n}\n";
+    let b = "syntax = \"proto3\";\npackage gen.b;\n\nmessage B {\n  string x = 1;\n}\n";
+    let rival = "syntax = \"proto3\";\npackage gen.b;\n\nmessage B {\n  int64 x = 1;\n  bool y = 2;\n}\n";
+    for (name, text) in [("herald.toml", toml), ("proto/e.proto", event), ("proto/b.proto", b)] {
+        files.insert(name, text);
+    }
+    let set = load::load_files(&files).expect("the repo loads").set;
+    let mut lock = load::Lock::default();
+    herald_codegen::lock::release(&set, &mut lock).expect("released");
+    let steps: Vec<(&str, String)> = vec![
+        ("proto/a.proto", rival.to_owned()),
+        ("proto/a.proto", format!("// shifted\n{rival}")),
+        ("proto/a.proto", "syntax = \"proto3\";\npackage gen.a;\n".to_owned()),
+        ("proto/a.proto", rival.to_owned()),
+    ];
+    let counts = replay(&mut files, &lock, steps);
+    eprintln!("findings per step: {counts:?}");
+    assert_eq!(counts[0], 0, "{counts:?}");
+    assert!(counts[1] > 0 && counts[2] > 0 && counts[4] > 0, "{counts:?}");
+    assert_eq!(counts[3], 0, "{counts:?}");
+}
