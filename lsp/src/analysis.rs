@@ -72,6 +72,9 @@ struct Engine {
     session: load::Session,
     /// The lock file's bytes, the lock read from them, and the releases rebuilt from it.
     lock: Option<(Vec<u8>, Option<Arc<load::Lock>>, check::Releases)>,
+    /// The lock file's metadata when its bytes were last read, if it had then been unchanged for
+    /// a while: while the metadata stays the same, the bytes are not read again.
+    lock_stamp: Option<Stamp>,
     /// The git baselines read so far.
     baselines: GitBaselines,
     /// The style findings of the last analysis's types.
@@ -200,7 +203,7 @@ impl Workspace {
 
     /// Takes a job's outcome back; true when it is the analysis of the files as they stand now
     /// (no newer change arrived meanwhile), whose diagnostics are the ones to publish. The analysis
-    /// it replaces goes to `replaced`: the caller drops it once the diagnostics are out (dropping
+    /// it replaces goes to `replaced`: the caller drops it once the diagnostics are out, off the loop (dropping
     /// a repo's model takes a while).
     pub fn finish(&mut self, done: Done, replaced: &mut Vec<Analysis>) -> bool {
         if self.running.as_ref().map(|(id, _)| *id) != Some(done.id) {
@@ -339,6 +342,13 @@ fn analyse(
 /// unchanged (with the releases already rebuilt from it), else read afresh.
 fn read_lock(root: &Path, engine: &mut Engine) -> Option<Arc<load::Lock>> {
     let lock_path = root.join(LOCK_FILE);
+    let stamp = Stamp::of(&lock_path);
+    if let (Some(now), Some(held), Some((_, lock, _))) = (&stamp, &engine.lock_stamp, &engine.lock) {
+        if now == held {
+            return lock.clone();
+        }
+    }
+    engine.lock_stamp = None;
     let bytes = if lock_path.is_file() {
         std::fs::read(&lock_path).ok()
     } else {
@@ -348,6 +358,9 @@ fn read_lock(root: &Path, engine: &mut Engine) -> Option<Arc<load::Lock>> {
         engine.lock = None;
         return None;
     };
+    // Trusted next time only if the file was already old when read: a write within the file
+    // system's timestamp granularity of the read could leave the same metadata.
+    engine.lock_stamp = stamp.filter(Stamp::settled);
     if let Some((held, lock, _)) = &engine.lock {
         if *held == bytes {
             return lock.clone();
@@ -359,6 +372,39 @@ fn read_lock(root: &Path, engine: &mut Engine) -> Option<Arc<load::Lock>> {
         .map(Arc::new);
     engine.lock = Some((bytes, lock.clone(), check::Releases::default()));
     lock
+}
+
+/// What says a file is unchanged without reading it: its length, modification time and (on Unix)
+/// inode and status-change time.
+#[derive(PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: std::time::SystemTime,
+    #[cfg(unix)]
+    inode: (u64, i64, i64),
+}
+
+impl Stamp {
+    fn of(path: &Path) -> Option<Stamp> {
+        let meta = std::fs::metadata(path).ok().filter(std::fs::Metadata::is_file)?;
+        Some(Stamp {
+            len: meta.len(),
+            modified: meta.modified().ok()?,
+            #[cfg(unix)]
+            inode: {
+                use std::os::unix::fs::MetadataExt;
+                (meta.ino(), meta.ctime(), meta.ctime_nsec())
+            },
+        })
+    }
+
+    /// Whether the file was last modified more than two seconds ago (more than any file system's
+    /// timestamp granularity).
+    fn settled(&self) -> bool {
+        self.modified
+            .elapsed()
+            .is_ok_and(|age| age > std::time::Duration::from_secs(2))
+    }
 }
 
 /// One herald diagnostic as the protocol's: rule ID as `code`, label and help folded into the

@@ -25,7 +25,7 @@ use lsp_types as lsp;
 use lsp_types::notification::Notification as _;
 use lsp_types::request::Request as _;
 
-use analysis::{Done, Workspace, CONFIG_FILE};
+use analysis::{Analysis, Done, Workspace, CONFIG_FILE};
 use text::{uri_to_path, Encoding};
 
 /// Runs the server on stdin/stdout until the client says `exit`. Returns the process's exit code:
@@ -133,6 +133,9 @@ pub(crate) struct Server {
     /// Where analysis jobs send their outcome, and where the loop receives them.
     done_sender: crossbeam_channel::Sender<Done>,
     done: crossbeam_channel::Receiver<Done>,
+    /// Where replaced analyses go to be dropped, off the loop: dropping a large repo's model takes
+    /// longer than answering the next change should wait.
+    garbage: crossbeam_channel::Sender<Vec<Analysis>>,
 }
 
 impl Server {
@@ -155,6 +158,14 @@ impl Server {
             .filter(|b| b.starts_with("git:"))
             .map(str::to_owned);
         let (done_sender, done) = crossbeam_channel::unbounded();
+        let (garbage, bin) = crossbeam_channel::unbounded::<Vec<Analysis>>();
+        let dropper = std::thread::Builder::new()
+            .name("herald-drop".to_owned())
+            .spawn(move || bin.iter().for_each(drop));
+        if let Err(e) = dropper {
+            // Replaced analyses are then dropped where they are sent: on the loop.
+            eprintln!("herald lsp: cannot start the thread that drops old analyses: {e}");
+        }
         Server {
             connection,
             encoding,
@@ -171,6 +182,7 @@ impl Server {
             cancelled: 0,
             done_sender,
             done,
+            garbage,
         }
     }
 
@@ -321,7 +333,10 @@ impl Server {
         if current {
             self.publish(&root);
         }
-        drop(replaced);
+        if !replaced.is_empty() {
+            // Without the thread, the send fails and the analyses are dropped here.
+            let _ = self.garbage.send(replaced);
+        }
     }
 
     /// Cancels every running analysis.

@@ -42,6 +42,36 @@ fn breaking_the_lock_shows_and_fixing_clears() {
     assert_eq!(client.stop(), 0);
 }
 
+/// The server keeps the lock it read while the file's metadata says it is unchanged: a lock that
+/// had not changed for an hour, replaced on disk, is read again at the next change.
+#[test]
+fn a_lock_replaced_on_disk_is_read_again_at_the_next_change() {
+    let dir = example_repo();
+    let lock = dir.path().join("herald.lock");
+    let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&lock)
+        .and_then(|f| f.set_modified(an_hour_ago))
+        .expect("the lock's modification time set");
+    let (mut client, _) = Client::start(Some(dir.path()), false);
+    let path = path_of(dir.path(), "user/v1/user_updated.proto");
+    let original = std::fs::read_to_string(&path).expect("read");
+    let uri = client.open(&path, &original);
+    let breaking = original.replace("string user_id = 1;", "int64 user_id = 1;");
+    client.change_full(&uri, 2, &breaking);
+    let against = |diags: &[lsp_types::Diagnostic]| diags.iter().any(|d| d.message.contains("against released"));
+    assert!(against(&client.diagnostics_of(&uri)), "the release is checked against");
+    client.change_full(&uri, 3, &format!("// again\n{breaking}"));
+    assert!(against(&client.diagnostics_of(&uri)), "and still is");
+    // A lock without releases: nothing left to break.
+    std::fs::write(&lock, "# herald.lock: every released version of every event.\n").expect("write");
+    client.change_full(&uri, 4, &breaking);
+    let diags = client.diagnostics_of(&uri);
+    assert!(!against(&diags), "the old lock is still used: {diags:#?}");
+    assert_eq!(client.stop(), 0);
+}
+
 #[test]
 fn lint_diagnostics_are_herald_lints() {
     let dir = repo(&[(
