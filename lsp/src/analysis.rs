@@ -203,8 +203,8 @@ impl Workspace {
 
     /// Takes a job's outcome back; true when it is the analysis of the files as they stand now
     /// (no newer change arrived meanwhile), whose diagnostics are the ones to publish. The analysis
-    /// it replaces goes to `replaced`: the caller drops it once the diagnostics are out, off the loop (dropping
-    /// a repo's model takes a while).
+    /// it replaces goes to `replaced`: the caller drops it once the diagnostics are out, off the
+    /// loop (dropping a repo's model takes a while).
     pub fn finish(&mut self, done: Done, replaced: &mut Vec<Analysis>) -> bool {
         if self.running.as_ref().map(|(id, _)| *id) != Some(done.id) {
             return false;
