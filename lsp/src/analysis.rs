@@ -256,9 +256,10 @@ impl Workspace {
 }
 
 impl Job {
-    /// Runs the analysis (on whatever thread calls it); a panic inside is caught and reported in
-    /// the outcome.
-    pub fn run(self) -> Done {
+    /// Runs the analysis (on whatever thread calls it) and hands the outcome to `deliver`; a panic
+    /// inside is caught and reported in the outcome. The snapshot of the files is dropped after
+    /// the outcome is delivered.
+    pub fn run(self, deliver: impl FnOnce(Done)) {
         let Job {
             root,
             id,
@@ -272,13 +273,14 @@ impl Job {
             Ok(Err(load::Cancelled)) => (None, false),
             Err(_) => (None, true),
         };
-        Done {
+        deliver(Done {
             root,
             id,
             analysis,
             panicked,
             engine,
-        }
+        });
+        drop(files);
     }
 }
 

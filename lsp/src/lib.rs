@@ -304,7 +304,9 @@ impl Server {
                 .name("herald-analysis".to_owned())
                 .spawn(move || {
                     // The loop is gone when this fails: nothing is waiting for the outcome.
-                    let _ = sender.send(job.run());
+                    job.run(|done| {
+                        let _ = sender.send(done);
+                    });
                 });
             if let Err(e) = spawned {
                 eprintln!("herald lsp: cannot start an analysis thread: {e}");

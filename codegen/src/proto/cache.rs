@@ -575,11 +575,11 @@ fn typecheck_batches<'p>(
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let results: std::sync::Mutex<Vec<(usize, Vec<Outcome<'p>>)>> = std::sync::Mutex::new(Vec::new());
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(batches.len())
-        .max(1);
+    // One batch (an editor's change) needs no count of the cores, which reads the cgroup's files.
+    let workers = match batches.len() {
+        0 | 1 => 1,
+        n => std::thread::available_parallelism().map_or(1, |c| c.get()).min(n),
+    };
     let work = |asks: Option<&dyn Fn() -> bool>| loop {
         if let Some(cancel) = asks {
             if cancel() {
