@@ -396,6 +396,15 @@ fn check_groups(
             .or_default()
             .insert(group.1, (key, found));
     }
+    // Reaches of types that are no longer events' are forgotten (they hold their files' texts).
+    if releases.reaches.len() > new.events.len() {
+        let events: foldhash::HashSet<&str> = new
+            .events
+            .iter()
+            .filter_map(|e| new.types.get(e.type_id).map(|t| t.full_name.as_str()))
+            .collect();
+        releases.reaches.retain(|name, _| events.contains(name.as_str()));
+    }
     out.dedup_by(|a, b| a.finding == b.finding);
     let filter = Filter::new(options, new);
     out.retain(|f| !filter.hides(f, &new.sources_map, None));
@@ -1446,6 +1455,38 @@ mod buffer_tests {
     use super::*;
     use crate::files::FileSet;
     use std::path::Path;
+
+    /// The memo of reaches holds only current events' types: an event removed from the repo
+    /// (its file deleted) is forgotten with the files it reached.
+    #[test]
+    fn the_reach_of_an_event_removed_is_forgotten() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+        let mut sources = SourceMap::new();
+        let lock = crate::lock::read(&root.join(crate::load::LOCK_FILE), &mut sources).expect("lock");
+        let mut files = FileSet::read_dir(&root);
+        let mut releases = Releases::default();
+        let name = |set: &EventSet| {
+            let e = set
+                .events
+                .iter()
+                .find(|e| e.name.ends_with("UserCreated"))
+                .expect("the event");
+            set.types[e.type_id].full_name.clone()
+        };
+        let before = crate::load::load_files(&files).expect("loads").set;
+        let created = name(&before);
+        check_against_lock_in(&lock, &before, &CheckOptions::default(), &mut releases).expect("checks");
+        assert!(releases.reaches.contains_key(&created), "{:?}", releases.reaches.keys());
+        assert!(files.remove("user/v1/user_created.proto"));
+        let after = crate::load::load_files(&files).expect("loads").set;
+        check_against_lock_in(&lock, &after, &CheckOptions::default(), &mut releases).expect("checks");
+        assert!(
+            !releases.reaches.contains_key(&created),
+            "{:?}",
+            releases.reaches.keys()
+        );
+        assert!(releases.reaches.len() <= after.events.len());
+    }
 
     /// A file held in memory (an editor's buffer) is judged as the same text on disk is.
     #[test]
