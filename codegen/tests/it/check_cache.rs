@@ -279,30 +279,44 @@ fn a_walk_of_edits_over_a_generated_repo_checks_as_a_fresh_check_does() {
     assert!(counts.iter().filter(|&&n| n > 2).count() >= 10, "{counts:?}");
 }
 
-/// The files an event's schema reaches are memoized between checks (by the texts of those files
-/// and the repo's structure): an edit that makes the event reach a file it did not, or stop
+/// An event `gen.e.Thing` whose field `b` is of type `gen.b.B`, defined in `proto/b.proto`.
+const THING_USING_B: &str = "syntax = \"proto3\";\npackage gen.e;\nimport \"herald/options.proto\";\nimport \"proto/b.proto\";\n\nmessage Thing {\n  option (herald.event) = { version: \"1.1\", kind: EVENT, partition_key: \"id\" };\n  string id = 1;\n  gen.b.B b = 2;\n}\n";
+
+/// A repo held in memory under `root` with `files` besides a herald.toml of one source over
+/// `proto/`, and a lock releasing its events.
+fn released(root: &str, files: &[(&str, &str)]) -> (FileSet, load::Lock) {
+    let mut set = FileSet::new(root);
+    set.insert(
+        "herald.toml",
+        "[repo]\nname = \"gen\"\n\n[sources.protos]\nschemas = [\"proto/**/*.proto\"]\n",
+    );
+    for (name, text) in files {
+        set.insert(*name, *text);
+    }
+    let model = load::load_files(&set).expect("the repo loads").set;
+    let mut lock = load::Lock::default();
+    herald_codegen::lock::release(&model, &mut lock).expect("released");
+    (set, lock)
+}
+
+/// The files an event's schema reaches are memoized between checks (with the definitions and
+/// sources they were found from): an edit that makes the event reach a file it did not, or stop
 /// reaching one, then an edit of that file, must be checked as a fresh check does. A memo keyed
 /// on less (the event's own file, say) would keep the findings of the old reach.
 #[test]
 fn an_event_that_comes_to_reach_another_file_is_checked_against_it() {
-    let mut files = FileSet::new("/reach");
-    let toml = "[repo]\nname = \"reach\"\n\n[sources.protos]\nschemas = [\"proto/**/*.proto\"]\n";
-    let event = "syntax = \"proto3\";\npackage gen.e;\nimport \"herald/options.proto\";\nimport \"proto/b.proto\";\n\nmessage Thing {\n  option (herald.event) = { version: \"1.1\", kind: EVENT, partition_key: \"id\" };\n  string id = 1;\n  gen.b.B b = 2;\n}\n";
     let b_with_c = "syntax = \"proto3\";\npackage gen.b;\nimport \"proto/c.proto\";\n\nmessage B {\n  string x = 1;\n  gen.c.C c = 2;\n}\n";
     let b_alone = "syntax = \"proto3\";\npackage gen.b;\n\nmessage B {\n  string x = 1;\n  reserved 2;\n}\n";
     let c = "syntax = \"proto3\";\npackage gen.c;\n\nmessage C {\n  int64 y = 1;\n}\n";
     let c_breaking = c.replace("int64 y = 1;", "string y = 1;");
-    for (name, text) in [
-        ("herald.toml", toml),
-        ("proto/e.proto", event),
-        ("proto/b.proto", b_with_c),
-        ("proto/c.proto", c),
-    ] {
-        files.insert(name, text);
-    }
-    let set = load::load_files(&files).expect("the repo loads").set;
-    let mut lock = load::Lock::default();
-    herald_codegen::lock::release(&set, &mut lock).expect("released");
+    let (mut files, lock) = released(
+        "/reach",
+        &[
+            ("proto/e.proto", THING_USING_B),
+            ("proto/b.proto", b_with_c),
+            ("proto/c.proto", c),
+        ],
+    );
     let steps: Vec<(&str, String)> = vec![
         ("proto/b.proto", b_alone.to_owned()),
         ("proto/c.proto", c_breaking.clone()),
@@ -329,17 +343,9 @@ fn an_event_that_comes_to_reach_another_file_is_checked_against_it() {
 /// findings.
 #[test]
 fn a_reached_name_that_comes_to_name_another_definition_is_checked_against_it() {
-    let mut files = FileSet::new("/names");
-    let toml = "[repo]\nname = \"names\"\n\n[sources.protos]\nschemas = [\"proto/**/*.proto\"]\n";
-    let event = "syntax = \"proto3\";\npackage gen.e;\nimport \"herald/options.proto\";\nimport \"proto/b.proto\";\n\nmessage Thing {\n  option (herald.event) = { version: \"1.1\", kind: EVENT, partition_key: \"id\" };\n  string id = 1;\n  gen.b.B b = 2;\n}\n";
     let b = "syntax = \"proto3\";\npackage gen.b;\n\nmessage B {\n  string x = 1;\n}\n";
     let rival = "syntax = \"proto3\";\npackage gen.b;\n\nmessage B {\n  int64 x = 1;\n  bool y = 2;\n}\n";
-    for (name, text) in [("herald.toml", toml), ("proto/e.proto", event), ("proto/b.proto", b)] {
-        files.insert(name, text);
-    }
-    let set = load::load_files(&files).expect("the repo loads").set;
-    let mut lock = load::Lock::default();
-    herald_codegen::lock::release(&set, &mut lock).expect("released");
+    let (mut files, lock) = released("/names", &[("proto/e.proto", THING_USING_B), ("proto/b.proto", b)]);
     let steps: Vec<(&str, String)> = vec![
         ("proto/a.proto", rival.to_owned()),
         ("proto/a.proto", format!("// shifted\n{rival}")),
