@@ -16,9 +16,10 @@
 //! rebuilds the layers the new verdicts need. Either way the site is the same bytes as a run
 //! without a record gives.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use herald_codegen::compat::check::{self, CheckOptions};
+use herald_codegen::compat::proto::Decoded;
 use herald_codegen::files::FileSet;
 use herald_codegen::load::{self, Lock, Release};
 use herald_codegen::model::{EventSet, Mode};
@@ -359,6 +360,7 @@ pub fn histories(lock: &Lock, current: &EventSet, previous: Option<&Record>) -> 
         lock,
         current,
         models: Vec::new(),
+        current_decoded: std::sync::OnceLock::new(),
         model_of: now.iter().map(|&i| (i, 0)).collect(),
         fields: BTreeMap::new(),
         pending: by_event
@@ -481,8 +483,11 @@ type ModelPair = (usize, usize, &'static str);
 struct Judge<'a> {
     lock: &'a Lock,
     current: &'a EventSet,
-    /// Rebuilt models by id - 1 (id 0 is `current`); `None` once dropped.
-    models: Vec<Option<EventSet>>,
+    /// Rebuilt models by id - 1 (id 0 is `current`), each with its proto files decoded once for
+    /// the checks it takes part in; `None` once dropped.
+    models: Vec<Option<(EventSet, Decoded)>>,
+    /// `current`'s proto files decoded, once the first check needs them.
+    current_decoded: std::sync::OnceLock<Decoded>,
     /// The model holding each release loaded so far.
     model_of: BTreeMap<usize, usize>,
     /// Each loaded release's fields.
@@ -494,10 +499,17 @@ struct Judge<'a> {
 }
 
 impl<'a> Judge<'a> {
-    fn model(&self, id: usize) -> Option<&EventSet> {
+    fn model(&self, id: usize) -> Option<(&EventSet, &Decoded)> {
         match id {
-            0 => Some(self.current),
-            n => self.models.get(n - 1).and_then(Option::as_ref),
+            0 => Some((
+                self.current,
+                self.current_decoded.get_or_init(|| Decoded::of(self.current)),
+            )),
+            n => self
+                .models
+                .get(n - 1)
+                .and_then(Option::as_ref)
+                .map(|(set, decoded)| (set, decoded)),
         }
     }
 
@@ -522,12 +534,12 @@ impl<'a> Judge<'a> {
     }
 
     /// Keeps `set` as a new model holding `releases`, with their fields.
-    fn keep(&mut self, set: EventSet, releases: &[usize]) {
+    fn keep(&mut self, (set, decoded): (EventSet, Decoded), releases: &[usize]) {
         for &i in releases {
             self.fields
                 .insert(i, schema::flat_fields(&set, &self.lock.releases[i].type_name));
         }
-        self.models.push(Some(set));
+        self.models.push(Some((set, decoded)));
         let id = self.models.len();
         self.model_of.extend(releases.iter().map(|&i| (i, id)));
     }
@@ -537,7 +549,13 @@ impl<'a> Judge<'a> {
     fn load(&mut self, layers: &[Vec<usize>]) -> Result<(), String> {
         let lock = self.lock;
         let sets: Vec<Result<FileSet, String>> = layers.iter().map(|ids| layer_files(lock, ids)).collect();
-        let loaded: Vec<Option<EventSet>> = par_map(&sets, |s| s.as_ref().ok().and_then(load_clean));
+        // Each model's proto files decoded beside its load, for the checks it takes part in.
+        let decoded = |set: EventSet| {
+            let files = Decoded::of(&set);
+            (set, files)
+        };
+        let loaded: Vec<Option<(EventSet, Decoded)>> =
+            par_map(&sets, |s| s.as_ref().ok().and_then(load_clean).map(decoded));
         for (ids, set) in layers.iter().zip(loaded) {
             if let Some(set) = set {
                 self.keep(set, ids);
@@ -547,9 +565,10 @@ impl<'a> Judge<'a> {
                 .iter()
                 .map(|&i| load::release_files(lock, &lock.releases[i]).map(|f| (i, f)))
                 .collect::<Result<_, _>>()?;
-            for ((i, _), set) in alone.iter().zip(par_map(&alone, |(_, f)| load::load_files(f).ok())) {
+            let sets = par_map(&alone, |(_, f)| load::load_files(f).ok().map(|l| decoded(l.set)));
+            for ((i, _), set) in alone.iter().zip(sets) {
                 let r = &lock.releases[*i];
-                let set = set.map(|l| l.set).ok_or_else(|| {
+                let set = set.ok_or_else(|| {
                     format!(
                         "released `{}` {} cannot be rebuilt from {}",
                         r.event,
@@ -585,14 +604,20 @@ impl<'a> Judge<'a> {
                 ..CheckOptions::default()
             };
             match (self.model(a), self.model(b)) {
-                (Some(old), Some(new)) => check::check(old, new, &options),
+                (Some(old), Some(new)) => check::check_decoded(old, new, &options),
                 _ => Vec::new(),
             }
         });
         for ((key, pairs), findings) in groups.into_iter().zip(checked) {
+            // Each event's findings, in the check's order.
+            let mut by_event: HashMap<&str, Vec<&check::CheckFinding>> = HashMap::new();
+            for f in &findings {
+                if let Some(event) = f.event.as_deref() {
+                    by_event.entry(event).or_default().push(f);
+                }
+            }
             for (a, b, event) in pairs {
-                let found: Vec<&check::CheckFinding> =
-                    findings.iter().filter(|f| f.event.as_deref() == Some(event)).collect();
+                let found: &[&check::CheckFinding] = by_event.get(event).map_or(&[], Vec::as_slice);
                 let verdict = Verdict {
                     from: self.lock.releases[a].version.clone(),
                     to: self.lock.releases[b].version.clone(),

@@ -517,7 +517,7 @@ fn group_findings(
             mode: Some(mode),
             ..options.clone()
         };
-        for mut f in check_with(old, new, Some(prepared), &per_release) {
+        for mut f in check_with(old, new, Sides::Prepared(prepared), &per_release) {
             // EVENT_RELEASED_VERSION_EDITED above says more than "not bumped" does.
             if f.event.as_deref() != Some(name) || f.finding.rule == rules::EVENT_VERSION_NOT_BUMPED {
                 continue;
@@ -610,7 +610,28 @@ fn released_version_edits(
 
 /// Runs every check of `new` against `old`.
 pub fn check(old: &EventSet, new: &EventSet, options: &CheckOptions) -> Vec<CheckFinding> {
-    check_with(old, new, None, options)
+    check_with(old, new, Sides::Fresh, options)
+}
+
+/// [`check`] between two sets whose proto files are decoded already ([`proto::Decoded::of`]),
+/// for a caller that checks each set against several others.
+pub fn check_decoded(
+    (old, old_files): (&EventSet, &proto::Decoded),
+    (new, new_files): (&EventSet, &proto::Decoded),
+    options: &CheckOptions,
+) -> Vec<CheckFinding> {
+    check_with(old, new, Sides::Decoded(old_files, new_files), options)
+}
+
+/// What a check has of the two sides before it starts.
+#[derive(Clone, Copy)]
+enum Sides<'p, 'a> {
+    /// Nothing: it decodes both.
+    Fresh,
+    /// The new side indexed once for many checks.
+    Prepared(&'p Prepared<'a>),
+    /// Both sides' proto files decoded.
+    Decoded(&'p proto::Decoded, &'p proto::Decoded),
 }
 
 /// `new` indexed once for many checks against it (every release in a lock): its proto files
@@ -621,14 +642,13 @@ struct Prepared<'a> {
 }
 
 /// [`check`], with `new` already indexed when given.
-fn check_with(
-    old: &EventSet,
-    new: &EventSet,
-    prepared: Option<&Prepared>,
-    options: &CheckOptions,
-) -> Vec<CheckFinding> {
+fn check_with(old: &EventSet, new: &EventSet, sides: Sides<'_, '_>, options: &CheckOptions) -> Vec<CheckFinding> {
+    let prepared = match sides {
+        Sides::Prepared(p) => Some(p),
+        _ => None,
+    };
     let mut out = Vec::new();
-    proto_findings(old, new, prepared.map(|p| &p.proto), options, &mut out);
+    proto_findings(old, new, sides, options, &mut out);
     avro_findings(old, new, options, &mut out);
     avro_root_findings(old, new, options, &mut out);
     // What the team accepted is dropped before the event rules judge what is left.
@@ -714,15 +734,17 @@ fn mode_of(options: &CheckOptions, new: &EventSet, type_name: &str) -> Mode {
 fn proto_findings(
     old: &EventSet,
     new: &EventSet,
-    prepared: Option<&proto::Prepared>,
+    sides: Sides<'_, '_>,
     options: &CheckOptions,
     out: &mut Vec<CheckFinding>,
 ) {
     let deletions_warning = new.config.as_ref().is_some_and(|c| c.check.deletions_warning);
     let enabled = super::rules_in(&options.categories);
-    let found = match prepared {
-        Some(p) => proto::check_prepared(old, p, &|id| enabled.contains(&id)),
-        None => proto::check(old, new, &|id| enabled.contains(&id)),
+    let enabled = |id: &str| enabled.contains(&id);
+    let found = match sides {
+        Sides::Prepared(p) => proto::check_prepared(old, &p.proto, &enabled),
+        Sides::Decoded(o, n) => proto::check_decoded(old, o, new, n, &enabled),
+        Sides::Fresh => proto::check(old, new, &enabled),
     };
     for f in found {
         let mode = f

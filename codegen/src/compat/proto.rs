@@ -336,11 +336,31 @@ impl<'a> Prepared<'a> {
 /// [`check`] against a prepared new side.
 pub fn check_prepared(old: &EventSet, new: &Prepared, enabled: &dyn Fn(&str) -> bool) -> Vec<Finding> {
     let old_files = decode(old);
-    let old = Side::new(old, &old_files);
+    check_sides(&Side::new(old, &old_files), &new.0, enabled)
+}
+
+/// [`check`] between two sets whose files are decoded already (each set decoded once for the
+/// many checks it takes part in: a catalog judges every release against two or three others).
+pub fn check_decoded(
+    old: &EventSet,
+    old_files: &Decoded,
+    new: &EventSet,
+    new_files: &Decoded,
+    enabled: &dyn Fn(&str) -> bool,
+) -> Vec<Finding> {
+    check_sides(&Side::new(old, &old_files.0), &Side::new(new, &new_files.0), enabled)
+}
+
+fn check_sides(old: &Side<'_>, new: &Side<'_>, enabled: &dyn Fn(&str) -> bool) -> Vec<Finding> {
     let mut c = Checker {
-        old: &old,
-        new: &new.0,
+        old,
+        new,
         enabled,
+        field_rules: FIELD_PAIR_RULES
+            .iter()
+            .copied()
+            .filter(|(rule, _)| enabled(rule.id))
+            .collect(),
         out: Vec::new(),
     };
     c.files();
@@ -355,6 +375,8 @@ struct Checker<'a, 'b> {
     old: &'b Side<'a>,
     new: &'b Side<'a>,
     enabled: &'b dyn Fn(&str) -> bool,
+    /// The field rules enabled, asked once rather than per pair of fields.
+    field_rules: Vec<(&'static Rule, FieldRule)>,
     out: Vec<Finding>,
 }
 
@@ -841,17 +863,16 @@ impl Checker<'_, '_> {
             nf,
             fpath,
             short,
-            desc: format!(
-                "Field \"{}\" with name \"{}\" on message \"{short}\"",
-                nf.number(),
-                nf.name()
-            ),
-            span: self.new.span(nm.file, fpath),
+            desc: FieldDesc {
+                number: nf.number(),
+                name: nf.name(),
+                short,
+            },
+            new: self.new,
+            span: std::cell::OnceCell::new(),
         };
-        for (rule, handler) in FIELD_PAIR_RULES {
-            if !(self.enabled)(rule.id) {
-                continue;
-            }
+        for i in 0..self.field_rules.len() {
+            let (rule, handler) = self.field_rules[i];
             if let Some(Change { span, hint, message }) = handler(self, &pair) {
                 self.add(rule, span, None, Some(owner), hint, message);
             }
@@ -860,7 +881,9 @@ impl Checker<'_, '_> {
 
     /// The span of the new field's element at `sub` (e.g. `[5]` its type), else the field's.
     fn field_span(&self, pair: &FieldPair<'_, '_>, sub: &[i32]) -> Option<Span> {
-        self.new.span(pair.nm.file, &subpath(pair.fpath, sub)).or(pair.span)
+        self.new
+            .span(pair.nm.file, &subpath(pair.fpath, sub))
+            .or_else(|| pair.span())
     }
 
     /// Two enums (by full name) are wire compatible when every old number still exists; JSON
@@ -1120,9 +1143,34 @@ struct FieldPair<'p, 'a> {
     /// The message's short name.
     short: &'p str,
     /// `Field "N" with name "x" on message "M"`, as buf's messages start.
-    desc: String,
-    /// The new field.
-    span: Option<Span>,
+    desc: FieldDesc<'p>,
+    /// The new side, and the new field's span once a finding asks for it (most pairs have none).
+    new: &'p Side<'a>,
+    span: std::cell::OnceCell<Option<Span>>,
+}
+
+impl FieldPair<'_, '_> {
+    /// The new field's span.
+    fn span(&self) -> Option<Span> {
+        *self.span.get_or_init(|| self.new.span(self.nm.file, self.fpath))
+    }
+}
+
+/// How buf's field messages start, written only into a finding's message.
+struct FieldDesc<'p> {
+    number: i32,
+    name: &'p str,
+    short: &'p str,
+}
+
+impl std::fmt::Display for FieldDesc<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Field \"{}\" with name \"{}\" on message \"{}\"",
+            self.number, self.name, self.short
+        )
+    }
 }
 
 /// What a field rule reports: where, the compatible alternative, buf's message.
@@ -1194,7 +1242,7 @@ fn cardinality_change(p: &FieldPair<'_, '_>) -> Option<(Cardinality, Cardinality
 
 fn cardinality_finding(p: &FieldPair<'_, '_>, (oc, nc): (Cardinality, Cardinality)) -> Change {
     Change {
-        span: p.span,
+        span: p.span(),
         hint: "add a new field instead",
         message: format!(
             "{} changed cardinality from \"{}\" to \"{}\".",
@@ -1280,7 +1328,7 @@ fn field_same_oneof(_: &Checker<'_, '_>, p: &FieldPair<'_, '_>) -> Option<Change
         _ => "moved from outside to inside a oneof".to_owned(),
     };
     Some(Change {
-        span: p.span,
+        span: p.span(),
         hint: "add a new field instead",
         message: format!("{} {change}.", p.desc),
     })

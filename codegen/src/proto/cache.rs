@@ -72,6 +72,7 @@ struct Scanned {
     hash: u64,
     tokens: u64,
     broken: bool,
+    direct: Option<Arc<super::direct::File>>,
     diags: Vec<Diagnostic>,
 }
 
@@ -175,6 +176,7 @@ impl Cache {
                         hash: s.hash,
                         tokens: s.tokens,
                         broken: s.broken,
+                        direct: s.direct.clone(),
                     }
                 }
                 None => {
@@ -188,6 +190,7 @@ impl Cache {
                         hash: state.hash,
                         tokens: state.tokens,
                         broken: state.broken,
+                        direct: state.direct.clone(),
                         diags: own,
                     };
                     self.scans.insert(input.import_path.clone(), scanned);
@@ -228,11 +231,14 @@ impl Cache {
             .iter()
             .map(|&p| (p, keys.get(p).copied().unwrap_or(none)))
             .collect();
-        let misses: Vec<String> = checked
+        let mut misses: Vec<String> = checked
             .iter()
             .filter(|(_, k)| outcome(&self.checks, &self.failures, *k).is_none())
             .map(|(p, _)| (*p).to_owned())
             .collect();
+        if !whole && !misses.is_empty() {
+            misses = self.typecheck_direct(states, &keys, misses);
+        }
         if !misses.is_empty() {
             // protobuf-parse reads files only from include directories (3.7 keeps its resolver
             // trait private, so it cannot be served from memory): the repo root for files whose
@@ -279,6 +285,108 @@ impl Cache {
             }
         }
         Ok(Some(checked))
+    }
+
+    /// Builds with herald's own front end ([`super::direct`]) the descriptor of every file of
+    /// `misses` it covers, imports first, and returns the rest (for protobuf-parse). A file is
+    /// built when it parsed in the subset and every file it imports has a descriptor: built-in,
+    /// kept from an earlier load, or built here.
+    fn typecheck_direct(
+        &mut self,
+        states: &BTreeMap<String, FileState>,
+        keys: &HashMap<&str, Keys>,
+        misses: Vec<String>,
+    ) -> Vec<String> {
+        if !misses
+            .iter()
+            .any(|p| states.get(p).is_some_and(|st| st.direct.is_some()))
+        {
+            return misses;
+        }
+        if let Some(builtins) = super::builtin_descriptors() {
+            for fd in builtins {
+                if !self.builtins.contains_key(fd.name()) {
+                    self.builtins.insert(fd.name().to_owned(), Descriptor::new(fd.clone()));
+                }
+            }
+        }
+        let pending: HashSet<&str> = misses.iter().map(String::as_str).collect();
+        let mut built: HashMap<&str, bool> = HashMap::new();
+        let mut entered: HashSet<&str> = HashSet::new();
+        // Depth first without recursion (a chain of thousands of imports must not overflow the
+        // stack); good files sit in no cycle, and a cycle is still walked only once.
+        for start in &misses {
+            let mut stack: Vec<(&str, bool)> = vec![(start.as_str(), false)];
+            while let Some((node, expanded)) = stack.pop() {
+                if built.contains_key(node) {
+                    continue;
+                }
+                let Some((name, st)) = states.get_key_value(node) else {
+                    continue;
+                };
+                if !expanded {
+                    if entered.insert(name.as_str()) {
+                        stack.push((name.as_str(), true));
+                        for import in &st.outline.imports {
+                            if let Some(&target) = pending.get(import.path.as_str()) {
+                                stack.push((target, false));
+                            }
+                        }
+                    }
+                    continue;
+                }
+                let ok = self.direct_one(name, st, states, keys);
+                built.insert(name.as_str(), ok);
+            }
+        }
+        misses
+            .into_iter()
+            .filter(|p| !built.get(p.as_str()).copied().unwrap_or(false))
+            .collect()
+    }
+
+    /// One file through [`super::direct`], its descriptor kept under its token closure key;
+    /// whether it was built.
+    fn direct_one(
+        &mut self,
+        path: &str,
+        st: &FileState,
+        states: &BTreeMap<String, FileState>,
+        keys: &HashMap<&str, Keys>,
+    ) -> bool {
+        let (Some(parsed), Some(key)) = (&st.direct, keys.get(path)) else {
+            return false;
+        };
+        let descriptor_of = |p: &str| -> Option<&FileDescriptorProto> {
+            if states.contains_key(p) {
+                let k = keys.get(p)?;
+                self.checks.get(&k.tokens).map(|(d, _)| &d.fd)
+            } else {
+                self.builtins.get(p).map(|d| &d.fd)
+            }
+        };
+        // Every file it needs, transitively, as protobuf-parse gives them to its resolver.
+        let mut deps: BTreeMap<&str, &FileDescriptorProto> = BTreeMap::new();
+        let mut todo: Vec<&str> = st.outline.imports.iter().map(|i| i.path.as_str()).collect();
+        while let Some(dep) = todo.pop() {
+            if dep == path || deps.contains_key(dep) {
+                continue;
+            }
+            let Some(fd) = descriptor_of(dep) else {
+                return false;
+            };
+            deps.insert(dep, fd);
+            todo.extend(fd.dependency.iter().map(String::as_str));
+        }
+        let cx = super::direct::Context {
+            deps: deps.values().copied().collect(),
+        };
+        let Some(fd) = super::direct::descriptor(path, parsed, &cx) else {
+            return false;
+        };
+        let names: Vec<String> = deps.keys().map(|d| (*d).to_owned()).collect();
+        self.checks.insert(key.tokens, (Descriptor::new(fd), names));
+        true
     }
 
     /// Keeps the outcome of a successful parser run over `paths` (and the built-in files it read).

@@ -5,6 +5,7 @@
 //! herald builds in (`herald/options.proto` and protobuf's well-known types).
 
 mod cache;
+mod direct;
 pub mod locate;
 pub mod scan;
 
@@ -40,6 +41,29 @@ const DESCRIPTOR_PATH: &str = "google/protobuf/descriptor.proto";
 /// whole file.
 const DESCRIPTOR_FOR_OPTIONS: &str =
     "syntax = \"proto2\";\npackage google.protobuf;\nmessage MessageOptions {\n  extensions 1000 to max;\n}\n";
+
+/// The descriptors of `herald/options.proto` and the [`DESCRIPTOR_FOR_OPTIONS`] stand-in, as a
+/// parser run over files that import the options gives them; type-checked once per process (for
+/// [`direct`], which builds files that import them). `None` when they could not be.
+fn builtin_descriptors() -> Option<&'static [FileDescriptorProto]> {
+    static BUILTINS: std::sync::OnceLock<Option<Vec<FileDescriptorProto>>> = std::sync::OnceLock::new();
+    BUILTINS
+        .get_or_init(|| {
+            let overlay = overlay_dir().ok()?;
+            for (rel, text) in [(OPTIONS_PATH, OPTIONS_PROTO), (DESCRIPTOR_PATH, DESCRIPTOR_FOR_OPTIONS)] {
+                let path = overlay.path().join(rel);
+                std::fs::create_dir_all(path.parent()?).ok()?;
+                std::fs::write(path, text).ok()?;
+            }
+            let roots = Roots {
+                overlay,
+                repo: None,
+                staged: BTreeSet::from([OPTIONS_PATH.to_owned()]),
+            };
+            typecheck(&[OPTIONS_PATH.to_owned()], &roots).ok()
+        })
+        .as_deref()
+}
 
 /// Whether the repo's files need the whole `descriptor.proto` (one of them imports it, or is it),
 /// rather than [`DESCRIPTOR_FOR_OPTIONS`].
@@ -122,6 +146,9 @@ struct FileState {
     tokens: u64,
     /// Stopped by a syntax, import or cycle error of its own.
     broken: bool,
+    /// The file parsed by herald's own front end, when it is in the subset that front end covers
+    /// ([`direct`]); such a file needs no syntax check of protobuf-parse's.
+    direct: Option<Arc<direct::File>>,
 }
 
 /// Loads proto files. Every problem becomes a located diagnostic; what can be loaded is: each file
@@ -173,6 +200,7 @@ fn scan_input(sources: &SourceMap, input: &ProtoInput, diags: &mut Vec<Diagnosti
         hash: cache::file_hash(&input.import_path, text),
         tokens: 0,
         broken: false,
+        direct: None,
     };
     {
         let state = &mut state;
@@ -206,6 +234,8 @@ fn scan_input(sources: &SourceMap, input: &ProtoInput, diags: &mut Vec<Diagnosti
                     state.broken = true;
                 } else if !check_outline(input.file, &outline, diags) {
                     state.broken = true;
+                } else if let Some(parsed) = direct::parse(text, &tokens) {
+                    state.direct = Some(Arc::new(parsed));
                 } else if let Err(e) = protobuf_parse::pure::parse_dependencies(text) {
                     let file = sources.get(input.file);
                     let offset = file.offset_of(e.line as usize, e.col as usize);
