@@ -356,11 +356,8 @@ pub fn histories(lock: &Lock, current: &EventSet, previous: Option<&Record>) -> 
     };
     let every_pair = within_budget(&by_event, &layers, &now, &mode_of);
     let wanted = |ids: &[usize]| if every_pair { all_pairs(ids) } else { some_pairs(ids) };
-    let mut judge = Judge {
-        lock,
-        current,
+    let mut state = State {
         models: Vec::new(),
-        current_decoded: std::sync::OnceLock::new(),
         model_of: now.iter().map(|&i| (i, 0)).collect(),
         fields: BTreeMap::new(),
         pending: by_event
@@ -368,40 +365,61 @@ pub fn histories(lock: &Lock, current: &EventSet, previous: Option<&Record>) -> 
             .flat_map(|(event, ids)| wanted(ids).into_iter().map(|(a, b)| (a, b, mode_of(event), *event)))
             .collect(),
         verdicts: BTreeMap::new(),
+        layers: Default::default(),
+        running: 0,
+        loading: 0,
+        busy: Vec::new(),
+        error: None,
     };
     for &i in &now {
-        judge
+        state
             .fields
             .insert(i, schema::flat_fields(current, &lock.releases[i].type_name));
     }
     if let Some(previous) = previous {
-        judge.reuse(previous, &keys);
+        state.reuse(previous, &keys);
     }
     // The layers that hold a release whose fields or a verdict are still to learn.
-    let needed: BTreeSet<usize> = judge.pending.iter().flat_map(|&(a, b, _, _)| [a, b]).collect();
-    let layers: Vec<Vec<usize>> = layers
+    let needed: BTreeSet<usize> = state.pending.iter().flat_map(|&(a, b, _, _)| [a, b]).collect();
+    state.layers = layers
         .into_iter()
-        .filter(|ids| ids.iter().any(|i| needed.contains(i) || !judge.fields.contains_key(i)))
+        .filter(|ids| ids.iter().any(|i| needed.contains(i) || !state.fields.contains_key(i)))
         .collect();
+    let layers_loaded = state.layers.len();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    for chunk in layers.chunks(threads) {
-        judge.load(chunk)?;
-        judge.check_ready();
-        judge.drop_done();
-    }
+    let judge = Judge::new(lock, current, state);
+    judge.run(threads)?;
+    let mut state = judge
+        .state
+        .into_inner()
+        .map_err(|_| "a catalog worker failed".to_owned())?;
+    // Each event's history (field diffs between its versions) on every core.
+    type Work<'e> = std::sync::Mutex<Option<(&'e str, Vec<usize>, Vec<BTreeMap<String, String>>)>>;
+    let events: Vec<Work> = by_event
+        .into_iter()
+        .map(|(event, ids)| {
+            let fields = ids.iter().map(|i| state.fields.remove(i).unwrap_or_default()).collect();
+            std::sync::Mutex::new(Some((event, ids, fields)))
+        })
+        .collect();
+    let verdicts = &state.verdicts;
+    let built: Vec<Option<(&str, Vec<usize>, History)>> = par_map(&events, |work| {
+        let (event, ids, fields) = work.lock().ok()?.take()?;
+        let history = history(lock, &ids, fields, verdicts, &wanted(&ids));
+        Some((event, ids, history))
+    });
     let mut record = Record {
         format: RECORD_FORMAT.to_owned(),
         fields: BTreeMap::new(),
-        verdicts: judge
-            .verdicts
+        verdicts: verdicts
             .iter()
             .map(|(&(a, b), v)| (verdict_key(&keys, a, b, &v.mode), v.clone()))
             .collect(),
     };
-    let histories = by_event
+    let histories = built
         .into_iter()
-        .map(|(event, ids)| {
-            let history = judge.history(&ids, &wanted(&ids));
+        .flatten()
+        .map(|(event, ids, history)| {
             for (&i, v) in ids.iter().zip(&history.versions) {
                 record.fields.insert(keys[i].clone(), v.fields.clone());
             }
@@ -411,7 +429,7 @@ pub fn histories(lock: &Lock, current: &EventSet, previous: Option<&Record>) -> 
     Ok(Outcome {
         histories,
         record,
-        layers_loaded: layers.len(),
+        layers_loaded,
     })
 }
 
@@ -479,38 +497,311 @@ fn some_pairs(ids: &[usize]) -> Vec<(usize, usize)> {
 /// Two models (older, newer) and the mode to check them in.
 type ModelPair = (usize, usize, &'static str);
 
-/// The rebuilt models while the layers stream through, and what has been learnt from them.
+/// A rebuilt release model, its proto files decoded once for the checks it takes part in.
+struct Model {
+    set: EventSet,
+    decoded: Decoded,
+}
+
+/// What the cores share while the layers stream through: tasks are taken from it, results put
+/// back, under one mutex; the work itself (loading a layer, checking two models) runs outside it.
 struct Judge<'a> {
     lock: &'a Lock,
     current: &'a EventSet,
-    /// Rebuilt models by id - 1 (id 0 is `current`), each with its proto files decoded once for
-    /// the checks it takes part in; `None` once dropped.
-    models: Vec<Option<(EventSet, Decoded)>>,
     /// `current`'s proto files decoded, once the first check needs them.
     current_decoded: std::sync::OnceLock<Decoded>,
+    state: std::sync::Mutex<State<'a>>,
+    /// Signalled whenever a task ends (a check may have become ready, a model freed).
+    changed: std::sync::Condvar,
+}
+
+/// The mutable part of a [`Judge`].
+struct State<'a> {
+    /// Rebuilt models by id - 1 (id 0 is `current`); `None` once dropped.
+    models: Vec<Option<std::sync::Arc<Model>>>,
     /// The model holding each release loaded so far.
     model_of: BTreeMap<usize, usize>,
     /// Each loaded release's fields.
     fields: BTreeMap<usize, BTreeMap<String, String>>,
-    /// Release pairs still to judge: older, newer, the event's mode, the event.
+    /// Release pairs still to judge (not taken by a check): older, newer, the event's mode, the
+    /// event.
     pending: Vec<(usize, usize, Mode, &'a str)>,
     /// Verdicts by release pair.
     verdicts: BTreeMap<(usize, usize), Verdict>,
+    /// Layers not loaded yet, in order.
+    layers: std::collections::VecDeque<Vec<usize>>,
+    /// Tasks running, loads among them, and the models the running checks use.
+    running: usize,
+    loading: usize,
+    busy: Vec<usize>,
+    error: Option<String>,
+}
+
+/// A unit of work for one core.
+enum Task<'a> {
+    /// Load a layer (the releases it packs).
+    Load(Vec<usize>),
+    /// Check two models in a mode, for these release pairs (older, newer, event).
+    Check(ModelPair, Vec<(usize, usize, &'a str)>),
+}
+
+/// A model loaded, the releases it holds and their fields.
+type Loaded = (Model, Vec<usize>, Vec<BTreeMap<String, String>>);
+
+/// What a task learnt.
+enum Learnt {
+    Loaded(Vec<Loaded>),
+    Judged(ModelPair, Vec<((usize, usize), Verdict)>),
+}
+
+/// Rebuilt models alive at once (loaded and not yet dropped, or being loaded) before a core waits
+/// for checks to free one rather than load another layer.
+fn model_budget(threads: usize) -> usize {
+    threads + 2
 }
 
 impl<'a> Judge<'a> {
-    fn model(&self, id: usize) -> Option<(&EventSet, &Decoded)> {
-        match id {
-            0 => Some((
+    fn new(lock: &'a Lock, current: &'a EventSet, state: State<'a>) -> Judge<'a> {
+        Judge {
+            lock,
+            current,
+            current_decoded: std::sync::OnceLock::new(),
+            state: std::sync::Mutex::new(state),
+            changed: std::sync::Condvar::new(),
+        }
+    }
+
+    /// Runs every task on every core until nothing is left; the first error stops them all.
+    fn run(&self, threads: usize) -> Result<(), String> {
+        std::thread::scope(|scope| {
+            for _ in 1..threads {
+                scope.spawn(|| self.work(threads));
+            }
+            self.work(threads);
+        });
+        match self.state.lock() {
+            Ok(mut st) => st.error.take().map_or(Ok(()), Err),
+            Err(_) => Err("a catalog worker failed".to_owned()),
+        }
+    }
+
+    fn work(&self, threads: usize) {
+        loop {
+            let task = {
+                let Ok(mut st) = self.state.lock() else { return };
+                loop {
+                    if st.error.is_some() {
+                        return;
+                    }
+                    if let Some(task) = st.take(threads) {
+                        break task;
+                    }
+                    if st.running == 0 {
+                        self.changed.notify_all();
+                        return;
+                    }
+                    st = match self.changed.wait(st) {
+                        Ok(st) => st,
+                        Err(_) => return,
+                    };
+                }
+            };
+            let learnt = match task {
+                Task::Load(ids) => self.load(&ids).map(Learnt::Loaded),
+                Task::Check(key, pairs) => Ok(self.check(key, pairs)),
+            };
+            let freed = {
+                let Ok(mut st) = self.state.lock() else { return };
+                st.running -= 1;
+                match learnt {
+                    Ok(learnt) => st.learn(learnt),
+                    Err(e) => {
+                        st.error.get_or_insert(e);
+                    }
+                }
+                st.drop_done()
+            };
+            // The last reference to a model goes here, outside the lock.
+            drop(freed);
+            self.changed.notify_all();
+        }
+    }
+
+    /// A model's set and decoded files: `current` for id 0.
+    fn side<'m>(
+        &'m self,
+        id: usize,
+        rebuilt: &'m Option<std::sync::Arc<Model>>,
+    ) -> Option<(&'m EventSet, &'m Decoded)> {
+        match (id, rebuilt) {
+            (0, _) => Some((
                 self.current,
                 self.current_decoded.get_or_init(|| Decoded::of(self.current)),
             )),
-            n => self
-                .models
-                .get(n - 1)
-                .and_then(Option::as_ref)
-                .map(|(set, decoded)| (set, decoded)),
+            (_, Some(m)) => Some((&m.set, &m.decoded)),
+            _ => None,
         }
+    }
+
+    /// Loads a layer; when it does not load cleanly, each of its releases alone.
+    fn load(&self, ids: &[usize]) -> Result<Vec<Loaded>, String> {
+        let lock = self.lock;
+        let model = |set: EventSet, ids: Vec<usize>| {
+            let fields = ids
+                .iter()
+                .map(|&i| schema::flat_fields(&set, &lock.releases[i].type_name))
+                .collect();
+            let decoded = Decoded::of(&set);
+            (Model { set, decoded }, ids, fields)
+        };
+        if let Some(set) = layer_files(lock, ids).ok().and_then(|f| load_clean(&f)) {
+            return Ok(vec![model(set, ids.to_vec())]);
+        }
+        let mut out = Vec::new();
+        for &i in ids {
+            let r = &lock.releases[i];
+            let set = load::release_files(lock, r)
+                .ok()
+                .and_then(|f| load::load_files(&f).ok())
+                .map(|l| l.set)
+                .ok_or_else(|| {
+                    format!(
+                        "released `{}` {} cannot be rebuilt from {}",
+                        r.event,
+                        r.version,
+                        load::LOCK_FILE
+                    )
+                })?;
+            out.push(model(set, vec![i]));
+        }
+        Ok(out)
+    }
+
+    /// One check of two models, and the verdict of each release pair it was for.
+    fn check(&self, key: ModelPair, pairs: Vec<(usize, usize, &'a str)>) -> Learnt {
+        let (a, b, mode_name) = key;
+        let (old, new) = match self.state.lock() {
+            Ok(st) => (
+                st.models.get(a.wrapping_sub(1)).cloned().flatten(),
+                st.models.get(b.wrapping_sub(1)).cloned().flatten(),
+            ),
+            Err(_) => (None, None),
+        };
+        let (Some(old), Some(new)) = (self.side(a, &old), self.side(b, &new)) else {
+            return Learnt::Judged(key, Vec::new());
+        };
+        let mode = Mode::parse(mode_name)
+            .filter(|m| *m != Mode::None)
+            .unwrap_or(Mode::Backward);
+        let options = CheckOptions {
+            mode: Some(mode),
+            ..CheckOptions::default()
+        };
+        let findings = check::check_decoded(old, new, &options);
+        // Each event's findings, in the check's order.
+        let mut by_event: HashMap<&str, Vec<&check::CheckFinding>> = HashMap::new();
+        for f in &findings {
+            if let Some(event) = f.event.as_deref() {
+                by_event.entry(event).or_default().push(f);
+            }
+        }
+        let verdicts = pairs
+            .into_iter()
+            .map(|(a, b, event)| {
+                let found: &[&check::CheckFinding] = by_event.get(event).map_or(&[], Vec::as_slice);
+                let verdict = Verdict {
+                    from: self.lock.releases[a].version.clone(),
+                    to: self.lock.releases[b].version.clone(),
+                    mode: mode_name.to_owned(),
+                    compatible: !found.iter().any(|f| check::is_breaking(f)),
+                    findings: found
+                        .iter()
+                        .map(|f| format!("{}: {}", f.finding.rule.id, f.finding.message))
+                        .collect(),
+                };
+                ((a, b), verdict)
+            })
+            .collect();
+        Learnt::Judged(key, verdicts)
+    }
+}
+
+impl<'a> State<'a> {
+    fn present(&self, id: usize) -> bool {
+        id == 0 || self.models.get(id - 1).is_some_and(Option::is_some)
+    }
+
+    /// The next task: a check whose two models are loaded first (it frees memory), else the next
+    /// layer while the models alive stay within the budget (or nothing else runs).
+    fn take(&mut self, threads: usize) -> Option<Task<'a>> {
+        let ready = self.pending.iter().find_map(|&(a, b, mode, _)| {
+            let (ma, mb) = (*self.model_of.get(&a)?, *self.model_of.get(&b)?);
+            (self.present(ma) && self.present(mb)).then_some((ma, mb, mode.name()))
+        });
+        if let Some(key) = ready {
+            let mut pairs = Vec::new();
+            let model_of = &self.model_of;
+            self.pending.retain(|&(a, b, mode, event)| {
+                let same = model_of.get(&a) == Some(&key.0) && model_of.get(&b) == Some(&key.1) && mode.name() == key.2;
+                if same {
+                    pairs.push((a, b, event));
+                }
+                !same
+            });
+            self.running += 1;
+            self.busy.extend([key.0, key.1]);
+            return Some(Task::Check(key, pairs));
+        }
+        let alive = self.models.iter().filter(|m| m.is_some()).count() + self.loading;
+        if !self.layers.is_empty() && (alive < model_budget(threads) || self.running == 0) {
+            let ids = self.layers.pop_front()?;
+            self.running += 1;
+            self.loading += 1;
+            return Some(Task::Load(ids));
+        }
+        None
+    }
+
+    fn learn(&mut self, learnt: Learnt) {
+        match learnt {
+            Learnt::Loaded(models) => {
+                self.loading -= 1;
+                for (model, ids, fields) in models {
+                    self.models.push(Some(std::sync::Arc::new(model)));
+                    let id = self.models.len();
+                    for (i, f) in ids.into_iter().zip(fields) {
+                        self.model_of.insert(i, id);
+                        self.fields.insert(i, f);
+                    }
+                }
+            }
+            Learnt::Judged(key, verdicts) => {
+                for id in [key.0, key.1] {
+                    if let Some(at) = self.busy.iter().position(|&b| b == id) {
+                        self.busy.swap_remove(at);
+                    }
+                }
+                self.verdicts.extend(verdicts);
+            }
+        }
+    }
+
+    /// Takes out every rebuilt model no pending pair or running check needs any more (its fields
+    /// are already taken), for the caller to drop outside the lock.
+    fn drop_done(&mut self) -> Vec<std::sync::Arc<Model>> {
+        let needed: BTreeSet<usize> = self
+            .pending
+            .iter()
+            .flat_map(|&(a, b, _, _)| [a, b])
+            .filter_map(|i| self.model_of.get(&i).copied())
+            .chain(self.busy.iter().copied())
+            .collect();
+        self.models
+            .iter_mut()
+            .enumerate()
+            .filter(|(n, _)| !needed.contains(&(n + 1)))
+            .filter_map(|(_, slot)| slot.take())
+            .collect()
     }
 
     /// Takes from `previous` the fields of every release it knows and the verdict of every
@@ -532,145 +823,33 @@ impl<'a> Judge<'a> {
             },
         );
     }
+}
 
-    /// Keeps `set` as a new model holding `releases`, with their fields.
-    fn keep(&mut self, (set, decoded): (EventSet, Decoded), releases: &[usize]) {
-        for &i in releases {
-            self.fields
-                .insert(i, schema::flat_fields(&set, &self.lock.releases[i].type_name));
-        }
-        self.models.push(Some((set, decoded)));
-        let id = self.models.len();
-        self.model_of.extend(releases.iter().map(|&i| (i, id)));
-    }
-
-    /// Loads `layers` on every core; the releases of a layer that does not load cleanly are
-    /// loaded one by one.
-    fn load(&mut self, layers: &[Vec<usize>]) -> Result<(), String> {
-        let lock = self.lock;
-        let sets: Vec<Result<FileSet, String>> = layers.iter().map(|ids| layer_files(lock, ids)).collect();
-        // Each model's proto files decoded beside its load, for the checks it takes part in.
-        let decoded = |set: EventSet| {
-            let files = Decoded::of(&set);
-            (set, files)
+/// The history of an event whose releases are `ids` (oldest first), with each release's fields
+/// and the verdicts of `pairs`.
+fn history(
+    lock: &Lock,
+    ids: &[usize],
+    mut fields: Vec<BTreeMap<String, String>>,
+    verdicts: &BTreeMap<(usize, usize), Verdict>,
+    pairs: &[(usize, usize)],
+) -> History {
+    let mut versions: Vec<Version> = Vec::new();
+    for (n, &i) in ids.iter().enumerate() {
+        let r = &lock.releases[i];
+        let fields = std::mem::take(&mut fields[n]);
+        let (changes, verdict) = match n.checked_sub(1).map(|p| (ids[p], &versions[p])) {
+            None => (Vec::new(), None),
+            Some((prev, before)) => (schema::diff(&before.fields, &fields), verdicts.get(&(prev, i)).cloned()),
         };
-        let loaded: Vec<Option<(EventSet, Decoded)>> =
-            par_map(&sets, |s| s.as_ref().ok().and_then(load_clean).map(decoded));
-        for (ids, set) in layers.iter().zip(loaded) {
-            if let Some(set) = set {
-                self.keep(set, ids);
-                continue;
-            }
-            let alone: Vec<(usize, FileSet)> = ids
-                .iter()
-                .map(|&i| load::release_files(lock, &lock.releases[i]).map(|f| (i, f)))
-                .collect::<Result<_, _>>()?;
-            let sets = par_map(&alone, |(_, f)| load::load_files(f).ok().map(|l| decoded(l.set)));
-            for ((i, _), set) in alone.iter().zip(sets) {
-                let r = &lock.releases[*i];
-                let set = set.ok_or_else(|| {
-                    format!(
-                        "released `{}` {} cannot be rebuilt from {}",
-                        r.event,
-                        r.version,
-                        load::LOCK_FILE
-                    )
-                })?;
-                self.keep(set, &[*i]);
-            }
-        }
-        Ok(())
-    }
-
-    /// Judges every pending pair whose two releases are loaded: one check per pair of models
-    /// and mode, on every core.
-    fn check_ready(&mut self) {
-        let mut groups: BTreeMap<ModelPair, Vec<(usize, usize, &'a str)>> = BTreeMap::new();
-        let mut still = Vec::new();
-        for (a, b, mode, event) in std::mem::take(&mut self.pending) {
-            match (self.model_of.get(&a), self.model_of.get(&b)) {
-                (Some(&ma), Some(&mb)) if self.model(ma).is_some() && self.model(mb).is_some() => {
-                    groups.entry((ma, mb, mode.name())).or_default().push((a, b, event))
-                }
-                _ => still.push((a, b, mode, event)),
-            }
-        }
-        self.pending = still;
-        let keys: Vec<ModelPair> = groups.keys().copied().collect();
-        let checked = par_map(&keys, |&(a, b, mode)| {
-            let mode = Mode::parse(mode).filter(|m| *m != Mode::None).unwrap_or(Mode::Backward);
-            let options = CheckOptions {
-                mode: Some(mode),
-                ..CheckOptions::default()
-            };
-            match (self.model(a), self.model(b)) {
-                (Some(old), Some(new)) => check::check_decoded(old, new, &options),
-                _ => Vec::new(),
-            }
+        versions.push(Version {
+            version: r.version.clone(),
+            fingerprint: r.fingerprint.clone(),
+            fields,
+            changes,
+            verdict,
         });
-        for ((key, pairs), findings) in groups.into_iter().zip(checked) {
-            // Each event's findings, in the check's order.
-            let mut by_event: HashMap<&str, Vec<&check::CheckFinding>> = HashMap::new();
-            for f in &findings {
-                if let Some(event) = f.event.as_deref() {
-                    by_event.entry(event).or_default().push(f);
-                }
-            }
-            for (a, b, event) in pairs {
-                let found: &[&check::CheckFinding] = by_event.get(event).map_or(&[], Vec::as_slice);
-                let verdict = Verdict {
-                    from: self.lock.releases[a].version.clone(),
-                    to: self.lock.releases[b].version.clone(),
-                    mode: key.2.to_owned(),
-                    compatible: !found.iter().any(|f| check::is_breaking(f)),
-                    findings: found
-                        .iter()
-                        .map(|f| format!("{}: {}", f.finding.rule.id, f.finding.message))
-                        .collect(),
-                };
-                self.verdicts.insert((a, b), verdict);
-            }
-        }
     }
-
-    /// The history of an event whose releases are `ids` (oldest first), with the verdicts of
-    /// `pairs`.
-    fn history(&mut self, ids: &[usize], pairs: &[(usize, usize)]) -> History {
-        let mut versions: Vec<Version> = Vec::new();
-        for (n, &i) in ids.iter().enumerate() {
-            let r = &self.lock.releases[i];
-            let fields = self.fields.remove(&i).unwrap_or_default();
-            let (changes, verdict) = match n.checked_sub(1).map(|p| (ids[p], &versions[p])) {
-                None => (Vec::new(), None),
-                Some((prev, before)) => (
-                    schema::diff(&before.fields, &fields),
-                    self.verdicts.get(&(prev, i)).cloned(),
-                ),
-            };
-            versions.push(Version {
-                version: r.version.clone(),
-                fingerprint: r.fingerprint.clone(),
-                fields,
-                changes,
-                verdict,
-            });
-        }
-        let verdicts = pairs.iter().filter_map(|p| self.verdicts.get(p).cloned()).collect();
-        History { versions, verdicts }
-    }
-
-    /// Drops every rebuilt model no pending pair needs any more (its fields are already taken).
-    fn drop_done(&mut self) {
-        let needed: BTreeSet<usize> = self
-            .pending
-            .iter()
-            .flat_map(|&(a, b, _, _)| [a, b])
-            .filter_map(|i| self.model_of.get(&i).copied())
-            .collect();
-        for (n, slot) in self.models.iter_mut().enumerate() {
-            if !needed.contains(&(n + 1)) {
-                *slot = None;
-            }
-        }
-    }
+    let verdicts = pairs.iter().filter_map(|p| verdicts.get(p).cloned()).collect();
+    History { versions, verdicts }
 }
