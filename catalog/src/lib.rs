@@ -407,10 +407,10 @@ pub fn render_reusing(
         b"herald catalog output: `herald catalog` replaces this directory's pages\n".to_vec(),
     );
     site.insert(RECORD.into(), outcome.record.to_json_lines()?);
-    Ok(Rendered {
-        site,
-        layers_loaded: outcome.layers_loaded,
-    })
+    let layers_loaded = outcome.layers_loaded;
+    // Tens of thousands of versions and verdicts: freed beside the writing of the site.
+    std::thread::spawn(move || drop(outcome));
+    Ok(Rendered { site, layers_loaded })
 }
 
 /// The record a previous catalog in `out` left ([`RECORD`]): `None` when `out` holds no catalog,

@@ -29,7 +29,7 @@ pub fn read(path: &Path, sources: &mut SourceMap) -> Result<Lock, Box<Diagnostic
             format!("cannot read {}: {e}", path.display()),
         ))
     })?;
-    toml::from_str::<Lock>(&text).map_err(|e| {
+    parse(&text).map_err(|e| {
         let range = e.span().unwrap_or(0..0);
         let id = sources.add(LOCK_FILE, Some(path.to_path_buf()), text);
         Box::new(
@@ -41,6 +41,55 @@ pub fn read(path: &Path, sources: &mut SourceMap) -> Result<Lock, Box<Diagnostic
             .help("restore it from version control; herald release writes it, it is not edited by hand"),
         )
     })
+}
+
+/// A lock's text parsed; a long one (a thousand events with twenty releases each is 20 MB) in
+/// parts on every core when it has the layout [`write`] gives it, else whole. Whatever goes
+/// wrong in parts (or looks unusual) is left to the whole parse, which locates errors.
+fn parse(text: &str) -> Result<Lock, toml::de::Error> {
+    match parse_in_parts(text) {
+        Some(lock) => Ok(lock),
+        None => toml::from_str(text),
+    }
+}
+
+/// Below this size a lock is parsed whole.
+const PARTS_FROM: usize = 1 << 20;
+
+/// Splits the text at a `[[release]]` header near the middle of the releases and at the
+/// `[blobs]` header, parses the three parts at once and joins them; `None` when the text is
+/// short, laid out otherwise, or a part does not parse.
+fn parse_in_parts(text: &str) -> Option<Lock> {
+    if text.len() < PARTS_FROM {
+        return None;
+    }
+    let blobs_at = text.find("\n[blobs]\n")? + 1;
+    let (releases, blobs) = text.split_at(blobs_at);
+    if blobs.contains("\n[[release]]") || blobs[1..].contains("\n[blobs]") {
+        return None;
+    }
+    let mut mid = releases.len() / 2;
+    while !releases.is_char_boundary(mid) {
+        mid += 1;
+    }
+    let cut = mid + releases[mid..].find("\n[[release]]\n")? + 1;
+    let parts = [&releases[..cut], &releases[cut..], blobs];
+    let parsed: Vec<Option<Lock>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = parts
+            .iter()
+            .map(|part| scope.spawn(move || toml::from_str::<Lock>(part).ok()))
+            .collect();
+        handles.into_iter().map(|h| h.join().ok().flatten()).collect()
+    });
+    let mut parsed = parsed.into_iter();
+    let (first, second, third) = (parsed.next()??, parsed.next()??, parsed.next()??);
+    if !first.blobs.is_empty() || !second.blobs.is_empty() || !third.releases.is_empty() {
+        return None;
+    }
+    let mut lock = first;
+    lock.releases.extend(second.releases);
+    lock.blobs = third.blobs;
+    Some(lock)
 }
 
 pub fn write(lock: &Lock, path: &Path) -> Result<(), String> {
@@ -191,4 +240,77 @@ pub fn avro_writers(root: &Path) -> Result<Vec<AvroWriter>, String> {
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A lock as `write` lays it out, over [`PARTS_FROM`]: `releases` releases, each with a blob
+    /// of its own.
+    fn long_lock(releases: usize) -> (Lock, String) {
+        let mut lock = Lock::default();
+        for i in 0..releases {
+            let blob = format!("{i:016x}");
+            lock.blobs.insert(
+                blob.clone(),
+                format!("syntax = \"proto3\";\n// [[release]] in a blob's text\nmessage M{i} {{\n  string \"é\" = 1;\n}}\n{}", "x".repeat(400)),
+            );
+            lock.releases.push(Release {
+                event: format!("e{}", i % 97),
+                version: format!("1.{i}"),
+                format: "proto".to_owned(),
+                type_name: format!("p.M{i}"),
+                source: "s".to_owned(),
+                topic: "t".to_owned(),
+                fingerprint: blob.clone(),
+                fingerprint_version: 2,
+                files: vec![format!("p/m{i}.proto@{blob}")],
+            });
+        }
+        let text = format!("# comment\n\n{}", toml::to_string_pretty(&lock).expect("serializes"));
+        (lock, text)
+    }
+
+    #[test]
+    fn a_long_lock_parsed_in_parts_is_the_lock_parsed_whole() {
+        let (lock, text) = long_lock(3000);
+        assert!(text.len() > PARTS_FROM);
+        let parts = parse_in_parts(&text).expect("parsed in parts");
+        assert_eq!(parts, lock);
+        assert_eq!(parts, toml::from_str::<Lock>(&text).expect("parses whole"));
+    }
+
+    #[test]
+    fn a_lock_laid_out_otherwise_or_broken_is_parsed_whole() {
+        let (_, text) = long_lock(3000);
+        // A blob whose text has a line that looks like a release's header: whole, and right.
+        let (mut lock, _) = long_lock(3000);
+        if let Some(text) = lock.blobs.values_mut().next() {
+            text.push_str("\n[[release]]\nevent = \"not one\"\n");
+        }
+        let looks = toml::to_string_pretty(&lock).expect("serializes");
+        assert_eq!(parse_in_parts(&looks), None);
+        assert_eq!(parse(&looks).expect("parses"), lock);
+        // A release after the blobs: whole.
+        let moved = format!("{text}\n[[release]]\nevent = \"x\"\n");
+        assert_eq!(parse_in_parts(&moved), None);
+        // Blobs declared twice (inline, then as a table): the whole parse reports it.
+        let twice = format!("blobs = {{ a = \"b\" }}\n{text}");
+        assert_eq!(parse_in_parts(&twice), None);
+        assert!(parse(&twice).is_err());
+        // A broken release: the error is located in the whole text.
+        let broken = text.replacen("version = \"1.2000\"", "version = 12000", 1);
+        assert_eq!(parse_in_parts(&broken), None);
+        let e = parse(&broken).expect_err("a broken lock");
+        let at = e.span().expect("located").start;
+        assert!(text[..at].contains("event = \"e60\"") && broken[at..].starts_with("12000"), "{e}");
+    }
+
+    #[test]
+    fn a_short_lock_is_parsed_whole() {
+        let (lock, text) = long_lock(3);
+        assert!(parse_in_parts(&text).is_none());
+        assert_eq!(parse(&text).expect("parses"), lock);
+    }
 }
