@@ -304,7 +304,10 @@ mod tests {
         assert_eq!(parse_in_parts(&broken), None);
         let e = parse(&broken).expect_err("a broken lock");
         let at = e.span().expect("located").start;
-        assert!(text[..at].contains("event = \"e60\"") && broken[at..].starts_with("12000"), "{e}");
+        assert!(
+            text[..at].contains("event = \"e60\"") && broken[at..].starts_with("12000"),
+            "{e}"
+        );
     }
 
     #[test]

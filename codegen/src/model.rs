@@ -527,7 +527,36 @@ pub struct EventSet {
     pub proto_descriptors: BTreeMap<String, std::sync::Arc<Vec<u8>>>,
     /// Spans of proto elements by descriptor path (as in `SourceCodeInfo`), by import path (shared:
     /// an editor's session reuses an unchanged file's between loads).
-    pub proto_locations: BTreeMap<String, std::sync::Arc<BTreeMap<Vec<i32>, Span>>>,
+    pub proto_locations: BTreeMap<String, std::sync::Arc<ProtoLocations>>,
+}
+
+/// How a proto file's spans by descriptor path are worked out, the first time one is asked for.
+type MakeLocations = Box<dyn FnOnce() -> BTreeMap<Vec<i32>, Span> + Send>;
+
+/// A proto file's spans by descriptor path (as in `SourceCodeInfo`), worked out the first time
+/// one is asked for: a load gives every file's, and only findings ask for some.
+pub struct ProtoLocations(std::sync::LazyLock<BTreeMap<Vec<i32>, Span>, MakeLocations>);
+
+impl ProtoLocations {
+    pub fn new(make: impl FnOnce() -> BTreeMap<Vec<i32>, Span> + Send + 'static) -> ProtoLocations {
+        ProtoLocations(std::sync::LazyLock::new(Box::new(make)))
+    }
+
+    /// Every span, by descriptor path.
+    pub fn spans(&self) -> &BTreeMap<Vec<i32>, Span> {
+        &self.0
+    }
+
+    /// The span at `path`.
+    pub fn get(&self, path: &[i32]) -> Option<Span> {
+        self.spans().get(path).copied()
+    }
+}
+
+impl std::fmt::Debug for ProtoLocations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.spans()).finish()
+    }
 }
 
 /// Types by full name: a hash map (a load builds it for every type, and lookups are by full name),

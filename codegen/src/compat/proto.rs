@@ -260,16 +260,7 @@ impl<'a> Side<'a> {
     /// The span at `path` in `file`, or of its nearest located ancestor.
     fn span(&self, file: &str, path: &[i32]) -> Option<Span> {
         let locations = self.set.proto_locations.get(file)?;
-        let mut p = path.to_vec();
-        loop {
-            if let Some(s) = locations.get(&p) {
-                return Some(*s);
-            }
-            if p.is_empty() {
-                return None;
-            }
-            p.pop();
-        }
+        (0..=path.len()).rev().find_map(|n| locations.get(&path[..n]))
     }
 }
 
@@ -652,7 +643,9 @@ impl Checker<'_, '_> {
                 self.map_entry(om, nm, name);
                 continue;
             }
-            let msg_span = self.new.span(nm.file, nm.path);
+            let new = self.new;
+            // Worked out only for a finding (most messages have none).
+            let msg_span = std::cell::LazyCell::new(|| new.span(nm.file, nm.path));
             let short = short_name(name);
             let new_numbers: BTreeMap<i32, (usize, &FieldDescriptorProto)> = nm
                 .desc
@@ -663,7 +656,7 @@ impl Checker<'_, '_> {
                 .collect();
             for of in &om.desc.field {
                 match new_numbers.get(&of.number()) {
-                    None => self.deleted_field(nm, of, name, msg_span),
+                    None => self.deleted_field(nm, of, name, *msg_span),
                     Some((i, nf)) => {
                         let fpath = subpath(nm.path, &[2, *i as i32]);
                         self.field_pair(om, nm, of, nf, &fpath, (name, name));
@@ -688,7 +681,7 @@ impl Checker<'_, '_> {
             for gone in real_oneofs(om.desc).difference(&real_oneofs(nm.desc)) {
                 self.add(
                     rules::ONEOF_NO_DELETE,
-                    msg_span,
+                    *msg_span,
                     None,
                     Some(name),
                     "keep the oneof",
@@ -699,7 +692,7 @@ impl Checker<'_, '_> {
                 rules::RESERVED_MESSAGE_NO_DELETE,
                 "message",
                 name,
-                msg_span,
+                &|| *msg_span,
                 Reserved::message(om.desc),
                 Reserved::message(nm.desc),
             );
@@ -715,7 +708,7 @@ impl Checker<'_, '_> {
             for n in oreq.difference(&nreq) {
                 self.add(
                     rules::MESSAGE_SAME_REQUIRED_FIELDS,
-                    msg_span,
+                    *msg_span,
                     None,
                     Some(name),
                     "required fields can never be added or removed",
@@ -726,7 +719,7 @@ impl Checker<'_, '_> {
                 let span = new_numbers
                     .get(n)
                     .and_then(|(i, _)| self.new.span(nm.file, &subpath(nm.path, &[2, *i as i32])))
-                    .or(msg_span);
+                    .or(*msg_span);
                 self.add(
                     rules::MESSAGE_SAME_REQUIRED_FIELDS,
                     span,
@@ -907,12 +900,14 @@ impl Checker<'_, '_> {
         for (name, oe) in sorted(&self.old.enums) {
             let Some(ne) = self.new.enums.get(name) else { continue };
             let short = short_name(name);
-            let span = self.new.span(ne.file, ne.path);
+            let new = self.new;
+            // Worked out only for a finding (most enums have none).
+            let span = std::cell::LazyCell::new(|| new.span(ne.file, ne.path));
             if oe.proto3 != ne.proto3 {
                 let kind = |p3: bool| if p3 { "open" } else { "closed" };
                 self.add(
                     rules::ENUM_SAME_TYPE,
-                    span,
+                    *span,
                     None,
                     Some(name),
                     "keep the enum's syntax",
@@ -938,7 +933,7 @@ impl Checker<'_, '_> {
             });
             for (number, onames) in &old_by_number {
                 match new_by_number.get(number) {
-                    None => self.deleted_enum_value(ne, name, *number, onames, span),
+                    None => self.deleted_enum_value(ne, name, *number, onames, *span),
                     Some(nvalues) => {
                         let nnames: BTreeSet<&str> = nvalues.iter().map(|(_, n)| *n).collect();
                         let onames: BTreeSet<&str> = onames.iter().copied().collect();
@@ -964,7 +959,7 @@ impl Checker<'_, '_> {
                 rules::RESERVED_ENUM_NO_DELETE,
                 "enum",
                 name,
-                span,
+                &|| *span,
                 Reserved::enumeration(oe.desc),
                 Reserved::enumeration(ne.desc),
             );
@@ -978,7 +973,8 @@ impl Checker<'_, '_> {
         rule: &'static Rule,
         what: &str,
         name: &str,
-        span: Option<Span>,
+        // Worked out only for a finding.
+        span: &dyn Fn() -> Option<Span>,
         old: Reserved<'_>,
         new: Reserved<'_>,
     ) {
@@ -987,7 +983,7 @@ impl Checker<'_, '_> {
             if !new.ranges.iter().any(|&(s, l)| s <= start && l >= last) {
                 self.add(
                     rule,
-                    span,
+                    span(),
                     None,
                     Some(name),
                     "keep reserved numbers reserved forever",
@@ -999,7 +995,7 @@ impl Checker<'_, '_> {
             if !new.names.contains(r) {
                 self.add(
                     rule,
-                    span,
+                    span(),
                     None,
                     Some(name),
                     "keep reserved names reserved forever",

@@ -77,7 +77,8 @@ struct Scanned {
 }
 
 struct Descriptor {
-    fd: FileDescriptorProto,
+    /// Shared with the lazy spans of the files lowered from it.
+    fd: Arc<FileDescriptorProto>,
     /// The wire format, `None` when it failed to serialize.
     bytes: Option<Arc<Vec<u8>>>,
 }
@@ -85,7 +86,10 @@ struct Descriptor {
 impl Descriptor {
     fn new(fd: FileDescriptorProto) -> Descriptor {
         let bytes = protobuf::Message::write_to_bytes(&fd).ok().map(Arc::new);
-        Descriptor { fd, bytes }
+        Descriptor {
+            fd: Arc::new(fd),
+            bytes,
+        }
     }
 }
 
@@ -106,7 +110,7 @@ struct LoweredFile {
     types: Vec<Arc<TypeDef>>,
     schema: SchemaFile,
     /// Spans by descriptor path (`None` for a built-in file).
-    locations: Option<Arc<BTreeMap<Vec<i32>, Span>>>,
+    locations: Option<Arc<crate::model::ProtoLocations>>,
 }
 
 /// Hash of a file's import path and text.
@@ -360,9 +364,9 @@ impl Cache {
         let descriptor_of = |p: &str| -> Option<&FileDescriptorProto> {
             if states.contains_key(p) {
                 let k = keys.get(p)?;
-                self.checks.get(&k.tokens).map(|(d, _)| &d.fd)
+                self.checks.get(&k.tokens).map(|(d, _)| &*d.fd)
             } else {
-                self.builtins.get(p).map(|d| &d.fd)
+                self.builtins.get(p).map(|d| &*d.fd)
             }
         };
         // Every file it needs, transitively, as protobuf-parse gives them to its resolver.
@@ -485,7 +489,7 @@ impl Cache {
                     let Some(Ok((desc, _))) = outcome(&self.checks, &self.failures, keys) else {
                         continue;
                     };
-                    (st.file, Some(&*st.outline), lowering_key(keys, st), desc)
+                    (st.file, Some(&st.outline), lowering_key(keys, st), desc)
                 }
                 None => match (builtin_ids.get(name), self.builtins.get(name)) {
                     (Some(id), Some(desc)) => (*id, None, 0, desc),
@@ -565,10 +569,10 @@ impl Cache {
 }
 
 /// One file's types, spans and file entry; `outline` is `None` for a built-in file.
-fn lower_file(file: FileId, fd: &FileDescriptorProto, outline: Option<&Outline>, key: u64) -> LoweredFile {
+fn lower_file(file: FileId, fd: &Arc<FileDescriptorProto>, shared: Option<&Arc<Outline>>, key: u64) -> LoweredFile {
     let empty = Outline::default();
-    let builtin = outline.is_none();
-    let outline = outline.unwrap_or(&empty);
+    let builtin = shared.is_none();
+    let outline = shared.map_or(&empty, |o| &**o);
     let mut types = Vec::new();
     let mut lower = Lower {
         file,
@@ -598,13 +602,7 @@ fn lower_file(file: FileId, fd: &FileDescriptorProto, outline: Option<&Outline>,
         file,
         types: types.into_iter().map(Arc::new).collect(),
         schema,
-        locations: (!builtin).then(|| {
-            let spans = locate::locate(fd, outline)
-                .into_iter()
-                .map(|(path, (s, e))| (path, Span::new(file, s, e)))
-                .collect();
-            Arc::new(spans)
-        }),
+        locations: shared.map(|o| Arc::new(locate::lazily(file, fd.clone(), o.clone()))),
     }
 }
 

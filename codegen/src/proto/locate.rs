@@ -5,8 +5,12 @@
 //! `[4, 0]`, that message's second field `[4, 0, 2, 1]`, the field's type `[4, 0, 2, 1, 5]`.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use protobuf::descriptor::{DescriptorProto, EnumDescriptorProto, FileDescriptorProto};
+
+use crate::model::ProtoLocations;
+use crate::span::{FileId, Span};
 
 use super::scan::{EnumDecl, FieldDecl, MessageDecl, Outline};
 
@@ -41,6 +45,18 @@ const FIELD_OPTIONS: &[(&str, i32)] = &[
     ("lazy", 5),
     ("jstype", 6),
 ];
+
+/// A user's file's spans, as the model keeps them: worked out from its descriptor and outline
+/// the first time one is asked for (a finding to point at). Most loads ask for none, and a catalog
+/// loads twenty versions of a repo.
+pub fn lazily(file: FileId, fd: Arc<FileDescriptorProto>, outline: Arc<Outline>) -> ProtoLocations {
+    ProtoLocations::new(move || {
+        locate(&fd, &outline)
+            .into_iter()
+            .map(|(path, (s, e))| (path, Span::new(file, s, e)))
+            .collect()
+    })
+}
 
 pub fn locate(fd: &FileDescriptorProto, outline: &Outline) -> Locations {
     let mut out = Locations::new();

@@ -132,7 +132,7 @@ pub struct Loaded {
     /// the wire format (those that failed to serialize left out).
     pub descriptors: BTreeMap<String, Arc<Vec<u8>>>,
     /// Spans by descriptor path, for the user's files.
-    pub locations: BTreeMap<String, Arc<BTreeMap<Vec<i32>, Span>>>,
+    pub locations: BTreeMap<String, Arc<crate::model::ProtoLocations>>,
 }
 
 struct FileState {
