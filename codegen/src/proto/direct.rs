@@ -331,7 +331,8 @@ impl<'a> Parser<'a> {
             if self.sym(b'}').is_some() {
                 return Some(m);
             }
-            match self.ident()? {
+            // A field whose type is absolute starts with `.`.
+            match self.ident().unwrap_or(".") {
                 "message" => m.messages.push(self.message()?),
                 "enum" => m.enums.push(self.enumeration()?),
                 "reserved" => self.reserved(&mut m.reserved, &mut m.reserved_names)?,
@@ -360,7 +361,7 @@ impl<'a> Parser<'a> {
 
     fn field(&mut self) -> Option<FieldAst> {
         let at = self.peek()?.start;
-        let rule = match self.ident()? {
+        let rule = match self.ident().unwrap_or(".") {
             "repeated" => Rule::Repeated,
             "optional" => Rule::Optional,
             _ => Rule::Singular,
