@@ -472,6 +472,41 @@ fn index_page(names: &Names, title: &str, templates: &Templates, site: &mut Site
 }
 
 /// An event's page, its picture and its history script; returns its search entry.
+/// An event page's script data: its versions' fields (for the page's chooser) and the verdicts.
+/// Fields in name order, as the page's script has always read them.
+#[derive(Serialize)]
+struct HistoryScript<'a> {
+    verdicts: Vec<ScriptVerdict<'a>>,
+    versions: Vec<ScriptVersion<'a>>,
+}
+
+#[derive(Serialize)]
+struct ScriptVersion<'a> {
+    fields: &'a BTreeMap<String, String>,
+    version: &'a str,
+}
+
+#[derive(Serialize)]
+struct ScriptVerdict<'a> {
+    compatible: bool,
+    findings: &'a [String],
+    from: &'a str,
+    mode: &'a str,
+    to: &'a str,
+}
+
+impl<'a> ScriptVerdict<'a> {
+    fn of(v: &'a history::Verdict) -> ScriptVerdict<'a> {
+        ScriptVerdict {
+            compatible: v.compatible,
+            findings: &v.findings,
+            from: &v.from,
+            mode: &v.mode,
+            to: &v.to,
+        }
+    }
+}
+
 fn event_page(
     names: &Names,
     e: usize,
@@ -504,13 +539,21 @@ fn event_page(
         })
         .collect();
     let history_script = format!("{slug}.history.js");
-    let script = serde_json::json!({
-        "versions": history.versions.iter().map(|v| serde_json::json!({"version": v.version, "fields": v.fields})).collect::<Vec<_>>(),
-        "verdicts": history.verdicts,
-    });
+    let script = HistoryScript {
+        verdicts: history.verdicts.iter().map(ScriptVerdict::of).collect(),
+        versions: history
+            .versions
+            .iter()
+            .map(|v| ScriptVersion {
+                fields: &v.fields,
+                version: &v.version,
+            })
+            .collect(),
+    };
+    let script = serde_json::to_string(&script).map_err(|e| format!("cannot write {history_script}: {e}"))?;
     site.insert(
         format!("events/{history_script}"),
-        format!("window.HERALD_HISTORY = {};\n", script_safe(&script.to_string())).into_bytes(),
+        format!("window.HERALD_HISTORY = {};\n", script_safe(&script)).into_bytes(),
     );
     let consumers: Vec<&herald_codegen::model::Consumer> = set.consumers_of(e).collect();
     let svg = names.flow(

@@ -56,8 +56,8 @@ fn parse(text: &str) -> Result<Lock, toml::de::Error> {
 /// Below this size a lock is parsed whole.
 const PARTS_FROM: usize = 1 << 20;
 
-/// Splits the text at a `[[release]]` header near the middle of the releases and at the
-/// `[blobs]` header, parses the three parts at once and joins them; `None` when the text is
+/// Splits the text at a `[[release]]` header near the middle of the releases, at the `[blobs]`
+/// header and near the middle of the blobs, parses the four parts at once and joins them; `None` when the text is
 /// short, laid out otherwise, or a part does not parse.
 fn parse_in_parts(text: &str) -> Option<Lock> {
     if text.len() < PARTS_FROM {
@@ -73,7 +73,27 @@ fn parse_in_parts(text: &str) -> Option<Lock> {
         mid += 1;
     }
     let cut = mid + releases[mid..].find("\n[[release]]\n")? + 1;
-    let parts = [&releases[..cut], &releases[cut..], blobs];
+    // The blobs too, at a line that starts a blob (`<16 hex digits> = `) near their middle,
+    // the second half under a `[blobs]` header of its own. A cut inside a blob's text leaves the
+    // first half with an unterminated string: it does not parse, and the whole text is parsed.
+    let mut half = blobs.len() / 2;
+    while !blobs.is_char_boundary(half) {
+        half += 1;
+    }
+    let blob_cut = blobs[half..]
+        .match_indices('\n')
+        .map(|(i, _)| half + i + 1)
+        .find(|&at| {
+            let line = &blobs.as_bytes()[at..];
+            line.len() > 19 && line[..16].iter().all(u8::is_ascii_hexdigit) && line[16..19] == *b" = "
+        })?;
+    let second_blobs = format!("[blobs]\n{}", &blobs[blob_cut..]);
+    let parts = [
+        &releases[..cut],
+        &releases[cut..],
+        &blobs[..blob_cut],
+        second_blobs.as_str(),
+    ];
     let parsed: Vec<Option<Lock>> = std::thread::scope(|scope| {
         let handles: Vec<_> = parts
             .iter()
@@ -82,13 +102,20 @@ fn parse_in_parts(text: &str) -> Option<Lock> {
         handles.into_iter().map(|h| h.join().ok().flatten()).collect()
     });
     let mut parsed = parsed.into_iter();
-    let (first, second, third) = (parsed.next()??, parsed.next()??, parsed.next()??);
-    if !first.blobs.is_empty() || !second.blobs.is_empty() || !third.releases.is_empty() {
+    let (first, second) = (parsed.next()??, parsed.next()??);
+    let (third, fourth) = (parsed.next()??, parsed.next()??);
+    if !first.blobs.is_empty() || !second.blobs.is_empty() || !third.releases.is_empty() || !fourth.releases.is_empty()
+    {
+        return None;
+    }
+    // A blob in both halves would be a key declared twice, which the whole parse refuses.
+    if fourth.blobs.keys().any(|k| third.blobs.contains_key(k)) {
         return None;
     }
     let mut lock = first;
     lock.releases.extend(second.releases);
     lock.blobs = third.blobs;
+    lock.blobs.extend(fourth.blobs);
     Some(lock)
 }
 
@@ -291,6 +318,13 @@ mod tests {
         }
         let looks = toml::to_string_pretty(&lock).expect("serializes");
         assert_eq!(parse_in_parts(&looks), None);
+        assert_eq!(parse(&looks).expect("parses"), lock);
+        // Blobs whose texts have lines that look like a blob's start: right, whichever way.
+        let (mut lock, _) = long_lock(3000);
+        for text in lock.blobs.values_mut() {
+            text.push_str("\n0123456789abcdef = \"\"\"not a blob\n");
+        }
+        let looks = toml::to_string_pretty(&lock).expect("serializes");
         assert_eq!(parse(&looks).expect("parses"), lock);
         // A release after the blobs: whole.
         let moved = format!("{text}\n[[release]]\nevent = \"x\"\n");
