@@ -402,6 +402,26 @@ pub fn histories(lock: &Lock, current: &EventSet, previous: Option<&Record>) -> 
         .state
         .into_inner()
         .map_err(|_| "a catalog worker failed".to_owned())?;
+    let (histories, record) = gather(lock, &keys, by_event, &mut state, &wanted);
+    Ok(Outcome {
+        histories,
+        record,
+        layers_loaded,
+    })
+}
+
+/// The release pairs to judge among an event's releases.
+type Wanted = dyn Fn(&[usize]) -> Vec<(usize, usize)> + Sync;
+
+/// Each event's history (field diffs between its versions, built on every core) and the record of
+/// what was learnt, from the judge's final state.
+fn gather(
+    lock: &Lock,
+    keys: &[String],
+    by_event: BTreeMap<&str, Vec<usize>>,
+    state: &mut State<'_>,
+    wanted: &Wanted,
+) -> (Histories, Record) {
     // Each event's history (field diffs between its versions) on every core.
     type Work<'e> = std::sync::Mutex<Option<(&'e str, Vec<usize>, Vec<BTreeMap<String, String>>)>>;
     let events: Vec<Work> = by_event
@@ -422,7 +442,7 @@ pub fn histories(lock: &Lock, current: &EventSet, previous: Option<&Record>) -> 
         fields: BTreeMap::new(),
         verdicts: verdicts
             .iter()
-            .map(|(&(a, b), v)| (verdict_key(&keys, a, b, &v.mode), v.clone()))
+            .map(|(&(a, b), v)| (verdict_key(keys, a, b, &v.mode), v.clone()))
             .collect(),
     };
     let histories = built
@@ -435,11 +455,7 @@ pub fn histories(lock: &Lock, current: &EventSet, previous: Option<&Record>) -> 
             (event.to_owned(), history)
         })
         .collect();
-    Ok(Outcome {
-        histories,
-        record,
-        layers_loaded,
-    })
+    (histories, record)
 }
 
 /// Whether a verdict between every two versions of each event takes at most `ALL_PAIRS_BUDGET`

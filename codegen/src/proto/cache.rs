@@ -8,8 +8,8 @@
 //!   re-checks every file that imports it, transitively, and nothing else. A descriptor is kept
 //!   under the *token* closure key (the same hash over the files' tokens, comments and layout
 //!   left out: every file type-checked has passed protobuf-parse's own syntax check, so two texts
-//!   with the same tokens differ only in what its lexer skips, and the descriptor holds no
-//!   positions), so an edit of comments or layout re-checks nothing; the parser's message under
+//!   with the same tokens differ only in what its lexer skips, or was built by [`super::direct`]
+//!   from the scanner's tokens alone; and the descriptor holds no positions), so an edit of comments or layout re-checks nothing; the parser's message under
 //!   the text closure key (a failure is rare, and keeping it by text needs no such argument);
 //! - a file's lowering into the model (types, spans, the file entry), reused while its token
 //!   closure key, its own text and its file id are the same (spans and docs come from its text).
