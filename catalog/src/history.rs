@@ -364,7 +364,7 @@ pub fn histories(lock: &Lock, current: &EventSet, previous: Option<&Record>) -> 
             .map_or(Mode::Backward, |e| e.compatibility)
     };
     let every_pair = within_budget(&by_event, &layers, &now, &mode_of);
-    let wanted = |ids: &[usize]| if every_pair { all_pairs(ids) } else { some_pairs(ids) };
+    let wanted = move |ids: &[usize]| if every_pair { all_pairs(ids) } else { some_pairs(ids) };
     let mut state = State {
         models: Vec::new(),
         model_of: now.iter().map(|&i| (i, 0)).collect(),
