@@ -55,9 +55,34 @@ fn parse(text: &str) -> Result<Lock, toml::de::Error> {
 
 /// Below this size a lock is parsed whole.
 const PARTS_FROM: usize = 1 << 20;
+/// Parts of the releases and of the blobs parsed at once (releases cost more per byte).
+const RELEASE_PARTS: usize = 4;
+const BLOB_PARTS: usize = 2;
 
-/// Splits the text at a `[[release]]` header near the middle of the releases, at the `[blobs]`
-/// header and near the middle of the blobs, parses the four parts at once and joins them; `None` when the text is
+/// `text` cut into `n` pieces near equal sizes, each cut at the start of a line `starts` accepts;
+/// `None` when such a line is missing.
+fn pieces<'t>(text: &'t str, n: usize, starts: &dyn Fn(&[u8]) -> bool) -> Option<Vec<&'t str>> {
+    let mut out = Vec::with_capacity(n);
+    let mut from = 0;
+    for k in 1..n {
+        let mut near = (text.len() * k / n).max(from);
+        while !text.is_char_boundary(near) {
+            near += 1;
+        }
+        let cut = text[near..]
+            .match_indices('\n')
+            .map(|(i, _)| near + i + 1)
+            .find(|&at| starts(&text.as_bytes()[at..]))?;
+        out.push(&text[from..cut]);
+        from = cut;
+    }
+    out.push(&text[from..]);
+    Some(out)
+}
+
+/// Splits the text into [`RELEASE_PARTS`] parts of releases (at `[[release]]` headers) and
+/// [`BLOB_PARTS`] parts of blobs (at `[blobs]`, then at a blob's first line), parses them at once
+/// and joins them; `None` when the text is
 /// short, laid out otherwise, or a part does not parse.
 fn parse_in_parts(text: &str) -> Option<Lock> {
     if text.len() < PARTS_FROM {
@@ -68,32 +93,23 @@ fn parse_in_parts(text: &str) -> Option<Lock> {
     if blobs.contains("\n[[release]]") || blobs[1..].contains("\n[blobs]") {
         return None;
     }
-    let mut mid = releases.len() / 2;
-    while !releases.is_char_boundary(mid) {
-        mid += 1;
+    // The releases at `[[release]]` headers, the blobs at a line that starts a blob
+    // (`<16 hex digits> = `), each part after the first blob part under a `[blobs]` header of its
+    // own. A cut inside a blob's text leaves a part with an unterminated string: it does not
+    // parse, and the whole text is parsed.
+    let is_release = |line: &[u8]| line.starts_with(b"[[release]]\n");
+    let is_blob = |line: &[u8]| line.len() > 19 && line[..16].iter().all(u8::is_ascii_hexdigit) && line[16..19] == *b" = ";
+    let mut parts: Vec<std::borrow::Cow<str>> = pieces(releases, RELEASE_PARTS, &is_release)?
+        .into_iter()
+        .map(std::borrow::Cow::Borrowed)
+        .collect();
+    for (n, piece) in pieces(blobs, BLOB_PARTS, &is_blob)?.into_iter().enumerate() {
+        parts.push(if n == 0 {
+            std::borrow::Cow::Borrowed(piece)
+        } else {
+            std::borrow::Cow::Owned(format!("[blobs]\n{piece}"))
+        });
     }
-    let cut = mid + releases[mid..].find("\n[[release]]\n")? + 1;
-    // The blobs too, at a line that starts a blob (`<16 hex digits> = `) near their middle,
-    // the second half under a `[blobs]` header of its own. A cut inside a blob's text leaves the
-    // first half with an unterminated string: it does not parse, and the whole text is parsed.
-    let mut half = blobs.len() / 2;
-    while !blobs.is_char_boundary(half) {
-        half += 1;
-    }
-    let blob_cut = blobs[half..]
-        .match_indices('\n')
-        .map(|(i, _)| half + i + 1)
-        .find(|&at| {
-            let line = &blobs.as_bytes()[at..];
-            line.len() > 19 && line[..16].iter().all(u8::is_ascii_hexdigit) && line[16..19] == *b" = "
-        })?;
-    let second_blobs = format!("[blobs]\n{}", &blobs[blob_cut..]);
-    let parts = [
-        &releases[..cut],
-        &releases[cut..],
-        &blobs[..blob_cut],
-        second_blobs.as_str(),
-    ];
     let parsed: Vec<Option<Lock>> = std::thread::scope(|scope| {
         let handles: Vec<_> = parts
             .iter()
@@ -101,21 +117,22 @@ fn parse_in_parts(text: &str) -> Option<Lock> {
             .collect();
         handles.into_iter().map(|h| h.join().ok().flatten()).collect()
     });
-    let mut parsed = parsed.into_iter();
-    let (first, second) = (parsed.next()??, parsed.next()??);
-    let (third, fourth) = (parsed.next()??, parsed.next()??);
-    if !first.blobs.is_empty() || !second.blobs.is_empty() || !third.releases.is_empty() || !fourth.releases.is_empty()
-    {
-        return None;
+    let mut lock = Lock::default();
+    for (n, part) in parsed.into_iter().enumerate() {
+        let part = part?;
+        if n < RELEASE_PARTS {
+            if !part.blobs.is_empty() {
+                return None;
+            }
+            lock.releases.extend(part.releases);
+        } else {
+            // A blob in two parts would be a key declared twice, which the whole parse refuses.
+            if !part.releases.is_empty() || part.blobs.keys().any(|k| lock.blobs.contains_key(k)) {
+                return None;
+            }
+            lock.blobs.extend(part.blobs);
+        }
     }
-    // A blob in both halves would be a key declared twice, which the whole parse refuses.
-    if fourth.blobs.keys().any(|k| third.blobs.contains_key(k)) {
-        return None;
-    }
-    let mut lock = first;
-    lock.releases.extend(second.releases);
-    lock.blobs = third.blobs;
-    lock.blobs.extend(fourth.blobs);
     Some(lock)
 }
 
