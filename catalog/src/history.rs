@@ -432,10 +432,17 @@ fn gather(
         })
         .collect();
     let verdicts = &state.verdicts;
-    let built: Vec<Option<(&str, Vec<usize>, History)>> = par_map(&events, |work| {
+    // With the record's copy of each release's fields, made on the same core.
+    type Built<'e> = (&'e str, History, Vec<(String, BTreeMap<String, String>)>);
+    let built: Vec<Option<Built>> = par_map(&events, |work| {
         let (event, ids, fields) = work.lock().ok()?.take()?;
         let history = history(lock, &ids, fields, verdicts, &wanted(&ids));
-        Some((event, ids, history))
+        let recorded = ids
+            .iter()
+            .zip(&history.versions)
+            .map(|(&i, v)| (keys[i].clone(), v.fields.clone()))
+            .collect();
+        Some((event, history, recorded))
     });
     let mut record = Record {
         format: RECORD_FORMAT.to_owned(),
@@ -448,10 +455,8 @@ fn gather(
     let histories = built
         .into_iter()
         .flatten()
-        .map(|(event, ids, history)| {
-            for (&i, v) in ids.iter().zip(&history.versions) {
-                record.fields.insert(keys[i].clone(), v.fields.clone());
-            }
+        .map(|(event, history, recorded)| {
+            record.fields.extend(recorded);
             (event.to_owned(), history)
         })
         .collect();

@@ -98,7 +98,8 @@ fn parse_in_parts(text: &str) -> Option<Lock> {
     // own. A cut inside a blob's text leaves a part with an unterminated string: it does not
     // parse, and the whole text is parsed.
     let is_release = |line: &[u8]| line.starts_with(b"[[release]]\n");
-    let is_blob = |line: &[u8]| line.len() > 19 && line[..16].iter().all(u8::is_ascii_hexdigit) && line[16..19] == *b" = ";
+    let is_blob =
+        |line: &[u8]| line.len() > 19 && line[..16].iter().all(u8::is_ascii_hexdigit) && line[16..19] == *b" = ";
     let mut parts: Vec<std::borrow::Cow<str>> = pieces(releases, RELEASE_PARTS, &is_release)?
         .into_iter()
         .map(std::borrow::Cow::Borrowed)

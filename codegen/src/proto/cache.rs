@@ -317,6 +317,7 @@ impl Cache {
         let pending: HashSet<&str> = misses.iter().map(String::as_str).collect();
         let mut built: HashMap<&str, bool> = HashMap::new();
         let mut entered: HashSet<&str> = HashSet::new();
+        let mut contexts = HashMap::new();
         // Depth first without recursion (a chain of thousands of imports must not overflow the
         // stack); good files sit in no cycle, and a cycle is still walked only once.
         for start in &misses {
@@ -339,7 +340,7 @@ impl Cache {
                     }
                     continue;
                 }
-                let ok = self.direct_one(name, st, states, keys);
+                let ok = self.direct_one(name, st, states, keys, &mut contexts);
                 built.insert(name.as_str(), ok);
             }
         }
@@ -357,6 +358,7 @@ impl Cache {
         st: &FileState,
         states: &BTreeMap<String, FileState>,
         keys: &HashMap<&str, Keys>,
+        contexts: &mut HashMap<Vec<String>, Arc<super::direct::Context>>,
     ) -> bool {
         let (Some(parsed), Some(key)) = (&st.direct, keys.get(path)) else {
             return false;
@@ -382,13 +384,20 @@ impl Cache {
             deps.insert(dep, fd);
             todo.extend(fd.dependency.iter().map(String::as_str));
         }
-        let cx = super::direct::Context {
-            deps: deps.values().copied().collect(),
+        // Files with the same imports (most of a repo's) share what resolving needs of them.
+        let names: Vec<String> = deps.keys().map(|d| (*d).to_owned()).collect();
+        let cx = match contexts.get(&names) {
+            Some(cx) => Arc::clone(cx),
+            None => {
+                let deps: Vec<&FileDescriptorProto> = deps.values().copied().collect();
+                let cx = Arc::new(super::direct::Context::new(&deps));
+                contexts.insert(names.clone(), Arc::clone(&cx));
+                cx
+            }
         };
         let Some(fd) = super::direct::descriptor(path, parsed, &cx) else {
             return false;
         };
-        let names: Vec<String> = deps.keys().map(|d| (*d).to_owned()).collect();
         self.checks.insert(key.tokens, (Descriptor::new(fd), names));
         true
     }

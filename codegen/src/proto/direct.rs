@@ -30,53 +30,41 @@ const MAX_NUMBER: i64 = 0x1FFF_FFFF;
 /// The field number of `herald.event` on `google.protobuf.MessageOptions`.
 const EVENT_EXTENSION: u32 = 50001;
 
-/// Words herald's front end does not accept as names (protobuf-parse reads some of them as
-/// keywords in some positions); a file that uses one declines.
-const RESERVED_WORDS: &[&str] = &[
-    "syntax",
-    "edition",
-    "package",
-    "import",
-    "public",
-    "weak",
-    "option",
-    "message",
-    "enum",
-    "service",
-    "rpc",
-    "returns",
-    "stream",
-    "extend",
-    "extensions",
-    "reserved",
-    "to",
-    "max",
-    "oneof",
-    "map",
-    "group",
-    "optional",
-    "required",
-    "repeated",
-    "true",
-    "false",
-    "inf",
-    "nan",
-    "double",
-    "float",
-    "int32",
-    "int64",
-    "uint32",
-    "uint64",
-    "sint32",
-    "sint64",
-    "fixed32",
-    "fixed64",
-    "sfixed32",
-    "sfixed64",
-    "bool",
-    "string",
-    "bytes",
-];
+/// Whether `word` is one herald's front end does not accept as a name (protobuf-parse reads some
+/// of them as keywords in some positions); a file that uses one declines.
+fn reserved_word(word: &str) -> bool {
+    matches!(
+        word,
+        "syntax"
+            | "edition"
+            | "package"
+            | "import"
+            | "public"
+            | "weak"
+            | "option"
+            | "message"
+            | "enum"
+            | "service"
+            | "rpc"
+            | "returns"
+            | "stream"
+            | "extend"
+            | "extensions"
+            | "reserved"
+            | "to"
+            | "max"
+            | "oneof"
+            | "map"
+            | "group"
+            | "optional"
+            | "required"
+            | "repeated"
+            | "true"
+            | "false"
+            | "inf"
+            | "nan"
+    ) || scalar(word).is_some()
+}
 
 /// A file of the subset, parsed: what [`descriptor`] needs besides the imported files.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -256,7 +244,7 @@ impl<'a> Parser<'a> {
     /// A name being declared: an identifier that is no keyword and does not start with `_`.
     fn name(&mut self) -> Option<String> {
         let word = self.ident()?;
-        if RESERVED_WORDS.contains(&word) || word.starts_with('_') {
+        if reserved_word(word) || word.starts_with('_') {
             return None;
         }
         self.pos += 1;
@@ -565,7 +553,16 @@ impl Names {
             self.add(format!("{prefix}.{}", e.name), Kind::Enum);
         }
     }
+}
 
+/// A file's own names over those of everything it imports: a full name declared in both is
+/// ambiguous.
+struct Visible<'n> {
+    own: &'n Names,
+    deps: &'n Names,
+}
+
+impl Visible<'_> {
     /// protobuf-parse's resolution: `name` under the scope, then under each enclosing scope out to
     /// the root; the first full name that exists.
     fn resolve(&self, scope: &str, name: &str) -> Option<(String, Kind)> {
@@ -586,10 +583,12 @@ impl Names {
     }
 
     fn get(&self, full: &str) -> Option<(String, Kind)> {
-        match self.0.get(full)? {
-            Kind::Ambiguous => None,
-            kind => Some((full.to_owned(), *kind)),
-        }
+        let kind = match (self.own.0.get(full), self.deps.0.get(full)) {
+            (Some(k), None) | (None, Some(k)) => *k,
+            (None, None) => return None,
+            (Some(_), Some(_)) => Kind::Ambiguous,
+        };
+        (kind != Kind::Ambiguous).then(|| (full.to_owned(), kind))
     }
 }
 
@@ -618,33 +617,50 @@ fn map_entry_name(field: &str) -> String {
     out
 }
 
-/// What resolving a file needs of the files it imports: every file it sees (its imports and
-/// theirs, transitively, as protobuf-parse gives every dependency), and `herald/options.proto`'s
-/// `EventOptions` when the file has an event option.
-pub struct Context<'a> {
-    pub deps: Vec<&'a FileDescriptorProto>,
+/// What resolving a file needs of the files it imports (every file it sees: its imports and
+/// theirs, transitively, as protobuf-parse gives every dependency), worked out once for every file
+/// with the same imports: their names, and `herald/options.proto`'s `EventOptions`.
+pub struct Context {
+    names: Names,
+    /// `false` when an import declares extensions or groups (extensions elsewhere could make
+    /// `(herald.event)` mean another option).
+    usable: bool,
+    event_options: Option<EventOptions>,
+}
+
+impl Context {
+    pub fn new(deps: &[&FileDescriptorProto]) -> Context {
+        let mut names = Names::default();
+        for d in deps {
+            names.add_descriptor(d);
+        }
+        Context {
+            names,
+            usable: !deps
+                .iter()
+                .any(|d| d.name() != super::OPTIONS_PATH && has_extensions(d)),
+            event_options: deps
+                .iter()
+                .find(|d| d.name() == super::OPTIONS_PATH)
+                .and_then(|d| event_options(d)),
+        }
+    }
 }
 
 /// The descriptor protobuf-parse builds for `file` at import path `path`, or `None` (decline).
-pub fn descriptor(path: &str, file: &File, cx: &Context<'_>) -> Option<FileDescriptorProto> {
-    // Extensions elsewhere could make `(herald.event)` mean another option.
-    let options_file = cx.deps.iter().find(|d| d.name() == super::OPTIONS_PATH);
-    if cx
-        .deps
-        .iter()
-        .any(|d| d.name() != super::OPTIONS_PATH && has_extensions(d))
-    {
+pub fn descriptor(path: &str, file: &File, cx: &Context) -> Option<FileDescriptorProto> {
+    if !cx.usable {
         return None;
     }
-    let mut names = Names::default();
-    names.add_file(file);
-    for d in &cx.deps {
-        names.add_descriptor(d);
-    }
-    let event_options = options_file.and_then(|d| event_options(d));
+    let mut own = Names::default();
+    own.add_file(file);
+    let names = Visible {
+        own: &own,
+        deps: &cx.names,
+    };
     let b = Builder {
         names: &names,
-        event_options: event_options.as_ref(),
+        event_options: cx.event_options.as_ref(),
     };
     let mut out = FileDescriptorProto::new();
     out.set_name(path.to_owned());
@@ -704,7 +720,7 @@ fn event_options(fd: &FileDescriptorProto) -> Option<EventOptions> {
 }
 
 struct Builder<'a> {
-    names: &'a Names,
+    names: &'a Visible<'a>,
     event_options: Option<&'a EventOptions>,
 }
 

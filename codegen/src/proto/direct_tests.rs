@@ -53,7 +53,7 @@ fn compare(root: Option<&Path>, path: &str, text: &str) -> Option<FileDescriptor
         .find(|fd| fd.name() == path)
         .expect("the file's own descriptor");
     let deps: Vec<&FileDescriptorProto> = fds.iter().filter(|fd| fd.name() != path).collect();
-    let built = descriptor(path, &parsed, &Context { deps })?;
+    let built = descriptor(path, &parsed, &Context::new(&deps))?;
     assert_eq!(&built, expected, "{path}: descriptors differ");
     assert_eq!(
         protobuf::Message::write_to_bytes(&built).ok(),
@@ -401,12 +401,13 @@ proptest::proptest! {
             Ok(fds) => {
                 let expected = fds.iter().find(|fd| fd.name() == path).expect("its descriptor");
                 let deps: Vec<&FileDescriptorProto> = fds.iter().filter(|fd| fd.name() != path).collect();
-                let built = descriptor(path, &parsed, &Context { deps });
+                let built = descriptor(path, &parsed, &Context::new(&deps));
                 proptest::prop_assert_eq!(built.as_ref(), Some(expected), "{}", text);
             }
             Err(e) => {
                 let deps = builtins();
-                let built = descriptor(path, &parsed, &Context { deps: deps.iter().collect() });
+                let deps: Vec<&FileDescriptorProto> = deps.iter().collect();
+                let built = descriptor(path, &parsed, &Context::new(&deps));
                 proptest::prop_assert!(built.is_none(), "built a file protobuf-parse rejects ({}):\n{}", e, text);
             }
         }
