@@ -455,3 +455,28 @@ fn generated_files_mostly_type_check_and_cover_the_subset() {
         assert!(all.contains(construct), "no generated file has `{construct}`");
     }
 }
+
+/// The built-in files a load gives herald's front end: the options (and the stand-in for
+/// `descriptor.proto` they import) and the well-known types, as protobuf-parse gives them.
+#[test]
+fn the_built_in_files_are_type_checked_once_with_the_well_known_types() {
+    let builtins = super::super::builtin_descriptors().expect("the built-in files type-check");
+    let names: BTreeSet<&str> = builtins.iter().map(|fd| fd.name()).collect();
+    for name in [
+        OPTIONS_PATH,
+        DESCRIPTOR_PATH,
+        "google/protobuf/timestamp.proto",
+        "google/protobuf/wrappers.proto",
+        "google/protobuf/any.proto",
+    ] {
+        assert!(names.contains(name), "{name} missing from {names:?}");
+    }
+    // A file importing a well-known type builds as protobuf-parse builds it.
+    let text = "syntax = \"proto3\";\npackage p;\nimport \"google/protobuf/timestamp.proto\";\nimport \"herald/options.proto\";\nmessage M {\n  option (herald.event) = { version: \"1.0\", kind: EVENT };\n  google.protobuf.Timestamp at = 1;\n  repeated .google.protobuf.Timestamp times = 2;\n}\n";
+    let tokens = scan::tokenize(text).expect("tokens");
+    let parsed = parse(text, &tokens).expect("in the subset");
+    let deps: Vec<&FileDescriptorProto> = builtins.iter().collect();
+    let built = descriptor("p/m.proto", &parsed, &Context::new(&deps)).expect("built");
+    let fds = reference(None, "p/m.proto", text).expect("type-checks");
+    assert_eq!(Some(&built), fds.iter().find(|fd| fd.name() == "p/m.proto"));
+}

@@ -42,15 +42,26 @@ const DESCRIPTOR_PATH: &str = "google/protobuf/descriptor.proto";
 const DESCRIPTOR_FOR_OPTIONS: &str =
     "syntax = \"proto2\";\npackage google.protobuf;\nmessage MessageOptions {\n  extensions 1000 to max;\n}\n";
 
-/// The descriptors of `herald/options.proto` and the [`DESCRIPTOR_FOR_OPTIONS`] stand-in, as a
-/// parser run over files that import the options gives them; type-checked once per process (for
-/// [`direct`], which builds files that import them). `None` when they could not be.
+/// The descriptors of `herald/options.proto`, the [`DESCRIPTOR_FOR_OPTIONS`] stand-in and
+/// protobuf's well-known types but `descriptor.proto`, as a parser run over files that import
+/// them gives them; type-checked once per process (for [`direct`], which builds files that
+/// import them). `None` when they could not be.
 fn builtin_descriptors() -> Option<&'static [FileDescriptorProto]> {
     static BUILTINS: std::sync::OnceLock<Option<Vec<FileDescriptorProto>>> = std::sync::OnceLock::new();
     BUILTINS
         .get_or_init(|| {
+            // One file in the private overlay that imports them all; its own descriptor is left out.
+            const ALL: &str = "herald-built-in-files.proto";
+            let mut all = String::from("syntax = \"proto3\";\n");
+            for path in std::iter::once(&OPTIONS_PATH).chain(WELL_KNOWN.iter().filter(|p| **p != DESCRIPTOR_PATH)) {
+                all.push_str(&format!("import \"{path}\";\n"));
+            }
             let overlay = overlay_dir().ok()?;
-            for (rel, text) in [(OPTIONS_PATH, OPTIONS_PROTO), (DESCRIPTOR_PATH, DESCRIPTOR_FOR_OPTIONS)] {
+            for (rel, text) in [
+                (OPTIONS_PATH, OPTIONS_PROTO),
+                (DESCRIPTOR_PATH, DESCRIPTOR_FOR_OPTIONS),
+                (ALL, all.as_str()),
+            ] {
                 let path = overlay.path().join(rel);
                 std::fs::create_dir_all(path.parent()?).ok()?;
                 std::fs::write(path, text).ok()?;
@@ -58,9 +69,10 @@ fn builtin_descriptors() -> Option<&'static [FileDescriptorProto]> {
             let roots = Roots {
                 overlay,
                 repo: None,
-                staged: BTreeSet::from([OPTIONS_PATH.to_owned()]),
+                staged: BTreeSet::from([ALL.to_owned()]),
             };
-            typecheck(&[OPTIONS_PATH.to_owned()], &roots).ok()
+            let fds = typecheck(&[ALL.to_owned()], &roots).ok()?;
+            Some(fds.into_iter().filter(|fd| fd.name() != ALL).collect())
         })
         .as_deref()
 }
