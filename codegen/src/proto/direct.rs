@@ -654,6 +654,14 @@ pub fn descriptor(path: &str, file: &File, cx: &Context) -> Option<FileDescripto
     }
     let mut own = Names::default();
     own.add_file(file);
+    // A name declared twice (in the file, or in the file and an import) is left to protobuf-parse.
+    if own
+        .0
+        .iter()
+        .any(|(name, kind)| *kind == Kind::Ambiguous || cx.names.0.contains_key(name))
+    {
+        return None;
+    }
     let names = Visible {
         own: &own,
         deps: &cx.names,
@@ -842,6 +850,13 @@ impl Builder<'_> {
     /// field whose bytes are the entries in the text's order.
     fn event_option(&self, entries: &[(String, Value)]) -> Option<MessageOptions> {
         let spec = self.event_options?;
+        // protobuf-parse encodes the option with the first `herald.EventOptions` it finds, from the
+        // file itself on: only the built-in one may exist.
+        if self.names.get(".herald.EventOptions").map(|(_, k)| k) != Some(Kind::Message)
+            || self.names.get(".herald.Kind").map(|(_, k)| k) != Some(Kind::Enum)
+        {
+            return None;
+        }
         let mut inner = UnknownFields::new();
         for (key, value) in entries {
             let &(_, number, is_kind) = spec.fields.iter().find(|(name, _, _)| name == key)?;

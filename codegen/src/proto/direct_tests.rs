@@ -480,3 +480,30 @@ fn the_built_in_files_are_type_checked_once_with_the_well_known_types() {
     let fds = reference(None, "p/m.proto", text).expect("type-checks");
     assert_eq!(Some(&built), fds.iter().find(|fd| fd.name() == "p/m.proto"));
 }
+
+/// A file that sees another `herald.EventOptions` than the built-in one (protobuf-parse would
+/// encode the option with the first it finds) is left to protobuf-parse, as is one that declares
+/// a name an import declares.
+#[test]
+fn a_file_that_sees_another_event_options_declines() {
+    let extra = "syntax = \"proto3\";\npackage herald;\nmessage EventOptions {\n  string version = 1;\n}\n";
+    let extra = reference(None, "herald/extra.proto", extra).expect("type-checks");
+    let builtins = super::super::builtin_descriptors().expect("built-in files");
+    let mut deps: Vec<&FileDescriptorProto> = builtins.iter().collect();
+    deps.extend(extra.iter().filter(|fd| fd.name() == "herald/extra.proto"));
+    let cx = Context::new(&deps);
+    let build = |text: &str| {
+        let tokens = scan::tokenize(text).expect("tokens");
+        let parsed = parse(text, &tokens).expect("in the subset's syntax");
+        descriptor("p/m.proto", &parsed, &cx)
+    };
+    let head = "syntax = \"proto3\";\npackage p;\nimport \"herald/options.proto\";\nimport \"herald/extra.proto\";\n";
+    assert!(build(&format!(
+        "{head}message M {{\n  option (herald.event) = {{ version: \"1.0\" }};\n}}\n"
+    ))
+    .is_none());
+    assert!(build(&format!("{head}message M {{\n  string a = 1;\n}}\n")).is_some());
+    // Declaring a name an import declares.
+    let own = "syntax = \"proto3\";\npackage herald;\nmessage Kind {\n}\n";
+    assert!(build(own).is_none());
+}
