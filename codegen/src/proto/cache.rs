@@ -316,34 +316,19 @@ impl Cache {
         }
         let pending: HashSet<&str> = misses.iter().map(String::as_str).collect();
         let mut built: HashMap<&str, bool> = HashMap::new();
-        let mut entered: HashSet<&str> = HashSet::new();
         let mut contexts = HashMap::new();
-        // Depth first without recursion (a chain of thousands of imports must not overflow the
-        // stack); good files sit in no cycle, and a cycle is still walked only once.
-        for start in &misses {
-            let mut stack: Vec<(&str, bool)> = vec![(start.as_str(), false)];
-            while let Some((node, expanded)) = stack.pop() {
-                if built.contains_key(node) {
-                    continue;
-                }
-                let Some((name, st)) = states.get_key_value(node) else {
-                    continue;
-                };
-                if !expanded {
-                    if entered.insert(name.as_str()) {
-                        stack.push((name.as_str(), true));
-                        for import in &st.outline.imports {
-                            if let Some(&target) = pending.get(import.path.as_str()) {
-                                stack.push((target, false));
-                            }
-                        }
-                    }
-                    continue;
-                }
+        let starts = misses
+            .iter()
+            .filter_map(|p| states.get_key_value(p.as_str()).map(|(k, _)| k.as_str()));
+        imports_first(
+            states,
+            starts,
+            |import| pending.contains(import),
+            |name, st| {
                 let ok = self.direct_one(name, st, states, keys, &mut contexts);
-                built.insert(name.as_str(), ok);
-            }
-        }
+                built.insert(name, ok);
+            },
+        );
         misses
             .into_iter()
             .filter(|p| !built.get(p.as_str()).copied().unwrap_or(false))
@@ -616,32 +601,14 @@ fn lower_file(file: FileId, fd: &Arc<FileDescriptorProto>, shared: Option<&Arc<O
 }
 
 /// The closure keys of every good file: its own hashes (text, tokens) and those of the files it
-/// imports, depth first without recursion (a chain of thousands of imports must not overflow the
-/// stack). Good files import no broken file and sit in no cycle; a cycle is still walked only once.
+/// imports. Good files import no broken file and sit in no cycle.
 fn closure_keys<'a>(states: &'a BTreeMap<String, FileState>, good: &[&'a str]) -> HashMap<&'a str, Keys> {
     let mut keys: HashMap<&str, Keys> = HashMap::new();
-    let mut entered: HashSet<&str> = HashSet::new();
-    for start in good {
-        let mut stack: Vec<(&str, bool)> = vec![(*start, false)];
-        while let Some((node, expanded)) = stack.pop() {
-            if keys.contains_key(node) {
-                continue;
-            }
-            let Some((name, st)) = states.get_key_value(node) else {
-                continue;
-            };
-            if !expanded {
-                if !entered.insert(name.as_str()) {
-                    continue;
-                }
-                stack.push((name.as_str(), true));
-                for import in &st.outline.imports {
-                    if let Some((target, _)) = states.get_key_value(import.path.as_str()) {
-                        stack.push((target.as_str(), false));
-                    }
-                }
-                continue;
-            }
+    imports_first(
+        states,
+        good.iter().copied(),
+        |_| true,
+        |name, st| {
             let (mut text, mut tokens) = (DefaultHasher::new(), DefaultHasher::new());
             st.hash.hash(&mut text);
             st.tokens.hash(&mut tokens);
@@ -654,15 +621,52 @@ fn closure_keys<'a>(states: &'a BTreeMap<String, FileState>, good: &[&'a str]) -
                 }
             }
             keys.insert(
-                name.as_str(),
+                name,
                 Keys {
                     text: text.finish(),
                     tokens: tokens.finish(),
                 },
             );
+        },
+    );
+    keys
+}
+
+/// Visits `starts` and the files of the repo they import (those `follow` accepts), each once, a
+/// file after the files it imports: depth first without recursion (a chain of thousands of
+/// imports must not overflow the stack); a cycle is still walked only once.
+fn imports_first<'a>(
+    states: &'a BTreeMap<String, FileState>,
+    starts: impl IntoIterator<Item = &'a str>,
+    follow: impl Fn(&str) -> bool,
+    mut visit: impl FnMut(&'a str, &'a FileState),
+) {
+    let mut done: HashSet<&str> = HashSet::new();
+    let mut entered: HashSet<&str> = HashSet::new();
+    for start in starts {
+        let mut stack: Vec<(&str, bool)> = vec![(start, false)];
+        while let Some((node, expanded)) = stack.pop() {
+            if done.contains(node) {
+                continue;
+            }
+            let Some((name, st)) = states.get_key_value(node) else {
+                continue;
+            };
+            if !expanded {
+                if entered.insert(name.as_str()) {
+                    stack.push((name.as_str(), true));
+                    for import in st.outline.imports.iter().filter(|i| follow(&i.path)) {
+                        if let Some((target, _)) = states.get_key_value(import.path.as_str()) {
+                            stack.push((target.as_str(), false));
+                        }
+                    }
+                }
+                continue;
+            }
+            done.insert(name.as_str());
+            visit(name.as_str(), st);
         }
     }
-    keys
 }
 
 /// One parser run's outcome: the files it was for, and their descriptors (with those of every
