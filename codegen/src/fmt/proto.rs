@@ -90,6 +90,11 @@ mod tests {
             (";message A {}\n", "\nmessage A {}\n"),
             (";\n\nmessage A {}\n", "\n\nmessage A {}\n"),
             ("// a\n;// c\n", "// a\n// c\n"),
+            ("// c\n;", "// c\n"),
+            ("// c\n;;", "// c\n"),
+            ("/* d */;", "/* d */\n"),
+            ("\u{2028};", "\n"),
+            ("// a\n\n// b\n;\n", "// a\n\n// b\n"),
             (
                 ";\nsyntax = \"proto3\";\nmessage A {}\n",
                 "syntax = \"proto3\";\n\nmessage A {}\n",
@@ -261,15 +266,45 @@ mod tests {
         proptest::collection::vec(proptest::sample::select(pieces), 0..80).prop_map(|v| v.concat())
     }
 
+    /// Whether the first token after white space (Pattern_White_Space, as the lexer counts it)
+    /// and comments is `;`.
+    fn first_declaration_is_empty(mut text: &str) -> bool {
+        let space = [
+            ' ', '\t', '\n', '\r', '\u{b}', '\u{c}', '\u{85}', '\u{200e}', '\u{200f}', '\u{2028}', '\u{2029}',
+        ];
+        loop {
+            text = text.trim_start_matches(space);
+            let skip = if text.starts_with("//") {
+                text.find('\n').map_or(text.len(), |n| n + 1)
+            } else if text.starts_with("/*") {
+                text.find("*/").map_or(text.len(), |n| n + 2)
+            } else {
+                return text.starts_with(';');
+            };
+            text = &text[skip..];
+        }
+    }
+
+    #[test]
+    fn the_idempotence_exemption_sees_through_comments() {
+        assert!(first_declaration_is_empty(" ;"));
+        assert!(first_declaration_is_empty("\u{2028};"));
+        assert!(first_declaration_is_empty("// c\n/* d */\n;message A {}"));
+        assert!(!first_declaration_is_empty("// c\nmessage A {};"));
+        assert!(!first_declaration_is_empty("/* ; */ message A {}"));
+        assert!(!first_declaration_is_empty("// c"));
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
         #[test]
         fn random_input_never_panics_and_output_is_stable(text in soup()) {
-            // A file that starts with an empty declaration is buf's own exception: its output
-            // starts on a new line (`;message A {}` is `\nmessage A {}`), after a space (`;// c`
-            // is ` // c`) or is one newline (`;`), and formats again to something else.
-            let starts_empty = text.trim_start_matches([' ', '\t', '\n', '\r']).starts_with(';');
-            if let Some(out) = format(&text).ok().filter(|_| !starts_empty) {
+            // A file whose first declaration is empty is buf's own exception: its output starts
+            // on a new line (`;message A {}` is `\nmessage A {}`), after a space (`;// c` is
+            // ` // c`), is one newline (`;`) or keeps the comments before the `;` without the
+            // new line a file of comments alone starts with (`// c\n;` is `// c\n`), and
+            // formats again to something else.
+            if let Some(out) = format(&text).ok().filter(|_| !first_declaration_is_empty(&text)) {
                 proptest::prop_assert_eq!(format(&out), Ok(out.clone()), "input {:?}", text);
             }
         }
